@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/support/global-setup.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Two cores: PGlite instances are memory-hungry, so keep the pool small.
+    maxWorkers: 2,
+  },
+});
