@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import type { Config } from "./config";
+import { registerHealthRoutes } from "./modules/health/health.routes";
+import type { AppContext } from "./platform/context";
+import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
+import { type Database, openPglite, openPostgres } from "./platform/db/client";
+import { type DataDirLock, lockDataDir } from "./platform/db/data-dir-lock";
+import { runMigrations } from "./platform/db/migrate";
+import { createHttpServer, type HttpServer, registerOpenApi } from "./platform/http";
+import { JobQueue } from "./platform/jobs";
+import { createLogger } from "./platform/logger";
+import { registerWeb } from "./platform/web";
+
+export const version: string = JSON.parse(
+  fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../package.json"), "utf8"),
+).version;
+
+export interface BuildOptions {
+  logger?: Logger;
+  /** An already open (and possibly migrated) database; tests pass one. Closed by close() only if opened here. */
+  database?: Database;
+  /** Start pg-boss (and its workers when the process has the worker role). Default true. */
+  startJobs?: boolean;
+  /** Serve the built console and consumer page. Default true. */
+  serveWeb?: boolean;
+}
+
+export interface App {
+  http: HttpServer;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+/** Opens the configured database; PGlite's data folder is locked to this process first. */
+export async function openDatabase(config: Config): Promise<{ database: Database; lock?: DataDirLock }> {
+  if (config.database.kind === "postgres") {
+    return { database: openPostgres(config.database.url, config.database.poolSize) };
+  }
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return { database: await openPglite(config.database.dataDir), lock };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/**
+ * The composition root: the one place that wires platform, modules and routes together.
+ * Nothing listens here; main.ts (or a test) decides that.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const opened = options.database ? { database: options.database } : await openDatabase(config);
+  const { database } = opened;
+  const lock = "lock" in opened ? opened.lock : undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  if (!options.database) cleanup.push(() => database.close());
+  if (lock) cleanup.push(async () => lock.release());
+
+  try {
+    await runMigrations(database);
+    const keyring = new Keyring(loadOrCreateMasterSecret(config.secret, config.dataDir));
+    const jobs = new JobQueue(database, config.roles, log);
+    const ctx: AppContext = { config, database, keyring, jobs, log };
+
+    const http = createHttpServer({ logger: log, version });
+    await registerOpenApi(http, version);
+    registerHealthRoutes(http, ctx, version);
+    if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
+
+    if (options.startJobs !== false) {
+      await jobs.start();
+      cleanup.unshift(() => jobs.stop());
+    }
+    await http.ready();
+    return {
+      http,
+      ctx,
+      close: async () => {
+        await http.close();
+        for (const step of cleanup) await step();
+      },
+    };
+  } catch (e) {
+    for (const step of cleanup) await step().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,104 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, "/srv/piaoma");
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("loadConfig", () => {
+  it("has working defaults: PGlite in ./data, port 3000 on loopback, both roles", () => {
+    const c = loadConfig({}, "/srv/piaoma");
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.publicUrl).toBe("http://127.0.0.1:3000");
+    expect(c.database).toEqual({ kind: "pglite", dataDir: path.join("/srv/piaoma/data", "pglite") });
+    expect(c.roles).toEqual(["api", "worker"]);
+    expect(c.demo).toBe(true);
+    // The demo talks to its own local merchant server.
+    expect(c.allowPrivateUrls).toBe(true);
+    expect(c.smtpUrl).toBeUndefined();
+  });
+
+  it("reads every documented variable", () => {
+    const c = loadConfig(
+      {
+        PORT: "8080",
+        HOST: "0.0.0.0",
+        PUBLIC_URL: "https://fapiao.example.com/",
+        DATABASE_URL: "postgres://u:p@db:5432/piaoma",
+        PIAOMA_DATA_DIR: "/var/lib/piaoma",
+        SMTP_URL: "smtp://user:pass@mail:587",
+        MAIL_FROM: "发票 <fp@example.com>",
+        PIAOMA_SECRET: "x".repeat(40),
+        PIAOMA_ALLOW_PRIVATE_URLS: "false",
+        ROLES: "worker",
+        LOG_LEVEL: "debug",
+      },
+      "/srv",
+    );
+    expect(c.port).toBe(8080);
+    expect(c.publicUrl).toBe("https://fapiao.example.com");
+    expect(c.database).toEqual({ kind: "postgres", url: "postgres://u:p@db:5432/piaoma", poolSize: 10 });
+    expect(c.dataDir).toBe("/var/lib/piaoma");
+    expect(c.smtpUrl).toBe("smtp://user:pass@mail:587");
+    expect(c.mailFrom).toBe("发票 <fp@example.com>");
+    expect(c.secret).toHaveLength(40);
+    expect(c.allowPrivateUrls).toBe(false);
+    expect(c.roles).toEqual(["worker"]);
+    expect(c.logLevel).toBe("debug");
+  });
+
+  it("does not allow private URLs by default against PostgreSQL", () => {
+    expect(loadConfig({ DATABASE_URL: "postgresql://h/db" }).allowPrivateUrls).toBe(false);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "" }).port).toBe(3000);
+  });
+
+  it("lists every bad value at once, naming the variable and what it got", () => {
+    const problems = problemsOf({
+      PORT: "abc",
+      DATABASE_URL: "mysql://x",
+      SMTP_URL: "mail.example.com",
+      ROLES: "api,cron",
+      PIAOMA_ALLOW_PRIVATE_URLS: "maybe",
+      LOG_LEVEL: "loud",
+      PUBLIC_URL: "ftp://x",
+    });
+    expect(problems).toHaveLength(7);
+    expect(problems.find((p) => p.startsWith("PORT:"))).toContain('"abc"');
+    expect(problems.find((p) => p.startsWith("DATABASE_URL:"))).toContain("postgres://");
+    expect(problems.find((p) => p.startsWith("SMTP_URL:"))).toContain("smtp://");
+    expect(problems.find((p) => p.startsWith("ROLES:"))).toContain("api and worker");
+    expect(problems.some((p) => p.startsWith("PIAOMA_ALLOW_PRIVATE_URLS:"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("LOG_LEVEL:"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("PUBLIC_URL:"))).toBe(true);
+  });
+
+  it("refuses out-of-range ports and short secrets", () => {
+    expect(problemsOf({ PORT: "70000" })[0]).toMatch(/^PORT: must be from 0 to 65535/);
+    expect(problemsOf({ PIAOMA_SECRET: "short" })[0]).toMatch(/^PIAOMA_SECRET: must be at least 32/);
+  });
+
+  it("requires PIAOMA_SECRET in production and turns the demo off there", () => {
+    expect(problemsOf({ NODE_ENV: "production" })).toEqual([
+      expect.stringMatching(/^PIAOMA_SECRET: required/),
+    ]);
+    const c = loadConfig({ NODE_ENV: "production", PIAOMA_SECRET: "s".repeat(32) });
+    expect(c.demo).toBe(false);
+    expect(c.allowPrivateUrls).toBe(false);
+  });
+
+  it("formats the message as a readable list", () => {
+    const e = new ConfigError(["PORT: bad", "HOST: bad"]);
+    expect(e.message).toBe("Configuration is invalid:\n  - PORT: bad\n  - HOST: bad");
+  });
+});

@@ -1,0 +1,136 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Configuration is read from the environment once, at boot, and validated as a whole: a bad value
+ * stops the program with the full list of what is wrong (not only the first problem). Nothing else
+ * reads process.env. Variable names are a contract with self-hosters (API.md §3).
+ */
+
+const booleanText = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const roleList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.enum(["api", "worker"], { error: "roles are api and worker, comma-separated" }))
+      .min(1, "name at least one role: api, worker"),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce
+    .number({ error: "must be a port number" })
+    .int("must be a whole number")
+    .min(0, "must be from 0 to 65535")
+    .max(65535, "must be from 0 to 65535")
+    .default(3000),
+  HOST: z.string().min(1, "must not be empty").default("127.0.0.1"),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://fapiao.example.com" })
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  PIAOMA_DATA_DIR: z.string().min(1, "must not be empty").default("./data"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587")
+    .optional(),
+  MAIL_FROM: z.string().min(3, "must be an e-mail sender").default("票码 Piaoma <invoice@piaoma.localhost>"),
+  PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
+  PIAOMA_DEMO: booleanText.optional(),
+  ROLES: roleList.default(["api", "worker"]),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DB_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1).max(500).default(10),
+});
+
+export type Role = "api" | "worker";
+
+export interface Config {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  /** Base of links printed in QR codes and e-mails, without a trailing slash. */
+  publicUrl: string;
+  /** Set when PUBLIC_URL was not given: the real port is known only after listening (PORT=0). */
+  publicUrlFromListenAddress: boolean;
+  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
+  /** PGlite data, the local file store and the generated secret live here. */
+  dataDir: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Undefined means: use (or create) the key stored in the data folder. */
+  secret: string | undefined;
+  allowPrivateUrls: boolean;
+  /** Seed the demo organization into an empty database at start. */
+  demo: boolean;
+  roles: Role[];
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  // An empty variable means "not set": shells and compose files often export VAR= .
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const got = present[name];
+      return `${name}: ${issue.message}${got === undefined ? "" : ` (got ${JSON.stringify(got)})`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === "production" && !e.PIAOMA_SECRET) {
+    problems.push("PIAOMA_SECRET: required when NODE_ENV=production (e.g. openssl rand -hex 32)");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(cwd, e.PIAOMA_DATA_DIR);
+  const isDemoSetup = e.NODE_ENV !== "production" && !e.DATABASE_URL;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${hostForUrl(e.HOST)}:${e.PORT}`).replace(/\/+$/, "");
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    publicUrlFromListenAddress: e.PUBLIC_URL === undefined,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE }
+      : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
+    dataDir,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    secret: e.PIAOMA_SECRET,
+    allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
+    demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
+    roles: e.ROLES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function hostForUrl(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}

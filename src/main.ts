@@ -1,0 +1,237 @@
+import { parseArgs } from "node:util";
+import { buildApp, openDatabase, version } from "./app";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { createCredentials } from "./modules/credentials/credentials.service";
+import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
+import { createOrganization } from "./modules/organizations/organizations.service";
+import { createUser } from "./modules/users/users.service";
+import { systemActor } from "./platform/context";
+import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
+import type { Database } from "./platform/db/client";
+import { DataDirLockedError } from "./platform/db/data-dir-lock";
+import { runMigrations } from "./platform/db/migrate";
+import { isAppError } from "./platform/errors";
+import { JobQueue } from "./platform/jobs";
+import { createLogger } from "./platform/logger";
+import { ensureWebBuilt } from "./platform/web";
+
+/**
+ * The `piaoma` command line. Every command except `serve` prints one JSON document on stdout, so
+ * scripts can read it; failures print a JSON error body too and exit non-zero.
+ */
+
+const USAGE = `piaoma ${version} — 票码 scan-to-invoice
+
+Usage: piaoma [command] [options]
+
+  serve                 start the server (default)
+  migrate               apply database migrations
+  seed                  create the demo organization, login and receipt code (idempotent)
+  org:create            --name N --tax-id T [--address A] [--phone P] [--bank B] [--account C]
+                        [--limit 10000.00] [--over-limit reject|split]
+                        [--invoice-types digital_normal,digital_special]
+                        [--order-query-url U] [--webhook-url U]
+  credentials:create    --org ID_OR_TAX_ID
+  user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
+
+Configuration comes from the environment (PORT, HOST, PUBLIC_URL, DATABASE_URL, PIAOMA_DATA_DIR,
+SMTP_URL, MAIL_FROM, PIAOMA_SECRET, PIAOMA_ALLOW_PRIVATE_URLS, ROLES, LOG_LEVEL); see README.md.`;
+
+const options = {
+  name: { type: "string" },
+  "tax-id": { type: "string" },
+  address: { type: "string" },
+  phone: { type: "string" },
+  bank: { type: "string" },
+  account: { type: "string" },
+  limit: { type: "string" },
+  "over-limit": { type: "string" },
+  "invoice-types": { type: "string" },
+  "order-query-url": { type: "string" },
+  "webhook-url": { type: "string" },
+  org: { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  role: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    return fail("BAD_REQUEST", `${(e as Error).message}\n\n${USAGE}`);
+  }
+  const command = parsed.positionals[0] ?? "serve";
+  if (parsed.values.help || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const known = ["serve", "migrate", "seed", "org:create", "credentials:create", "user:create"];
+  if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
+
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  try {
+    if (command === "serve") return await serve(config);
+    return await runCommand(command, config, parsed.values);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) return fail("DATA_DIR_LOCKED", e.message);
+    if (isAppError(e)) return fail(e.code, e.message, e.details);
+    throw e;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  if (config.roles.includes("api")) await ensureWebBuilt((m) => log.info(m));
+  if (config.database.kind === "postgres" && !config.secret) {
+    log.warn(
+      "PIAOMA_SECRET is not set: using a key generated in the data folder; every process must share it",
+    );
+  }
+  const app = await buildApp(config, { logger: log });
+  let demo: DemoInfo | undefined;
+  if (config.demo) demo = await seedDemo(app.ctx, { onlyIfEmpty: true });
+
+  const address = await app.http.listen({ port: config.port, host: config.host });
+  if (config.publicUrlFromListenAddress) {
+    const { port } = new URL(address);
+    config.publicUrl = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  }
+  printBanner(config, demo);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  return -1; // keep running
+}
+
+function printBanner(config: Config, demo: DemoInfo | undefined): void {
+  const db = config.database.kind === "pglite" ? `PGlite in ${config.database.dataDir}` : "PostgreSQL";
+  const lines = [
+    "",
+    `票码 Piaoma ${version} is running (${db}, roles: ${config.roles.join(",")})`,
+    `  控制台 Console       ${config.publicUrl}/admin/`,
+  ];
+  if (demo) {
+    lines.push(`  演示登录 Demo login   ${demo.username} / ${demo.password}`);
+    if (demo.consumerUrl) lines.push(`  扫码页 Consumer page ${demo.consumerUrl}`);
+  }
+  lines.push(
+    `  接口文档 API docs    ${config.publicUrl}/docs`,
+    `  健康检查 Health      ${config.publicUrl}/health`,
+    "",
+  );
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** One-shot commands: open the database (locking PGlite's folder), migrate, act, print JSON, close. */
+async function runCommand(command: string, config: Config, flags: Flags): Promise<number> {
+  const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
+  const { database, lock } = await openDatabase(config);
+  try {
+    await runMigrations(database);
+    const keyring = new Keyring(loadOrCreateMasterSecret(config.secret, config.dataDir));
+    const ctx = { config, database, keyring, log, jobs: new JobQueue(database, [], log) };
+    const actor = systemActor(`cli:${command}`);
+    let result: unknown;
+    switch (command) {
+      case "migrate":
+        await JobQueue.install(database);
+        result = { migrated: true, database: database.kind };
+        break;
+      case "seed":
+        result = await seedDemo(ctx, { onlyIfEmpty: false });
+        break;
+      case "org:create": {
+        const org = await createOrganization(ctx, {
+          actor,
+          input: {
+            name: flags.name ?? "",
+            taxId: flags["tax-id"] ?? "",
+            address: flags.address,
+            phone: flags.phone,
+            bankName: flags.bank,
+            bankAccount: flags.account,
+            limit: flags.limit,
+            overLimitPolicy: flags["over-limit"] as "reject" | "split" | undefined,
+            invoiceTypes: flags["invoice-types"]?.split(",").map((s) => s.trim()) as
+              | Array<"digital_normal" | "digital_special">
+              | undefined,
+            orderQueryUrl: flags["order-query-url"],
+            webhookUrl: flags["webhook-url"],
+          },
+        });
+        result = { id: org.id, taxId: org.taxId };
+        break;
+      }
+      case "credentials:create": {
+        const c = await createCredentials(ctx, { actor, org: flags.org ?? "" });
+        result = { appKey: c.appKey, appSecret: c.appSecret };
+        break;
+      }
+      case "user:create": {
+        const u = await createUser(ctx, {
+          actor,
+          input: {
+            username: flags.username ?? "",
+            password: flags.password ?? "",
+            role: flags.role as "admin" | "operator" | "viewer",
+            orgIds: (flags.org ?? "").split(",").filter(Boolean),
+          },
+        });
+        result = u;
+        break;
+      }
+    }
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } finally {
+    await closeQuietly(database);
+    lock?.release();
+  }
+}
+
+async function closeQuietly(database: Database): Promise<void> {
+  await database.close().catch(() => {});
+}
+
+function fail(code: string, message: string, details?: unknown): number {
+  process.stdout.write(
+    `${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } }, null, 2)}\n`,
+  );
+  process.stderr.write(`piaoma: ${message}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    process.stderr.write(`piaoma: unexpected failure: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

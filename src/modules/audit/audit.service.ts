@@ -1,0 +1,35 @@
+import type { Actor } from "../../platform/context";
+import type { DbOrTx } from "../../platform/db/client";
+import { auditLog } from "../../platform/db/schema";
+import { newId } from "../../platform/ids";
+
+export interface AuditEntry {
+  actor: Actor;
+  orgId: string | null;
+  action: string;
+  entityType: string;
+  entityId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Written in the caller's transaction: the entry exists exactly when the change does. */
+export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
+  const actorId =
+    entry.actor.type === "user"
+      ? entry.actor.userId
+      : entry.actor.type === "app"
+        ? entry.actor.appKey
+        : entry.actor.type === "system"
+          ? entry.actor.reason
+          : null;
+  await tx.insert(auditLog).values({
+    id: newId("aud"),
+    orgId: entry.orgId,
+    actorType: entry.actor.type,
+    actorId,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId ?? null,
+    details: entry.details ?? {},
+  });
+}

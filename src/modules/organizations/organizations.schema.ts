@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+export const invoiceTypeSchema = z.enum(["digital_normal", "digital_special"], {
+  error: "发票类型只能是 digital_normal（普通发票）或 digital_special（增值税专用发票）",
+});
+export const overLimitPolicySchema = z.enum(["reject", "split"], {
+  error: "超限额处理只能是 reject 或 split",
+});
+
+const optionalText = (max: number) => z.string().trim().max(max, `不能超过 ${max} 个字符`).optional();
+const optionalUrl = z
+  .url({ protocol: /^https?$/, error: "必须是 http(s) 地址" })
+  .max(2000, "地址过长")
+  .optional();
+
+/** Creating an organization (销售方) with its 小票码配置 defaults. */
+export const createOrganizationInput = z.object({
+  name: z.string().trim().min(1, "请填写销售方名称"),
+  taxId: z.string().min(1, "请填写统一社会信用代码"),
+  address: optionalText(200),
+  phone: optionalText(50),
+  bankName: optionalText(100),
+  bankAccount: optionalText(50),
+  limit: z.string().optional(),
+  overLimitPolicy: overLimitPolicySchema.optional(),
+  invoiceTypes: z.array(invoiceTypeSchema).min(1, "至少选择一种可开票类型").optional(),
+  orderQueryUrl: optionalUrl,
+  webhookUrl: optionalUrl,
+  validDays: z.number().int().min(1, "有效期至少 1 天").max(3650, "有效期不能超过 3650 天").optional(),
+  drawer: optionalText(20),
+});
+export type CreateOrganizationInput = z.input<typeof createOrganizationInput>;

@@ -1,0 +1,94 @@
+import { isValidUscc, normalizeTaxId, parseLimit } from "../../domain";
+import type { Actor, AppContext } from "../../platform/context";
+import { isUniqueViolation } from "../../platform/db/errors";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { FieldErrors, parseInput } from "../../platform/validation";
+import { recordAudit } from "../audit/audit.service";
+import {
+  findOrganizationByIdOrTaxId,
+  insertOrganization,
+  type OrganizationRow,
+} from "./organizations.repository";
+import { type CreateOrganizationInput, createOrganizationInput } from "./organizations.schema";
+
+export const DEFAULT_LIMIT = "10000.00";
+
+/**
+ * Creates a seller with its 小票码配置 and a sandbox 电子税局账号, so it can issue right away.
+ * The tax ID must be a valid 统一社会信用代码 (both check characters).
+ */
+export async function createOrganization(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; input: CreateOrganizationInput; isDemo?: boolean },
+): Promise<OrganizationRow> {
+  const input = parseInput(createOrganizationInput, options.input);
+  const errors = new FieldErrors();
+  const taxId = normalizeTaxId(input.taxId);
+  if (!isValidUscc(taxId)) errors.add("taxId", "统一社会信用代码格式或校验位不正确");
+  const limitText = input.limit ?? DEFAULT_LIMIT;
+  const limit = parseLimit(limitText);
+  if (!limit.ok) errors.add("limit", limit.issues[0]?.message ?? "限额不正确");
+  const invoiceTypes = input.invoiceTypes ?? ["digital_normal", "digital_special"];
+  errors.throwIfAny();
+
+  const { db } = ctx.database;
+  const org = {
+    id: newId("org"),
+    name: input.name,
+    taxId,
+    address: input.address ?? "",
+    phone: input.phone ?? "",
+    bankName: input.bankName ?? "",
+    bankAccount: input.bankAccount ?? "",
+    orderQueryUrl: input.orderQueryUrl ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    isDemo: options.isDemo ?? false,
+  };
+  const alreadyExists = () =>
+    new AppError("CONFLICT", "该统一社会信用代码的组织已存在", {
+      fields: { taxId: "该统一社会信用代码已存在" },
+    });
+  if (await findOrganizationByIdOrTaxId(db, taxId)) throw alreadyExists();
+  await db
+    .transaction(async (tx) => {
+      await insertOrganization(
+        tx,
+        org,
+        {
+          orgId: org.id,
+          limitText,
+          limitAmount: limit.ok ? limit.value : limitText,
+          invoiceTypes,
+          defaultInvoiceType: invoiceTypes[0]!,
+          validDays: input.validDays ?? 30,
+          overLimitPolicy: input.overLimitPolicy ?? "reject",
+          defaultDrawer: input.drawer ?? "",
+        },
+        { id: newId("tba"), orgId: org.id, name: "沙箱税局账号", channel: "sandbox", status: "online" },
+      );
+      await recordAudit(tx, {
+        actor: options.actor,
+        orgId: org.id,
+        action: "organization.create",
+        entityType: "organization",
+        entityId: org.id,
+        details: { name: org.name, taxId },
+      });
+    })
+    .catch((e) => {
+      throw isUniqueViolation(e, "organizations_tax_id_key") ? alreadyExists() : e;
+    });
+  const created = await findOrganizationByIdOrTaxId(db, org.id);
+  if (!created) throw new Error("organization vanished after insert");
+  return created;
+}
+
+export async function getOrganizationByIdOrTaxId(
+  ctx: Pick<AppContext, "database">,
+  idOrTaxId: string,
+): Promise<OrganizationRow> {
+  const org = await findOrganizationByIdOrTaxId(ctx.database.db, idOrTaxId.trim());
+  if (!org) throw new AppError("NOT_FOUND", `找不到组织 ${idOrTaxId}`);
+  return org;
+}

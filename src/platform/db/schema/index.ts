@@ -1,0 +1,3 @@
+export * from "./invoices";
+export * from "./organizations";
+export * from "./receipt-codes";

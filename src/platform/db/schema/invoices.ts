@@ -1,0 +1,173 @@
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bytea, createdAt, decimal, money, rate, tstz, updatedAt } from "./common";
+import { organizations, taxBureauAccounts } from "./organizations";
+import { receiptCodes } from "./receipt-codes";
+
+/**
+ * A consumer's accepted request to invoice a receipt code: the buyer as typed, stored before any
+ * issuing happens, so nothing typed is lost. One per receipt code, by constraint — this row is what
+ * makes "one set of invoices per code" hold under concurrent submits and several processes.
+ */
+export const submissions = pgTable(
+  "submissions",
+  {
+    id: text("id").primaryKey(),
+    receiptCodeId: text("receipt_code_id")
+      .notNull()
+      .references(() => receiptCodes.id),
+    invoiceType: text("invoice_type").notNull(),
+    buyerType: text("buyer_type").notNull(),
+    buyerName: text("buyer_name").notNull(),
+    buyerTaxId: text("buyer_tax_id").notNull().default(""),
+    buyerAddress: text("buyer_address").notNull().default(""),
+    buyerPhone: text("buyer_phone").notNull().default(""),
+    buyerBankName: text("buyer_bank_name").notNull().default(""),
+    buyerBankAccount: text("buyer_bank_account").notNull().default(""),
+    email: text("email"),
+    mobile: text("mobile"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("submissions_receipt_code_key").on(t.receiptCodeId)],
+);
+
+/** Blue and red invoices. `serial` is our idempotency serial, stored before the channel is called. */
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    receiptCodeId: text("receipt_code_id")
+      .notNull()
+      .references(() => receiptCodes.id),
+    submissionId: text("submission_id").references(() => submissions.id),
+    taxAccountId: text("tax_account_id").references(() => taxBureauAccounts.id),
+    /** blue | red */
+    color: text("color").notNull().default("blue"),
+    /** 1..N when a purchase above the limit is split into N invoices. */
+    seq: integer("seq").notNull().default(1),
+    seqCount: integer("seq_count").notNull().default(1),
+    /** For a red invoice: the blue invoice it reverses. */
+    blueInvoiceId: text("blue_invoice_id"),
+    reverseReason: text("reverse_reason"),
+    invoiceType: text("invoice_type").notNull(),
+    /** pending | issuing | issued | failed | reversed | confirmation_pending */
+    status: text("status").notNull().default("pending"),
+    serial: text("serial").notNull(),
+    number: text("number"),
+    issuedAt: tstz("issued_at"),
+    buyerType: text("buyer_type").notNull(),
+    buyerName: text("buyer_name").notNull(),
+    buyerTaxId: text("buyer_tax_id").notNull().default(""),
+    buyerAddress: text("buyer_address").notNull().default(""),
+    buyerPhone: text("buyer_phone").notNull().default(""),
+    buyerBankName: text("buyer_bank_name").notNull().default(""),
+    buyerBankAccount: text("buyer_bank_account").notNull().default(""),
+    email: text("email"),
+    mobile: text("mobile"),
+    drawer: text("drawer").notNull(),
+    payee: text("payee").notNull().default(""),
+    reviewer: text("reviewer").notNull().default(""),
+    remark: text("remark").notNull().default(""),
+    amountExcludingTax: money("amount_excluding_tax").notNull(),
+    taxAmount: money("tax_amount").notNull(),
+    totalAmount: money("total_amount").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    failureCode: text("failure_code"),
+    failureReason: text("failure_reason"),
+    channelData: jsonb("channel_data").notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("invoices_serial_key").on(t.serial),
+    uniqueIndex("invoices_number_key").on(t.number),
+    // One blue set per receipt code, one invoice per position in it.
+    uniqueIndex("invoices_code_color_seq_key").on(t.receiptCodeId, t.color, t.seq),
+    // A blue invoice is reversed at most once.
+    uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId),
+    index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
+    index("invoices_org_created_idx").on(t.orgId, t.createdAt),
+  ],
+);
+
+export const invoiceLines = pgTable(
+  "invoice_lines",
+  {
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    kind: text("kind").notNull(),
+    itemName: text("item_name").notNull(),
+    name: text("name").notNull(),
+    shortName: text("short_name").notNull(),
+    taxCode: text("tax_code").notNull(),
+    spec: text("spec").notNull().default(""),
+    unit: text("unit").notNull().default(""),
+    quantity: decimal("quantity"),
+    unitPrice: decimal("unit_price"),
+    amountExcludingTax: money("amount_excluding_tax").notNull(),
+    taxRate: rate("tax_rate").notNull(),
+    zeroRateKind: text("zero_rate_kind"),
+    tax: money("tax").notNull(),
+    amountIncludingTax: money("amount_including_tax").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.position] })],
+);
+
+/** The PDF and XML of an invoice. Content in the database or a key in the file store. */
+export const invoiceFiles = pgTable(
+  "invoice_files",
+  {
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id, { onDelete: "cascade" }),
+    /** pdf | xml */
+    kind: text("kind").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    storageKey: text("storage_key"),
+    content: bytea("content"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.kind] })],
+);
+
+/** One sending of an invoice to one recipient. */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    /** email | sms */
+    channel: text("channel").notNull(),
+    recipient: text("recipient").notNull(),
+    /** submit | resend | operator */
+    reason: text("reason").notNull().default("submit"),
+    /** pending | sent | failed */
+    status: text("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    sentAt: tstz("sent_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("deliveries_invoice_idx").on(t.invoiceId)],
+);
+
+/** Gapless invoice number sequences of the sandbox channel, per (year, province). */
+export const invoiceNumberSequences = pgTable(
+  "invoice_number_sequences",
+  {
+    year: integer("year").notNull(),
+    province: text("province").notNull(),
+    lastValue: bigint("last_value", { mode: "bigint" }).notNull().default(sql`0`),
+  },
+  (t) => [primaryKey({ columns: [t.year, t.province] })],
+);

@@ -1,0 +1,190 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { createdAt, decimal, money, rate, tstz, updatedAt } from "./common";
+
+/** The seller (销售方). Several per installation. */
+export const organizations = pgTable(
+  "organizations",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    taxId: text("tax_id").notNull(),
+    address: text("address").notNull().default(""),
+    phone: text("phone").notNull().default(""),
+    bankName: text("bank_name").notNull().default(""),
+    bankAccount: text("bank_account").notNull().default(""),
+    /** 3.1.02: where Piaoma asks the merchant for an order's lines. */
+    orderQueryUrl: text("order_query_url"),
+    /** Where invoice.* events are posted. */
+    webhookUrl: text("webhook_url"),
+    isDemo: boolean("is_demo").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("organizations_tax_id_key").on(t.taxId)],
+);
+
+/** 电子税局账号: the account invoices are issued through, bound to an issuing channel. */
+export const taxBureauAccounts = pgTable(
+  "tax_bureau_accounts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    name: text("name").notNull(),
+    /** Issuing channel id (`sandbox` built in; real channels are adapters). */
+    channel: text("channel").notNull().default("sandbox"),
+    /** online | reauth | offline */
+    status: text("status").notNull().default("online"),
+    /** Channel-specific settings (the sandbox reads fail/slow/offline switches from here). */
+    settings: jsonb("settings").notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("tax_bureau_accounts_org_name_key").on(t.orgId, t.name)],
+);
+
+/** 设备: a POS terminal registered to an organization. */
+export const devices = pgTable(
+  "devices",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    deviceNo: text("device_no").notNull(),
+    name: text("name").notNull().default(""),
+    location: text("location").notNull().default(""),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("devices_org_device_no_key").on(t.orgId, t.deviceNo)],
+);
+
+/** 开票项: the goods master. `code` is what merchant systems send as `itemCode`. */
+export const items = pgTable(
+  "items",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    code: text("code").notNull(),
+    name: text("name").notNull(),
+    shortName: text("short_name").notNull(),
+    /** 19-digit 税收分类编码. */
+    taxCode: text("tax_code").notNull(),
+    taxRate: rate("tax_rate").notNull(),
+    /** exempt | not_taxable | ordinary_zero | export, only with a 0 rate. */
+    zeroRateKind: text("zero_rate_kind"),
+    spec: text("spec").notNull().default(""),
+    unit: text("unit").notNull().default(""),
+    unitPrice: decimal("unit_price"),
+    priceIncludesTax: boolean("price_includes_tax").notNull().default(true),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("items_org_code_key").on(t.orgId, t.code),
+    index("items_org_name_idx").on(t.orgId, t.name),
+  ],
+);
+
+/** 小票码配置 (F17025): one per organization. */
+export const receiptCodeConfigs = pgTable("receipt_code_configs", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organizations.id),
+  /** 限额 exactly as the operator typed it (≤ 20 bytes) and its value. */
+  limitText: text("limit_text").notNull(),
+  limitAmount: money("limit_amount").notNull(),
+  invoiceTypes: text("invoice_types").array().notNull(),
+  defaultInvoiceType: text("default_invoice_type").notNull(),
+  validDays: integer("valid_days").notNull().default(30),
+  /** reject | split */
+  overLimitPolicy: text("over_limit_policy").notNull().default("reject"),
+  defaultDrawer: text("default_drawer").notNull().default(""),
+  defaultPayee: text("default_payee").notNull().default(""),
+  defaultReviewer: text("default_reviewer").notNull().default(""),
+  defaultTaxAccountId: text("default_tax_account_id").references(() => taxBureauAccounts.id),
+  updatedAt: updatedAt(),
+});
+
+/** Console users, password hashed (scrypt). */
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    passwordHash: text("password_hash").notNull(),
+    /** admin | operator | viewer */
+    role: text("role").notNull(),
+    isActive: boolean("is_active").notNull().default(true),
+    failedLogins: integer("failed_logins").notNull().default(0),
+    lockedUntil: tstz("locked_until"),
+    lastLoginAt: tstz("last_login_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("users_username_key").on(sql`lower(${t.username})`)],
+);
+
+/** Which organizations a user may see. */
+export const userOrganizations = pgTable(
+  "user_organizations",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.orgId] })],
+);
+
+/** Open-API credentials. The secret is needed in clear for HMAC, so it is encrypted, not hashed. */
+export const appCredentials = pgTable(
+  "app_credentials",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    appKey: text("app_key").notNull(),
+    /** AES-256-GCM under the master key: base64(iv | tag | ciphertext). */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    label: text("label").notNull().default(""),
+    /** active | revoked */
+    status: text("status").notNull().default("active"),
+    createdAt: createdAt(),
+    revokedAt: tstz("revoked_at"),
+    lastUsedAt: tstz("last_used_at"),
+  },
+  (t) => [
+    uniqueIndex("app_credentials_app_key_key").on(t.appKey),
+    index("app_credentials_org_idx").on(t.orgId),
+  ],
+);
+
+/** Who did what: console users, merchant apps, consumers, the system. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").references(() => organizations.id),
+    /** user | app | consumer | system */
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id"),
+    details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_log_org_created_idx").on(t.orgId, t.createdAt)],
+);

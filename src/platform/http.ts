@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import { AppError, type ErrorCode, errorStatus } from "./errors";
+
+export type HttpServer = FastifyInstance<
+  import("node:http").Server,
+  import("node:http").IncomingMessage,
+  import("node:http").ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function createHttpServer(options: { logger: Logger; version: string }): HttpServer {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Behind a load balancer a request id may come in; otherwise make one.
+    genReqId: (req) => {
+      const incoming = req.headers["x-request-id"];
+      return typeof incoming === "string" && REQUEST_ID.test(incoming)
+        ? incoming
+        : randomBytes(8).toString("hex");
+    },
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) req.log.error({ err: error }, "request failed");
+    else req.log.info({ code: body.error.code }, "request refused");
+    return reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({
+      error: {
+        code: "NOT_FOUND",
+        message: "请求的地址不存在",
+        details: { method: req.method, path: req.url.split("?")[0] },
+      },
+    } satisfies ErrorBody),
+  );
+
+  return app as unknown as HttpServer;
+}
+
+/** Maps any thrown value to the API.md error body. Internal details never leave a 5xx. */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    return {
+      status: error.status,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details ? { details: error.details } : {}),
+        },
+      },
+    };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const fields: Record<string, string> = {};
+    for (const v of error.validation) {
+      const key = fieldPath(v.instancePath, (v.params as { issue?: { path?: unknown[] } })?.issue?.path);
+      const where =
+        error.validationContext && error.validationContext !== "body" ? `${error.validationContext}.` : "";
+      fields[`${where}${key}` || "body"] ??= v.message ?? "格式不正确";
+    }
+    return reply("VALIDATION_FAILED", "提交的内容有误，请检查标出的字段", { fields });
+  }
+  const fe = error as Partial<FastifyError>;
+  switch (fe.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return reply("INVALID_JSON", "请求体不是合法的 JSON");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return reply("INVALID_JSON", "请求体为空，但 Content-Type 声明为 JSON");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return reply("UNSUPPORTED_MEDIA_TYPE", "不支持的 Content-Type，请使用 application/json");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return reply("PAYLOAD_TOO_LARGE", "请求体过大");
+  }
+  const status = fe.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    if (status === 404) return reply("NOT_FOUND", "请求的地址不存在");
+    if (status === 429) return reply("RATE_LIMITED", "请求过于频繁，请稍后再试");
+    return { status, body: { error: { code: "BAD_REQUEST", message: "请求格式不正确" } } };
+  }
+  return reply("INTERNAL", "服务器内部错误，请稍后再试");
+}
+
+function reply(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  return { status: errorStatus[code], body: { error: { code, message, ...(details ? { details } : {}) } } };
+}
+
+/** `/lines/2/amount` → `lines[2].amount` (the field-path convention of API.md). */
+export function fieldPath(instancePath: string, issuePath?: unknown[]): string {
+  const parts = issuePath?.length ? issuePath.map(String) : instancePath.split("/").filter(Boolean);
+  let out = "";
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+/** OpenAPI from the route schemas; `/docs` serves the interactive documentation. */
+export async function registerOpenApi(app: HttpServer, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "票码 Piaoma API",
+        version,
+        description:
+          "商户开放接口（/open/v1，HMAC-SHA256 签名）与消费者扫码开票接口（/api/scan）。" +
+          "Merchant open API (signed) and the consumer scan-to-invoice API.",
+      },
+      tags: [
+        { name: "open", description: "商户开放接口 Merchant open API" },
+        { name: "scan", description: "消费者扫码开票 Consumer page API" },
+        { name: "ops", description: "运维 Operations" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: "/docs",
+    uiConfig: { docExpansion: "list", deepLinking: true },
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,46 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type App, buildApp } from "../../src/app";
+import { type Config, loadConfig } from "../../src/config";
+import { createLogger } from "../../src/platform/logger";
+import { type DatabaseKind, openTestDatabase } from "./db";
+
+/** A configuration for tests: a temporary data folder, silent logs, the given variables on top. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-data-"));
+  return loadConfig({
+    NODE_ENV: "test",
+    PIAOMA_DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    PIAOMA_DEMO: "false",
+    ...env,
+  });
+}
+
+export interface TestApp extends App {
+  config: Config;
+}
+
+/** The whole application on a fresh database of the given kind, for `inject()` tests. */
+export async function createTestApp(
+  kind: DatabaseKind,
+  options: { env?: Record<string, string>; startJobs?: boolean } = {},
+): Promise<TestApp> {
+  const config = testConfig(options.env);
+  const database = await openTestDatabase(kind);
+  const app = await buildApp(config, {
+    database,
+    logger: createLogger("silent"),
+    startJobs: options.startJobs ?? false,
+  });
+  return {
+    ...app,
+    config,
+    close: async () => {
+      await app.close();
+      await database.close();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { describe, inject } from "vitest";
+import { type Database, fromPglite, openPostgres } from "../../src/platform/db/client";
+import { adminQuery, withDatabase } from "./global-setup";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+/** A fresh PGlite loaded from the migrated template (~0.4 s). */
+export async function openTestPglite(): Promise<Database> {
+  const tar = fs.readFileSync(inject("pgliteTemplate"));
+  const client = await PGlite.create({ loadDataDir: new Blob([tar]) });
+  return fromPglite(client);
+}
+
+/** A fresh PostgreSQL database cloned from the migrated template; dropped on close. */
+export async function openTestPostgres(poolSize = 10): Promise<Database> {
+  const url = process.env.TEST_DATABASE_URL;
+  const template = inject("postgresTemplate");
+  if (!url || !template) throw new Error("PostgreSQL tests need TEST_DATABASE_URL");
+  const name = `piaoma_t_${randomBytes(5).toString("hex")}`;
+  // Two files cloning at the same moment can briefly see each other on the template: retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(url, `create database ${name} template ${template}`);
+      break;
+    } catch (e) {
+      if (attempt >= 20 || !/being accessed by other users/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  const database = openPostgres(withDatabase(url, name), poolSize);
+  const close = database.close;
+  database.close = async () => {
+    await close();
+    await adminQuery(url, `drop database if exists ${name} with (force)`);
+  };
+  return database;
+}
+
+export function openTestDatabase(kind: DatabaseKind): Promise<Database> {
+  return kind === "pglite" ? openTestPglite() : openTestPostgres();
+}
+
+/** The database kinds this run covers: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export function databaseKinds(): DatabaseKind[] {
+  return process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+}
+
+/**
+ * Runs a suite once per database kind. PostgreSQL-only suites (real concurrency) use
+ * `describePostgres`, which is skipped without TEST_DATABASE_URL (and CI always sets it).
+ */
+export function describeEachDatabase(name: string, suite: (kind: DatabaseKind) => void): void {
+  for (const kind of databaseKinds()) describe(`${name} [${kind}]`, () => suite(kind));
+}
+
+export const describePostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
