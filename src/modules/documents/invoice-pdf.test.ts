@@ -1,0 +1,277 @@
+import { describe, expect, it } from "vitest";
+import {
+  decodeQrCodes,
+  describeWithTools,
+  type PdfWord,
+  pdfToPngs,
+  pdfToText,
+  pdfWords,
+  runToolOk,
+} from "../../../test/support/system-tools";
+import { invoiceDocument, invoiceLine, redInvoiceDocument } from "./documents.factories";
+import type { InvoiceDocument } from "./documents.types";
+import { renderInvoicePdf } from "./invoice-pdf";
+import { COLUMN_X, COLUMNS } from "./invoice-pdf-layout";
+
+/** Text with all whitespace removed: pdftotext may break or pad lines, the characters stay in order. */
+const flat = (text: string) => text.replace(/\s+/g, "");
+
+async function extract(doc: InvoiceDocument): Promise<{ raw: string; layout: string }> {
+  const pdf = await renderInvoicePdf(doc);
+  const [raw, layout] = await Promise.all([pdfToText(pdf), pdfToText(pdf, { layout: true })]);
+  return { raw: flat(raw), layout: flat(layout) };
+}
+
+const fiveLines = [
+  invoiceLine({ itemName: "*餐饮服务*午餐", amount: "88.50", tax: "11.50" }),
+  invoiceLine({
+    itemName: "*乳制品*纯牛奶",
+    spec: "250ml×12",
+    unit: "箱",
+    quantity: "3",
+    unitPrice: "53.0973451327434",
+    amount: "159.29",
+    tax: "20.71",
+    kind: "discounted",
+  }),
+  invoiceLine({
+    itemName: "*乳制品*纯牛奶",
+    unit: undefined,
+    quantity: undefined,
+    unitPrice: undefined,
+    amount: "-8.85",
+    tax: "-1.15",
+    kind: "discount",
+  }),
+  invoiceLine({
+    itemName: "*饮料*矿泉水",
+    quantity: "4",
+    unitPrice: "2.6548672566372",
+    amount: "10.62",
+    tax: "1.38",
+  }),
+  invoiceLine({
+    itemName: "*蔬菜*有机菠菜",
+    taxRateLabel: "免税",
+    taxRate: "0",
+    amount: "25.00",
+    tax: "0.00",
+  }),
+];
+
+const blue = invoiceDocument({
+  lines: fiveLines,
+  totals: {
+    amountExcludingTax: "274.56",
+    taxAmount: "32.44",
+    totalAmount: "307.00",
+    totalInCapitals: "叁佰零柒圆整",
+  },
+  remark: "小票流水号：POS-0001-20240306 桌号：A12",
+});
+
+describeWithTools(["pdftotext"], "renderInvoicePdf: text read back with pdftotext", () => {
+  it("carries every figure and party of a blue sandbox invoice, in both reading modes", async () => {
+    const { raw, layout } = await extract(blue);
+    const expected = [
+      "电子发票（普通发票）",
+      "发票号码：24442000000000012345",
+      // 2024-03-05 16:30 UTC is already the 6th in China.
+      "开票日期：2024年03月06日",
+      "北京示例科技有限公司",
+      "91110000600037341L",
+      "深圳市票码餐饮管理有限公司",
+      "91440300358768292H",
+      "招商银行深圳科技园支行",
+      ...fiveLines.flatMap((line) => [line.itemName, line.amount, line.tax]),
+      "53.0973451327434",
+      "250ml×12",
+      "免税",
+      "¥274.56",
+      "¥32.44",
+      "价税合计（大写）",
+      "叁佰零柒圆整",
+      "（小写）¥307.00",
+      "桌号：A12",
+      "开票人：王小明",
+      "沙箱测试发票不具法律效力",
+    ];
+    for (const text of expected) {
+      expect(raw, `reading order: ${text}`).toContain(flat(text));
+      expect(layout, `-layout: ${text}`).toContain(flat(text));
+    }
+  });
+
+  it("prints the sandbox mark only on sandbox invoices", async () => {
+    const { raw } = await extract({ ...blue, sandbox: false });
+    expect(raw).not.toContain("沙箱");
+    expect(raw).toContain("24442000000000012345");
+  });
+
+  it("titles a special invoice 电子发票（增值税专用发票）", async () => {
+    const { raw } = await extract({ ...blue, invoiceType: "digital_special" });
+    expect(raw).toContain("电子发票（增值税专用发票）");
+    expect(raw).not.toContain("电子发票（普通发票）");
+  });
+
+  it("marks a preview 预览 in place of the number", async () => {
+    const { raw } = await extract({ ...blue, mode: "preview", number: undefined, qrText: undefined });
+    expect(raw).toContain("发票号码：预览");
+    expect(raw).not.toMatch(/\d{20}/);
+    expect(raw).toContain("北京示例科技有限公司");
+  });
+
+  it("shows a red invoice as 红字 with negative amounts, 负 capitals and the reversed blue number", async () => {
+    const { raw, layout } = await extract(redInvoiceDocument());
+    for (const text of [
+      "红字",
+      "发票号码：24442000000000012399",
+      "-88.50",
+      "-11.50",
+      "¥-88.50",
+      "（小写）¥-100.00",
+      "负壹佰圆整",
+      "被红冲蓝字数电发票号码：24442000000000012345",
+      "红冲原因：销货退回",
+    ]) {
+      expect(raw, text).toContain(flat(text));
+      expect(layout, text).toContain(flat(text));
+    }
+  });
+
+  it("adds 负 to a red invoice's capitals when the caller gave the bare amount", async () => {
+    const doc = redInvoiceDocument();
+    const { raw } = await extract({ ...doc, totals: { ...doc.totals, totalInCapitals: "壹佰圆整" } });
+    expect(raw).toContain("⊗负壹佰圆整");
+  });
+
+  it("drops control characters and keeps markup characters as text", async () => {
+    const { raw } = await extract({
+      ...blue,
+      buyer: { name: "A&B <Trading> \"Co\" 'Ltd'\u0000\u0007\u001b 公司", taxId: "91110000600037341L" },
+    });
+    expect(raw).toContain(flat("A&B <Trading> \"Co\" 'Ltd' 公司"));
+  });
+
+  it("spreads 200 lines over pages, each with the header, column titles and page x/y", async () => {
+    const names = Array.from(
+      { length: 200 },
+      (_, i) => `*餐饮服务*测试菜品第${String(i + 1).padStart(3, "0")}号`,
+    );
+    const pdf = await renderInvoicePdf({
+      ...blue,
+      lines: names.map((itemName) => invoiceLine({ itemName })),
+    });
+    const pages = (await pdfToText(pdf)).split("\f").filter((page) => page.trim() !== "");
+    expect(pages.length).toBeGreaterThan(5);
+    const all = flat(pages.join(""));
+    for (const name of names) {
+      expect(all.split(name).length - 1, name).toBe(1);
+    }
+    pages.forEach((page, index) => {
+      const text = flat(page);
+      expect(text).toContain(`第${index + 1}页/共${pages.length}页`);
+      expect(text).toContain("发票号码：24442000000000012345");
+      expect(text).toContain("项目名称");
+      expect(text).toContain("北京示例科技有限公司");
+      // The totals come once, after the last line.
+      expect(text.includes("价税合计"), `page ${index + 1}`).toBe(index === pages.length - 1);
+    });
+  });
+});
+
+function overlaps(a: PdfWord, b: PdfWord): boolean {
+  // pdftotext's boxes span the font's full ascent and descent, taller than our line spacing; compare
+  // the inner part of each box so that stacked lines of one cell do not count as overlapping.
+  const shrink = (word: PdfWord) => (word.yMax - word.yMin) * 0.12;
+  return (
+    a.page === b.page &&
+    a.xMin < b.xMax - 0.5 &&
+    b.xMin < a.xMax - 0.5 &&
+    a.yMin + shrink(a) < b.yMax - shrink(b) &&
+    b.yMin + shrink(b) < a.yMax - shrink(a)
+  );
+}
+
+describeWithTools(["pdftotext"], "renderInvoicePdf: layout", () => {
+  const longName = "*乳制品*特仑苏纯牛奶 Deluxe 250ml×12盒 礼盒装（限量版本，包含赠品与手提袋，节日特供）";
+
+  it("wraps a long item name inside its column without overlapping any other text", async () => {
+    const doc = invoiceDocument({
+      lines: [
+        invoiceLine(),
+        invoiceLine({ itemName: longName, spec: "250ml×12 Deluxe Edition" }),
+        invoiceLine(),
+      ],
+    });
+    const pdf = await renderInvoicePdf(doc);
+    const words = await pdfWords(pdf);
+    const nameColumnRight = COLUMN_X[0]! + COLUMNS[0]!.width;
+    const nameWords = words.filter((word) => word.xMin < nameColumnRight && longName.includes(word.text));
+    // The name came out on several lines, all inside the name column.
+    expect(new Set(nameWords.map((word) => Math.round(word.yMin))).size).toBeGreaterThan(1);
+    for (const word of nameWords) expect(word.xMax, word.text).toBeLessThanOrEqual(nameColumnRight);
+    expect(flat(nameWords.map((word) => word.text).join(""))).toBe(flat(longName));
+    for (const [i, a] of words.entries()) {
+      for (const b of words.slice(i + 1)) {
+        expect(overlaps(a, b), `"${a.text}" overlaps "${b.text}"`).toBe(false);
+      }
+    }
+  });
+
+  it("keeps text apart on every page of a long red invoice", async () => {
+    const doc = redInvoiceDocument({
+      lines: Array.from({ length: 60 }, (_, i) =>
+        invoiceLine({
+          itemName: i % 7 === 0 ? longName : `*餐饮服务*菜品${i}`,
+          amount: "-88.50",
+          tax: "-11.50",
+        }),
+      ),
+      remark: "退货单号：RT-20240308-0001\n经办人：李四",
+    });
+    const words = await pdfWords(await renderInvoicePdf(doc));
+    expect(new Set(words.map((word) => word.page)).size).toBeGreaterThan(1);
+    for (const [i, a] of words.entries()) {
+      for (const b of words.slice(i + 1)) {
+        if (b.page !== a.page) break;
+        expect(overlaps(a, b), `page ${a.page}: "${a.text}" overlaps "${b.text}"`).toBe(false);
+      }
+    }
+  });
+});
+
+describeWithTools(["pdffonts"], "renderInvoicePdf: fonts", () => {
+  it("embeds only subsets of Noto Sans SC, with Unicode maps", async () => {
+    const out = (await runToolOk("pdffonts", ["-"], await renderInvoicePdf(blue))).toString("utf8");
+    const fonts = out.split("\n").slice(2).filter(Boolean);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const font of fonts) {
+      expect(font).toMatch(/^[A-Z]{6}\+NotoSansSC-\w+\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    }
+  });
+});
+
+describeWithTools(["pdftoppm", "zbarimg"], "renderInvoicePdf: invoice QR", () => {
+  it("draws a QR that decodes to the invoice's QR text", async () => {
+    const { files, cleanup } = await pdfToPngs(await renderInvoicePdf(blue), { dpi: 150 });
+    try {
+      expect(await decodeQrCodes(files[0]!)).toEqual([blue.qrText]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("renderInvoicePdf", () => {
+  it("returns a PDF, the same bytes for the same invoice", async () => {
+    const [a, b] = await Promise.all([renderInvoicePdf(blue), renderInvoicePdf(blue)]);
+    expect(a.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it("renders a preview without a number or QR text", async () => {
+    const pdf = await renderInvoicePdf({ ...blue, mode: "preview", number: undefined, qrText: undefined });
+    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  });
+});
