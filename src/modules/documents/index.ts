@@ -8,4 +8,6 @@ export type {
   ReceiptSlipLine,
 } from "./documents.types";
 export { renderInvoicePdf } from "./invoice-pdf";
+export { renderInvoiceXml } from "./invoice-xml";
 export { preloadDocumentFonts } from "./pdf-fonts";
+export { renderInvoiceXml } from "./invoice-xml";
