@@ -10,4 +10,4 @@ export type {
 export { renderInvoicePdf } from "./invoice-pdf";
 export { renderInvoiceXml } from "./invoice-xml";
 export { preloadDocumentFonts } from "./pdf-fonts";
-export { renderInvoiceXml } from "./invoice-xml";
+export { renderReceiptSlipPdf } from "./receipt-slip-pdf";
