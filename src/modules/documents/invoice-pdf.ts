@@ -28,7 +28,6 @@ import {
 } from "./invoice-pdf-table";
 import { invoiceTitle } from "./invoice-text";
 import { PdfCanvas, type StrokeStyle } from "./pdf-canvas";
-import { drawQrCode } from "./qr-vector";
 import { singleLine } from "./text-sanitize";
 import { drawOutlinedMark } from "./watermark";
 
@@ -72,7 +71,7 @@ function drawMarks(canvas: PdfCanvas, doc: InvoiceDocument): void {
 
 function drawHeader(canvas: PdfCanvas, doc: InvoiceDocument, pageNumber: number, pageCount: number): void {
   if (doc.qrText && doc.mode === "issued") {
-    drawQrCode(canvas.doc, doc.qrText, FRAME_LEFT, HEADER_TOP, QR_SIZE);
+    canvas.qrCode(doc.qrText, FRAME_LEFT, HEADER_TOP, QR_SIZE);
   } else {
     canvas.rect(FRAME_LEFT, HEADER_TOP, QR_SIZE, QR_SIZE, { color: COLORS.muted, width: 0.6, dash: 3 });
     canvas.lines(

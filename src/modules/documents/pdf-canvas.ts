@@ -1,5 +1,6 @@
 import PDFDocument from "pdfkit";
 import { emWidth, type FontWeight, getFont } from "./pdf-fonts";
+import { drawQrCode } from "./qr-vector";
 import { clampLines, wrapText } from "./text-wrap";
 
 export interface TextStyle {
@@ -117,6 +118,13 @@ export class PdfCanvas {
     if (stroke.dash) doc.dash(stroke.dash, { space: stroke.dash });
     doc.stroke(stroke.color);
     if (stroke.dash) doc.undash();
+  }
+
+  /** A QR code as vector modules; see drawQrCode. */
+  qrCode(text: string, x: number, y: number, size: number, options: { quietZone?: number } = {}): void {
+    drawQrCode(this.doc, text, x, y, size, options);
+    // Filling the modules changed the fill colour behind our back.
+    this.color = "";
   }
 
   private apply(style: TextStyle): void {

@@ -1,7 +1,6 @@
 import { chinaDateTime, chinaMinute } from "./china-time";
 import type { ReceiptSlip, ReceiptSlipFormat } from "./documents.types";
 import { PdfCanvas, type TextStyle } from "./pdf-canvas";
-import { drawQrCode } from "./qr-vector";
 import { multiLine, singleLine } from "./text-sanitize";
 
 /**
@@ -174,9 +173,7 @@ function slipBlocks(canvas: PdfCanvas, slip: ReceiptSlip, spec: FormatSpec): Blo
   blocks.push({
     height: spec.qrSize + canvas.lineHeight(caption) + (validity ? canvas.lineHeight(body) : 0),
     draw: (c, left, top) => {
-      drawQrCode(c.doc, url, left + (width - spec.qrSize) / 2, top, spec.qrSize, {
-        quietZone: QR_QUIET_ZONE,
-      });
+      c.qrCode(url, left + (width - spec.qrSize) / 2, top, spec.qrSize, { quietZone: QR_QUIET_ZONE });
       c.lines(["扫码开具电子发票"], left + width / 2, top + spec.qrSize, caption, "center");
       if (validity)
         c.lines([validity], left + width / 2, top + spec.qrSize + c.lineHeight(caption), bold, "center");
