@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { type BuyerSubmission, isValidEmail, isValidMobile, normalizeMobile, validateBuyer } from "./buyer";
+
+function submission(overrides: { buyer?: Record<string, unknown>; [k: string]: unknown } = {}): BuyerSubmission {
+  const { buyer, ...rest } = overrides;
+  return {
+    invoiceType: "digital_normal",
+    email: "a@example.com",
+    ...rest,
+    buyer: { type: "enterprise", name: "深圳市示例科技有限公司", taxId: "91440300358768292H", ...buyer },
+  } as BuyerSubmission;
+}
+
+function codes(s: BuyerSubmission): string[] {
+  const r = validateBuyer(s);
+  return r.ok ? [] : r.issues.map((i) => `${i.code}@${i.path}`);
+}
+
+describe("buyer type × invoice type (DOMAIN.md §6)", () => {
+  it.each([
+    // type, invoice type, tax ID given, expected issues
+    ["individual", "digital_normal", undefined, []],
+    ["individual", "digital_special", undefined, ["INVOICE_TYPE_NOT_ALLOWED@invoiceType"]],
+    ["enterprise", "digital_normal", "91440300358768292H", []],
+    ["enterprise", "digital_special", "91440300358768292H", []],
+    ["enterprise", "digital_normal", undefined, ["FIELD_REQUIRED@buyer.taxId"]],
+    ["enterprise", "digital_special", "", ["FIELD_REQUIRED@buyer.taxId"]],
+    ["non_enterprise", "digital_normal", undefined, []],
+    ["non_enterprise", "digital_special", undefined, ["FIELD_REQUIRED@buyer.taxId"]],
+    ["non_enterprise", "digital_special", "12100000400000624D", []],
+  ] as const)("%s + %s with tax ID %j → %j", (type, invoiceType, taxId, expected) => {
+    expect(codes(submission({ invoiceType, buyer: { type, name: "个人", taxId } }))).toEqual(expected);
+  });
+
+  it("refuses unknown invoice and buyer types", () => {
+    expect(codes(submission({ invoiceType: "paper", buyer: { type: "person" } }))).toEqual([
+      "INVOICE_TYPE_INVALID@invoiceType",
+      "BUYER_TYPE_INVALID@buyer.type",
+    ]);
+  });
+});
+
+describe("normalised buyer", () => {
+  it("uppercases and strips the tax ID, trims texts, nulls absent ones", () => {
+    const r = validateBuyer(
+      submission({
+        mobile: "+86 138-0013-8000",
+        email: " a@example.com ",
+        buyer: { name: " 深圳市示例科技有限公司 ", taxId: " 9144 0300 3587 6829 2h", address: "深圳市南山区", phone: "" },
+      }),
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        invoiceType: "digital_normal",
+        buyer: {
+          type: "enterprise",
+          name: "深圳市示例科技有限公司",
+          taxId: "91440300358768292H",
+          address: "深圳市南山区",
+          phone: null,
+          bankName: null,
+          bankAccount: null,
+        },
+        email: "a@example.com",
+        mobile: "13800138000",
+      },
+    });
+  });
+});
+
+describe("tax ID checks", () => {
+  it.each([
+    ["91440300358768292A", "TAX_ID_CHECK_FAILED"],
+    ["9144030035876829", "TAX_ID_FORMAT_INVALID"],
+    ["91440300-358768292H", "TAX_ID_FORMAT_INVALID"],
+  ])("enterprise %s → %s", (taxId, code) => {
+    expect(codes(submission({ buyer: { taxId } }))).toEqual([`${code}@buyer.taxId`]);
+  });
+
+  it("accepts 15, 17 and 20 characters on format only", () => {
+    for (const taxId of ["440301123456789", "44030112345678901", "44030119800101001X01"]) {
+      expect(codes(submission({ buyer: { taxId } }))).toEqual([]);
+    }
+  });
+
+  it("validates an individual's ID-card number", () => {
+    const person = (taxId: string) => submission({ buyer: { type: "individual", name: "张三", taxId } });
+    expect(codes(person("11010519491231002x"))).toEqual([]);
+    expect(validateBuyer(person("11010519491231002x")).ok && "ok").toBe("ok");
+    expect(codes(person("110105194912310021"))).toEqual(["ID_CARD_INVALID@buyer.taxId"]);
+    // A 个体工商户 that picked 个人 may still give its 统一社会信用代码.
+    expect(codes(person("91440300358768292H"))).toEqual([]);
+  });
+});
+
+describe("lengths in GBK bytes", () => {
+  it("limits the name to 100 bytes", () => {
+    expect(codes(submission({ buyer: { name: "名".repeat(50) } }))).toEqual([]);
+    expect(codes(submission({ buyer: { name: `${"名".repeat(50)}x` } }))).toEqual(["TEXT_TOO_LONG@buyer.name"]);
+  });
+
+  it("limits address + phone and bank + account to 100 bytes each", () => {
+    const ok = { address: "地".repeat(44), phone: "0755-1234567", bankName: "银".repeat(40), bankAccount: "12345678901234567890" };
+    expect(codes(submission({ buyer: ok }))).toEqual([]);
+    expect(
+      codes(submission({ buyer: { ...ok, address: `${ok.address}x`, bankAccount: `${ok.bankAccount}1` } })),
+    ).toEqual(["TEXT_TOO_LONG@buyer.address", "TEXT_TOO_LONG@buyer.bankName"]);
+  });
+
+  it("requires a name", () => {
+    expect(codes(submission({ buyer: { name: "  " } }))).toEqual(["FIELD_REQUIRED@buyer.name"]);
+  });
+});
+
+describe("delivery contacts", () => {
+  it("needs at least one of e-mail and mobile", () => {
+    expect(codes(submission({ email: undefined, mobile: "13800138000" }))).toEqual([]);
+    expect(codes(submission({ email: "", mobile: "" }))).toEqual(["CONTACT_REQUIRED@email"]);
+  });
+
+  it("reports a bad e-mail and a bad mobile together", () => {
+    expect(codes(submission({ email: "a@b", mobile: "12800138000" }))).toEqual([
+      "EMAIL_INVALID@email",
+      "MOBILE_INVALID@mobile",
+    ]);
+  });
+
+  it.each([
+    ["a@example.com", true],
+    ["first.last+tag@mail.example.com.cn", true],
+    ["12345@qq.com", true],
+    ["a_b-c@sub-domain.example.org", true],
+    ["a@b", false],
+    ["a@b.c", false],
+    ["@example.com", false],
+    ["a@@example.com", false],
+    ["a..b@example.com", false],
+    [".a@example.com", false],
+    ["a@-example.com", false],
+    ["a@example..com", false],
+    ["a b@example.com", false],
+    ["张三@example.com", false],
+    [`${"a".repeat(65)}@example.com`, false],
+  ])("e-mail %j → %s", (email, valid) => {
+    expect(isValidEmail(email)).toBe(valid);
+  });
+
+  it.each([
+    ["13800138000", true],
+    ["19912345678", true],
+    ["12800138000", false],
+    ["1380013800", false],
+    ["138001380001", false],
+    ["23800138000", false],
+  ])("mobile %s → %s", (mobile, valid) => {
+    expect(isValidMobile(mobile)).toBe(valid);
+  });
+
+  it.each([
+    ["+86 138 0013 8000", "13800138000"],
+    ["0086-138-0013-8000", "13800138000"],
+    ["8613800138000", "13800138000"],
+    ["138 0013 8000", "13800138000"],
+    ["86123", "86123"],
+  ])("normalises mobile %j → %j", (input, expected) => {
+    expect(normalizeMobile(input)).toBe(expected);
+  });
+});
