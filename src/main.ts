@@ -103,14 +103,14 @@ async function serve(config: Config): Promise<number> {
     );
   }
   const app = await buildApp(config, { logger: log });
-  let demo: DemoInfo | undefined;
-  if (config.demo) demo = await seedDemo(app.ctx, { onlyIfEmpty: true });
-
   const address = await app.http.listen({ port: config.port, host: config.host });
   if (config.publicUrlFromListenAddress) {
+    // PORT=0 picks a free port: links must carry the real one.
     const { port } = new URL(address);
     config.publicUrl = config.publicUrl.replace(/:\d+$/, `:${port}`);
   }
+  let demo: DemoInfo | undefined;
+  if (config.demo) demo = await seedDemo(app.ctx, { onlyIfEmpty: true });
   printBanner(config, demo);
 
   let stopping = false;

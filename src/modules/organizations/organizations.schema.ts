@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isValidUscc, normalizeTaxId, parseLimit } from "../../domain";
 
 export const invoiceTypeSchema = z.enum(["digital_normal", "digital_special"], {
   error: "发票类型只能是 digital_normal（普通发票）或 digital_special（增值税专用发票）",
@@ -16,12 +17,23 @@ const optionalUrl = z
 /** Creating an organization (销售方) with its 小票码配置 defaults. */
 export const createOrganizationInput = z.object({
   name: z.string().trim().min(1, "请填写销售方名称"),
-  taxId: z.string().min(1, "请填写统一社会信用代码"),
+  taxId: z
+    .string()
+    .min(1, "请填写统一社会信用代码")
+    .transform(normalizeTaxId)
+    .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
   address: optionalText(200),
   phone: optionalText(50),
   bankName: optionalText(100),
   bankAccount: optionalText(50),
-  limit: z.string().optional(),
+  /** 限额 as typed; kept as typed (≤ 20 bytes) and validated by the rules engine. */
+  limit: z
+    .string()
+    .superRefine((text, ctx) => {
+      const parsed = parseLimit(text);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.issues[0]?.message ?? "限额不正确" });
+    })
+    .optional(),
   overLimitPolicy: overLimitPolicySchema.optional(),
   invoiceTypes: z.array(invoiceTypeSchema).min(1, "至少选择一种可开票类型").optional(),
   orderQueryUrl: optionalUrl,

@@ -1,9 +1,9 @@
-import { isValidUscc, normalizeTaxId, parseLimit } from "../../domain";
+import { parseLimit } from "../../domain";
 import type { Actor, AppContext } from "../../platform/context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { FieldErrors, parseInput } from "../../platform/validation";
+import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import {
   findOrganizationByIdOrTaxId,
@@ -23,14 +23,11 @@ export async function createOrganization(
   options: { actor: Actor; input: CreateOrganizationInput; isDemo?: boolean },
 ): Promise<OrganizationRow> {
   const input = parseInput(createOrganizationInput, options.input);
-  const errors = new FieldErrors();
-  const taxId = normalizeTaxId(input.taxId);
-  if (!isValidUscc(taxId)) errors.add("taxId", "统一社会信用代码格式或校验位不正确");
+  const { taxId } = input;
   const limitText = input.limit ?? DEFAULT_LIMIT;
   const limit = parseLimit(limitText);
-  if (!limit.ok) errors.add("limit", limit.issues[0]?.message ?? "限额不正确");
+  if (!limit.ok) throw new Error("limit validated by the schema");
   const invoiceTypes = input.invoiceTypes ?? ["digital_normal", "digital_special"];
-  errors.throwIfAny();
 
   const { db } = ctx.database;
   const org = {
@@ -58,7 +55,7 @@ export async function createOrganization(
         {
           orgId: org.id,
           limitText,
-          limitAmount: limit.ok ? limit.value : limitText,
+          limitAmount: limit.value,
           invoiceTypes,
           defaultInvoiceType: invoiceTypes[0]!,
           validDays: input.validDays ?? 30,

@@ -1,0 +1,115 @@
+import { and, desc, eq, gt } from "drizzle-orm";
+import type { AppContext } from "../../platform/context";
+import { systemActor } from "../../platform/context";
+import { verifyPassword } from "../../platform/crypto";
+import { devices, items, organizations, receiptCodes } from "../../platform/db/schema";
+import { newId } from "../../platform/ids";
+import { hasAnyOrganization } from "../organizations/organizations.repository";
+import { createOrganization } from "../organizations/organizations.service";
+import { consumerUrl, createReceiptCode } from "../receipt-codes/receipt-codes.service";
+import { findUserByUsername } from "../users/users.repository";
+import { createUser } from "../users/users.service";
+import { demoDevices, demoItems, demoLogin, demoOrganization } from "./demo.data";
+
+export interface DemoInfo {
+  orgId: string;
+  taxId: string;
+  username: string;
+  /** The demo password while it is unchanged; a changed one is never printed. */
+  password: string;
+  consumerUrl: string;
+  /** Whether this call created the demo organization. */
+  created: boolean;
+}
+
+const actor = systemActor("demo-seed");
+
+/**
+ * The demo: a hotel with two POS devices, its items, a 小票码配置 that splits above 10,000, a login
+ * and a receipt code ready to scan. Idempotent: run again, it only makes sure an unused code exists.
+ * `onlyIfEmpty` seeds a database that has no organization yet and otherwise leaves it alone.
+ */
+export async function seedDemo(
+  ctx: Pick<AppContext, "database" | "config">,
+  options: { onlyIfEmpty: boolean },
+): Promise<DemoInfo | undefined> {
+  const { db } = ctx.database;
+  let [org] = await db.select().from(organizations).where(eq(organizations.taxId, demoOrganization.taxId));
+  let created = false;
+  if (!org) {
+    if (options.onlyIfEmpty && (await hasAnyOrganization(db))) return undefined;
+    org = await createOrganization(ctx, {
+      actor,
+      isDemo: true,
+      input: {
+        ...demoOrganization,
+        limit: "10000.00",
+        overLimitPolicy: "split",
+        drawer: "王会计",
+        validDays: 30,
+      },
+    });
+    created = true;
+  }
+  // Each part is made only when missing, so an interrupted seed is completed by the next run.
+  await db
+    .insert(devices)
+    .values(demoDevices.map((d) => ({ id: newId("dev"), orgId: org.id, ...d })))
+    .onConflictDoNothing();
+  await db
+    .insert(items)
+    .values(demoItems.map((i) => ({ id: newId("itm"), orgId: org.id, ...i })))
+    .onConflictDoNothing();
+  let user = await findUserByUsername(db, demoLogin.username);
+  if (!user) {
+    await createUser(ctx, { actor, input: { ...demoLogin, displayName: "演示管理员", orgIds: [org.id] } });
+    user = await findUserByUsername(db, demoLogin.username);
+  }
+  const passwordUnchanged = user ? await verifyPassword(demoLogin.password, user.passwordHash) : false;
+  return {
+    orgId: org.id,
+    taxId: org.taxId,
+    username: demoLogin.username,
+    password: passwordUnchanged ? demoLogin.password : "(已修改 changed)",
+    consumerUrl: consumerUrl(ctx, await ensureFreshDemoCode(ctx, org.id)),
+    created,
+  };
+}
+
+/** The newest demo code that can still be invoiced, or a new one: the printed URL always works. */
+async function ensureFreshDemoCode(
+  ctx: Pick<AppContext, "database" | "config">,
+  orgId: string,
+): Promise<string> {
+  const { db } = ctx.database;
+  const [usable] = await db
+    .select({ token: receiptCodes.token })
+    .from(receiptCodes)
+    .where(
+      and(
+        eq(receiptCodes.orgId, orgId),
+        eq(receiptCodes.status, "active"),
+        gt(receiptCodes.expiresAt, new Date()),
+      ),
+    )
+    .orderBy(desc(receiptCodes.createdAt))
+    .limit(1);
+  if (usable) return usable.token;
+  const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+  const code = await createReceiptCode(ctx, {
+    actor,
+    orgId,
+    source: "manual",
+    input: {
+      serialNo: `DEMO-${stamp}`,
+      deviceNo: "POS-02",
+      receiptFooter: "请于 30 天内扫码开具电子发票",
+      lines: [
+        { itemCode: "ROOM-STD", quantity: "2", unitPrice: "388.00", amount: "776.00" },
+        { itemCode: "BREAKFAST", quantity: "2", unitPrice: "68.00", amount: "136.00", discount: "-36.00" },
+        { itemCode: "DINNER", amount: "328.50" },
+      ],
+    },
+  });
+  return code.token;
+}

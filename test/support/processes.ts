@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = path.join(repoRoot, "bin/piaoma.mjs");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: unknown;
+}
+
+/** Runs `piaoma …` as a user would, in its own process, with the given environment on top. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: repoRoot,
+      env: { ...cleanEnv(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `piaoma serve` on a free port and waits for its banner. */
+export function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "serve"], {
+      cwd: repoRoot,
+      env: { ...cleanEnv(), PORT: "0", LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = out.match(/健康检查 Health\s+(\S+)\/health/);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          baseUrl: m[1],
+          output: () => out,
+          stop: (signal = "SIGTERM") =>
+            new Promise((res) => {
+              if (child.exitCode !== null) return res(child.exitCode);
+              child.once("exit", (code) => res(code));
+              child.kill(signal);
+            }),
+        });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before starting:\n${out}`));
+    });
+  });
+}
+
+/** The parent's environment without the variables that would point a child at the wrong place. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (/^(PORT|HOST|PUBLIC_URL|DATABASE_URL|PIAOMA_.*|SMTP_URL|ROLES|LOG_LEVEL|NODE_ENV|VITEST.*)$/.test(k))
+      continue;
+    env[k] = v;
+  }
+  return env;
+}
