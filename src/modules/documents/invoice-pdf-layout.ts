@@ -100,7 +100,7 @@ export interface InvoiceLayout {
 const PARTY_HALF = FRAME_WIDTH / 2;
 /** Room for a party's field lines: its half minus the label column and padding on both sides. */
 export const PARTY_FIELD_WIDTH = PARTY_HALF - SIDE_LABEL_WIDTH - 2 * (CELL_PADDING + 3);
-const PARTY_FIELD_GAP = 4;
+export const PARTY_FIELD_GAP = 4;
 export const REMARK_TEXT_WIDTH = FRAME_WIDTH - SIDE_LABEL_WIDTH - 2 * (CELL_PADDING + 3);
 
 function joined(...parts: Array<string | undefined>): string {
@@ -132,8 +132,6 @@ export function partyContentHeight(canvas: PdfCanvas, fields: PartyField[]): num
   return lines * lineHeight + (fields.length - 1) * PARTY_FIELD_GAP;
 }
 
-export { PARTY_FIELD_GAP };
-
 function tableRow(canvas: PdfCanvas, line: InvoiceDocumentLine): TableRow {
   const cells = COLUMNS.map((column) => {
     const text = singleLine(column.value(line));
@@ -156,7 +154,7 @@ export function remarkText(doc: InvoiceDocument): string {
   return parts.join("\n");
 }
 
-/** The table's top edge (under the parties) and the first row's top, for a given party height. */
+/** The table's top edge, just under the parties block of the given height. */
 export function tableTop(partyHeight: number): number {
   return FRAME_TOP + partyHeight;
 }
