@@ -10,6 +10,7 @@ import {
 } from "../../domain";
 import type { Actor, AppContext } from "../../platform/context";
 import { isUniqueViolation } from "../../platform/db/errors";
+import type { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId, newToken } from "../../platform/ids";
 import { FieldErrors, parseInput } from "../../platform/validation";
@@ -73,6 +74,58 @@ export async function createReceiptCode(
     now?: Date;
   },
 ): Promise<ReceiptCodeView> {
+  const { input, fields, computed, invoiceCount } = await prepareReceiptCode(ctx, options);
+  const { db } = ctx.database;
+  const id = newId("rc");
+  const token = newToken();
+  const row = { id, token, ...fields };
+  await db
+    .transaction(async (tx) => {
+      await insertReceiptCode(tx, row, receiptCodeLineRows(id, computed));
+      await recordAudit(tx, {
+        actor: options.actor,
+        orgId: options.orgId,
+        action: "receipt_code.create",
+        entityType: "receipt_code",
+        entityId: id,
+        details: { serialNo: input.serialNo, source: options.source, totalAmount: row.totalAmount },
+      });
+    })
+    .catch((e) => {
+      if (isUniqueViolation(e, "receipt_codes_org_serial_key")) {
+        throw new AppError("CONFLICT", "小票流水号已存在", { fields: { serialNo: "该小票流水号已存在" } });
+      }
+      throw e;
+    });
+  return toView(ctx, { ...row, status: "active" }, invoiceCount);
+}
+
+/** A receipt code checked and computed, not yet stored (no id, no token). */
+export interface PreparedReceiptCode {
+  input: ReturnType<typeof createReceiptCodeInput.parse>;
+  fields: Omit<typeof receiptCodes.$inferInsert, "id" | "token"> & {
+    amountExcludingTax: string;
+    taxAmount: string;
+    totalAmount: string;
+  };
+  computed: ComputedInvoice;
+  invoiceCount: number;
+}
+
+/**
+ * Everything createReceiptCode checks and computes, without storing: the console also uses it to
+ * preview an invoice and to edit a code that is still unused. Throws the same errors.
+ */
+export async function prepareReceiptCode(
+  ctx: Pick<AppContext, "database" | "config">,
+  options: {
+    actor: Actor;
+    orgId: string;
+    source: "manual" | "push" | "link";
+    input: CreateReceiptCodeInput;
+    now?: Date;
+  },
+): Promise<PreparedReceiptCode> {
   const input = parseInput(createReceiptCodeInput, options.input);
   const { db } = ctx.database;
   const now = options.now ?? new Date();
@@ -128,12 +181,8 @@ export async function createReceiptCode(
     throw AppError.validation(Object.fromEntries(plan.issues.map((i) => [i.path || "lines", i.message])));
   }
 
-  const id = newId("rc");
-  const token = newToken();
-  const row = {
-    id,
+  const fields = {
     orgId: options.orgId,
-    token,
     serialNo: input.serialNo,
     source: options.source,
     contentHash: contentHash(input),
@@ -155,25 +204,7 @@ export async function createReceiptCode(
     ...computed.value.totals,
     createdBy: options.actor.type === "user" ? options.actor.userId : null,
   };
-  await db
-    .transaction(async (tx) => {
-      await insertReceiptCode(tx, row, lineRows(id, computed.value));
-      await recordAudit(tx, {
-        actor: options.actor,
-        orgId: options.orgId,
-        action: "receipt_code.create",
-        entityType: "receipt_code",
-        entityId: id,
-        details: { serialNo: input.serialNo, source: options.source, totalAmount: row.totalAmount },
-      });
-    })
-    .catch((e) => {
-      if (isUniqueViolation(e, "receipt_codes_org_serial_key")) {
-        throw new AppError("CONFLICT", "小票流水号已存在", { fields: { serialNo: "该小票流水号已存在" } });
-      }
-      throw e;
-    });
-  return toView(ctx, { ...row, status: "active" }, plan.value.invoices.length);
+  return { input, fields, computed: computed.value, invoiceCount: plan.value.invoices.length };
 }
 
 export function toView(
@@ -251,7 +282,7 @@ async function resolveItemLines(
   });
 }
 
-function lineRows(receiptCodeId: string, computed: ComputedInvoice) {
+export function receiptCodeLineRows(receiptCodeId: string, computed: ComputedInvoice) {
   return computed.lines.map((l, position) => ({
     id: newId("rcl"),
     receiptCodeId,
