@@ -1,3 +1,5 @@
+export * from "./console";
 export * from "./invoices";
 export * from "./organizations";
 export * from "./receipt-codes";
+export * from "./issuing";
