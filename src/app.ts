@@ -3,8 +3,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config";
+import { DELIVERY_QUEUE, DELIVERY_RETRY_LIMIT, sendDelivery } from "./modules/deliveries/deliveries.service";
+import { createMailer } from "./modules/deliveries/mailer";
+import { createLogSmsProvider } from "./modules/deliveries/sms";
+import { createDatabaseFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
-import type { AppContext } from "./platform/context";
+import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
+import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
+import { registerScanRoutes } from "./modules/scan/scan.routes";
+import type { AppContext, Providers } from "./platform/context";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
 import { type DataDirLock, lockDataDir } from "./platform/db/data-dir-lock";
@@ -26,6 +33,8 @@ export interface BuildOptions {
   startJobs?: boolean;
   /** Serve the built console and consumer page. Default true. */
   serveWeb?: boolean;
+  /** Replace built-in providers (a test's SMTP mailer, a scripted channel). */
+  providers?: Partial<Providers>;
 }
 
 export interface App {
@@ -65,11 +74,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await runMigrations(database);
     const keyring = new Keyring(loadOrCreateMasterSecret(config.secret, config.dataDir));
     const jobs = new JobQueue(database, config.roles, log);
-    const ctx: AppContext = { config, database, keyring, jobs, log };
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
+    cleanup.push(async () => mailer.close());
+    const providers: Providers = {
+      channels: new Map([["sandbox", createSandboxChannel(database)]]),
+      files: createDatabaseFileStore(database),
+      mailer,
+      sms: createLogSmsProvider(database, log),
+      ...options.providers,
+    };
+    const ctx: AppContext = { config, database, keyring, jobs, log, providers };
+
+    // Background work: each module's queues.
+    jobs.define<{ invoiceId: string }>({
+      name: ISSUE_QUEUE,
+      retryLimit: 2880,
+      retryDelay: config.tuning.issueRetrySeconds,
+      retryBackoff: false,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      concurrency: 4,
+      handler: (data) => issueInvoiceJob(ctx, data),
+    });
+    jobs.define<{ deliveryId: string }>({
+      name: DELIVERY_QUEUE,
+      retryLimit: DELIVERY_RETRY_LIMIT,
+      retryDelay: 30,
+      retryBackoff: true,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      concurrency: 4,
+      handler: (data, job) => sendDelivery(ctx, data.deliveryId, job),
+    });
 
     const http = createHttpServer({ logger: log, version });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
+    registerScanRoutes(http, ctx);
     if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
 
     if (options.startJobs !== false) {

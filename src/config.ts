@@ -76,6 +76,15 @@ export interface Config {
   /** Seed the demo organization into an empty database at start. */
   demo: boolean;
   roles: Role[];
+  /** Timings of background work; not environment variables (tests shorten them). */
+  tuning: {
+    /** The durable backstop job for an in-process issue runs this long after the submit. */
+    issueBackstopSeconds: number;
+    /** Retry interval while a channel is unreachable. */
+    issueRetrySeconds: number;
+    /** How often workers poll their queues. */
+    jobPollSeconds: number;
+  };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -126,6 +135,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     roles: e.ROLES,
+    tuning: { issueBackstopSeconds: 15, issueRetrySeconds: 30, jobPollSeconds: 1 },
     logLevel: e.LOG_LEVEL,
   };
 }

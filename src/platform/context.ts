@@ -1,5 +1,9 @@
 import type { Logger } from "pino";
 import type { Config } from "../config";
+import type { Mailer } from "../modules/deliveries/mailer";
+import type { SmsProvider } from "../modules/deliveries/sms";
+import type { FileStore } from "../modules/files/file-store";
+import type { IssuingChannel } from "../modules/issuing/providers/channel";
 import type { Keyring } from "./crypto";
 import type { Database } from "./db/client";
 import type { JobQueue } from "./jobs";
@@ -14,6 +18,16 @@ export interface AppContext {
   keyring: Keyring;
   jobs: JobQueue;
   log: Logger;
+  providers: Providers;
+}
+
+/** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */
+export interface Providers {
+  /** Issuing channels by id (`sandbox` built in). */
+  channels: Map<string, IssuingChannel>;
+  files: FileStore;
+  mailer: Mailer;
+  sms: SmsProvider;
 }
 
 /** Who is acting. Services take it in their options and enforce what it may see. */

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type App, buildApp } from "../../src/app";
+import { type App, type BuildOptions, buildApp } from "../../src/app";
 import { type Config, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/platform/logger";
 import { type DatabaseKind, openTestDatabase } from "./db";
@@ -25,14 +25,22 @@ export interface TestApp extends App {
 /** The whole application on a fresh database of the given kind, for `inject()` tests. */
 export async function createTestApp(
   kind: DatabaseKind,
-  options: { env?: Record<string, string>; startJobs?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    startJobs?: boolean;
+    providers?: BuildOptions["providers"];
+    tuning?: Partial<Config["tuning"]>;
+  } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
+  // Short timings: tests wait for background work in seconds, not minutes.
+  config.tuning = { issueBackstopSeconds: 2, issueRetrySeconds: 1, jobPollSeconds: 0.5, ...options.tuning };
   const database = await openTestDatabase(kind);
   const app = await buildApp(config, {
     database,
     logger: createLogger("silent"),
-    startJobs: options.startJobs ?? false,
+    startJobs: options.startJobs ?? true,
+    providers: options.providers,
   });
   return {
     ...app,

@@ -1,6 +1,8 @@
 import type { CreateOrganizationInput } from "../../src/modules/organizations/organizations.schema";
 import { createOrganization } from "../../src/modules/organizations/organizations.service";
-import { systemActor } from "../../src/platform/context";
+import type { CreateReceiptCodeInput } from "../../src/modules/receipt-codes/receipt-codes.schema";
+import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes.service";
+import { type AppContext, systemActor } from "../../src/platform/context";
 import type { Database } from "../../src/platform/db/client";
 
 /**
@@ -31,4 +33,42 @@ export async function makeOrganization(database: Database, overrides: Partial<Cr
     { database },
     { actor: systemActor("test"), input: { name: "测试销售方有限公司", taxId: makeUscc(), ...overrides } },
   );
+}
+
+/** A receipt code with two lines and a discount, as the console would create it. */
+export async function makeReceiptCode(
+  ctx: Pick<AppContext, "database" | "config">,
+  orgId: string,
+  overrides: Partial<CreateReceiptCodeInput> = {},
+) {
+  counter += 1;
+  return createReceiptCode(ctx, {
+    actor: systemActor("test"),
+    orgId,
+    source: "manual",
+    input: {
+      serialNo: `T-${Date.now()}-${counter}`,
+      drawer: "张会计",
+      lines: [
+        {
+          name: "午餐",
+          shortName: "餐饮服务",
+          taxCode: "3070401000000000000",
+          taxRate: "0.06",
+          amount: "100.00",
+        },
+        {
+          name: "标准间",
+          shortName: "住宿服务",
+          taxCode: "3070402000000000000",
+          taxRate: "0.06",
+          quantity: "2",
+          unitPrice: "388.00",
+          amount: "776.00",
+          discount: "-76.00",
+        },
+      ],
+      ...overrides,
+    },
+  });
 }

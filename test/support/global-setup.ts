@@ -26,7 +26,8 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const ci = process.env.CI === "true";
-  await ensureWebBuilt();
+  // PIAOMA_TEST_SKIP_WEB=1 skips the page build for back-end-only runs while web/ is being edited.
+  if (process.env.PIAOMA_TEST_SKIP_WEB !== "1" || ci) await ensureWebBuilt();
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-test-"));
   const client = await PGlite.create();

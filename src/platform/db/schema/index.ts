@@ -1,5 +1,5 @@
 export * from "./console";
 export * from "./invoices";
+export * from "./issuing";
 export * from "./organizations";
 export * from "./receipt-codes";
-export * from "./issuing";

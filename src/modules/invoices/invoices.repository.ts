@@ -1,0 +1,66 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/client";
+import { deliveries, invoiceFiles, invoiceLines, invoices, submissions } from "../../platform/db/schema";
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
+export type SubmissionRow = typeof submissions.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+
+export async function findInvoice(db: DbOrTx, id: string): Promise<InvoiceRow | undefined> {
+  const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
+  return row;
+}
+
+/** The blue invoices of a receipt code (and their red counterparts), in issue order. */
+export async function findInvoicesOfCode(db: DbOrTx, receiptCodeId: string): Promise<InvoiceRow[]> {
+  return db
+    .select()
+    .from(invoices)
+    .where(eq(invoices.receiptCodeId, receiptCodeId))
+    .orderBy(asc(invoices.color), asc(invoices.seq));
+}
+
+export async function findInvoiceLines(db: DbOrTx, invoiceId: string): Promise<InvoiceLineRow[]> {
+  return db
+    .select()
+    .from(invoiceLines)
+    .where(eq(invoiceLines.invoiceId, invoiceId))
+    .orderBy(asc(invoiceLines.position));
+}
+
+export async function findSubmission(db: DbOrTx, receiptCodeId: string): Promise<SubmissionRow | undefined> {
+  const [row] = await db.select().from(submissions).where(eq(submissions.receiptCodeId, receiptCodeId));
+  return row;
+}
+
+export async function insertInvoices(
+  tx: DbOrTx,
+  rows: Array<typeof invoices.$inferInsert>,
+  lines: Array<typeof invoiceLines.$inferInsert>,
+): Promise<void> {
+  await tx.insert(invoices).values(rows);
+  for (let i = 0; i < lines.length; i += 500) await tx.insert(invoiceLines).values(lines.slice(i, i + 500));
+}
+
+export async function findDeliveriesOf(db: DbOrTx, invoiceIds: string[]): Promise<DeliveryRow[]> {
+  if (invoiceIds.length === 0) return [];
+  return db
+    .select()
+    .from(deliveries)
+    .where(inArray(deliveries.invoiceId, invoiceIds))
+    .orderBy(asc(deliveries.createdAt));
+}
+
+export async function findInvoiceFileMeta(db: DbOrTx, invoiceId: string, kind: "pdf" | "xml") {
+  const [row] = await db
+    .select({
+      contentType: invoiceFiles.contentType,
+      size: invoiceFiles.size,
+      sha256: invoiceFiles.sha256,
+      storageKey: invoiceFiles.storageKey,
+    })
+    .from(invoiceFiles)
+    .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
+  return row;
+}

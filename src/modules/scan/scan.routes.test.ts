@@ -1,0 +1,258 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/support/app";
+import { databaseKinds } from "../../../test/support/db";
+import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
+import { pdfToText } from "../../../test/support/system-tools";
+import { amountInCapitals } from "../../domain";
+import { receiptCodeConfigs, receiptCodes } from "../../platform/db/schema";
+
+const json = { "content-type": "application/json" };
+
+for (const kind of databaseKinds()) {
+  describe(`consumer API [${kind}]`, () => {
+    let app: TestApp;
+    let orgId: string;
+    let sellerName: string;
+    beforeAll(async () => {
+      app = await createTestApp(kind);
+      const org = await makeOrganization(app.ctx.database, { name: "扫码测试酒店有限公司" });
+      orgId = org.id;
+      sellerName = org.name;
+    });
+    afterAll(() => app?.close());
+
+    const enterprise = () => ({
+      invoiceType: "digital_special",
+      buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
+      email: "finance@example.com",
+    });
+    const submit = (token: string, body: unknown) =>
+      app.http.inject({
+        method: "POST",
+        url: `/api/scan/${token}/submit`,
+        headers: json,
+        payload: JSON.stringify(body),
+      });
+
+    it("shows the receipt: seller, lines with the discount, totals, allowed types and the limit", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const res = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` });
+      expect(res.statusCode).toBe(200);
+      const view = res.json();
+      expect(view).toMatchObject({
+        seller: { name: sellerName },
+        status: "active",
+        totals: { totalAmount: "800.00" },
+        invoiceTypes: ["digital_normal", "digital_special"],
+        defaultInvoiceType: "digital_normal",
+        limit: { amount: "10000.00", policy: "reject", invoiceCount: 1 },
+        submission: null,
+        invoices: [],
+      });
+      expect(
+        view.lines.map((l: { kind: string; itemName: string; amount: string }) => [
+          l.kind,
+          l.itemName,
+          l.amount,
+        ]),
+      ).toEqual([
+        ["normal", "*餐饮服务*午餐", "100.00"],
+        ["discounted", "*住宿服务*标准间", "776.00"],
+        ["discount", "*住宿服务*标准间", "-76.00"],
+      ]);
+    });
+
+    it("issues on submit, answers the same submit with the same invoice, refuses another buyer", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const body = enterprise();
+      const first = await submit(code.token, body);
+      expect(first.statusCode).toBe(202);
+      const issued = first.json();
+      expect(issued.status).toBe("issued");
+      expect(issued.invoices).toHaveLength(1);
+      const invoice = issued.invoices[0];
+      expect(invoice.number).toMatch(/^\d{2}442\d{15}$/);
+      expect(invoice.totals).toEqual({
+        amountExcludingTax: "754.72",
+        taxAmount: "45.28",
+        totalAmount: "800.00",
+      });
+      // Masked on the way out.
+      expect(invoice.email).toBe("f***e@example.com");
+      expect(invoice.buyer.taxId).toMatch(/^9131\*{10}.{4}$/);
+
+      const again = await submit(code.token, body);
+      expect(again.statusCode).toBe(200);
+      expect(again.json().invoices.map((i: { number: string }) => i.number)).toEqual([invoice.number]);
+
+      const other = await submit(code.token, { ...body, buyer: { ...body.buyer, name: "另一家公司" } });
+      expect(other.statusCode).toBe(409);
+      expect(other.json().error.code).toBe("ALREADY_INVOICED");
+
+      const view = (await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json();
+      expect(view.status).toBe("invoiced");
+      expect(view.submission).toMatchObject({
+        buyerName: "上海某某科技有限公司",
+        email: "f***e@example.com",
+      });
+    });
+
+    it("serves the PDF and XML of the invoice, readable as text", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const invoice = (await submit(code.token, enterprise())).json().invoices[0];
+      const pdf = await app.http.inject({ method: "GET", url: invoice.pdfUrl });
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.headers["content-type"]).toBe("application/pdf");
+      const text = await pdfToText(pdf.rawPayload);
+      for (const expected of [
+        invoice.number,
+        "上海某某科技有限公司",
+        sellerName,
+        "800.00",
+        amountInCapitals("800.00"),
+        "沙箱测试发票",
+      ]) {
+        expect(text).toContain(expected);
+      }
+      const xml = await app.http.inject({ method: "GET", url: invoice.xmlUrl });
+      expect(xml.statusCode).toBe(200);
+      expect(xml.body).toContain(`<InvoiceNumber>${invoice.number}</InvoiceNumber>`);
+      const foreign = await makeReceiptCode(app.ctx, orgId);
+      const crossed = await app.http.inject({
+        method: "GET",
+        url: `/api/scan/${foreign.token}/invoices/${invoice.id}.pdf`,
+      });
+      expect(crossed.statusCode).toBe(404);
+    });
+
+    it("reports every buyer problem at once, at its field, and stores nothing", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const res = await submit(code.token, {
+        invoiceType: "digital_normal",
+        buyer: { type: "enterprise", name: "", taxId: "91440300MA5PM20201" },
+        email: "not-an-email",
+        mobile: "12345",
+      });
+      expect(res.statusCode).toBe(422);
+      const { error } = res.json();
+      expect(error.code).toBe("VALIDATION_FAILED");
+      expect(Object.keys(error.details.fields).sort()).toEqual([
+        "buyer.name",
+        "buyer.taxId",
+        "email",
+        "mobile",
+      ]);
+      const view = (await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json();
+      expect(view.status).toBe("active");
+      expect(view.submission).toBeNull();
+    });
+
+    it("refuses 专票 for a person and a type the code does not allow", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId, { invoiceTypes: ["digital_normal"] });
+      const person = await submit(code.token, {
+        invoiceType: "digital_special",
+        buyer: { type: "individual", name: "张三" },
+        email: "a@b.cn",
+      });
+      expect(person.statusCode).toBe(422);
+      expect(person.json().error.code).toBe("INVOICE_TYPE_NOT_ALLOWED");
+      const notOffered = await submit(code.token, enterprise());
+      expect(notOffered.statusCode).toBe(422);
+      expect(notOffered.json().error.code).toBe("INVOICE_TYPE_NOT_ALLOWED");
+    });
+
+    it("gives unknown, disabled and expired codes their own errors", async () => {
+      const unknown = await app.http.inject({ method: "GET", url: "/api/scan/AAAAAAAAAAAAAAAAAAAAAAAA" });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.code).toBe("RECEIPT_CODE_NOT_FOUND");
+
+      const disabled = await makeReceiptCode(app.ctx, orgId);
+      await app.ctx.database.db
+        .update(receiptCodes)
+        .set({ status: "disabled" })
+        .where(eq(receiptCodes.id, disabled.id));
+      const d = await submit(disabled.token, enterprise());
+      expect([d.statusCode, d.json().error.code]).toEqual([410, "RECEIPT_CODE_DISABLED"]);
+
+      const expired = await makeReceiptCode(app.ctx, orgId);
+      await app.ctx.database.db
+        .update(receiptCodes)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(receiptCodes.id, expired.id));
+      const e = await app.http.inject({ method: "GET", url: `/api/scan/${expired.token}` });
+      expect([e.statusCode, e.json().error.code]).toEqual([410, "RECEIPT_CODE_EXPIRED"]);
+    });
+
+    it("refuses above the limit when the policy is reject, and splits when it is split", async () => {
+      const big = {
+        name: "宴会",
+        shortName: "餐饮服务",
+        taxCode: "3070401000000000000",
+        taxRate: "0.06",
+        amount: "15000.00",
+      };
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ overLimitPolicy: "split" })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+      const code = await makeReceiptCode(app.ctx, orgId, { lines: [big] });
+      const view = (await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json();
+      expect(view.limit).toEqual({ amount: "10000.00", policy: "split", invoiceCount: 2 });
+
+      // The merchant switches to reject before the consumer submits.
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ overLimitPolicy: "reject" })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+      const refused = await submit(code.token, enterprise());
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error).toMatchObject({
+        code: "AMOUNT_OVER_LIMIT",
+        details: { amount: "15000.00", limit: "10000.00" },
+      });
+
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ overLimitPolicy: "split" })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+      const split = await submit(code.token, enterprise());
+      expect(split.statusCode).toBe(202);
+      const totals = split
+        .json()
+        .invoices.map((i: { totals: { totalAmount: string } }) => i.totals.totalAmount);
+      expect(totals).toHaveLength(2);
+      expect(totals.reduce((s: number, t: string) => s + Math.round(Number(t) * 100), 0)).toBe(1_500_000);
+      for (const t of totals) expect(Number(t)).toBeLessThanOrEqual(10000);
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ overLimitPolicy: "reject" })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+    });
+
+    it("suggests titles invoiced before, only companies, and rate-limits resends", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      await submit(code.token, enterprise());
+      const titles = await app.http.inject({
+        method: "GET",
+        url: `/api/scan/${code.token}/titles?q=${encodeURIComponent("某某科技")}`,
+      });
+      expect(titles.json().titles[0]).toMatchObject({ name: "上海某某科技有限公司", type: "enterprise" });
+      const short = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}/titles?q=a` });
+      expect(short.json().titles).toEqual([]);
+
+      const resend = (to: object) =>
+        app.http.inject({
+          method: "POST",
+          url: `/api/scan/${code.token}/resend`,
+          headers: json,
+          payload: JSON.stringify(to),
+        });
+      const bad = await resend({ email: "nope" });
+      expect([bad.statusCode, bad.json().error.code]).toEqual([422, "VALIDATION_FAILED"]);
+      for (let i = 0; i < 5; i++) expect((await resend({ mobile: "13800138000" })).statusCode).toBe(202);
+      const limited = await resend({ email: "x@example.com" });
+      expect([limited.statusCode, limited.json().error.code]).toEqual([429, "RATE_LIMITED"]);
+    });
+  });
+}

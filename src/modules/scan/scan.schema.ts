@@ -1,0 +1,101 @@
+import { z } from "zod";
+
+/** Shapes of the consumer interface (API.md §2). Rules (tax IDs, e-mail…) are the domain's. */
+const text = (max: number) => z.string().max(max, `不能超过 ${max} 个字符`);
+
+export const tokenParams = z.object({
+  token: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
+});
+
+export const submitBody = z.object({
+  invoiceType: text(40),
+  buyer: z.object({
+    type: text(40),
+    name: text(200),
+    taxId: text(40).optional().nullable(),
+    address: text(200).optional().nullable(),
+    phone: text(60).optional().nullable(),
+    bankName: text(200).optional().nullable(),
+    bankAccount: text(60).optional().nullable(),
+  }),
+  email: text(254).optional().nullable(),
+  mobile: text(20).optional().nullable(),
+});
+export type SubmitBody = z.infer<typeof submitBody>;
+
+export const resendBody = z
+  .object({ email: text(254).optional(), mobile: text(20).optional() })
+  .refine((b) => Boolean(b.email) !== Boolean(b.mobile), {
+    message: "请填写一个邮箱或一个手机号",
+    path: ["email"],
+  });
+
+const money = z.string();
+const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
+
+export const invoiceView = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  invoiceType: z.string(),
+  color: z.enum(["blue", "red"]),
+  status: z.string(),
+  seq: z.number(),
+  issuedAt: z.string().nullable(),
+  totals,
+  buyer: z.object({ type: z.string(), name: z.string(), taxId: z.string() }),
+  email: z.string().nullable(),
+  mobile: z.string().nullable(),
+  pdfUrl: z.string().nullable(),
+  xmlUrl: z.string().nullable(),
+  redOf: z.string().nullable(),
+});
+
+export const scanView = z.object({
+  seller: z.object({ name: z.string() }),
+  serialNo: z.string(),
+  status: z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed"]),
+  expiresAt: z.string(),
+  receiptFooter: z.string(),
+  lines: z.array(
+    z.object({
+      kind: z.string(),
+      itemName: z.string(),
+      name: z.string(),
+      spec: z.string(),
+      unit: z.string(),
+      quantity: z.string().nullable(),
+      unitPrice: z.string().nullable(),
+      amount: money,
+      taxRateLabel: z.string(),
+    }),
+  ),
+  totals,
+  invoiceTypes: z.array(z.string()),
+  defaultInvoiceType: z.string(),
+  limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
+  submission: z
+    .object({
+      invoiceType: z.string(),
+      buyerType: z.string(),
+      buyerName: z.string(),
+      email: z.string().nullable(),
+      mobile: z.string().nullable(),
+    })
+    .nullable(),
+  invoices: z.array(invoiceView),
+});
+export type ScanView = z.infer<typeof scanView>;
+export type InvoiceView = z.infer<typeof invoiceView>;
+
+export const submitResponse = z.object({
+  status: z.enum(["issuing", "issued", "failed"]),
+  invoices: z.array(invoiceView),
+});
+export const titlesQuery = z.object({ q: z.string().max(100).default("") });
+export const titlesResponse = z.object({
+  titles: z.array(z.object({ name: z.string(), taxId: z.string(), type: z.string() })),
+});

@@ -1,0 +1,235 @@
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import {
+  type ComputedInvoice,
+  computeInvoice,
+  isValidEmail,
+  isValidMobile,
+  type LineInput,
+  normalizeMobile,
+  type OverLimitPolicy,
+  planInvoices,
+  printedItemName,
+} from "../../domain";
+import type { AppContext } from "../../platform/context";
+import { auditLog, organizations, receiptCodes, submissions } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
+import { recordAudit } from "../audit/audit.service";
+import { createDeliveries } from "../deliveries/deliveries.service";
+import { trimDecimal } from "../invoices/invoice-document";
+import { findInvoicesOfCode, findSubmission, type InvoiceRow } from "../invoices/invoices.repository";
+import {
+  findConfig,
+  findReceiptCodeByToken,
+  findReceiptCodeLines,
+  type ReceiptCodeLineRow,
+  type ReceiptCodeRow,
+} from "../receipt-codes/receipt-codes.repository";
+import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
+import { maskEmail, maskMobile, maskTaxId } from "./masking";
+import type { InvoiceView, ScanView } from "./scan.schema";
+
+export const RESENDS_PER_HOUR = 5;
+
+type ScanContext = Pick<AppContext, "database" | "config">;
+
+/** A code the consumer may look at: unknown → 404; disabled or expired and never submitted → 410. */
+export async function getViewableCode(ctx: ScanContext, token: string): Promise<ReceiptCodeRow> {
+  const code = await findReceiptCodeByToken(ctx.database.db, token);
+  if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  const status = effectiveStatus(code);
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  return code;
+}
+
+/** The computed order of a stored code: recomputed by the rules engine from what was stored. */
+export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[]): ComputedInvoice {
+  const input: LineInput[] = lines.map((l) =>
+    l.kind === "discount"
+      ? { kind: "discount", amount: l.amount }
+      : {
+          kind: l.kind === "discounted" ? "discounted" : "normal",
+          name: l.name,
+          shortName: l.shortName,
+          taxCode: l.taxCode,
+          taxRate: trimDecimal(l.taxRate),
+          zeroRateKind: l.zeroRateKind as LineInput["zeroRateKind"],
+          spec: l.spec || null,
+          unit: l.unit || null,
+          quantity: l.quantity === null ? null : trimDecimal(l.quantity),
+          unitPrice: l.unitPrice === null ? null : trimDecimal(l.unitPrice),
+          amount: l.amount,
+        },
+  );
+  const result = computeInvoice({ priceIncludesTax: code.priceIncludesTax, lines: input });
+  if (!result.ok)
+    throw new Error(`stored receipt code ${code.id} no longer computes: ${result.issues[0]?.message}`);
+  return result.value;
+}
+
+export async function getScanView(
+  ctx: ScanContext,
+  token: string,
+  options: { countScan?: boolean } = {},
+): Promise<ScanView> {
+  const { db } = ctx.database;
+  const code = await getViewableCode(ctx, token);
+  if (options.countScan) {
+    await db
+      .update(receiptCodes)
+      .set({
+        scanCount: sql`${receiptCodes.scanCount} + 1`,
+        firstScannedAt: sql`coalesce(${receiptCodes.firstScannedAt}, now())`,
+      })
+      .where(eq(receiptCodes.id, code.id));
+  }
+  const [org] = await db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, code.orgId));
+  const [lines, config, submission, invoiceRows] = await Promise.all([
+    findReceiptCodeLines(db, code.id),
+    findConfig(db, code.orgId),
+    findSubmission(db, code.id),
+    findInvoicesOfCode(db, code.id),
+  ]);
+  const computed = computeStored(code, lines);
+  const plan = config
+    ? planInvoices(computed, { limit: config.limitText, policy: config.overLimitPolicy as OverLimitPolicy })
+    : null;
+  return {
+    seller: { name: org?.name ?? "" },
+    serialNo: code.serialNo,
+    status: effectiveStatus(code),
+    expiresAt: code.expiresAt.toISOString(),
+    receiptFooter: code.receiptFooter,
+    lines: lines.map((l) => ({
+      kind: l.kind,
+      itemName: printedItemName(l.shortName, l.name),
+      name: l.name,
+      spec: l.spec,
+      unit: l.unit,
+      quantity: l.quantity === null ? null : trimDecimal(l.quantity),
+      unitPrice: l.unitPrice === null ? null : trimDecimal(l.unitPrice),
+      amount: l.amount,
+      taxRateLabel: computed.lines[l.position]?.taxRateLabel ?? "",
+    })),
+    totals: {
+      amountExcludingTax: code.amountExcludingTax,
+      taxAmount: code.taxAmount,
+      totalAmount: code.totalAmount,
+    },
+    invoiceTypes: code.invoiceTypes,
+    defaultInvoiceType: code.defaultInvoiceType,
+    limit: {
+      amount: config?.limitAmount ?? "0.00",
+      policy: (config?.overLimitPolicy ?? "reject") as "reject" | "split",
+      invoiceCount: plan?.ok ? plan.value.invoices.length : 0,
+    },
+    submission: submission
+      ? {
+          invoiceType: submission.invoiceType,
+          buyerType: submission.buyerType,
+          buyerName: submission.buyerName,
+          email: maskEmail(submission.email),
+          mobile: maskMobile(submission.mobile),
+        }
+      : null,
+    invoices: invoiceRows.map((i) => toInvoiceView(token, i)),
+  };
+}
+
+export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
+  const issued = i.status === "issued" || i.status === "reversed";
+  return {
+    id: i.id,
+    number: i.number,
+    invoiceType: i.invoiceType,
+    color: i.color as "blue" | "red",
+    status: i.status,
+    seq: i.seq,
+    issuedAt: i.issuedAt?.toISOString() ?? null,
+    totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
+    buyer: { type: i.buyerType, name: i.buyerName, taxId: maskTaxId(i.buyerTaxId) },
+    email: maskEmail(i.email),
+    mobile: maskMobile(i.mobile),
+    pdfUrl: issued ? `/api/scan/${token}/invoices/${i.id}.pdf` : null,
+    xmlUrl: issued ? `/api/scan/${token}/invoices/${i.id}.xml` : null,
+    redOf: i.blueInvoiceId,
+  };
+}
+
+/** Titles this organization invoiced before, for the 名称 field; companies and institutions only. */
+export async function findTitles(ctx: ScanContext, token: string, q: string) {
+  const code = await getViewableCode(ctx, token);
+  const needle = q.trim().toLowerCase();
+  if (needle.length < 2) return { titles: [] };
+  const rows = await ctx.database.db
+    .selectDistinctOn([submissions.buyerName, submissions.buyerTaxId], {
+      name: submissions.buyerName,
+      taxId: submissions.buyerTaxId,
+      type: submissions.buyerType,
+    })
+    .from(submissions)
+    .innerJoin(receiptCodes, eq(receiptCodes.id, submissions.receiptCodeId))
+    .where(
+      and(
+        eq(receiptCodes.orgId, code.orgId),
+        inArray(submissions.buyerType, ["enterprise", "non_enterprise"]),
+        sql`strpos(lower(${submissions.buyerName}), ${needle}) > 0`,
+      ),
+    )
+    .limit(10);
+  return { titles: rows };
+}
+
+/** Sends the issued invoices of a code again, to an address given now; 5 an hour per code. */
+export async function resendByToken(
+  ctx: Pick<AppContext, "database" | "config" | "jobs">,
+  token: string,
+  to: { email?: string; mobile?: string },
+): Promise<void> {
+  if (to.email && !isValidEmail(to.email.trim())) throw AppError.validation({ email: "邮箱格式不正确" });
+  const mobile = to.mobile ? normalizeMobile(to.mobile) : undefined;
+  if (to.mobile && !isValidMobile(mobile ?? "")) throw AppError.validation({ mobile: "手机号格式不正确" });
+  const code = await getViewableCode(ctx, token);
+  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter(
+    (i) => i.status === "issued" || i.status === "reversed",
+  );
+  if (issued.length === 0) throw new AppError("CONFLICT", "发票尚未开具完成，开具后会自动发送");
+  await ctx.database.db.transaction(async (tx) => {
+    // Lock the code so concurrent resends are counted one after another.
+    await tx
+      .select({ id: receiptCodes.id })
+      .from(receiptCodes)
+      .where(eq(receiptCodes.id, code.id))
+      .for("update");
+    const [recent] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.entityId, code.id),
+          eq(auditLog.action, "scan.resend"),
+          gt(auditLog.createdAt, sql`now() - interval '1 hour'`),
+        ),
+      );
+    if ((recent?.n ?? 0) >= RESENDS_PER_HOUR) {
+      throw new AppError("RATE_LIMITED", `每个开票码每小时最多重发 ${RESENDS_PER_HOUR} 次，请稍后再试`);
+    }
+    await recordAudit(tx, {
+      actor: { type: "consumer", token },
+      orgId: code.orgId,
+      action: "scan.resend",
+      entityType: "receipt_code",
+      entityId: code.id,
+      details: { channel: to.email ? "email" : "sms" },
+    });
+    await createDeliveries(ctx, tx, {
+      invoiceIds: issued.map((i) => i.id),
+      email: to.email?.trim() ?? null,
+      mobile: mobile ?? null,
+      reason: "resend",
+    });
+  });
+}

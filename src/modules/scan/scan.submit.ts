@@ -1,0 +1,243 @@
+import { and, eq, gt } from "drizzle-orm";
+import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
+import type { AppContext } from "../../platform/context";
+import { type invoices, organizations, receiptCodes, submissions } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
+import { newId } from "../../platform/ids";
+import { recordAudit } from "../audit/audit.service";
+import {
+  findInvoicesOfCode,
+  findSubmission,
+  type InvoiceRow,
+  insertInvoices,
+  type SubmissionRow,
+} from "../invoices/invoices.repository";
+import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
+import {
+  findConfig,
+  findReceiptCodeByToken,
+  findReceiptCodeLines,
+} from "../receipt-codes/receipt-codes.repository";
+import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
+import type { SubmitBody } from "./scan.schema";
+import { computeStored } from "./scan.service";
+
+type SubmitContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+
+export interface SubmitResult {
+  /** True when this request created the submission (202), false when it repeated one (200). */
+  created: boolean;
+  status: "issuing" | "issued" | "failed";
+  invoices: InvoiceRow[];
+}
+
+/**
+ * The consumer's submit. The buyer is validated by the rules engine, then stored with the invoices
+ * to issue in one transaction — the submissions row, unique per receipt code, is what guarantees
+ * one set of invoices per code under concurrent submits and several processes. Issuing then runs
+ * right here (outside the transaction), with a queued job as the durable backstop.
+ */
+export async function submitByToken(
+  ctx: SubmitContext,
+  options: { token: string; body: SubmitBody },
+): Promise<SubmitResult> {
+  const { db } = ctx.database;
+  const code = await findReceiptCodeByToken(db, options.token);
+  if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+
+  const valid = validateBuyer({
+    invoiceType: options.body.invoiceType as "digital_normal",
+    buyer: { ...options.body.buyer, type: options.body.buyer.type as "enterprise" },
+    email: options.body.email,
+    mobile: options.body.mobile,
+  });
+
+  const previous = await findSubmission(db, code.id);
+  if (previous) return repeatOf(ctx, code.id, previous, valid.ok ? valid.value : null);
+
+  const status = effectiveStatus(code);
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  if (!valid.ok) {
+    const typeIssue = valid.issues.find((i) => i.code === "INVOICE_TYPE_NOT_ALLOWED");
+    const fields = Object.fromEntries(valid.issues.map((i) => [i.path, i.message]));
+    if (typeIssue) throw new AppError("INVOICE_TYPE_NOT_ALLOWED", typeIssue.message, { fields });
+    throw AppError.validation(fields);
+  }
+  const submission = valid.value;
+  if (!code.invoiceTypes.includes(submission.invoiceType)) {
+    throw new AppError("INVOICE_TYPE_NOT_ALLOWED", "该发票类型不可选，请选择商家允许的发票类型", {
+      fields: { invoiceType: "该发票类型不可选" },
+    });
+  }
+
+  const [lines, config, org] = await Promise.all([
+    findReceiptCodeLines(db, code.id),
+    findConfig(db, code.orgId),
+    db.select().from(organizations).where(eq(organizations.id, code.orgId)),
+  ]);
+  if (!config || !org[0]) throw new Error(`receipt code ${code.id}: organization or config missing`);
+  const plan = planInvoices(computeStored(code, lines), {
+    limit: config.limitText,
+    policy: config.overLimitPolicy as OverLimitPolicy,
+  });
+  if (!plan.ok) {
+    const over = plan.issues.find((i) => i.code === "AMOUNT_OVER_LIMIT");
+    if (over) throw new AppError("AMOUNT_OVER_LIMIT", over.message, { ...over.details });
+    throw new AppError("VALIDATION_FAILED", plan.issues[0]?.message ?? "无法开具", {
+      fields: Object.fromEntries(plan.issues.map((i) => [i.path, i.message])),
+    });
+  }
+
+  const submissionId = newId("sub");
+  const count = plan.value.invoices.length;
+  const invoiceRows = plan.value.invoices.map((inv, i) => {
+    const id = newId("inv");
+    return {
+      row: {
+        id,
+        orgId: code.orgId,
+        receiptCodeId: code.id,
+        submissionId,
+        taxAccountId: code.taxAccountId,
+        color: "blue",
+        seq: i + 1,
+        seqCount: count,
+        invoiceType: submission.invoiceType,
+        status: "pending",
+        // Our idempotency serial for the channel: fixed before any call is made.
+        serial: `PM${id.slice(4).toUpperCase()}`,
+        buyerType: submission.buyer.type,
+        buyerName: submission.buyer.name,
+        buyerTaxId: submission.buyer.taxId ?? "",
+        buyerAddress: submission.buyer.address ?? "",
+        buyerPhone: submission.buyer.phone ?? "",
+        buyerBankName: submission.buyer.bankName ?? "",
+        buyerBankAccount: submission.buyer.bankAccount ?? "",
+        email: submission.email,
+        mobile: submission.mobile,
+        drawer: code.drawer,
+        payee: code.payee,
+        reviewer: code.reviewer,
+        remark:
+          count > 1 ? `${code.remark}${code.remark ? " " : ""}（共${count}张，第${i + 1}张）` : code.remark,
+        ...inv.totals,
+      } satisfies typeof invoices.$inferInsert,
+      lines: inv.lines.map((l, position) => ({
+        invoiceId: id,
+        position,
+        kind: l.kind,
+        itemName: l.itemName,
+        name: l.name,
+        shortName: l.shortName,
+        taxCode: l.taxCode,
+        spec: l.spec,
+        unit: l.unit,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+        amountExcludingTax: l.amountExcludingTax,
+        taxRate: l.taxRate,
+        zeroRateKind: l.zeroRateKind,
+        tax: l.tax,
+        amountIncludingTax: l.amountIncludingTax,
+      })),
+    };
+  });
+
+  const outcome = await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(submissions)
+      .values({
+        id: submissionId,
+        receiptCodeId: code.id,
+        invoiceType: submission.invoiceType,
+        buyerType: submission.buyer.type,
+        buyerName: submission.buyer.name,
+        buyerTaxId: submission.buyer.taxId ?? "",
+        buyerAddress: submission.buyer.address ?? "",
+        buyerPhone: submission.buyer.phone ?? "",
+        buyerBankName: submission.buyer.bankName ?? "",
+        buyerBankAccount: submission.buyer.bankAccount ?? "",
+        email: submission.email,
+        mobile: submission.mobile,
+      })
+      .onConflictDoNothing({ target: submissions.receiptCodeId })
+      .returning({ id: submissions.id });
+    if (inserted.length === 0) return "lost-race" as const;
+    const moved = await tx
+      .update(receiptCodes)
+      .set({ status: "issuing", updatedAt: new Date() })
+      .where(
+        and(
+          eq(receiptCodes.id, code.id),
+          eq(receiptCodes.status, "active"),
+          gt(receiptCodes.expiresAt, new Date()),
+        ),
+      )
+      .returning({ id: receiptCodes.id });
+    if (moved.length === 0) return "not-active" as const;
+    await insertInvoices(
+      tx,
+      invoiceRows.map((r) => r.row),
+      invoiceRows.flatMap((r) => r.lines),
+    );
+    const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
+    for (const r of invoiceRows)
+      await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: r.row.id }, { tx, startAfter });
+    await recordAudit(tx, {
+      actor: { type: "consumer", token: options.token },
+      orgId: code.orgId,
+      action: "scan.submit",
+      entityType: "receipt_code",
+      entityId: code.id,
+      details: { invoiceType: submission.invoiceType, buyerType: submission.buyer.type, invoiceCount: count },
+    });
+    return "created" as const;
+  });
+
+  if (outcome === "lost-race") {
+    const winner = await findSubmission(db, code.id);
+    if (!winner) throw new Error("submission vanished");
+    return repeatOf(ctx, code.id, winner, submission);
+  }
+  if (outcome === "not-active") {
+    // Disabled or expired between our read and the transaction: answer as for a fresh read.
+    const fresh = await findReceiptCodeByToken(db, options.token);
+    const now = fresh ? effectiveStatus(fresh) : "disabled";
+    if (now === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+    throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
+  }
+
+  await issueNow(
+    ctx,
+    invoiceRows.map((r) => r.row.id),
+  );
+  const current = await findInvoicesOfCode(db, code.id);
+  return { created: true, status: overallStatus(current), invoices: current };
+}
+
+/** The same buyer submitting again gets the same invoices; a different one is refused. */
+async function repeatOf(
+  ctx: SubmitContext,
+  receiptCodeId: string,
+  previous: SubmissionRow,
+  now: { invoiceType: string; buyer: { type: string; name: string; taxId: string | null } } | null,
+): Promise<SubmitResult> {
+  const same =
+    now !== null &&
+    now.invoiceType === previous.invoiceType &&
+    now.buyer.type === previous.buyerType &&
+    now.buyer.name === previous.buyerName &&
+    (now.buyer.taxId ?? "") === previous.buyerTaxId;
+  if (!same)
+    throw new AppError("ALREADY_INVOICED", "该小票已提交开票，不能更换购买方；如需修改请联系商家红冲后重开");
+  const current = await findInvoicesOfCode(ctx.database.db, receiptCodeId);
+  return { created: false, status: overallStatus(current), invoices: current };
+}
+
+function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
+  const blue = rows.filter((r) => r.color === "blue");
+  if (blue.some((r) => r.status === "failed")) return "failed";
+  if (blue.length > 0 && blue.every((r) => r.status === "issued" || r.status === "reversed")) return "issued";
+  return "issuing";
+}
