@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config";
+import { registerConsoleRoutes } from "./modules/auth/console-api";
 import { DELIVERY_QUEUE, DELIVERY_RETRY_LIMIT, sendDelivery } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
     registerScanRoutes(http, ctx);
+    await registerConsoleRoutes(http, ctx);
     if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
 
     if (options.startJobs !== false) {

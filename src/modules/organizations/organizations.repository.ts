@@ -1,4 +1,4 @@
-import { eq, or } from "drizzle-orm";
+import { eq, inArray, or } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { organizations, receiptCodeConfigs, taxBureauAccounts } from "../../platform/db/schema";
 
@@ -31,4 +31,24 @@ export async function insertOrganization(
 export async function hasAnyOrganization(db: DbOrTx): Promise<boolean> {
   const rows = await db.select({ id: organizations.id }).from(organizations).limit(1);
   return rows.length > 0;
+}
+
+export async function findOrganizationsByIds(db: DbOrTx, ids: string[]): Promise<OrganizationRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(organizations)
+    .where(inArray(organizations.id, ids))
+    .orderBy(organizations.createdAt);
+}
+
+export async function updateOrganizationRow(
+  db: DbOrTx,
+  id: string,
+  values: Partial<NewOrganizationRow>,
+): Promise<void> {
+  await db
+    .update(organizations)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(organizations.id, id));
 }

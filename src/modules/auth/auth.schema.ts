@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+export const loginInput = z.object({
+  username: z.string().trim().min(1, "请输入用户名").max(64, "用户名过长"),
+  password: z.string().min(1, "请输入密码").max(200, "密码过长"),
+});
+
+export const sessionUserOutput = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(["admin", "operator", "viewer"]),
+});
+
+export const sessionOutput = z.object({
+  user: sessionUserOutput,
+  organizations: z.array(z.object({ id: z.string(), name: z.string(), taxId: z.string() })),
+  csrfToken: z.string(),
+  expiresAt: z.string(),
+});
+export type SessionOutput = z.infer<typeof sessionOutput>;

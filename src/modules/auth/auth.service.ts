@@ -1,0 +1,122 @@
+import type { AppContext } from "../../platform/context";
+import { hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto";
+import { AppError } from "../../platform/errors";
+import { newId, newToken } from "../../platform/ids";
+import { parseInput } from "../../platform/validation";
+import type { UserActor } from "./access";
+import {
+  deleteExpiredSessions,
+  deleteSessionByHash,
+  findLiveSession,
+  findOrganizationsOfUser,
+  findUserForLogin,
+  insertSession,
+  recordLoginFailure,
+  recordLoginSuccess,
+  touchSession,
+} from "./auth.repository";
+import { loginInput, type SessionOutput } from "./auth.schema";
+
+export const MAX_FAILED_LOGINS = 5;
+export const LOCK_MINUTES = 15;
+/** Idle timeout: a session not used for this long ends. Each use extends it. */
+export const SESSION_HOURS = 12;
+/** Extending on every request would write on every request; once every few minutes is enough. */
+const TOUCH_AFTER_MS = 5 * 60 * 1000;
+
+// Compared against when the user does not exist, so that an unknown name costs as much time as a
+// wrong password and response times do not reveal which usernames exist.
+let dummyHash: Promise<string> | undefined;
+
+export interface ConsoleSession {
+  actor: UserActor;
+  output: SessionOutput;
+}
+
+function lockedError(until: Date): AppError {
+  return new AppError("ACCOUNT_LOCKED", `登录失败次数过多，账号已锁定 ${LOCK_MINUTES} 分钟，请稍后再试`, {
+    lockedUntil: until.toISOString(),
+  });
+}
+
+/**
+ * Checks a username and password and opens a session. After MAX_FAILED_LOGINS wrong passwords in a
+ * row the account is locked for LOCK_MINUTES (423), even for the right password.
+ */
+export async function login(
+  ctx: Pick<AppContext, "database">,
+  options: { input: unknown; ip?: string; userAgent?: string; now?: Date },
+): Promise<{ token: string; session: ConsoleSession }> {
+  const input = parseInput(loginInput, options.input);
+  const now = options.now ?? new Date();
+  const { db } = ctx.database;
+  const user = await findUserForLogin(db, input.username);
+  const refused = () => new AppError("UNAUTHENTICATED", "用户名或密码错误");
+  if (!user?.isActive) {
+    dummyHash ??= hashPassword("piaoma-not-a-password");
+    await verifyPassword(input.password, await dummyHash);
+    throw refused();
+  }
+  if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) throw lockedError(user.lockedUntil);
+  if (!(await verifyPassword(input.password, user.passwordHash))) {
+    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+    const state = await recordLoginFailure(db, user.id, MAX_FAILED_LOGINS, lockUntil);
+    if (state.lockedUntil && state.lockedUntil.getTime() > now.getTime())
+      throw lockedError(state.lockedUntil);
+    throw refused();
+  }
+  await recordLoginSuccess(db, user.id, now);
+  await deleteExpiredSessions(db, now);
+  const token = newToken();
+  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000);
+  await insertSession(db, {
+    id: newId("ses"),
+    tokenHash: sha256Hex(token),
+    userId: user.id,
+    csrfToken: newToken(),
+    expiresAt,
+    lastSeenAt: now,
+    ip: (options.ip ?? "").slice(0, 64),
+    userAgent: (options.userAgent ?? "").slice(0, 300),
+  });
+  const session = await resolveSession(ctx, token, now);
+  if (!session) throw new Error("session vanished after login");
+  return { token, session };
+}
+
+/** The session behind a cookie token, or undefined when unknown, expired or the user is disabled. */
+export async function resolveSession(
+  ctx: Pick<AppContext, "database">,
+  token: string,
+  now = new Date(),
+): Promise<ConsoleSession | undefined> {
+  if (!token) return undefined;
+  const { db } = ctx.database;
+  const found = await findLiveSession(db, sha256Hex(token), now);
+  if (!found) return undefined;
+  const { session, user } = found;
+  if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
+    await touchSession(db, session.id, now, new Date(now.getTime() + SESSION_HOURS * 3600_000));
+  }
+  const organizations = await findOrganizationsOfUser(db, user.id);
+  const role = user.role as UserActor["role"];
+  return {
+    actor: {
+      type: "user",
+      userId: user.id,
+      username: user.username,
+      role,
+      orgIds: organizations.map((o) => o.id),
+    },
+    output: {
+      user: { id: user.id, username: user.username, displayName: user.displayName, role },
+      organizations,
+      csrfToken: session.csrfToken,
+      expiresAt: session.expiresAt.toISOString(),
+    },
+  };
+}
+
+export async function logout(ctx: Pick<AppContext, "database">, token: string): Promise<void> {
+  if (token) await deleteSessionByHash(ctx.database.db, sha256Hex(token));
+}

@@ -1,0 +1,44 @@
+import cookie from "@fastify/cookie";
+import multipart from "@fastify/multipart";
+import type { AppContext } from "../../platform/context";
+import type { HttpServer } from "../../platform/http";
+import { registerAuditRoutes } from "../audit/audit.console";
+import { registerConfigRoutes } from "../configs/configs.routes";
+import { registerDeviceRoutes } from "../devices/devices.routes";
+import { MAX_IMPORT_BYTES, registerItemRoutes } from "../items/items.routes";
+import { registerOrganizationRoutes } from "../organizations/organizations.routes";
+import { registerReceiptCodeConsoleRoutes } from "../receipt-codes/receipt-codes.console.routes";
+import { registerTaxAccountRoutes } from "../tax-accounts/tax-accounts.routes";
+import { registerUserRoutes } from "../users/users.routes";
+import { registerLoginRoute, registerSessionRoutes } from "./auth.routes";
+import { consoleGuard } from "./console-guard";
+
+/**
+ * The console's own API under /api/console (not part of the public contract, hidden from /docs).
+ * Login is open; everything else passes the guard (session cookie, CSRF header on writes), and the
+ * services check role and organization.
+ */
+export async function registerConsoleRoutes(http: HttpServer, ctx: AppContext): Promise<void> {
+  await http.register(
+    async (scope) => {
+      const api = scope as unknown as HttpServer;
+      await api.register(cookie);
+      await api.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 } });
+      registerLoginRoute(api, ctx);
+      await api.register(async (guarded) => {
+        const g = guarded as unknown as HttpServer;
+        g.addHook("onRequest", consoleGuard(ctx));
+        registerSessionRoutes(g, ctx);
+        registerOrganizationRoutes(g, ctx);
+        registerConfigRoutes(g, ctx);
+        registerTaxAccountRoutes(g, ctx);
+        registerDeviceRoutes(g, ctx);
+        registerItemRoutes(g, ctx);
+        registerReceiptCodeConsoleRoutes(g, ctx);
+        registerUserRoutes(g, ctx);
+        registerAuditRoutes(g, ctx);
+      });
+    },
+    { prefix: "/api/console" },
+  );
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { parseLimit } from "../../domain";
+import { optionalText } from "../auth/console-http";
+import { invoiceTypeSchema, overLimitPolicySchema } from "../organizations/organizations.schema";
+
+/** 小票码配置 (F17025) as the console saves it. */
+export const configInput = z
+  .object({
+    /** 限额 exactly as typed: the rules engine decides (positive, ≤ 2 decimals, ≤ 20 bytes). */
+    limit: z.string({ error: "请填写限额" }).superRefine((text, ctx) => {
+      const parsed = parseLimit(text);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.issues[0]?.message ?? "限额不正确" });
+    }),
+    invoiceTypes: z.array(invoiceTypeSchema, { error: "请选择可开票类型" }).min(1, "至少选择一种可开票类型"),
+    defaultInvoiceType: invoiceTypeSchema,
+    validDays: z
+      .number({ error: "请填写默认有效期（天）" })
+      .int("有效期为整天数")
+      .min(1, "有效期至少 1 天")
+      .max(3650, "有效期不能超过 3650 天"),
+    overLimitPolicy: overLimitPolicySchema,
+    defaultDrawer: optionalText(20, "开票人不能超过 20 个字符"),
+    defaultPayee: optionalText(20, "收款人不能超过 20 个字符"),
+    defaultReviewer: optionalText(20, "复核人不能超过 20 个字符"),
+    defaultTaxAccountId: z.string().max(64).nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (!v.invoiceTypes.includes(v.defaultInvoiceType))
+      ctx.addIssue({
+        code: "custom",
+        path: ["defaultInvoiceType"],
+        message: "默认发票种类必须是可开票类型之一",
+      });
+  });
+export type ConfigInput = z.input<typeof configInput>;
+
+export const configOutput = z.object({
+  orgId: z.string(),
+  seller: z.object({
+    name: z.string(),
+    taxId: z.string(),
+    address: z.string(),
+    phone: z.string(),
+    bankName: z.string(),
+    bankAccount: z.string(),
+  }),
+  limit: z.string(),
+  limitAmount: z.string(),
+  invoiceTypes: z.array(z.string()),
+  defaultInvoiceType: z.string(),
+  validDays: z.number(),
+  overLimitPolicy: z.string(),
+  defaultDrawer: z.string(),
+  defaultPayee: z.string(),
+  defaultReviewer: z.string(),
+  defaultTaxAccountId: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type ConfigOutput = z.infer<typeof configOutput>;

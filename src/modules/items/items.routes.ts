@@ -1,0 +1,61 @@
+import type { MultipartFile } from "@fastify/multipart";
+import type { AppContext } from "../../platform/context";
+import { AppError } from "../../platform/errors";
+import type { HttpServer } from "../../platform/http";
+import { actorOf } from "../auth/console-guard";
+import { hidden, orgItemParams, orgParams, pageOf } from "../auth/console-http";
+import { importOutput, itemInput, itemOutput, itemQuery } from "./items.schema";
+import { findItemsForConsole, importItems, saveItem } from "./items.service";
+
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+
+/** 基础资料 · 开票项, with search and CSV/Excel import. */
+export function registerItemRoutes(http: HttpServer, ctx: AppContext): void {
+  http.get(
+    "/orgs/:orgId/items",
+    {
+      schema: { ...hidden, params: orgParams, querystring: itemQuery, response: { 200: pageOf(itemOutput) } },
+    },
+    async (req) =>
+      findItemsForConsole(ctx, {
+        actor: actorOf(req),
+        orgId: req.params.orgId,
+        q: req.query.q,
+        includeInactive: req.query.includeInactive === "true",
+        page: req.query.page,
+        pageSize: req.query.pageSize,
+      }),
+  );
+  http.post(
+    "/orgs/:orgId/items",
+    { schema: { ...hidden, params: orgParams, body: itemInput, response: { 201: itemOutput } } },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send(await saveItem(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body })),
+  );
+  http.put(
+    "/orgs/:orgId/items/:id",
+    { schema: { ...hidden, params: orgItemParams, body: itemInput, response: { 200: itemOutput } } },
+    async (req) =>
+      saveItem(ctx, { actor: actorOf(req), orgId: req.params.orgId, id: req.params.id, input: req.body }),
+  );
+  http.post(
+    "/orgs/:orgId/items/import",
+    { schema: { ...hidden, params: orgParams, response: { 200: importOutput } } },
+    async (req) => {
+      if (!req.isMultipart()) throw AppError.validation({ file: "请上传 CSV 或 Excel 文件" });
+      const file: MultipartFile | undefined = await req.file({ limits: { fileSize: MAX_IMPORT_BYTES } });
+      if (!file) throw AppError.validation({ file: "请上传 CSV 或 Excel 文件" });
+      const data = await file.toBuffer().catch(() => {
+        throw new AppError("PAYLOAD_TOO_LARGE", "文件不能超过 5 MB");
+      });
+      return importItems(ctx, {
+        actor: actorOf(req),
+        orgId: req.params.orgId,
+        fileName: file.filename,
+        data,
+      });
+    },
+  );
+}

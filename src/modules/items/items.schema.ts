@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { optionalText, pageQuery } from "../auth/console-http";
+
+/**
+ * 开票项 as the console sends it. Shapes only: the tax rules (19-digit code, offered rates, zero-rate
+ * kinds, GBK lengths) are checked by the rules engine in items.rules.ts.
+ */
+export const itemInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .min(1, "请填写开票项编码")
+    .max(64, "编码不能超过 64 个字符")
+    .regex(/^[\x21-\x7E]+$/, "编码只能包含字母、数字和符号"),
+  name: z.string().trim().min(1, "请填写项目名称").max(100, "项目名称过长"),
+  shortName: z.string().trim().min(1, "请填写税收分类简称").max(50, "税收分类简称过长"),
+  taxCode: z.string().trim().min(1, "请填写税收分类编码"),
+  taxRate: z.string().trim().min(1, "请选择税率"),
+  zeroRateKind: z
+    .enum(["exempt", "not_taxable", "ordinary_zero", "export"], { error: "零税率类型不正确" })
+    .nullish(),
+  spec: optionalText(40, "规格型号过长"),
+  unit: optionalText(20, "单位过长"),
+  unitPrice: z.string().trim().max(40, "单价过长").nullish(),
+  priceIncludesTax: z.boolean().default(true),
+  isActive: z.boolean().default(true),
+});
+export type ItemInput = z.input<typeof itemInput>;
+
+export const itemQuery = z.object({
+  q: z.string().trim().max(100).optional(),
+  includeInactive: z.enum(["true", "false"]).optional(),
+  ...pageQuery,
+});
+
+export const itemOutput = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  code: z.string(),
+  name: z.string(),
+  shortName: z.string(),
+  taxCode: z.string(),
+  taxRate: z.string(),
+  taxRateLabel: z.string(),
+  zeroRateKind: z.string().nullable(),
+  spec: z.string(),
+  unit: z.string(),
+  unitPrice: z.string().nullable(),
+  priceIncludesTax: z.boolean(),
+  isActive: z.boolean(),
+  updatedAt: z.string(),
+});
+export type ItemOutput = z.infer<typeof itemOutput>;
+
+export const importOutput = z.object({ created: z.number(), updated: z.number() });

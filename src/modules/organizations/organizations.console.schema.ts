@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { gbkByteLength, isValidUscc, normalizeTaxId } from "../../domain";
+import { optionalText } from "../auth/console-http";
+
+/** 销售方 as the console edits it. Lengths in GBK bytes where the invoice prints them (DOMAIN.md §6). */
+export const organizationInput = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, "请填写销售方名称")
+      .refine((v) => gbkByteLength(v) <= 100, "销售方名称不能超过 100 字节（汉字计 2 字节）"),
+    taxId: z
+      .string()
+      .min(1, "请填写统一社会信用代码")
+      .transform(normalizeTaxId)
+      .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
+    address: optionalText(200),
+    phone: optionalText(50),
+    bankName: optionalText(100),
+    bankAccount: optionalText(50),
+  })
+  .superRefine((v, ctx) => {
+    if (gbkByteLength(v.address + v.phone) > 100)
+      ctx.addIssue({ code: "custom", path: ["address"], message: "地址和电话合计不能超过 100 字节" });
+    if (gbkByteLength(v.bankName + v.bankAccount) > 100)
+      ctx.addIssue({ code: "custom", path: ["bankName"], message: "开户行和账号合计不能超过 100 字节" });
+    if (v.bankAccount && !/^[0-9A-Za-z -]+$/.test(v.bankAccount))
+      ctx.addIssue({ code: "custom", path: ["bankAccount"], message: "银行账号只能包含数字和字母" });
+  });
+export type OrganizationInput = z.input<typeof organizationInput>;
+
+export const organizationOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  taxId: z.string(),
+  address: z.string(),
+  phone: z.string(),
+  bankName: z.string(),
+  bankAccount: z.string(),
+  isDemo: z.boolean(),
+  createdAt: z.string(),
+});
+export type OrganizationOutput = z.infer<typeof organizationOutput>;

@@ -1,0 +1,92 @@
+import type { Actor, AppContext } from "../../platform/context";
+import { isUniqueViolation } from "../../platform/db/errors";
+import { userOrganizations } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
+import { parseInput } from "../../platform/validation";
+import { recordAudit } from "../audit/audit.service";
+import { requireOrg, requirePermission } from "../auth/access";
+import { type OrganizationOutput, organizationInput } from "./organizations.console.schema";
+import {
+  findOrganizationByIdOrTaxId,
+  findOrganizationsByIds,
+  type OrganizationRow,
+  updateOrganizationRow,
+} from "./organizations.repository";
+import { createOrganization } from "./organizations.service";
+
+export function toOrganizationOutput(row: OrganizationRow): OrganizationOutput {
+  return {
+    id: row.id,
+    name: row.name,
+    taxId: row.taxId,
+    address: row.address,
+    phone: row.phone,
+    bankName: row.bankName,
+    bankAccount: row.bankAccount,
+    isDemo: row.isDemo,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const taxIdTaken = () =>
+  new AppError("CONFLICT", "该统一社会信用代码的组织已存在", {
+    fields: { taxId: "该统一社会信用代码已存在" },
+  });
+
+/** The organizations the actor belongs to. */
+export async function findOrganizationsForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor },
+): Promise<OrganizationOutput[]> {
+  const user = requirePermission(options.actor, "read");
+  return (await findOrganizationsByIds(ctx.database.db, user.orgIds)).map(toOrganizationOutput);
+}
+
+export async function getOrganizationForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; orgId: string },
+): Promise<OrganizationOutput> {
+  requireOrg(options.actor, options.orgId);
+  const row = await findOrganizationByIdOrTaxId(ctx.database.db, options.orgId);
+  if (!row || row.id !== options.orgId) throw new AppError("NOT_FOUND", "组织不存在或无权访问");
+  return toOrganizationOutput(row);
+}
+
+/** An admin creates a further seller; the admin becomes a member so they can see it. */
+export async function createOrganizationForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; input: unknown },
+): Promise<OrganizationOutput> {
+  const user = requirePermission(options.actor, "administer");
+  const input = parseInput(organizationInput, options.input);
+  const row = await createOrganization(ctx, { actor: user, input });
+  await ctx.database.db.insert(userOrganizations).values({ userId: user.userId, orgId: row.id });
+  return toOrganizationOutput(row);
+}
+
+export async function updateOrganizationForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; orgId: string; input: unknown },
+): Promise<OrganizationOutput> {
+  const actor = requireOrg(options.actor, options.orgId, "administer");
+  const input = parseInput(organizationInput, options.input);
+  const { db } = ctx.database;
+  const other = await findOrganizationByIdOrTaxId(db, input.taxId);
+  if (other && other.id !== options.orgId) throw taxIdTaken();
+  await db
+    .transaction(async (tx) => {
+      await updateOrganizationRow(tx, options.orgId, input);
+      await recordAudit(tx, {
+        actor,
+        orgId: options.orgId,
+        action: "organization.update",
+        entityType: "organization",
+        entityId: options.orgId,
+        details: { name: input.name, taxId: input.taxId },
+      });
+    })
+    .catch((e) => {
+      throw isUniqueViolation(e, "organizations_tax_id_key") ? taxIdTaken() : e;
+    });
+  return getOrganizationForConsole(ctx, { actor, orgId: options.orgId });
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context";
+import type { HttpServer } from "../../platform/http";
+import { actorOf } from "../auth/console-guard";
+import { hidden, orgParams } from "../auth/console-http";
+import { organizationInput, organizationOutput } from "./organizations.console.schema";
+import {
+  createOrganizationForConsole,
+  findOrganizationsForConsole,
+  getOrganizationForConsole,
+  updateOrganizationForConsole,
+} from "./organizations.console.service";
+
+/** 基础资料 · 组织 (销售方). */
+export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): void {
+  http.get("/orgs", { schema: { ...hidden, response: { 200: z.array(organizationOutput) } } }, async (req) =>
+    findOrganizationsForConsole(ctx, { actor: actorOf(req) }),
+  );
+  http.post(
+    "/orgs",
+    { schema: { ...hidden, body: organizationInput, response: { 201: organizationOutput } } },
+    async (req, reply) => {
+      const org = await createOrganizationForConsole(ctx, { actor: actorOf(req), input: req.body });
+      return reply.status(201).send(org);
+    },
+  );
+  http.get(
+    "/orgs/:orgId",
+    { schema: { ...hidden, params: orgParams, response: { 200: organizationOutput } } },
+    async (req) => getOrganizationForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.put(
+    "/orgs/:orgId",
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: organizationInput,
+        response: { 200: organizationOutput },
+      },
+    },
+    async (req) =>
+      updateOrganizationForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
+  );
+}

@@ -1,0 +1,116 @@
+import { amountInCapitals } from "../../domain";
+import type { Actor, AppContext } from "../../platform/context";
+import { AppError } from "../../platform/errors";
+import { parseInput } from "../../platform/validation";
+import { recordAudit } from "../audit/audit.service";
+import { requireOrg } from "../auth/access";
+import {
+  type InvoiceDocument,
+  type ReceiptSlipFormat,
+  renderInvoicePdf,
+  renderReceiptSlipPdf,
+} from "../documents";
+import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
+import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
+import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
+import { consoleReceiptCodeInput } from "./receipt-codes.console.schema";
+import { trimDecimal } from "./receipt-codes.console.service";
+import { findReceiptCodeLines } from "./receipt-codes.repository";
+import { consumerUrl, effectiveStatus, prepareReceiptCode } from "./receipt-codes.service";
+
+/**
+ * 预览打印: the invoice as it would be issued for the form as it stands, drawn by the one invoice
+ * renderer in preview mode (marked 预览, no number, no QR). The buyer is not known yet: the consumer
+ * fills it in after scanning.
+ */
+export async function previewReceiptCodePdf(
+  ctx: Pick<AppContext, "database" | "config">,
+  options: { actor: Actor; orgId: string; input: unknown; now?: Date },
+): Promise<Buffer> {
+  const actor = requireOrg(options.actor, options.orgId, "operate");
+  const { copiedFromId: _ignored, ...input } = parseInput(consoleReceiptCodeInput, options.input);
+  const prepared = await prepareReceiptCode(ctx, { actor, orgId: options.orgId, source: "manual", input });
+  const org = await getOrganizationByIdOrTaxId(ctx, options.orgId);
+  const account = prepared.fields.taxAccountId
+    ? await isTaxAccountOfOrganization(ctx, options.orgId, prepared.fields.taxAccountId)
+    : undefined;
+  const { computed, fields } = prepared;
+  const doc: InvoiceDocument = {
+    mode: "preview",
+    color: "blue",
+    invoiceType: fields.defaultInvoiceType as InvoiceDocument["invoiceType"],
+    issuedAt: options.now ?? new Date(),
+    seller: {
+      name: org.name,
+      taxId: org.taxId,
+      address: org.address,
+      phone: org.phone,
+      bankName: org.bankName,
+      bankAccount: org.bankAccount,
+    },
+    buyer: { name: "（购买方由消费者扫码填写）" },
+    lines: computed.lines.map((l) => ({
+      itemName: l.itemName,
+      spec: l.spec,
+      unit: l.unit,
+      quantity: l.quantity ?? undefined,
+      unitPrice: l.unitPrice ?? undefined,
+      amount: l.amountExcludingTax,
+      taxRateLabel: l.taxRateLabel,
+      taxRate: l.taxRate,
+      tax: l.tax,
+      kind: l.kind,
+    })),
+    totals: { ...computed.totals, totalInCapitals: amountInCapitals(computed.totals.totalAmount) },
+    remark: fields.remark ?? "",
+    drawer: fields.drawer,
+    payee: fields.payee ?? "",
+    reviewer: fields.reviewer ?? "",
+    sandbox: (account?.channel ?? "sandbox") === "sandbox",
+  };
+  return renderInvoicePdf(doc);
+}
+
+/**
+ * 打印: the receipt slip with the QR of the consumer page, for 58 mm / 80 mm thermal rolls or A4.
+ * Every print is in the audit log. A disabled code is not printed: its QR would lead nowhere.
+ */
+export async function printReceiptSlip(
+  ctx: Pick<AppContext, "database" | "config">,
+  options: { actor: Actor; orgId: string; id: string; format: ReceiptSlipFormat },
+): Promise<{ pdf: Buffer; serialNo: string }> {
+  const actor = requireOrg(options.actor, options.orgId, "operate");
+  const { db } = ctx.database;
+  const found = await findReceiptCodeOfOrg(db, options.orgId, options.id);
+  if (!found) throw new AppError("NOT_FOUND", "小票码不存在");
+  const { code } = found;
+  if (effectiveStatus(code) === "disabled") throw new AppError("CONFLICT", "已禁用的小票码不能打印");
+  const org = await getOrganizationByIdOrTaxId(ctx, options.orgId);
+  const lines = await findReceiptCodeLines(db, code.id);
+  const pdf = await renderReceiptSlipPdf(
+    {
+      sellerName: org.name,
+      serialNo: code.serialNo,
+      createdAt: code.orderTime ?? code.createdAt,
+      lines: lines.map((l) => ({
+        name: l.kind === "discount" ? "  折扣" : l.name,
+        quantity: trimDecimal(l.quantity) ?? undefined,
+        amount: l.amountIncludingTax,
+      })),
+      totalAmount: code.totalAmount,
+      url: consumerUrl(ctx, code.token),
+      expiresAt: code.expiresAt,
+      footer: code.receiptFooter,
+    },
+    options.format,
+  );
+  await recordAudit(db, {
+    actor,
+    orgId: options.orgId,
+    action: "receipt_code.print",
+    entityType: "receipt_code",
+    entityId: code.id,
+    details: { serialNo: code.serialNo, format: options.format },
+  });
+  return { pdf, serialNo: code.serialNo };
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context";
+import type { HttpServer } from "../../platform/http";
+import { actorOf } from "../auth/console-guard";
+import { hidden, orgItemParams, orgParams } from "../auth/console-http";
+import { taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";
+import { findTaxAccountsForConsole, saveTaxAccount } from "./tax-accounts.service";
+
+/** 基础资料 · 电子税局账号. */
+export function registerTaxAccountRoutes(http: HttpServer, ctx: AppContext): void {
+  http.get(
+    "/orgs/:orgId/tax-accounts",
+    { schema: { ...hidden, params: orgParams, response: { 200: z.array(taxAccountOutput) } } },
+    async (req) => findTaxAccountsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.post(
+    "/orgs/:orgId/tax-accounts",
+    { schema: { ...hidden, params: orgParams, body: taxAccountInput, response: { 201: taxAccountOutput } } },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send(await saveTaxAccount(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body })),
+  );
+  http.put(
+    "/orgs/:orgId/tax-accounts/:id",
+    {
+      schema: {
+        ...hidden,
+        params: orgItemParams,
+        body: taxAccountInput,
+        response: { 200: taxAccountOutput },
+      },
+    },
+    async (req) =>
+      saveTaxAccount(ctx, {
+        actor: actorOf(req),
+        orgId: req.params.orgId,
+        id: req.params.id,
+        input: req.body,
+      }),
+  );
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context";
+import type { HttpServer } from "../../platform/http";
+import { actorOf } from "../auth/console-guard";
+import { hidden, idParams } from "../auth/console-http";
+import { consoleUserCreateInput, consoleUserOutput, consoleUserUpdateInput } from "./users.console.schema";
+import { createUserForConsole, findUsersForConsole, updateUserForConsole } from "./users.console.service";
+
+/** 用户 (admins only). */
+export function registerUserRoutes(http: HttpServer, ctx: AppContext): void {
+  http.get("/users", { schema: { ...hidden, response: { 200: z.array(consoleUserOutput) } } }, async (req) =>
+    findUsersForConsole(ctx, { actor: actorOf(req) }),
+  );
+  http.post(
+    "/users",
+    { schema: { ...hidden, body: consoleUserCreateInput, response: { 201: consoleUserOutput } } },
+    async (req, reply) =>
+      reply.status(201).send(await createUserForConsole(ctx, { actor: actorOf(req), input: req.body })),
+  );
+  http.put(
+    "/users/:id",
+    {
+      schema: {
+        ...hidden,
+        params: idParams,
+        body: consoleUserUpdateInput,
+        response: { 200: consoleUserOutput },
+      },
+    },
+    async (req) => updateUserForConsole(ctx, { actor: actorOf(req), id: req.params.id, input: req.body }),
+  );
+}

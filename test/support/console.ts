@@ -1,0 +1,61 @@
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
+import type { CreateUserInput } from "../../src/modules/users/users.schema";
+import { createUser } from "../../src/modules/users/users.service";
+import { systemActor } from "../../src/platform/context";
+import type { Database } from "../../src/platform/db/client";
+import type { TestApp } from "./app";
+
+let userCounter = 0;
+
+/** A console user with a unique name; password "password-123" unless overridden. */
+export async function makeUser(
+  database: Database,
+  overrides: Partial<CreateUserInput> & { orgIds: string[] },
+): Promise<{ username: string; password: string; id: string }> {
+  userCounter += 1;
+  const username = overrides.username ?? `user${Date.now() % 100000}_${userCounter}`;
+  const password = overrides.password ?? "password-123";
+  const user = await createUser(
+    { database },
+    { actor: systemActor("test"), input: { role: "admin", ...overrides, username, password } },
+  );
+  return { username, password, id: user.id };
+}
+
+export interface ConsoleClient {
+  csrfToken: string;
+  cookie: string;
+  request(method: InjectOptions["method"], url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  get(url: string): Promise<LightMyRequestResponse>;
+  post(url: string, body?: unknown): Promise<LightMyRequestResponse>;
+  put(url: string, body?: unknown): Promise<LightMyRequestResponse>;
+}
+
+/** Logs in through the API and returns a client that sends the session cookie and the CSRF header. */
+export async function loginAs(app: TestApp, username: string, password: string): Promise<ConsoleClient> {
+  const res = await app.http.inject({
+    method: "POST",
+    url: "/api/console/session",
+    payload: { username, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const setCookie = res.cookies.find((c) => c.name === "piaoma_session");
+  if (!setCookie) throw new Error("no session cookie");
+  const cookie = `piaoma_session=${setCookie.value}`;
+  const csrfToken = res.json().csrfToken as string;
+  const request = (method: InjectOptions["method"], url: string, body?: unknown) =>
+    app.http.inject({
+      method,
+      url: `/api/console${url}`,
+      headers: { cookie, "x-csrf-token": csrfToken },
+      ...(body !== undefined ? { payload: body as InjectOptions["payload"] } : {}),
+    });
+  return {
+    csrfToken,
+    cookie,
+    request,
+    get: (url) => request("GET", url),
+    post: (url, body) => request("POST", url, body ?? {}),
+    put: (url, body) => request("PUT", url, body),
+  };
+}
