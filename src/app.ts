@@ -99,7 +99,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     jobs.define<{ deliveryId: string }>({
       name: DELIVERY_QUEUE,
       retryLimit: DELIVERY_RETRY_LIMIT,
-      retryDelay: 30,
+      retryDelay: config.tuning.deliveryRetrySeconds,
       retryBackoff: true,
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,

@@ -82,6 +82,8 @@ export interface Config {
     issueBackstopSeconds: number;
     /** Retry interval while a channel is unreachable. */
     issueRetrySeconds: number;
+    /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
+    deliveryRetrySeconds: number;
     /** How often workers poll their queues. */
     jobPollSeconds: number;
   };
@@ -135,7 +137,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     roles: e.ROLES,
-    tuning: { issueBackstopSeconds: 15, issueRetrySeconds: 30, jobPollSeconds: 1 },
+    tuning: { issueBackstopSeconds: 15, issueRetrySeconds: 30, deliveryRetrySeconds: 30, jobPollSeconds: 1 },
     logLevel: e.LOG_LEVEL,
   };
 }

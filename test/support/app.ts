@@ -34,7 +34,13 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const config = testConfig(options.env);
   // Short timings: tests wait for background work in seconds, not minutes.
-  config.tuning = { issueBackstopSeconds: 2, issueRetrySeconds: 1, jobPollSeconds: 0.5, ...options.tuning };
+  config.tuning = {
+    issueBackstopSeconds: 2,
+    issueRetrySeconds: 1,
+    deliveryRetrySeconds: 1,
+    jobPollSeconds: 0.5,
+    ...options.tuning,
+  };
   const database = await openTestDatabase(kind);
   const app = await buildApp(config, {
     database,

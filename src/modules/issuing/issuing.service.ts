@@ -6,9 +6,14 @@ import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
-import { findInvoice, findInvoiceLines, type InvoiceRow } from "../invoices/invoices.repository";
-import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
-import { ChannelUnavailableError, type IssueOutcome } from "./providers/channel";
+import {
+  findInvoice,
+  findInvoiceLines,
+  type InvoiceLineRow,
+  type InvoiceRow,
+} from "../invoices/invoices.repository";
+import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
+import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./providers/channel";
 
 export const ISSUE_QUEUE = "invoice-issue";
 
@@ -47,23 +52,10 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
     .returning({ attempts: invoices.attempts });
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
 
-  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const request = issueRequestOf(invoice, org, lines, (account.settings ?? {}) as Record<string, unknown>);
   let outcome: IssueOutcome | null = null;
-  if (marked.attempts > 1) outcome = await channel.query(invoice.serial, settings);
-  outcome ??= await channel.issue({
-    serial: invoice.serial,
-    invoiceType: invoice.invoiceType as "digital_normal" | "digital_special",
-    color: invoice.color as "blue" | "red",
-    seller: { name: org.name, taxId: org.taxId },
-    buyer: { type: invoice.buyerType, name: invoice.buyerName, taxId: invoice.buyerTaxId },
-    lines: lines.map(toComputedLine),
-    totals: {
-      amountExcludingTax: invoice.amountExcludingTax,
-      taxAmount: invoice.taxAmount,
-      totalAmount: invoice.totalAmount,
-    },
-    settings,
-  });
+  if (marked.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
+  outcome ??= await channel.issue(request);
 
   if (outcome.status === "rejected") {
     await db.transaction(async (tx) => {
@@ -170,6 +162,29 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
     });
     return "issued" as const;
   });
+}
+
+/** What is sent to the channel for an invoice; the serial is the one stored with the invoice. */
+export function issueRequestOf(
+  invoice: InvoiceRow,
+  org: OrganizationRow,
+  lines: InvoiceLineRow[],
+  settings: Record<string, unknown>,
+): IssueRequest {
+  return {
+    serial: invoice.serial,
+    invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
+    color: invoice.color as IssueRequest["color"],
+    seller: { name: org.name, taxId: org.taxId },
+    buyer: { type: invoice.buyerType, name: invoice.buyerName, taxId: invoice.buyerTaxId },
+    lines: lines.map(toComputedLine),
+    totals: {
+      amountExcludingTax: invoice.amountExcludingTax,
+      taxAmount: invoice.taxAmount,
+      totalAmount: invoice.totalAmount,
+    },
+    settings,
+  };
 }
 
 /** The job handler: a failure to reach the channel is thrown, so pg-boss tries again later. */
