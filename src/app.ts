@@ -7,7 +7,7 @@ import { registerConsoleRoutes } from "./modules/auth/console-api";
 import { DELIVERY_QUEUE, DELIVERY_RETRY_LIMIT, sendDelivery } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
-import { createDatabaseFileStore } from "./modules/files/file-store";
+import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
 import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
@@ -79,7 +79,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cleanup.push(async () => mailer.close());
     const providers: Providers = {
       channels: new Map([["sandbox", createSandboxChannel(database)]]),
-      files: createDatabaseFileStore(database),
+      files:
+        config.fileStore === "local"
+          ? createLocalFileStore(database, path.join(config.dataDir, "files"))
+          : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
       ...options.providers,

@@ -52,6 +52,9 @@ const envSchema = z.object({
   PIAOMA_DEMO: booleanText.optional(),
   ROLES: roleList.default(["api", "worker"]),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PIAOMA_FILE_STORE: z
+    .enum(["database", "local"], { error: "must be database or local" })
+    .default("database"),
   DB_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1).max(500).default(10),
 });
 
@@ -68,6 +71,8 @@ export interface Config {
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
   /** PGlite data, the local file store and the generated secret live here. */
   dataDir: string;
+  /** Invoice files in the database (default; shared by all processes) or under dataDir/files. */
+  fileStore: "database" | "local";
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Undefined means: use (or create) the key stored in the data folder. */
@@ -131,6 +136,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DB_POOL_SIZE }
       : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
     dataDir,
+    fileStore: e.PIAOMA_FILE_STORE,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     secret: e.PIAOMA_SECRET,
