@@ -11,6 +11,9 @@ export default defineConfig({
   build: {
     outDir: path.resolve(import.meta.dirname, "dist/web"),
     emptyOutDir: true,
+    // The consumer page opens in WeChat's and Alipay's in-app browsers and on older phones
+    // (iOS 13 WebKit, Chromium 80 based WebViews); syntax is lowered to what they understand.
+    target: ["es2019", "chrome80", "safari13"],
     rollupOptions: {
       input: {
         admin: path.resolve(import.meta.dirname, "web/admin/index.html"),
