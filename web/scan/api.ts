@@ -1,0 +1,197 @@
+/**
+ * The consumer interface of API.md §2 as the page sees it: response shapes and a small client.
+ * Every failure comes back as an `ApiError`: a server error keeps its stable code, HTTP status and
+ * details; a request that never got an answer is `NETWORK` (status 0), so the page can offer a retry.
+ */
+import type { BuyerType, InvoiceType } from "../../src/domain/types";
+
+export type { BuyerType, InvoiceType };
+
+export type ReceiptStatus = "active" | "disabled" | "expired" | "issuing" | "invoiced" | "failed";
+
+export interface Totals {
+  amountExcludingTax: string;
+  taxAmount: string;
+  totalAmount: string;
+}
+
+export interface ReceiptLine {
+  kind: "normal" | "discount" | "discounted";
+  itemName: string;
+  name: string;
+  spec: string;
+  unit: string;
+  quantity: string | null;
+  unitPrice: string | null;
+  /** In the receipt's basis (含税): what the consumer paid. */
+  amount: string;
+  taxRateLabel: string;
+}
+
+export interface IssuedInvoice {
+  id: string;
+  number: string | null;
+  invoiceType: InvoiceType;
+  color: "blue" | "red";
+  status: string;
+  issuedAt: string | null;
+  totals: Totals;
+  buyer: { type: BuyerType; name: string; taxId: string | null };
+  email: string | null;
+  mobile: string | null;
+  pdfUrl: string;
+  xmlUrl: string;
+}
+
+export interface Submission {
+  invoiceType: InvoiceType;
+  buyerType: BuyerType;
+  buyerName: string;
+  email: string | null;
+  mobile: string | null;
+}
+
+export interface Receipt {
+  seller: { name: string };
+  serialNo: string;
+  status: ReceiptStatus;
+  expiresAt: string;
+  receiptFooter: string | null;
+  lines: ReceiptLine[];
+  totals: Totals;
+  invoiceTypes: InvoiceType[];
+  defaultInvoiceType: InvoiceType;
+  limit: { amount: string; policy: "reject" | "split"; invoiceCount: number };
+  submission: Submission | null;
+  invoices: IssuedInvoice[];
+}
+
+export interface SubmitBody {
+  invoiceType: InvoiceType;
+  buyer: {
+    type: BuyerType;
+    name: string;
+    taxId: string;
+    address: string;
+    phone: string;
+    bankName: string;
+    bankAccount: string;
+  };
+  email: string;
+  mobile: string;
+}
+
+export interface SubmitResult {
+  status: "issuing" | "issued";
+  invoices: IssuedInvoice[];
+}
+
+export interface TitleSuggestion {
+  name: string;
+  taxId: string;
+  type: BuyerType;
+}
+
+export class ApiError extends Error {
+  constructor(
+    /** Stable code from the server, or NETWORK / BAD_RESPONSE for failures on the way. */
+    readonly code: string,
+    /** HTTP status; 0 when no answer arrived. */
+    readonly status: number,
+    message: string,
+    readonly details: { fields?: Record<string, string> } & Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get fields(): Record<string, string> {
+    const fields = this.details.fields;
+    return fields && typeof fields === "object" ? fields : {};
+  }
+}
+
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A request that has not answered in this time is treated as a network failure. */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Reads a JSON body, turning an error body or a failure on the way into an `ApiError`. */
+export async function requestJson<T>(
+  fetcher: Fetch,
+  url: string,
+  init: { method?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<{ status: number; body: T }> {
+  const controller = typeof AbortController === "function" ? new AbortController() : null;
+  const timer = controller ? setTimeout(() => controller.abort(), init.timeoutMs ?? REQUEST_TIMEOUT_MS) : 0;
+  let response: Response;
+  try {
+    response = await fetcher(url, {
+      method: init.method ?? "GET",
+      headers:
+        init.body === undefined
+          ? { accept: "application/json" }
+          : { accept: "application/json", "content-type": "application/json" },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller?.signal,
+    });
+  } catch {
+    throw new ApiError("NETWORK", 0, "网络连接失败，请检查网络后重试");
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)
+      ?.error;
+    const code = typeof error?.code === "string" ? error.code : response.status >= 500 ? "SERVER" : "HTTP";
+    const message = typeof error?.message === "string" ? error.message : "服务暂时不可用，请稍后重试";
+    const details =
+      error?.details && typeof error.details === "object" ? (error.details as ApiError["details"]) : {};
+    throw new ApiError(code, response.status, message, details);
+  }
+  if (parsed === null || typeof parsed !== "object") {
+    throw new ApiError("BAD_RESPONSE", response.status, "服务返回了无法识别的内容，请稍后重试");
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+/** The calls the page makes for one receipt code's token. */
+export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(input, init)) {
+  const base = `/api/scan/${encodeURIComponent(token)}`;
+  return {
+    load: async () => (await requestJson<Receipt>(fetcher, base)).body,
+    submit: async (body: SubmitBody) =>
+      requestJson<SubmitResult>(fetcher, `${base}/submit`, { method: "POST", body }),
+    titles: async (q: string) =>
+      (
+        await requestJson<{ titles: TitleSuggestion[] }>(
+          fetcher,
+          `${base}/titles?q=${encodeURIComponent(q)}`,
+          { timeoutMs: 8000 },
+        )
+      ).body.titles ?? [],
+    resend: async (to: { email: string } | { mobile: string }) =>
+      (await requestJson<{ status: string }>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
+  };
+}
+
+export type ScanApi = ReturnType<typeof scanApi>;
+
+/** The token from the page's own address, `/s/{token}` (a trailing slash or query does not matter). */
+export function tokenFromPath(pathname: string): string {
+  const match = /^\/s\/([^/?#]+)\/?$/.exec(pathname);
+  if (!match?.[1]) return "";
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return "";
+  }
+}

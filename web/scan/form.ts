@@ -1,0 +1,252 @@
+/**
+ * The invoicing form as data: its state, which choices it offers, its field errors (from the same
+ * rules engine the server runs, so the page and the server never disagree), and the request body it
+ * sends. No DOM here, so all of it is unit-tested.
+ */
+import { isTaxIdRequired, normalizeMobile, validateBuyer } from "../../src/domain/buyer";
+import { normalizeTaxId } from "../../src/domain/tax-id";
+import type { BuyerType, InvoiceType, Receipt, SubmitBody, TitleSuggestion } from "./api";
+import { compareAmounts } from "./format";
+
+export interface FormState {
+  invoiceType: InvoiceType;
+  buyerType: BuyerType;
+  name: string;
+  taxId: string;
+  address: string;
+  phone: string;
+  bankName: string;
+  bankAccount: string;
+  email: string;
+  mobile: string;
+}
+
+/** Where an error is shown: a field, the "at least one contact" group, or the form as a whole. */
+export type FieldKey = keyof FormState | "contact" | "form";
+
+export type FieldErrors = Partial<Record<FieldKey, string>>;
+
+export const TEXT_FIELDS = [
+  "name",
+  "taxId",
+  "address",
+  "phone",
+  "bankName",
+  "bankAccount",
+  "email",
+  "mobile",
+] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+export const BUYER_TYPE_ORDER: readonly BuyerType[] = ["individual", "enterprise", "non_enterprise"];
+
+/** A person cannot take a 专票 (DOMAIN.md §6): for 个人 the special type is not offered at all. */
+export function invoiceTypesFor(allowed: readonly InvoiceType[], buyerType: BuyerType): InvoiceType[] {
+  return allowed.filter((t) => !(buyerType === "individual" && t === "digital_special"));
+}
+
+/** 个人 is offered only when the receipt allows a normal invoice. */
+export function isBuyerTypeOffered(allowed: readonly InvoiceType[], buyerType: BuyerType): boolean {
+  return invoiceTypesFor(allowed, buyerType).length > 0;
+}
+
+/** Keeps the state consistent with the receipt after a choice: a buyer type that may take the invoice type. */
+export function reconcile(
+  state: FormState,
+  allowed: readonly InvoiceType[],
+  preferred?: InvoiceType,
+): FormState {
+  let buyerType = state.buyerType;
+  if (!isBuyerTypeOffered(allowed, buyerType)) {
+    buyerType =
+      BUYER_TYPE_ORDER.find((t) => t !== "individual" && isBuyerTypeOffered(allowed, t)) ?? buyerType;
+  }
+  const types = invoiceTypesFor(allowed, buyerType);
+  let invoiceType = state.invoiceType;
+  if (!types.includes(invoiceType)) {
+    invoiceType = preferred && types.includes(preferred) ? preferred : (types[0] ?? invoiceType);
+  }
+  return buyerType === state.buyerType && invoiceType === state.invoiceType
+    ? state
+    : { ...state, buyerType, invoiceType };
+}
+
+export function emptyForm(receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">): FormState {
+  return reconcile(
+    {
+      invoiceType: receipt.defaultInvoiceType,
+      buyerType: "enterprise",
+      name: "",
+      taxId: "",
+      address: "",
+      phone: "",
+      bankName: "",
+      bankAccount: "",
+      email: "",
+      mobile: "",
+    },
+    receipt.invoiceTypes,
+    receipt.defaultInvoiceType,
+  );
+}
+
+/** The form for a receipt, prefilled with what this phone remembered; the invoice type stays the receipt's default. */
+export function initialForm(
+  receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">,
+  saved: Partial<FormState> | null,
+): FormState {
+  const base = emptyForm(receipt);
+  if (!saved) return base;
+  const merged: FormState = { ...base };
+  if (saved.buyerType) merged.buyerType = saved.buyerType;
+  for (const key of TEXT_FIELDS) {
+    const value = saved[key];
+    if (typeof value === "string") merged[key] = value;
+  }
+  return reconcile(merged, receipt.invoiceTypes, receipt.defaultInvoiceType);
+}
+
+/** Picking a suggested title fills its name, tax ID and buyer type. */
+export function applySuggestion(
+  state: FormState,
+  suggestion: TitleSuggestion,
+  allowed: readonly InvoiceType[],
+): FormState {
+  const buyerType = BUYER_TYPE_ORDER.includes(suggestion.type) ? suggestion.type : state.buyerType;
+  return reconcile(
+    { ...state, buyerType, name: suggestion.name, taxId: suggestion.taxId ?? "" },
+    allowed,
+    state.invoiceType,
+  );
+}
+
+/** Whether the tax ID must be filled for the current choices (drives the 必填/选填 mark). */
+export function isTaxIdNeeded(state: Pick<FormState, "buyerType" | "invoiceType">): boolean {
+  return isTaxIdRequired(state.buyerType, state.invoiceType);
+}
+
+/** Title suggestions make sense for organizations only; a person's name is not looked up. */
+export function wantsSuggestions(state: Pick<FormState, "buyerType">, query: string): boolean {
+  return state.buyerType !== "individual" && query.trim().length >= 2;
+}
+
+/** The request body of `POST /api/scan/{token}/submit`: trimmed, tax ID and mobile normalised. */
+export function toSubmitBody(state: FormState): SubmitBody {
+  const mobile = state.mobile.trim();
+  return {
+    invoiceType: state.invoiceType,
+    buyer: {
+      type: state.buyerType,
+      name: state.name.trim(),
+      taxId: normalizeTaxId(state.taxId),
+      address: state.address.trim(),
+      phone: state.phone.trim(),
+      bankName: state.bankName.trim(),
+      bankAccount: state.bankAccount.replace(/\s+/g, ""),
+    },
+    email: state.email.trim(),
+    mobile: mobile ? normalizeMobile(mobile) : "",
+  };
+}
+
+const PATH_TO_FIELD: Record<string, FieldKey> = {
+  invoiceType: "invoiceType",
+  "buyer.type": "buyerType",
+  "buyer.name": "name",
+  "buyer.taxId": "taxId",
+  "buyer.address": "address",
+  "buyer.phone": "phone",
+  "buyer.bankName": "bankName",
+  "buyer.bankAccount": "bankAccount",
+  email: "email",
+  mobile: "mobile",
+};
+
+/** Where a server's `details.fields` path is shown; paths the form does not have go to the form. */
+export function fieldForPath(path: string): FieldKey {
+  return PATH_TO_FIELD[path] ?? "form";
+}
+
+/** Server field errors (`details.fields`) placed at the form's fields; the first message per field wins. */
+export function errorsFromServer(fields: Record<string, string>): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const [path, message] of Object.entries(fields)) {
+    const key = fieldForPath(path);
+    if (!errors[key]) errors[key] = message;
+  }
+  return errors;
+}
+
+/**
+ * Every field error of the current state, by the rules engine. "At least one of e-mail and mobile"
+ * is reported on the contact group, not on the e-mail field the engine names.
+ */
+export function validateForm(state: FormState): FieldErrors {
+  const result = validateBuyer(toSubmitBody(state));
+  const errors: FieldErrors = {};
+  if (result.ok) return errors;
+  for (const issue of result.issues) {
+    const key = issue.code === "CONTACT_REQUIRED" ? "contact" : fieldForPath(issue.path);
+    if (!errors[key]) errors[key] = issue.message;
+  }
+  return errors;
+}
+
+/**
+ * The errors to show now: only for fields the consumer has left (or all of them after a submit),
+ * so nobody is scolded for a field they have not reached yet.
+ */
+export function visibleErrors(
+  all: FieldErrors,
+  touched: ReadonlySet<FieldKey>,
+  submitted: boolean,
+): FieldErrors {
+  if (submitted) return all;
+  const shown: FieldErrors = {};
+  for (const [key, message] of Object.entries(all) as [FieldKey, string][]) {
+    const isContact = key === "contact" && touched.has("email") && touched.has("mobile");
+    if (touched.has(key) || isContact) shown[key] = message;
+  }
+  return shown;
+}
+
+/** Field order on the page, for focusing the first error after a submit. */
+export const FIELD_ORDER: readonly FieldKey[] = [
+  "invoiceType",
+  "buyerType",
+  "name",
+  "taxId",
+  "address",
+  "phone",
+  "bankName",
+  "bankAccount",
+  "contact",
+  "email",
+  "mobile",
+  "form",
+];
+
+export function firstErrorField(errors: FieldErrors): FieldKey | null {
+  return FIELD_ORDER.find((key) => errors[key]) ?? null;
+}
+
+export type LimitNotice =
+  | { kind: "split"; count: number; limit: string }
+  | { kind: "reject"; limit: string; total: string }
+  | null;
+
+/** Above the limit the consumer learns before submitting how many invoices come, or why none can. */
+export function limitNotice(receipt: Pick<Receipt, "limit" | "totals">): LimitNotice {
+  const { limit, totals } = receipt;
+  if (!limit) return null;
+  if (limit.invoiceCount > 1) return { kind: "split", count: limit.invoiceCount, limit: limit.amount };
+  if (limit.policy === "reject" && compareAmounts(totals.totalAmount, limit.amount) > 0) {
+    return { kind: "reject", limit: limit.amount, total: totals.totalAmount };
+  }
+  return null;
+}
+
+/** Whether any of the optional 更多 fields has content, so the fold opens by itself. */
+export function hasMoreDetails(state: FormState): boolean {
+  return [state.address, state.phone, state.bankName, state.bankAccount].some((v) => v.trim() !== "");
+}
