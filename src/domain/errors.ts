@@ -97,3 +97,13 @@ export function linePath(index: number, field?: string): string {
 export function lineLabel(index: number): string {
   return `第${index + 1}行`;
 }
+
+/**
+ * The `details.fields` map of an error response (API.md): path → message, several messages for one
+ * path joined with "；", in the order found.
+ */
+export function issuesToFields(issues: readonly DomainIssue[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const i of issues) fields[i.path] = fields[i.path] ? `${fields[i.path]}；${i.message}` : i.message;
+  return fields;
+}

@@ -1,0 +1,83 @@
+/**
+ * Piaoma's rules engine for 数电票: money, lines, discounts, totals, limits and splitting, buyer,
+ * tax IDs, invoice numbers, the invoice QR and red invoices. Pure: no I/O, no clock, no randomness.
+ * Rules and choices: DOMAIN.md and DOMAIN-NOTES.md.
+ */
+export {
+  type Buyer,
+  type BuyerInput,
+  type BuyerSubmission,
+  isTaxIdRequired,
+  isValidEmail,
+  isValidMobile,
+  normalizeMobile,
+  type ValidBuyerSubmission,
+  validateBuyer,
+} from "./buyer";
+export { amountInCapitals } from "./capitals";
+export { type ChinaDate, chinaDate, chinaDateCompact, chinaDateIso } from "./china-time";
+export { BUYER_TYPE_NAMES, INVOICE_TYPE_CODES, LINE_KIND_CODES, ZERO_RATE_KIND_CODES } from "./codes";
+export { toCanonicalLines } from "./discounts";
+export { type DomainIssue, ISSUE_CODES, type IssueCode, issuesToFields, type Result } from "./errors";
+export { gbkByteLength, TEXT_LIMITS, validateRemark } from "./gbk";
+export { computeInvoice } from "./invoice";
+export {
+  type InvoiceNumberParts,
+  isInvoiceNumber,
+  parseInvoiceNumber,
+  sandboxInvoiceNumber,
+  sandboxSequenceKey,
+} from "./invoice-number";
+export { crc16CcittFalse, crc16Hex, invoiceQrText, isQrTextIntact } from "./invoice-qr";
+export { checkLimit, type InvoicePlan, OVER_LIMIT_POLICIES, parseLimit, planInvoices } from "./limit";
+export { computeLineAmounts, printedItemName } from "./lines";
+export {
+  compareDecimals,
+  formatAmount,
+  formatPrice,
+  negateAmount,
+  parseAmount,
+  parseQuantity,
+  parseUnitPrice,
+  sumAmounts,
+} from "./money";
+export {
+  isRedReason,
+  RED_REASONS,
+  type RedReason,
+  redInvoiceFrom,
+  redLinesFrom,
+  verifyRedInvoice,
+} from "./red";
+export { MAX_SPLIT_INVOICES } from "./split";
+export {
+  checkTaxId,
+  isValidIdCard,
+  isValidTaxId,
+  isValidUscc,
+  normalizeTaxId,
+  provinceCodeOf,
+} from "./tax-id";
+export { isZeroRateKind, OFFERED_TAX_RATES, taxRateLabel, ZERO_RATE_KINDS } from "./tax-rate";
+export {
+  checkTaxTolerance,
+  MAX_LINES,
+  sumTotals,
+  TAX_TOTAL_TOLERANCE,
+  verifyComputedInvoice,
+} from "./totals";
+export type {
+  BuyerType,
+  ComputedInvoice,
+  ComputedLine,
+  DiscountLineInput,
+  InvoiceInput,
+  InvoiceTotals,
+  InvoiceType,
+  ItemLineInput,
+  LineInput,
+  LineKind,
+  OverLimitPolicy,
+  ZeroRateKind,
+} from "./types";
+export { BUYER_TYPES, INVOICE_TYPES } from "./types";
