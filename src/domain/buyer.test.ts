@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type BuyerSubmission, isValidEmail, isValidMobile, normalizeMobile, validateBuyer } from "./buyer";
 
-function submission(overrides: { buyer?: Record<string, unknown>; [k: string]: unknown } = {}): BuyerSubmission {
+function submission(
+  overrides: { buyer?: Record<string, unknown>; [k: string]: unknown } = {},
+): BuyerSubmission {
   const { buyer, ...rest } = overrides;
   return {
     invoiceType: "digital_normal",
@@ -46,7 +48,12 @@ describe("normalised buyer", () => {
       submission({
         mobile: "+86 138-0013-8000",
         email: " a@example.com ",
-        buyer: { name: " 深圳市示例科技有限公司 ", taxId: " 9144 0300 3587 6829 2h", address: "深圳市南山区", phone: "" },
+        buyer: {
+          name: " 深圳市示例科技有限公司 ",
+          taxId: " 9144 0300 3587 6829 2h",
+          address: "深圳市南山区",
+          phone: "",
+        },
       }),
     );
     expect(r).toEqual({
@@ -97,11 +104,18 @@ describe("tax ID checks", () => {
 describe("lengths in GBK bytes", () => {
   it("limits the name to 100 bytes", () => {
     expect(codes(submission({ buyer: { name: "名".repeat(50) } }))).toEqual([]);
-    expect(codes(submission({ buyer: { name: `${"名".repeat(50)}x` } }))).toEqual(["TEXT_TOO_LONG@buyer.name"]);
+    expect(codes(submission({ buyer: { name: `${"名".repeat(50)}x` } }))).toEqual([
+      "TEXT_TOO_LONG@buyer.name",
+    ]);
   });
 
   it("limits address + phone and bank + account to 100 bytes each", () => {
-    const ok = { address: "地".repeat(44), phone: "0755-1234567", bankName: "银".repeat(40), bankAccount: "12345678901234567890" };
+    const ok = {
+      address: "地".repeat(44),
+      phone: "0755-1234567",
+      bankName: "银".repeat(40),
+      bankAccount: "12345678901234567890",
+    };
     expect(codes(submission({ buyer: ok }))).toEqual([]);
     expect(
       codes(submission({ buyer: { ...ok, address: `${ok.address}x`, bankAccount: `${ok.bankAccount}1` } })),

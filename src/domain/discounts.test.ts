@@ -7,7 +7,10 @@ import type { LineInput } from "./types";
 const milk = item({ name: "纯牛奶", shortName: "乳制品", taxCode: "1030201000000000000", taxRate: "0.09" });
 
 describe("discount lines: the two input shapes give the same invoice", () => {
-  const shorthand = [{ ...milk, quantity: "2", unitPrice: "12.50", amount: "25.00", discount: "-5.00" }, item()];
+  const shorthand = [
+    { ...milk, quantity: "2", unitPrice: "12.50", amount: "25.00", discount: "-5.00" },
+    item(),
+  ];
   const rows = [
     { ...milk, quantity: "2", unitPrice: "12.50", amount: "25.00" },
     { kind: "discount", amount: "-5.00" },
@@ -18,7 +21,11 @@ describe("discount lines: the two input shapes give the same invoice", () => {
     const a = computed(shorthand);
     expect(a).toEqual(computed(rows));
     expect(a.lines.map((l) => l.kind)).toEqual(["discounted", "discount", "normal"]);
-    expect(a.lines[0]).toMatchObject({ amountExcludingTax: "22.94", tax: "2.06", amountIncludingTax: "25.00" });
+    expect(a.lines[0]).toMatchObject({
+      amountExcludingTax: "22.94",
+      tax: "2.06",
+      amountIncludingTax: "25.00",
+    });
     // The discount: same name, code and rate, no quantity or price, its own tax by the same formula.
     expect(a.lines[1]).toMatchObject({
       kind: "discount",
@@ -37,7 +44,11 @@ describe("discount lines: the two input shapes give the same invoice", () => {
 
   it("computes a discount in a tax-exclusive order from its exclusive amount", () => {
     const inv = computed([item({ amount: "100.00", taxRate: "0.13", discount: "-10.50" })], false);
-    expect(inv.lines[1]).toMatchObject({ amountExcludingTax: "-10.50", tax: "-1.37", amountIncludingTax: "-11.87" });
+    expect(inv.lines[1]).toMatchObject({
+      amountExcludingTax: "-10.50",
+      tax: "-1.37",
+      amountIncludingTax: "-11.87",
+    });
   });
 
   it("converts the shorthand to canonical rows for storage", () => {
@@ -53,7 +64,14 @@ describe("discount lines: the two input shapes give the same invoice", () => {
   it("accepts a discount row that restates the same name, code and rate", () => {
     const inv = computed([
       milk,
-      { kind: "discount", amount: "-1.00", name: "纯牛奶", shortName: "乳制品", taxCode: "1030201000000000000", taxRate: "0.090" },
+      {
+        kind: "discount",
+        amount: "-1.00",
+        name: "纯牛奶",
+        shortName: "乳制品",
+        taxCode: "1030201000000000000",
+        taxRate: "0.090",
+      },
     ]);
     expect(inv.lines[1]?.kind).toBe("discount");
   });
@@ -61,7 +79,11 @@ describe("discount lines: the two input shapes give the same invoice", () => {
 
 describe("discount rules (DOMAIN.md §3), each error naming the offending line", () => {
   it.each([
-    ["a discount as the first row", [{ kind: "discount", amount: "-1.00" }, item()], ["DISCOUNT_WITHOUT_LINE@lines[0]"]],
+    [
+      "a discount as the first row",
+      [{ kind: "discount", amount: "-1.00" }, item()],
+      ["DISCOUNT_WITHOUT_LINE@lines[0]"],
+    ],
     [
       "two discounts for one line",
       [item(), { kind: "discount", amount: "-1.00" }, { kind: "discount", amount: "-1.00" }],
@@ -77,10 +99,18 @@ describe("discount rules (DOMAIN.md §3), each error naming the offending line",
       [item({ kind: "discounted" }), item()],
       ["DISCOUNT_MISSING@lines[0]"],
     ],
-    ["a positive discount", [item(), { kind: "discount", amount: "5.00" }], ["NUMBER_NOT_NEGATIVE@lines[1].amount"]],
+    [
+      "a positive discount",
+      [item(), { kind: "discount", amount: "5.00" }],
+      ["NUMBER_NOT_NEGATIVE@lines[1].amount"],
+    ],
     ["a zero discount", [item({ discount: "0.00" })], ["NUMBER_NOT_NEGATIVE@lines[0].discount"]],
     ["a 100% discount", [item({ discount: "-100.00" })], ["DISCOUNT_TOO_LARGE@lines[0].discount"]],
-    ["more than 100%", [item(), { kind: "discount", amount: "-100.01" }], ["DISCOUNT_TOO_LARGE@lines[1].amount"]],
+    [
+      "more than 100%",
+      [item(), { kind: "discount", amount: "-100.01" }],
+      ["DISCOUNT_TOO_LARGE@lines[1].amount"],
+    ],
     ["three decimals", [item({ discount: "-1.005" })], ["NUMBER_TOO_MANY_DECIMALS@lines[0].discount"]],
     [
       "a quantity on a discount",
@@ -89,8 +119,15 @@ describe("discount rules (DOMAIN.md §3), each error naming the offending line",
     ],
     [
       "another name, code or rate",
-      [item(), { kind: "discount", amount: "-1.00", name: "晚餐", taxCode: "3070401000000000001", taxRate: "0.13" }],
-      ["DISCOUNT_MISMATCH@lines[1].name", "DISCOUNT_MISMATCH@lines[1].taxCode", "DISCOUNT_MISMATCH@lines[1].taxRate"],
+      [
+        item(),
+        { kind: "discount", amount: "-1.00", name: "晚餐", taxCode: "3070401000000000001", taxRate: "0.13" },
+      ],
+      [
+        "DISCOUNT_MISMATCH@lines[1].name",
+        "DISCOUNT_MISMATCH@lines[1].taxCode",
+        "DISCOUNT_MISMATCH@lines[1].taxRate",
+      ],
     ],
   ])("refuses %s", (_, lines, expected) => {
     expect(issuesOf(lines)).toEqual(expected);
@@ -101,7 +138,9 @@ describe("discount rules (DOMAIN.md §3), each error naming the offending line",
     expect(issuesOf([item({ amount: "1.00", taxRate: "0.13", discount: "-0.99" })])).toEqual([
       "DISCOUNT_TOO_LARGE@lines[0].discount",
     ]);
-    expect(computeInvoice({ lines: [item({ amount: "1.00", taxRate: "0.13", discount: "-0.98" })] }).ok).toBe(true);
+    expect(computeInvoice({ lines: [item({ amount: "1.00", taxRate: "0.13", discount: "-0.98" })] }).ok).toBe(
+      true,
+    );
   });
 
   it("says which line in the message", () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { chinaDate, chinaDateCompact, chinaDateIso } from "./china-time";
-import { isInvoiceNumber, parseInvoiceNumber, sandboxInvoiceNumber, sandboxSequenceKey } from "./invoice-number";
+import {
+  isInvoiceNumber,
+  parseInvoiceNumber,
+  sandboxInvoiceNumber,
+  sandboxSequenceKey,
+} from "./invoice-number";
 
 describe("China time (UTC+8)", () => {
   it.each([
@@ -42,12 +47,12 @@ describe("sandbox invoice number: YY + PP + 2 + 15-digit sequence", () => {
       sequence: 7,
     });
     expect(n.slice(0, 2)).toBe("26");
-    expect(sandboxSequenceKey({ issuedAt: new Date("2025-12-31T17:00:00Z"), sellerTaxId: "91440300358768292H" })).toBe(
-      "2026-44",
-    );
-    expect(sandboxSequenceKey({ issuedAt: new Date("2025-12-31T15:00:00Z"), sellerTaxId: "91440300358768292H" })).toBe(
-      "2025-44",
-    );
+    expect(
+      sandboxSequenceKey({ issuedAt: new Date("2025-12-31T17:00:00Z"), sellerTaxId: "91440300358768292H" }),
+    ).toBe("2026-44");
+    expect(
+      sandboxSequenceKey({ issuedAt: new Date("2025-12-31T15:00:00Z"), sellerTaxId: "91440300358768292H" }),
+    ).toBe("2025-44");
   });
 
   it("normalises the seller tax ID before reading the province", () => {
@@ -57,11 +62,15 @@ describe("sandbox invoice number: YY + PP + 2 + 15-digit sequence", () => {
   });
 
   it("throws on a sequence out of range or a seller without a province (programming errors)", () => {
-    expect(() => sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91440300358768292H", sequence: 0 })).toThrow(RangeError);
-    expect(() => sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91440300358768292H", sequence: 10n ** 15n })).toThrow(
+    expect(() => sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91440300358768292H", sequence: 0 })).toThrow(
       RangeError,
     );
-    expect(() => sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91AB0300358768292H", sequence: 1 })).toThrow(RangeError);
+    expect(() =>
+      sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91440300358768292H", sequence: 10n ** 15n }),
+    ).toThrow(RangeError);
+    expect(() => sandboxInvoiceNumber({ issuedAt, sellerTaxId: "91AB0300358768292H", sequence: 1 })).toThrow(
+      RangeError,
+    );
   });
 
   it("parses a number back", () => {

@@ -12,7 +12,9 @@ describe("CRC-16/CCITT-FALSE", () => {
 
   it("takes bytes and strings as UTF-8 alike", () => {
     expect(crc16CcittFalse(new TextEncoder().encode("发票"))).toBe(crc16CcittFalse("发票"));
-    expect(crc16CcittFalse(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]))).toBe(0x29b1);
+    expect(crc16CcittFalse(new Uint8Array([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]))).toBe(
+      0x29b1,
+    );
   });
 
   it("prints 4 uppercase hex digits, zero-padded", () => {
@@ -46,7 +48,14 @@ describe("invoice QR text", () => {
       amountExcludingTax: "-100",
       issuedAt: new Date("2026-11-22T16:30:00Z"),
     });
-    expect(text.split(",").slice(0, 6)).toEqual(["01", "31", "", "26442000000000000001", "-100.00", "20261123"]);
+    expect(text.split(",").slice(0, 6)).toEqual([
+      "01",
+      "31",
+      "",
+      "26442000000000000001",
+      "-100.00",
+      "20261123",
+    ]);
     expect(isQrTextIntact(text)).toBe(true);
   });
 

@@ -22,7 +22,14 @@ describe("line formula (DOMAIN.md §2 examples)", () => {
     ["10.05", "0.05", true, "9.57", "0.48", "10.05"],
     ["50.00", "0.03", false, "50.00", "1.50", "51.50"],
     ["1.13", "0.13", true, "1.00", "0.13", "1.13"],
-    ["9999999999999999.99", "0.13", true, "8849557522123893.80", "1150442477876106.19", "9999999999999999.99"],
+    [
+      "9999999999999999.99",
+      "0.13",
+      true,
+      "8849557522123893.80",
+      "1150442477876106.19",
+      "9999999999999999.99",
+    ],
   ] as const)("%s at %s (incl=%s) → %s + %s = %s", (amount, rate, incl, e, t, i) => {
     const r = computeLineAmounts({ amount, taxRate: rate, priceIncludesTax: incl });
     expect(r).toEqual({ amountExcludingTax: e, tax: t, amountIncludingTax: i });
@@ -31,7 +38,9 @@ describe("line formula (DOMAIN.md §2 examples)", () => {
   });
 
   it("a half cent of tax rounds up (exclusive 88.50 × 13% = 11.505 → 11.51)", () => {
-    expect(computeLineAmounts({ amount: "88.50", taxRate: "0.13", priceIncludesTax: false }).tax).toBe("11.51");
+    expect(computeLineAmounts({ amount: "88.50", taxRate: "0.13", priceIncludesTax: false }).tax).toBe(
+      "11.51",
+    );
     // 0.125 of tax: 2.50 × 5% = 0.125 → 0.13.
     expect(computeLineAmounts({ amount: "2.50", taxRate: "0.05", priceIncludesTax: false }).tax).toBe("0.13");
   });
@@ -39,8 +48,9 @@ describe("line formula (DOMAIN.md §2 examples)", () => {
 
 describe("printed line", () => {
   it("prints the item name as *简称*名称 and the rate as a label", () => {
-    const [line] = computed([item({ name: "纯牛奶", shortName: "乳制品", taxRate: "0.09", spec: "1L", unit: "盒" })])
-      .lines;
+    const [line] = computed([
+      item({ name: "纯牛奶", shortName: "乳制品", taxRate: "0.09", spec: "1L", unit: "盒" }),
+    ]).lines;
     expect(line).toMatchObject({
       kind: "normal",
       itemName: "*乳制品*纯牛奶",
@@ -78,18 +88,21 @@ describe("printed line", () => {
     expect(taxRateLabel(rate, kind)).toBe(label);
   });
 
-  it.each(["exempt", "not_taxable", "ordinary_zero", "export"] as const)("zero-rate kind %s has no tax", (kind) => {
-    for (const incl of [true, false]) {
-      const [line] = computed([item({ taxRate: "0", zeroRateKind: kind, amount: "123.45" })], incl).lines;
-      expect(line).toMatchObject({
-        amountExcludingTax: "123.45",
-        tax: "0.00",
-        amountIncludingTax: "123.45",
-        taxRate: "0",
-        zeroRateKind: kind,
-      });
-    }
-  });
+  it.each(["exempt", "not_taxable", "ordinary_zero", "export"] as const)(
+    "zero-rate kind %s has no tax",
+    (kind) => {
+      for (const incl of [true, false]) {
+        const [line] = computed([item({ taxRate: "0", zeroRateKind: kind, amount: "123.45" })], incl).lines;
+        expect(line).toMatchObject({
+          amountExcludingTax: "123.45",
+          tax: "0.00",
+          amountIncludingTax: "123.45",
+          taxRate: "0",
+          zeroRateKind: kind,
+        });
+      }
+    },
+  );
 
   it("normalises the rate text", () => {
     expect(computed([item({ taxRate: "0.130" })]).lines[0]?.taxRate).toBe("0.13");
@@ -103,20 +116,32 @@ describe("printed line", () => {
 
 describe("quantity and unit price", () => {
   it("prints the tax-exclusive unit price (amountExcl / quantity, ≤ 13 decimals, no trailing zeros)", () => {
-    const [line] = computed([item({ quantity: "2", unitPrice: "12.50", amount: "25.00", taxRate: "0.13" })]).lines;
+    const [line] = computed([
+      item({ quantity: "2", unitPrice: "12.50", amount: "25.00", taxRate: "0.13" }),
+    ]).lines;
     expect(line).toMatchObject({
       quantity: "2",
       amountExcludingTax: "22.12",
       unitPrice: "11.06",
       unitPriceIncludingTax: "12.5",
     });
-    const [thirds] = computed([item({ quantity: "3", unitPrice: "33.33", amount: "100.00", taxRate: "0.06" })]).lines;
+    const [thirds] = computed([
+      item({ quantity: "3", unitPrice: "33.33", amount: "100.00", taxRate: "0.06" }),
+    ]).lines;
     expect(thirds?.unitPrice).toBe("31.4466666666667");
   });
 
   it("keeps the given price in a tax-exclusive order", () => {
-    const [line] = computed([item({ quantity: "3", unitPrice: "10", amount: "30.00", taxRate: "0.13" })], false).lines;
-    expect(line).toMatchObject({ unitPrice: "10", amountExcludingTax: "30.00", tax: "3.90", unitPriceIncludingTax: "11.3" });
+    const [line] = computed(
+      [item({ quantity: "3", unitPrice: "10", amount: "30.00", taxRate: "0.13" })],
+      false,
+    ).lines;
+    expect(line).toMatchObject({
+      unitPrice: "10",
+      amountExcludingTax: "30.00",
+      tax: "3.90",
+      unitPriceIncludingTax: "11.3",
+    });
   });
 
   it("computes the amount from quantity × price when the amount is left out", () => {
@@ -126,13 +151,23 @@ describe("quantity and unit price", () => {
 
   it("handles large quantities with 13-decimal prices exactly", () => {
     const [line] = computed([
-      item({ quantity: "1234567890.123", unitPrice: "0.1234567890123", amount: "152415787.53", taxRate: "0.13" }),
+      item({
+        quantity: "1234567890.123",
+        unitPrice: "0.1234567890123",
+        amount: "152415787.53",
+        taxRate: "0.13",
+      }),
     ]).lines;
-    expect(line).toMatchObject({ quantity: "1234567890.123", amountExcludingTax: "134881227.90", tax: "17534559.63" });
+    expect(line).toMatchObject({
+      quantity: "1234567890.123",
+      amountExcludingTax: "134881227.90",
+      tax: "17534559.63",
+    });
     // 1234567890.123 × 0.1234567890123 = 152415787.53227…: .54 is within a cent, .55 is not.
     expect(
-      computeInvoice({ lines: [item({ quantity: "1234567890.123", unitPrice: "0.1234567890123", amount: "152415787.54" })] })
-        .ok,
+      computeInvoice({
+        lines: [item({ quantity: "1234567890.123", unitPrice: "0.1234567890123", amount: "152415787.54" })],
+      }).ok,
     ).toBe(true);
     expect(
       issuesOf([item({ quantity: "1234567890.123", unitPrice: "0.1234567890123", amount: "152415787.55" })]),
@@ -254,7 +289,9 @@ describe("a caller's own tax (tax-exclusive orders only)", () => {
   it("is accepted within 0.01 of round(amount × rate) and used as given", () => {
     const [line] = computed([item({ amount: "88.50", taxRate: "0.13", tax: "11.50" })], false).lines;
     expect(line).toMatchObject({ tax: "11.50", amountIncludingTax: "100.00" });
-    expect(computed([item({ amount: "88.50", taxRate: "0.13", tax: "11.52" })], false).lines[0]?.tax).toBe("11.52");
+    expect(computed([item({ amount: "88.50", taxRate: "0.13", tax: "11.52" })], false).lines[0]?.tax).toBe(
+      "11.52",
+    );
   });
 
   it("is refused beyond 0.01, on a zero rate unless 0, and on tax-inclusive orders", () => {

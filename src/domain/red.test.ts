@@ -6,7 +6,9 @@ import type { ComputedLine } from "./types";
 
 describe("red invoice lines", () => {
   it("negates amounts, tax and quantity, keeps the unit price positive", () => {
-    const blue = computed([item({ quantity: "2", unitPrice: "50", amount: "100.00", taxRate: "0.13", unit: "份" })]);
+    const blue = computed([
+      item({ quantity: "2", unitPrice: "50", amount: "100.00", taxRate: "0.13", unit: "份" }),
+    ]);
     const [line] = redLinesFrom(blue.lines);
     expect(line).toMatchObject({
       kind: "normal",
@@ -39,7 +41,11 @@ describe("red invoice lines", () => {
       tax: "-10.35",
       amountIncludingTax: "-90.00",
     });
-    expect(red[1]).toMatchObject({ amountExcludingTax: "-32.11", tax: "-2.89", amountIncludingTax: "-35.00" });
+    expect(red[1]).toMatchObject({
+      amountExcludingTax: "-32.11",
+      tax: "-2.89",
+      amountIncludingTax: "-35.00",
+    });
     expect(red.some((l) => l.kind !== "normal")).toBe(false);
   });
 
@@ -68,7 +74,11 @@ describe("red invoice lines", () => {
       amountExcludingTax: "100.00",
       tax: "17.00",
     };
-    expect(redLinesFrom([old])[0]).toMatchObject({ taxRateLabel: "17%", tax: "-17.00", amountExcludingTax: "-100.00" });
+    expect(redLinesFrom([old])[0]).toMatchObject({
+      taxRateLabel: "17%",
+      tax: "-17.00",
+      amountExcludingTax: "-100.00",
+    });
   });
 
   it("throws on malformed blue lines (a programming error)", () => {

@@ -1,8 +1,9 @@
 /**
  * Factories for the domain's tests (not exported from index.ts): a valid line with overrides.
  */
-import type { ComputedInvoice, InvoiceInput, ItemLineInput, LineInput } from "./types";
+
 import { computeInvoice } from "./invoice";
+import type { ComputedInvoice, InvoiceInput, ItemLineInput, LineInput } from "./types";
 
 export function item(overrides: Partial<Record<keyof ItemLineInput, unknown>> = {}): ItemLineInput {
   return {

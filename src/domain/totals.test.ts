@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeInvoice } from "./invoice";
-import { checkTaxTolerance, sumTotals, verifyComputedInvoice } from "./totals";
 import { computed, issuesOf, item } from "./test-support";
+import { checkTaxTolerance, sumTotals, verifyComputedInvoice } from "./totals";
 import type { ComputedInvoice } from "./types";
 
 describe("totals (DOMAIN.md §4)", () => {
@@ -54,15 +54,23 @@ describe("per-rate tolerance |Σ tax − round(Σ excl × rate)| ≤ 1.27", () =
   });
 
   it("checks each rate on its own", () => {
-    const inv = computed([...ones(200), ...Array.from({ length: 200 }, () => item({ amount: "1.00", taxRate: "0.09" }))]);
+    const inv = computed([
+      ...ones(200),
+      ...Array.from({ length: 200 }, () => item({ amount: "1.00", taxRate: "0.09" })),
+    ]);
     expect(checkTaxTolerance(inv.lines)).toEqual([]);
-    const tampered = inv.lines.map((l, i) => (i === 0 ? { ...l, tax: "1.42", amountIncludingTax: "2.30" } : l));
+    const tampered = inv.lines.map((l, i) =>
+      i === 0 ? { ...l, tax: "1.42", amountIncludingTax: "2.30" } : l,
+    );
     expect(checkTaxTolerance(tampered).map((i) => i.details?.taxRate)).toEqual(["0.13"]);
   });
 });
 
 describe("verifyComputedInvoice", () => {
-  const base = computed([item({ quantity: "2", unitPrice: "50", amount: "100.00", discount: "-10.00" }), item()]);
+  const base = computed([
+    item({ quantity: "2", unitPrice: "50", amount: "100.00", discount: "-10.00" }),
+    item(),
+  ]);
   const withLines = (edit: (inv: ComputedInvoice) => void): ComputedInvoice => {
     const copy = structuredClone(base);
     edit(copy);
@@ -75,15 +83,46 @@ describe("verifyComputedInvoice", () => {
   });
 
   it.each<[string, (inv: ComputedInvoice) => void, string[]]>([
-    ["broken arithmetic", (inv) => void (inv.lines[2]!.tax = "5.67"), ["LINE_ARITHMETIC_INVALID@lines[2]", "TOTALS_MISMATCH@totals"]],
-    ["totals not the sums", (inv) => void (inv.totals.totalAmount = "190.01"), ["TOTALS_MISMATCH@totals"]],
-    ["a discount without its line", (inv) => void (inv.lines[0]!.kind = "normal"), ["DISCOUNT_WITHOUT_LINE@lines[1]"]],
-    ["a discounted line without discount", (inv) => void inv.lines.splice(1, 1, inv.lines[2]!), [
-      "DISCOUNT_MISSING@lines[0]",
-      "TOTALS_MISMATCH@totals",
-    ]],
-    ["three decimals", (inv) => void (inv.lines[2]!.tax = "5.660"), ["LINE_ARITHMETIC_INVALID@lines[2]"]],
-    ["a wrong unit price", (inv) => void (inv.lines[0]!.unitPrice = "47"), ["LINE_ARITHMETIC_INVALID@lines[0]"]],
+    [
+      "broken arithmetic",
+      (inv) => {
+        inv.lines[2]!.tax = "5.67";
+      },
+      ["LINE_ARITHMETIC_INVALID@lines[2]", "TOTALS_MISMATCH@totals"],
+    ],
+    [
+      "totals not the sums",
+      (inv) => {
+        inv.totals.totalAmount = "190.01";
+      },
+      ["TOTALS_MISMATCH@totals"],
+    ],
+    [
+      "a discount without its line",
+      (inv) => {
+        inv.lines[0]!.kind = "normal";
+      },
+      ["DISCOUNT_WITHOUT_LINE@lines[1]"],
+    ],
+    [
+      "a discounted line without discount",
+      (inv) => void inv.lines.splice(1, 1, inv.lines[2]!),
+      ["DISCOUNT_MISSING@lines[0]", "TOTALS_MISMATCH@totals"],
+    ],
+    [
+      "three decimals",
+      (inv) => {
+        inv.lines[2]!.tax = "5.660";
+      },
+      ["LINE_ARITHMETIC_INVALID@lines[2]"],
+    ],
+    [
+      "a wrong unit price",
+      (inv) => {
+        inv.lines[0]!.unitPrice = "47";
+      },
+      ["LINE_ARITHMETIC_INVALID@lines[0]"],
+    ],
     ["no lines", (inv) => void inv.lines.splice(0), ["LINES_REQUIRED@lines", "TOTALS_MISMATCH@totals"]],
   ])("finds %s", (_, edit, expected) => {
     expect(codes(withLines(edit))).toEqual(expected);
