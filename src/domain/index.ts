@@ -49,6 +49,7 @@ export {
   redLinesFrom,
   verifyRedInvoice,
 } from "./red";
+export { type Seller, type SellerInput, validateSeller } from "./seller";
 export { MAX_SPLIT_INVOICES } from "./split";
 export {
   checkTaxId,

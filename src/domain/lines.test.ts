@@ -46,6 +46,16 @@ describe("line formula (DOMAIN.md §2 examples)", () => {
   });
 });
 
+describe("tax basis", () => {
+  it("is tax-inclusive when the order does not say", () => {
+    const r = computeInvoice({ lines: [item({ amount: "100.00", taxRate: "0.13" })] });
+    expect(r.ok && [r.value.priceIncludesTax, r.value.totals]).toEqual([
+      true,
+      { amountExcludingTax: "88.50", taxAmount: "11.50", totalAmount: "100.00" },
+    ]);
+  });
+});
+
 describe("printed line", () => {
   it("prints the item name as *简称*名称 and the rate as a label", () => {
     const [line] = computed([
