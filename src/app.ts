@@ -12,6 +12,7 @@ import { registerHealthRoutes } from "./modules/health/health.routes";
 import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { createHistoryTitleProvider } from "./modules/scan/titles/title-provider";
 import type { AppContext, Providers } from "./platform/context";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
+      titles: [createHistoryTitleProvider(database)],
       ...options.providers,
     };
     const ctx: AppContext = { config, database, keyring, jobs, log, providers };

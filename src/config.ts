@@ -89,6 +89,8 @@ export interface Config {
     issueRetrySeconds: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
+    /** How long a submit waits for the channel before answering `issuing`. */
+    submitWaitSeconds: number;
     /** How often workers poll their queues. */
     jobPollSeconds: number;
   };
@@ -143,7 +145,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     roles: e.ROLES,
-    tuning: { issueBackstopSeconds: 15, issueRetrySeconds: 30, deliveryRetrySeconds: 30, jobPollSeconds: 1 },
+    tuning: {
+      issueBackstopSeconds: 15,
+      issueRetrySeconds: 30,
+      deliveryRetrySeconds: 30,
+      submitWaitSeconds: 5,
+      jobPollSeconds: 1,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,6 +4,7 @@ import type { Mailer } from "../modules/deliveries/mailer";
 import type { SmsProvider } from "../modules/deliveries/sms";
 import type { FileStore } from "../modules/files/file-store";
 import type { IssuingChannel } from "../modules/issuing/providers/channel";
+import type { TitleProvider } from "../modules/scan/titles/title-provider";
 import type { Keyring } from "./crypto";
 import type { Database } from "./db/client";
 import type { JobQueue } from "./jobs";
@@ -28,6 +29,8 @@ export interface Providers {
   files: FileStore;
   mailer: Mailer;
   sms: SmsProvider;
+  /** 抬头 suggestion sources, asked in order (history first). */
+  titles: TitleProvider[];
 }
 
 /** Who is acting. Services take it in their options and enforce what it may see. */

@@ -38,6 +38,7 @@ export async function createTestApp(
     issueBackstopSeconds: 2,
     issueRetrySeconds: 1,
     deliveryRetrySeconds: 1,
+    submitWaitSeconds: 5,
     jobPollSeconds: 0.5,
     ...options.tuning,
   };

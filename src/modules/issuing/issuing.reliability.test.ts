@@ -240,3 +240,21 @@ describePostgres("one set of invoices per receipt code under concurrency [postgr
     expect(new Set(numbers).size).toBe(3);
   });
 });
+
+describe("a slow channel", () => {
+  it("answers the submit after the wait cap with issuing, and the invoice is issued in the background", async () => {
+    app = await createTestApp("pglite", { tuning: { submitWaitSeconds: 0.3, issueBackstopSeconds: 3600 } });
+    const org = await makeOrganization(app.ctx.database);
+    await setChannel(app, org.id, { delayMs: 1500 });
+    const code = await makeReceiptCode(app.ctx, org.id);
+    const res = await app.http.inject({
+      method: "POST",
+      url: `/api/scan/${code.token}/submit`,
+      headers: json,
+      payload: buyer(),
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().status).toBe("issuing");
+    await waitUntil(async () => (await view(app!, code.token)).status === "invoiced", "the background issue");
+  });
+});

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import {
   type ComputedInvoice,
   computeInvoice,
@@ -11,7 +11,7 @@ import {
   printedItemName,
 } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import { auditLog, organizations, receiptCodes, submissions } from "../../platform/db/schema";
+import { auditLog, organizations, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
@@ -27,6 +27,7 @@ import {
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import type { InvoiceView, ScanView } from "./scan.schema";
+import { searchTitles } from "./titles/title-provider";
 
 export const RESENDS_PER_HOUR = 5;
 
@@ -159,28 +160,19 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
   };
 }
 
-/** Titles this organization invoiced before, for the 名称 field; companies and institutions only. */
-export async function findTitles(ctx: ScanContext, token: string, q: string) {
+/** 抬头 suggestions for the 名称 field, from the title providers (at least 2 characters typed). */
+export async function findTitles(
+  ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
+  token: string,
+  q: string,
+) {
   const code = await getViewableCode(ctx, token);
-  const needle = q.trim().toLowerCase();
-  if (needle.length < 2) return { titles: [] };
-  const rows = await ctx.database.db
-    .selectDistinctOn([submissions.buyerName, submissions.buyerTaxId], {
-      name: submissions.buyerName,
-      taxId: submissions.buyerTaxId,
-      type: submissions.buyerType,
-    })
-    .from(submissions)
-    .innerJoin(receiptCodes, eq(receiptCodes.id, submissions.receiptCodeId))
-    .where(
-      and(
-        eq(receiptCodes.orgId, code.orgId),
-        inArray(submissions.buyerType, ["enterprise", "non_enterprise"]),
-        sql`strpos(lower(${submissions.buyerName}), ${needle}) > 0`,
-      ),
-    )
-    .limit(10);
-  return { titles: rows };
+  const query = q.trim();
+  if (query.length < 2) return { titles: [] };
+  const titles = await searchTitles(ctx.providers.titles, code.orgId, query, 10, (provider, err) =>
+    ctx.log.warn({ provider, err }, "title provider failed"),
+  );
+  return { titles };
 }
 
 /** Sends the issued invoices of a code again, to an address given now; 5 an hour per code. */

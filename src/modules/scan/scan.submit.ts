@@ -208,10 +208,20 @@ export async function submitByToken(
     throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
   }
 
-  await issueNow(
+  // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
+  // goes on in the background; the page polls, and the queued job is the backstop.
+  const issuing = issueNow(
     ctx,
     invoiceRows.map((r) => r.row.id),
   );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    issuing,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ctx.config.tuning.submitWaitSeconds * 1000);
+    }),
+  ]);
+  clearTimeout(timer);
   const current = await findInvoicesOfCode(db, code.id);
   return { created: true, status: overallStatus(current), invoices: current };
 }
