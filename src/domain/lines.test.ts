@@ -159,6 +159,16 @@ describe("quantity and unit price", () => {
     expect(line?.amountIncludingTax).toBe("10.01");
   });
 
+  it("reports only the bad quantity when the amount is to come from it, and wants an amount otherwise", () => {
+    expect(issuesOf([item({ quantity: "x", unitPrice: "3", amount: undefined })])).toEqual([
+      "NUMBER_FORMAT_INVALID@lines[0].quantity",
+    ]);
+    expect(issuesOf([item({ quantity: "0.001", unitPrice: "0.001", amount: undefined })])).toEqual([
+      "NUMBER_NOT_POSITIVE@lines[0].amount",
+    ]);
+    expect(issuesOf([item({ amount: undefined })])).toEqual(["FIELD_REQUIRED@lines[0].amount"]);
+  });
+
   it("handles large quantities with 13-decimal prices exactly", () => {
     const [line] = computed([
       item({

@@ -218,11 +218,13 @@ export function readItemLine(
 
   let basis: Dec | null = null;
   const amountText = field(input, "amount");
-  if (isAbsent(amountText) && quantity && price) {
+  const amountFromQuantity = isAbsent(amountText) && !isAbsent(quantityText) && !isAbsent(priceText);
+  if (amountFromQuantity && quantity && price) {
     basis = round2(quantity.times(price));
     if (basis.lte(0))
       issues.push(issue("NUMBER_NOT_POSITIVE", at("amount"), `${label}金额（数量×单价）必须大于0`));
-  } else {
+  } else if (!amountFromQuantity) {
+    // (When the amount is to come from a bad quantity or price, their own issues say enough.)
     const a = readNumberField(amountText, amountRule("positive"), at("amount"), `${label}金额`);
     if (a.ok) basis = a.value;
     else issues.push(a.issue);
