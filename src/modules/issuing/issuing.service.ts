@@ -12,7 +12,9 @@ import {
   type InvoiceLineRow,
   type InvoiceRow,
 } from "../invoices/invoices.repository";
+import { markBlueReversed, reversedBlueOf } from "../invoices/red-invoices";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
+import { recordInvoiceOutcome } from "../webhooks/webhooks.service";
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./providers/channel";
 
 export const ISSUE_QUEUE = "invoice-issue";
@@ -27,7 +29,12 @@ type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log"
  *
  * Throws ChannelUnavailableError when the channel cannot be reached (the job retries later).
  */
-export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Promise<InvoiceRow["status"]> {
+export async function issueInvoice(
+  ctx: IssuingContext,
+  invoiceId: string,
+  timings?: Timings,
+): Promise<InvoiceRow["status"]> {
+  const clock = stopwatch(timings);
   const { db } = ctx.database;
   const invoice = await findInvoice(db, invoiceId);
   if (!invoice) return "failed";
@@ -52,10 +59,13 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
     .returning({ attempts: invoices.attempts });
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
 
-  const request = issueRequestOf(invoice, org, lines, (account.settings ?? {}) as Record<string, unknown>);
+  const reverses = await reversedBlueOf(db, invoice);
+  const request = issueRequestOf(invoice, org, lines, (account.settings ?? {}) as Record<string, unknown>, reverses);
+  clock.lap("db");
   let outcome: IssueOutcome | null = null;
   if (marked.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
   outcome ??= await channel.issue(request);
+  clock.lap("channel");
 
   if (outcome.status === "rejected") {
     await db.transaction(async (tx) => {
@@ -68,10 +78,14 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
           updatedAt: new Date(),
         })
         .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")));
-      await tx
-        .update(receiptCodes)
-        .set({ status: "failed", updatedAt: new Date() })
-        .where(eq(receiptCodes.id, invoice.receiptCodeId));
+      // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
+      if (invoice.color === "blue") {
+        await tx
+          .update(receiptCodes)
+          .set({ status: "failed", updatedAt: new Date() })
+          .where(eq(receiptCodes.id, invoice.receiptCodeId));
+      }
+      await recordInvoiceOutcome(ctx, tx, invoice, "failed");
       await recordAudit(tx, {
         actor: { type: "system", reason: "issuing" },
         orgId: invoice.orgId,
@@ -93,15 +107,17 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued = { ...invoice, number: outcome.number, issuedAt: outcome.issuedAt };
-  const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox" });
+  const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox", reverses });
   const pdf = await renderInvoicePdf(doc);
   const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
+  clock.lap("render");
   const stored = await Promise.all([
     ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.pdf`, pdf),
     ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.xml`, xml),
   ]);
 
-  return db.transaction(async (tx) => {
+  clock.lap("files");
+  const result = await db.transaction(async (tx) => {
     const [saved] = await tx
       .update(invoices)
       .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
@@ -152,6 +168,8 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
         .set({ status: "invoiced", updatedAt: new Date() })
         .where(eq(receiptCodes.id, invoice.receiptCodeId));
     }
+    await markBlueReversed(tx, invoice);
+    await recordInvoiceOutcome(ctx, tx, invoice, "issued");
     await recordAudit(tx, {
       actor: { type: "system", reason: "issuing" },
       orgId: invoice.orgId,
@@ -162,6 +180,22 @@ export async function issueInvoice(ctx: IssuingContext, invoiceId: string): Prom
     });
     return "issued" as const;
   });
+  clock.lap("db");
+  return result;
+}
+
+/** Where issuing spends its time, in milliseconds by step (db, channel, render, files). */
+export type Timings = Record<string, number>;
+
+function stopwatch(timings: Timings | undefined) {
+  let last = performance.now();
+  return {
+    lap(step: string) {
+      const now = performance.now();
+      if (timings) timings[step] = (timings[step] ?? 0) + (now - last);
+      last = now;
+    },
+  };
 }
 
 /** What is sent to the channel for an invoice; the serial is the one stored with the invoice. */
@@ -170,6 +204,7 @@ export function issueRequestOf(
   org: OrganizationRow,
   lines: InvoiceLineRow[],
   settings: Record<string, unknown>,
+  reverses?: { number: string; reason: string },
 ): IssueRequest {
   return {
     serial: invoice.serial,
@@ -184,6 +219,7 @@ export function issueRequestOf(
       totalAmount: invoice.totalAmount,
     },
     settings,
+    ...(reverses ? { reverses } : {}),
   };
 }
 
@@ -196,10 +232,10 @@ export async function issueInvoiceJob(ctx: IssuingContext, data: { invoiceId: st
  * Right after a submit, in this process: the latency-critical path. Never throws: whatever goes
  * wrong here, the backstop job queued with the submit finishes the work.
  */
-export async function issueNow(ctx: IssuingContext, invoiceIds: string[]): Promise<void> {
+export async function issueNow(ctx: IssuingContext, invoiceIds: string[], timings?: Timings): Promise<void> {
   for (const id of invoiceIds) {
     try {
-      await issueInvoice(ctx, id);
+      await issueInvoice(ctx, id, timings);
     } catch (e) {
       const level = e instanceof ChannelUnavailableError ? "warn" : "error";
       ctx.log[level]({ err: e, invoiceId: id }, "issuing deferred to the background job");

@@ -54,6 +54,8 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
     },
     async (req, reply) => {
       const result = await submitByToken(ctx, { token: req.params.token, body: req.body });
+      const timing = Object.entries(result.timings).map(([step, ms]) => `${step};dur=${ms.toFixed(1)}`);
+      if (timing.length > 0) reply.header("server-timing", timing.join(", "));
       return reply.status(result.created ? 202 : 200).send({
         status: result.status,
         invoices: result.invoices.map((i) => toInvoiceView(req.params.token, i)),

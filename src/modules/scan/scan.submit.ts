@@ -12,7 +12,7 @@ import {
   insertInvoices,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
+import { ISSUE_QUEUE, issueNow, type Timings } from "../issuing/issuing.service";
 import {
   findConfig,
   findReceiptCodeByToken,
@@ -25,6 +25,8 @@ import { computeStored } from "./scan.service";
 type SubmitContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
 
 export interface SubmitResult {
+  /** Milliseconds by step, for the Server-Timing header. */
+  timings: Timings;
   /** True when this request created the submission (202), false when it repeated one (200). */
   created: boolean;
   status: "issuing" | "issued" | "failed";
@@ -42,6 +44,8 @@ export async function submitByToken(
   options: { token: string; body: SubmitBody },
 ): Promise<SubmitResult> {
   const { db } = ctx.database;
+  const timings: Timings = {};
+  const started = performance.now();
   const code = await findReceiptCodeByToken(db, options.token);
   if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
 
@@ -210,9 +214,11 @@ export async function submitByToken(
 
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
   // goes on in the background; the page polls, and the queued job is the backstop.
+  timings.submit = performance.now() - started;
   const issuing = issueNow(
     ctx,
     invoiceRows.map((r) => r.row.id),
+    timings,
   );
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
@@ -223,7 +229,7 @@ export async function submitByToken(
   ]);
   clearTimeout(timer);
   const current = await findInvoicesOfCode(db, code.id);
-  return { created: true, status: overallStatus(current), invoices: current };
+  return { created: true, status: overallStatus(current), invoices: current, timings };
 }
 
 /** The same buyer submitting again gets the same invoices; a different one is refused. */
@@ -242,7 +248,7 @@ async function repeatOf(
   if (!same)
     throw new AppError("ALREADY_INVOICED", "该小票已提交开票，不能更换购买方；如需修改请联系商家红冲后重开");
   const current = await findInvoicesOfCode(ctx.database.db, receiptCodeId);
-  return { created: false, status: overallStatus(current), invoices: current };
+  return { created: false, status: overallStatus(current), invoices: current, timings: {} };
 }
 
 function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {

@@ -1,0 +1,13 @@
+// npm run bench -- <name> [options]: runs one benchmark and records it in BENCHMARKS.md.
+const benches: Record<string, () => Promise<{ default: (args: string[]) => Promise<void> }>> = {
+  pdf: () => import("./pdf"),
+  issue: () => import("./issue"),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name ? benches[name] : undefined;
+if (!load) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join("|")}> [options]\n`);
+  process.exit(2);
+}
+await (await load()).default(args);

@@ -1,0 +1,87 @@
+import { execSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+/** Latency percentiles in milliseconds from a list of samples. */
+export function percentiles(samples: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: s.at(-1) ?? 0 };
+}
+
+export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** What the numbers were measured on: printed with every table. */
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const pgVersion = (() => {
+    try {
+      return execSync("psql --version", { encoding: "utf8" }).trim();
+    } catch {
+      return "psql not found";
+    }
+  })();
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}, ${pgVersion}`;
+}
+
+/** Runs `fn` for every item with at most `concurrency` in flight. */
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<void>,
+) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        await fn(items[i] as T, i);
+      }
+    }),
+  );
+}
+
+export const benchDatabaseUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh, empty PostgreSQL database for one benchmark run. */
+export async function freshDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: benchDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(benchDatabaseUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: benchDatabaseUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * Replaces (or appends) the section `## title` of BENCHMARKS.md, so each benchmark keeps its latest
+ * result with the machine and command that produced it.
+ */
+export function writeSection(title: string, body: string): void {
+  const file = path.resolve(import.meta.dirname, "../BENCHMARKS.md");
+  const header =
+    "# Benchmarks\n\nMeasured by hand with `npm run bench -- <name>` (scripts in `bench/`); each section says on what machine and with which command. Not run in CI.\n";
+  let text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : header;
+  const heading = `## ${title}`;
+  const start = text.indexOf(`\n${heading}\n`);
+  const section = `\n${heading}\n\n${body.trim()}\n`;
+  if (start === -1) text = `${text.trimEnd()}\n${section}`;
+  else {
+    const end = text.indexOf("\n## ", start + 1);
+    text = text.slice(0, start) + section + (end === -1 ? "" : text.slice(end));
+  }
+  fs.writeFileSync(file, text);
+}
