@@ -39,8 +39,11 @@ export interface IssuedInvoice {
   buyer: { type: BuyerType; name: string; taxId: string | null };
   email: string | null;
   mobile: string | null;
-  pdfUrl: string;
-  xmlUrl: string;
+  /** Null until the invoice is issued. */
+  pdfUrl: string | null;
+  xmlUrl: string | null;
+  /** A red invoice names the blue one it reverses. */
+  redOf?: string | null;
 }
 
 export interface Submission {
@@ -82,7 +85,7 @@ export interface SubmitBody {
 }
 
 export interface SubmitResult {
-  status: "issuing" | "issued";
+  status: "issuing" | "issued" | "failed";
   invoices: IssuedInvoice[];
 }
 
@@ -120,7 +123,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 export async function requestJson<T>(
   fetcher: Fetch,
   url: string,
-  init: { method?: string; body?: unknown; timeoutMs?: number } = {},
+  init: { method?: string; body?: unknown; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: T }> {
   const controller = typeof AbortController === "function" ? new AbortController() : null;
   const timer = controller ? setTimeout(() => controller.abort(), init.timeoutMs ?? REQUEST_TIMEOUT_MS) : 0;
@@ -128,10 +131,11 @@ export async function requestJson<T>(
   try {
     response = await fetcher(url, {
       method: init.method ?? "GET",
-      headers:
-        init.body === undefined
-          ? { accept: "application/json" }
-          : { accept: "application/json", "content-type": "application/json" },
+      headers: {
+        accept: "application/json",
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...init.headers,
+      },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       credentials: "same-origin",
       cache: "no-store",
@@ -168,6 +172,8 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
   const base = `/api/scan/${encodeURIComponent(token)}`;
   return {
     load: async () => (await requestJson<Receipt>(fetcher, base)).body,
+    /** The same read while waiting for an invoice; the header keeps it out of the code's scan count. */
+    poll: async () => (await requestJson<Receipt>(fetcher, base, { headers: { "x-piaoma-poll": "1" } })).body,
     submit: async (body: SubmitBody) =>
       requestJson<SubmitResult>(fetcher, `${base}/submit`, { method: "POST", body }),
     titles: async (q: string) =>
@@ -185,13 +191,12 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
 
 export type ScanApi = ReturnType<typeof scanApi>;
 
-/** The token from the page's own address, `/s/{token}` (a trailing slash or query does not matter). */
+/**
+ * The token from the page's own address, `/s/{token}` (a trailing slash does not matter); "" when
+ * the address cannot hold a token (tokens are 8–64 URL-safe characters), so the page says "unknown
+ * code" without asking the server.
+ */
 export function tokenFromPath(pathname: string): string {
-  const match = /^\/s\/([^/?#]+)\/?$/.exec(pathname);
-  if (!match?.[1]) return "";
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return "";
-  }
+  const match = /^\/s\/([A-Za-z0-9_-]{8,64})\/?$/.exec(pathname);
+  return match?.[1] ?? "";
 }

@@ -109,14 +109,13 @@ export function formatChinaDateTime(iso: string | null | undefined, withTime = t
 
 /**
  * Masks an e-mail the way the server masks it on re-scan, for what the consumer just typed:
- * "zhangsan@example.com" → "zh****@example.com". Already masked text passes through.
+ * "zhangsan@example.com" → "z***n@example.com". Already masked text passes through.
  */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf("@");
   if (at <= 0 || email.includes("*")) return email;
   const local = email.slice(0, at);
-  const keep = local.length <= 2 ? 1 : 2;
-  return `${local.slice(0, keep)}****${email.slice(at)}`;
+  return `${local.charAt(0)}***${local.length > 1 ? local.charAt(local.length - 1) : ""}${email.slice(at)}`;
 }
 
 /** "13800138000" → "138****8000"; anything else passes through. */

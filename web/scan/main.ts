@@ -1,9 +1,181 @@
-// The consumer page behind the QR. It reads the receipt code's token from /s/{token}; the
-// invoicing form arrives with the consumer issue.
-const token = location.pathname.split("/").filter(Boolean)[1] ?? "";
-const app = document.getElementById("app");
-if (app) {
-  const p = document.createElement("p");
-  p.textContent = token ? "正在加载小票信息…" : "二维码无效";
-  app.append(p);
+/**
+ * The consumer page behind the QR (`/s/{token}`): loads the receipt code and moves between its
+ * states — form, issuing, queued, failed, invoice(s), and the error pages. What the consumer typed
+ * lives here for the whole visit, so no state change (a refused submit, a failed issue, a slow
+ * channel) makes them type it again.
+ */
+import "./style.css";
+import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
+import { type Children, mount } from "./dom";
+import { errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
+import { createFormView } from "./form-view";
+import { pageForError, pageForStatus, submitErrorText } from "./messages";
+import { pollReceipt } from "./poll";
+import { heroView, purchaseView } from "./receipt-view";
+import { resultView } from "./result-view";
+import { failedView, issuingView, loadingView, queuedView, statusPageView } from "./status-view";
+import { forgetBuyer, loadSaved, saveBuyer } from "./storage";
+
+/** Waiting in front of a spinner: this long, then the page says the invoice is queued. */
+const ISSUING_PATIENCE_MS = 30_000;
+/** After that, the page keeps looking now and then, so an invoice issued later still appears. */
+const BACKGROUND_POLL_MS = 10_000;
+const BACKGROUND_POLL_FOR_MS = 10 * 60_000;
+
+const root = document.getElementById("app")!;
+const token = tokenFromPath(location.pathname);
+const api = scanApi(token);
+
+let typed: FormState | null = null;
+let contacts: { email: string | null; mobile: string | null } = { email: null, mobile: null };
+/** Bumped on every state change; a poll started for an older state stops by itself. */
+let generation = 0;
+
+function show(title: string, ...content: Children[]): void {
+  generation += 1;
+  document.title = `${title} · 票码`;
+  mount(root, ...content);
+  window.scrollTo(0, 0);
 }
+
+function showError(error: unknown) {
+  const apiError = error instanceof ApiError ? error : new ApiError("NETWORK", 0, "网络连接失败");
+  const page = pageForError(apiError);
+  show(page.title, statusPageView(page, start));
+}
+
+async function start() {
+  if (!token) {
+    showError(new ApiError("RECEIPT_CODE_NOT_FOUND", 404, "未找到该开票码"));
+    return;
+  }
+  show("扫码开票", loadingView());
+  try {
+    route(await api.load());
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function route(receipt: Receipt, options: { justIssued?: boolean; note?: string } = {}): void {
+  const page = pageForStatus(receipt.status, receipt.expiresAt);
+  if (page) {
+    show(page.title, statusPageView(page));
+  } else if (receipt.status === "invoiced") {
+    showInvoices(receipt, receipt.invoices, options);
+  } else if (receipt.status === "issuing") {
+    const submission = receipt.submission;
+    if (submission) contacts = { email: submission.email, mobile: submission.mobile };
+    void waitForInvoice(receipt);
+  } else if (receipt.status === "failed") {
+    show("开票未成功", failedView(receipt, refresh));
+  } else {
+    showForm(receipt);
+  }
+}
+
+function showInvoices(
+  receipt: Receipt,
+  invoices: IssuedInvoice[],
+  options: { justIssued?: boolean; note?: string },
+) {
+  show(options.justIssued ? "开票成功" : "电子发票", resultView(receipt, invoices, api, options));
+}
+
+function showForm(receipt: Receipt) {
+  // Above the limit with the reject policy nothing can be issued here: the notice says why, no form.
+  if (limitNotice(receipt)?.kind === "reject") {
+    show("无法在线开票", heroView(receipt), purchaseView(receipt));
+    return;
+  }
+  const saved = loadSaved();
+  const initial = typed ?? initialForm(receipt, saved);
+  const view = createFormView(receipt, initial, true, {
+    loadTitles: (q) => api.titles(q),
+    onSubmit: async (state, remember) => {
+      typed = state;
+      if (remember) saveBuyer(state);
+      else forgetBuyer();
+      const body = toSubmitBody(state);
+      contacts = { email: body.email || null, mobile: body.mobile || null };
+      view.setBusy(true);
+      try {
+        const { body: result } = await api.submit(body);
+        if (result.status === "issued" && result.invoices?.length) {
+          showInvoices(receipt, result.invoices, { justIssued: true });
+        } else if (result.status === "failed") {
+          show("开票未成功", failedView(receipt, refresh));
+        } else {
+          void waitForInvoice(receipt);
+        }
+      } catch (error) {
+        view.setBusy(false);
+        void handleSubmitError(error, view);
+      }
+    },
+  });
+  show("扫码开票", heroView(receipt), purchaseView(receipt), view.element);
+}
+
+async function handleSubmitError(error: unknown, view: ReturnType<typeof createFormView>) {
+  if (!(error instanceof ApiError)) return view.showServerErrors({ form: submitErrorText(networkError()) });
+  if (error.status === 404 || error.status === 410) return showError(error);
+  if (error.code === "ALREADY_INVOICED") {
+    // Someone (perhaps this phone, earlier) already invoiced this receipt: show what was issued.
+    try {
+      return route(await api.poll(), { note: "该小票已开具过发票，不能再次开具或更换抬头。" });
+    } catch (loadError) {
+      return showError(loadError);
+    }
+  }
+  if (error.code === "VALIDATION_FAILED" && Object.keys(error.fields).length) {
+    const errors = errorsFromServer(error.fields);
+    if (errors.form) errors.form = `${error.message}：${errors.form}`;
+    return view.showServerErrors(errors);
+  }
+  if (error.code === "INVOICE_TYPE_NOT_ALLOWED")
+    return view.showServerErrors({ invoiceType: submitErrorText(error) });
+  return view.showServerErrors({ form: submitErrorText(error) });
+}
+
+function networkError() {
+  return new ApiError("NETWORK", 0, "网络连接失败");
+}
+
+async function waitForInvoice(receipt: Receipt): Promise<void> {
+  show("正在开具", issuingView(receipt));
+  const mine = generation;
+  const outcome = await pollReceipt(api.poll, {
+    intervalMs: 1000,
+    timeoutMs: ISSUING_PATIENCE_MS,
+    isCancelled: () => mine !== generation,
+  });
+  if (mine !== generation) return;
+  if (outcome.kind === "settled") return route(outcome.receipt, { justIssued: true });
+  const latest = outcome.kind === "timeout" && outcome.receipt ? outcome.receipt : receipt;
+  void showQueued(latest);
+}
+
+/** Asks again for the receipt's state, at the consumer's request. */
+async function refresh(): Promise<void> {
+  try {
+    route(await api.poll(), { justIssued: true });
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** The submit was accepted but no invoice yet (channel slow or offline): nothing is lost, say so. */
+async function showQueued(receipt: Receipt): Promise<void> {
+  show("排队开具中", queuedView(receipt, contacts, refresh));
+  const mine = generation;
+  const outcome = await pollReceipt(api.poll, {
+    intervalMs: BACKGROUND_POLL_MS,
+    timeoutMs: BACKGROUND_POLL_FOR_MS,
+    maxErrors: 30,
+    isCancelled: () => mine !== generation,
+  });
+  if (mine === generation && outcome.kind === "settled") route(outcome.receipt, { justIssued: true });
+}
+
+void start();

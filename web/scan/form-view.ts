@@ -1,0 +1,522 @@
+/**
+ * The invoicing form. Built once and then updated in place (errors, which choices show, the 必填
+ * mark), so typing never loses focus and nothing jumps. All decisions come from form.ts.
+ */
+import type { BuyerType, InvoiceType, Receipt, TitleSuggestion } from "./api";
+import { h } from "./dom";
+import {
+  applySuggestion,
+  BUYER_TYPE_ORDER,
+  type FieldErrors,
+  type FieldKey,
+  type FormState,
+  firstErrorField,
+  hasMoreDetails,
+  invoiceTypesFor,
+  isBuyerTypeOffered,
+  isTaxIdNeeded,
+  limitNotice,
+  reconcile,
+  type TextField,
+  validateForm,
+  visibleErrors,
+  wantsSuggestions,
+} from "./form";
+import { BUYER_TYPE_LABELS, formatMoney, INVOICE_TYPE_NAMES, INVOICE_TYPE_SHORT } from "./format";
+
+export interface FormCallbacks {
+  onSubmit: (state: FormState, remember: boolean) => void;
+  loadTitles: (query: string) => Promise<TitleSuggestion[]>;
+}
+
+export interface FormView {
+  element: HTMLElement;
+  setBusy: (busy: boolean) => void;
+  /** Errors the server found, placed at their fields (and the rest above the submit button). */
+  showServerErrors: (errors: FieldErrors) => void;
+}
+
+interface TextFieldSpec {
+  label: string;
+  type?: string;
+  inputmode?: string;
+  autocomplete?: string;
+  placeholder: string;
+  maxlength: number;
+  autocapitalize?: string;
+}
+
+// Placeholders stay short: the input cell of a 360 px screen holds about 12 characters.
+const TEXT_SPECS: Record<TextField, TextFieldSpec> = {
+  name: { label: "抬头名称", placeholder: "请输入单位全称", autocomplete: "organization", maxlength: 100 },
+  taxId: {
+    label: "税号",
+    placeholder: "请输入统一社会信用代码",
+    autocomplete: "off",
+    autocapitalize: "characters",
+    maxlength: 24,
+  },
+  address: { label: "地址", placeholder: "选填", autocomplete: "street-address", maxlength: 100 },
+  phone: { label: "电话", type: "tel", placeholder: "选填", autocomplete: "off", maxlength: 40 },
+  bankName: { label: "开户银行", placeholder: "选填", autocomplete: "off", maxlength: 100 },
+  bankAccount: {
+    label: "银行账号",
+    inputmode: "numeric",
+    placeholder: "选填",
+    autocomplete: "off",
+    maxlength: 40,
+  },
+  email: {
+    label: "电子邮箱",
+    type: "email",
+    inputmode: "email",
+    placeholder: "用于接收电子发票",
+    autocomplete: "email",
+    maxlength: 254,
+  },
+  mobile: {
+    label: "手机号码",
+    type: "tel",
+    inputmode: "numeric",
+    placeholder: "用于接收发票短信",
+    autocomplete: "tel-national",
+    maxlength: 20,
+  },
+};
+
+const SUGGEST_DELAY_MS = 250;
+
+export function createFormView(
+  receipt: Receipt,
+  initial: FormState,
+  remembered: boolean,
+  callbacks: FormCallbacks,
+): FormView {
+  let state = initial;
+  const touched = new Set<FieldKey>();
+  let submitted = false;
+  let serverErrors: FieldErrors = {};
+  const notice = limitNotice(receipt);
+  const blocked = notice?.kind === "reject";
+
+  const inputs = {} as Record<TextField, HTMLInputElement>;
+  const errorNodes = new Map<FieldKey, HTMLElement>();
+  const fieldNodes = new Map<FieldKey, HTMLElement>();
+
+  const errorNode = (key: FieldKey) => {
+    const node = h("p", { class: "field-error", id: `err-${key}`, hidden: true });
+    errorNodes.set(key, node);
+    return node;
+  };
+
+  // ---- choice groups (radio inputs styled as segments: native, so keyboards and readers know them)
+  const segment = <T extends string>(
+    name: string,
+    value: T,
+    label: string,
+    sub: string | null,
+    onPick: (v: T) => void,
+  ) => {
+    const input = h("input", { type: "radio", name, value, class: "segment-input" });
+    input.addEventListener("change", () => input.checked && onPick(value));
+    return h(
+      "label",
+      { class: "segment", "data-value": value },
+      input,
+      h("span", { class: "segment-label" }, label, sub ? h("small", null, sub) : null),
+    );
+  };
+
+  const invoiceTypeGroup = h(
+    "div",
+    { class: "segments", role: "radiogroup", "aria-labelledby": "lbl-invoiceType" },
+    receipt.invoiceTypes.map((t) =>
+      segment("invoiceType", t, INVOICE_TYPE_NAMES[t], INVOICE_TYPE_SHORT[t], pickInvoiceType),
+    ),
+  );
+  const invoiceTypeHint = h("p", { class: "field-hint", hidden: true }, "个人抬头不能开具增值税专用发票");
+  const buyerTypeGroup = h(
+    "div",
+    { class: "segments segments--3", role: "radiogroup", "aria-labelledby": "lbl-buyerType" },
+    BUYER_TYPE_ORDER.map((t) => segment("buyerType", t, BUYER_TYPE_LABELS[t], null, pickBuyerType)),
+  );
+
+  function pickInvoiceType(value: InvoiceType) {
+    setState({ ...state, invoiceType: value });
+  }
+  function pickBuyerType(value: BuyerType) {
+    setState(reconcile({ ...state, buyerType: value }, receipt.invoiceTypes, state.invoiceType));
+  }
+
+  const choiceField = (
+    key: "invoiceType" | "buyerType",
+    label: string,
+    control: HTMLElement,
+    extra?: Node,
+  ) => {
+    const node = h(
+      "div",
+      { class: "field field--stacked", "data-field": key },
+      h("span", { class: "field-label", id: `lbl-${key}` }, label),
+      control,
+      extra,
+      errorNode(key),
+    );
+    fieldNodes.set(key, node);
+    return node;
+  };
+
+  // ---- text fields
+  const textField = (key: TextField, extra?: Node) => {
+    const spec = TEXT_SPECS[key];
+    const input = h("input", {
+      id: `f-${key}`,
+      name: key,
+      type: spec.type ?? "text",
+      inputmode: spec.inputmode,
+      autocomplete: spec.autocomplete,
+      autocapitalize: spec.autocapitalize ?? "off",
+      spellcheck: "false",
+      placeholder: spec.placeholder,
+      maxlength: spec.maxlength,
+      class: "input",
+      "aria-describedby": `err-${key}`,
+    });
+    input.value = state[key];
+    input.addEventListener("input", () => {
+      state = { ...state, [key]: input.value };
+      delete serverErrors[key];
+      if (key === "email" || key === "mobile") delete serverErrors.contact;
+      refreshErrors();
+    });
+    input.addEventListener("blur", () => {
+      if (key === "taxId") {
+        // Show the tax ID the way it will be sent: uppercase, no spaces.
+        const normal = input.value.replace(/\s+/g, "").toUpperCase();
+        if (normal !== input.value) {
+          input.value = normal;
+          state = { ...state, taxId: normal };
+        }
+      }
+      touched.add(key);
+      refreshErrors();
+    });
+    inputs[key] = input;
+    const label = h(
+      "label",
+      { class: "field-label", for: `f-${key}`, id: `lbl-${key}` },
+      spec.label,
+      key === "taxId" ? h("span", { class: "mark", id: "taxid-mark" }) : null,
+    );
+    const node = h(
+      "div",
+      { class: "field", "data-field": key },
+      label,
+      h("div", { class: "field-control" }, input, extra),
+      errorNode(key),
+    );
+    fieldNodes.set(key, node);
+    return node;
+  };
+
+  // ---- title suggestions (a combobox over the name input; the list overlays, nothing moves)
+  const listbox = h("ul", { class: "suggestions", role: "listbox", id: "title-suggestions", hidden: true });
+  let suggestions: TitleSuggestion[] = [];
+  let active = -1;
+  let suggestTimer = 0;
+  let suggestSeq = 0;
+  const cache = new Map<string, TitleSuggestion[]>();
+
+  const nameField = textField("name", listbox);
+  const nameInput = inputs.name;
+  nameInput.setAttribute("role", "combobox");
+  nameInput.setAttribute("aria-autocomplete", "list");
+  nameInput.setAttribute("aria-controls", "title-suggestions");
+  nameInput.setAttribute("aria-expanded", "false");
+  nameInput.setAttribute("autocomplete", "off");
+
+  const closeSuggestions = () => {
+    listbox.hidden = true;
+    nameInput.setAttribute("aria-expanded", "false");
+    nameInput.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const renderSuggestions = (items: TitleSuggestion[]) => {
+    suggestions = items;
+    active = -1;
+    while (listbox.firstChild) listbox.removeChild(listbox.firstChild);
+    if (!items.length || document.activeElement !== nameInput) return closeSuggestions();
+    items.forEach((item, i) => {
+      const option = h(
+        "li",
+        { class: "suggestion", role: "option", id: `title-opt-${i}`, "aria-selected": "false" },
+        h("span", { class: "suggestion-name" }, item.name),
+        item.taxId ? h("span", { class: "suggestion-tax num" }, item.taxId) : null,
+      );
+      // mousedown would blur the input before the click lands; keep the focus where it is.
+      option.addEventListener("mousedown", (e) => e.preventDefault());
+      option.addEventListener("click", () => pick(i));
+      listbox.appendChild(option);
+    });
+    listbox.hidden = false;
+    nameInput.setAttribute("aria-expanded", "true");
+    // The list opens downwards; when the keyboard leaves no room for it, bring it up into view.
+    const visible = window.visualViewport?.height ?? window.innerHeight;
+    const overflow = listbox.getBoundingClientRect().bottom - visible + 8;
+    if (overflow > 0) window.scrollBy(0, Math.min(overflow, nameInput.getBoundingClientRect().top - 8));
+  };
+  const pick = (i: number) => {
+    const item = suggestions[i];
+    if (!item) return;
+    closeSuggestions();
+    setState(applySuggestion(state, item, receipt.invoiceTypes));
+    delete serverErrors.name;
+    delete serverErrors.taxId;
+    touched.add("name");
+    touched.add("taxId");
+    refreshErrors();
+  };
+  const moveActive = (delta: number) => {
+    if (listbox.hidden || !suggestions.length) return;
+    active = (active + delta + suggestions.length) % suggestions.length;
+    Array.from(listbox.children).forEach((child, i) => {
+      child.setAttribute("aria-selected", String(i === active));
+    });
+    nameInput.setAttribute("aria-activedescendant", `title-opt-${active}`);
+  };
+  nameInput.addEventListener("input", () => {
+    clearTimeout(suggestTimer);
+    const query = nameInput.value.trim();
+    if (!wantsSuggestions(state, query)) return closeSuggestions();
+    const cached = cache.get(query);
+    if (cached) return renderSuggestions(cached);
+    suggestTimer = window.setTimeout(async () => {
+      const seq = ++suggestSeq;
+      try {
+        const items = (await callbacks.loadTitles(query)).slice(0, 10);
+        cache.set(query, items);
+        // Only the answer to the latest question counts; slower earlier answers are dropped.
+        if (seq === suggestSeq && nameInput.value.trim() === query) renderSuggestions(items);
+      } catch {
+        // Suggestions are a help: without them the consumer just types the title.
+        if (seq === suggestSeq) closeSuggestions();
+      }
+    }, SUGGEST_DELAY_MS);
+  });
+  nameInput.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      moveActive(1);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      moveActive(-1);
+    } else if (e.key === "Enter" && !listbox.hidden && active >= 0) {
+      e.preventDefault();
+      pick(active);
+    } else if (e.key === "Escape") closeSuggestions();
+  });
+  nameInput.addEventListener("blur", () => closeSuggestions());
+
+  // ---- layout
+  const taxIdField = textField("taxId");
+  const taxIdHint = h("p", { class: "field-hint", id: "taxid-hint" }, "个人可不填；填写身份证号码时会校验");
+  taxIdField.insertBefore(taxIdHint, errorNodes.get("taxId") ?? null);
+
+  const more = h(
+    "details",
+    { class: "more", open: hasMoreDetails(state) },
+    h(
+      "summary",
+      { class: "more-summary" },
+      "更多信息",
+      h("small", { class: "more-note" }, "地址、电话、开户银行及账号（选填）"),
+    ),
+    textField("address"),
+    textField("phone"),
+    textField("bankName"),
+    textField("bankAccount"),
+  );
+
+  const contactError = errorNode("contact");
+  contactError.classList.add("field-error--group");
+  const remember = h("input", { type: "checkbox", class: "check-input", id: "f-remember" });
+  remember.checked = remembered;
+
+  const formError = h("div", { class: "notice notice--error", role: "alert", hidden: true, id: "err-form" });
+  const submitButton = h(
+    "button",
+    { type: "submit", class: "button button--primary button--block", "data-testid": "submit" },
+    blocked ? "无法在线开具" : "提交开票",
+  );
+  if (blocked) submitButton.disabled = true;
+
+  const countNote = notice?.kind === "split" ? ` · 共 ${notice.count} 张` : "";
+  const form = h(
+    "form",
+    { class: "invoice-form", novalidate: true, "aria-label": "开票信息" },
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "title-card" },
+      h("h2", { class: "card-title", id: "title-card" }, "发票信息"),
+      choiceField("invoiceType", "发票类型", invoiceTypeGroup, invoiceTypeHint),
+      choiceField("buyerType", "抬头类型", buyerTypeGroup),
+      nameField,
+      taxIdField,
+      more,
+    ),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "contact-card" },
+      h("h2", { class: "card-title", id: "contact-card" }, "接收方式", h("small", null, "至少填写一项")),
+      textField("email"),
+      textField("mobile"),
+      contactError,
+      h(
+        "label",
+        { class: "check", for: "f-remember" },
+        remember,
+        h("span", null, "在本机记住开票信息，下次自动填写"),
+      ),
+    ),
+    formError,
+    h(
+      "div",
+      { class: "submit-bar" },
+      h(
+        "div",
+        { class: "submit-total" },
+        h("span", { class: "submit-total-label" }, `价税合计${countNote}`),
+        h("strong", { class: "num" }, formatMoney(receipt.totals.totalAmount)),
+      ),
+      submitButton,
+    ),
+  );
+
+  // With the keyboard up the screen is short: the bar stops floating over the field being typed in.
+  // It keeps its place in the flow while sticky, so switching it off moves nothing else.
+  const isTextInput = (el: EventTarget | null) =>
+    el instanceof HTMLInputElement && el.type !== "radio" && el.type !== "checkbox";
+  form.addEventListener("focusin", (e) => {
+    if (isTextInput(e.target)) form.classList.add("is-typing");
+  });
+  form.addEventListener("focusout", () => {
+    setTimeout(() => {
+      const el = document.activeElement;
+      if (!(isTextInput(el) && form.contains(el))) form.classList.remove("is-typing");
+    }, 0);
+  });
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (blocked || submitButton.disabled) return;
+    closeSuggestions();
+    submitted = true;
+    serverErrors = {};
+    const errors = refreshErrors();
+    const first = firstErrorField(errors);
+    if (first) return focusField(first);
+    callbacks.onSubmit(state, remember.checked);
+  });
+
+  function focusField(key: FieldKey) {
+    if (key === "form") return formError.scrollIntoView({ block: "center" });
+    if (["address", "phone", "bankName", "bankAccount"].includes(key)) more.open = true;
+    const target =
+      key === "contact"
+        ? inputs.email
+        : key in inputs
+          ? inputs[key as TextField]
+          : fieldNodes.get(key)?.querySelector<HTMLInputElement>("input:checked, input");
+    target?.focus();
+    (fieldNodes.get(key) ?? target)?.scrollIntoView({ block: "center" });
+  }
+
+  function setState(next: FormState) {
+    state = next;
+    for (const key of Object.keys(inputs) as TextField[]) {
+      if (inputs[key].value !== state[key]) inputs[key].value = state[key];
+    }
+    renderChoices();
+    refreshErrors();
+  }
+
+  function renderChoices() {
+    const types = invoiceTypesFor(receipt.invoiceTypes, state.buyerType);
+    for (const label of Array.from(invoiceTypeGroup.children) as HTMLElement[]) {
+      const value = label.dataset.value as InvoiceType;
+      const input = label.querySelector("input")!;
+      label.hidden = !types.includes(value);
+      input.checked = value === state.invoiceType;
+    }
+    invoiceTypeHint.hidden = !(
+      state.buyerType === "individual" && receipt.invoiceTypes.includes("digital_special")
+    );
+    for (const label of Array.from(buyerTypeGroup.children) as HTMLElement[]) {
+      const value = label.dataset.value as BuyerType;
+      const input = label.querySelector("input")!;
+      input.disabled = !isBuyerTypeOffered(receipt.invoiceTypes, value);
+      label.classList.toggle("segment--disabled", input.disabled);
+      input.checked = value === state.buyerType;
+    }
+    const needed = isTaxIdNeeded(state);
+    const mark = form.querySelector("#taxid-mark");
+    if (mark) {
+      mark.textContent = needed ? "必填" : "选填";
+      mark.className = needed ? "mark mark--required" : "mark";
+    }
+    inputs.taxId.required = needed;
+    inputs.taxId.placeholder =
+      state.buyerType === "individual" ? "选填，可填身份证号码" : needed ? "请输入统一社会信用代码" : "选填";
+    inputs.name.placeholder = state.buyerType === "individual" ? "请输入姓名" : "请输入单位全称";
+    inputs.name.required = true;
+    taxIdHint.hidden = state.buyerType !== "individual";
+  }
+
+  function refreshErrors(): FieldErrors {
+    const all = { ...validateForm(state), ...serverErrors };
+    const shownKeys = new Set<FieldKey>([...touched, ...(Object.keys(serverErrors) as FieldKey[])]);
+    const shown = visibleErrors(all, shownKeys, submitted);
+    for (const [key, node] of errorNodes) {
+      const message = shown[key];
+      node.hidden = !message;
+      node.textContent = message ?? "";
+      const input = key in inputs ? inputs[key as TextField] : null;
+      input?.setAttribute("aria-invalid", message ? "true" : "false");
+      fieldNodes.get(key)?.classList.toggle("field--invalid", Boolean(message));
+    }
+    const contactMessage = shown.contact;
+    for (const key of ["email", "mobile"] as const) {
+      if (contactMessage && !shown[key]) {
+        inputs[key].setAttribute("aria-invalid", "true");
+        inputs[key].setAttribute("aria-describedby", `err-${key} err-contact`);
+      } else inputs[key].setAttribute("aria-describedby", `err-${key}`);
+    }
+    const formMessage = shown.form;
+    formError.hidden = !formMessage;
+    formError.textContent = formMessage ?? "";
+    return submitted ? all : shown;
+  }
+
+  renderChoices();
+  refreshErrors();
+  // Remembered details that spill into 更多 open it by themselves.
+  if (hasMoreDetails(state)) more.open = true;
+
+  return {
+    element: form,
+    setBusy(busy) {
+      submitButton.disabled = busy || blocked;
+      submitButton.classList.toggle("is-busy", busy);
+      submitButton.textContent = busy ? "正在提交…" : blocked ? "无法在线开具" : "提交开票";
+      form.setAttribute("aria-busy", String(busy));
+    },
+    showServerErrors(errors) {
+      serverErrors = { ...errors };
+      submitted = true;
+      for (const key of Object.keys(errors) as FieldKey[]) touched.add(key);
+      refreshErrors();
+      const first = firstErrorField(errors);
+      if (first) focusField(first);
+    },
+  };
+}

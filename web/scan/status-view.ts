@@ -1,0 +1,132 @@
+/**
+ * Whole-page states that are not the form nor the invoices: loading, an error page per receipt-code
+ * problem, issuing in progress, queued (the channel is slow or down) and failed.
+ */
+import type { Receipt } from "./api";
+import { h, icon } from "./dom";
+import { contactsText } from "./format";
+import type { StatusPage } from "./messages";
+import { heroView, purchaseView } from "./receipt-view";
+
+/** Same outline as the real page, so its arrival does not shift anything. */
+export function loadingView() {
+  return h(
+    "div",
+    { class: "skeleton", role: "status", "aria-busy": "true", "aria-label": "正在加载小票信息" },
+    h(
+      "div",
+      { class: "hero hero--skeleton" },
+      h("span", { class: "bone bone--title" }),
+      h("span", { class: "bone" }),
+    ),
+    h(
+      "div",
+      { class: "card" },
+      h("span", { class: "bone" }),
+      h("span", { class: "bone bone--short" }),
+      h("span", { class: "bone" }),
+    ),
+  );
+}
+
+export function statusPageView(page: StatusPage, onRetry?: () => void) {
+  return h(
+    "section",
+    { class: `status-page status-page--${page.kind}`, "data-testid": `status-${page.kind}`, role: "alert" },
+    icon(page.icon, "status-icon"),
+    h("h1", { class: "status-title" }, page.title),
+    page.body.map((text) => h("p", { class: "status-text" }, text)),
+    page.canRetry && onRetry
+      ? h(
+          "button",
+          { type: "button", class: "button button--primary status-action", onclick: onRetry },
+          "重试",
+        )
+      : null,
+    h("p", { class: "status-foot" }, "票码 · 扫码开票"),
+  );
+}
+
+export function issuingView(receipt: Receipt) {
+  return [
+    heroView(receipt, "电子发票"),
+    h(
+      "section",
+      { class: "progress-card card", role: "status", "aria-live": "polite", "data-testid": "issuing" },
+      h("span", { class: "spinner", "aria-hidden": "true" }),
+      h("h2", { class: "progress-title" }, "正在开具…"),
+      h("p", { class: "progress-text" }, "正在向税务系统开具发票，通常只需几秒钟，请勿关闭页面。"),
+    ),
+    purchaseView(receipt, { folded: true }),
+  ];
+}
+
+export function queuedView(
+  receipt: Receipt,
+  contacts: { email: string | null; mobile: string | null },
+  onRefresh: () => void,
+) {
+  const to = contactsText(contacts.email, contacts.mobile);
+  return [
+    heroView(receipt, "电子发票"),
+    h(
+      "section",
+      { class: "banner banner--waiting", role: "status", "data-testid": "queued" },
+      icon("clock", "banner-icon"),
+      h(
+        "div",
+        null,
+        h("h2", { class: "banner-title" }, "开票申请已提交，正在排队开具"),
+        h(
+          "p",
+          null,
+          "税务开票通道暂时繁忙，您的开票信息已保存，无需重新填写。",
+          to ? `发票开具后将发送至 ${to}。` : "发票开具后可再次扫码查看。",
+        ),
+        h("p", { class: "banner-note" }, "您可以关闭本页，稍后再次扫描小票二维码查看和下载发票。"),
+      ),
+    ),
+    h(
+      "div",
+      { class: "page-actions" },
+      h(
+        "button",
+        { type: "button", class: "button button--ghost button--block", onclick: onRefresh },
+        "刷新开票状态",
+      ),
+    ),
+    purchaseView(receipt, { folded: true }),
+  ];
+}
+
+/**
+ * Issuing failed for good (the channel refused). The buyer is stored with the code and cannot be
+ * submitted again from here; the merchant resolves it, so the page says so and offers a refresh.
+ */
+export function failedView(receipt: Receipt, onRefresh: () => void) {
+  return [
+    heroView(receipt, "电子发票"),
+    h(
+      "section",
+      { class: "banner banner--error", role: "alert", "data-testid": "failed" },
+      icon("alert", "banner-icon"),
+      h(
+        "div",
+        null,
+        h("h2", { class: "banner-title" }, "发票未能开具"),
+        h("p", null, "很抱歉，本次开票没有成功，未产生发票。您填写的开票信息已保存，请联系商家处理。"),
+        h("p", { class: "banner-note" }, "商家处理后，再次扫描小票二维码即可查看和下载发票。"),
+      ),
+    ),
+    h(
+      "div",
+      { class: "page-actions" },
+      h(
+        "button",
+        { type: "button", class: "button button--ghost button--block", onclick: onRefresh },
+        "刷新开票状态",
+      ),
+    ),
+    purchaseView(receipt, { folded: true }),
+  ];
+}
