@@ -11,8 +11,11 @@ import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/f
 import { registerHealthRoutes } from "./modules/health/health.routes";
 import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
+import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
+import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { createHistoryTitleProvider } from "./modules/scan/titles/title-provider";
+import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import type { AppContext, Providers } from "./platform/context";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
@@ -111,10 +114,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       handler: (data, job) => sendDelivery(ctx, data.deliveryId, job),
     });
 
+    // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
+    jobs.define<{ eventId: string; attempt: number }>({
+      name: WEBHOOK_QUEUE,
+      retryLimit: 2,
+      retryDelay: 30,
+      retryBackoff: false,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      concurrency: 4,
+      handler: (data) => sendWebhookAttempt(ctx, data),
+    });
+
     const http = createHttpServer({ logger: log, version });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
     registerScanRoutes(http, ctx);
+    await registerOpenApiRoutes(http, ctx);
+    registerInvoiceFileRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);
     if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
 

@@ -93,6 +93,8 @@ export interface Config {
     submitWaitSeconds: number;
     /** How often workers poll their queues. */
     jobPollSeconds: number;
+    /** Webhook retry delays after attempt 1, 2, …; unset = API.md's ladder (1 min … 24 h). */
+    webhookRetrySeconds?: readonly number[];
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }

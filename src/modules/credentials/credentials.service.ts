@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../platform/context";
 import { appCredentials } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { recordAudit } from "../audit/audit.service";
 import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
@@ -51,4 +52,107 @@ export async function findActiveAppSecret(
     .where(and(eq(appCredentials.appKey, appKey), eq(appCredentials.status, "active")))
     .limit(1);
   return row ? { orgId: row.orgId, appSecret: ctx.keyring.decrypt(row.secretCiphertext) } : undefined;
+}
+
+/**
+ * The key Piaoma signs its own requests to an organization with (3.1.02 order queries, webhooks):
+ * the newest active one, so a rotation takes effect at once. Merchants see which in X-App-Key.
+ */
+export async function findSigningCredentials(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  orgId: string,
+): Promise<{ appKey: string; appSecret: string } | undefined> {
+  const [row] = await ctx.database.db
+    .select({ appKey: appCredentials.appKey, secretCiphertext: appCredentials.secretCiphertext })
+    .from(appCredentials)
+    .where(and(eq(appCredentials.orgId, orgId), eq(appCredentials.status, "active")))
+    .orderBy(desc(appCredentials.createdAt), desc(appCredentials.id))
+    .limit(1);
+  return row ? { appKey: row.appKey, appSecret: ctx.keyring.decrypt(row.secretCiphertext) } : undefined;
+}
+
+export interface CredentialsListItem {
+  appKey: string;
+  label: string;
+  status: "active" | "revoked";
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** An organization's keys, newest first; secrets never leave after creation. */
+export async function findCredentials(
+  ctx: Pick<AppContext, "database">,
+  orgId: string,
+): Promise<CredentialsListItem[]> {
+  const rows = await ctx.database.db
+    .select()
+    .from(appCredentials)
+    .where(eq(appCredentials.orgId, orgId))
+    .orderBy(desc(appCredentials.createdAt), desc(appCredentials.id));
+  return rows.map((r) => ({
+    appKey: r.appKey,
+    label: r.label,
+    status: r.status as "active" | "revoked",
+    createdAt: r.createdAt.toISOString(),
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  }));
+}
+
+/** Revokes a key at once: its next request is APP_KEY_UNKNOWN. Revoking twice is harmless. */
+export async function revokeCredentials(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; orgId: string; appKey: string },
+): Promise<void> {
+  await ctx.database.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ status: appCredentials.status })
+      .from(appCredentials)
+      .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)));
+    if (!row) throw new AppError("NOT_FOUND", "App Key 不存在");
+    if (row.status === "revoked") return;
+    await tx
+      .update(appCredentials)
+      .set({ status: "revoked", revokedAt: new Date() })
+      .where(eq(appCredentials.appKey, options.appKey));
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: options.orgId,
+      action: "credentials.revoke",
+      entityType: "app_credentials",
+      entityId: options.appKey,
+    });
+  });
+}
+
+/**
+ * Rotation: a new key and secret (shown once) while the old key keeps working, so the merchant can
+ * switch over, then revoke the old one. Pass `revokeOld` to cut over at once.
+ */
+export async function rotateCredentials(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  options: { actor: Actor; orgId: string; appKey: string; revokeOld?: boolean },
+): Promise<IssuedCredentials> {
+  const [old] = await ctx.database.db
+    .select({ label: appCredentials.label, status: appCredentials.status })
+    .from(appCredentials)
+    .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)));
+  if (old?.status !== "active") throw new AppError("NOT_FOUND", "App Key 不存在或已吊销");
+  const issued = await createCredentials(ctx, { actor: options.actor, org: options.orgId, label: old.label });
+  if (options.revokeOld) await revokeCredentials(ctx, options);
+  return issued;
+}
+
+/**
+ * The demo organization's secret, so `npm start` can print it again on every start. Refused for
+ * any other organization: a real secret is shown once, at creation.
+ */
+export async function findDemoCredentials(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  orgId: string,
+  isDemo: boolean,
+): Promise<{ appKey: string; appSecret: string } | undefined> {
+  if (!isDemo) return undefined;
+  return findSigningCredentials(ctx, orgId);
 }

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { createReceiptCodeInput, receiptCodeStatus } from "../receipt-codes/receipt-codes.schema";
+
+/**
+ * The merchant open API's shapes (API.md §1) — a public contract: names never change in v1.
+ * Money and tax rules are the domain's; these are shapes only.
+ */
+
+export const orderNo = z
+  .string()
+  .trim()
+  .min(1, "请填写订单号 orderNo")
+  .max(50, "orderNo 不能超过 50 个字符")
+  .regex(/^[\x21-\x7E]+$/, "orderNo 只能包含字母、数字和符号");
+
+/** 3.2.01: the console's receipt-code input with `orderNo` for `serialNo`; the tax account is the config's. */
+export const pushOrderBody = createReceiptCodeInput
+  .omit({ serialNo: true, taxAccountId: true })
+  .extend({ orderNo })
+  .meta({
+    example: {
+      orderNo: "POS-20261122-000123",
+      orderTime: "2026-11-22T12:30:00+08:00",
+      deviceNo: "POS-01",
+      invoiceTypes: ["digital_normal", "digital_special"],
+      defaultInvoiceType: "digital_normal",
+      priceIncludesTax: true,
+      validDays: 30,
+      drawer: "张三",
+      remark: "桌号 12",
+      receiptFooter: "请在30天内扫码开票",
+      lines: [
+        { itemCode: "MILK-1L", quantity: "2", unitPrice: "12.50", amount: "25.00", discount: "-5.00" },
+        {
+          name: "午餐",
+          shortName: "餐饮服务",
+          taxCode: "3070401000000000000",
+          taxRate: "0.06",
+          amount: "88.00",
+          unit: "份",
+        },
+      ],
+      notify: { email: "a@example.com", mobile: "13800138000" },
+    },
+  });
+export type PushOrderBody = z.input<typeof pushOrderBody>;
+
+/** 3.1.02: what the merchant's order query answers — a push body plus the order's total. */
+export const orderQueryAnswer = pushOrderBody.extend({
+  totalAmount: z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, "totalAmount 须为金额，如 100.00"),
+});
+
+const money = z.string();
+export const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
+
+export const invoiceLineOut = z.object({
+  kind: z.enum(["normal", "discounted", "discount"]),
+  itemName: z.string(),
+  taxCode: z.string(),
+  spec: z.string(),
+  unit: z.string(),
+  quantity: z.string().nullable(),
+  unitPrice: z.string().nullable(),
+  amountExcludingTax: money,
+  taxRate: z.string(),
+  taxRateLabel: z.string(),
+  tax: money,
+  amountIncludingTax: money,
+});
+
+export const openInvoice = z.object({
+  id: z.string(),
+  orderNo: z.string(),
+  type: z.enum(["digital_normal", "digital_special"]),
+  color: z.enum(["blue", "red"]),
+  status: z.enum(["issuing", "issued", "failed", "reversed"]),
+  number: z.string().nullable(),
+  issuedAt: z.string().nullable(),
+  /** 1..seqCount when an order above the limit was split into several invoices. */
+  seq: z.number(),
+  seqCount: z.number(),
+  buyer: z.object({
+    type: z.string(),
+    name: z.string(),
+    taxId: z.string(),
+    address: z.string(),
+    phone: z.string(),
+    bankName: z.string(),
+    bankAccount: z.string(),
+  }),
+  email: z.string().nullable(),
+  mobile: z.string().nullable(),
+  remark: z.string(),
+  lines: z.array(invoiceLineOut),
+  totals,
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Signed download links, valid for one hour. */
+  pdfUrl: z.string().nullable(),
+  xmlUrl: z.string().nullable(),
+  /** The red invoice reversing this one (on a blue invoice), once there is one. */
+  red: z
+    .object({
+      id: z.string(),
+      number: z.string().nullable(),
+      status: z.string(),
+      issuedAt: z.string().nullable(),
+      reason: z.string(),
+    })
+    .nullable(),
+  /** On a red invoice: the blue invoice it reverses. */
+  blueInvoiceId: z.string().nullable(),
+});
+export type OpenInvoice = z.infer<typeof openInvoice>;
+
+export const openReceiptCode = z.object({
+  id: z.string(),
+  orderNo: z.string(),
+  status: receiptCodeStatus,
+  token: z.string(),
+  url: z.string(),
+  expiresAt: z.string(),
+  totals,
+  invoiceCount: z.number(),
+  invoices: z.array(openInvoice).optional(),
+});
+export type OpenReceiptCode = z.infer<typeof openReceiptCode>;
+
+export const orderNoParams = z.object({ orderNo });
+export const invoiceIdParams = z.object({ id: z.string().min(1).max(64) });
+export const invoiceListQuery = z.object({ orderNo });
+export const reverseBody = z
+  .object({ reason: z.string().min(1, "请填写红冲原因") })
+  .meta({ example: { reason: "销货退回" } });
+
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});

@@ -1,0 +1,212 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { AppContext } from "../../platform/context";
+import type { DbOrTx } from "../../platform/db/client";
+import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { newId } from "../../platform/ids";
+import { findSigningCredentials } from "../credentials/credentials.service";
+import type { InvoiceRow } from "../invoices/invoices.repository";
+import { openInvoiceData, withFileLinks } from "../open-api/open-api.invoices";
+import type { OpenInvoice } from "../open-api/open-api.schema";
+import { OutboundError, postJson } from "../open-api/outbound-http";
+import { signedHeaders } from "../open-api/signing";
+
+export const WEBHOOK_QUEUE = "webhook-send";
+
+/** API.md: a failed delivery is retried after 1 min, 5 min, 30 min, 2 h, 6 h and 24 h. */
+export const WEBHOOK_LADDER_SECONDS = [60, 300, 1800, 7200, 21600, 86400] as const;
+export const WEBHOOK_TIMEOUT_MS = 5000;
+
+export type WebhookEventType = "invoice.issued" | "invoice.failed" | "invoice.reversed" | "webhook.test";
+
+type WebhookContext = Pick<AppContext, "database" | "config" | "keyring" | "jobs" | "log">;
+
+/**
+ * Called by issuing in the transaction that saves an outcome: the event and its first delivery job
+ * exist exactly when the outcome does. A red invoice issued is the blue one `reversed` (the event
+ * carries the blue invoice, whose `red` names its counterpart). Organizations without a
+ * webhookUrl get no event.
+ */
+export async function recordInvoiceOutcome(
+  ctx: Pick<AppContext, "jobs">,
+  tx: DbOrTx,
+  invoice: InvoiceRow,
+  outcome: "issued" | "failed",
+): Promise<void> {
+  const [org] = await tx
+    .select({ webhookUrl: organizations.webhookUrl })
+    .from(organizations)
+    .where(eq(organizations.id, invoice.orgId));
+  if (!org?.webhookUrl) return;
+  const isReversal = outcome === "issued" && invoice.color === "red" && invoice.blueInvoiceId;
+  const subjectId = isReversal ? invoice.blueInvoiceId! : invoice.id;
+  const [subject] = await tx.select().from(invoices).where(eq(invoices.id, subjectId));
+  if (!subject) return;
+  const type: WebhookEventType =
+    outcome === "failed" ? "invoice.failed" : isReversal ? "invoice.reversed" : "invoice.issued";
+  await insertEvent(ctx, tx, {
+    orgId: invoice.orgId,
+    type,
+    invoiceId: subjectId,
+    data: await openInvoiceData(tx, subject),
+  });
+}
+
+async function insertEvent(
+  ctx: Pick<AppContext, "jobs">,
+  tx: DbOrTx,
+  event: { orgId: string; type: WebhookEventType; invoiceId: string | null; data: object },
+): Promise<string> {
+  const id = newId("evt");
+  await tx.insert(webhookEvents).values({ id, ...event, nextAttemptAt: new Date() });
+  await ctx.jobs.send(WEBHOOK_QUEUE, { eventId: id, attempt: 1 }, { tx, singletonKey: `${id}:1` });
+  return id;
+}
+
+/** The console's "send test" button: a `webhook.test` event through the same signed delivery. */
+export async function sendTestWebhook(ctx: WebhookContext, orgId: string): Promise<string> {
+  return ctx.database.db.transaction((tx) =>
+    insertEvent(ctx, tx, {
+      orgId,
+      type: "webhook.test",
+      invoiceId: null,
+      data: { message: "票码 webhook 测试" },
+    }),
+  );
+}
+
+/**
+ * One attempt of one event (a job). Each attempt is recorded with its status code, error and time;
+ * a failure schedules the next attempt on the ladder as a new job (delays far beyond what a
+ * queue's own backoff expresses), and the last failure marks the event failed.
+ */
+export async function sendWebhookAttempt(
+  ctx: WebhookContext,
+  job: { eventId: string; attempt: number },
+): Promise<void> {
+  const { db } = ctx.database;
+  const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, job.eventId));
+  if (event?.status !== "pending" || event.attempts >= job.attempt) return;
+  const [org] = await db
+    .select({ webhookUrl: organizations.webhookUrl })
+    .from(organizations)
+    .where(eq(organizations.id, event.orgId));
+  const url = org?.webhookUrl ?? "";
+  const started = Date.now();
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    const credentials = await findSigningCredentials(ctx, event.orgId);
+    if (!url) throw new OutboundError("bad_url", "未配置 webhookUrl");
+    if (!credentials) throw new OutboundError("bad_url", "组织没有可用的 App Key，无法签名");
+    const data = event.type === "webhook.test" ? event.data : withFileLinks(ctx, event.data as OpenInvoice);
+    const body = JSON.stringify({
+      id: event.id,
+      type: event.type,
+      createdAt: event.createdAt.toISOString(),
+      data,
+    });
+    const target = new URL(url);
+    const headers = signedHeaders(credentials.appKey, credentials.appSecret, {
+      method: "POST",
+      pathWithQuery: `${target.pathname}${target.search}`,
+      body,
+    });
+    const res = await postJson(url, body, headers, {
+      timeoutMs: WEBHOOK_TIMEOUT_MS,
+      maxBytes: 64 * 1024,
+      allowPrivate: ctx.config.allowPrivateUrls,
+    });
+    statusCode = res.status;
+    if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+  } catch (e) {
+    if (!(e instanceof OutboundError)) throw e;
+    error = e.message;
+  }
+  const delivered = error === null;
+  const ladder = ctx.config.tuning.webhookRetrySeconds ?? WEBHOOK_LADDER_SECONDS;
+  const delay = ladder[job.attempt - 1];
+  const next = !delivered && delay !== undefined ? new Date(Date.now() + delay * 1000) : null;
+  await db.transaction(async (tx) => {
+    await tx.insert(webhookAttempts).values({
+      id: newId("wha"),
+      eventId: event.id,
+      attempt: job.attempt,
+      url,
+      statusCode,
+      error,
+      durationMs: Date.now() - started,
+    });
+    await tx
+      .update(webhookEvents)
+      .set({
+        attempts: sql`greatest(${webhookEvents.attempts}, ${job.attempt})`,
+        status: delivered ? "delivered" : next ? "pending" : "failed",
+        deliveredAt: delivered ? new Date() : null,
+        nextAttemptAt: next,
+      })
+      .where(eq(webhookEvents.id, event.id));
+    if (next) {
+      await ctx.jobs.send(
+        WEBHOOK_QUEUE,
+        { eventId: event.id, attempt: job.attempt + 1 },
+        { tx, startAfter: next, singletonKey: `${event.id}:${job.attempt + 1}` },
+      );
+    }
+  });
+  if (!delivered) ctx.log.info({ eventId: event.id, attempt: job.attempt, error }, "webhook attempt failed");
+}
+
+export interface WebhookEventView {
+  id: string;
+  type: string;
+  invoiceId: string | null;
+  status: string;
+  attempts: Array<{
+    attempt: number;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+    at: string;
+  }>;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+/** For the console: an organization's recent events with every attempt. */
+export async function findWebhookEvents(
+  ctx: Pick<AppContext, "database">,
+  orgId: string,
+  limit = 50,
+): Promise<WebhookEventView[]> {
+  const { db } = ctx.database;
+  const events = await db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.orgId, orgId))
+    .orderBy(desc(webhookEvents.createdAt), desc(webhookEvents.id))
+    .limit(limit);
+  const out: WebhookEventView[] = [];
+  for (const e of events) {
+    const attempts = await db
+      .select()
+      .from(webhookAttempts)
+      .where(and(eq(webhookAttempts.eventId, e.id)))
+      .orderBy(webhookAttempts.attempt);
+    out.push({
+      id: e.id,
+      type: e.type,
+      invoiceId: e.invoiceId,
+      status: e.status,
+      attempts: attempts.map((a) => ({
+        attempt: a.attempt,
+        statusCode: a.statusCode,
+        error: a.error,
+        durationMs: a.durationMs,
+        at: a.createdAt.toISOString(),
+      })),
+      nextAttemptAt: e.nextAttemptAt?.toISOString() ?? null,
+      createdAt: e.createdAt.toISOString(),
+    });
+  }
+  return out;
+}
