@@ -4,10 +4,12 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   issue: () => import("./issue"),
 };
 
-const [name, ...args] = process.argv.slice(2);
-const load = name ? benches[name] : undefined;
+const [which, ...rest] = process.argv.slice(2);
+const load = which ? benches[which] : undefined;
 if (!load) {
   process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join("|")}> [options]\n`);
   process.exit(2);
 }
-await (await load()).default(args);
+await (await load()).default(rest);
+
+export {};

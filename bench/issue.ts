@@ -1,0 +1,149 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { loadConfig } from "../src/config";
+import { createOrganization } from "../src/modules/organizations/organizations.service";
+import { createReceiptCode } from "../src/modules/receipt-codes/receipt-codes.service";
+import { systemActor } from "../src/platform/context";
+import { openPostgres } from "../src/platform/db/client";
+import { type ServerProcess, startServer } from "../test/support/processes";
+import { freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+
+/**
+ * Submit → issued, end to end on PostgreSQL: N distinct receipt codes, C concurrent consumers, each
+ * submitting an enterprise buyer; the server issues in-process with the sandbox channel, renders PDF
+ * and XML, and queues the deliveries. Run with 1 or 2 server processes against one database.
+ *
+ *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1]
+ */
+export default async function run(args: string[]): Promise<void> {
+  const codes = Number(args[0] ?? 10_000);
+  const consumers = Number(args[1] ?? 50);
+  const processes = Number(args[2] ?? 1);
+  const db = await freshDatabase("piaoma_bench");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-bench-"));
+  const env = {
+    DATABASE_URL: db.url,
+    PIAOMA_DATA_DIR: dataDir,
+    PIAOMA_SECRET: "bench-secret-bench-secret-bench-secret-00",
+    PIAOMA_DEMO: "false",
+    LOG_LEVEL: "warn",
+    DB_POOL_SIZE: String(Math.ceil(40 / processes)),
+  };
+  const servers: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < processes; i++) servers.push(await startServer(env));
+
+    process.stdout.write(`seeding ${codes} receipt codes…\n`);
+    const database = openPostgres(db.url, 10);
+    const config = loadConfig({ ...env, PUBLIC_URL: servers[0]!.baseUrl });
+    const org = await createOrganization(
+      { database },
+      {
+        actor: systemActor("bench"),
+        input: { name: "压测示范酒店有限公司", taxId: "91440300PMDEM0017W", limit: "100000" },
+      },
+    );
+    const tokens: string[] = new Array(codes);
+    await pool([...Array(codes).keys()], 10, async (i) => {
+      const code = await createReceiptCode(
+        { database, config },
+        {
+          actor: systemActor("bench"),
+          orgId: org.id,
+          source: "manual",
+          input: {
+            serialNo: `BENCH-${i}`,
+            drawer: "压测",
+            lines: [
+              {
+                name: "午餐",
+                shortName: "餐饮服务",
+                taxCode: "3070401000000000000",
+                taxRate: "0.06",
+                amount: "88.00",
+              },
+              {
+                name: "标准间",
+                shortName: "住宿服务",
+                taxCode: "3070402000000000000",
+                taxRate: "0.06",
+                quantity: "1",
+                unitPrice: "388.00",
+                amount: "388.00",
+                discount: "-38.80",
+              },
+              {
+                name: "自助早餐",
+                shortName: "餐饮服务",
+                taxCode: "3070401000000000000",
+                taxRate: "0.06",
+                quantity: "2",
+                unitPrice: "68.00",
+                amount: "136.00",
+              },
+            ],
+          },
+        },
+      );
+      tokens[i] = code.token;
+    });
+    await database.close();
+
+    const latencies: number[] = [];
+    const steps: Record<string, number> = {};
+    let failures = 0;
+    const start = performance.now();
+    await pool(tokens, consumers, async (token, i) => {
+      const base = servers[i % servers.length]!.baseUrl;
+      const t = performance.now();
+      const res = await fetch(`${base}/api/scan/${token}/submit`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          invoiceType: "digital_normal",
+          buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: "91310000PMDEM00255" },
+          email: "finance@example.com",
+        }),
+      });
+      const body = (await res.json()) as { status?: string };
+      latencies.push(performance.now() - t);
+      if (res.status !== 202 || body.status !== "issued") failures++;
+      for (const part of (res.headers.get("server-timing") ?? "").split(",")) {
+        const m = part.trim().match(/^(\w+);dur=([\d.]+)$/);
+        if (m) steps[m[1]!] = (steps[m[1]!] ?? 0) + Number(m[2]);
+      }
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const rss = servers.map((s) => peakRssMiB(s.child.pid));
+    const p = percentiles(latencies);
+    const total = Object.values(steps).reduce((a, b) => a + b, 0);
+    const breakdown = Object.entries(steps)
+      .map(([k, v]) => `${k} ${round((100 * v) / total)}% (${round(v / codes, 2)} ms)`)
+      .join(", ");
+    const table = [
+      "| server processes | codes | consumers | invoices/s | p50 ms | p90 ms | p99 ms | failures | peak RSS MiB |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      `| ${processes} | ${codes} | ${consumers} | ${round(codes / seconds)} | ${round(p.p50)} | ${round(p.p90)} | ${round(p.p99)} | ${failures} | ${rss.join(" + ")} |`,
+    ].join("\n");
+    process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n`);
+    writeSection(
+      `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""})`,
+      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.`,
+    );
+  } finally {
+    for (const s of servers) await s.stop("SIGTERM");
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function peakRssMiB(pid: number | undefined): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    return Math.round(Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
