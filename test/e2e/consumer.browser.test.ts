@@ -367,6 +367,31 @@ describeBrowser("consumer page on a phone", () => {
     await context.close();
   });
 
+  it("says so when the tax bureau refuses, and that the merchant can resolve it", async () => {
+    const refusing = await makeOrganization(app.ctx.database, { name: "南京票码拒绝测试有限公司" });
+    await app.ctx.database.db
+      .update(taxBureauAccounts)
+      .set({ settings: { mode: "reject", message: "纳税人状态异常" } })
+      .where(eq(taxBureauAccounts.orgId, refusing.id));
+    const code = await receiptCode({ org: refusing.id });
+    const { context, page, errors } = await phone();
+    await openForm(page, code.token);
+    await page.getByRole("radio", { name: "个人" }).check();
+    await page.getByLabel("抬头名称").fill("王五");
+    await page.getByLabel("电子邮箱").fill("wangwu@example.com");
+    await page.getByTestId("submit").click();
+    await page.getByTestId("failed").waitFor({ timeout: 20_000 });
+    await expect(page.getByTestId("failed").textContent()).resolves.toContain("请联系商家");
+    await page.screenshot({ path: screenshotPath("consumer-failed-375") });
+
+    // A later scan shows the same, not a form that could not be submitted.
+    await page.goto(`${baseUrl}/s/${code.token}`);
+    await page.getByTestId("failed").waitFor();
+    await expect(page.getByTestId("submit").count()).resolves.toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("looks right at 360 and 414 px", async () => {
     for (const width of [360, 414]) {
       const code = await receiptCode();

@@ -96,16 +96,19 @@ export interface TitleSuggestion {
 }
 
 export class ApiError extends Error {
-  constructor(
-    /** Stable code from the server, or NETWORK / BAD_RESPONSE for failures on the way. */
-    readonly code: string,
-    /** HTTP status; 0 when no answer arrived. */
-    readonly status: number,
-    message: string,
-    readonly details: { fields?: Record<string, string> } & Record<string, unknown> = {},
-  ) {
+  // Declared, then assigned: lowered for old WebViews this needs no defineProperty helper chunk.
+  /** Stable code from the server, or NETWORK / BAD_RESPONSE for failures on the way. */
+  declare readonly code: string;
+  /** HTTP status; 0 when no answer arrived. */
+  declare readonly status: number;
+  declare readonly details: { fields?: Record<string, string> } & Record<string, unknown>;
+
+  constructor(code: string, status: number, message: string, details: ApiError["details"] = {}) {
     super(message);
     this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+    this.details = details;
   }
 
   get fields(): Record<string, string> {

@@ -10,10 +10,12 @@ import { formatChinaDateTime, formatMoney, lineDetail } from "./format";
 /** Long receipts show their first lines and fold the rest, so the form stays within reach. */
 const LINES_SHOWN = 6;
 
+/** The seller on the brand colour; the deadline only while the receipt can still be invoiced. */
 export function heroView(
   receipt: Pick<Receipt, "seller" | "serialNo" | "expiresAt">,
-  kicker = "扫码开具电子发票",
+  options: { kicker?: string; deadline?: boolean } = {},
 ) {
+  const { kicker = "扫码开具电子发票", deadline = true } = options;
   return h(
     "header",
     { class: "hero" },
@@ -23,7 +25,9 @@ export function heroView(
       "p",
       { class: "hero-meta" },
       receipt.serialNo ? h("span", null, `小票号 ${receipt.serialNo}`) : null,
-      receipt.expiresAt ? h("span", null, `开票截止 ${formatChinaDateTime(receipt.expiresAt, false)}`) : null,
+      deadline && receipt.expiresAt
+        ? h("span", null, `开票截止 ${formatChinaDateTime(receipt.expiresAt, false)}`)
+        : null,
     ),
   );
 }

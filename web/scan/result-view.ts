@@ -204,7 +204,7 @@ export function resultView(
   const sentTo = invoices.find((i) => i.email || i.mobile);
   const browser = inAppBrowserName(navigator.userAgent);
   return [
-    heroView(receipt, "电子发票"),
+    heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
       "section",
       { class: "banner banner--success", role: "status", "data-testid": "result-banner" },

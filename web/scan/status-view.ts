@@ -49,7 +49,7 @@ export function statusPageView(page: StatusPage, onRetry?: () => void) {
 
 export function issuingView(receipt: Receipt) {
   return [
-    heroView(receipt, "电子发票"),
+    heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
       "section",
       { class: "progress-card card", role: "status", "aria-live": "polite", "data-testid": "issuing" },
@@ -68,7 +68,7 @@ export function queuedView(
 ) {
   const to = contactsText(contacts.email, contacts.mobile);
   return [
-    heroView(receipt, "电子发票"),
+    heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
       "section",
       { class: "banner banner--waiting", role: "status", "data-testid": "queued" },
@@ -105,7 +105,7 @@ export function queuedView(
  */
 export function failedView(receipt: Receipt, onRefresh: () => void) {
   return [
-    heroView(receipt, "电子发票"),
+    heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
       "section",
       { class: "banner banner--error", role: "alert", "data-testid": "failed" },
