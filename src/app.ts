@@ -125,7 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       handler: (data) => sendWebhookAttempt(ctx, data),
     });
 
-    const http = createHttpServer({ logger: log, version });
+    const http = createHttpServer({ logger: log, version, trustProxy: config.trustProxy });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
     registerScanRoutes(http, ctx);

@@ -50,6 +50,7 @@ const envSchema = z.object({
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
   PIAOMA_DEMO: booleanText.optional(),
+  PIAOMA_TRUST_PROXY: booleanText.default(false),
   ROLES: roleList.default(["api", "worker"]),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PIAOMA_FILE_STORE: z
@@ -78,6 +79,8 @@ export interface Config {
   /** Undefined means: use (or create) the key stored in the data folder. */
   secret: string | undefined;
   allowPrivateUrls: boolean;
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Seed the demo organization into an empty database at start. */
   demo: boolean;
   roles: Role[];
@@ -146,6 +149,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret: e.PIAOMA_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
+    trustProxy: e.PIAOMA_TRUST_PROXY,
     roles: e.ROLES,
     tuning: {
       issueBackstopSeconds: 15,

@@ -26,7 +26,7 @@ export interface ErrorBody {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createHttpServer(options: { logger: Logger; version: string }): HttpServer {
+export function createHttpServer(options: { logger: Logger; version: string; trustProxy?: boolean }): HttpServer {
   const app = Fastify({
     loggerInstance: options.logger,
     // Behind a load balancer a request id may come in; otherwise make one.
@@ -37,7 +37,8 @@ export function createHttpServer(options: { logger: Logger; version: string }): 
         : randomBytes(8).toString("hex");
     },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -256,3 +256,35 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe("guessing tokens", () => {
+  it("is cut off with 429 after 30 unknown tokens from one address, while others still get through", async () => {
+    const app = await createTestApp("pglite");
+    try {
+      const org = await makeOrganization(app.ctx.database);
+      const code = await makeReceiptCode(app.ctx, org.id);
+      for (let i = 0; i < 30; i++) {
+        const miss = await app.http.inject({
+          method: "GET",
+          url: `/api/scan/guess${String(i).padStart(20, "0")}`,
+          remoteAddress: "203.0.113.9",
+        });
+        expect(miss.statusCode).toBe(404);
+      }
+      const blocked = await app.http.inject({
+        method: "GET",
+        url: `/api/scan/${code.token}`,
+        remoteAddress: "203.0.113.9",
+      });
+      expect([blocked.statusCode, blocked.json().error.code]).toEqual([429, "RATE_LIMITED"]);
+      const other = await app.http.inject({
+        method: "GET",
+        url: `/api/scan/${code.token}`,
+        remoteAddress: "198.51.100.7",
+      });
+      expect(other.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
+import { FailureLimiter } from "../../platform/failure-limiter";
 import type { HttpServer } from "../../platform/http";
 import { findInvoice } from "../invoices/invoices.repository";
 import {
@@ -27,6 +28,15 @@ const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody,
 /** The consumer interface behind the QR (API.md §2). */
 export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
   const tags = ["scan"];
+  // Someone trying tokens gets a few dozen misses per 10 minutes, then 429s.
+  const guesses = new FailureLimiter(30, 10 * 60_000);
+  app.addHook("onRequest", async (req) => {
+    if (req.url.startsWith("/api/scan/")) guesses.check(req.ip);
+  });
+  app.addHook("onError", async (req, _reply, error) => {
+    if (req.url.startsWith("/api/scan/") && (error as AppError).code === "RECEIPT_CODE_NOT_FOUND")
+      guesses.record(req.ip);
+  });
 
   app.get(
     "/api/scan/:token",
