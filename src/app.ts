@@ -13,6 +13,7 @@ import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service"
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
+import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { createHistoryTitleProvider } from "./modules/scan/titles/title-provider";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
@@ -78,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   try {
     await runMigrations(database);
     const keyring = new Keyring(loadOrCreateMasterSecret(config.secret, config.dataDir));
-    const jobs = new JobQueue(database, config.roles, log);
+    const jobs = new JobQueue(database, config.roles, log, config.tuning.jobMaintenanceSeconds);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
     cleanup.push(async () => mailer.close());
     const providers: Providers = {
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       retryLimit: 2880,
       retryDelay: config.tuning.issueRetrySeconds,
       retryBackoff: false,
+      expireInSeconds: config.tuning.jobExpireSeconds,
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,
       handler: (data) => issueInvoiceJob(ctx, data),
@@ -109,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       retryLimit: DELIVERY_RETRY_LIMIT,
       retryDelay: config.tuning.deliveryRetrySeconds,
       retryBackoff: true,
+      expireInSeconds: config.tuning.jobExpireSeconds,
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,
       handler: (data, job) => sendDelivery(ctx, data.deliveryId, job),
@@ -120,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       retryLimit: 2,
       retryDelay: 30,
       retryBackoff: false,
+      expireInSeconds: config.tuning.jobExpireSeconds,
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,
       handler: (data) => sendWebhookAttempt(ctx, data),
@@ -131,6 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
+    registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);
     if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
 

@@ -56,6 +56,14 @@ const envSchema = z.object({
   PIAOMA_FILE_STORE: z
     .enum(["database", "local"], { error: "must be database or local" })
     .default("database"),
+  /** Advanced: `issueBackstopSeconds=15,issueRetrySeconds=30,…` overrides the background timings. */
+  PIAOMA_TUNING: z
+    .string()
+    .regex(
+      /^(\w+=\d+(\.\d+)?)(,\w+=\d+(\.\d+)?)*$/,
+      "must look like issueBackstopSeconds=15,issueRetrySeconds=30",
+    )
+    .optional(),
   DB_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1).max(500).default(10),
 });
 
@@ -92,12 +100,16 @@ export interface Config {
     issueRetrySeconds: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
+    /** A job still running this long is taken as lost (its process died) and run again. */
+    jobExpireSeconds: number;
+    /** How often pg-boss looks for such jobs (and does its housekeeping). */
+    jobMaintenanceSeconds: number;
     /** How long a submit waits for the channel before answering `issuing`. */
     submitWaitSeconds: number;
     /** How often workers poll their queues. */
     jobPollSeconds: number;
-    /** Webhook retry delays after attempt 1, 2, …; unset = API.md's ladder (1 min … 24 h). */
-    webhookRetrySeconds?: readonly number[];
+    /** Scales API.md's webhook retry ladder (1 min … 24 h); unset = 1. Tests shorten it. */
+    webhookRetryFactor?: number;
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -128,6 +140,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (e.NODE_ENV === "production" && !e.PIAOMA_SECRET) {
     problems.push("PIAOMA_SECRET: required when NODE_ENV=production (e.g. openssl rand -hex 32)");
   }
+  const tuning: Config["tuning"] = {
+    issueBackstopSeconds: 15,
+    issueRetrySeconds: 30,
+    deliveryRetrySeconds: 30,
+    submitWaitSeconds: 5,
+    jobExpireSeconds: 120,
+    jobMaintenanceSeconds: 30,
+    jobPollSeconds: 1,
+  };
+  for (const pair of e.PIAOMA_TUNING?.split(",") ?? []) {
+    const [key, value] = pair.split("=") as [string, string];
+    if (key in tuning) tuning[key as keyof Config["tuning"]] = Number(value);
+    else problems.push(`PIAOMA_TUNING: unknown setting ${key} (known: ${Object.keys(tuning).join(", ")})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(cwd, e.PIAOMA_DATA_DIR);
@@ -151,13 +177,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     trustProxy: e.PIAOMA_TRUST_PROXY,
     roles: e.ROLES,
-    tuning: {
-      issueBackstopSeconds: 15,
-      issueRetrySeconds: 30,
-      deliveryRetrySeconds: 30,
-      submitWaitSeconds: 5,
-      jobPollSeconds: 1,
-    },
+    tuning,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -63,7 +63,7 @@ for (const kind of databaseKinds()) {
       });
       app = await createTestApp(kind, {
         env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" },
-        tuning: { webhookRetrySeconds: [1, 1, 1, 1, 1, 1] },
+        tuning: { webhookRetryFactor: 0.01 },
       });
       orgId = (await makeOrganization(app.ctx.database)).id;
       keys = await makeCredentials(app, orgId);
@@ -102,10 +102,10 @@ for (const kind of databaseKinds()) {
 
     it("push → scan → issue → a signed invoice.issued webhook; GET gives the invoice with working file links", async () => {
       const invoiceId = await pushAndInvoice("INV-1");
-      const [hook] = await waitUntil(() => {
-        const found = hooksFor(invoiceId, "invoice.issued");
-        return found.length > 0 && found;
-      }, "the invoice.issued webhook");
+      const hook = await waitUntil(
+        () => hooksFor(invoiceId, "invoice.issued")[0],
+        "the invoice.issued webhook",
+      );
       expect(hook.url).toBe("/hooks/piaoma?v=1");
       expect(verifiedBy(keys, hook)).toBe(true);
       const event = JSON.parse(hook.body);
@@ -199,10 +199,10 @@ for (const kind of databaseKinds()) {
         status: "reversed",
         red: { id: red.id, number: red.number, reason: "销货退回" },
       });
-      const [hook] = await waitUntil(() => {
-        const found = hooksFor(invoiceId, "invoice.reversed");
-        return found.length > 0 && found;
-      }, "the invoice.reversed webhook");
+      const hook = await waitUntil(
+        () => hooksFor(invoiceId, "invoice.reversed")[0],
+        "the invoice.reversed webhook",
+      );
       expect(verifiedBy(keys, hook)).toBe(true);
       expect(JSON.parse(hook.body).data).toMatchObject({ status: "reversed", red: { id: red.id } });
 
@@ -245,10 +245,11 @@ describe("webhooks to private addresses", () => {
   });
 
   it("are refused unless allowed in config, and the refusal is recorded as an attempt", async () => {
-    merchant = await startMerchant((_r, res) => res.end("ok"));
+    merchant = await startMerchant((_r, res) => {
+      res.end("ok");
+    });
     app = await createTestApp("pglite", {
       env: { PIAOMA_ALLOW_PRIVATE_URLS: "false" },
-      tuning: { webhookRetrySeconds: [] },
     });
     const orgId = (await makeOrganization(app.ctx.database)).id;
     await makeCredentials(app, orgId);
@@ -257,19 +258,20 @@ describe("webhooks to private addresses", () => {
       .set({ webhookUrl: `${merchant.url}/hooks` })
       .where(eq(organizations.id, orgId));
     const eventId = await sendTestWebhook(app.ctx, orgId);
-    const [attempt] = await waitUntil(async () => {
+    const attempt = await waitUntil(async () => {
       const rows = await app!.ctx.database.db
         .select()
         .from(webhookAttempts)
         .where(eq(webhookAttempts.eventId, eventId));
-      return rows.length > 0 && rows;
+      return rows[0];
     }, "the attempt");
     expect(attempt).toMatchObject({ statusCode: null, error: expect.stringContaining("内网") });
     const [event] = await app.ctx.database.db
       .select()
       .from(webhookEvents)
       .where(eq(webhookEvents.id, eventId));
-    expect(event?.status).toBe("failed");
+    // Still pending: fixing the URL (or the setting) lets a later attempt of the ladder through.
+    expect(event).toMatchObject({ status: "pending", nextAttemptAt: expect.any(Date) });
     expect(merchant.received).toHaveLength(0);
   });
 });

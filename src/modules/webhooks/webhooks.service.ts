@@ -123,9 +123,9 @@ export async function sendWebhookAttempt(
     error = e.message;
   }
   const delivered = error === null;
-  const ladder = ctx.config.tuning.webhookRetrySeconds ?? WEBHOOK_LADDER_SECONDS;
-  const delay = ladder[job.attempt - 1];
-  const next = !delivered && delay !== undefined ? new Date(Date.now() + delay * 1000) : null;
+  const delay = WEBHOOK_LADDER_SECONDS[job.attempt - 1];
+  const factor = ctx.config.tuning.webhookRetryFactor ?? 1;
+  const next = !delivered && delay !== undefined ? new Date(Date.now() + delay * factor * 1000) : null;
   await db.transaction(async (tx) => {
     await tx.insert(webhookAttempts).values({
       id: newId("wha"),

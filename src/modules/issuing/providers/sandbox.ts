@@ -106,11 +106,11 @@ class SerialRaceError extends Error {}
 
 /** What a tax bureau would refuse: inconsistent amounts, a red invoice without its blue number. */
 function validate(request: IssueRequest): string | null {
+  if (request.color === "red" && !request.reverses?.number) return "红字发票缺少对应蓝字发票号码";
   const invoice = { priceIncludesTax: true, lines: request.lines, totals: request.totals };
   // A red invoice is checked as the mirror of a valid blue one (negative amounts, no discounts).
   const issues = request.color === "red" ? verifyRedInvoice(invoice) : verifyComputedInvoice(invoice);
   if (issues.length > 0) return issues.map((i) => i.message).join("；");
-  if (request.color === "red" && !request.reverses?.number) return "红字发票缺少对应蓝字发票号码";
   if (!request.buyer.name) return "购买方名称不能为空";
   return null;
 }
