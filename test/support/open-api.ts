@@ -69,7 +69,7 @@ export interface MerchantServer {
  * receiver). The handler answers each request; everything received is kept for assertions.
  */
 export async function startMerchant(
-  handler: (req: ReceivedRequest, res: http.ServerResponse, index: number) => void | Promise<void>,
+  handler: (req: ReceivedRequest, res: http.ServerResponse, index: number) => unknown,
 ): Promise<MerchantServer> {
   const received: ReceivedRequest[] = [];
   const server = http.createServer((req, res) => {
