@@ -1,32 +1,211 @@
-import type { Browser } from "playwright-core";
+import fs from "node:fs/promises";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
 import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { decodeQrCodes, describeWithTools, pdfToPngs } from "../support/system-tools";
 
+/**
+ * The operator's whole day in Chromium: log in, configure the organization, create an item, create
+ * a receipt code with two lines and a discount, see the totals, preview, save, copy, disable the
+ * copy, print the original, and follow the printed QR to the consumer page. Screenshots of every
+ * page go to dist/screenshots for a person to look at.
+ */
 describeBrowser("console in Chromium", () => {
-  let app: TestApp;
-  let browser: Browser;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    app = await createTestApp("pglite");
-    baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  it("opens the console, which renders in Chinese and reaches the server", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+  describeWithTools(["pdftoppm", "zbarimg"], "operator flow", () => {
+    let app: TestApp;
+    let browser: Browser;
+    let baseUrl: string;
+    let page: Page;
     const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${baseUrl}/admin/`);
-    await expect(page.title()).resolves.toBe("票码 · 开票管理控制台");
-    await page.getByText("服务运行正常").waitFor();
-    await expect(page.getByTestId("health").textContent()).resolves.toContain("ok");
-    await page.screenshot({ path: screenshotPath("console-home") });
-    expect(errors).toEqual([]);
+
+    beforeAll(async () => {
+      app = await createTestApp("pglite");
+      baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
+      // The QR must lead to this very server.
+      app.ctx.config.publicUrl = baseUrl;
+      await seedDemo(app.ctx, { onlyIfEmpty: false });
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+      page.setDefaultTimeout(10_000);
+      page.on("pageerror", (e) => errors.push(e.message));
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+    });
+
+    const option = (text: string) =>
+      page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter({ hasText: text }).first();
+    const shot = (name: string) => page.screenshot({ path: screenshotPath(name) });
+
+    it("logs in and configures the organization, refusing a bad limit at its field", async () => {
+      await page.goto(`${baseUrl}/admin/`);
+      await expect(page.title()).resolves.toBe("票码 · 开票管理控制台");
+      await page.getByText("账号登录").waitFor();
+      await shot("console-login");
+      await page.getByLabel("用户名").fill("demo");
+      await page.getByLabel("密码").fill("wrong-password");
+      await page.getByRole("button", { name: "登 录" }).click();
+      await page.getByText("用户名或密码错误").waitFor();
+      await page.getByLabel("密码").fill("piaoma-demo");
+      await page.getByRole("button", { name: "登 录" }).click();
+      await page.getByTestId("menu-receipt-codes").waitFor();
+
+      await page.getByTestId("menu-config").click();
+      await page.getByTestId("seller-info").getByText("91440300PMDEM0017W").waitFor();
+      await page.getByTestId("config-limit").fill("123456789012345678901");
+      await page.getByRole("button", { name: "保 存" }).click();
+      await page.getByText("限额最多 20 个字符").waitFor();
+      await page.getByTestId("config-limit").fill("20000.00");
+      await page.getByLabel("默认开票人").fill("李会计");
+      await page.getByRole("button", { name: "保 存" }).click();
+      await page.getByText("小票码配置已保存").waitFor();
+      await shot("console-config");
+    });
+
+    it("creates an item in 基础资料", async () => {
+      await page.getByTestId("menu-base-data").click();
+      await page.getByText("销售方名称").first().waitFor();
+      await shot("console-base-data-organization");
+      await page.getByRole("tab", { name: "电子税局账号" }).click();
+      await page.getByText("沙箱税局账号").waitFor();
+      await shot("console-base-data-tax-accounts");
+      await page.getByRole("tab", { name: "设备" }).click();
+      await page.getByText("前台收银 1 号机").waitFor();
+      await shot("console-base-data-devices");
+      await page.getByRole("tab", { name: "开票项" }).click();
+      await page.getByRole("button", { name: "新增开票项" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.locator("#code").fill("MILK-1L");
+      await dialog.locator("#name").fill("纯牛奶");
+      await dialog.locator("#shortName").fill("乳制品");
+      await dialog.locator("#taxCode").fill("103020100000");
+      await dialog.locator("#unit").fill("盒");
+      await dialog.locator("#unitPrice").fill("12.50");
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await dialog.getByText("税收分类编码应为19位数字").waitFor();
+      await dialog.locator("#taxCode").fill("1030201000000000000");
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await page.getByRole("cell", { name: "纯牛奶" }).waitFor();
+      const search = page.getByPlaceholder("搜索名称、编码、简称或税收分类编码");
+      await search.fill("牛奶");
+      await search.press("Enter");
+      await expect.poll(() => page.locator("tr.ant-table-row:visible").count()).toBe(1);
+      await page.locator("tr.ant-table-row:visible").getByText("MILK-1L").waitFor();
+      await shot("console-base-data-items");
+    });
+
+    let savedUrl = "";
+
+    it("creates a receipt code with two lines and a discount, sees the totals, previews and saves", async () => {
+      await page.getByTestId("menu-receipt-codes").click();
+      await page.getByRole("button", { name: "新 增" }).click();
+      await page.getByTestId("serial-no").fill("POS-01-0001");
+      await expect(page.getByTestId("drawer").inputValue()).resolves.toBe("李会计");
+
+      await page.getByTestId("line-0-item").click();
+      await page.keyboard.type("标准间");
+      await option("标准间").click();
+      await page.getByTestId("line-0-quantity").fill("2");
+
+      await page.getByTestId("add-line").click();
+      await page.getByTestId("line-1-item").click();
+      await page.keyboard.type("牛奶");
+      await option("纯牛奶").click();
+      await page.getByTestId("line-1-quantity").fill("4");
+      await page.getByTestId("add-discount").click();
+      await page.getByTestId("line-2-amount").fill("-5.00");
+
+      // 776.00 at 6% → 732.08 + 43.92; 50.00 at 13% → 44.25 + 5.75; −5.00 at 13% → −4.42 − 0.58.
+      await expect.poll(() => page.getByTestId("total-amount").textContent()).toBe("¥821.00");
+      await expect(page.getByTestId("total-excl").textContent()).resolves.toBe("¥771.91");
+      await expect(page.getByTestId("total-tax").textContent()).resolves.toBe("¥49.09");
+      await shot("console-receipt-code-form");
+
+      const preview = page.waitForResponse((r) => r.url().endsWith("/receipt-codes/preview"));
+      await page.getByTestId("preview").click();
+      const res = await preview;
+      expect(res.status()).toBe(200);
+      expect(res.headers()["content-type"]).toBe("application/pdf");
+      await page.getByTestId("preview-frame").waitFor();
+      await shot("console-receipt-code-preview");
+      await page.keyboard.press("Escape");
+      await page.getByTestId("preview-frame").waitFor({ state: "hidden" });
+
+      await page.getByTestId("save").click();
+      savedUrl = (await page.getByTestId("saved-url").textContent()) ?? "";
+      expect(savedUrl).toMatch(new RegExp(`^${baseUrl}/s/[A-Za-z0-9_-]{24}$`));
+      await page.getByRole("dialog").getByRole("button", { name: "返回列表" }).click();
+      await page.getByTestId("row-serial").filter({ hasText: "POS-01-0001" }).waitFor();
+    });
+
+    it("copies the code into a new form that needs a new serial number, then disables the copy", async () => {
+      await page.getByRole("row").filter({ hasText: "POS-01-0001" }).click();
+      await page.getByRole("button", { name: "新增（复制）" }).click();
+      await page.getByText("新增小票码（复制）").waitFor();
+      await expect.poll(() => page.getByTestId("total-amount").textContent()).toBe("¥821.00");
+      await page.getByTestId("save").click();
+      await page.getByText("请填写小票流水号").waitFor();
+      await page.getByTestId("serial-no").fill("POS-01-0002");
+      await page.getByTestId("save").click();
+      await page.getByTestId("saved-url").waitFor();
+      await page.getByRole("dialog").getByRole("button", { name: "返回列表" }).click();
+
+      const copyRow = page.getByRole("row").filter({ hasText: "POS-01-0002" });
+      await copyRow.click();
+      await page.getByRole("button", { name: "禁 用" }).click();
+      await page.getByRole("button", { name: "确认禁用" }).click();
+      await copyRow.getByText("已禁用").waitFor();
+      await expect(
+        page.getByRole("row").filter({ hasText: "POS-01-0001" }).getByText("可开票").count(),
+      ).resolves.toBe(1);
+      await shot("console-receipt-codes");
+    });
+
+    it("prints the original; the slip's QR decodes to its URL, which opens the consumer page", async () => {
+      await page.getByRole("row").filter({ hasText: "POS-01-0001" }).click();
+      await page.getByRole("button", { name: "打 印" }).first().click();
+      await page.getByText("58 mm 热敏纸").click();
+      await shot("console-print");
+      const href = await page.getByTestId("print-link").getAttribute("href");
+      expect(href).toContain("format=58mm");
+      const slip = await page.request.get(`${baseUrl}${href}`);
+      expect(slip.headers()["content-type"]).toBe("application/pdf");
+      const { files, cleanup } = await pdfToPngs(Buffer.from(await slip.body()), { dpi: 200 });
+      try {
+        const codes = (await Promise.all(files.map(decodeQrCodes))).flat();
+        expect(codes).toEqual([savedUrl]);
+      } finally {
+        await cleanup();
+      }
+      await page.keyboard.press("Escape");
+
+      const consumer = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+      const opened = await consumer.goto(savedUrl);
+      expect(opened?.status()).toBe(200);
+      const token = savedUrl.split("/s/")[1];
+      const scan = await consumer.request.get(`${baseUrl}/api/scan/${token}`);
+      expect(scan.status()).toBe(200);
+      expect((await scan.json()).totals.totalAmount).toBe("821.00");
+      await consumer.close();
+    });
+
+    it("shows users and the audit log of who created, disabled and printed what", async () => {
+      await page.getByTestId("menu-users").click();
+      await page.getByRole("cell", { name: "demo", exact: true }).waitFor();
+      await shot("console-users");
+      await page.getByTestId("menu-audit").click();
+      await page.getByText("打印小票").first().waitFor();
+      for (const action of ["禁用小票码", "复制小票码", "新增小票码", "新增开票项", "修改小票码配置"])
+        await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
+      await shot("console-audit");
+      await page.getByTestId("user-menu").hover();
+      await page.getByText("退出登录").click();
+      await page.getByText("账号登录").waitFor();
+      expect(errors).toEqual([]);
+      await fs.access(screenshotPath("console-audit"));
+    });
   });
 });

@@ -1,49 +1,50 @@
-import { Layout, Result, Spin, Tag, Typography } from "antd";
-import { useEffect, useState } from "react";
+import { Spin } from "antd";
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api, type Session, setCsrfToken, whenUnauthenticated } from "./api";
+import { LoginPage } from "./login-page";
+import { SessionContext } from "./session";
+import { Shell } from "./shell";
 
-interface Health {
-  status: string;
-  db: string;
-  version: string;
-}
+const ORG_KEY = "piaoma.console.org";
 
-/** The console shell. Its pages (login, 基础资料, 小票码配置, 动态小票码, 发票, 统计) arrive with their issues. */
+/** Loads the session; without one, the login page. */
 export function App() {
-  const [health, setHealth] = useState<Health | null>(null);
-  const [failed, setFailed] = useState(false);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [orgId, setOrgIdState] = useState<string>(() => localStorage.getItem(ORG_KEY) ?? "");
 
-  useEffect(() => {
-    fetch("/health")
-      .then((r) => r.json() as Promise<Health>)
-      .then(setHealth)
-      .catch(() => setFailed(true));
+  const accept = useCallback((s: Session) => {
+    setCsrfToken(s.csrfToken);
+    setSession(s);
+    setOrgIdState((chosen) => {
+      const id = s.organizations.some((o) => o.id === chosen) ? chosen : (s.organizations[0]?.id ?? "");
+      localStorage.setItem(ORG_KEY, id);
+      return id;
+    });
   }, []);
 
+  const refresh = useCallback(async () => {
+    try {
+      accept(await api.get<Session>("/session"));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setSession(null);
+      else throw e;
+    }
+  }, [accept]);
+
+  useEffect(() => {
+    whenUnauthenticated(() => setSession(null));
+    void refresh();
+  }, [refresh]);
+
+  if (session === undefined) return <Spin size="large" style={{ display: "block", margin: "30vh auto" }} />;
+  if (session === null) return <LoginPage onLogin={accept} />;
+  const setOrgId = (id: string) => {
+    localStorage.setItem(ORG_KEY, id);
+    setOrgIdState(id);
+  };
   return (
-    <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Header style={{ display: "flex", alignItems: "center", gap: 12 }}>
-        <Typography.Title level={4} style={{ color: "#fff", margin: 0 }}>
-          票码 · 开票管理控制台
-        </Typography.Title>
-      </Layout.Header>
-      <Layout.Content style={{ padding: 24 }}>
-        {health ? (
-          <Result
-            status="success"
-            title="服务运行正常"
-            subTitle={
-              <span data-testid="health">
-                数据库 <Tag color={health.db === "ok" ? "green" : "red"}>{health.db}</Tag> 版本{" "}
-                {health.version}
-              </span>
-            }
-          />
-        ) : failed ? (
-          <Result status="error" title="无法连接服务" />
-        ) : (
-          <Spin />
-        )}
-      </Layout.Content>
-    </Layout>
+    <SessionContext.Provider value={{ session, orgId, setOrgId, refresh }}>
+      <Shell onLogout={() => setSession(null)} />
+    </SessionContext.Provider>
   );
 }

@@ -1,15 +1,32 @@
-import { ConfigProvider } from "antd";
+import { App as AntApp, ConfigProvider } from "antd";
 import zhCN from "antd/locale/zh_CN";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app";
+import "./styles.css";
 
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: "#c0392b", borderRadius: 4 } }}>
-        <App />
+      <ConfigProvider
+        locale={zhCN}
+        theme={{
+          token: {
+            colorPrimary: "#c0392b",
+            borderRadius: 4,
+            fontFamily:
+              '-apple-system, BlinkMacSystemFont, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif',
+          },
+          components: {
+            Layout: { siderBg: "#1f2d3d" },
+            Menu: { darkItemBg: "#1f2d3d", darkSubMenuItemBg: "#1a2633" },
+          },
+        }}
+      >
+        <AntApp>
+          <App />
+        </AntApp>
       </ConfigProvider>
     </StrictMode>,
   );

@@ -1,0 +1,226 @@
+/**
+ * The console's client for /api/console: JSON in and out, the session cookie sent by the browser,
+ * and the session's CSRF token in a header on every write. Errors arrive as the API.md body and are
+ * thrown as ApiError, whose `fields` the forms show at their fields.
+ */
+
+let csrfToken = "";
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Called when any request finds the session gone, so the app can show the login page. */
+let onUnauthenticated: () => void = () => {};
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { "x-csrf-token": csrfToken };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`/api/console${path}`, {
+    method,
+    headers,
+    body: payload,
+    credentials: "same-origin",
+  });
+  if (res.ok) return res;
+  let error: { code?: string; message?: string; details?: { fields?: Record<string, string> } } = {};
+  try {
+    error = ((await res.json()) as { error: typeof error }).error ?? {};
+  } catch {
+    // not JSON: a proxy error page
+  }
+  if (res.status === 401 && path !== "/session") onUnauthenticated();
+  throw new ApiError(
+    res.status,
+    error.code ?? "HTTP_ERROR",
+    error.message ?? `请求失败（${res.status}）`,
+    error.details?.fields ?? {},
+  );
+}
+
+export const api = {
+  async get<T>(path: string): Promise<T> {
+    return (await send("GET", path)).json() as Promise<T>;
+  },
+  async post<T>(path: string, body?: unknown): Promise<T> {
+    const res = await send("POST", path, body ?? {});
+    return (res.status === 204 ? undefined : res.json()) as Promise<T>;
+  },
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return (await send("PUT", path, body)).json() as Promise<T>;
+  },
+  async delete(path: string): Promise<void> {
+    await send("DELETE", path);
+  },
+  /** A POST whose answer is a file (the preview PDF). */
+  async postForBlob(path: string, body: unknown): Promise<Blob> {
+    return (await send("POST", path, body)).blob();
+  },
+};
+
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+// Shapes of the console API (kept beside the client; the server's zod schemas are the contract).
+
+export type Role = "admin" | "operator" | "viewer";
+
+export interface Session {
+  user: { id: string; username: string; displayName: string; role: Role };
+  organizations: Array<{ id: string; name: string; taxId: string }>;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  taxId: string;
+  address: string;
+  phone: string;
+  bankName: string;
+  bankAccount: string;
+  isDemo: boolean;
+}
+
+export interface ReceiptConfig {
+  orgId: string;
+  seller: Omit<Organization, "id" | "isDemo">;
+  limit: string;
+  invoiceTypes: string[];
+  defaultInvoiceType: string;
+  validDays: number;
+  overLimitPolicy: string;
+  defaultDrawer: string;
+  defaultPayee: string;
+  defaultReviewer: string;
+  defaultTaxAccountId: string | null;
+}
+
+export interface TaxAccount {
+  id: string;
+  name: string;
+  channel: string;
+  status: string;
+}
+
+export interface Device {
+  id: string;
+  deviceNo: string;
+  name: string;
+  location: string;
+  isActive: boolean;
+}
+
+export interface Item {
+  id: string;
+  code: string;
+  name: string;
+  shortName: string;
+  taxCode: string;
+  taxRate: string;
+  taxRateLabel: string;
+  zeroRateKind: string | null;
+  spec: string;
+  unit: string;
+  unitPrice: string | null;
+  isActive: boolean;
+}
+
+export type CodeStatus = "active" | "disabled" | "expired" | "issuing" | "invoiced" | "failed";
+
+export interface ReceiptCodeSummary {
+  id: string;
+  serialNo: string;
+  deviceNo: string | null;
+  source: string;
+  status: CodeStatus;
+  totals: { amountExcludingTax: string; taxAmount: string; totalAmount: string };
+  drawer: string;
+  expiresAt: string;
+  createdAt: string;
+  scanCount: number;
+  url: string;
+}
+
+export interface ReceiptCodeLine {
+  kind: string;
+  name: string;
+  shortName: string;
+  taxCode: string;
+  taxRate: string;
+  zeroRateKind: string | null;
+  spec: string;
+  unit: string;
+  quantity: string | null;
+  unitPrice: string | null;
+  amount: string;
+}
+
+export interface ReceiptCodeDetail extends ReceiptCodeSummary {
+  taxAccountId: string | null;
+  invoiceTypes: string[];
+  defaultInvoiceType: string;
+  priceIncludesTax: boolean;
+  receiptFooter: string;
+  payee: string;
+  reviewer: string;
+  remark: string;
+  lines: ReceiptCodeLine[];
+  canEdit: boolean;
+  canDisable: boolean;
+}
+
+export interface ConsoleUser {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  isActive: boolean;
+  orgIds: string[];
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorType: string;
+  actorName: string;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}

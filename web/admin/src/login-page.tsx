@@ -1,0 +1,60 @@
+import { Alert, Button, Card, Form, Input, Typography } from "antd";
+import { useState } from "react";
+import { ApiError, api, type Session } from "./api";
+import { showFieldErrors } from "./form-errors";
+
+/** 登录: username and password; after five wrong passwords the account is locked for 15 minutes. */
+export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
+  const [form] = Form.useForm<{ username: string; password: string }>();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (values: { username: string; password: string }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onLogin(await api.post<Session>("/session", values));
+    } catch (e) {
+      const rest = showFieldErrors(form, e, ["username", "password"]);
+      setError(e instanceof ApiError && rest.length === 0 ? null : (rest[0] ?? "登录失败"));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="login-backdrop">
+      <div className="login-panel">
+        <div className="login-brand">
+          <div className="brand-mark">票</div>
+          <div>
+            <Typography.Title level={3} style={{ margin: 0 }}>
+              票码 · 开票管理控制台
+            </Typography.Title>
+            <Typography.Text type="secondary">扫码开票 · 数电票 · 小票码管理</Typography.Text>
+          </div>
+        </div>
+        <Card variant="borderless" className="login-card">
+          <Typography.Title level={4} style={{ marginTop: 0 }}>
+            账号登录
+          </Typography.Title>
+          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+          <Form form={form} layout="vertical" onFinish={submit} requiredMark={false} size="large">
+            <Form.Item label="用户名" name="username" rules={[{ required: true, message: "请输入用户名" }]}>
+              <Input autoComplete="username" autoFocus />
+            </Form.Item>
+            <Form.Item label="密码" name="password" rules={[{ required: true, message: "请输入密码" }]}>
+              <Input.Password autoComplete="current-password" />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" block loading={busy}>
+              登录
+            </Button>
+          </Form>
+        </Card>
+        <Typography.Paragraph type="secondary" className="login-footer">
+          连续输错密码 5 次，账号将锁定 15 分钟
+        </Typography.Paragraph>
+      </div>
+    </div>
+  );
+}

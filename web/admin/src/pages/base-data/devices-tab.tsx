@@ -1,0 +1,96 @@
+import { App, Button, Form, Input, Switch, Table, Tag } from "antd";
+import { useCallback, useEffect, useState } from "react";
+import { api, type Device } from "../../api";
+import { useCan, useConsole } from "../../session";
+import { EditModal } from "./edit-modal";
+
+/** 设备: POS terminals; receipt codes carry their number. */
+export function DevicesTab() {
+  const { orgId } = useConsole();
+  const can = useCan();
+  const { message } = App.useApp();
+  const [rows, setRows] = useState<Device[]>([]);
+  const [editing, setEditing] = useState<Partial<Device> | null>(null);
+  const load = useCallback(() => api.get<Device[]>(`/orgs/${orgId}/devices`).then(setRows), [orgId]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <>
+      <div className="toolbar">
+        <span />
+        {can("administer") && (
+          <Button type="primary" onClick={() => setEditing({ isActive: true })}>
+            新增设备
+          </Button>
+        )}
+      </div>
+      <Table<Device>
+        rowKey="id"
+        size="middle"
+        dataSource={rows}
+        pagination={false}
+        columns={[
+          { title: "设备编号", dataIndex: "deviceNo" },
+          { title: "设备名称", dataIndex: "name" },
+          { title: "位置", dataIndex: "location" },
+          {
+            title: "状态",
+            dataIndex: "isActive",
+            render: (a: boolean) => (a ? <Tag color="green">启用</Tag> : <Tag>停用</Tag>),
+          },
+          ...(can("administer")
+            ? [
+                {
+                  title: "操作",
+                  width: 100,
+                  render: (_: unknown, r: Device) => (
+                    <Button type="link" size="small" onClick={() => setEditing(r)}>
+                      编辑
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <EditModal<Device>
+        title={editing?.id ? "编辑设备" : "新增设备"}
+        open={editing !== null}
+        initial={editing ?? {}}
+        fields={["deviceNo", "name", "location", "isActive"]}
+        onClose={() => setEditing(null)}
+        onSave={async (v) => {
+          const body = {
+            deviceNo: v.deviceNo,
+            name: v.name ?? "",
+            location: v.location ?? "",
+            isActive: v.isActive,
+          };
+          if (editing?.id) await api.put(`/orgs/${orgId}/devices/${editing.id}`, body);
+          else await api.post(`/orgs/${orgId}/devices`, body);
+          message.success("已保存");
+          await load();
+        }}
+      >
+        {() => (
+          <>
+            <Form.Item label="设备编号" name="deviceNo" required>
+              <Input maxLength={50} placeholder="例如 POS-03" />
+            </Form.Item>
+            <Form.Item label="设备名称" name="name">
+              <Input maxLength={50} />
+            </Form.Item>
+            <Form.Item label="位置" name="location">
+              <Input maxLength={100} />
+            </Form.Item>
+            <Form.Item label="启用" name="isActive" valuePropName="checked">
+              <Switch />
+            </Form.Item>
+          </>
+        )}
+      </EditModal>
+    </>
+  );
+}

@@ -1,0 +1,138 @@
+import { Avatar, Dropdown, Layout, Menu, Result, Select, Space, Spin, Tag, Typography } from "antd";
+import { lazy, type ReactNode, Suspense } from "react";
+import { api } from "./api";
+import { ROLE_LABELS } from "./labels";
+import { navigate, useLocation } from "./router";
+import { useCan, useConsole } from "./session";
+
+// Pages load on first visit, so the first screen does not carry the whole console.
+const BaseDataPage = lazy(() => import("./pages/base-data-page"));
+const ConfigPage = lazy(() => import("./pages/config-page"));
+const ReceiptCodesPage = lazy(() => import("./pages/receipt-codes-page"));
+const ReceiptCodeFormPage = lazy(() => import("./pages/receipt-code-form-page"));
+const UsersPage = lazy(() => import("./pages/users-page"));
+const AuditPage = lazy(() => import("./pages/audit-page"));
+
+interface Route {
+  key: string;
+  title: string;
+  render: (match: RegExpMatchArray) => ReactNode;
+  pattern: RegExp;
+}
+
+const ROUTES: Route[] = [
+  { key: "/base-data", title: "基础资料", pattern: /^\/base-data$/, render: () => <BaseDataPage /> },
+  { key: "/config", title: "小票码配置", pattern: /^\/config$/, render: () => <ConfigPage /> },
+  {
+    key: "/receipt-codes",
+    title: "动态小票码",
+    pattern: /^\/receipt-codes$/,
+    render: () => <ReceiptCodesPage />,
+  },
+  {
+    key: "/receipt-codes",
+    title: "动态小票码",
+    pattern: /^\/receipt-codes\/new$/,
+    render: () => <ReceiptCodeFormPage />,
+  },
+  {
+    key: "/receipt-codes",
+    title: "动态小票码",
+    pattern: /^\/receipt-codes\/([^/]+)\/edit$/,
+    render: (m) => <ReceiptCodeFormPage editId={m[1]} />,
+  },
+  { key: "/users", title: "用户", pattern: /^\/users$/, render: () => <UsersPage /> },
+  { key: "/audit", title: "操作日志", pattern: /^\/audit$/, render: () => <AuditPage /> },
+];
+
+export function Shell({ onLogout }: { onLogout: () => void }) {
+  const { session, orgId, setOrgId } = useConsole();
+  const can = useCan();
+  const { path } = useLocation();
+  const route = ROUTES.find((r) => r.pattern.test(path));
+  if (!route) {
+    // "/" and unknown paths land on the daily work: the receipt codes.
+    queueMicrotask(() => navigate("/receipt-codes", { replace: true }));
+    return null;
+  }
+  const match = path.match(route.pattern) as RegExpMatchArray;
+
+  const menu = [
+    { key: "/base-data", label: "基础资料" },
+    { key: "/config", label: "小票码配置" },
+    { key: "/receipt-codes", label: "动态小票码" },
+    ...(can("administer")
+      ? [
+          { key: "/users", label: "用户" },
+          { key: "/audit", label: "操作日志" },
+        ]
+      : []),
+  ];
+
+  const logout = async () => {
+    await api.delete("/session").catch(() => {});
+    onLogout();
+  };
+
+  const name = session.user.displayName || session.user.username;
+  return (
+    <Layout style={{ minHeight: "100vh" }}>
+      <Layout.Sider width={208} theme="dark" className="console-sider">
+        <div className="sider-brand">
+          <div className="brand-mark small">票</div>
+          <span>票码开票平台</span>
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[route.key]}
+          items={menu.map((m) => ({
+            ...m,
+            label: <span data-testid={`menu-${m.key.slice(1)}`}>{m.label}</span>,
+          }))}
+          onClick={(e) => navigate(e.key)}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header className="console-header">
+          <Typography.Text strong style={{ fontSize: 16 }}>
+            {route.title}
+          </Typography.Text>
+          <Space size="large">
+            <Space>
+              <Typography.Text type="secondary">当前组织</Typography.Text>
+              <Select
+                data-testid="org-switcher"
+                value={orgId || undefined}
+                onChange={setOrgId}
+                style={{ width: 300 }}
+                options={session.organizations.map((o) => ({ value: o.id, label: o.name }))}
+                placeholder="请选择组织"
+              />
+            </Space>
+            <Dropdown
+              menu={{ items: [{ key: "logout", label: "退出登录", onClick: logout }] }}
+              placement="bottomRight"
+            >
+              <Space style={{ cursor: "pointer" }} data-testid="user-menu">
+                <Avatar style={{ background: "#c0392b" }}>{name.slice(0, 1)}</Avatar>
+                <span>{name}</span>
+                <Tag>{ROLE_LABELS[session.user.role]}</Tag>
+              </Space>
+            </Dropdown>
+          </Space>
+        </Layout.Header>
+        <Layout.Content className="console-content">
+          {orgId ? (
+            <Suspense fallback={<Spin style={{ display: "block", margin: "80px auto" }} />}>
+              {/* Keyed by organization: switching it reloads the page's data. */}
+              <div key={orgId}>{route.render(match)}</div>
+            </Suspense>
+          ) : (
+            <Result status="info" title="您尚未加入任何组织" subTitle="请联系管理员为您分配组织" />
+          )}
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}
