@@ -1,0 +1,171 @@
+import { and, asc, count, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/client";
+import {
+  devices,
+  invoiceFiles,
+  invoices,
+  receiptCodes,
+  webhookAttempts,
+  webhookEvents,
+} from "../../platform/db/schema";
+import type { InvoiceFilter } from "./invoices.console.schema";
+
+/** `YYYY-MM-DD` (China time, fixed UTC+8) → the instant that day starts, plus whole days. */
+export function chinaDayStart(day: string, plusDays = 0): Date {
+  return new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plusDays * 86_400_000);
+}
+
+const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The WHERE of the console list and the export: one organization and the filters as given. */
+export function invoiceConditions(orgId: string, f: InvoiceFilter): SQL | undefined {
+  const c: SQL[] = [eq(invoices.orgId, orgId)];
+  if (f.from) c.push(gte(invoices.issuedAt, chinaDayStart(f.from)));
+  if (f.to) c.push(lt(invoices.issuedAt, chinaDayStart(f.to, 1)));
+  if (f.status) c.push(eq(invoices.status, f.status));
+  if (f.color) c.push(eq(invoices.color, f.color));
+  if (f.invoiceType) c.push(eq(invoices.invoiceType, f.invoiceType));
+  if (f.deviceNo) c.push(eq(devices.deviceNo, f.deviceNo));
+  if (f.source) c.push(eq(receiptCodes.source, f.source));
+  if (f.number) c.push(ilike(invoices.number, like(f.number)));
+  if (f.serialNo) c.push(ilike(receiptCodes.serialNo, like(f.serialNo)));
+  if (f.buyer) {
+    const buyer = or(ilike(invoices.buyerName, like(f.buyer)), ilike(invoices.buyerTaxId, like(f.buyer)));
+    if (buyer) c.push(buyer);
+  }
+  return and(...c);
+}
+
+const listColumns = {
+  invoice: invoices,
+  serialNo: receiptCodes.serialNo,
+  source: receiptCodes.source,
+  deviceNo: devices.deviceNo,
+};
+export type InvoiceListRow = {
+  invoice: typeof invoices.$inferSelect;
+  serialNo: string;
+  source: string;
+  deviceNo: string | null;
+};
+
+function listFrom(db: DbOrTx) {
+  return db
+    .select(listColumns)
+    .from(invoices)
+    .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
+    .leftJoin(devices, eq(devices.id, receiptCodes.deviceId));
+}
+
+/** Newest first (not yet issued ones by creation), with the code's serial, source and device. */
+export async function findInvoicePage(
+  db: DbOrTx,
+  orgId: string,
+  filter: InvoiceFilter,
+  offset: number,
+  limit: number,
+): Promise<{ rows: InvoiceListRow[]; total: number }> {
+  const where = invoiceConditions(orgId, filter);
+  const [rows, [total]] = await Promise.all([
+    listFrom(db)
+      .where(where)
+      .orderBy(desc(invoices.createdAt), desc(invoices.id))
+      .offset(offset)
+      .limit(limit),
+    db
+      .select({ n: count() })
+      .from(invoices)
+      .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
+      .leftJoin(devices, eq(devices.id, receiptCodes.deviceId))
+      .where(where),
+  ]);
+  return { rows, total: Number(total?.n ?? 0) };
+}
+
+/**
+ * The filtered list in batches for the export, by keyset (created_at, id) so a large export never
+ * holds more than one batch and never skips or repeats a row as new invoices arrive.
+ */
+export async function* invoiceBatches(
+  db: DbOrTx,
+  orgId: string,
+  filter: InvoiceFilter,
+  batchSize = 1000,
+): AsyncGenerator<InvoiceListRow[]> {
+  let after: { createdAt: Date; id: string } | undefined;
+  for (;;) {
+    const base = invoiceConditions(orgId, filter);
+    const where = after
+      ? and(
+          base,
+          sql`(${invoices.createdAt}, ${invoices.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id})`,
+        )
+      : base;
+    const rows = await listFrom(db)
+      .where(where)
+      .orderBy(desc(invoices.createdAt), desc(invoices.id))
+      .limit(batchSize);
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1]!.invoice;
+    after = { createdAt: last.createdAt, id: last.id };
+  }
+}
+
+export async function findInvoiceOfOrg(
+  db: DbOrTx,
+  orgId: string,
+  id: string,
+): Promise<(InvoiceListRow & { code: typeof receiptCodes.$inferSelect }) | undefined> {
+  const [row] = await db
+    .select({ ...listColumns, code: receiptCodes })
+    .from(invoices)
+    .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
+    .leftJoin(devices, eq(devices.id, receiptCodes.deviceId))
+    .where(and(eq(invoices.orgId, orgId), eq(invoices.id, id)));
+  return row;
+}
+
+export async function findFileSizes(db: DbOrTx, invoiceId: string) {
+  return db
+    .select({ kind: invoiceFiles.kind, size: invoiceFiles.size })
+    .from(invoiceFiles)
+    .where(eq(invoiceFiles.invoiceId, invoiceId))
+    .orderBy(asc(invoiceFiles.kind));
+}
+
+/** The red invoice of a blue one, or the blue one of a red one. */
+export async function findCounterpart(db: DbOrTx, invoice: typeof invoices.$inferSelect) {
+  const where =
+    invoice.color === "red" && invoice.blueInvoiceId
+      ? eq(invoices.id, invoice.blueInvoiceId)
+      : eq(invoices.blueInvoiceId, invoice.id);
+  const [row] = await db
+    .select({ id: invoices.id, number: invoices.number, status: invoices.status })
+    .from(invoices)
+    .where(where);
+  return row;
+}
+
+/** The webhook events about one invoice, each with every attempt made. */
+export async function findWebhooksOfInvoice(db: DbOrTx, invoiceId: string) {
+  const events = await db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.invoiceId, invoiceId))
+    .orderBy(asc(webhookEvents.createdAt));
+  const attempts = events.length
+    ? await db
+        .select()
+        .from(webhookAttempts)
+        .where(
+          inArray(
+            webhookAttempts.eventId,
+            events.map((e) => e.id),
+          ),
+        )
+        .orderBy(asc(webhookAttempts.attempt))
+    : [];
+  return events.map((e) => ({ event: e, attempts: attempts.filter((a) => a.eventId === e.id) }));
+}

@@ -1,0 +1,176 @@
+import { z } from "zod";
+import { RED_REASONS } from "../../domain";
+import { pageQuery } from "../auth/console-http";
+
+const day = z.iso.date({ error: "日期格式应为 YYYY-MM-DD" });
+
+export const invoiceStatus = z.enum([
+  "pending",
+  "issuing",
+  "issued",
+  "failed",
+  "reversed",
+  "confirmation_pending",
+]);
+
+/** The list's filters; also what the export takes, so an export is exactly the filtered list. */
+export const invoiceFilterQuery = z.object({
+  /** Issued on or after / on or before this day (China time). */
+  from: day.optional(),
+  to: day.optional(),
+  status: invoiceStatus.optional(),
+  color: z.enum(["blue", "red"]).optional(),
+  invoiceType: z.enum(["digital_normal", "digital_special"]).optional(),
+  deviceNo: z.string().trim().max(50).optional(),
+  source: z.enum(["manual", "push", "link"]).optional(),
+  /** Buyer name or tax ID, partial. */
+  buyer: z.string().trim().max(100).optional(),
+  /** Invoice number, partial. */
+  number: z.string().trim().max(20).optional(),
+  /** 小票流水号 / merchant order number, partial. */
+  serialNo: z.string().trim().max(50).optional(),
+});
+export type InvoiceFilter = z.infer<typeof invoiceFilterQuery>;
+
+export const invoiceListQuery = invoiceFilterQuery.extend(pageQuery);
+export type InvoiceListQuery = z.infer<typeof invoiceListQuery>;
+
+export const exportQuery = invoiceFilterQuery.extend({
+  /** With the invoice lines (a second sheet in xlsx; one row per line in csv). */
+  lines: z.enum(["0", "1"]).optional(),
+});
+
+const totals = z.object({ amountExcludingTax: z.string(), taxAmount: z.string(), totalAmount: z.string() });
+
+export const invoiceListItem = z.object({
+  id: z.string(),
+  number: z.string().nullable(),
+  color: z.enum(["blue", "red"]),
+  status: invoiceStatus,
+  invoiceType: z.string(),
+  issuedAt: z.string().nullable(),
+  createdAt: z.string(),
+  buyerType: z.string(),
+  buyerName: z.string(),
+  buyerTaxId: z.string(),
+  totals,
+  serialNo: z.string(),
+  deviceNo: z.string().nullable(),
+  source: z.string(),
+  failureReason: z.string().nullable(),
+  reverseReason: z.string().nullable(),
+});
+export type InvoiceListItem = z.infer<typeof invoiceListItem>;
+
+const line = z.object({
+  kind: z.string(),
+  itemName: z.string(),
+  taxCode: z.string(),
+  spec: z.string(),
+  unit: z.string(),
+  quantity: z.string().nullable(),
+  unitPrice: z.string().nullable(),
+  amountExcludingTax: z.string(),
+  taxRateLabel: z.string(),
+  tax: z.string(),
+  amountIncludingTax: z.string(),
+});
+
+const delivery = z.object({
+  id: z.string(),
+  channel: z.string(),
+  recipient: z.string(),
+  reason: z.string(),
+  status: z.string(),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const webhookEvent = z.object({
+  id: z.string(),
+  type: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+  attempts: z.array(
+    z.object({
+      attempt: z.number(),
+      url: z.string(),
+      statusCode: z.number().nullable(),
+      error: z.string().nullable(),
+      durationMs: z.number(),
+      at: z.string(),
+    }),
+  ),
+});
+
+const related = z.object({ id: z.string(), number: z.string().nullable(), status: invoiceStatus });
+
+export const invoiceDetail = invoiceListItem.extend({
+  buyer: z.object({
+    type: z.string(),
+    name: z.string(),
+    taxId: z.string(),
+    address: z.string(),
+    phone: z.string(),
+    bankName: z.string(),
+    bankAccount: z.string(),
+  }),
+  email: z.string().nullable(),
+  mobile: z.string().nullable(),
+  drawer: z.string(),
+  payee: z.string(),
+  reviewer: z.string(),
+  remark: z.string(),
+  seq: z.number(),
+  seqCount: z.number(),
+  attempts: z.number(),
+  failureCode: z.string().nullable(),
+  lines: z.array(line),
+  files: z.array(z.object({ kind: z.string(), size: z.number() })),
+  receiptCode: z.object({
+    id: z.string(),
+    serialNo: z.string(),
+    source: z.string(),
+    status: z.string(),
+    deviceNo: z.string().nullable(),
+    createdAt: z.string(),
+    scanCount: z.number(),
+    firstScannedAt: z.string().nullable(),
+    url: z.string(),
+  }),
+  /** A blue invoice's red counterpart, a red invoice's blue one. */
+  red: related.nullable(),
+  blue: related.nullable(),
+  deliveries: z.array(delivery),
+  webhooks: z.array(webhookEvent),
+  canResend: z.boolean(),
+  canReverse: z.boolean(),
+  canRetry: z.boolean(),
+});
+export type InvoiceDetail = z.infer<typeof invoiceDetail>;
+
+export const resendBody = z
+  .object({
+    email: z.email({ error: "邮箱格式不正确" }).max(100).optional().or(z.literal("")),
+    mobile: z
+      .string()
+      .regex(/^1\d{10}$/, "手机号应为 11 位数字")
+      .optional()
+      .or(z.literal("")),
+  })
+  .refine((b) => b.email || b.mobile, { message: "请至少填写邮箱或手机号", path: ["email"] });
+
+export const reverseBody = z.object({
+  reason: z.enum(RED_REASONS, {
+    error: `红冲原因须为：${RED_REASONS.join("、")}`,
+  }),
+});
+
+export const fileParams = z.object({
+  orgId: z.string().min(1).max(64),
+  id: z.string().min(1).max(64),
+  kind: z.enum(["pdf", "xml"]),
+});

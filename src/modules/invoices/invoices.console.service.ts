@@ -1,0 +1,279 @@
+import { and, eq } from "drizzle-orm";
+import type { Actor, AppContext } from "../../platform/context";
+import { invoices, receiptCodes } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
+import { recordAudit } from "../audit/audit.service";
+import { requireOrg } from "../auth/access";
+import { createDeliveries } from "../deliveries/deliveries.service";
+import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
+import { consumerUrl } from "../receipt-codes/receipt-codes.service";
+import { toComputedLine } from "./invoice-document";
+import {
+  findCounterpart,
+  findFileSizes,
+  findInvoiceOfOrg,
+  findInvoicePage,
+  findWebhooksOfInvoice,
+  type InvoiceListRow,
+} from "./invoices.console.repository";
+import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoices.console.schema";
+import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
+import { reverseInvoice } from "./reversal.service";
+
+type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+
+const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceListRow): InvoiceListItem {
+  return {
+    id: i.id,
+    number: i.number,
+    color: i.color as InvoiceListItem["color"],
+    status: i.status as InvoiceListItem["status"],
+    invoiceType: i.invoiceType,
+    issuedAt: iso(i.issuedAt),
+    createdAt: i.createdAt.toISOString(),
+    buyerType: i.buyerType,
+    buyerName: i.buyerName,
+    buyerTaxId: i.buyerTaxId,
+    totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
+    serialNo,
+    deviceNo,
+    source,
+    failureReason: i.status === "failed" ? (i.failureReason ?? "开具失败") : null,
+    reverseReason: i.reverseReason,
+  };
+}
+
+/** 发票管理: one organization's invoices, blue and red, filtered and paged. */
+export async function findInvoicesForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; orgId: string; query: InvoiceListQuery },
+) {
+  requireOrg(options.actor, options.orgId);
+  const { page, pageSize, ...filter } = options.query;
+  const { rows, total } = await findInvoicePage(
+    ctx.database.db,
+    options.orgId,
+    filter,
+    (page - 1) * pageSize,
+    pageSize,
+  );
+  return { items: rows.map(listItemOf), total, page, pageSize };
+}
+
+/** Everything about one invoice an operator needs to answer a customer. */
+export async function getInvoiceForConsole(
+  ctx: Pick<AppContext, "database" | "config">,
+  options: { actor: Actor; orgId: string; id: string },
+): Promise<InvoiceDetail> {
+  const actor = requireOrg(options.actor, options.orgId);
+  const { db } = ctx.database;
+  const row = await findInvoiceOfOrg(db, options.orgId, options.id);
+  if (!row) throw notFound();
+  const i = row.invoice;
+  const [lines, files, counterpart, deliveries, webhooks] = await Promise.all([
+    findInvoiceLines(db, i.id),
+    findFileSizes(db, i.id),
+    findCounterpart(db, i),
+    findDeliveriesOf(db, [i.id]),
+    findWebhooksOfInvoice(db, i.id),
+  ]);
+  const related = counterpart
+    ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
+    : null;
+  const operate = actor.role !== "viewer";
+  const hasFiles = files.length > 0 && Boolean(i.number);
+  return {
+    ...listItemOf(row),
+    buyer: {
+      type: i.buyerType,
+      name: i.buyerName,
+      taxId: i.buyerTaxId,
+      address: i.buyerAddress,
+      phone: i.buyerPhone,
+      bankName: i.buyerBankName,
+      bankAccount: i.buyerBankAccount,
+    },
+    email: i.email,
+    mobile: i.mobile,
+    drawer: i.drawer,
+    payee: i.payee,
+    reviewer: i.reviewer,
+    remark: i.remark,
+    seq: i.seq,
+    seqCount: i.seqCount,
+    attempts: i.attempts,
+    failureCode: i.failureCode,
+    lines: lines.map((l) => {
+      const c = toComputedLine(l);
+      return {
+        kind: c.kind,
+        itemName: c.itemName,
+        taxCode: c.taxCode,
+        spec: c.spec,
+        unit: c.unit,
+        quantity: c.quantity,
+        unitPrice: c.unitPrice,
+        amountExcludingTax: c.amountExcludingTax,
+        taxRateLabel: c.taxRateLabel,
+        tax: c.tax,
+        amountIncludingTax: c.amountIncludingTax,
+      };
+    }),
+    files,
+    receiptCode: {
+      id: row.code.id,
+      serialNo: row.code.serialNo,
+      source: row.code.source,
+      status: row.code.status,
+      deviceNo: row.deviceNo,
+      createdAt: row.code.createdAt.toISOString(),
+      scanCount: row.code.scanCount,
+      firstScannedAt: iso(row.code.firstScannedAt),
+      url: consumerUrl(ctx, row.code.token),
+    },
+    red: i.color === "blue" ? related : null,
+    blue: i.color === "red" ? related : null,
+    deliveries: deliveries.map((d) => ({
+      id: d.id,
+      channel: d.channel,
+      recipient: d.recipient,
+      reason: d.reason,
+      status: d.status,
+      attempts: d.attempts,
+      lastError: d.lastError,
+      sentAt: iso(d.sentAt),
+      createdAt: d.createdAt.toISOString(),
+      updatedAt: d.updatedAt.toISOString(),
+    })),
+    webhooks: webhooks.map(({ event, attempts }) => ({
+      id: event.id,
+      type: event.type,
+      status: event.status,
+      createdAt: event.createdAt.toISOString(),
+      attempts: attempts.map((a) => ({
+        attempt: a.attempt,
+        url: a.url,
+        statusCode: a.statusCode,
+        error: a.error,
+        durationMs: a.durationMs,
+        at: a.createdAt.toISOString(),
+      })),
+    })),
+    canResend: operate && hasFiles,
+    canReverse: operate && i.color === "blue" && i.status === "issued" && !counterpart,
+    canRetry: operate && i.status === "failed",
+  };
+}
+
+/** The PDF or XML of an invoice of the organization, with the name to save it under. */
+export async function getInvoiceFileForConsole(
+  ctx: Pick<AppContext, "database" | "providers">,
+  options: { actor: Actor; orgId: string; id: string; kind: "pdf" | "xml" },
+): Promise<{ bytes: Buffer; fileName: string }> {
+  requireOrg(options.actor, options.orgId);
+  const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
+  const bytes = row?.invoice.number ? await ctx.providers.files.get(options.id, options.kind) : undefined;
+  if (!row || !bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件不存在");
+  return { bytes, fileName: `${row.invoice.number}.${options.kind}` };
+}
+
+/**
+ * 重新发送 to the buyer's address or another one the operator types: new deliveries (reason
+ * "operator") queued in the same transaction as the audit entry; the delivery job sends them.
+ */
+export async function resendInvoiceForConsole(
+  ctx: ConsoleContext,
+  options: { actor: Actor; orgId: string; id: string; email?: string; mobile?: string },
+): Promise<{ deliveryIds: string[] }> {
+  const actor = requireOrg(options.actor, options.orgId, "operate");
+  const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
+  if (!row) throw notFound();
+  if (!row.invoice.number || (row.invoice.status !== "issued" && row.invoice.status !== "reversed")) {
+    throw new AppError("CONFLICT", "发票尚未开具，不能发送", { status: row.invoice.status });
+  }
+  const email = options.email || null;
+  const mobile = options.mobile || null;
+  const deliveryIds = await ctx.database.db.transaction(async (tx) => {
+    const ids = await createDeliveries(ctx, tx, {
+      invoiceIds: [row.invoice.id],
+      email,
+      mobile,
+      reason: "operator",
+    });
+    await recordAudit(tx, {
+      actor,
+      orgId: options.orgId,
+      action: "invoice.resend",
+      entityType: "invoice",
+      entityId: row.invoice.id,
+      details: { number: row.invoice.number, email, mobile },
+    });
+    return ids;
+  });
+  return { deliveryIds };
+}
+
+/** 红冲 from the console: the one reversal service (also behind the open API). */
+export async function reverseInvoiceForConsole(
+  ctx: ConsoleContext,
+  options: { actor: Actor; orgId: string; id: string; reason: string },
+): Promise<{ created: boolean; redInvoiceId: string }> {
+  requireOrg(options.actor, options.orgId, "operate");
+  const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
+  if (!row) throw notFound();
+  const { created, red } = await reverseInvoice(ctx, {
+    actor: options.actor,
+    invoiceId: options.id,
+    reason: options.reason,
+  });
+  return { created, redInvoiceId: red.id };
+}
+
+/**
+ * 重试 a failed invoice: back to pending with the same serial (the channel refused it, so nothing
+ * was issued under it), the receipt code back to issuing, the backstop job queued in the same
+ * transaction, then issued at once in this request like a submit. Only one of two concurrent
+ * retries moves it out of `failed`; the other is told it is no longer failed.
+ */
+export async function retryInvoiceForConsole(
+  ctx: ConsoleContext,
+  options: { actor: Actor; orgId: string; id: string },
+): Promise<{ status: string }> {
+  const actor = requireOrg(options.actor, options.orgId, "operate");
+  const { db } = ctx.database;
+  const row = await findInvoiceOfOrg(db, options.orgId, options.id);
+  if (!row) throw notFound();
+  const invoice = row.invoice;
+  const moved = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(invoices)
+      .set({ status: "pending", failureCode: null, failureReason: null, updatedAt: new Date() })
+      .where(and(eq(invoices.id, invoice.id), eq(invoices.status, "failed")))
+      .returning({ id: invoices.id });
+    if (!updated) return false;
+    if (invoice.color === "blue") {
+      await tx
+        .update(receiptCodes)
+        .set({ status: "issuing", updatedAt: new Date() })
+        .where(and(eq(receiptCodes.id, invoice.receiptCodeId), eq(receiptCodes.status, "failed")));
+    }
+    const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
+    await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: invoice.id }, { tx, startAfter });
+    await recordAudit(tx, {
+      actor,
+      orgId: options.orgId,
+      action: "invoice.retry",
+      entityType: "invoice",
+      entityId: invoice.id,
+      details: { previousFailure: invoice.failureReason, code: invoice.failureCode },
+    });
+    return true;
+  });
+  if (!moved) throw new AppError("CONFLICT", "只有开具失败的发票可以重试", { status: invoice.status });
+  await issueNow(ctx, [invoice.id]);
+  const after = await findInvoiceOfOrg(db, options.orgId, options.id);
+  return { status: after?.invoice.status ?? "pending" };
+}
