@@ -102,3 +102,15 @@ describe("loadConfig", () => {
     expect(e.message).toBe("Configuration is invalid:\n  - PORT: bad\n  - HOST: bad");
   });
 });
+
+describe("PIAOMA_TUNING", () => {
+  it("overrides background timings and refuses unknown settings", () => {
+    expect(loadConfig({ PIAOMA_TUNING: "issueBackstopSeconds=1,jobPollSeconds=0.5" }).tuning).toMatchObject({
+      issueBackstopSeconds: 1,
+      jobPollSeconds: 0.5,
+      issueRetrySeconds: 30,
+    });
+    expect(problemsOf({ PIAOMA_TUNING: "nope=1" })[0]).toMatch(/^PIAOMA_TUNING: unknown setting nope/);
+    expect(problemsOf({ PIAOMA_TUNING: "garbage" })[0]).toMatch(/^PIAOMA_TUNING: must look like/);
+  });
+});

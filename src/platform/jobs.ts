@@ -39,17 +39,15 @@ export class JobQueue {
     database: Database,
     private readonly roles: Role[],
     private readonly log: Logger,
+    /** Housekeeping interval: it is also when jobs of a dead process are found and retried. */
+    maintenanceIntervalSeconds = 30,
   ) {
-    this.boss =
-      database.kind === "postgres"
-        ? new PgBoss({ db: { executeSql: database.executeSql }, schema: "pgboss" })
-        : // One embedded session: keep background chatter low.
-          new PgBoss({
-            db: { executeSql: database.executeSql },
-            schema: "pgboss",
-            monitorStateIntervalSeconds: 60,
-            maintenanceIntervalSeconds: 120,
-          });
+    this.boss = new PgBoss({
+      db: { executeSql: database.executeSql },
+      schema: "pgboss",
+      monitorStateIntervalSeconds: 60,
+      maintenanceIntervalSeconds,
+    });
     this.boss.on("error", (err) => this.log.error({ err }, "job queue error"));
   }
 

@@ -39,6 +39,8 @@ export async function createTestApp(
     issueRetrySeconds: 1,
     deliveryRetrySeconds: 1,
     submitWaitSeconds: 5,
+    jobExpireSeconds: 60,
+    jobMaintenanceSeconds: 30,
     jobPollSeconds: 0.5,
     ...options.tuning,
   };

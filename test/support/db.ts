@@ -14,8 +14,8 @@ export async function openTestPglite(): Promise<Database> {
   return fromPglite(client);
 }
 
-/** A fresh PostgreSQL database cloned from the migrated template; dropped on close. */
-export async function openTestPostgres(poolSize = 10): Promise<Database> {
+/** A fresh PostgreSQL database cloned from the migrated template, by URL (for server processes). */
+export async function clonePostgresTemplate(): Promise<{ url: string; drop(): Promise<void> }> {
   const url = process.env.TEST_DATABASE_URL;
   const template = inject("postgresTemplate");
   if (!url || !template) throw new Error("PostgreSQL tests need TEST_DATABASE_URL");
@@ -30,11 +30,20 @@ export async function openTestPostgres(poolSize = 10): Promise<Database> {
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
-  const database = openPostgres(withDatabase(url, name), poolSize);
+  return {
+    url: withDatabase(url, name),
+    drop: () => adminQuery(url, `drop database if exists ${name} with (force)`),
+  };
+}
+
+/** A fresh PostgreSQL database cloned from the migrated template; dropped on close. */
+export async function openTestPostgres(poolSize = 10): Promise<Database> {
+  const clone = await clonePostgresTemplate();
+  const database = openPostgres(clone.url, poolSize);
   const close = database.close;
   database.close = async () => {
     await close();
-    await adminQuery(url, `drop database if exists ${name} with (force)`);
+    await clone.drop();
   };
   return database;
 }
