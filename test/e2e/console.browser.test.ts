@@ -38,7 +38,13 @@ describeBrowser("console in Chromium", () => {
 
     const option = (text: string) =>
       page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter({ hasText: text }).first();
-    const shot = (name: string) => page.screenshot({ path: screenshotPath(name) });
+    /** Screenshots wait for transient toasts and closing dialogs, so they show the page itself. */
+    const shot = async (name: string, options: { top?: boolean } = {}) => {
+      await expect.poll(() => page.locator(".ant-message-notice").count(), { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => page.locator(".ant-modal-wrap:visible .ant-modal-confirm").count()).toBe(0);
+      if (options.top) await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: screenshotPath(name) });
+    };
 
     it("logs in and configures the organization, refusing a bad limit at its field", async () => {
       await page.goto(`${baseUrl}/admin/`);
@@ -62,7 +68,7 @@ describeBrowser("console in Chromium", () => {
       await page.getByLabel("默认开票人").fill("李会计");
       await page.getByRole("button", { name: "保 存" }).click();
       await page.getByText("小票码配置已保存").waitFor();
-      await shot("console-config");
+      await shot("console-config", { top: true });
     });
 
     it("creates an item in 基础资料", async () => {
@@ -122,6 +128,7 @@ describeBrowser("console in Chromium", () => {
       await expect.poll(() => page.getByTestId("total-amount").textContent()).toBe("¥821.00");
       await expect(page.getByTestId("total-excl").textContent()).resolves.toBe("¥771.91");
       await expect(page.getByTestId("total-tax").textContent()).resolves.toBe("¥49.09");
+      await page.getByTestId("totals").scrollIntoViewIfNeeded();
       await shot("console-receipt-code-form");
 
       const preview = page.waitForResponse((r) => r.url().endsWith("/receipt-codes/preview"));

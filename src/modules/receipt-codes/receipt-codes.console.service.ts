@@ -154,22 +154,24 @@ export async function createReceiptCodeForConsole(
 ): Promise<ReceiptCodeView> {
   const actor = requireOrg(options.actor, options.orgId, "operate");
   const { codeInput, copiedFromId } = await checkConsoleInput(ctx, options.orgId, options.input);
-  if (copiedFromId && !(await findReceiptCodeOfOrg(ctx.database.db, options.orgId, copiedFromId)))
-    throw AppError.validation({ copiedFromId: "被复制的小票码不存在" });
+  const original = copiedFromId
+    ? await findReceiptCodeOfOrg(ctx.database.db, options.orgId, copiedFromId)
+    : undefined;
+  if (copiedFromId && !original) throw AppError.validation({ copiedFromId: "被复制的小票码不存在" });
   const view = await createReceiptCode(ctx, {
     actor,
     orgId: options.orgId,
     source: "manual",
     input: codeInput,
   });
-  if (copiedFromId) {
+  if (original) {
     await recordAudit(ctx.database.db, {
       actor,
       orgId: options.orgId,
       action: "receipt_code.copy",
       entityType: "receipt_code",
       entityId: view.id,
-      details: { from: copiedFromId, serialNo: view.serialNo },
+      details: { fromId: original.code.id, fromSerialNo: original.code.serialNo, serialNo: view.serialNo },
     });
   }
   return view;

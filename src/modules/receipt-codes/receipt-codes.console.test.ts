@@ -155,7 +155,10 @@ describeEachDatabase("console receipt codes over HTTP", (kind) => {
       await adminB.get(`${codesOf(orgA.id)}/${code.id}/slip.pdf?format=58mm`),
       await adminB.post(codesOf(orgA.id), codeInput()),
       await adminB.get(`/orgs/${orgA.id}/items`),
-      await adminB.put(`/orgs/${orgA.id}/items/${item.json().id}`, { ...item.json(), name: "改名" }),
+      await adminB.put(`/orgs/${orgA.id}/items/${item.json().id}`, {
+        ...(item.json() as object),
+        name: "改名",
+      }),
       await adminB.get(`/orgs/${orgA.id}/config`),
       await adminB.put(`/orgs/${orgA.id}/config`, {
         limit: "1.00",

@@ -34,3 +34,13 @@ export function showFieldErrors(form: FormInstance, error: unknown, fields: read
   if (entries.length === 0) leftovers.push(error.message);
   return leftovers;
 }
+
+/** Clears the shown errors of the fields a change touched (top-level key), so a fixed field turns clean. */
+export function clearChangedErrors(form: FormInstance, changed: Record<string, unknown>): void {
+  const keys = Object.keys(changed);
+  const stale = form
+    .getFieldsError()
+    .filter((f) => f.errors.length > 0 && keys.includes(String(f.name[0])))
+    .map((f) => ({ name: f.name, errors: [] }));
+  if (stale.length > 0) form.setFields(stale);
+}

@@ -18,7 +18,7 @@ const DETAIL_LABELS: Record<string, string> = {
   serialNo: "流水号",
   totalAmount: "价税合计",
   format: "纸张",
-  from: "复制自",
+  fromSerialNo: "复制自",
   name: "名称",
   code: "编码",
   limit: "限额",
@@ -28,12 +28,30 @@ const DETAIL_LABELS: Record<string, string> = {
   created: "新增",
   updated: "更新",
   source: "来源",
+  taxRate: "税率",
+  taxId: "税号",
+  overLimitPolicy: "超限额处理",
+  fileName: "文件",
+  isActive: "启用",
+};
+
+const VALUE_LABELS: Record<string, string> = {
+  manual: "手工新增",
+  push: "接口推送",
+  link: "链接生成",
+  reject: "拒绝开票",
+  split: "拆分开票",
+  admin: "管理员",
+  operator: "开票员",
+  viewer: "只读",
+  true: "是",
+  false: "否",
 };
 
 function describe(details: Record<string, unknown>): string {
   return Object.entries(details)
-    .filter(([, v]) => v !== null && v !== undefined && typeof v !== "object")
-    .map(([k, v]) => `${DETAIL_LABELS[k] ?? k}：${String(v)}`)
+    .filter(([k, v]) => v !== null && v !== undefined && typeof v !== "object" && !k.endsWith("Id"))
+    .map(([k, v]) => `${DETAIL_LABELS[k] ?? k}：${VALUE_LABELS[String(v)] ?? String(v)}`)
     .join("；");
 }
 

@@ -14,7 +14,7 @@ import {
 } from "antd";
 import { useEffect, useState } from "react";
 import { api, type ReceiptConfig, type TaxAccount } from "../api";
-import { showFieldErrors } from "../form-errors";
+import { clearChangedErrors, showFieldErrors } from "../form-errors";
 import { INVOICE_TYPE_OPTIONS } from "../labels";
 import { useCan, useConsole } from "../session";
 
@@ -105,6 +105,7 @@ export default function ConfigPage() {
           labelCol={{ flex: "140px" }}
           wrapperCol={{ flex: "520px" }}
           onFinish={save}
+          onValuesChange={(changed) => clearChangedErrors(form, changed)}
           disabled={readOnly}
           style={{ maxWidth: 720 }}
         >

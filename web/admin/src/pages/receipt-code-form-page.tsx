@@ -19,7 +19,7 @@ import { useEffect, useMemo, useState } from "react";
 import { computeInvoice } from "../../../../src/domain/invoice";
 import type { ZeroRateKind } from "../../../../src/domain/types";
 import { api, type Device, type ReceiptCodeDetail, type ReceiptConfig, type TaxAccount } from "../api";
-import { showFieldErrors, toNamePath } from "../form-errors";
+import { clearChangedErrors, showFieldErrors, toNamePath } from "../form-errors";
 import { INVOICE_TYPE_OPTIONS } from "../labels";
 import { navigate, useLocation } from "../router";
 import { useConsole } from "../session";
@@ -265,7 +265,15 @@ export default function ReceiptCodeFormPage({ editId }: { editId?: string }) {
   if (!config) return <Skeleton active />;
   const title = editId ? "编辑小票码" : copyId ? "新增小票码（复制）" : "新增小票码";
   return (
-    <Form<FormValues> form={form} layout="vertical" requiredMark onValuesChange={() => setBanner([])}>
+    <Form<FormValues>
+      form={form}
+      layout="vertical"
+      requiredMark
+      onValuesChange={(changed) => {
+        setBanner([]);
+        clearChangedErrors(form, changed);
+      }}
+    >
       <Card
         className="page-card"
         title={title}

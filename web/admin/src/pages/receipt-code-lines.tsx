@@ -108,7 +108,7 @@ export function ReceiptCodeLines(props: {
                 { title: "序号", width: 50, align: "center", render: (_, f) => f.name + 1 },
                 {
                   title: "开票项 / 项目名称",
-                  width: 250,
+                  width: 230,
                   render: (_, f) =>
                     rows[f.name]?.kind === "discount" ? (
                       <Space>
@@ -158,6 +158,7 @@ export function ReceiptCodeLines(props: {
                 },
                 {
                   title: "规格型号",
+                  width: 100,
                   render: (_, f) =>
                     rows[f.name]?.kind === "item" && (
                       <Form.Item name={[f.name, "spec"]}>
@@ -167,7 +168,7 @@ export function ReceiptCodeLines(props: {
                 },
                 {
                   title: "单位",
-                  width: 70,
+                  width: 72,
                   render: (_, f) =>
                     rows[f.name]?.kind === "item" && (
                       <Form.Item name={[f.name, "unit"]}>
@@ -213,7 +214,7 @@ export function ReceiptCodeLines(props: {
                 },
                 {
                   title: "税率",
-                  width: 120,
+                  width: 104,
                   render: (_, f) =>
                     rows[f.name]?.kind === "item" ? (
                       <Space direction="vertical" size={2} style={{ width: "100%" }}>
@@ -234,14 +235,14 @@ export function ReceiptCodeLines(props: {
                 },
                 {
                   title: "税额",
-                  width: 90,
+                  width: 84,
                   align: "right",
                   className: "money",
                   render: (_, f) => computed?.lines[f.name]?.tax ?? "—",
                 },
                 {
                   title: "操作",
-                  width: 96,
+                  width: 84,
                   render: (_, f) => (
                     <Space size={0} direction="vertical">
                       {canAddDiscountAt(f.name) && (

@@ -213,9 +213,13 @@ export default function ReceiptCodesPage() {
             {
               title: "小票流水号",
               dataIndex: "serialNo",
-              render: (s: string) => <span data-testid="row-serial">{s}</span>,
+              render: (s: string) => (
+                <span data-testid="row-serial" style={{ whiteSpace: "nowrap" }}>
+                  {s}
+                </span>
+              ),
             },
-            { title: "设备编号", dataIndex: "deviceNo", render: (d: string | null) => d ?? "—" },
+            { title: "设备编号", dataIndex: "deviceNo", width: 96, render: (d: string | null) => d ?? "—" },
             {
               title: "状态",
               dataIndex: "status",

@@ -1,6 +1,6 @@
 import { Alert, Form, type FormInstance, Modal } from "antd";
 import { type ReactNode, useEffect, useState } from "react";
-import { showFieldErrors } from "../../form-errors";
+import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 
 /**
  * A modal form for one record: shows the server's refusals at their fields and closes only when
@@ -59,7 +59,12 @@ export function EditModal<T extends object>(props: {
       {banner.length > 0 && (
         <Alert type="error" showIcon message={banner.join("；")} style={{ marginBottom: 12 }} />
       )}
-      <Form form={form} layout="vertical" preserve={false}>
+      <Form
+        form={form}
+        layout="vertical"
+        preserve={false}
+        onValuesChange={(changed) => clearChangedErrors(form, changed)}
+      >
         {props.children(form)}
       </Form>
     </Modal>

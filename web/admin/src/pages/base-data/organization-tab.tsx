@@ -1,7 +1,7 @@
 import { Alert, App, Button, Col, Form, Input, Row, Skeleton, Space } from "antd";
 import { useEffect, useState } from "react";
 import { api, type Organization } from "../../api";
-import { showFieldErrors } from "../../form-errors";
+import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
 
@@ -79,7 +79,14 @@ export function OrganizationTab() {
       {banner.length > 0 && (
         <Alert type="error" showIcon message={banner.join("；")} style={{ marginBottom: 16 }} />
       )}
-      <Form form={form} layout="vertical" onFinish={save} disabled={!admin} style={{ maxWidth: 880 }}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={save}
+        onValuesChange={(changed) => clearChangedErrors(form, changed)}
+        disabled={!admin}
+        style={{ maxWidth: 880 }}
+      >
         <OrgFields />
         {admin && (
           <Space>
