@@ -1,0 +1,96 @@
+/**
+ * 票码开放接口签名助手（TypeScript / Node 18+，只用 node:crypto）。
+ * Signing helpers for the Piaoma open API. Copy this file into your project.
+ *
+ *   X-Signature = hex(HMAC-SHA256(appSecret, METHOD\nPATH_WITH_QUERY\nTIMESTAMP\nNONCE\nSHA256_HEX(BODY)))
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+export function sha256Hex(body: string | Buffer): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+/** The string that is signed: five lines joined by "\n". */
+export function stringToSign(
+  method: string,
+  pathWithQuery: string,
+  timestamp: string,
+  nonce: string,
+  body: string | Buffer,
+): string {
+  return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${nonce}\n${sha256Hex(body)}`;
+}
+
+export function sign(
+  appSecret: string,
+  method: string,
+  pathWithQuery: string,
+  timestamp: string,
+  nonce: string,
+  body: string | Buffer,
+): string {
+  return createHmac("sha256", appSecret)
+    .update(stringToSign(method, pathWithQuery, timestamp, nonce, body))
+    .digest("hex");
+}
+
+/** The four headers for a request to /open/v1 (a fresh timestamp and nonce each time). */
+export function signedHeaders(
+  appKey: string,
+  appSecret: string,
+  method: string,
+  pathWithQuery: string,
+  body: string,
+): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(16).toString("hex");
+  return {
+    "X-App-Key": appKey,
+    "X-Timestamp": timestamp,
+    "X-Nonce": nonce,
+    "X-Signature": sign(appSecret, method, pathWithQuery, timestamp, nonce, body),
+  };
+}
+
+/**
+ * Checks a request Piaoma sent you (3.1.02 order query, webhook). Pass the raw body bytes and the
+ * path with query exactly as received. Also refuse timestamps more than 300 s away and nonces you
+ * have already seen.
+ */
+export function verify(
+  appSecret: string,
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  pathWithQuery: string,
+  rawBody: string | Buffer,
+): boolean {
+  const timestamp = String(headers["x-timestamp"] ?? "");
+  const nonce = String(headers["x-nonce"] ?? "");
+  const given = Buffer.from(String(headers["x-signature"] ?? ""));
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const expected = Buffer.from(sign(appSecret, method, pathWithQuery, timestamp, nonce, rawBody));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** 3.1.01: sig over the other parameters sorted by name, k=v joined with &, values not URL-encoded. */
+export function signLink(appSecret: string, params: Record<string, string | undefined>): string {
+  const text = Object.keys(params)
+    .filter((k) => k !== "sig" && params[k])
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join("&");
+  return createHmac("sha256", appSecret).update(text).digest("hex");
+}
+
+/** A complete 3.1.01 link: https://host/q/{appKey}?o=…&a=…&t=…&d=…&sig=… */
+export function buildLink(
+  baseUrl: string,
+  appKey: string,
+  appSecret: string,
+  params: { o: string; a: string; t: string; d?: string },
+): string {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) query.set(k, v);
+  query.set("sig", signLink(appSecret, params));
+  return `${baseUrl.replace(/\/+$/, "")}/q/${encodeURIComponent(appKey)}?${query}`;
+}
