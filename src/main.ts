@@ -3,6 +3,7 @@ import { buildApp, openDatabase, version } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { createCredentials } from "./modules/credentials/credentials.service";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
+import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
 import { createOrganization } from "./modules/organizations/organizations.service";
 import { createUser } from "./modules/users/users.service";
 import { systemActor } from "./platform/context";
@@ -33,6 +34,9 @@ Usage: piaoma [command] [options]
                         [--order-query-url U] [--webhook-url U]
   credentials:create    --org ID_OR_TAX_ID
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
+  demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
+                        a local merchant system for the demo: answers 3.1.02, receives webhooks,
+                        prints signed 3.1.01 links
 
 Configuration comes from the environment (PORT, HOST, PUBLIC_URL, DATABASE_URL, PIAOMA_DATA_DIR,
 SMTP_URL, MAIL_FROM, PIAOMA_SECRET, PIAOMA_ALLOW_PRIVATE_URLS, ROLES, LOG_LEVEL); see README.md.`;
@@ -54,6 +58,10 @@ const options = {
   password: { type: "string" },
   role: { type: "string" },
   help: { type: "boolean", short: "h" },
+  "app-key": { type: "string" },
+  "app-secret": { type: "string" },
+  "piaoma-url": { type: "string" },
+  port: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -70,7 +78,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const known = ["serve", "migrate", "seed", "org:create", "credentials:create", "user:create"];
+  const known = [
+    "serve",
+    "migrate",
+    "seed",
+    "org:create",
+    "credentials:create",
+    "user:create",
+    "demo-merchant",
+  ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
 
   let config: Config;
@@ -86,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     if (command === "serve") return await serve(config);
+    if (command === "demo-merchant") return await demoMerchant(config, parsed.values);
     return await runCommand(command, config, parsed.values);
   } catch (e) {
     if (e instanceof DataDirLockedError) return fail("DATA_DIR_LOCKED", e.message);
@@ -138,6 +155,11 @@ function printBanner(config: Config, demo: DemoInfo | undefined): void {
   if (demo) {
     lines.push(`  演示登录 Demo login   ${demo.username} / ${demo.password}`);
     if (demo.consumerUrl) lines.push(`  扫码页 Consumer page ${demo.consumerUrl}`);
+    lines.push(
+      `  开放接口 App Key     ${demo.appKey}`,
+      `  开放接口 App Secret  ${demo.appSecret}`,
+      `  试用商户 Try it      npx piaoma demo-merchant --app-key ${demo.appKey} --app-secret ${demo.appSecret}`,
+    );
   }
   lines.push(
     `  接口文档 API docs    ${config.publicUrl}/docs`,
@@ -145,6 +167,40 @@ function printBanner(config: Config, demo: DemoInfo | undefined): void {
     "",
   );
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** A local merchant system for the demo; runs until stopped. */
+async function demoMerchant(config: Config, flags: Flags): Promise<number> {
+  const appKey = flags["app-key"];
+  const appSecret = flags["app-secret"];
+  if (!appKey || !appSecret) {
+    return fail(
+      "BAD_REQUEST",
+      "demo-merchant needs --app-key and --app-secret (printed by npm start in demo mode)",
+    );
+  }
+  const merchant = await startDemoMerchant({
+    appKey,
+    appSecret,
+    piaomaUrl: flags["piaoma-url"] ?? config.publicUrl,
+    port: flags.port ? Number(flags.port) : DEMO_MERCHANT_PORT,
+  });
+  const { link } = merchant.newLink();
+  process.stdout.write(
+    [
+      "",
+      `票码试用商户 Demo merchant on ${merchant.url}`,
+      `  订单查询 3.1.02      ${merchant.url}/order-query`,
+      `  Webhook 接收         ${merchant.url}/webhooks`,
+      `  签名链接 3.1.01      ${link}`,
+      `  再来一单 New order   ${merchant.url}/new-link`,
+      "",
+    ].join("\n"),
+  );
+  const stop = () => void merchant.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return -1; // keep running
 }
 
 /** One-shot commands: open the database (locking PGlite's folder), migrate, act, print JSON, close. */

@@ -4,12 +4,14 @@ import { systemActor } from "../../platform/context";
 import { verifyPassword } from "../../platform/crypto";
 import { devices, items, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
+import { createCredentials, findDemoCredentials } from "../credentials/credentials.service";
 import { hasAnyOrganization } from "../organizations/organizations.repository";
 import { createOrganization } from "../organizations/organizations.service";
 import { consumerUrl, createReceiptCode } from "../receipt-codes/receipt-codes.service";
 import { findUserByUsername } from "../users/users.repository";
 import { createUser } from "../users/users.service";
 import { demoDevices, demoItems, demoLogin, demoOrganization } from "./demo.data";
+import { DEMO_MERCHANT_PORT } from "./demo-merchant";
 
 export interface DemoInfo {
   orgId: string;
@@ -20,6 +22,9 @@ export interface DemoInfo {
   consumerUrl: string;
   /** Whether this call created the demo organization. */
   created: boolean;
+  /** The demo organization's open-API credentials (printed on every demo start; demo only). */
+  appKey: string;
+  appSecret: string;
 }
 
 const actor = systemActor("demo-seed");
@@ -30,7 +35,7 @@ const actor = systemActor("demo-seed");
  * `onlyIfEmpty` seeds a database that has no organization yet and otherwise leaves it alone.
  */
 export async function seedDemo(
-  ctx: Pick<AppContext, "database" | "config">,
+  ctx: Pick<AppContext, "database" | "config" | "keyring">,
   options: { onlyIfEmpty: boolean },
 ): Promise<DemoInfo | undefined> {
   const { db } = ctx.database;
@@ -47,6 +52,9 @@ export async function seedDemo(
         overLimitPolicy: "split",
         drawer: "王会计",
         validDays: 30,
+        // Answered by `piaoma demo-merchant` (3.1.02 and webhooks) on this machine.
+        orderQueryUrl: `http://127.0.0.1:${DEMO_MERCHANT_PORT}/order-query`,
+        webhookUrl: `http://127.0.0.1:${DEMO_MERCHANT_PORT}/webhooks`,
       },
     });
     created = true;
@@ -65,6 +73,8 @@ export async function seedDemo(
     await createUser(ctx, { actor, input: { ...demoLogin, displayName: "演示管理员", orgIds: [org.id] } });
     user = await findUserByUsername(db, demoLogin.username);
   }
+  let keys = await findDemoCredentials(ctx, org.id, org.isDemo);
+  if (!keys) keys = await createCredentials(ctx, { actor, org: org.id, label: "演示" });
   const passwordUnchanged = user ? await verifyPassword(demoLogin.password, user.passwordHash) : false;
   return {
     orgId: org.id,
@@ -73,6 +83,8 @@ export async function seedDemo(
     password: passwordUnchanged ? demoLogin.password : "(已修改 changed)",
     consumerUrl: consumerUrl(ctx, await ensureFreshDemoCode(ctx, org.id)),
     created,
+    appKey: keys.appKey,
+    appSecret: keys.appSecret,
   };
 }
 
