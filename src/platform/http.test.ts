@@ -139,3 +139,15 @@ describe("fieldPath", () => {
     expect(fieldPath(instancePath, issuePath)).toBe(expected);
   });
 });
+
+describe("router-level errors", () => {
+  it("answers a malformed path and an over-long parameter with the API error body", async () => {
+    const app = createHttpServer({ logger: createLogger("silent"), version: "test" });
+    app.get("/items/:id", async () => ({ ok: true }));
+    await app.ready();
+    const bad = await app.inject({ method: "GET", url: "/items/%ED%A0%80" });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, "BAD_REQUEST"]);
+    const long = await app.inject({ method: "GET", url: `/items/${"x".repeat(1000)}` });
+    expect([long.statusCode, long.json().error.code]).toEqual([414, "URI_TOO_LONG"]);
+  });
+});

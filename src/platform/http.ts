@@ -26,7 +26,11 @@ export interface ErrorBody {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createHttpServer(options: { logger: Logger; version: string; trustProxy?: boolean }): HttpServer {
+export function createHttpServer(options: {
+  logger: Logger;
+  version: string;
+  trustProxy?: boolean;
+}): HttpServer {
   const app = Fastify({
     loggerInstance: options.logger,
     // Behind a load balancer a request id may come in; otherwise make one.
@@ -40,6 +44,14 @@ export function createHttpServer(options: { logger: Logger; version: string; tru
     // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors raised by the router before any handler (a malformed or over-long path) get the same
+    // API.md error body as everything else.
+    frameworkErrors: (error, _req, reply) => {
+      const { status, body } = toErrorResponse(error);
+      void (reply as unknown as { status(s: number): { send(b: ErrorBody): unknown } })
+        .status(status)
+        .send(body);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -103,6 +115,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       return reply("UNSUPPORTED_MEDIA_TYPE", "不支持的 Content-Type，请使用 application/json");
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return reply("PAYLOAD_TOO_LARGE", "请求体过大");
+    case "FST_ERR_BAD_URL":
+      return reply("BAD_REQUEST", "请求地址格式不正确");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return reply("URI_TOO_LONG", "请求地址过长");
   }
   const status = fe.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -135,6 +151,31 @@ export async function registerOpenApi(app: HttpServer, version: string): Promise
         description:
           "商户开放接口（/open/v1，HMAC-SHA256 签名）与消费者扫码开票接口（/api/scan）。" +
           "Merchant open API (signed) and the consumer scan-to-invoice API.",
+      },
+      components: {
+        // The open API's four signing headers (API.md §1): every /open/v1 request carries all four.
+        securitySchemes: {
+          AppKey: { type: "apiKey", in: "header", name: "X-App-Key", description: "应用 app key" },
+          Timestamp: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Timestamp",
+            description: "Unix 秒，与服务器相差不超过 300 秒",
+          },
+          Nonce: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Nonce",
+            description: "16–64 位随机串，窗口内不可重复",
+          },
+          Signature: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Signature",
+            description:
+              "hex(HMAC-SHA256(appSecret, METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\nSHA256_HEX(BODY)))",
+          },
+        },
       },
       tags: [
         { name: "open", description: "商户开放接口 Merchant open API" },
