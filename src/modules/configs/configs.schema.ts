@@ -24,13 +24,11 @@ export const configInput = z
     defaultReviewer: optionalText(20, "复核人不能超过 20 个字符"),
     defaultTaxAccountId: z.string().max(64).nullish(),
   })
-  .superRefine((v, ctx) => {
-    if (!v.invoiceTypes.includes(v.defaultInvoiceType))
-      ctx.addIssue({
-        code: "custom",
-        path: ["defaultInvoiceType"],
-        message: "默认发票种类必须是可开票类型之一",
-      });
+  // `when`: checked even while other fields are wrong, so every problem is reported at once.
+  .refine((v) => !Array.isArray(v.invoiceTypes) || v.invoiceTypes.includes(v.defaultInvoiceType), {
+    path: ["defaultInvoiceType"],
+    message: "默认发票种类必须是可开票类型之一",
+    when: () => true,
   });
 export type ConfigInput = z.input<typeof configInput>;
 

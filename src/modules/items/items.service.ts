@@ -136,12 +136,13 @@ export async function importItems(
     }
     return checkItem(parsed.data, errors, `rows[${i}].`);
   });
+  // Duplicates are looked for in the raw rows, so a row that is also wrong otherwise is reported too.
   const seen = new Map<string, number>();
-  checked.forEach((item, i) => {
-    if (!item) return;
-    const first = seen.get(item.code);
-    if (first !== undefined) errors.add(`rows[${i}].code`, `编码与第 ${first + 2} 行重复`);
-    else seen.set(item.code, i);
+  records.forEach((record, i) => {
+    const code = record.code ?? "";
+    const first = seen.get(code);
+    if (code && first !== undefined) errors.add(`rows[${i}].code`, `编码与第 ${first + 2} 行重复`);
+    else seen.set(code, i);
   });
   errors.throwIfAny();
   const valid = checked.filter((x): x is NonNullable<typeof x> => x !== null);
