@@ -6,6 +6,7 @@ import { registerAuditRoutes } from "../audit/audit.console";
 import { registerConfigRoutes } from "../configs/configs.routes";
 import { registerDeviceRoutes } from "../devices/devices.routes";
 import { MAX_IMPORT_BYTES, registerItemRoutes } from "../items/items.routes";
+import { registerOpenApiConsoleRoutes } from "../open-api/open-api.console.routes";
 import { registerOrganizationRoutes } from "../organizations/organizations.routes";
 import { registerReceiptCodeConsoleRoutes } from "../receipt-codes/receipt-codes.console.routes";
 import { registerTaxAccountRoutes } from "../tax-accounts/tax-accounts.routes";
@@ -37,6 +38,7 @@ export async function registerConsoleRoutes(http: HttpServer, ctx: AppContext): 
         registerReceiptCodeConsoleRoutes(g, ctx);
         registerUserRoutes(g, ctx);
         registerAuditRoutes(g, ctx);
+        registerOpenApiConsoleRoutes(g, ctx);
       });
     },
     { prefix: "/api/console" },

@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context";
+import type { HttpServer } from "../../platform/http";
+import { actorOf } from "../auth/console-guard";
+import { hidden, orgParams } from "../auth/console-http";
+import {
+  createCredentialsForConsole,
+  findCredentialsForConsole,
+  findWebhookEventsForConsole,
+  getOpenApiSettings,
+  revokeCredentialsForConsole,
+  rotateCredentialsForConsole,
+  sendTestWebhookForConsole,
+  updateOpenApiSettings,
+} from "./open-api.console.service";
+
+const keyParams = orgParams.extend({ appKey: z.string().min(1).max(100) });
+const url = z
+  .url({ protocol: /^https?$/, error: "请填写 http(s) 地址" })
+  .max(500, "地址过长")
+  .nullable()
+  .or(z.literal("").transform(() => null));
+const issued = z.object({ appKey: z.string(), appSecret: z.string(), orgId: z.string() });
+
+/** 开放接口 in the console (inside the guarded /api/console scope; admins only, checked by the service). */
+export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext): void {
+  const base = "/orgs/:orgId";
+  http.get(`${base}/credentials`, { schema: { ...hidden, params: orgParams } }, async (req) =>
+    findCredentialsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.post(
+    `${base}/credentials`,
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: z.object({ label: z.string().max(50).optional() }).optional(),
+        response: { 201: issued },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(
+        await createCredentialsForConsole(ctx, {
+          actor: actorOf(req),
+          orgId: req.params.orgId,
+          label: req.body?.label,
+        }),
+      ),
+  );
+  http.post(
+    `${base}/credentials/:appKey/revoke`,
+    { schema: { ...hidden, params: keyParams } },
+    async (req, reply) => {
+      await revokeCredentialsForConsole(ctx, { actor: actorOf(req), ...req.params });
+      return reply.status(204).send();
+    },
+  );
+  http.post(
+    `${base}/credentials/:appKey/rotate`,
+    {
+      schema: {
+        ...hidden,
+        params: keyParams,
+        body: z.object({ revokeOld: z.boolean().optional() }).optional(),
+        response: { 201: issued },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(
+        await rotateCredentialsForConsole(ctx, {
+          actor: actorOf(req),
+          ...req.params,
+          revokeOld: req.body?.revokeOld,
+        }),
+      ),
+  );
+  http.get(`${base}/open-api`, { schema: { ...hidden, params: orgParams } }, async (req) =>
+    getOpenApiSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.put(
+    `${base}/open-api`,
+    { schema: { ...hidden, params: orgParams, body: z.object({ orderQueryUrl: url, webhookUrl: url }) } },
+    async (req) =>
+      updateOpenApiSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
+  );
+  http.post(
+    `${base}/open-api/webhook-test`,
+    { schema: { ...hidden, params: orgParams } },
+    async (req, reply) =>
+      reply
+        .status(202)
+        .send(await sendTestWebhookForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId })),
+  );
+  http.get(`${base}/webhook-events`, { schema: { ...hidden, params: orgParams } }, async (req) =>
+    findWebhookEventsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+}
