@@ -2,6 +2,8 @@
 const benches: Record<string, () => Promise<{ default: (args: string[]) => Promise<void> }>> = {
   pdf: () => import("./pdf"),
   issue: () => import("./issue"),
+  scan: () => import("./scan"),
+  stats: () => import("./stats"),
 };
 
 const [which, ...rest] = process.argv.slice(2);

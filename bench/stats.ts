@@ -1,0 +1,138 @@
+import { performance } from "node:perf_hooks";
+import { chinaDateIso } from "../src/domain";
+import { createOrganization } from "../src/modules/organizations/organizations.service";
+import { STATS_QUERIES, type StatsQueryName } from "../src/modules/stats/stats.queries";
+import { getStatistics } from "../src/modules/stats/stats.service";
+import { systemActor } from "../src/platform/context";
+import { openPostgres } from "../src/platform/db/client";
+import { runMigrations } from "../src/platform/db/migrate";
+import { makeUscc } from "../test/support/factories";
+import { seedStatsData } from "../test/support/stats-seed";
+import { freshDatabase, machine, percentiles, round, writeSection } from "./support";
+
+/**
+ * The statistics dashboard over a million invoices on PostgreSQL: the data is generated in SQL
+ * (test/support/stats-seed.ts, generate_series) over a year for one organization, plus a second,
+ * smaller organization so "all organizations" covers two; then each dashboard query is timed for a
+ * 30-day, a 90-day and a 365-day range, and the whole service call (what GET /api/console/stats
+ * runs) on top.
+ *
+ *   npm run bench -- stats [invoices=1000000] [runs=7]
+ */
+export default async function run(args: string[]): Promise<void> {
+  const invoiceTarget = Number(args[0] ?? 1_000_000);
+  const runs = Number(args[1] ?? 7);
+  // 18 of 20 codes are invoiced (stats-seed.ts): this many codes give the target blue invoices.
+  const codes = Math.ceil((invoiceTarget * 20) / 18);
+  const db = await freshDatabase("piaoma_bench_stats");
+  const database = openPostgres(db.url, 4);
+  try {
+    await runMigrations(database);
+    const org = await createOrganization(
+      { database },
+      {
+        actor: systemActor("bench"),
+        input: { name: "统计压测连锁超市有限公司", taxId: "91440300PMDEM0017W" },
+      },
+    );
+    const other = await createOrganization(
+      { database },
+      { actor: systemActor("bench"), input: { name: "统计压测酒店有限公司", taxId: makeUscc("91310000") } },
+    );
+    const taxAccount = async (orgId: string) =>
+      (
+        (await database.executeSql("select id from tax_bureau_accounts where org_id = $1", [orgId]))
+          .rows[0] as {
+          id: string;
+        }
+      ).id;
+    const endAt = new Date();
+    process.stdout.write(`generating ${codes} receipt codes and their invoices…\n`);
+    const seedStarted = performance.now();
+    await seedStatsData(database.executeSql, {
+      orgId: org.id,
+      taxAccountId: await taxAccount(org.id),
+      codes,
+      days: 365,
+      endAt,
+      prefix: "b1",
+    });
+    await seedStatsData(database.executeSql, {
+      orgId: other.id,
+      taxAccountId: await taxAccount(other.id),
+      codes: Math.ceil(codes / 10),
+      days: 365,
+      endAt,
+      prefix: "b2",
+    });
+    await database.executeSql("vacuum analyze");
+    const seedSeconds = round((performance.now() - seedStarted) / 1000);
+    const counts = (
+      await database.executeSql(
+        `select (select count(*) from invoices)::int as invoices, (select count(*) from receipt_codes)::int as codes,
+         (select count(*) from deliveries)::int as deliveries,
+         (select count(*) from invoices where org_id = $1 and color = 'blue' and issued_at is not null)::int as org_issued`,
+        [org.id],
+      )
+    ).rows[0] as Record<string, number>;
+    process.stdout.write(`${JSON.stringify(counts)} in ${seedSeconds}s\n`);
+
+    const to = chinaDateIso(endAt);
+    const rangeOf = (days: number) => ({
+      from: chinaDateIso(new Date(endAt.getTime() - (days - 1) * 86_400_000)),
+      to,
+    });
+    const ranges = [30, 90, 365];
+    const names = Object.keys(STATS_QUERIES) as StatsQueryName[];
+    const rows: string[] = [];
+    const actor = {
+      type: "user" as const,
+      userId: "bench",
+      username: "bench",
+      role: "viewer" as const,
+      orgIds: [org.id, other.id],
+    };
+    for (const days of ranges) {
+      const range = rangeOf(days);
+      const timings: Record<string, number[]> = {};
+      const whole: number[] = [];
+      const wholeAll: number[] = [];
+      let issued = 0;
+      for (let i = 0; i < runs; i++) {
+        const started = performance.now();
+        const stats = await getStatistics(
+          { database },
+          { actor, query: { orgId: org.id, ...range }, now: endAt },
+        );
+        whole.push(performance.now() - started);
+        issued = stats.summary.invoices;
+        for (const [name, ms] of Object.entries(stats.timings)) (timings[name] ??= []).push(ms);
+        const allStarted = performance.now();
+        await getStatistics({ database }, { actor, query: range, now: endAt });
+        wholeAll.push(performance.now() - allStarted);
+      }
+      const cell = (samples: number[]) => {
+        const p = percentiles(samples.slice(1)); // the first run warms the cache; shown apart
+        return `${round(p.p50)} / ${round(p.max)} (cold ${round(samples[0] ?? 0)})`;
+      };
+      for (const name of names) rows.push(`| ${days} days | ${name} | ${cell(timings[name] ?? [])} |`);
+      rows.push(
+        `| ${days} days | **whole dashboard, one organization** (${issued.toLocaleString("en")} blue invoices in range) | ${cell(whole)} |`,
+      );
+      rows.push(`| ${days} days | **whole dashboard, both organizations** | ${cell(wholeAll)} |`);
+    }
+    const table = [
+      "| range | query | ms: median / max of warm runs (first, cold run) |",
+      "| --- | --- | --- |",
+      ...rows,
+    ].join("\n");
+    writeSection(
+      "Statistics dashboard over 1 million invoices",
+      `Command: \`npm run bench -- stats ${invoiceTarget} ${runs}\` — PostgreSQL, data generated in SQL with generate_series (\`test/support/stats-seed.ts\`): ${counts.invoices?.toLocaleString("en")} invoices (blue and red), ${counts.codes?.toLocaleString("en")} receipt codes, ${counts.deliveries?.toLocaleString("en")} deliveries over 365 days, in two organizations (the measured one holds ${counts.org_issued?.toLocaleString("en")} issued blue invoices); generated and analysed in ${seedSeconds} s. Each query of \`src/modules/stats/stats.queries.ts\` timed inside \`getStatistics\` (the service behind \`GET /api/console/stats\`), ${runs} runs per range.\nMachine: ${machine()}.\n\n${table}`,
+    );
+    process.stdout.write(`${table}\n`);
+  } finally {
+    await database.close();
+    await db.drop();
+  }
+}
