@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/support/app";
+
+describe("/docs: the open API", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp("pglite", { startJobs: false });
+  });
+  afterAll(() => app?.close());
+
+  it("lists every open route under the `open` tag, signed, with a request example", async () => {
+    const doc = (await app.http.inject({ method: "GET", url: "/openapi.json" })).json();
+    const open = [
+      ["post", "/open/v1/receipt-codes"],
+      ["get", "/open/v1/receipt-codes/{orderNo}"],
+      ["get", "/open/v1/receipt-codes/{orderNo}/qr.png"],
+      ["get", "/open/v1/receipt-codes/{orderNo}/qr.svg"],
+      ["post", "/open/v1/receipt-codes/{orderNo}/disable"],
+      ["get", "/open/v1/invoices"],
+      ["get", "/open/v1/invoices/{id}"],
+      ["post", "/open/v1/invoices/{id}/reverse"],
+    ] as const;
+    for (const [method, path] of open) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op.tags).toEqual(["open"]);
+      expect(op.security).toEqual([{ AppKey: [], Timestamp: [], Nonce: [], Signature: [] }]);
+    }
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(
+      expect.arrayContaining(["AppKey", "Timestamp", "Nonce", "Signature"]),
+    );
+    const push = doc.paths["/open/v1/receipt-codes"].post.requestBody.content["application/json"].schema;
+    expect(JSON.stringify(push)).toContain("POS-20261122-000123");
+    expect(doc.paths["/q/{appKey}"].get.tags).toEqual(["open"]);
+  });
+});
