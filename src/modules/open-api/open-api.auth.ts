@@ -1,7 +1,7 @@
-import { lt } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { FastifyRequest } from "fastify";
 import type { Actor, AppContext } from "../../platform/context";
-import { openApiNonces } from "../../platform/db/schema";
+import { appCredentials, openApiNonces } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { findActiveAppSecret } from "../credentials/credentials.service";
@@ -91,6 +91,7 @@ async function verifySignedRequest(ctx: AppContext, req: FastifyRequest): Promis
     throw new AppError("SIGNATURE_INVALID", refuse.SIGNATURE_INVALID);
   }
   if (!(await claimNonce(ctx, appKey, nonce, now))) throw new AppError("NONCE_REUSED", refuse.NONCE_REUSED);
+  await touchLastUsed(ctx, appKey, now);
   return { type: "app", appKey, orgId: credentials.orgId };
 }
 
@@ -108,6 +109,19 @@ async function claimNonce(ctx: AppContext, appKey: string, nonce: string, nowMs:
   if (Math.random() < 0.05)
     await db.delete(openApiNonces).where(lt(openApiNonces.expiresAt, new Date(nowMs)));
   return inserted.length > 0;
+}
+
+/** "Last used" for the console's key list, written at most once a minute per key. */
+async function touchLastUsed(ctx: AppContext, appKey: string, nowMs: number): Promise<void> {
+  await ctx.database.db
+    .update(appCredentials)
+    .set({ lastUsedAt: new Date(nowMs) })
+    .where(
+      and(
+        eq(appCredentials.appKey, appKey),
+        or(isNull(appCredentials.lastUsedAt), lt(appCredentials.lastUsedAt, new Date(nowMs - 60_000))),
+      ),
+    );
 }
 
 /** The acting app of a signed request (set by the hook). */

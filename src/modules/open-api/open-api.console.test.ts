@@ -31,7 +31,14 @@ describe("open API in the console (credentials, URLs, test webhook, attempts)", 
     expect((await ping()).statusCode).toBe(200);
 
     const list = (await c.get(`/orgs/${orgId}/credentials`)).json();
-    expect(list).toEqual([expect.objectContaining({ appKey: first.appKey, label: "POS", status: "active" })]);
+    expect(list).toEqual([
+      expect.objectContaining({
+        appKey: first.appKey,
+        label: "POS",
+        status: "active",
+        lastUsedAt: expect.any(String),
+      }),
+    ]);
     expect(JSON.stringify(list)).not.toContain(first.appSecret);
 
     const rotated = (await c.post(`/orgs/${orgId}/credentials/${first.appKey}/rotate`, {})).json();

@@ -13,7 +13,7 @@ import {
 } from "../../../test/support/open-api";
 import { pdfToText } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
-import { organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { organizations, taxBureauAccounts, webhookAttempts, webhookEvents } from "../../platform/db/schema";
 import { sendTestWebhook } from "../webhooks/webhooks.service";
 import { isSignatureValid } from "./signing";
 
@@ -218,6 +218,41 @@ for (const kind of databaseKinds()) {
         body: { reason: "开票有误" },
       });
       expect(redTwice.statusCode).toBe(409);
+    });
+
+    it("sends invoice.failed when the channel refuses the invoice", async () => {
+      await app.ctx.database.db
+        .update(taxBureauAccounts)
+        .set({ settings: { mode: "reject", message: "税局拒绝（测试）" } })
+        .where(eq(taxBureauAccounts.orgId, orgId));
+      try {
+        const body = { orderNo: "INV-F", drawer: "张三", lines: [lunch] };
+        const code = (
+          await openRequest(app, keys, { method: "POST", url: "/open/v1/receipt-codes", body })
+        ).json();
+        const submitted = await app.http.inject({
+          method: "POST",
+          url: `/api/scan/${code.token}/submit`,
+          headers: { "content-type": "application/json" },
+          payload: JSON.stringify(buyer()),
+        });
+        const invoiceId = submitted.json().invoices[0].id;
+        const hook = await waitUntil(
+          () => hooksFor(invoiceId, "invoice.failed")[0],
+          "the invoice.failed webhook",
+        );
+        expect(verifiedBy(keys, hook)).toBe(true);
+        expect(JSON.parse(hook.body).data).toMatchObject({
+          status: "failed",
+          failure: { message: "税局拒绝（测试）" },
+          pdfUrl: null,
+        });
+      } finally {
+        await app.ctx.database.db
+          .update(taxBureauAccounts)
+          .set({ settings: {} })
+          .where(eq(taxBureauAccounts.orgId, orgId));
+      }
     });
 
     it("answers INVOICE_NOT_FOUND for another organization's invoice", async () => {
