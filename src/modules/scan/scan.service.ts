@@ -1,6 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import {
   type ComputedInvoice,
+  compareDecimals,
   computeInvoice,
   isValidEmail,
   isValidMobile,
@@ -9,16 +10,23 @@ import {
   type OverLimitPolicy,
   planInvoices,
   printedItemName,
+  taxRateLabel,
+  type ZeroRateKind,
 } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import { auditLog, organizations, receiptCodes } from "../../platform/db/schema";
+import {
+  auditLog,
+  organizations,
+  receiptCodeConfigs,
+  receiptCodes,
+  submissions,
+} from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
 import { trimDecimal } from "../invoices/invoice-document";
-import { findInvoicesOfCode, findSubmission, type InvoiceRow } from "../invoices/invoices.repository";
+import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import {
-  findConfig,
   findReceiptCodeByToken,
   findReceiptCodeLines,
   type ReceiptCodeLineRow,
@@ -68,40 +76,69 @@ export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[])
   return result.value;
 }
 
+/**
+ * What the consumer page shows. The hot path of a scan: one query for the code with its seller,
+ * configuration and submission, one for its lines, one for its invoices only once submitted; the
+ * split plan is computed only when the total is above the limit.
+ */
 export async function getScanView(
   ctx: ScanContext,
   token: string,
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
-  const code = await getViewableCode(ctx, token);
-  if (options.countScan) {
-    await db
-      .update(receiptCodes)
-      .set({
-        scanCount: sql`${receiptCodes.scanCount} + 1`,
-        firstScannedAt: sql`coalesce(${receiptCodes.firstScannedAt}, now())`,
-      })
-      .where(eq(receiptCodes.id, code.id));
-  }
-  const [org] = await db
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, code.orgId));
-  const [lines, config, submission, invoiceRows] = await Promise.all([
+  const [found] = await db
+    .select({
+      code: receiptCodes,
+      sellerName: organizations.name,
+      limitText: receiptCodeConfigs.limitText,
+      limitAmount: receiptCodeConfigs.limitAmount,
+      policy: receiptCodeConfigs.overLimitPolicy,
+      submission: {
+        invoiceType: submissions.invoiceType,
+        buyerType: submissions.buyerType,
+        buyerName: submissions.buyerName,
+        email: submissions.email,
+        mobile: submissions.mobile,
+      },
+    })
+    .from(receiptCodes)
+    .innerJoin(organizations, eq(organizations.id, receiptCodes.orgId))
+    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
+    .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
+    .where(eq(receiptCodes.token, token));
+  if (!found) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  const { code, submission } = found;
+  const status = effectiveStatus(code);
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+
+  const [lines, invoiceRows] = await Promise.all([
     findReceiptCodeLines(db, code.id),
-    findConfig(db, code.orgId),
-    findSubmission(db, code.id),
-    findInvoicesOfCode(db, code.id),
+    submission?.buyerName ? findInvoicesOfCode(db, code.id) : Promise.resolve([]),
+    options.countScan
+      ? db
+          .update(receiptCodes)
+          .set({
+            scanCount: sql`${receiptCodes.scanCount} + 1`,
+            firstScannedAt: sql`coalesce(${receiptCodes.firstScannedAt}, now())`,
+          })
+          .where(eq(receiptCodes.id, code.id))
+      : undefined,
   ]);
-  const computed = computeStored(code, lines);
-  const plan = config
-    ? planInvoices(computed, { limit: config.limitText, policy: config.overLimitPolicy as OverLimitPolicy })
-    : null;
+  const policy = (found.policy ?? "reject") as OverLimitPolicy;
+  let invoiceCount = 0;
+  if (found.limitText !== null) {
+    if (compareDecimals(code.totalAmount, found.limitText) <= 0) invoiceCount = 1;
+    else if (policy === "split") {
+      const plan = planInvoices(computeStored(code, lines), { limit: found.limitText, policy });
+      invoiceCount = plan.ok ? plan.value.invoices.length : 0;
+    }
+  }
   return {
-    seller: { name: org?.name ?? "" },
+    seller: { name: found.sellerName },
     serialNo: code.serialNo,
-    status: effectiveStatus(code),
+    status,
     expiresAt: code.expiresAt.toISOString(),
     receiptFooter: code.receiptFooter,
     lines: lines.map((l) => ({
@@ -113,7 +150,7 @@ export async function getScanView(
       quantity: l.quantity === null ? null : trimDecimal(l.quantity),
       unitPrice: l.unitPrice === null ? null : trimDecimal(l.unitPrice),
       amount: l.amount,
-      taxRateLabel: computed.lines[l.position]?.taxRateLabel ?? "",
+      taxRateLabel: taxRateLabel(l.taxRate, l.zeroRateKind as ZeroRateKind | null),
     })),
     totals: {
       amountExcludingTax: code.amountExcludingTax,
@@ -122,20 +159,17 @@ export async function getScanView(
     },
     invoiceTypes: code.invoiceTypes,
     defaultInvoiceType: code.defaultInvoiceType,
-    limit: {
-      amount: config?.limitAmount ?? "0.00",
-      policy: (config?.overLimitPolicy ?? "reject") as "reject" | "split",
-      invoiceCount: plan?.ok ? plan.value.invoices.length : 0,
-    },
-    submission: submission
-      ? {
-          invoiceType: submission.invoiceType,
-          buyerType: submission.buyerType,
-          buyerName: submission.buyerName,
-          email: maskEmail(submission.email),
-          mobile: maskMobile(submission.mobile),
-        }
-      : null,
+    limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
+    submission:
+      submission?.buyerName != null
+        ? {
+            invoiceType: submission.invoiceType ?? "",
+            buyerType: submission.buyerType ?? "",
+            buyerName: submission.buyerName,
+            email: maskEmail(submission.email),
+            mobile: maskMobile(submission.mobile),
+          }
+        : null,
     invoices: invoiceRows.map((i) => toInvoiceView(token, i)),
   };
 }
