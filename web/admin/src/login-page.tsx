@@ -28,10 +28,12 @@ export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
         <div className="login-brand">
           <div className="brand-mark">票</div>
           <div>
-            <Typography.Title level={3} style={{ margin: 0 }}>
+            <Typography.Title level={3} style={{ margin: 0, color: "#fff" }}>
               票码 · 开票管理控制台
             </Typography.Title>
-            <Typography.Text type="secondary">扫码开票 · 数电票 · 小票码管理</Typography.Text>
+            <Typography.Text style={{ color: "rgba(255, 255, 255, 0.75)" }}>
+              扫码开票 · 数电票 · 小票码管理
+            </Typography.Text>
           </div>
         </div>
         <Card variant="borderless" className="login-card">
@@ -51,7 +53,7 @@ export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
             </Button>
           </Form>
         </Card>
-        <Typography.Paragraph type="secondary" className="login-footer">
+        <Typography.Paragraph className="login-footer" style={{ color: "rgba(255, 255, 255, 0.65)" }}>
           连续输错密码 5 次，账号将锁定 15 分钟
         </Typography.Paragraph>
       </div>

@@ -19,7 +19,7 @@ if (root) {
               '-apple-system, BlinkMacSystemFont, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif',
           },
           components: {
-            Layout: { siderBg: "#1f2d3d" },
+            Layout: { siderBg: "#1f2d3d", headerBg: "#fff", headerHeight: 56, headerPadding: "0 24px" },
             Menu: { darkItemBg: "#1f2d3d", darkSubMenuItemBg: "#1a2633" },
           },
         }}
