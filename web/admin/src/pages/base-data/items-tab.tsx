@@ -24,6 +24,23 @@ function describeImportError(path: string, text: string): string {
   return m ? `第 ${Number(m[1]) + 2} 行：${text}` : text;
 }
 
+const TEMPLATE = [
+  "编码,项目名称,税收分类简称,税收分类编码,税率,零税率类型,规格型号,单位,单价",
+  "MILK-1L,纯牛奶,乳制品,1030201000000000000,13%,,1L,盒,12.50",
+  "LUNCH,午餐,餐饮服务,3070401000000000000,6%,,,份,",
+  "BOOK,图书,图书,1060101000000000000,0%,免税,,本,",
+].join("\r\n");
+
+/** The import template as a UTF-8 CSV (with BOM, so Excel opens it with the right encoding). */
+function downloadTemplate() {
+  const url = URL.createObjectURL(new Blob([`\uFEFF${TEMPLATE}`], { type: "text/csv;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "开票项导入模板.csv";
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
 /** 开票项: the goods master, searchable, importable from CSV or Excel. */
 export function ItemsTab() {
   const { orgId } = useConsole();
@@ -91,6 +108,9 @@ export function ItemsTab() {
         />
         {admin && (
           <Space>
+            <Button type="link" onClick={downloadTemplate}>
+              下载导入模板
+            </Button>
             <Upload
               accept=".csv,.xlsx"
               showUploadList={false}
