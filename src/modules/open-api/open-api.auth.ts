@@ -76,7 +76,7 @@ async function verifySignedRequest(ctx: AppContext, req: FastifyRequest): Promis
     });
   }
   if (!NONCE_PATTERN.test(nonce)) {
-    throw new AppError("SIGNATURE_INVALID", "X-Nonce 须为 16–64 位字母、数字、- 或 _");
+    throw new AppError("SIGNATURE_INVALID", "X-Nonce 须为 16–64 个可见 ASCII 字符");
   }
   const credentials = await findActiveAppSecret(ctx, appKey);
   if (!credentials) throw new AppError("APP_KEY_UNKNOWN", refuse.APP_KEY_UNKNOWN);

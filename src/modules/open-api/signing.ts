@@ -7,7 +7,8 @@ import { hmacSha256Hex, safeEqual, sha256Hex } from "../../platform/crypto";
  */
 
 export const SIGNATURE_WINDOW_SECONDS = 300;
-export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+/** 16–64 visible ASCII characters (API.md); no spaces, so a header cannot be padded ambiguously. */
+export const NONCE_PATTERN = /^[\x21-\x7E]{16,64}$/;
 
 export interface SignedRequest {
   method: string;
