@@ -1,0 +1,218 @@
+import fs from "node:fs/promises";
+import ExcelJS from "exceljs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { amountInCapitals, chinaDateIso } from "../../src/domain";
+import { seedDemo } from "../../src/modules/demo/demo.seed";
+import { createTestApp, type TestApp } from "../support/app";
+import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { makeReceiptCode, makeUscc } from "../support/factories";
+import { startSmtp, type TestSmtp } from "../support/smtp";
+import { seedStatsData } from "../support/stats-seed";
+import { describeWithTools, pdfToText } from "../support/system-tools";
+
+/**
+ * The finance operator after invoices exist, in Chromium: find an invoice by its number, resend it
+ * to another address (the mail arrives at an SMTP server in this process), reverse it (the red
+ * invoice has negative amounts, its PDF says 红字 with capitals beginning with 负, the consumer page
+ * shows both), export the list and read the .xlsx back; then the dashboard, whose numbers must be
+ * the database's, screenshot at 1280×800 for a person to look at.
+ */
+describeBrowser("operations in Chromium", () => {
+  describeWithTools(["pdftotext"], "invoices, reversal, export, dashboard", () => {
+    let app: TestApp;
+    let smtp: TestSmtp;
+    let browser: Browser;
+    let page: Page;
+    let baseUrl: string;
+    let orgId: string;
+    let token: string;
+    let number: string;
+    let serialNo: string;
+    const errors: string[] = [];
+
+    beforeAll(async () => {
+      smtp = await startSmtp();
+      app = await createTestApp("pglite", { env: { SMTP_URL: smtp.url } });
+      baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
+      app.ctx.config.publicUrl = baseUrl;
+      const demo = await seedDemo(app.ctx, { onlyIfEmpty: false });
+      orgId = demo!.orgId;
+      // A month of generated operations for the dashboard, beside the invoice issued for real below.
+      const { rows } = await app.ctx.database.executeSql(
+        "select id from tax_bureau_accounts where org_id = $1",
+        [orgId],
+      );
+      await seedStatsData(app.ctx.database.executeSql, {
+        orgId,
+        taxAccountId: (rows[0] as { id: string }).id,
+        codes: 1200,
+        days: 30,
+        endAt: new Date(),
+        prefix: "e2e",
+      });
+      // One purchase invoiced through the consumer API, the real path.
+      serialNo = `OPS-${Date.now()}`;
+      const code = await makeReceiptCode(app.ctx, orgId, { serialNo });
+      token = code.token;
+      const res = await app.http.inject({
+        method: "POST",
+        url: `/api/scan/${token}/submit`,
+        payload: {
+          invoiceType: "digital_special",
+          buyer: { type: "enterprise", name: "上海浦江贸易有限公司", taxId: makeUscc("91310000") },
+          email: "buyer@example.com",
+        },
+      });
+      number = res.json().invoices[0].number;
+      await smtp.waitFor(1);
+
+      browser = await launchBrowser();
+      page = await browser.newPage({
+        viewport: { width: 1280, height: 800 },
+        locale: "zh-CN",
+        acceptDownloads: true,
+      });
+      page.setDefaultTimeout(15_000);
+      page.on("pageerror", (e) => errors.push(e.message));
+    }, 120_000);
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+      await smtp?.close();
+    });
+
+    const shot = (name: string) => page.screenshot({ path: screenshotPath(name) });
+
+    it("finds the invoice by number and opens its detail", async () => {
+      await page.goto(`${baseUrl}/admin/`);
+      await page.getByLabel("用户名").fill("demo");
+      await page.getByLabel("密码").fill("piaoma-demo");
+      await page.getByRole("button", { name: "登 录" }).click();
+      await page.getByTestId("menu-invoices").click();
+      await page.getByText(/共 \d+ 张/).waitFor();
+      await page.getByTestId("filter-number").fill(number);
+      await page.getByTestId("invoice-search").click();
+      await page.getByText("共 1 张").waitFor();
+      await shot("operations-invoices");
+      await page.getByTestId(`invoice-${number}`).click();
+      const detail = page.getByTestId("invoice-detail");
+      await detail.getByText("上海浦江贸易有限公司").waitFor();
+      await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("¥800.00");
+      await detail.getByTestId("deliveries").getByText("buyer@example.com").waitFor();
+      await shot("operations-invoice-detail");
+    });
+
+    it("resends it to another address; the e-mail arrives with the invoice attached", async () => {
+      await page.getByTestId("resend").click();
+      // The drawer is a dialog too: the modal is found by its class and title.
+      const dialog = page.locator(".ant-modal").filter({ hasText: "重新发送发票" });
+      await dialog.getByTestId("resend-email").fill("accountant@example.com");
+      await dialog.getByRole("button", { name: "发 送" }).click();
+      await page.getByText("已提交发送").waitFor();
+      const mails = await smtp.waitFor(2);
+      const mail = mails.find((m) => m.to.includes("accountant@example.com"));
+      expect(mail?.subject).toContain(number);
+      expect(mail?.attachments.map((a) => a.filename).sort()).toEqual([`${number}.pdf`, `${number}.xml`]);
+      await page.getByTestId("deliveries").getByText("操作员重发").waitFor();
+    });
+
+    let redNumber = "";
+
+    it("reverses it: a red invoice with negative amounts, 红字 and 负 capitals in its PDF", async () => {
+      await page.getByTestId("reverse").click();
+      const dialog = page.locator(".ant-modal").filter({ hasText: "确认红冲" });
+      await dialog.getByText("销货退回").click();
+      await shot("operations-reverse-dialog");
+      await page.locator("#confirm-reverse").click();
+      await page.getByText("已红冲，红字发票号码").waitFor();
+      await page.getByTestId("invoice-status").getByText("已红冲").waitFor();
+      redNumber = (await page.getByTestId("open-red").textContent()) ?? "";
+      expect(redNumber).toMatch(/^\d{20}$/);
+      await page.getByTestId("open-red").click();
+      const detail = page.getByTestId("invoice-detail");
+      await detail.getByText("红冲原因「销货退回」").waitFor();
+      await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("-¥800.00");
+      await shot("operations-red-invoice");
+
+      const href = await detail.getByTestId("download-pdf").getAttribute("href");
+      const pdf = await page.request.get(`${baseUrl}${href}`);
+      expect(pdf.status()).toBe(200);
+      const text = await pdfToText(Buffer.from(await pdf.body()));
+      expect(text).toContain("红字");
+      expect(text).toContain(`负${amountInCapitals("800.00")}`);
+      expect(text).toContain("-800.00");
+      // The red invoice goes to the buyer like the blue one did.
+      const mails = await smtp.waitFor(3);
+      expect(mails.some((m) => m.to.includes("buyer@example.com") && m.subject.includes(redNumber))).toBe(
+        true,
+      );
+      await page.locator(".ant-drawer-close").click();
+      await page.locator(".ant-drawer-mask").waitFor({ state: "detached" });
+    });
+
+    it("shows both invoices on the consumer page", async () => {
+      const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+      await phone.goto(`${baseUrl}/s/${token}`);
+      await phone.getByText(number).waitFor();
+      await phone.getByText(redNumber).waitFor();
+      await phone.getByText("红字发票").first().waitFor();
+      await phone.getByText("已红冲").first().waitFor();
+      await phone.screenshot({ path: screenshotPath("operations-consumer-blue-and-red"), fullPage: true });
+      await phone.close();
+    });
+
+    it("exports the filtered list to .xlsx and reads it back", async () => {
+      await page.getByTestId("filter-number").fill("");
+      await page.getByLabel("小票流水号").fill(serialNo);
+      await page.getByTestId("invoice-search").click();
+      await page.getByText("共 2 张").waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("export-xlsx").click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^发票列表-\d{8}\.xlsx$/);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await fs.readFile(await download.path())) as unknown as ArrayBuffer);
+      const sheet = book.getWorksheet("发票")!;
+      const header = sheet.getRow(1).values as unknown[];
+      const col = (name: string) => header.indexOf(name);
+      const rows = [2, 3].map((r) => sheet.getRow(r));
+      const byColor = Object.fromEntries(
+        rows.map((r) => [r.getCell(col("红蓝字")).value, r.getCell(col("价税合计")).value]),
+      );
+      expect(sheet.rowCount).toBe(3);
+      expect(byColor).toEqual({ 蓝字: 800, 红字: -800 });
+      expect(rows.map((r) => r.getCell(col("发票号码")).value).sort()).toEqual([number, redNumber].sort());
+      expect(rows.map((r) => r.getCell(col("状态")).value).sort()).toEqual(["已开具", "已红冲"].sort());
+    });
+
+    it("shows the dashboard with the database's numbers", async () => {
+      await page.getByTestId("menu-stats").click();
+      const kpi = page.getByTestId("kpi-invoices");
+      await kpi.waitFor();
+      await page.getByTestId("chart-daily").locator("canvas").first().waitFor();
+      const from = chinaDateIso(new Date(Date.now() - 29 * 86_400_000));
+      const start = new Date(`${from}T00:00:00+08:00`);
+      const { rows } = await app.ctx.database.executeSql(
+        `select count(*) filter (where color = 'blue')::int as blue, count(*) filter (where color = 'red')::int as red,
+           coalesce(sum(total_amount) filter (where color = 'blue'), 0)::text as amount
+         from invoices where org_id = $1 and issued_at >= $2`,
+        [orgId, start.toISOString()],
+      );
+      const expected = rows[0] as { blue: number; red: number; amount: string };
+      expect(expected.blue).toBeGreaterThan(500);
+      const shown = (await kpi.locator(".ant-statistic-content").textContent())?.replaceAll(",", "");
+      expect(Number(shown)).toBe(expected.blue);
+      const amount = await page.getByTestId("kpi-amount").locator(".ant-statistic-content").textContent();
+      expect(amount?.replace(/[¥,]/g, "")).toBe(Number(expected.amount).toFixed(2));
+      const red = await page.getByTestId("kpi-red").locator(".ant-statistic-content-value").textContent();
+      expect(Number(red)).toBe(expected.red);
+      // Let the charts finish their entry animation before the picture.
+      await page.waitForTimeout(1200);
+      await shot("operations-dashboard");
+      await page.screenshot({ path: screenshotPath("operations-dashboard-full"), fullPage: true });
+      expect(errors).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,221 @@
+import { Button, Card, Checkbox, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
+import { useCallback, useEffect, useState } from "react";
+import { api, type Device, type Page, query } from "../api";
+import { formatTime, INVOICE_TYPE_LABELS, INVOICE_TYPE_OPTIONS, SOURCE_LABELS } from "../labels";
+import { useConsole } from "../session";
+import { INVOICE_STATUS, type InvoiceSummary, yuan } from "./invoices/invoice-api";
+import { InvoiceDetailDrawer } from "./invoices/invoice-detail-drawer";
+
+interface Filters {
+  from?: string;
+  to?: string;
+  status?: string;
+  invoiceType?: string;
+  deviceNo?: string;
+  source?: string;
+  buyer?: string;
+  number?: string;
+  serialNo?: string;
+}
+
+const PAGE_SIZE = 10;
+
+/** 发票管理: every invoice of the organization, filtered and paged; detail, actions and export. */
+export default function InvoicesPage() {
+  const { orgId } = useConsole();
+  const [form] = Form.useForm<Filters>();
+  const [filters, setFilters] = useState<Filters>({});
+  const [page, setPage] = useState(1);
+  const [data, setData] = useState<Page<InvoiceSummary>>({
+    items: [],
+    total: 0,
+    page: 1,
+    pageSize: PAGE_SIZE,
+  });
+  const [loading, setLoading] = useState(false);
+  const [devices, setDevices] = useState<Device[]>([]);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [withLines, setWithLines] = useState(false);
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(
+        await api.get<Page<InvoiceSummary>>(
+          `/orgs/${orgId}/invoices${query({ ...filters, page, pageSize: PAGE_SIZE })}`,
+        ),
+      );
+    } finally {
+      setLoading(false);
+    }
+  }, [orgId, filters, page]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    void api.get<Device[]>(`/orgs/${orgId}/devices`).then(setDevices);
+  }, [orgId]);
+
+  // A plain link: the browser downloads the streamed file itself, with the session cookie.
+  const exportUrl = (format: "xlsx" | "csv") =>
+    `/api/console/orgs/${orgId}/invoices/export.${format}${query({ ...filters, lines: withLines ? "1" : undefined })}`;
+
+  return (
+    <>
+      <Card className="page-card" styles={{ body: { paddingBottom: 0 } }}>
+        <Form<Filters>
+          form={form}
+          layout="inline"
+          style={{ rowGap: 16, paddingBottom: 16 }}
+          onFinish={(v) => {
+            setPage(1);
+            setFilters(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters);
+          }}
+        >
+          <Form.Item label="发票号码" name="number">
+            <Input allowClear placeholder="支持部分号码" style={{ width: 200 }} data-testid="filter-number" />
+          </Form.Item>
+          <Form.Item label="购买方" name="buyer">
+            <Input allowClear placeholder="名称或纳税人识别号" style={{ width: 200 }} />
+          </Form.Item>
+          <Form.Item label="小票流水号" name="serialNo">
+            <Input allowClear placeholder="或订单号" style={{ width: 160 }} />
+          </Form.Item>
+          <Form.Item label="状态" name="status">
+            <Select
+              allowClear
+              style={{ width: 120 }}
+              options={Object.entries(INVOICE_STATUS).map(([value, s]) => ({ value, label: s.label }))}
+            />
+          </Form.Item>
+          <Form.Item label="发票类型" name="invoiceType">
+            <Select allowClear style={{ width: 220 }} options={INVOICE_TYPE_OPTIONS} />
+          </Form.Item>
+          <Form.Item label="设备" name="deviceNo">
+            <Select
+              allowClear
+              style={{ width: 140 }}
+              options={devices.map((d) => ({ value: d.deviceNo, label: d.deviceNo }))}
+            />
+          </Form.Item>
+          <Form.Item label="来源" name="source">
+            <Select
+              allowClear
+              style={{ width: 120 }}
+              options={Object.entries(SOURCE_LABELS).map(([value, label]) => ({ value, label }))}
+            />
+          </Form.Item>
+          <Form.Item label="开票日期">
+            <Space.Compact>
+              <Form.Item name="from" noStyle>
+                <Input type="date" style={{ width: 150 }} />
+              </Form.Item>
+              <Form.Item name="to" noStyle>
+                <Input type="date" style={{ width: 150 }} />
+              </Form.Item>
+            </Space.Compact>
+          </Form.Item>
+          <Form.Item>
+            <Space>
+              <Button type="primary" htmlType="submit" data-testid="invoice-search">
+                查询
+              </Button>
+              <Button
+                onClick={() => {
+                  form.resetFields();
+                  setPage(1);
+                  setFilters({});
+                }}
+              >
+                重置
+              </Button>
+            </Space>
+          </Form.Item>
+        </Form>
+      </Card>
+      <Card className="page-card">
+        <div className="toolbar">
+          <Space>
+            <Button href={exportUrl("xlsx")} data-testid="export-xlsx">
+              导出 Excel
+            </Button>
+            <Button href={exportUrl("csv")} data-testid="export-csv">
+              导出 CSV
+            </Button>
+            <Checkbox checked={withLines} onChange={(e) => setWithLines(e.target.checked)}>
+              含商品明细
+            </Checkbox>
+          </Space>
+          <Typography.Text type="secondary">共 {data.total} 张</Typography.Text>
+        </div>
+        <Table<InvoiceSummary>
+          rowKey="id"
+          size="middle"
+          loading={loading}
+          dataSource={data.items}
+          onRow={(r) => ({ onClick: () => setOpenId(r.id), style: { cursor: "pointer" } })}
+          pagination={{
+            current: page,
+            pageSize: PAGE_SIZE,
+            total: data.total,
+            showSizeChanger: false,
+            onChange: setPage,
+          }}
+          columns={[
+            {
+              title: "发票号码",
+              dataIndex: "number",
+              render: (n: string | null, r) => (
+                <Space size={4}>
+                  {r.color === "red" && <Tag color="red">红字</Tag>}
+                  <Typography.Link data-testid={`invoice-${n ?? r.id}`}>{n ?? "（未开具）"}</Typography.Link>
+                </Space>
+              ),
+            },
+            {
+              title: "状态",
+              dataIndex: "status",
+              width: 110,
+              render: (s: InvoiceSummary["status"], r) => (
+                <Tag color={INVOICE_STATUS[s].color} title={r.failureReason ?? undefined}>
+                  {INVOICE_STATUS[s].label}
+                </Tag>
+              ),
+            },
+            {
+              title: "发票类型",
+              dataIndex: "invoiceType",
+              render: (t: string) => INVOICE_TYPE_LABELS[t] ?? t,
+            },
+            { title: "购买方", dataIndex: "buyerName", ellipsis: true },
+            {
+              title: "价税合计",
+              align: "right",
+              render: (_, r) => (
+                <span style={{ color: r.color === "red" ? "#cf1322" : undefined }}>
+                  {yuan(r.totals.totalAmount)}
+                </span>
+              ),
+            },
+            { title: "小票流水号", dataIndex: "serialNo", ellipsis: true },
+            { title: "设备", dataIndex: "deviceNo", width: 100, render: (d: string | null) => d ?? "—" },
+            { title: "来源", dataIndex: "source", width: 90, render: (s: string) => SOURCE_LABELS[s] ?? s },
+            {
+              title: "开票时间",
+              dataIndex: "issuedAt",
+              width: 150,
+              render: (t: string | null) => formatTime(t),
+            },
+          ]}
+        />
+      </Card>
+      <InvoiceDetailDrawer
+        orgId={orgId}
+        invoiceId={openId}
+        onClose={() => setOpenId(null)}
+        onOpen={setOpenId}
+        onChanged={load}
+      />
+    </>
+  );
+}

@@ -1,0 +1,317 @@
+import {
+  Alert,
+  App,
+  Button,
+  Descriptions,
+  Drawer,
+  Form,
+  Input,
+  Modal,
+  Radio,
+  Space,
+  Spin,
+  Tag,
+  Typography,
+} from "antd";
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../../api";
+import { showFieldErrors } from "../../form-errors";
+import { formatTime, INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../../labels";
+import { BUYER_TYPE_LABELS, INVOICE_STATUS, type InvoiceDetail, RED_REASONS, yuan } from "./invoice-api";
+import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sections";
+
+interface Props {
+  orgId: string;
+  invoiceId: string | null;
+  onClose(): void;
+  /** Opens another invoice (the red counterpart, the blue one). */
+  onOpen(id: string): void;
+  /** The list reloads after an action changed something. */
+  onChanged(): void;
+}
+
+/** One invoice: header, totals, lines, the receipt code, deliveries and webhooks; the actions. */
+export function InvoiceDetailDrawer({ orgId, invoiceId, onClose, onOpen, onChanged }: Props) {
+  const { message } = App.useApp();
+  const [detail, setDetail] = useState<InvoiceDetail | null>(null);
+  const [resending, setResending] = useState(false);
+  const [reversing, setReversing] = useState(false);
+  const [retrying, setRetrying] = useState(false);
+
+  const load = useCallback(async () => {
+    if (!invoiceId) return;
+    setDetail(await api.get<InvoiceDetail>(`/orgs/${orgId}/invoices/${invoiceId}`));
+  }, [orgId, invoiceId]);
+  useEffect(() => {
+    setDetail(null);
+    void load();
+  }, [load]);
+
+  const retry = async () => {
+    if (!detail) return;
+    setRetrying(true);
+    try {
+      const after = await api.post<InvoiceDetail>(`/orgs/${orgId}/invoices/${detail.id}/retry`);
+      setDetail(after);
+      if (after.status === "failed") message.error(`重试后仍开具失败：${after.failureReason ?? ""}`);
+      else message.success(after.status === "issued" ? `已开具，发票号码 ${after.number}` : "已重新提交开具");
+      onChanged();
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setRetrying(false);
+    }
+  };
+
+  const base = `/api/console/orgs/${orgId}/invoices/${invoiceId}`;
+  const title = detail
+    ? `${detail.color === "red" ? "红字发票" : "发票"} ${detail.number ?? "（未开具）"}`
+    : "发票详情";
+  return (
+    <Drawer open={Boolean(invoiceId)} onClose={onClose} size={920} title={title} destroyOnHidden>
+      {!detail ? (
+        <Spin style={{ display: "block", margin: "80px auto" }} />
+      ) : (
+        <Space direction="vertical" size="middle" style={{ width: "100%" }} data-testid="invoice-detail">
+          <Space wrap>
+            {detail.files.length > 0 && (
+              <>
+                <Button href={`${base}/files/pdf`} data-testid="download-pdf">
+                  下载 PDF
+                </Button>
+                <Button href={`${base}/files/xml`}>下载 XML</Button>
+              </>
+            )}
+            {detail.canResend && (
+              <Button onClick={() => setResending(true)} data-testid="resend">
+                重新发送
+              </Button>
+            )}
+            {detail.canReverse && (
+              <Button danger onClick={() => setReversing(true)} data-testid="reverse">
+                红冲
+              </Button>
+            )}
+            {detail.canRetry && (
+              <Button type="primary" loading={retrying} onClick={retry} data-testid="retry">
+                重试开具
+              </Button>
+            )}
+          </Space>
+          {detail.status === "failed" && (
+            <Alert
+              type="error"
+              showIcon
+              message="开具失败"
+              description={`${detail.failureReason ?? ""}（${detail.failureCode ?? ""}，已尝试 ${detail.attempts} 次）`}
+            />
+          )}
+          {detail.red && (
+            <Alert
+              type="warning"
+              showIcon
+              message={
+                <span>
+                  已红冲：红字发票{" "}
+                  <Typography.Link onClick={() => onOpen(detail.red!.id)} data-testid="open-red">
+                    {detail.red.number ?? "开具中"}
+                  </Typography.Link>
+                  （{INVOICE_STATUS[detail.red.status].label}）
+                </span>
+              }
+            />
+          )}
+          {detail.blue && (
+            <Alert
+              type="info"
+              showIcon
+              message={
+                <span>
+                  红冲原因「{detail.reverseReason}」，对应蓝字发票{" "}
+                  <Typography.Link onClick={() => onOpen(detail.blue!.id)}>
+                    {detail.blue.number}
+                  </Typography.Link>
+                </span>
+              }
+            />
+          )}
+          <Descriptions bordered size="small" column={2}>
+            <Descriptions.Item label="发票号码">{detail.number ?? "—"}</Descriptions.Item>
+            <Descriptions.Item label="状态">
+              <Tag color={INVOICE_STATUS[detail.status].color} data-testid="invoice-status">
+                {INVOICE_STATUS[detail.status].label}
+              </Tag>
+              {detail.color === "red" && <Tag color="red">红字</Tag>}
+            </Descriptions.Item>
+            <Descriptions.Item label="发票类型">{INVOICE_TYPE_LABELS[detail.invoiceType]}</Descriptions.Item>
+            <Descriptions.Item label="开票时间">{formatTime(detail.issuedAt)}</Descriptions.Item>
+            <Descriptions.Item label="购买方">
+              {detail.buyer.name}（{BUYER_TYPE_LABELS[detail.buyer.type] ?? detail.buyer.type}）
+            </Descriptions.Item>
+            <Descriptions.Item label="纳税人识别号">{detail.buyer.taxId || "—"}</Descriptions.Item>
+            <Descriptions.Item label="邮箱">{detail.email ?? "—"}</Descriptions.Item>
+            <Descriptions.Item label="手机号">{detail.mobile ?? "—"}</Descriptions.Item>
+            <Descriptions.Item label="金额">{yuan(detail.totals.amountExcludingTax)}</Descriptions.Item>
+            <Descriptions.Item label="税额">{yuan(detail.totals.taxAmount)}</Descriptions.Item>
+            <Descriptions.Item label="价税合计">
+              <Typography.Text strong data-testid="invoice-total">
+                {yuan(detail.totals.totalAmount)}
+              </Typography.Text>
+            </Descriptions.Item>
+            <Descriptions.Item label="开票人">
+              {detail.drawer}
+              {detail.seqCount > 1 ? `（拆分 ${detail.seq}/${detail.seqCount}）` : ""}
+            </Descriptions.Item>
+            <Descriptions.Item label="小票流水号">
+              <Typography.Link href={detail.receiptCode.url} target="_blank">
+                {detail.receiptCode.serialNo}
+              </Typography.Link>
+            </Descriptions.Item>
+            <Descriptions.Item label="小票码">
+              {SOURCE_LABELS[detail.receiptCode.source] ?? detail.receiptCode.source} · 设备{" "}
+              {detail.receiptCode.deviceNo ?? "—"} · 扫码 {detail.receiptCode.scanCount} 次 · 创建于{" "}
+              {formatTime(detail.receiptCode.createdAt)}
+            </Descriptions.Item>
+            {detail.remark && (
+              <Descriptions.Item label="备注" span={2}>
+                {detail.remark}
+              </Descriptions.Item>
+            )}
+          </Descriptions>
+          <Typography.Title level={5}>商品明细</Typography.Title>
+          <LinesTable lines={detail.lines} />
+          <Typography.Title level={5}>交付记录</Typography.Title>
+          <DeliveriesTable deliveries={detail.deliveries} />
+          <Typography.Title level={5}>Webhook 推送</Typography.Title>
+          <WebhooksList webhooks={detail.webhooks} />
+        </Space>
+      )}
+      {detail && (
+        <>
+          <ResendModal
+            open={resending}
+            orgId={orgId}
+            detail={detail}
+            onDone={async (sent) => {
+              setResending(false);
+              if (sent) await load();
+            }}
+          />
+          <ReverseModal
+            open={reversing}
+            orgId={orgId}
+            detail={detail}
+            onDone={async (redId) => {
+              setReversing(false);
+              if (!redId) return;
+              onChanged();
+              await load();
+            }}
+          />
+        </>
+      )}
+    </Drawer>
+  );
+}
+
+function ResendModal(props: {
+  open: boolean;
+  orgId: string;
+  detail: InvoiceDetail;
+  onDone(sent: boolean): void;
+}) {
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ email: string; mobile: string }>();
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (props.open)
+      form.setFieldsValue({ email: props.detail.email ?? "", mobile: props.detail.mobile ?? "" });
+  }, [props.open, props.detail, form]);
+  const submit = async (v: { email: string; mobile: string }) => {
+    setSaving(true);
+    try {
+      await api.post(`/orgs/${props.orgId}/invoices/${props.detail.id}/resend`, v);
+      message.success("已提交发送，可在交付记录中查看结果");
+      props.onDone(true);
+    } catch (e) {
+      const leftovers = showFieldErrors(form, e, ["email", "mobile"]);
+      if (leftovers.length) message.error(leftovers.join("；"));
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal
+      title="重新发送发票"
+      open={props.open}
+      onCancel={() => props.onDone(false)}
+      onOk={() => form.submit()}
+      okText="发送"
+      confirmLoading={saving}
+      destroyOnHidden
+    >
+      <Typography.Paragraph type="secondary">
+        默认发给购买方留下的地址，也可以改为其他邮箱或手机号。
+      </Typography.Paragraph>
+      <Form form={form} layout="vertical" onFinish={submit}>
+        <Form.Item label="邮箱" name="email">
+          <Input data-testid="resend-email" />
+        </Form.Item>
+        <Form.Item label="手机号" name="mobile">
+          <Input data-testid="resend-mobile" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function ReverseModal(props: {
+  open: boolean;
+  orgId: string;
+  detail: InvoiceDetail;
+  onDone(redId: string | null): void;
+}) {
+  const { message } = App.useApp();
+  const [reason, setReason] = useState<string>(RED_REASONS[0]);
+  const [saving, setSaving] = useState(false);
+  const submit = async () => {
+    setSaving(true);
+    try {
+      const red = await api.post<InvoiceDetail>(`/orgs/${props.orgId}/invoices/${props.detail.id}/reverse`, {
+        reason,
+      });
+      if (red.status === "issued") message.success(`已红冲，红字发票号码 ${red.number}`);
+      else if (red.status === "failed") message.error(`红字发票开具失败：${red.failureReason ?? ""}`);
+      else message.info("红字发票已提交，等待开具或确认");
+      props.onDone(red.id);
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal
+      title={`红冲发票 ${props.detail.number}`}
+      open={props.open}
+      onCancel={() => props.onDone(null)}
+      onOk={submit}
+      okText="确认红冲"
+      okButtonProps={{ danger: true, id: "confirm-reverse" }}
+      confirmLoading={saving}
+      destroyOnHidden
+    >
+      <Typography.Paragraph>
+        将开具一张全额红字发票（价税合计 {yuan(`-${props.detail.totals.totalAmount}`)}
+        ），并发送给购买方。每张蓝字发票只能红冲一次。
+      </Typography.Paragraph>
+      <Typography.Text strong>红冲原因</Typography.Text>
+      <Radio.Group
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        style={{ display: "flex", gap: 8, marginTop: 8 }}
+        options={RED_REASONS.map((r) => ({ value: r, label: r }))}
+      />
+    </Modal>
+  );
+}
