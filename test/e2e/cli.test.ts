@@ -2,6 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+
+// Each test starts real processes (tsx + PGlite boot): generous timeouts for a loaded machine.
 import { describePostgres } from "../support/db";
 import { makeUscc } from "../support/factories";
 import { adminQuery, withDatabase } from "../support/global-setup";
@@ -50,7 +52,7 @@ describe("piaoma command line on PGlite", () => {
     const creds = await runCli(["credentials:create", "--org", taxId], env);
     expect(creds.code, creds.stderr).toBe(0);
     expect(creds.json).toEqual({ appKey: expect.stringMatching(/^pk_/), appSecret: expect.any(String) });
-  });
+  }, 180_000);
 
   it("answers bad input with a JSON error body and a non-zero exit", async () => {
     const bad = await runCli(["org:create", "--name", "x", "--tax-id", "123"], env);
@@ -61,7 +63,7 @@ describe("piaoma command line on PGlite", () => {
     const unknown = await runCli(["frobnicate"], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
-  });
+  }, 180_000);
 
   it("stops on a bad configuration with the list of problems", async () => {
     const r = await runCli(["migrate"], { ...env, PORT: "abc", DATABASE_URL: "mysql://x" });
@@ -69,7 +71,7 @@ describe("piaoma command line on PGlite", () => {
     expect(r.stderr).toContain("Configuration is invalid");
     expect(r.stderr).toContain('PORT: must be a port number (got "abc")');
     expect(r.stderr).toContain("DATABASE_URL: must be a postgres://");
-  });
+  }, 180_000);
 
   it("serves health, docs, console and the demo consumer page; a second process is refused; data survives a restart", async () => {
     const server = await startServer(serveEnv);
@@ -102,9 +104,12 @@ describe("piaoma command line on PGlite", () => {
     // The demo is not seeded twice and the organization made before the restart is still there.
     expect(again.output()).toContain(consumerUrl?.split("/s/")[1] ?? "missing");
     await again.stop("SIGTERM");
-    const dup = await runCli(["org:create", "--name", "再来一次", "--tax-id", "91440300PMDEM0017W"], serveEnv);
+    const dup = await runCli(
+      ["org:create", "--name", "再来一次", "--tax-id", "91440300PMDEM0017W"],
+      serveEnv,
+    );
     expect(dup.json).toMatchObject({ error: { code: "CONFLICT" } });
-  });
+  }, 180_000);
 });
 
 describePostgres("piaoma on PostgreSQL", () => {
@@ -126,5 +131,5 @@ describePostgres("piaoma on PostgreSQL", () => {
     } finally {
       await adminQuery(admin, `drop database if exists ${name} with (force)`);
     }
-  });
+  }, 180_000);
 });
