@@ -2,7 +2,7 @@
 export async function waitUntil<T>(
   probe: () => T | Promise<T>,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {

@@ -255,6 +255,10 @@ describe("a slow channel", () => {
     });
     expect(res.statusCode).toBe(202);
     expect(res.json().status).toBe("issuing");
-    await waitUntil(async () => (await view(app!, code.token)).status === "invoiced", "the background issue");
-  });
+    await waitUntil(
+      async () => (await view(app!, code.token)).status === "invoiced",
+      "the background issue",
+      60_000,
+    );
+  }, 90_000);
 });
