@@ -21,13 +21,11 @@ export function EditModal<T extends object>(props: {
   const [banner, setBanner] = useState<string[]>([]);
   const { open, initial } = props;
 
+  // The form mounts afresh on every opening (destroyOnHidden), so initial values are set once, at
+  // mount: resetting them in an effect could wipe what the user already typed.
   useEffect(() => {
-    if (open) {
-      form.resetFields();
-      form.setFieldsValue(initial as never);
-      setBanner([]);
-    }
-  }, [open, initial, form]);
+    if (open) setBanner([]);
+  }, [open]);
 
   const ok = async () => {
     const values = await form.validateFields().catch(() => null);
@@ -63,6 +61,7 @@ export function EditModal<T extends object>(props: {
         form={form}
         layout="vertical"
         preserve={false}
+        initialValues={initial}
         onValuesChange={(changed) => clearChangedErrors(form, changed)}
       >
         {props.children(form)}
