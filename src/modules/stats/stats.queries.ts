@@ -10,52 +10,98 @@
  * - funnel: receipt codes created in the range, and what became of them since.
  * - failures and failing deliveries: created in the range.
  *
- * Indexes they rely on (src/platform/db/schema): invoices (org_id, issued_at); receipt_codes
- * (org_id, created_at); invoices (org_id, created_at) where status = 'failed'; deliveries
- * (created_at) where status <> 'sent'.
+ * Issued invoices come from the rollup (stats_daily) for settled days and live for recent ones;
+ * the funnel, failures and failing deliveries are counted live. Indexes they rely on
+ * (src/platform/db/schema): invoices (org_id, issued_at); receipt_codes (org_id, created_at);
+ * invoices (org_id, created_at) where status = 'failed'; deliveries (created_at) where
+ * status <> 'sent'; the rollup's primary key (org_id, day, dimension, key).
  */
 
-const CHINA_DAY = `to_char((i.issued_at at time zone 'UTC') + interval '8 hours', 'YYYY-MM-DD')`;
-const ISSUED_IN_RANGE = `i.org_id = any($1::text[]) and i.issued_at >= $2 and i.issued_at < $3`;
+const LEAD = "extract(epoch from i.issued_at - rc.created_at)";
+
+/**
+ * Lead-time histogram buckets, in seconds: 10 s wide below 10 minutes, 1 minute below 2 hours,
+ * 10 minutes below 2 days, an hour beyond (leadBucketWidth mirrors this).
+ */
+const LEAD_BUCKET = `case when i.color <> 'blue' then null
+    when ${LEAD} < 600 then greatest(floor(${LEAD} / 10) * 10, 0)
+    when ${LEAD} < 7200 then floor(${LEAD} / 60) * 60
+    when ${LEAD} < 172800 then floor(${LEAD} / 600) * 600
+    else floor(${LEAD} / 3600) * 3600 end`;
+
+export function leadBucketWidth(start: number): number {
+  if (start < 600) return 10;
+  if (start < 7200) return 60;
+  if (start < 172_800) return 600;
+  return 3600;
+}
+
+/**
+ * Invoices issued in [$2, $3) of organizations $1 by organization, China day and dimension, in one
+ * pass (grouping sets). The rollup stores exactly these rows for settled days; recent days are
+ * read through the same statement live, so both parts always agree.
+ */
+const BY_DAY_AND_DIMENSION = `
+    select org_id, day,
+      case
+        when grouping(invoice_type) = 0 then 'invoiceType'
+        when grouping(buyer_type) = 0 then 'buyerType'
+        when grouping(device_no) = 0 then 'device'
+        when grouping(source) = 0 then 'source'
+        when grouping(lead) = 0 then 'lead'
+        else 'total'
+      end as dimension,
+      coalesce(invoice_type, buyer_type, device_no, source, lead::bigint::text, '') as key,
+      count(*) filter (where color = 'blue')::int as invoices,
+      coalesce(sum(total_amount) filter (where color = 'blue'), 0) as amount,
+      count(*) filter (where color = 'red')::int as red_invoices,
+      coalesce(sum(total_amount) filter (where color = 'red'), 0) as red_amount
+    from (
+      select i.org_id, i.color, i.invoice_type, i.buyer_type, i.total_amount, rc.source, d.device_no,
+        ((i.issued_at at time zone 'UTC') + interval '8 hours')::date as day, ${LEAD_BUCKET} as lead
+      from invoices i
+      join receipt_codes rc on rc.id = i.receipt_code_id
+      left join devices d on d.id = rc.device_id
+      where i.org_id = any($1::text[]) and i.issued_at >= $2 and i.issued_at < $3
+    ) x
+    group by grouping sets ((org_id, day), (org_id, day, invoice_type), (org_id, day, buyer_type),
+      (org_id, day, device_no), (org_id, day, source), (org_id, day, lead))`;
 
 export const STATS_QUERIES = {
-  /** Per China day: blue count and 价税合计, red count and amount. */
-  daily: `
-    select ${CHINA_DAY} as day,
-      count(*) filter (where i.color = 'blue')::int as invoices,
-      coalesce(sum(i.total_amount) filter (where i.color = 'blue'), 0)::text as amount,
-      count(*) filter (where i.color = 'red')::int as red_invoices,
-      coalesce(sum(i.total_amount) filter (where i.color = 'red'), 0)::text as red_amount
-    from invoices i
-    where ${ISSUED_IN_RANGE}
-    group by 1 order by 1`,
+  /** Recent (unsettled) days, counted live. */
+  live: `select org_id, to_char(day, 'YYYY-MM-DD') as day, dimension, key, invoices, amount::text as amount,
+      red_invoices, red_amount::text as red_amount
+    from (${BY_DAY_AND_DIMENSION}) r`,
 
-  /** Blue invoices by type, buyer type, device and source, in one pass (grouping sets). */
-  dimensions: `
-    select
-      case
-        when grouping(i.invoice_type) = 0 then 'invoiceType'
-        when grouping(i.buyer_type) = 0 then 'buyerType'
-        when grouping(d.device_no) = 0 then 'device'
-        else 'source'
-      end as dimension,
-      coalesce(i.invoice_type, i.buyer_type, d.device_no, rc.source, '') as key,
-      count(*)::int as invoices,
-      sum(i.total_amount)::text as amount
-    from invoices i
-    join receipt_codes rc on rc.id = i.receipt_code_id
-    left join devices d on d.id = rc.device_id
-    where ${ISSUED_IN_RANGE} and i.color = 'blue'
-    group by grouping sets ((i.invoice_type), (i.buyer_type), (d.device_no), (rc.source))`,
+  /** Settled days of $1 from the rollup, $2..$3 as dates (inclusive). */
+  settled: `
+    select to_char(day, 'YYYY-MM-DD') as day, dimension, key, sum(invoices)::int as invoices,
+      sum(amount)::text as amount, sum(red_invoices)::int as red_invoices, sum(red_amount)::text as red_amount
+    from stats_daily
+    where org_id = any($1::text[]) and day >= $2::date and day <= $3::date
+    group by 1, 2, 3`,
 
-  /** Seconds from receipt-code creation to issue, over the blue invoices issued in the range. */
-  leadTime: `
-    select
-      percentile_cont(0.5) within group (order by extract(epoch from i.issued_at - rc.created_at))::float8 as median,
-      percentile_cont(0.9) within group (order by extract(epoch from i.issued_at - rc.created_at))::float8 as p90
-    from invoices i
-    join receipt_codes rc on rc.id = i.receipt_code_id
-    where ${ISSUED_IN_RANGE} and i.color = 'blue'`,
+  /** Per organization, the first and last day in $2..$3 (dates) the rollup does not hold yet. */
+  missingDays: `
+    select o as org_id, to_char(min(d), 'YYYY-MM-DD') as first, to_char(max(d), 'YYYY-MM-DD') as last
+    from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') d
+    where not exists (select 1 from stats_days s where s.org_id = o and s.day = d::date)
+    group by o`,
+
+  /** Fills the rollup for [$2, $3) (instants); recomputing a day gives the same rows. */
+  buildRollup: `
+    insert into stats_daily (org_id, day, dimension, key, invoices, amount, red_invoices, red_amount)
+    select org_id, day, dimension, key, invoices, amount, red_invoices, red_amount
+    from (${BY_DAY_AND_DIMENSION}) r
+    where not (dimension = 'lead' and invoices = 0)
+    on conflict (org_id, day, dimension, key) do update set invoices = excluded.invoices,
+      amount = excluded.amount, red_invoices = excluded.red_invoices, red_amount = excluded.red_amount`,
+
+  /** Marks days $2..$3 (dates) of organizations $1 as held by the rollup. */
+  markDays: `
+    insert into stats_days (org_id, day)
+    select o, d::date from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') d
+    on conflict do nothing`,
 
   /** Receipt codes created in the range: scanned, submitted (a submission made), invoiced. */
   funnel: `
