@@ -100,6 +100,7 @@ describeBrowser("operations in Chromium", () => {
       await detail.getByText("上海浦江贸易有限公司").waitFor();
       await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("¥800.00");
       await detail.getByTestId("deliveries").getByText("buyer@example.com").waitFor();
+      await page.waitForTimeout(400); // the drawer's slide-in, for the picture
       await shot("operations-invoice-detail");
     });
 
@@ -133,6 +134,7 @@ describeBrowser("operations in Chromium", () => {
       const detail = page.getByTestId("invoice-detail");
       await detail.getByText("红冲原因「销货退回」").waitFor();
       await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("-¥800.00");
+      await page.waitForTimeout(400);
       await shot("operations-red-invoice");
 
       const href = await detail.getByTestId("download-pdf").getAttribute("href");

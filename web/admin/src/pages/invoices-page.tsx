@@ -19,6 +19,8 @@ interface Filters {
 }
 
 const PAGE_SIZE = 10;
+/** The list is narrow: 数电专票 / 数电普票, the full name on hover. */
+const SHORT_TYPE: Record<string, string> = { digital_normal: "数电普票", digital_special: "数电专票" };
 
 /** 发票管理: every invoice of the organization, filtered and paged; detail, actions and export. */
 export default function InvoicesPage() {
@@ -165,8 +167,9 @@ export default function InvoicesPage() {
             {
               title: "发票号码",
               dataIndex: "number",
+              width: 230,
               render: (n: string | null, r) => (
-                <Space size={4}>
+                <Space size={4} style={{ whiteSpace: "nowrap" }}>
                   {r.color === "red" && <Tag color="red">红字</Tag>}
                   <Typography.Link data-testid={`invoice-${n ?? r.id}`}>{n ?? "（未开具）"}</Typography.Link>
                 </Space>
@@ -175,7 +178,7 @@ export default function InvoicesPage() {
             {
               title: "状态",
               dataIndex: "status",
-              width: 110,
+              width: 100,
               render: (s: InvoiceSummary["status"], r) => (
                 <Tag color={INVOICE_STATUS[s].color} title={r.failureReason ?? undefined}>
                   {INVOICE_STATUS[s].label}
@@ -185,7 +188,8 @@ export default function InvoicesPage() {
             {
               title: "发票类型",
               dataIndex: "invoiceType",
-              render: (t: string) => INVOICE_TYPE_LABELS[t] ?? t,
+              width: 100,
+              render: (t: string) => <span title={INVOICE_TYPE_LABELS[t]}>{SHORT_TYPE[t] ?? t}</span>,
             },
             { title: "购买方", dataIndex: "buyerName", ellipsis: true },
             {

@@ -172,11 +172,12 @@ export function InvoiceDetailDrawer({ orgId, invoiceId, onClose, onOpen, onChang
               {detail.receiptCode.deviceNo ?? "—"} · 扫码 {detail.receiptCode.scanCount} 次 · 创建于{" "}
               {formatTime(detail.receiptCode.createdAt)}
             </Descriptions.Item>
-            {detail.remark && (
+            {/* Not `remark && …`: an empty string would still count as an item and leave an empty cell. */}
+            {detail.remark ? (
               <Descriptions.Item label="备注" span={2}>
                 {detail.remark}
               </Descriptions.Item>
-            )}
+            ) : null}
           </Descriptions>
           <Typography.Title level={5}>商品明细</Typography.Title>
           <LinesTable lines={detail.lines} />
