@@ -1,0 +1,131 @@
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { createCredentials } from "../src/modules/credentials/credentials.service";
+import { signedHeaders } from "../src/modules/open-api/signing";
+import { createOrganization } from "../src/modules/organizations/organizations.service";
+import { systemActor } from "../src/platform/context";
+import { Keyring } from "../src/platform/crypto";
+import { openPostgres } from "../src/platform/db/client";
+import { startServer } from "../test/support/processes";
+import { freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+
+/**
+ * Push (3.2.01): signed `POST /open/v1/receipt-codes` per second on PostgreSQL — signature and
+ * nonce check, validation by the rules engine, the code stored with its lines.
+ *
+ *   npm run bench -- push [orders=5000] [connections=50]
+ */
+export default async function run(args: string[]): Promise<void> {
+  const orders = Number(args[0] ?? 5000);
+  const connections = Number(args[1] ?? 50);
+  const secret = "bench-secret-bench-secret-bench-secret-00";
+  const db = await freshDatabase("piaoma_bench_push");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-bench-"));
+  const env = {
+    DATABASE_URL: db.url,
+    PIAOMA_DATA_DIR: dataDir,
+    PIAOMA_SECRET: secret,
+    PIAOMA_DEMO: "false",
+    LOG_LEVEL: "warn",
+    DB_POOL_SIZE: "20",
+  };
+  const server = await startServer(env);
+  try {
+    const database = openPostgres(db.url, 4);
+    const org = await createOrganization(
+      { database },
+      {
+        actor: systemActor("bench"),
+        input: { name: "压测商户", taxId: "91440300PMDEM0017W", limit: "100000" },
+      },
+    );
+    const keys = await createCredentials(
+      { database, keyring: new Keyring(secret) },
+      { actor: systemActor("bench"), org: org.id },
+    );
+    await database.close();
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+    const { hostname, port } = new URL(server.baseUrl);
+    const post = (body: string) => {
+      const headers = signedHeaders(keys.appKey, keys.appSecret, {
+        method: "POST",
+        pathWithQuery: "/open/v1/receipt-codes",
+        body,
+      });
+      return new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            agent,
+            hostname,
+            port,
+            method: "POST",
+            path: "/open/v1/receipt-codes",
+            headers: { ...headers, "content-type": "application/json" },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    };
+    const order = (i: number) =>
+      JSON.stringify({
+        orderNo: `PUSH-${Date.now()}-${i}`,
+        orderTime: new Date().toISOString(),
+        drawer: "压测",
+        lines: [
+          {
+            name: "午餐",
+            shortName: "餐饮服务",
+            taxCode: "3070401000000000000",
+            taxRate: "0.06",
+            amount: "88.00",
+          },
+          {
+            name: "标准间",
+            shortName: "住宿服务",
+            taxCode: "3070402000000000000",
+            taxRate: "0.06",
+            quantity: "1",
+            unitPrice: "388.00",
+            amount: "388.00",
+            discount: "-38.80",
+          },
+        ],
+      });
+    await post(order(-1));
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    await pool([...Array(orders).keys()], connections, async (i) => {
+      const t = performance.now();
+      const status = await post(order(i));
+      latencies.push(performance.now() - t);
+      if (status !== 201) errors++;
+    });
+    const seconds = (performance.now() - start) / 1000;
+    agent.destroy();
+    const p = percentiles(latencies);
+    const table = [
+      "| orders | connections | pushes/s | p50 ms | p99 ms | errors |",
+      "| --- | --- | --- | --- | --- | --- |",
+      `| ${orders} | ${connections} | ${round(orders / seconds)} | ${round(p.p50, 2)} | ${round(p.p99, 2)} | ${errors} |`,
+    ].join("\n");
+    process.stdout.write(`${table}\n`);
+    writeSection(
+      "Push (3.2.01)",
+      `Command: \`npm run bench -- push ${orders} ${connections}\` — signed pushes of a 3-line order (one discount) on PostgreSQL, one server process; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}`,
+    );
+  } finally {
+    await server.stop("SIGTERM");
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
