@@ -5,10 +5,12 @@ import type { HttpServer } from "../../platform/http";
 import { registerAuditRoutes } from "../audit/audit.console";
 import { registerConfigRoutes } from "../configs/configs.routes";
 import { registerDeviceRoutes } from "../devices/devices.routes";
+import { registerInvoiceConsoleRoutes } from "../invoices/invoices.console.routes";
 import { MAX_IMPORT_BYTES, registerItemRoutes } from "../items/items.routes";
 import { registerOpenApiConsoleRoutes } from "../open-api/open-api.console.routes";
 import { registerOrganizationRoutes } from "../organizations/organizations.routes";
 import { registerReceiptCodeConsoleRoutes } from "../receipt-codes/receipt-codes.console.routes";
+import { registerStatsRoutes } from "../stats/stats.routes";
 import { registerTaxAccountRoutes } from "../tax-accounts/tax-accounts.routes";
 import { registerUserRoutes } from "../users/users.routes";
 import { registerLoginRoute, registerSessionRoutes } from "./auth.routes";
@@ -39,6 +41,8 @@ export async function registerConsoleRoutes(http: HttpServer, ctx: AppContext): 
         registerUserRoutes(g, ctx);
         registerAuditRoutes(g, ctx);
         registerOpenApiConsoleRoutes(g, ctx);
+        registerInvoiceConsoleRoutes(g, ctx);
+        registerStatsRoutes(g, ctx);
       });
     },
     { prefix: "/api/console" },

@@ -4,3 +4,4 @@ export * from "./issuing";
 export * from "./open-api";
 export * from "./organizations";
 export * from "./receipt-codes";
+export * from "./stats";

@@ -90,6 +90,8 @@ export const invoices = pgTable(
     uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId),
     index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
+    // Statistics (modules/stats): failures in a range, without reading the issued ones.
+    index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
   ],
 );
 
@@ -158,7 +160,11 @@ export const deliveries = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("deliveries_invoice_idx").on(t.invoiceId)],
+  (t) => [
+    index("deliveries_invoice_idx").on(t.invoiceId),
+    // Statistics (modules/stats): deliveries failing in a range; sent ones are the vast majority.
+    index("deliveries_unsent_idx").on(t.createdAt).where(sql`${t.status} <> 'sent'`),
+  ],
 );
 
 /** Gapless invoice number sequences of the sandbox channel, per (year, province). */

@@ -39,7 +39,11 @@ export const webhookEvents = pgTable(
     nextAttemptAt: tstz("next_attempt_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("webhook_events_org_created_idx").on(t.orgId, t.createdAt)],
+  (t) => [
+    index("webhook_events_org_created_idx").on(t.orgId, t.createdAt),
+    // The console's invoice detail lists the events of one invoice.
+    index("webhook_events_invoice_idx").on(t.invoiceId),
+  ],
 );
 
 /** One POST of an event to the webhookUrl: what came back and when, for the console. */
