@@ -28,7 +28,7 @@ describeBrowser("console in Chromium", () => {
       await seedDemo(app.ctx, { onlyIfEmpty: false });
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(15_000);
       page.on("pageerror", (e) => errors.push(e.message));
     });
     afterAll(async () => {
@@ -69,7 +69,7 @@ describeBrowser("console in Chromium", () => {
       await page.getByRole("button", { name: "保 存" }).click();
       await page.getByText("小票码配置已保存").waitFor();
       await shot("console-config", { top: true });
-    });
+    }, 60_000);
 
     it("creates an item in 基础资料", async () => {
       await page.getByTestId("menu-base-data").click();
@@ -101,7 +101,7 @@ describeBrowser("console in Chromium", () => {
       await expect.poll(() => page.locator("tr.ant-table-row:visible").count()).toBe(1);
       await page.locator("tr.ant-table-row:visible").getByText("MILK-1L").waitFor();
       await shot("console-base-data-items");
-    });
+    }, 60_000);
 
     let savedUrl = "";
 
@@ -146,7 +146,7 @@ describeBrowser("console in Chromium", () => {
       expect(savedUrl).toMatch(new RegExp(`^${baseUrl}/s/[A-Za-z0-9_-]{24}$`));
       await page.getByRole("dialog").getByRole("button", { name: "返回列表" }).click();
       await page.getByTestId("row-serial").filter({ hasText: "POS-01-0001" }).waitFor();
-    });
+    }, 60_000);
 
     it("copies the code into a new form that needs a new serial number, then disables the copy", async () => {
       await page.getByRole("row").filter({ hasText: "POS-01-0001" }).click();
@@ -169,7 +169,7 @@ describeBrowser("console in Chromium", () => {
         page.getByRole("row").filter({ hasText: "POS-01-0001" }).getByText("可开票").count(),
       ).resolves.toBe(1);
       await shot("console-receipt-codes");
-    });
+    }, 60_000);
 
     it("prints the original; the slip's QR decodes to its URL, which opens the consumer page", async () => {
       await page.getByRole("row").filter({ hasText: "POS-01-0001" }).click();
@@ -197,7 +197,7 @@ describeBrowser("console in Chromium", () => {
       expect(scan.status()).toBe(200);
       expect((await scan.json()).totals.totalAmount).toBe("821.00");
       await consumer.close();
-    });
+    }, 60_000);
 
     it("shows users and the audit log of who created, disabled and printed what", async () => {
       await page.getByTestId("menu-users").click();
@@ -208,11 +208,17 @@ describeBrowser("console in Chromium", () => {
       for (const action of ["禁用小票码", "复制小票码", "新增小票码", "新增开票项", "修改小票码配置"])
         await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
       await shot("console-audit");
-      await page.getByTestId("user-menu").hover();
+      // The user menu opens on hover; retry the hover until the item shows (slow machines).
+      await expect
+        .poll(async () => {
+          await page.getByTestId("user-menu").hover();
+          return page.getByText("退出登录").isVisible();
+        })
+        .toBe(true);
       await page.getByText("退出登录").click();
       await page.getByText("账号登录").waitFor();
       expect(errors).toEqual([]);
       await fs.access(screenshotPath("console-audit"));
-    });
+    }, 60_000);
   });
 });
