@@ -1,15 +1,16 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import fastJson from "fast-json-stringify";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
+import { type ZodType, z } from "zod";
 import { AppError, type ErrorCode, errorStatus } from "./errors";
 
 export type HttpServer = FastifyInstance<
@@ -55,7 +56,7 @@ export function createHttpServer(options: {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer);
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
@@ -79,6 +80,23 @@ export function createHttpServer(options: {
   );
 
   return app as unknown as HttpServer;
+}
+
+/**
+ * Responses are written by fast-json-stringify from the JSON Schema of their zod schema: only the
+ * declared properties go out (the schema is the whitelist), about three times faster than running
+ * zod over every response. Routes without a response schema fall back to JSON.stringify.
+ */
+function responseSerializer({ schema }: { schema: unknown }): (data: unknown) => string {
+  if (schema instanceof z.ZodType) {
+    const json = z.toJSONSchema(schema as ZodType, {
+      io: "output",
+      unrepresentable: "any",
+      target: "draft-7",
+    });
+    return fastJson(json as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+  }
+  return (data) => JSON.stringify(data);
 }
 
 /** Maps any thrown value to the API.md error body. Internal details never leave a 5xx. */

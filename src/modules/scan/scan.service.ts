@@ -76,10 +76,29 @@ export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[])
   return result.value;
 }
 
+/** A stored line as the scan query returns it (numeric columns as text). */
+interface StoredLineJson {
+  position: number;
+  kind: string;
+  name: string;
+  shortName: string;
+  taxCode: string;
+  taxRate: string;
+  zeroRateKind: string | null;
+  spec: string;
+  unit: string;
+  quantity: string | null;
+  unitPrice: string | null;
+  amount: string;
+  amountExcludingTax: string;
+  tax: string;
+  amountIncludingTax: string;
+}
+
 /**
- * What the consumer page shows. The hot path of a scan: one query for the code with its seller,
- * configuration and submission, one for its lines, one for its invoices only once submitted; the
- * split plan is computed only when the total is above the limit.
+ * What the consumer page shows. The hot path of a scan: one query returns the code with its seller,
+ * configuration, submission and lines; the invoices are read only once submitted, and the split
+ * plan is computed only when the total is above the limit.
  */
 export async function getScanView(
   ctx: ScanContext,
@@ -101,6 +120,15 @@ export async function getScanView(
         email: submissions.email,
         mobile: submissions.mobile,
       },
+      // The lines in the same round trip: a scan is one query until the code has a submission.
+      lines: sql<StoredLineJson[]>`(
+        select coalesce(json_agg(json_build_object(
+          'position', l.position, 'kind', l.kind, 'name', l.name, 'shortName', l.short_name,
+          'taxCode', l.tax_code, 'taxRate', l.tax_rate::text, 'zeroRateKind', l.zero_rate_kind,
+          'spec', l.spec, 'unit', l.unit, 'quantity', l.quantity::text, 'unitPrice', l.unit_price::text,
+          'amount', l.amount::text, 'amountExcludingTax', l.amount_excluding_tax::text, 'tax', l.tax::text,
+          'amountIncludingTax', l.amount_including_tax::text) order by l.position), '[]'::json)
+        from receipt_code_lines l where l.receipt_code_id = ${receiptCodes.id})`,
     })
     .from(receiptCodes)
     .innerJoin(organizations, eq(organizations.id, receiptCodes.orgId))
@@ -112,9 +140,10 @@ export async function getScanView(
   const status = effectiveStatus(code);
   if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
   if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  // PGlite hands json back parsed; node-postgres too, but be safe if a driver returns text.
+  const lines = (typeof found.lines === "string" ? JSON.parse(found.lines) : found.lines) as StoredLineJson[];
 
-  const [lines, invoiceRows] = await Promise.all([
-    findReceiptCodeLines(db, code.id),
+  const [invoiceRows] = await Promise.all([
     submission?.buyerName ? findInvoicesOfCode(db, code.id) : Promise.resolve([]),
     options.countScan
       ? db
@@ -131,7 +160,10 @@ export async function getScanView(
   if (found.limitText !== null) {
     if (compareDecimals(code.totalAmount, found.limitText) <= 0) invoiceCount = 1;
     else if (policy === "split") {
-      const plan = planInvoices(computeStored(code, lines), { limit: found.limitText, policy });
+      const plan = planInvoices(computeStored(code, lines as unknown as ReceiptCodeLineRow[]), {
+        limit: found.limitText,
+        policy,
+      });
       invoiceCount = plan.ok ? plan.value.invoices.length : 0;
     }
   }
