@@ -1,3 +1,15 @@
+CREATE TABLE "console_sessions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"token_hash" text NOT NULL,
+	"user_id" text NOT NULL,
+	"csrf_token" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"ip" text DEFAULT '' NOT NULL,
+	"user_agent" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "deliveries" (
 	"id" text PRIMARY KEY NOT NULL,
 	"invoice_id" text NOT NULL,
@@ -104,6 +116,51 @@ CREATE TABLE "submissions" (
 	"buyer_bank_account" text DEFAULT '' NOT NULL,
 	"email" text,
 	"mobile" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sandbox_issued" (
+	"serial" text PRIMARY KEY NOT NULL,
+	"number" text NOT NULL,
+	"issued_at" timestamp with time zone NOT NULL,
+	"request" jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sms_outbox" (
+	"id" text PRIMARY KEY NOT NULL,
+	"mobile" text NOT NULL,
+	"text" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "open_api_nonces" (
+	"app_key" text NOT NULL,
+	"nonce" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "open_api_nonces_app_key_nonce_pk" PRIMARY KEY("app_key","nonce")
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_attempts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"event_id" text NOT NULL,
+	"attempt" integer NOT NULL,
+	"url" text NOT NULL,
+	"status_code" integer,
+	"error" text,
+	"duration_ms" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_events" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"type" text NOT NULL,
+	"invoice_id" text,
+	"data" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"delivered_at" timestamp with time zone,
+	"next_attempt_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -275,6 +332,26 @@ CREATE TABLE "receipt_codes" (
 	"disabled_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "stats_daily" (
+	"org_id" text NOT NULL,
+	"day" date NOT NULL,
+	"dimension" text NOT NULL,
+	"key" text NOT NULL,
+	"invoices" integer NOT NULL,
+	"amount" numeric(18, 2) NOT NULL,
+	"red_invoices" integer NOT NULL,
+	"red_amount" numeric(18, 2) NOT NULL,
+	CONSTRAINT "stats_daily_org_id_day_dimension_key_pk" PRIMARY KEY("org_id","day","dimension","key")
+);
+--> statement-breakpoint
+CREATE TABLE "stats_days" (
+	"org_id" text NOT NULL,
+	"day" date NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "stats_days_org_id_day_pk" PRIMARY KEY("org_id","day")
+);
+--> statement-breakpoint
+ALTER TABLE "console_sessions" ADD CONSTRAINT "console_sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "deliveries" ADD CONSTRAINT "deliveries_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invoice_files" ADD CONSTRAINT "invoice_files_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -283,6 +360,8 @@ ALTER TABLE "invoices" ADD CONSTRAINT "invoices_receipt_code_id_receipt_codes_id
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_tax_account_id_tax_bureau_accounts_id_fk" FOREIGN KEY ("tax_account_id") REFERENCES "public"."tax_bureau_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_receipt_code_id_receipt_codes_id_fk" FOREIGN KEY ("receipt_code_id") REFERENCES "public"."receipt_codes"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_event_id_webhook_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."webhook_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_events" ADD CONSTRAINT "webhook_events_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "app_credentials" ADD CONSTRAINT "app_credentials_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "devices" ADD CONSTRAINT "devices_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -296,14 +375,25 @@ ALTER TABLE "receipt_code_lines" ADD CONSTRAINT "receipt_code_lines_receipt_code
 ALTER TABLE "receipt_codes" ADD CONSTRAINT "receipt_codes_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "receipt_codes" ADD CONSTRAINT "receipt_codes_device_id_devices_id_fk" FOREIGN KEY ("device_id") REFERENCES "public"."devices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "receipt_codes" ADD CONSTRAINT "receipt_codes_tax_account_id_tax_bureau_accounts_id_fk" FOREIGN KEY ("tax_account_id") REFERENCES "public"."tax_bureau_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "stats_daily" ADD CONSTRAINT "stats_daily_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "stats_days" ADD CONSTRAINT "stats_days_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "console_sessions_token_hash_key" ON "console_sessions" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "console_sessions_user_idx" ON "console_sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "deliveries_invoice_idx" ON "deliveries" USING btree ("invoice_id");--> statement-breakpoint
+CREATE INDEX "deliveries_unsent_idx" ON "deliveries" USING btree ("created_at") WHERE "deliveries"."status" <> 'sent';--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_serial_key" ON "invoices" USING btree ("serial");--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_number_key" ON "invoices" USING btree ("number");--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_code_color_seq_key" ON "invoices" USING btree ("receipt_code_id","color","seq");--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_blue_invoice_key" ON "invoices" USING btree ("blue_invoice_id");--> statement-breakpoint
 CREATE INDEX "invoices_org_issued_idx" ON "invoices" USING btree ("org_id","issued_at");--> statement-breakpoint
 CREATE INDEX "invoices_org_created_idx" ON "invoices" USING btree ("org_id","created_at");--> statement-breakpoint
+CREATE INDEX "invoices_org_failed_idx" ON "invoices" USING btree ("org_id","created_at") WHERE "invoices"."status" = 'failed';--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_receipt_code_key" ON "submissions" USING btree ("receipt_code_id");--> statement-breakpoint
+CREATE INDEX "sms_outbox_mobile_idx" ON "sms_outbox" USING btree ("mobile","created_at");--> statement-breakpoint
+CREATE INDEX "open_api_nonces_expires_idx" ON "open_api_nonces" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_event_idx" ON "webhook_attempts" USING btree ("event_id","attempt");--> statement-breakpoint
+CREATE INDEX "webhook_events_org_created_idx" ON "webhook_events" USING btree ("org_id","created_at");--> statement-breakpoint
+CREATE INDEX "webhook_events_invoice_idx" ON "webhook_events" USING btree ("invoice_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "app_credentials_app_key_key" ON "app_credentials" USING btree ("app_key");--> statement-breakpoint
 CREATE INDEX "app_credentials_org_idx" ON "app_credentials" USING btree ("org_id");--> statement-breakpoint
 CREATE INDEX "audit_log_org_created_idx" ON "audit_log" USING btree ("org_id","created_at");--> statement-breakpoint
