@@ -21,6 +21,9 @@ export type HttpServer = FastifyInstance<
   ZodTypeProvider
 >;
 
+/** Every route of a server as registered (method, URL pattern), for tests that must cover them all. */
+export const registeredRoutes = new WeakMap<object, Array<{ method: string; url: string }>>();
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
@@ -54,6 +57,12 @@ export function createHttpServer(options: {
         .send(body);
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  const routes: Array<{ method: string; url: string }> = [];
+  registeredRoutes.set(app, routes);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializer);

@@ -34,6 +34,11 @@ export function consoleGuard(ctx: AppContext) {
         throw new AppError("CSRF_INVALID", "请求校验失败，请刷新页面后重试");
       }
     }
+    // Another organization's anything is "not found", before any validation can tell it apart.
+    const orgId = (req.params as { orgId?: unknown } | undefined)?.orgId;
+    if (typeof orgId === "string" && !session.actor.orgIds.includes(orgId)) {
+      throw new AppError("NOT_FOUND", "组织不存在或无权访问");
+    }
     req.consoleSession = session;
   };
 }
