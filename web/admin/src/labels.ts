@@ -71,6 +71,15 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "user.create": "新增用户",
   "user.update": "修改用户",
   "credentials.create": "创建开放接口凭据",
+  "credentials.revoke": "吊销开放接口凭据",
+  "organization.open_api_settings": "修改开放接口地址",
+  "invoice.issued": "发票开具成功",
+  "invoice.failed": "发票开具失败",
+  "invoice.resend": "重新发送发票",
+  "invoice.retry": "重试开具",
+  "invoice.reverse": "红冲发票",
+  "scan.submit": "消费者提交开票",
+  "scan.resend": "消费者重发发票",
 };
 
 export function formatTime(iso: string | null | undefined): string {
