@@ -12,6 +12,7 @@ const ReceiptCodesPage = lazy(() => import("./pages/receipt-codes-page"));
 const ReceiptCodeFormPage = lazy(() => import("./pages/receipt-code-form-page"));
 const UsersPage = lazy(() => import("./pages/users-page"));
 const AuditPage = lazy(() => import("./pages/audit-page"));
+const OpenApiPage = lazy(() => import("./pages/open-api-page"));
 
 interface Route {
   key: string;
@@ -43,6 +44,7 @@ const ROUTES: Route[] = [
   },
   { key: "/users", title: "用户", pattern: /^\/users$/, render: () => <UsersPage /> },
   { key: "/audit", title: "操作日志", pattern: /^\/audit$/, render: () => <AuditPage /> },
+  { key: "/open-api", title: "开放接口", pattern: /^\/open-api$/, render: () => <OpenApiPage /> },
 ];
 
 export function Shell({ onLogout }: { onLogout: () => void }) {
@@ -65,6 +67,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
       ? [
           { key: "/users", label: "用户" },
           { key: "/audit", label: "操作日志" },
+          { key: "/open-api", label: "开放接口" },
         ]
       : []),
   ];

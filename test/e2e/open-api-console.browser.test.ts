@@ -1,0 +1,154 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { isSignatureValid } from "../../src/modules/open-api/signing";
+import { createTestApp, type TestApp } from "../support/app";
+import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { makeUser } from "../support/console";
+import { makeOrganization } from "../support/factories";
+import { type MerchantServer, startMerchant } from "../support/open-api";
+
+/**
+ * 开放接口 in Chromium, as an organization's admin: create an App Key and see its secret exactly
+ * once, rotate it, revoke the old key; save the merchant's URLs (a bad one refused at its field),
+ * send a test event to a real receiver on loopback that checks the signature with the secret the
+ * console showed, and find the attempt with its status code in 事件通知记录.
+ */
+describeBrowser("open API console in Chromium", () => {
+  let app: TestApp;
+  let merchant: MerchantServer;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  let admin: { username: string; password: string };
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    merchant = await startMerchant((_r, res) => {
+      res.end("ok");
+    });
+    app = await createTestApp("pglite", { env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+    baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
+    const org = await makeOrganization(app.ctx.database, { name: "杭州票码示范餐饮有限公司" });
+    admin = await makeUser(app.ctx.database, { role: "admin", orgIds: [org.id], displayName: "王财务" });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (e) => errors.push(e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await merchant?.close();
+  });
+
+  const shot = async (name: string) => {
+    await expect.poll(() => page.locator(".ant-message-notice").count(), { timeout: 10_000 }).toBe(0);
+    // Dialogs zoom in and out: wait until none is mid-animation, so the picture shows one state.
+    const moving = [".ant-zoom-", ".ant-fade-", ".ant-move-up-"].flatMap((m) =>
+      ["enter", "appear", "leave"].map((phase) => `${m}${phase}`),
+    );
+    await expect.poll(() => page.locator(moving.join(", ")).count()).toBe(0);
+    await page.screenshot({ path: screenshotPath(name) });
+  };
+  const row = (text: string) => page.locator("tr.ant-table-row").filter({ hasText: text });
+  const secretModal = () => page.getByRole("dialog").filter({ hasText: "仅显示一次" });
+
+  /** Reads the key and secret from the one-time modal, closes it, and checks the secret is gone. */
+  const takeSecret = async (name: string) => {
+    await secretModal().getByTestId("issued-app-secret").waitFor();
+    const appKey = (await secretModal().getByTestId("issued-app-key").innerText()).trim();
+    const appSecret = (await secretModal().getByTestId("issued-app-secret").innerText()).trim();
+    expect(appKey).toMatch(/^pk_/);
+    expect(appSecret.length).toBeGreaterThanOrEqual(32);
+    await shot(name);
+    await page.getByTestId("secret-saved").click();
+    await expect.poll(() => secretModal().count()).toBe(0);
+    await row(appKey).waitFor();
+    // Shown once: neither the DOM nor the list answer carries it after the modal closed.
+    expect(await page.content()).not.toContain(appSecret);
+    return { appKey, appSecret };
+  };
+
+  let first = { appKey: "", appSecret: "" };
+  let rotated = { appKey: "", appSecret: "" };
+
+  it("creates an App Key and shows its secret once, then rotates it and revokes the old key", async () => {
+    await page.goto(`${baseUrl}/admin/`);
+    await page.getByLabel("用户名").fill(admin.username);
+    await page.getByLabel("密码").fill(admin.password);
+    await page.getByRole("button", { name: "登 录" }).click();
+    await page.getByTestId("menu-open-api").click();
+    await page.getByText("尚未创建应用凭证").waitFor();
+
+    await page.getByRole("button", { name: "新建凭证" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.locator("#label").fill("门店 POS");
+    await dialog.getByRole("button", { name: "保 存" }).click();
+    first = await takeSecret("console-open-api-secret");
+    await row(first.appKey).getByText("有效").waitFor();
+    await row(first.appKey).getByText("门店 POS").waitFor();
+
+    await row(first.appKey)
+      .getByRole("button", { name: /^轮 ?换$/ })
+      .click();
+    await page
+      .locator(".ant-modal-confirm")
+      .getByRole("button", { name: /^轮 ?换$/ })
+      .click();
+    rotated = await takeSecret("console-open-api-rotated");
+    expect(rotated.appKey).not.toBe(first.appKey);
+    expect(await page.content()).not.toContain(first.appSecret);
+
+    await row(first.appKey)
+      .getByRole("button", { name: /^吊 ?销$/ })
+      .click();
+    await page
+      .locator(".ant-modal-confirm")
+      .getByRole("button", { name: /^吊 ?销$/ })
+      .click();
+    await row(first.appKey).getByText("已吊销").waitFor();
+    await row(rotated.appKey).getByText("有效").waitFor();
+    await expect.poll(() => page.locator(".ant-modal-confirm").count()).toBe(0);
+    await shot("console-open-api-credentials");
+  }, 90_000);
+
+  it("saves the URLs, refusing a bad one at its field, and sends a signed test event", async () => {
+    await page.getByRole("tab", { name: "接口地址" }).click();
+    await page.getByTestId("order-query-url").fill("ftp://pos.example.com/q");
+    await page.getByTestId("webhook-url").fill(`${merchant.url}/hooks`);
+    await page.getByRole("button", { name: "保 存" }).click();
+    await page.locator(".ant-form-item-explain-error").getByText("请填写 http(s) 地址").waitFor();
+
+    await page.getByTestId("order-query-url").fill(`${merchant.url}/order-query`);
+    await page.getByRole("button", { name: "保 存" }).click();
+    await page.getByText("接口地址已保存").waitFor();
+    await page.getByRole("button", { name: "发送测试事件" }).click();
+    await page.getByTestId("webhook-test-result").getByText("测试事件已送达：对方返回 HTTP 200").waitFor();
+
+    const hook = merchant.received.find((r) => r.url === "/hooks");
+    expect(hook?.method).toBe("POST");
+    const body = JSON.parse(hook?.body ?? "{}");
+    expect(body.type).toBe("webhook.test");
+    // Signed with the key that is still active, with the very secret the console showed once.
+    expect(hook?.headers["x-app-key"]).toBe(rotated.appKey);
+    const signed = {
+      method: "POST",
+      pathWithQuery: "/hooks",
+      timestamp: String(hook?.headers["x-timestamp"]),
+      nonce: String(hook?.headers["x-nonce"]),
+      body: hook?.body ?? "",
+    };
+    expect(isSignatureValid(rotated.appSecret, signed, String(hook?.headers["x-signature"]))).toBe(true);
+    await shot("console-open-api-urls");
+
+    await page.getByRole("tab", { name: "事件通知记录" }).click();
+    const event = row(body.id);
+    await event.getByText("已送达").waitFor();
+    await event.locator(".ant-table-row-expand-icon").click();
+    const attempts = page.getByTestId(`attempts-${body.id}`);
+    await attempts.getByText("第 1 次").waitFor();
+    await attempts.getByText("HTTP 200").waitFor();
+    await shot("console-open-api-events");
+    expect(errors).toEqual([]);
+  }, 90_000);
+});
