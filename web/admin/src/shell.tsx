@@ -13,6 +13,8 @@ const ReceiptCodeFormPage = lazy(() => import("./pages/receipt-code-form-page"))
 const UsersPage = lazy(() => import("./pages/users-page"));
 const AuditPage = lazy(() => import("./pages/audit-page"));
 const OpenApiPage = lazy(() => import("./pages/open-api-page"));
+const InvoicesPage = lazy(() => import("./pages/invoices-page"));
+const StatsPage = lazy(() => import("./pages/stats-page"));
 
 interface Route {
   key: string;
@@ -42,6 +44,8 @@ const ROUTES: Route[] = [
     pattern: /^\/receipt-codes\/([^/]+)\/edit$/,
     render: (m) => <ReceiptCodeFormPage editId={m[1]} />,
   },
+  { key: "/invoices", title: "发票管理", pattern: /^\/invoices$/, render: () => <InvoicesPage /> },
+  { key: "/stats", title: "统计分析", pattern: /^\/stats$/, render: () => <StatsPage /> },
   { key: "/users", title: "用户", pattern: /^\/users$/, render: () => <UsersPage /> },
   { key: "/audit", title: "操作日志", pattern: /^\/audit$/, render: () => <AuditPage /> },
   { key: "/open-api", title: "开放接口", pattern: /^\/open-api$/, render: () => <OpenApiPage /> },
@@ -63,6 +67,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
     { key: "/base-data", label: "基础资料" },
     { key: "/config", label: "小票码配置" },
     { key: "/receipt-codes", label: "动态小票码" },
+    { key: "/invoices", label: "发票管理" },
+    { key: "/stats", label: "统计分析" },
     ...(can("administer")
       ? [
           { key: "/users", label: "用户" },
