@@ -138,17 +138,13 @@ describe("fuzzing the public endpoints", () => {
     for (let i = 0; i < REQUESTS; i++) {
       const route = r.pick(routes);
       const url = route.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-        name === "token" && r.next() < 0.3
-          ? token
-          : enc(String(r.pick(oddStrings))).slice(0, 300) || "x",
+        name === "token" && r.next() < 0.3 ? token : enc(String(r.pick(oddStrings))).slice(0, 300) || "x",
       );
       const query =
-        r.next() < 0.3
-          ? `?q=${enc(String(r.pick(oddStrings)).slice(0, 200))}&o=${r.int(1e6)}`
-          : "";
+        r.next() < 0.3 ? `?q=${enc(String(r.pick(oddStrings)).slice(0, 200))}&o=${r.int(1e6)}` : "";
       const headers: Record<string, string> = {};
       if (route.path.startsWith("/open/")) {
-        headers["x-app-key"] = r.pick(["pk_unknown", "", "pk_" + "0".repeat(24)]);
+        headers["x-app-key"] = r.pick(["pk_unknown", "", `pk_${"0".repeat(24)}`]);
         headers["x-timestamp"] = String(r.pick([0, Math.floor(Date.now() / 1000), -1, 1e12]));
         headers["x-nonce"] = r.pick(["short", "n".repeat(32), "😀".repeat(20)]);
         headers["x-signature"] = r.pick(["", "00", "f".repeat(64)]);

@@ -40,16 +40,14 @@ async function roundTrip(store: FileStore, db: Database) {
   const id = await invoiceId(db);
   const bytes = Buffer.from("%PDF-1.7 测试");
   const placed = await store.put(`invoices/x/${id}.pdf`, bytes);
-  await db.db
-    .insert(invoiceFiles)
-    .values({
-      invoiceId: id,
-      kind: "pdf",
-      contentType: "application/pdf",
-      size: bytes.length,
-      sha256: "x",
-      ...placed,
-    });
+  await db.db.insert(invoiceFiles).values({
+    invoiceId: id,
+    kind: "pdf",
+    contentType: "application/pdf",
+    size: bytes.length,
+    sha256: "x",
+    ...placed,
+  });
   expect(await store.get(id, "pdf")).toEqual(bytes);
   expect(await store.get(id, "xml")).toBeUndefined();
   return placed;

@@ -163,8 +163,14 @@ for (const kind of databaseKinds()) {
       let inner: IssuingChannel | undefined;
       const counting: IssuingChannel = {
         id: "sandbox",
-        issue: (r) => (calls.push("issue"), inner!.issue(r)),
-        query: (serial, settings) => (calls.push("query"), inner!.query(serial, settings)),
+        issue: (r) => {
+          calls.push("issue");
+          return inner!.issue(r);
+        },
+        query: (serial, settings) => {
+          calls.push("query");
+          return inner!.query(serial, settings);
+        },
       };
       app = await createTestApp(kind, {
         tuning: { issueBackstopSeconds: 3600 },

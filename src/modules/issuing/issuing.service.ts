@@ -60,7 +60,13 @@ export async function issueInvoice(
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
 
   const reverses = await reversedBlueOf(db, invoice);
-  const request = issueRequestOf(invoice, org, lines, (account.settings ?? {}) as Record<string, unknown>, reverses);
+  const request = issueRequestOf(
+    invoice,
+    org,
+    lines,
+    (account.settings ?? {}) as Record<string, unknown>,
+    reverses,
+  );
   clock.lap("db");
   let outcome: IssueOutcome | null = null;
   if (marked.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);

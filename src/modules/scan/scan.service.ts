@@ -28,7 +28,6 @@ import { trimDecimal } from "../invoices/invoice-document";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import {
   findReceiptCodeByToken,
-  findReceiptCodeLines,
   type ReceiptCodeLineRow,
   type ReceiptCodeRow,
 } from "../receipt-codes/receipt-codes.repository";
