@@ -14,13 +14,7 @@ import {
   type ZeroRateKind,
 } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import {
-  auditLog,
-  organizations,
-  receiptCodeConfigs,
-  receiptCodes,
-  submissions,
-} from "../../platform/db/schema";
+import { auditLog, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
@@ -75,6 +69,78 @@ export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[])
   return result.value;
 }
 
+/**
+ * The scan in one round trip: the code, its seller, configuration and submission, and its lines as
+ * JSON. Raw SQL as a prepared statement: this is the hottest query of the product.
+ */
+const SCAN_VIEW_SQL = `
+select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expires_at, rc.receipt_footer,
+       rc.invoice_types, rc.default_invoice_type, rc.price_includes_tax,
+       rc.amount_excluding_tax::text as amount_excluding_tax, rc.tax_amount::text as tax_amount,
+       rc.total_amount::text as total_amount,
+       o.name as seller_name, c.limit_text, c.limit_amount::text as limit_amount, c.over_limit_policy,
+       s.invoice_type as s_invoice_type, s.buyer_type as s_buyer_type, s.buyer_name as s_buyer_name,
+       s.email as s_email, s.mobile as s_mobile,
+       (select coalesce(json_agg(json_build_object(
+          'position', l.position, 'kind', l.kind, 'name', l.name, 'shortName', l.short_name,
+          'taxCode', l.tax_code, 'taxRate', l.tax_rate::text, 'zeroRateKind', l.zero_rate_kind,
+          'spec', l.spec, 'unit', l.unit, 'quantity', l.quantity::text, 'unitPrice', l.unit_price::text,
+          'amount', l.amount::text, 'amountExcludingTax', l.amount_excluding_tax::text, 'tax', l.tax::text,
+          'amountIncludingTax', l.amount_including_tax::text) order by l.position), '[]'::json)
+        from receipt_code_lines l where l.receipt_code_id = rc.id) as lines
+  from receipt_codes rc
+  join organizations o on o.id = rc.org_id
+  left join receipt_code_configs c on c.org_id = rc.org_id
+  left join submissions s on s.receipt_code_id = rc.id
+ where rc.token = $1`;
+
+interface ScanRow {
+  id: string;
+  org_id: string;
+  token: string;
+  serial_no: string;
+  source: string;
+  status: string;
+  expires_at: Date | string;
+  receipt_footer: string;
+  invoice_types: string[];
+  default_invoice_type: string;
+  price_includes_tax: boolean;
+  amount_excluding_tax: string;
+  tax_amount: string;
+  total_amount: string;
+  seller_name: string;
+  limit_text: string | null;
+  limit_amount: string | null;
+  over_limit_policy: string | null;
+  s_invoice_type: string | null;
+  s_buyer_type: string | null;
+  s_buyer_name: string | null;
+  s_email: string | null;
+  s_mobile: string | null;
+  lines: StoredLineJson[] | string;
+}
+
+/** The columns of the code the rest of the view needs, in the repository's row shape. */
+function toCodeRow(r: ScanRow) {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    token: r.token,
+    serialNo: r.serial_no,
+    source: r.source,
+    status: r.status,
+    expiresAt: r.expires_at instanceof Date ? r.expires_at : new Date(r.expires_at),
+    receiptFooter: r.receipt_footer,
+    invoiceTypes: r.invoice_types,
+    defaultInvoiceType: r.default_invoice_type,
+    priceIncludesTax: r.price_includes_tax,
+    amountExcludingTax: r.amount_excluding_tax,
+    taxAmount: r.tax_amount,
+    totalAmount: r.total_amount,
+  };
+}
+
 /** A stored line as the scan query returns it (numeric columns as text). */
 interface StoredLineJson {
   position: number;
@@ -105,53 +171,38 @@ export async function getScanView(
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
-  const [found] = await db
-    .select({
-      code: receiptCodes,
-      sellerName: organizations.name,
-      limitText: receiptCodeConfigs.limitText,
-      limitAmount: receiptCodeConfigs.limitAmount,
-      policy: receiptCodeConfigs.overLimitPolicy,
-      submission: {
-        invoiceType: submissions.invoiceType,
-        buyerType: submissions.buyerType,
-        buyerName: submissions.buyerName,
-        email: submissions.email,
-        mobile: submissions.mobile,
-      },
-      // The lines in the same round trip: a scan is one query until the code has a submission.
-      lines: sql<StoredLineJson[]>`(
-        select coalesce(json_agg(json_build_object(
-          'position', l.position, 'kind', l.kind, 'name', l.name, 'shortName', l.short_name,
-          'taxCode', l.tax_code, 'taxRate', l.tax_rate::text, 'zeroRateKind', l.zero_rate_kind,
-          'spec', l.spec, 'unit', l.unit, 'quantity', l.quantity::text, 'unitPrice', l.unit_price::text,
-          'amount', l.amount::text, 'amountExcludingTax', l.amount_excluding_tax::text, 'tax', l.tax::text,
-          'amountIncludingTax', l.amount_including_tax::text) order by l.position), '[]'::json)
-        from receipt_code_lines l where l.receipt_code_id = ${receiptCodes.id})`,
-    })
-    .from(receiptCodes)
-    .innerJoin(organizations, eq(organizations.id, receiptCodes.orgId))
-    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
-    .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
-    .where(eq(receiptCodes.token, token));
-  if (!found) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
-  const { code, submission } = found;
+  const [row] = await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
+  if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  const code = toCodeRow(row);
   const status = effectiveStatus(code);
   if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
   if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
-  // PGlite hands json back parsed; node-postgres too, but be safe if a driver returns text.
-  const lines = (typeof found.lines === "string" ? JSON.parse(found.lines) : found.lines) as StoredLineJson[];
+  const found = {
+    sellerName: row.seller_name,
+    limitText: row.limit_text,
+    limitAmount: row.limit_amount,
+    policy: row.over_limit_policy,
+  };
+  const submission = row.s_buyer_name
+    ? {
+        invoiceType: row.s_invoice_type,
+        buyerType: row.s_buyer_type,
+        buyerName: row.s_buyer_name,
+        email: row.s_email,
+        mobile: row.s_mobile,
+      }
+    : null;
+  // PGlite and node-postgres both hand json back parsed; a driver returning text is handled too.
+  const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as StoredLineJson[];
 
   const [invoiceRows] = await Promise.all([
     submission?.buyerName ? findInvoicesOfCode(db, code.id) : Promise.resolve([]),
     options.countScan
-      ? db
-          .update(receiptCodes)
-          .set({
-            scanCount: sql`${receiptCodes.scanCount} + 1`,
-            firstScannedAt: sql`coalesce(${receiptCodes.firstScannedAt}, now())`,
-          })
-          .where(eq(receiptCodes.id, code.id))
+      ? ctx.database.prepared(
+          "scan-count",
+          "update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now()) where id = $1",
+          [code.id],
+        )
       : undefined,
   ]);
   const policy = (found.policy ?? "reject") as OverLimitPolicy;
@@ -159,10 +210,13 @@ export async function getScanView(
   if (found.limitText !== null) {
     if (compareDecimals(code.totalAmount, found.limitText) <= 0) invoiceCount = 1;
     else if (policy === "split") {
-      const plan = planInvoices(computeStored(code, lines as unknown as ReceiptCodeLineRow[]), {
-        limit: found.limitText,
-        policy,
-      });
+      const plan = planInvoices(
+        computeStored(code as ReceiptCodeRow, lines as unknown as ReceiptCodeLineRow[]),
+        {
+          limit: found.limitText,
+          policy,
+        },
+      );
       invoiceCount = plan.ok ? plan.value.invoices.length : 0;
     }
   }

@@ -20,6 +20,12 @@ export type ExecuteSql = (text: string, values?: unknown[]) => Promise<{ rows: u
 interface DatabaseBase {
   db: Db;
   executeSql: ExecuteSql;
+  /**
+   * A hot query as a named prepared statement (parsed and planned once per connection on
+   * PostgreSQL; a plain parameterised query on PGlite). For the few paths where Drizzle's query
+   * building and PostgreSQL's planning dominate (the consumer's scan).
+   */
+  prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 export type Database =
@@ -45,6 +51,7 @@ export function fromPglite(client: PGlite, close?: () => Promise<void>): Databas
       const res = await client.query(text, values as unknown[]);
       return { rows: res.rows };
     },
+    prepared: async <T>(_name: string, text: string, values: unknown[]) => (await client.query<T>(text, values)).rows,
     close: close ?? (() => client.close()),
   };
 }
@@ -59,6 +66,8 @@ export function fromPgPool(pool: pg.Pool): Database {
       const res = await pool.query(text, values as unknown[] | undefined);
       return { rows: res.rows };
     },
+    prepared: async <T>(name: string, text: string, values: unknown[]) =>
+      (await pool.query({ name, text, values })).rows as T[],
     close: () => pool.end(),
   };
 }
