@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import {
   sandboxInvoiceNumber,
   sandboxSequenceKey,
@@ -6,7 +6,8 @@ import {
   verifyRedInvoice,
 } from "../../../domain";
 import type { Database } from "../../../platform/db/client";
-import { invoiceNumberSequences, sandboxIssued } from "../../../platform/db/schema";
+import { isUniqueViolation } from "../../../platform/db/errors";
+import { sandboxIssued } from "../../../platform/db/schema";
 import {
   ChannelUnavailableError,
   type IssueOutcome,
@@ -61,38 +62,30 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
       const [year, province] = sandboxSequenceKey({ issuedAt, sellerTaxId: request.seller.taxId }).split(
         "-",
       ) as [string, string];
-      // One transaction: the number and the serial are recorded together, or neither is, so a
-      // failure leaves no gap; the row lock on the sequence serialises concurrent requests.
-      return db
-        .transaction(async (tx) => {
-          const [seq] = await tx
-            .insert(invoiceNumberSequences)
-            .values({ year: Number(year), province, lastValue: 1n })
-            .onConflictDoUpdate({
-              target: [invoiceNumberSequences.year, invoiceNumberSequences.province],
-              set: { lastValue: sql`${invoiceNumberSequences.lastValue} + 1` },
-            })
-            .returning({ lastValue: invoiceNumberSequences.lastValue });
-          const number = sandboxInvoiceNumber({
-            issuedAt,
-            sellerTaxId: request.seller.taxId,
-            sequence: seq!.lastValue,
-          });
-          const inserted = await tx
-            .insert(sandboxIssued)
-            .values({ serial: request.serial, number, issuedAt, request: { totals: request.totals } })
-            .onConflictDoNothing()
-            .returning({ number: sandboxIssued.number });
-          if (inserted.length === 0) {
-            // The same serial was issued concurrently: give back this number, return theirs.
-            throw new SerialRaceError();
-          }
-          return { status: "issued" as const, number, issuedAt };
-        })
-        .catch(async (e) => {
-          if (e instanceof SerialRaceError) return (await find(request.serial))!;
-          throw e;
-        });
+      // The 20-digit number is this prefix and the 15-digit sequence (DOMAIN.md §7).
+      const prefix = sandboxInvoiceNumber({ issuedAt, sellerTaxId: request.seller.taxId, sequence: 1 }).slice(
+        0,
+        5,
+      );
+      // One statement: the sequence is advanced and the serial recorded together, or neither is (a
+      // serial issued concurrently makes the insert fail and the whole statement roll back), so no
+      // number is ever skipped or repeated; the sequence row stays locked only while it runs.
+      try {
+        const { rows } = await database.executeSql(ALLOCATE_SQL, [
+          Number(year),
+          province,
+          request.serial,
+          prefix,
+          issuedAt.toISOString(),
+          JSON.stringify({ totals: request.totals }),
+        ]);
+        const row = rows[0] as { number: string } | undefined;
+        if (!row) throw new Error("sandbox allocation returned nothing");
+        return { status: "issued" as const, number: row.number, issuedAt };
+      } catch (e) {
+        if (isUniqueViolation(e, "sandbox_issued_pkey")) return (await find(request.serial))!;
+        throw e;
+      }
     },
 
     async query(serial, settings) {
@@ -102,7 +95,14 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
   };
 }
 
-class SerialRaceError extends Error {}
+const ALLOCATE_SQL = `
+with seq as (
+  insert into invoice_number_sequences (year, province, last_value) values ($1, $2, 1)
+  on conflict (year, province) do update set last_value = invoice_number_sequences.last_value + 1
+  returning last_value)
+insert into sandbox_issued (serial, number, issued_at, request)
+select $3, $4 || lpad(seq.last_value::text, 15, '0'), $5::timestamptz, $6::jsonb from seq
+returning number`;
 
 /** What a tax bureau would refuse: inconsistent amounts, a red invoice without its blue number. */
 function validate(request: IssueRequest): string | null {
