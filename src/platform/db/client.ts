@@ -51,7 +51,8 @@ export function fromPglite(client: PGlite, close?: () => Promise<void>): Databas
       const res = await client.query(text, values as unknown[]);
       return { rows: res.rows };
     },
-    prepared: async <T>(_name: string, text: string, values: unknown[]) => (await client.query<T>(text, values)).rows,
+    prepared: async <T>(_name: string, text: string, values: unknown[]) =>
+      (await client.query<T>(text, values)).rows,
     close: close ?? (() => client.close()),
   };
 }
