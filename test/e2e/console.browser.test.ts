@@ -208,15 +208,21 @@ describeBrowser("console in Chromium", () => {
       for (const action of ["禁用小票码", "复制小票码", "新增小票码", "新增开票项", "修改小票码配置"])
         await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
       await shot("console-audit");
-      // The user menu opens on hover; retry the hover until the item shows (slow machines).
+      // The user menu opens on click; a click that lands while the menu is still animating in can
+      // be lost, so open and choose 退出登录 until the login page shows.
       await expect
-        .poll(async () => {
-          await page.getByTestId("user-menu").hover();
-          return page.getByText("退出登录").isVisible();
-        })
+        .poll(
+          async () => {
+            if (await page.getByText("账号登录").isVisible()) return true;
+            const item = page.getByRole("menuitem", { name: "退出登录" });
+            if (await item.isVisible()) await item.click();
+            else await page.getByTestId("user-menu").click();
+            await page.waitForTimeout(300);
+            return page.getByText("账号登录").isVisible();
+          },
+          { timeout: 30_000 },
+        )
         .toBe(true);
-      await page.getByText("退出登录").click();
-      await page.getByText("账号登录").waitFor();
       expect(errors).toEqual([]);
       await fs.access(screenshotPath("console-audit"));
     }, 60_000);

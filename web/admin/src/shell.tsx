@@ -122,6 +122,7 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
             <Dropdown
               menu={{ items: [{ key: "logout", label: "退出登录", onClick: logout }] }}
               placement="bottomRight"
+              trigger={["click"]}
             >
               <Space style={{ cursor: "pointer" }} data-testid="user-menu">
                 <Avatar style={{ background: "#c0392b" }}>{name.slice(0, 1)}</Avatar>
