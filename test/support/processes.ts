@@ -72,8 +72,14 @@ export function startServer(env: Record<string, string>, timeoutMs = 90_000): Pr
           output: () => out,
           stop: (signal = "SIGTERM") =>
             new Promise((res) => {
-              if (child.exitCode !== null) return res(child.exitCode);
-              child.once("exit", (code) => res(code));
+              // Gone already (by its own exit or by a signal): nothing to wait for.
+              if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
+              // A process that ignores the signal is killed outright after 20 s.
+              const hard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+              child.once("exit", (code) => {
+                clearTimeout(hard);
+                res(code);
+              });
               child.kill(signal);
             }),
         });
