@@ -28,7 +28,7 @@ describeBrowser("console in Chromium", () => {
       await seedDemo(app.ctx, { onlyIfEmpty: false });
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000);
       page.on("pageerror", (e) => errors.push(e.message));
     });
     afterAll(async () => {

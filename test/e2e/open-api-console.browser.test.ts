@@ -32,7 +32,7 @@ describeBrowser("open API console in Chromium", () => {
     admin = await makeUser(app.ctx.database, { role: "admin", orgIds: [org.id], displayName: "王财务" });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     page.on("pageerror", (e) => errors.push(e.message));
   });
   afterAll(async () => {

@@ -73,7 +73,7 @@ describeBrowser("operations in Chromium", () => {
         locale: "zh-CN",
         acceptDownloads: true,
       });
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000);
       page.on("pageerror", (e) => errors.push(e.message));
     }, 120_000);
     afterAll(async () => {
@@ -130,9 +130,23 @@ describeBrowser("operations in Chromium", () => {
       await page.getByTestId("invoice-status").getByText("已红冲").waitFor();
       redNumber = (await page.getByTestId("open-red").textContent()) ?? "";
       expect(redNumber).toMatch(/^\d{20}$/);
-      await page.getByTestId("open-red").click();
       const detail = page.getByTestId("invoice-detail");
-      await detail.getByText("红冲原因「销货退回」").waitFor();
+      // A click that lands while the success toast is still animating can be lost: click until the
+      // red invoice's detail shows.
+      await expect
+        .poll(
+          async () => {
+            if (await detail.getByText("红冲原因「销货退回」").isVisible()) return true;
+            await page
+              .getByTestId("open-red")
+              .click({ timeout: 5_000 })
+              .catch(() => {});
+            await page.waitForTimeout(500);
+            return detail.getByText("红冲原因「销货退回」").isVisible();
+          },
+          { timeout: 45_000 },
+        )
+        .toBe(true);
       await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("-¥800.00");
       await page.waitForTimeout(400);
       await shot("operations-red-invoice");
