@@ -88,13 +88,25 @@ describeBrowser("open API console in Chromium", () => {
     await row(first.appKey).getByText("有效").waitFor();
     await row(first.appKey).getByText("门店 POS").waitFor();
 
-    await row(first.appKey)
-      .getByRole("button", { name: /^轮 ?换$/ })
-      .click();
-    await page
-      .locator(".ant-modal-confirm")
-      .getByRole("button", { name: /^轮 ?换$/ })
-      .click();
+    // Confirm dialogs animate in: a click that lands mid-animation can be lost, so press 轮换 and
+    // confirm until the one-time secret shows.
+    await expect
+      .poll(
+        async () => {
+          if (await secretModal().getByTestId("issued-app-secret").isVisible()) return true;
+          const confirm = page.locator(".ant-modal-confirm").getByRole("button", { name: /^轮 ?换$/ });
+          if (await confirm.isVisible()) await confirm.click({ timeout: 5_000 }).catch(() => {});
+          else
+            await row(first.appKey)
+              .getByRole("button", { name: /^轮 ?换$/ })
+              .click({ timeout: 5_000 })
+              .catch(() => {});
+          await page.waitForTimeout(500);
+          return secretModal().getByTestId("issued-app-secret").isVisible();
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     rotated = await takeSecret("console-open-api-rotated");
     expect(rotated.appKey).not.toBe(first.appKey);
     expect(await page.content()).not.toContain(first.appSecret);
