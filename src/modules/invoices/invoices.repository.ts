@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
+import type { ComputedLine } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoiceFiles, invoiceLines, invoices, submissions } from "../../platform/db/schema";
 
@@ -63,4 +64,34 @@ export async function findInvoiceFileMeta(db: DbOrTx, invoiceId: string, kind: "
     .from(invoiceFiles)
     .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
   return row;
+}
+
+/** Our idempotency serial for the channel, fixed from the invoice id before any call is made. */
+export function invoiceSerial(invoiceId: string): string {
+  return `PM${invoiceId.slice(4).toUpperCase()}`;
+}
+
+/** Computed lines (blue, split or red) as rows of invoice_lines, in order. */
+export function invoiceLineRows(
+  invoiceId: string,
+  lines: ComputedLine[],
+): Array<typeof invoiceLines.$inferInsert> {
+  return lines.map((l, position) => ({
+    invoiceId,
+    position,
+    kind: l.kind,
+    itemName: l.itemName,
+    name: l.name,
+    shortName: l.shortName,
+    taxCode: l.taxCode,
+    spec: l.spec,
+    unit: l.unit,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    amountExcludingTax: l.amountExcludingTax,
+    taxRate: l.taxRate,
+    zeroRateKind: l.zeroRateKind,
+    tax: l.tax,
+    amountIncludingTax: l.amountIncludingTax,
+  }));
 }

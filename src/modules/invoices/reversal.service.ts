@@ -10,7 +10,14 @@ import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
 import { toComputedLine } from "./invoice-document";
-import { findInvoice, findInvoiceLines, type InvoiceRow, insertInvoices } from "./invoices.repository";
+import {
+  findInvoice,
+  findInvoiceLines,
+  type InvoiceRow,
+  insertInvoices,
+  invoiceLineRows,
+  invoiceSerial,
+} from "./invoices.repository";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
 
@@ -61,27 +68,10 @@ export async function reverseInvoice(
     blueInvoiceId: blue.id,
     reverseReason: options.reason,
     status: "pending",
-    serial: `PM${id.slice(4).toUpperCase()}`,
+    serial: invoiceSerial(id),
     ...red.totals,
   } satisfies typeof invoices.$inferInsert;
-  const lines = red.lines.map((l, position) => ({
-    invoiceId: id,
-    position,
-    kind: l.kind,
-    itemName: l.itemName,
-    name: l.name,
-    shortName: l.shortName,
-    taxCode: l.taxCode,
-    spec: l.spec,
-    unit: l.unit,
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    amountExcludingTax: l.amountExcludingTax,
-    taxRate: l.taxRate,
-    zeroRateKind: l.zeroRateKind,
-    tax: l.tax,
-    amountIncludingTax: l.amountIncludingTax,
-  }));
+  const lines = invoiceLineRows(id, red.lines);
 
   try {
     await db.transaction(async (tx) => {

@@ -10,6 +10,8 @@ import {
   findSubmission,
   type InvoiceRow,
   insertInvoices,
+  invoiceLineRows,
+  invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
 import { ISSUE_QUEUE, issueNow, type Timings } from "../issuing/issuing.service";
@@ -110,7 +112,7 @@ export async function submitByToken(
         invoiceType: submission.invoiceType,
         status: "pending",
         // Our idempotency serial for the channel: fixed before any call is made.
-        serial: `PM${id.slice(4).toUpperCase()}`,
+        serial: invoiceSerial(id),
         buyerType: submission.buyer.type,
         buyerName: submission.buyer.name,
         buyerTaxId: submission.buyer.taxId ?? "",
@@ -127,24 +129,7 @@ export async function submitByToken(
           count > 1 ? `${code.remark}${code.remark ? " " : ""}（共${count}张，第${i + 1}张）` : code.remark,
         ...inv.totals,
       } satisfies typeof invoices.$inferInsert,
-      lines: inv.lines.map((l, position) => ({
-        invoiceId: id,
-        position,
-        kind: l.kind,
-        itemName: l.itemName,
-        name: l.name,
-        shortName: l.shortName,
-        taxCode: l.taxCode,
-        spec: l.spec,
-        unit: l.unit,
-        quantity: l.quantity,
-        unitPrice: l.unitPrice,
-        amountExcludingTax: l.amountExcludingTax,
-        taxRate: l.taxRate,
-        zeroRateKind: l.zeroRateKind,
-        tax: l.tax,
-        amountIncludingTax: l.amountIncludingTax,
-      })),
+      lines: invoiceLineRows(id, inv.lines),
     };
   });
 
