@@ -4,11 +4,19 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../src/config";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
-import { createReceiptCode } from "../src/modules/receipt-codes/receipt-codes.service";
 import { systemActor } from "../src/platform/context";
 import { openPostgres } from "../src/platform/db/client";
 import { type ServerProcess, startServer } from "../test/support/processes";
-import { freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+import {
+  benchLines,
+  freshDatabase,
+  machine,
+  percentiles,
+  pool,
+  round,
+  seedReceiptCodes,
+  writeSection,
+} from "./support";
 
 /**
  * Submit → issued, end to end on PostgreSQL: N distinct receipt codes, C concurrent consumers, each
@@ -45,49 +53,9 @@ export default async function run(args: string[]): Promise<void> {
         input: { name: "压测示范酒店有限公司", taxId: "91440300PMDEM0017W", limit: "100000" },
       },
     );
-    const tokens: string[] = new Array(codes);
-    await pool([...Array(codes).keys()], 10, async (i) => {
-      const code = await createReceiptCode(
-        { database, config },
-        {
-          actor: systemActor("bench"),
-          orgId: org.id,
-          source: "manual",
-          input: {
-            serialNo: `BENCH-${i}`,
-            drawer: "压测",
-            lines: [
-              {
-                name: "午餐",
-                shortName: "餐饮服务",
-                taxCode: "3070401000000000000",
-                taxRate: "0.06",
-                amount: "88.00",
-              },
-              {
-                name: "标准间",
-                shortName: "住宿服务",
-                taxCode: "3070402000000000000",
-                taxRate: "0.06",
-                quantity: "1",
-                unitPrice: "388.00",
-                amount: "388.00",
-                discount: "-38.80",
-              },
-              {
-                name: "自助早餐",
-                shortName: "餐饮服务",
-                taxCode: "3070401000000000000",
-                taxRate: "0.06",
-                quantity: "2",
-                unitPrice: "68.00",
-                amount: "136.00",
-              },
-            ],
-          },
-        },
-      );
-      tokens[i] = code.token;
+    const tokens = await seedReceiptCodes({ database, config }, org.id, codes, {
+      prefix: "BENCH",
+      lines: benchLines,
     });
     await database.close();
 

@@ -10,7 +10,7 @@ import { systemActor } from "../src/platform/context";
 import { Keyring } from "../src/platform/crypto";
 import { openPostgres } from "../src/platform/db/client";
 import { startServer } from "../test/support/processes";
-import { freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+import { benchLines, freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
 
 /**
  * Push (3.2.01): signed `POST /open/v1/receipt-codes` per second on PostgreSQL — signature and
@@ -80,25 +80,7 @@ export default async function run(args: string[]): Promise<void> {
         orderNo: `PUSH-${Date.now()}-${i}`,
         orderTime: new Date().toISOString(),
         drawer: "压测",
-        lines: [
-          {
-            name: "午餐",
-            shortName: "餐饮服务",
-            taxCode: "3070401000000000000",
-            taxRate: "0.06",
-            amount: "88.00",
-          },
-          {
-            name: "标准间",
-            shortName: "住宿服务",
-            taxCode: "3070402000000000000",
-            taxRate: "0.06",
-            quantity: "1",
-            unitPrice: "388.00",
-            amount: "388.00",
-            discount: "-38.80",
-          },
-        ],
+        lines: benchLines.slice(0, 2),
       });
     await post(order(-1));
     const latencies: number[] = [];

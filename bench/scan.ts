@@ -6,11 +6,19 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../src/config";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
-import { createReceiptCode } from "../src/modules/receipt-codes/receipt-codes.service";
 import { systemActor } from "../src/platform/context";
 import { openPostgres } from "../src/platform/db/client";
 import { startServer } from "../test/support/processes";
-import { freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+import {
+  benchLines,
+  freshDatabase,
+  machine,
+  percentiles,
+  pool,
+  round,
+  seedReceiptCodes,
+  writeSection,
+} from "./support";
 
 /**
  * Scan: GET /api/scan/{token} and GET /s/{token} with C connections on PostgreSQL, against a bare
@@ -53,40 +61,9 @@ export default async function run(args: string[]): Promise<void> {
       { database },
       { actor: systemActor("bench"), input: { name: "压测酒店", taxId: "91440300PMDEM0017W" } },
     );
-    const tokens: string[] = [];
-    await pool([...Array(500).keys()], 10, async (i) => {
-      const code = await createReceiptCode(
-        { database, config },
-        {
-          actor: systemActor("bench"),
-          orgId: org.id,
-          source: "manual",
-          input: {
-            serialNo: `SCAN-${i}`,
-            drawer: "压测",
-            lines: [
-              {
-                name: "午餐",
-                shortName: "餐饮服务",
-                taxCode: "3070401000000000000",
-                taxRate: "0.06",
-                amount: "88.00",
-              },
-              {
-                name: "标准间",
-                shortName: "住宿服务",
-                taxCode: "3070402000000000000",
-                taxRate: "0.06",
-                quantity: "1",
-                unitPrice: "388.00",
-                amount: "388.00",
-                discount: "-38.80",
-              },
-            ],
-          },
-        },
-      );
-      tokens.push(code.token);
+    const tokens = await seedReceiptCodes({ database, config }, org.id, 500, {
+      prefix: "SCAN",
+      lines: benchLines.slice(0, 2),
     });
     await database.close();
 

@@ -3,6 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { createReceiptCode } from "../src/modules/receipt-codes/receipt-codes.service";
+import { type AppContext, systemActor } from "../src/platform/context";
 
 /** Latency percentiles in milliseconds from a list of samples. */
 export function percentiles(samples: number[]): { p50: number; p90: number; p99: number; max: number } {
@@ -84,4 +86,48 @@ export function writeSection(title: string, body: string): void {
     text = text.slice(0, start) + section + (end === -1 ? "" : text.slice(end));
   }
   fs.writeFileSync(file, text);
+}
+
+/** The order every benchmark uses: lunch, a discounted room, and (for issuing) breakfast for two. */
+export const benchLines = [
+  { name: "午餐", shortName: "餐饮服务", taxCode: "3070401000000000000", taxRate: "0.06", amount: "88.00" },
+  {
+    name: "标准间",
+    shortName: "住宿服务",
+    taxCode: "3070402000000000000",
+    taxRate: "0.06",
+    quantity: "1",
+    unitPrice: "388.00",
+    amount: "388.00",
+    discount: "-38.80",
+  },
+  {
+    name: "自助早餐",
+    shortName: "餐饮服务",
+    taxCode: "3070401000000000000",
+    taxRate: "0.06",
+    quantity: "2",
+    unitPrice: "68.00",
+    amount: "136.00",
+  },
+];
+
+/** Creates `count` receipt codes for the organization through the real service; returns their tokens. */
+export async function seedReceiptCodes(
+  ctx: Pick<AppContext, "database" | "config">,
+  orgId: string,
+  count: number,
+  options: { prefix: string; lines: typeof benchLines },
+): Promise<string[]> {
+  const tokens: string[] = new Array(count);
+  await pool([...Array(count).keys()], 10, async (i) => {
+    const code = await createReceiptCode(ctx, {
+      actor: systemActor("bench"),
+      orgId,
+      source: "manual",
+      input: { serialNo: `${options.prefix}-${i}`, drawer: "压测", lines: options.lines },
+    });
+    tokens[i] = code.token;
+  });
+  return tokens;
 }
