@@ -9,6 +9,8 @@ import { openPostgres } from "../src/platform/db/client";
 import { type ServerProcess, startServer } from "../test/support/processes";
 import {
   benchLines,
+  cpuSnapshot,
+  cpuSpent,
   freshDatabase,
   machine,
   percentiles,
@@ -39,9 +41,11 @@ export default async function run(args: string[]): Promise<void> {
     LOG_LEVEL: "warn",
     DB_POOL_SIZE: String(Math.ceil(40 / processes)),
   };
+  // For profiling by hand, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const servers: ServerProcess[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startServer(env));
+    for (let i = 0; i < processes; i++) servers.push(await startServer(env, undefined, nodeArgs));
 
     process.stdout.write(`seeding ${codes} receipt codes…\n`);
     const database = openPostgres(db.url, 10);
@@ -62,6 +66,7 @@ export default async function run(args: string[]): Promise<void> {
     const latencies: number[] = [];
     const steps: Record<string, number> = {};
     let failures = 0;
+    const cpuBefore = cpuSnapshot();
     const start = performance.now();
     await pool(tokens, consumers, async (token, i) => {
       const base = servers[i % servers.length]!.baseUrl;
@@ -84,6 +89,15 @@ export default async function run(args: string[]): Promise<void> {
       }
     });
     const seconds = (performance.now() - start) / 1000;
+    const cpu = cpuSpent(
+      cpuBefore,
+      cpuSnapshot(),
+      servers.map((s) => s.child.pid ?? 0),
+    );
+    const cpuTotal = Object.values(cpu).reduce((a, b) => a + b, 0);
+    const cpuLine = Object.entries(cpu)
+      .map(([k, v]) => `${k} ${round((1000 * v) / codes, 2)} ms`)
+      .join(", ");
     const rss = servers.map((s) => peakRssMiB(s.child.pid));
     const p = percentiles(latencies);
     const total = Object.values(steps).reduce((a, b) => a + b, 0);
@@ -95,10 +109,11 @@ export default async function run(args: string[]): Promise<void> {
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
       `| ${processes} | ${codes} | ${consumers} | ${round(codes / seconds)} | ${round(p.p50)} | ${round(p.p90)} | ${round(p.p99)} | ${failures} | ${rss.join(" + ")} |`,
     ].join("\n");
-    process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n`);
+    const cpuSummary = `${round((1000 * cpuTotal) / codes, 2)} ms of CPU per invoice on the machine (${round((100 * cpuTotal) / seconds / os.cpus().length)}% of ${os.cpus().length} cores busy): ${cpuLine}`;
+    process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n${cpuSummary}\n`);
     writeSection(
       `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""})`,
-      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.`,
+      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
     );
   } finally {
     for (const s of servers) await s.stop("SIGTERM");

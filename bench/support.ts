@@ -131,3 +131,47 @@ export async function seedReceiptCodes(
   });
   return tokens;
 }
+
+/** CPU seconds used so far by every process on the machine, by process id (Linux /proc). */
+export function cpuSnapshot(): Map<number, { comm: string; seconds: number }> {
+  const ticks = 100; // USER_HZ on Linux
+  const out = new Map<number, { comm: string; seconds: number }>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      out.set(Number(entry), { comm, seconds: (Number(fields[11]) + Number(fields[12])) / ticks });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds spent between two snapshots, per group: `servers` (the given process ids),
+ * `postgres` (every postgres process), `load generator` (this process) and `other`.
+ */
+export function cpuSpent(
+  before: ReturnType<typeof cpuSnapshot>,
+  after: ReturnType<typeof cpuSnapshot>,
+  servers: number[],
+): Record<string, number> {
+  const groups: Record<string, number> = { servers: 0, postgres: 0, "load generator": 0, other: 0 };
+  for (const [pid, now] of after) {
+    const spent = now.seconds - (before.get(pid)?.seconds ?? 0);
+    if (spent <= 0) continue;
+    const group = servers.includes(pid)
+      ? "servers"
+      : pid === process.pid
+        ? "load generator"
+        : now.comm === "postgres"
+          ? "postgres"
+          : "other";
+    groups[group] = (groups[group] ?? 0) + spent;
+  }
+  return groups;
+}

@@ -49,9 +49,13 @@ export interface ServerProcess {
 }
 
 /** Starts `piaoma serve` on a free port and waits for its banner. */
-export function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
+export function startServer(
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "serve"], {
+    const child = spawn(process.execPath, [...nodeArgs, bin, "serve"], {
       cwd: repoRoot,
       env: { ...cleanEnv(), PORT: "0", LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
