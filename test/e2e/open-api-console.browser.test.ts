@@ -5,11 +5,11 @@ import { createTestApp, type TestApp } from "../support/app";
 import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeUser } from "../support/console";
 import { makeOrganization } from "../support/factories";
-import { type MerchantServer, startMerchant } from "../support/open-api";
+import { type MerchantServer, openRequest, startMerchant } from "../support/open-api";
 
 /**
  * 开放接口 in Chromium, as an organization's admin: create an App Key and see its secret exactly
- * once, rotate it, revoke the old key; save the merchant's URLs (a bad one refused at its field),
+ * once, rotate it keeping the old key, revoke the old key, rotate again revoking the old key at once; save the merchant's URLs (a bad one refused at its field),
  * send a test event to a real receiver on loopback that checks the signature with the secret the
  * console showed, and find the attempt with its status code in 事件通知记录.
  */
@@ -71,6 +71,39 @@ describeBrowser("open API console in Chromium", () => {
 
   let first = { appKey: "", appSecret: "" };
   let rotated = { appKey: "", appSecret: "" };
+  let current = { appKey: "", appSecret: "" };
+
+  /**
+   * Presses 轮换 on a key's row, picks what happens to the old key, and confirms. Confirm dialogs
+   * animate in: a click that lands mid-animation can be lost, so press and confirm until the
+   * one-time secret shows.
+   */
+  const rotate = async (appKey: string, options: { revokeOld: boolean }) => {
+    const ok = options.revokeOld ? "轮换并吊销旧密钥" : /^轮 ?换$/;
+    await expect
+      .poll(
+        async () => {
+          if (await secretModal().getByTestId("issued-app-secret").isVisible()) return true;
+          const dialog = page.locator(".ant-modal-confirm");
+          if (await dialog.isVisible()) {
+            const choice = dialog.getByRole("radio", {
+              name: options.revokeOld ? /立即吊销旧密钥/ : /保留旧密钥/,
+            });
+            if (!(await choice.isChecked())) await choice.check({ timeout: 5_000 }).catch(() => {});
+            const confirm = dialog.getByRole("button", { name: ok });
+            if (await choice.isChecked()) await confirm.click({ timeout: 5_000 }).catch(() => {});
+          } else
+            await row(appKey)
+              .getByRole("button", { name: /^轮 ?换$/ })
+              .click({ timeout: 5_000 })
+              .catch(() => {});
+          await page.waitForTimeout(500);
+          return secretModal().getByTestId("issued-app-secret").isVisible();
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+  };
 
   it("creates an App Key and shows its secret once, then rotates it and revokes the old key", async () => {
     await page.goto(`${baseUrl}/admin/`);
@@ -88,28 +121,12 @@ describeBrowser("open API console in Chromium", () => {
     await row(first.appKey).getByText("有效").waitFor();
     await row(first.appKey).getByText("门店 POS").waitFor();
 
-    // Confirm dialogs animate in: a click that lands mid-animation can be lost, so press 轮换 and
-    // confirm until the one-time secret shows.
-    await expect
-      .poll(
-        async () => {
-          if (await secretModal().getByTestId("issued-app-secret").isVisible()) return true;
-          const confirm = page.locator(".ant-modal-confirm").getByRole("button", { name: /^轮 ?换$/ });
-          if (await confirm.isVisible()) await confirm.click({ timeout: 5_000 }).catch(() => {});
-          else
-            await row(first.appKey)
-              .getByRole("button", { name: /^轮 ?换$/ })
-              .click({ timeout: 5_000 })
-              .catch(() => {});
-          await page.waitForTimeout(500);
-          return secretModal().getByTestId("issued-app-secret").isVisible();
-        },
-        { timeout: 60_000 },
-      )
-      .toBe(true);
+    // Rotating keeps the old key active by default, so the merchant can switch over.
+    await rotate(first.appKey, { revokeOld: false });
     rotated = await takeSecret("console-open-api-rotated");
     expect(rotated.appKey).not.toBe(first.appKey);
     expect(await page.content()).not.toContain(first.appSecret);
+    await row(first.appKey).getByText("有效").waitFor();
 
     await row(first.appKey)
       .getByRole("button", { name: /^吊 ?销$/ })
@@ -122,6 +139,24 @@ describeBrowser("open API console in Chromium", () => {
     await row(rotated.appKey).getByText("有效").waitFor();
     await expect.poll(() => page.locator(".ant-modal-confirm").count()).toBe(0);
     await shot("console-open-api-credentials");
+  }, 90_000);
+
+  it("rotates with 立即吊销旧密钥: the old key is revoked at once and refused by the open API", async () => {
+    const ping = (key: { appKey: string; appSecret: string }) =>
+      openRequest(app, key, { method: "GET", url: "/open/v1/invoices?orderNo=X" });
+    expect((await ping(rotated)).statusCode).toBe(200);
+    await rotate(rotated.appKey, { revokeOld: true });
+    current = await takeSecret("console-open-api-rotated-revoked");
+    expect(current.appKey).not.toBe(rotated.appKey);
+    await row(rotated.appKey).getByText("已吊销").waitFor();
+    await row(current.appKey).getByText("有效").waitFor();
+    expect(
+      await row(rotated.appKey)
+        .getByRole("button", { name: /^轮 ?换$/ })
+        .count(),
+    ).toBe(0);
+    expect((await ping(rotated)).json().error.code).toBe("APP_KEY_UNKNOWN");
+    expect((await ping(current)).statusCode).toBe(200);
   }, 90_000);
 
   it("saves the URLs, refusing a bad one at its field, and sends a signed test event", async () => {
@@ -142,7 +177,7 @@ describeBrowser("open API console in Chromium", () => {
     const body = JSON.parse(hook?.body ?? "{}");
     expect(body.type).toBe("webhook.test");
     // Signed with the key that is still active, with the very secret the console showed once.
-    expect(hook?.headers["x-app-key"]).toBe(rotated.appKey);
+    expect(hook?.headers["x-app-key"]).toBe(current.appKey);
     const signed = {
       method: "POST",
       pathWithQuery: "/hooks",
@@ -150,7 +185,7 @@ describeBrowser("open API console in Chromium", () => {
       nonce: String(hook?.headers["x-nonce"]),
       body: hook?.body ?? "",
     };
-    expect(isSignatureValid(rotated.appSecret, signed, String(hook?.headers["x-signature"]))).toBe(true);
+    expect(isSignatureValid(current.appSecret, signed, String(hook?.headers["x-signature"]))).toBe(true);
     await shot("console-open-api-urls");
 
     await page.getByRole("tab", { name: "事件通知记录" }).click();

@@ -46,6 +46,17 @@ describe("open API in the console (credentials, URLs, test webhook, attempts)", 
     expect((await ping()).statusCode).toBe(200); // the old key still works until revoked
     expect((await c.post(`/orgs/${orgId}/credentials/${first.appKey}/revoke`)).statusCode).toBe(204);
     expect((await ping()).json().error.code).toBe("APP_KEY_UNKNOWN");
+
+    // Rotating with revokeOld cuts over at once: the new key works, the old one is refused.
+    const third = (
+      await c.post(`/orgs/${orgId}/credentials/${rotated.appKey}/rotate`, { revokeOld: true })
+    ).json();
+    const pingWith = (keys: { appKey: string; appSecret: string }) =>
+      openRequest(app, keys, { method: "GET", url: "/open/v1/invoices?orderNo=X" });
+    expect((await pingWith(rotated)).json().error.code).toBe("APP_KEY_UNKNOWN");
+    expect((await pingWith(third)).statusCode).toBe(200);
+    const statuses = (await c.get(`/orgs/${orgId}/credentials`)).json();
+    expect(statuses.find((k: { appKey: string }) => k.appKey === rotated.appKey).status).toBe("revoked");
   });
 
   it("saves the URLs, sends a test webhook and shows its attempts", async () => {

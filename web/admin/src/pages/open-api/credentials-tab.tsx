@@ -1,4 +1,17 @@
-import { Alert, App, Button, Descriptions, Form, Input, Modal, Space, Table, Tag, Typography } from "antd";
+import {
+  Alert,
+  App,
+  Button,
+  Descriptions,
+  Form,
+  Input,
+  Modal,
+  Radio,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import { formatTime } from "../../labels";
@@ -57,6 +70,48 @@ function SecretModal(props: { issued: IssuedCredential | null; title: string; on
   );
 }
 
+/**
+ * What happens to the old key on rotation: kept active by default, so the merchant's systems can
+ * switch to the new key without failed requests; or revoked at once (e.g. the secret has leaked).
+ */
+function RotateChoice(props: { onChange: (revokeOld: boolean) => void }) {
+  return (
+    <>
+      <Typography.Paragraph>将生成一组新的 App Key 与 App Secret。旧密钥如何处理：</Typography.Paragraph>
+      <Radio.Group
+        vertical
+        defaultValue="keep"
+        data-testid="rotate-old-key"
+        onChange={(e) => props.onChange(e.target.value === "revoke")}
+        options={[
+          {
+            value: "keep",
+            label: (
+              <span>
+                保留旧密钥（推荐）
+                <Typography.Text type="secondary" style={{ display: "block" }}>
+                  旧密钥在吊销前仍然有效，便于商户系统平滑切换；切换完成后请吊销旧密钥。
+                </Typography.Text>
+              </span>
+            ),
+          },
+          {
+            value: "revoke",
+            label: (
+              <span>
+                立即吊销旧密钥
+                <Typography.Text type="secondary" style={{ display: "block" }}>
+                  使用旧密钥签名的接口请求、签名链接将立即被拒绝，且无法恢复；适用于密钥泄露等情况。
+                </Typography.Text>
+              </span>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
 /** 应用凭证: the organization's App Keys for the open API (/open/v1) and its signed links. */
 export function CredentialsTab() {
   const { orgId } = useConsole();
@@ -78,19 +133,35 @@ export function CredentialsTab() {
     void load();
   }, [load]);
 
-  const rotate = (c: Credential) =>
-    modal.confirm({
+  const rotate = (c: Credential) => {
+    // The confirmation is rendered once; the choice lives here and the OK button follows it.
+    let revokeOld = false;
+    const confirm = modal.confirm({
       title: `轮换 App Key ${c.appKey}？`,
-      content:
-        "将生成一组新的 App Key 与 App Secret。旧密钥在吊销前仍然有效，便于商户系统平滑切换；切换完成后请吊销旧密钥。",
+      width: 520,
+      content: (
+        <RotateChoice
+          onChange={(value) => {
+            revokeOld = value;
+            confirm.update({
+              okText: value ? "轮换并吊销旧密钥" : "轮换",
+              okButtonProps: { danger: value },
+            });
+          }}
+        />
+      ),
       okText: "轮换",
       cancelText: "取消",
       onOk: async () => {
-        const next = await api.post<IssuedCredential>(`${base}/${c.appKey}/rotate`, {});
+        const next = await api.post<IssuedCredential>(`${base}/${c.appKey}/rotate`, { revokeOld });
         await load();
-        setIssued({ credential: next, title: "已轮换：新的应用凭证" });
+        setIssued({
+          credential: next,
+          title: revokeOld ? "已轮换：新的应用凭证（旧密钥已吊销）" : "已轮换：新的应用凭证",
+        });
       },
     });
+  };
 
   const revoke = (c: Credential) =>
     modal.confirm({
