@@ -12,6 +12,11 @@ import { registerHealthRoutes } from "./modules/health/health.routes";
 import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
+import {
+  deleteExpiredNonces,
+  NONCE_CLEANUP_CRON,
+  NONCE_CLEANUP_QUEUE,
+} from "./modules/open-api/open-api.jobs";
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
@@ -127,6 +132,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,
       handler: (data) => sendWebhookAttempt(ctx, data),
+    });
+
+    // Expired open-API nonces, once a minute in a worker; at most one such job queued at a time.
+    jobs.define({
+      name: NONCE_CLEANUP_QUEUE,
+      policy: "stately",
+      cron: NONCE_CLEANUP_CRON,
+      retryLimit: 0,
+      expireInSeconds: config.tuning.jobExpireSeconds,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      handler: async () => {
+        const deleted = await deleteExpiredNonces(ctx);
+        if (deleted > 0) log.debug({ deleted }, "expired open-API nonces deleted");
+      },
     });
 
     const http = createHttpServer({ logger: log, version, trustProxy: config.trustProxy });

@@ -77,6 +77,39 @@ describeEachDatabase("JobQueue", (kind) => {
     ]);
   });
 
+  it("schedules a cron queue from worker processes only; a stately queue holds one waiting job", async () => {
+    database = await openTestDatabase(kind);
+    const schedules = async () =>
+      (
+        (await database.executeSql("select name, cron, timezone from pgboss.schedule order by name")) as {
+          rows: Array<{ name: string; cron: string; timezone: string }>;
+        }
+      ).rows;
+    const define = (q: JobQueue) =>
+      q.define({ name: "test-cron", policy: "stately", cron: "*/5 * * * *", handler: async () => {} });
+
+    // An api-only process creates the queue (it may send to it) but leaves the schedule alone.
+    queue = new JobQueue(database, ["api"], log);
+    define(queue);
+    await queue.start();
+    expect(await schedules()).toEqual([]);
+    // Two sends while none is running: stately keeps one.
+    const q = queue;
+    expect(await q.send("test-cron", {})).toEqual(expect.any(String));
+    expect(await q.send("test-cron", {})).toBeNull();
+    await queue.stop();
+
+    // Each worker process writes the same schedule (an upsert): one row however many start.
+    for (let i = 0; i < 2; i++) {
+      queue = new JobQueue(database, ["worker"], log);
+      define(queue);
+      await queue.start();
+      await queue.stop();
+    }
+    queue = undefined;
+    expect(await schedules()).toEqual([{ name: "test-cron", cron: "*/5 * * * *", timezone: "UTC" }]);
+  });
+
   it("refuses to send to a queue nobody defined", async () => {
     database = await openTestDatabase(kind);
     queue = new JobQueue(database, ["api"], log);

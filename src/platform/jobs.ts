@@ -20,6 +20,17 @@ export interface QueueDefinition<T extends object> {
   /** How many jobs of this queue run at once in one process. */
   concurrency?: number;
   pollingIntervalSeconds?: number;
+  /**
+   * pg-boss queue policy. `stately` keeps at most one job queued (and one running) — what a
+   * periodic job wants: runs missed while no worker was up collapse into one.
+   */
+  policy?: "standard" | "stately";
+  /**
+   * A cron expression (UTC, minute resolution) to run the job periodically. The schedule is
+   * stored in the database by worker processes; pg-boss's clock creates at most one job per tick
+   * however many processes run, and any worker takes it.
+   */
+  cron?: string;
   handler: (data: T, job: { id: string; retryCount: number }) => Promise<void>;
 }
 
@@ -61,6 +72,7 @@ export class JobQueue {
     for (const def of this.definitions.values()) {
       await this.boss.createQueue(def.name, {
         name: def.name,
+        policy: def.policy ?? "standard",
         retryLimit: def.retryLimit ?? 5,
         retryDelay: def.retryDelay ?? 30,
         retryBackoff: def.retryBackoff ?? true,
@@ -70,6 +82,7 @@ export class JobQueue {
     this.started = true;
     if (!this.roles.includes("worker")) return;
     for (const def of this.definitions.values()) {
+      if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: "UTC" });
       for (let i = 0; i < (def.concurrency ?? 1); i++) {
         await this.boss.work<object>(
           def.name,

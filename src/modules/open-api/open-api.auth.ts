@@ -95,19 +95,18 @@ async function verifySignedRequest(ctx: AppContext, req: FastifyRequest): Promis
   return { type: "app", appKey, orgId: credentials.orgId };
 }
 
-/** True the first time a nonce is seen within the window; expired nonces are cleared on the way. */
+/**
+ * True the first time a nonce is seen within the window. Expired nonces are deleted by a scheduled
+ * job (open-api.jobs.ts), not here: the request path only inserts.
+ */
 async function claimNonce(ctx: AppContext, appKey: string, nonce: string, nowMs: number): Promise<boolean> {
-  const { db } = ctx.database;
   // A nonce must outlive every timestamp that could still be accepted with it: twice the window.
   const expiresAt = new Date(nowMs + 2 * SIGNATURE_WINDOW_SECONDS * 1000);
-  const inserted = await db
+  const inserted = await ctx.database.db
     .insert(openApiNonces)
     .values({ appKey, nonce, expiresAt })
     .onConflictDoNothing()
     .returning({ nonce: openApiNonces.nonce });
-  // Cleaning on a small share of requests keeps the table bounded without a separate job.
-  if (Math.random() < 0.05)
-    await db.delete(openApiNonces).where(lt(openApiNonces.expiresAt, new Date(nowMs)));
   return inserted.length > 0;
 }
 
