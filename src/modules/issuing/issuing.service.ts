@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
+import type { DbOrTx } from "../../platform/db/client";
 import { invoiceFiles, invoices, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
@@ -14,6 +15,7 @@ import {
 } from "../invoices/invoices.repository";
 import { markBlueReversed, reversedBlueOf } from "../invoices/red-invoices";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
+import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
 import { recordInvoiceOutcome } from "../webhooks/webhooks.service";
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./providers/channel";
 
@@ -44,8 +46,7 @@ export async function issueInvoice(
     .select()
     .from(taxBureauAccounts)
     .where(eq(taxBureauAccounts.id, invoice.taxAccountId ?? ""));
-  const channel = account && ctx.providers.channels.get(account.channel);
-  if (!account || !channel)
+  if (!account || !ctx.providers.channels.get(account.channel))
     throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
   const org = await findOrganizationByIdOrTaxId(db, invoice.orgId);
   if (!org) throw new Error(`invoice ${invoiceId}: organization missing`);
@@ -58,6 +59,42 @@ export async function issueInvoice(
     .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, ["pending", "issuing"])))
     .returning({ attempts: invoices.attempts });
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
+  clock.lap("db");
+  const outcome = await attemptIssue(
+    ctx,
+    { invoice: { ...invoice, status: "issuing", attempts: marked.attempts }, lines, org, account },
+    timings,
+  );
+  return outcome.status;
+}
+
+/** Everything an attempt needs, loaded by the caller (the job reads it; a submit has it in hand). */
+export interface IssueAttempt {
+  /** The invoice with its attempt already counted (status issuing, attempts ≥ 1) and committed. */
+  invoice: InvoiceRow;
+  lines: InvoiceLineRow[];
+  org: OrganizationRow;
+  account: TaxAccountRow | undefined;
+}
+
+/**
+ * One attempt at the channel for an invoice whose attempt is counted and committed: the channel is
+ * called outside any transaction, asked for the serial first when an earlier attempt may have
+ * reached it, and the answer saved with its files, deliveries, webhook event and audit entry in
+ * one transaction. Returns the invoice as it now is (as far as this attempt knows).
+ */
+export async function attemptIssue(
+  ctx: IssuingContext,
+  attempt: IssueAttempt,
+  timings?: Timings,
+): Promise<InvoiceRow> {
+  const clock = stopwatch(timings);
+  const { db } = ctx.database;
+  const { invoice, lines, org, account } = attempt;
+  const invoiceId = invoice.id;
+  const channel = account && ctx.providers.channels.get(account.channel);
+  if (!account || !channel)
+    throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
 
   const reverses = await reversedBlueOf(db, invoice);
   const request = issueRequestOf(
@@ -69,7 +106,7 @@ export async function issueInvoice(
   );
   clock.lap("db");
   let outcome: IssueOutcome | null = null;
-  if (marked.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
+  if (invoice.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
   outcome ??= await channel.issue(request);
   clock.lap("channel");
 
@@ -91,7 +128,7 @@ export async function issueInvoice(
           .set({ status: "failed", updatedAt: new Date() })
           .where(eq(receiptCodes.id, invoice.receiptCodeId));
       }
-      await recordInvoiceOutcome(ctx, tx, invoice, "failed");
+      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "failed");
       await recordAudit(tx, {
         actor: { type: "system", reason: "issuing" },
         orgId: invoice.orgId,
@@ -101,14 +138,14 @@ export async function issueInvoice(
         details: { code: outcome.code, message: outcome.message },
       });
     });
-    return "failed";
+    return { ...invoice, status: "failed", failureCode: outcome.code, failureReason: outcome.message };
   }
   if (outcome.status === "confirmation_pending") {
     await db
       .update(invoices)
       .set({ status: "confirmation_pending", updatedAt: new Date() })
       .where(eq(invoices.id, invoiceId));
-    return "confirmation_pending";
+    return { ...invoice, status: "confirmation_pending" };
   }
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
@@ -123,14 +160,14 @@ export async function issueInvoice(
   ]);
 
   clock.lap("files");
-  const result = await db.transaction(async (tx) => {
+  await db.transaction(async (tx) => {
     const [saved] = await tx
       .update(invoices)
       .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
       .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
       .returning({ id: invoices.id });
     // Saved already by a concurrent attempt (the same serial gave the same number): nothing to do.
-    if (!saved) return "issued" as const;
+    if (!saved) return;
     await tx
       .insert(invoiceFiles)
       .values([
@@ -158,24 +195,9 @@ export async function issueInvoice(
       mobile: invoice.mobile,
       reason: "submit",
     });
-    const unfinished = await tx
-      .select({ id: invoices.id })
-      .from(invoices)
-      .where(
-        and(
-          eq(invoices.receiptCodeId, invoice.receiptCodeId),
-          eq(invoices.color, "blue"),
-          ne(invoices.status, "issued"),
-        ),
-      );
-    if (unfinished.length === 0) {
-      await tx
-        .update(receiptCodes)
-        .set({ status: "invoiced", updatedAt: new Date() })
-        .where(eq(receiptCodes.id, invoice.receiptCodeId));
-    }
+    await markCodeInvoiced(tx, invoice);
     await markBlueReversed(tx, invoice);
-    await recordInvoiceOutcome(ctx, tx, invoice, "issued");
+    if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
     await recordAudit(tx, {
       actor: { type: "system", reason: "issuing" },
       orgId: invoice.orgId,
@@ -184,10 +206,40 @@ export async function issueInvoice(
       entityId: invoiceId,
       details: { number: outcome.number, totalAmount: invoice.totalAmount },
     });
-    return "issued" as const;
   });
   clock.lap("db");
-  return result;
+  return { ...issued, status: "issued" };
+}
+
+/**
+ * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
+ * invoices are. A code of one invoice needs no check. For a split code the code row is locked
+ * first, so that two of its invoices saved at the same moment cannot both see the other one still
+ * unissued (each statement after the lock sees what the other transaction committed).
+ */
+async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
+  const invoiced = { status: "invoiced", updatedAt: new Date() };
+  if (invoice.color === "blue" && invoice.seqCount === 1) {
+    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
+    return;
+  }
+  await tx
+    .select({ id: receiptCodes.id })
+    .from(receiptCodes)
+    .where(eq(receiptCodes.id, invoice.receiptCodeId))
+    .for("update");
+  const unfinished = await tx
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.receiptCodeId, invoice.receiptCodeId),
+        eq(invoices.color, "blue"),
+        ne(invoices.status, "issued"),
+      ),
+    );
+  if (unfinished.length === 0)
+    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
 }
 
 /** Where issuing spends its time, in milliseconds by step (db, channel, render, files). */
@@ -235,16 +287,29 @@ export async function issueInvoiceJob(ctx: IssuingContext, data: { invoiceId: st
 }
 
 /**
- * Right after a submit, in this process: the latency-critical path. Never throws: whatever goes
- * wrong here, the backstop job queued with the submit finishes the work.
+ * Right after a submit or a reversal, in this process: the latency-critical path. Never throws:
+ * whatever goes wrong here, the backstop (a queued job) finishes the work. Takes invoice ids (read
+ * and counted here) or attempts already counted by the caller's transaction; returns what is known
+ * of each invoice afterwards, or null when an attempt was deferred.
  */
-export async function issueNow(ctx: IssuingContext, invoiceIds: string[], timings?: Timings): Promise<void> {
-  for (const id of invoiceIds) {
+export async function issueNow(
+  ctx: IssuingContext,
+  work: Array<string | IssueAttempt>,
+  timings?: Timings,
+): Promise<Array<InvoiceRow | null>> {
+  const results: Array<InvoiceRow | null> = [];
+  for (const item of work) {
+    const id = typeof item === "string" ? item : item.invoice.id;
     try {
-      await issueInvoice(ctx, id, timings);
+      if (typeof item === "string") {
+        await issueInvoice(ctx, item, timings);
+        results.push(null);
+      } else results.push(await attemptIssue(ctx, item, timings));
     } catch (e) {
+      results.push(null);
       const level = e instanceof ChannelUnavailableError ? "warn" : "error";
       ctx.log[level]({ err: e, invoiceId: id }, "issuing deferred to the background job");
     }
   }
+  return results;
 }

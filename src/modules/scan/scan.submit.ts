@@ -1,25 +1,31 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import { type invoices, organizations, receiptCodes, submissions } from "../../platform/db/schema";
+import type { Db } from "../../platform/db/client";
+import {
+  invoiceLines,
+  invoices,
+  organizations,
+  receiptCodeConfigs,
+  receiptCodeLines,
+  receiptCodes,
+  submissions,
+  taxBureauAccounts,
+} from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { recordAudit } from "../audit/audit.service";
 import {
   findInvoicesOfCode,
   findSubmission,
+  type InvoiceLineRow,
   type InvoiceRow,
-  insertInvoices,
   invoiceLineRows,
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { ISSUE_QUEUE, issueNow, type Timings } from "../issuing/issuing.service";
-import {
-  findConfig,
-  findReceiptCodeByToken,
-  findReceiptCodeLines,
-} from "../receipt-codes/receipt-codes.repository";
+import { ISSUE_QUEUE, type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
+import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
@@ -48,8 +54,16 @@ export async function submitByToken(
   const { db } = ctx.database;
   const timings: Timings = {};
   const started = performance.now();
-  const code = await findReceiptCodeByToken(db, options.token);
-  if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  // Two statements, prepared once per connection and run side by side: the code with its
+  // submission, configuration, organization and tax-bureau account; and its lines.
+  const statements = submitStatements(db);
+  const [targets, lines] = await Promise.all([
+    statements.target.execute({ token: options.token }),
+    statements.lines.execute({ token: options.token }),
+  ]);
+  const target = targets[0];
+  if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  const { code, config, org, account } = target;
 
   const valid = validateBuyer({
     invoiceType: options.body.invoiceType as "digital_normal",
@@ -58,7 +72,7 @@ export async function submitByToken(
     mobile: options.body.mobile,
   });
 
-  const previous = await findSubmission(db, code.id);
+  const previous = target.submission;
   if (previous) return repeatOf(ctx, code.id, previous, valid.ok ? valid.value : null);
 
   const status = effectiveStatus(code);
@@ -77,12 +91,7 @@ export async function submitByToken(
     });
   }
 
-  const [lines, config, org] = await Promise.all([
-    findReceiptCodeLines(db, code.id),
-    findConfig(db, code.orgId),
-    db.select().from(organizations).where(eq(organizations.id, code.orgId)),
-  ]);
-  if (!config || !org[0]) throw new Error(`receipt code ${code.id}: organization or config missing`);
+  if (!config || !org) throw new Error(`receipt code ${code.id}: organization or config missing`);
   const plan = planInvoices(computeStored(code, lines), {
     limit: config.limitText,
     policy: config.overLimitPolicy as OverLimitPolicy,
@@ -110,7 +119,9 @@ export async function submitByToken(
         seq: i + 1,
         seqCount: count,
         invoiceType: submission.invoiceType,
-        status: "pending",
+        // The first attempt is counted here, in the submit's transaction; it is made right after.
+        status: "issuing",
+        attempts: 1,
         // Our idempotency serial for the channel: fixed before any call is made.
         serial: invoiceSerial(id),
         buyerType: submission.buyer.type,
@@ -165,11 +176,20 @@ export async function submitByToken(
       )
       .returning({ id: receiptCodes.id });
     if (moved.length === 0) return "not-active" as const;
-    await insertInvoices(
-      tx,
-      invoiceRows.map((r) => r.row),
-      invoiceRows.flatMap((r) => r.lines),
-    );
+    const savedInvoices = await tx
+      .insert(invoices)
+      .values(invoiceRows.map((r) => r.row))
+      .returning();
+    const savedLines: InvoiceLineRow[] = [];
+    const allLines = invoiceRows.flatMap((r) => r.lines);
+    // Chunked: PostgreSQL caps a statement at 65535 parameters and a code may have 2000 lines.
+    for (let i = 0; i < allLines.length; i += 500)
+      savedLines.push(
+        ...(await tx
+          .insert(invoiceLines)
+          .values(allLines.slice(i, i + 500))
+          .returning()),
+      );
     const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
     for (const r of invoiceRows)
       await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: r.row.id }, { tx, startAfter });
@@ -181,7 +201,14 @@ export async function submitByToken(
       entityId: code.id,
       details: { invoiceType: submission.invoiceType, buyerType: submission.buyer.type, invoiceCount: count },
     });
-    return "created" as const;
+    return savedInvoices.map(
+      (invoice): IssueAttempt => ({
+        invoice,
+        lines: savedLines.filter((l) => l.invoiceId === invoice.id).sort((a, b) => a.position - b.position),
+        org,
+        account: account ?? undefined,
+      }),
+    );
   });
 
   if (outcome === "lost-race") {
@@ -200,20 +227,18 @@ export async function submitByToken(
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
   // goes on in the background; the page polls, and the queued job is the backstop.
   timings.submit = performance.now() - started;
-  const issuing = issueNow(
-    ctx,
-    invoiceRows.map((r) => r.row.id),
-    timings,
-  );
+  const issuing = issueNow(ctx, outcome, timings);
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
+  const done = await Promise.race([
     issuing,
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ctx.config.tuning.submitWaitSeconds * 1000);
+    new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ctx.config.tuning.submitWaitSeconds * 1000);
     }),
   ]);
   clearTimeout(timer);
-  const current = await findInvoicesOfCode(db, code.id);
+  // Every attempt answered here: the invoices are as they say. Otherwise read what is saved.
+  const known = done?.every((r) => r !== null) ? (done as InvoiceRow[]) : null;
+  const current = known ?? (await findInvoicesOfCode(db, code.id));
   return { created: true, status: overallStatus(current), invoices: current, timings };
 }
 
@@ -241,4 +266,44 @@ function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
   if (blue.some((r) => r.status === "failed")) return "failed";
   if (blue.length > 0 && blue.every((r) => r.status === "issued" || r.status === "reversed")) return "issued";
   return "issuing";
+}
+
+/** The submit's two reads, prepared once per database handle. */
+const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitStatements>>();
+
+function submitStatements(db: Db) {
+  let statements = prepared.get(db);
+  if (!statements) {
+    statements = prepareSubmitStatements(db);
+    prepared.set(db, statements);
+  }
+  return statements;
+}
+
+function prepareSubmitStatements(db: Db) {
+  const token = sql.placeholder("token");
+  return {
+    target: db
+      .select({
+        code: receiptCodes,
+        submission: submissions,
+        config: receiptCodeConfigs,
+        org: organizations,
+        account: taxBureauAccounts,
+      })
+      .from(receiptCodes)
+      .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
+      .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
+      .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
+      .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
+      .where(eq(receiptCodes.token, token))
+      .prepare("submit_target"),
+    lines: db
+      .select(getTableColumns(receiptCodeLines))
+      .from(receiptCodeLines)
+      .innerJoin(receiptCodes, eq(receiptCodes.id, receiptCodeLines.receiptCodeId))
+      .where(eq(receiptCodes.token, token))
+      .orderBy(asc(receiptCodeLines.position))
+      .prepare("submit_lines"),
+  };
 }

@@ -55,9 +55,6 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
       const problem = validate(request);
       if (problem) return { status: "rejected", code: "CHANNEL_VALIDATION_FAILED", message: problem };
 
-      const earlier = await find(request.serial);
-      if (earlier) return earlier;
-
       const issuedAt = now();
       const [year, province] = sandboxSequenceKey({ issuedAt, sellerTaxId: request.seller.taxId }).split(
         "-",
@@ -68,8 +65,9 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
         5,
       );
       // One statement: the sequence is advanced and the serial recorded together, or neither is (a
-      // serial issued concurrently makes the insert fail and the whole statement roll back), so no
-      // number is ever skipped or repeated; the sequence row stays locked only while it runs.
+      // serial seen before, or issued concurrently, makes the insert fail and the whole statement
+      // roll back; the first answer is then returned), so no number is ever skipped or repeated;
+      // the sequence row stays locked only while it runs.
       try {
         const { rows } = await database.executeSql(ALLOCATE_SQL, [
           Number(year),
