@@ -75,6 +75,11 @@ export const invoices = pgTable(
     taxAmount: money("tax_amount").notNull(),
     totalAmount: money("total_amount").notNull(),
     attempts: integer("attempts").notNull().default(0),
+    /**
+     * When the background sweep next tries an unfinished (pending or issuing) invoice: set when the
+     * invoice is created or retried, pushed forward by each sweep that claims it (a lease).
+     */
+    nextAttemptAt: tstz("next_attempt_at"),
     failureCode: text("failure_code"),
     failureReason: text("failure_reason"),
     channelData: jsonb("channel_data").notNull().default(sql`'{}'::jsonb`),
@@ -92,6 +97,10 @@ export const invoices = pgTable(
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
     index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
+    // The issuing sweep (modules/issuing): unfinished invoices due for an attempt.
+    index("invoices_next_attempt_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('pending', 'issuing')`),
   ],
 );
 

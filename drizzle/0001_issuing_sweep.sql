@@ -1,0 +1,2 @@
+ALTER TABLE "invoices" ADD COLUMN "next_attempt_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "invoices_next_attempt_idx" ON "invoices" USING btree ("next_attempt_at") WHERE "invoices"."status" in ('pending', 'issuing');
