@@ -1,9 +1,10 @@
 import fs from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
 import { decodeQrCodes, describeWithTools, pdfToPngs } from "../support/system-tools";
 
 /**
@@ -169,6 +170,27 @@ describeBrowser("console in Chromium", () => {
         page.getByRole("row").filter({ hasText: "POS-01-0001" }).getByText("可开票").count(),
       ).resolves.toBe(1);
       await shot("console-receipt-codes");
+    }, 60_000);
+
+    it("filters the list by 创建日期 with the range picker, sending the days as from/to", async () => {
+      const today = chinaDateIso(new Date());
+      const tomorrow = chinaDateIso(new Date(Date.now() + 86_400_000));
+      const picker = page.getByTestId("filter-created");
+      const search = async (from: string, to: string) => {
+        await fillDateRange(picker, from, to);
+        const request = page.waitForRequest((r) => r.url().includes("/receipt-codes?"));
+        await page.getByRole("button", { name: /^查 ?询$/ }).click();
+        const sent = new URL((await request).url()).searchParams;
+        expect([sent.get("from"), sent.get("to")]).toEqual([from, to]);
+      };
+      const original = page.getByTestId("row-serial").filter({ hasText: "POS-01-0001" });
+      await search(tomorrow, tomorrow);
+      await expect.poll(() => original.count()).toBe(0);
+      await search(today, today);
+      await original.waitFor();
+      await shot("console-receipt-codes-dates");
+      await page.getByRole("button", { name: /^重 ?置$/ }).click();
+      await expect.poll(() => picker.first().inputValue()).toBe("");
     }, 60_000);
 
     it("prints the original; the slip's QR decodes to its URL, which opens the consumer page", async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { amountInCapitals, chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
 import { makeReceiptCode, makeUscc } from "../support/factories";
 import { startSmtp, type TestSmtp } from "../support/smtp";
 import { seedStatsData } from "../support/stats-seed";
@@ -203,6 +203,28 @@ describeBrowser("operations in Chromium", () => {
       expect(rows.map((r) => r.getCell(col("状态")).value).sort()).toEqual(["已开具", "已红冲"].sort());
     });
 
+    it("filters by 开票日期 with the range picker, sending the days as from/to", async () => {
+      const today = chinaDateIso(new Date());
+      const yesterday = chinaDateIso(new Date(Date.now() - 86_400_000));
+      const picker = page.getByTestId("filter-issued");
+      const search = async (from: string, to: string) => {
+        await fillDateRange(picker, from, to);
+        const request = page.waitForRequest((r) => r.url().includes(`/orgs/${orgId}/invoices?`));
+        await page.getByTestId("invoice-search").click();
+        const sent = new URL((await request).url()).searchParams;
+        expect([sent.get("from"), sent.get("to"), sent.get("serialNo")]).toEqual([from, to, serialNo]);
+      };
+      await search(yesterday, yesterday);
+      await page.getByText("共 0 张").waitFor();
+      await search(yesterday, today);
+      await page.getByText("共 2 张").waitFor();
+      // The export takes the same filters.
+      const href = (await page.getByTestId("export-csv").getAttribute("href")) ?? "";
+      const exported = new URL(href, baseUrl).searchParams;
+      expect([exported.get("from"), exported.get("to")]).toEqual([yesterday, today]);
+      await shot("operations-invoices-dates");
+    });
+
     it("shows the dashboard with the database's numbers", async () => {
       await page.getByTestId("menu-stats").click();
       const kpi = page.getByTestId("kpi-invoices");
@@ -228,6 +250,37 @@ describeBrowser("operations in Chromium", () => {
       await page.waitForTimeout(1200);
       await shot("operations-dashboard");
       await page.screenshot({ path: screenshotPath("operations-dashboard-full"), fullPage: true });
+      expect(errors).toEqual([]);
+    });
+
+    it("picks the dashboard's days with the range picker", async () => {
+      const to = chinaDateIso(new Date());
+      const from = chinaDateIso(new Date(Date.now() - 6 * 86_400_000));
+      const response = page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return (
+          url.pathname === "/api/console/stats" &&
+          url.searchParams.get("from") === from &&
+          url.searchParams.get("to") === to
+        );
+      });
+      await fillDateRange(page.getByTestId("stats-range"), from, to);
+      expect((await response).status()).toBe(200);
+      const { rows } = await app.ctx.database.executeSql(
+        `select count(*)::int as blue from invoices
+         where org_id = $1 and color = 'blue' and issued_at >= $2 and issued_at < $3`,
+        [
+          orgId,
+          new Date(`${from}T00:00:00+08:00`).toISOString(),
+          new Date(new Date(`${to}T00:00:00+08:00`).getTime() + 86_400_000).toISOString(),
+        ],
+      );
+      const expected = (rows[0] as { blue: number }).blue;
+      expect(expected).toBeGreaterThan(100);
+      const kpi = page.getByTestId("kpi-invoices").locator(".ant-statistic-content");
+      await expect.poll(async () => Number((await kpi.textContent())?.replaceAll(",", ""))).toBe(expected);
+      await page.waitForTimeout(1200);
+      await shot("operations-dashboard-7-days");
       expect(errors).toEqual([]);
     });
   });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
-import { describe } from "vitest";
+import { type Browser, chromium, type Locator } from "playwright-core";
+import { describe, expect } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -38,4 +38,24 @@ export function screenshotPath(name: string): string {
   const dir = path.resolve("dist/screenshots");
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
+}
+
+/**
+ * Types a range into an antd RangePicker (the console's YYYY-MM-DD date filters) as a person with a
+ * keyboard would: the start day, Enter, the end day, Enter; then waits until the calendar popup has
+ * closed and both inputs show the days. `inputs` finds the picker's two inputs: a `data-testid` given
+ * to a RangePicker lands on both.
+ */
+export async function fillDateRange(inputs: Locator, from: string, to: string): Promise<void> {
+  const page = inputs.page();
+  const start = inputs.nth(0);
+  const end = inputs.nth(1);
+  await start.click();
+  await start.fill(from);
+  await start.press("Enter");
+  await end.click();
+  await end.fill(to);
+  await end.press("Enter");
+  await expect.poll(() => page.locator(".ant-picker-dropdown:visible").count()).toBe(0);
+  await expect.poll(() => Promise.all([start.inputValue(), end.inputValue()])).toEqual([from, to]);
 }

@@ -1,9 +1,15 @@
 import { App as AntApp, ConfigProvider } from "antd";
 import zhCN from "antd/locale/zh_CN";
+import dayjs from "dayjs";
+import "dayjs/locale/zh-cn";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app";
 import "./styles.css";
+
+// Date pickers: Chinese month and weekday names, weeks starting on Monday (antd's zh_CN covers
+// the picker's own texts; dayjs's locale covers the calendar).
+dayjs.locale("zh-cn");
 
 const root = document.getElementById("root");
 if (root) {

@@ -1,6 +1,7 @@
 import { Button, Card, Checkbox, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api, type Device, type Page, query } from "../api";
+import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, INVOICE_TYPE_LABELS, INVOICE_TYPE_OPTIONS, SOURCE_LABELS } from "../labels";
 import { useConsole } from "../session";
 import { INVOICE_STATUS, type InvoiceSummary, yuan } from "./invoices/invoice-api";
@@ -18,6 +19,9 @@ interface Filters {
   serialNo?: string;
 }
 
+/** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
+type FilterForm = Omit<Filters, "from" | "to"> & { dates?: DayRange };
+
 const PAGE_SIZE = 10;
 /** The list is narrow: 数电专票 / 数电普票, the full name on hover. */
 const SHORT_TYPE: Record<string, string> = { digital_normal: "数电普票", digital_special: "数电专票" };
@@ -25,7 +29,7 @@ const SHORT_TYPE: Record<string, string> = { digital_normal: "数电普票", dig
 /** 发票管理: every invoice of the organization, filtered and paged; detail, actions and export. */
 export default function InvoicesPage() {
   const { orgId } = useConsole();
-  const [form] = Form.useForm<Filters>();
+  const [form] = Form.useForm<FilterForm>();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<InvoiceSummary>>({
@@ -65,13 +69,16 @@ export default function InvoicesPage() {
   return (
     <>
       <Card className="page-card" styles={{ body: { paddingBottom: 0 } }}>
-        <Form<Filters>
+        <Form<FilterForm>
           form={form}
           layout="inline"
           style={{ rowGap: 16, paddingBottom: 16 }}
-          onFinish={(v) => {
+          onFinish={({ dates, ...v }) => {
             setPage(1);
-            setFilters(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters);
+            setFilters({
+              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters),
+              ...dayRangeToQuery(dates),
+            });
           }}
         >
           <Form.Item label="发票号码" name="number">
@@ -107,15 +114,8 @@ export default function InvoicesPage() {
               options={Object.entries(SOURCE_LABELS).map(([value, label]) => ({ value, label }))}
             />
           </Form.Item>
-          <Form.Item label="开票日期">
-            <Space.Compact>
-              <Form.Item name="from" noStyle>
-                <Input type="date" style={{ width: 150 }} />
-              </Form.Item>
-              <Form.Item name="to" noStyle>
-                <Input type="date" style={{ width: 150 }} />
-              </Form.Item>
-            </Space.Compact>
+          <Form.Item label="开票日期" name="dates">
+            <DayRangeFilter data-testid="filter-issued" />
           </Form.Item>
           <Form.Item>
             <Space>

@@ -15,6 +15,7 @@ import {
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api, type CodeStatus, type Device, type Page, query, type ReceiptCodeSummary } from "../api";
+import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, SOURCE_LABELS, STATUS } from "../labels";
 import { navigate } from "../router";
 import { useCan, useConsole } from "../session";
@@ -28,6 +29,9 @@ interface Filters {
   to?: string;
 }
 
+/** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
+type FilterForm = Omit<Filters, "from" | "to"> & { dates?: DayRange };
+
 const PAGE_SIZE = 10;
 
 /** 动态小票码 (F17010): the list with search, filters and paging; 新增（复制）, 禁用, 打印. */
@@ -35,7 +39,7 @@ export default function ReceiptCodesPage() {
   const { orgId } = useConsole();
   const can = useCan();
   const { modal, message } = App.useApp();
-  const [filterForm] = Form.useForm<Filters>();
+  const [filterForm] = Form.useForm<FilterForm>();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<ReceiptCodeSummary>>({
@@ -92,12 +96,15 @@ export default function ReceiptCodesPage() {
   return (
     <>
       <Card className="page-card" styles={{ body: { paddingBottom: 0 } }}>
-        <Form<Filters>
+        <Form<FilterForm>
           form={filterForm}
           layout="inline"
-          onFinish={(v) => {
+          onFinish={({ dates, ...v }) => {
             setPage(1);
-            setFilters(Object.fromEntries(Object.entries(v).filter(([, x]) => x)));
+            setFilters({
+              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters),
+              ...dayRangeToQuery(dates),
+            });
           }}
           style={{ rowGap: 16, paddingBottom: 16 }}
         >
@@ -125,15 +132,8 @@ export default function ReceiptCodesPage() {
               options={Object.entries(SOURCE_LABELS).map(([value, label]) => ({ value, label }))}
             />
           </Form.Item>
-          <Form.Item label="创建日期">
-            <Space.Compact>
-              <Form.Item name="from" noStyle>
-                <Input type="date" style={{ width: 150 }} />
-              </Form.Item>
-              <Form.Item name="to" noStyle>
-                <Input type="date" style={{ width: 150 }} />
-              </Form.Item>
-            </Space.Compact>
+          <Form.Item label="创建日期" name="dates">
+            <DayRangeFilter data-testid="filter-created" />
           </Form.Item>
           <Form.Item>
             <Space>

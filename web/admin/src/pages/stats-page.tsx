@@ -1,7 +1,20 @@
-import { Button, Card, Col, Empty, Input, Row, Segmented, Space, Statistic, Table, Typography } from "antd";
+import {
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Empty,
+  Row,
+  Segmented,
+  Space,
+  Statistic,
+  Table,
+  Typography,
+} from "antd";
 import type { EChartsOption } from "echarts";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, query } from "../api";
+import { DAY_FORMAT, dayRangeOf, dayRangeToQuery } from "../date-range";
 import { INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../labels";
 import { useConsole } from "../session";
 import { EChart } from "./invoices/echart";
@@ -151,22 +164,17 @@ export default function StatsPage() {
               ]}
             />
           )}
-          <Space.Compact>
-            <Input
-              type="date"
-              value={range.from}
-              onChange={(e) => e.target.value && setRange((r) => ({ ...r, from: e.target.value }))}
-              style={{ width: 150 }}
-              data-testid="stats-from"
-            />
-            <Input
-              type="date"
-              value={range.to}
-              onChange={(e) => e.target.value && setRange((r) => ({ ...r, to: e.target.value }))}
-              style={{ width: 150 }}
-              data-testid="stats-to"
-            />
-          </Space.Compact>
+          <DatePicker.RangePicker
+            value={dayRangeOf(range.from, range.to)}
+            format={DAY_FORMAT}
+            allowClear={false}
+            onChange={(v) => {
+              const picked = dayRangeToQuery(v);
+              if (picked.from && picked.to) setRange({ from: picked.from, to: picked.to });
+            }}
+            style={{ width: 260 }}
+            data-testid="stats-range"
+          />
           <Space>
             {[7, 30, 90, 365].map((n) => (
               <Button key={n} size="small" onClick={() => setRange(lastDays(n))}>
