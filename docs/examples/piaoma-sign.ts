@@ -72,6 +72,38 @@ export function verify(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * Checks a webhook from Piaoma with every secret you hold, by App Key — during a rotation both the
+ * old and the new one. Piaoma signs each webhook with every active key of your organization and
+ * lists the signatures in `X-Signatures: appKey=signature,appKey=signature…` (the newest key is
+ * also in X-App-Key / X-Signature). Same rules as verify: raw body, path as received, ±300 s.
+ */
+export function verifyWithKeys(
+  secrets: Record<string, string>,
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  pathWithQuery: string,
+  rawBody: string | Buffer,
+): boolean {
+  const timestamp = String(headers["x-timestamp"] ?? "");
+  const nonce = String(headers["x-nonce"] ?? "");
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const candidates: Array<[string, string]> = [
+    [String(headers["x-app-key"] ?? ""), String(headers["x-signature"] ?? "")],
+  ];
+  for (const entry of String(headers["x-signatures"] ?? "").split(",")) {
+    const i = entry.indexOf("=");
+    if (i > 0) candidates.push([entry.slice(0, i).trim(), entry.slice(i + 1).trim()]);
+  }
+  return candidates.some(([appKey, signature]) => {
+    const secret = Object.hasOwn(secrets, appKey) ? secrets[appKey] : undefined;
+    if (!secret) return false;
+    const given = Buffer.from(signature);
+    const expected = Buffer.from(sign(secret, method, pathWithQuery, timestamp, nonce, rawBody));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
 /** 3.1.01: sig over the other parameters sorted by name, k=v joined with &, values not URL-encoded. */
 export function signLink(appSecret: string, params: Record<string, string | undefined>): string {
   const text = Object.keys(params)

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as helper from "../../docs/examples/piaoma-sign";
 import {
   linkStringToSign,
+  signedHeadersForKeys,
   signLinkParams,
   signRequest,
   stringToSign,
@@ -48,6 +49,7 @@ async function hasRuntime(command: string, args: string[]): Promise<boolean> {
 describe("the merchant guide's worked examples", () => {
   const req = example("request");
   const link = example("link");
+  const hook = example("webhook");
   const linkParams = Object.fromEntries(link.params!.split(" ").map((p) => p.split("=") as [string, string]));
 
   it("request: body hash, string to sign and signature are exactly what the server computes", () => {
@@ -69,6 +71,27 @@ describe("the merchant guide's worked examples", () => {
   it("link: the sorted parameter string and sig", () => {
     expect(linkStringToSign(linkParams)).toBe(link.stringToSign);
     expect(signLinkParams(link.appSecret!, linkParams)).toBe(link.sig);
+  });
+
+  it("webhook: X-App-Key, X-Signature and X-Signatures are what Piaoma sends with the new and the old key", () => {
+    const newKey = { appKey: hook.newAppKey!, appSecret: hook.newAppSecret! };
+    const oldKey = { appKey: hook.oldAppKey!, appSecret: hook.oldAppSecret! };
+    expect(sha256Hex(hook.body!)).toBe(hook.bodySha256);
+    const headers = signedHeadersForKeys([newKey, oldKey], {
+      method: hook.method!,
+      pathWithQuery: hook.path!,
+      timestamp: hook.timestamp!,
+      nonce: hook.nonce!,
+      body: hook.body!,
+    });
+    expect(headers["x-app-key"]).toBe(hook["X-App-Key"]);
+    expect(headers["x-signature"]).toBe(hook["X-Signature"]);
+    expect(headers["x-signatures"]).toBe(hook["X-Signatures"]);
+    // Each entry is the plain §3 signature with that key's secret, as the helper computes it.
+    const args = [hook.method!, hook.path!, hook.timestamp!, hook.nonce!, hook.body!] as const;
+    expect(hook["X-Signatures"]).toBe(
+      `${newKey.appKey}=${helper.sign(newKey.appSecret, ...args)},${oldKey.appKey}=${helper.sign(oldKey.appSecret, ...args)}`,
+    );
   });
 
   it("the TypeScript helper gives the same answers", () => {

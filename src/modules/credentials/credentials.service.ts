@@ -55,20 +55,28 @@ export async function findActiveAppSecret(
 }
 
 /**
- * The key Piaoma signs its own requests to an organization with (3.1.02 order queries, webhooks):
- * the newest active one, so a rotation takes effect at once. Merchants see which in X-App-Key.
+ * Every active key of an organization, newest first: Piaoma signs its webhooks with all of them
+ * (X-Signatures), so a merchant in the middle of a rotation verifies with whichever secret it
+ * holds; the newest is also the one in X-App-Key / X-Signature.
  */
+export async function findActiveSigningKeys(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  orgId: string,
+): Promise<Array<{ appKey: string; appSecret: string }>> {
+  const rows = await ctx.database.db
+    .select({ appKey: appCredentials.appKey, secretCiphertext: appCredentials.secretCiphertext })
+    .from(appCredentials)
+    .where(and(eq(appCredentials.orgId, orgId), eq(appCredentials.status, "active")))
+    .orderBy(desc(appCredentials.createdAt), desc(appCredentials.id));
+  return rows.map((r) => ({ appKey: r.appKey, appSecret: ctx.keyring.decrypt(r.secretCiphertext) }));
+}
+
+/** The newest active key of an organization (the demo prints it at every start). */
 export async function findSigningCredentials(
   ctx: Pick<AppContext, "database" | "keyring">,
   orgId: string,
 ): Promise<{ appKey: string; appSecret: string } | undefined> {
-  const [row] = await ctx.database.db
-    .select({ appKey: appCredentials.appKey, secretCiphertext: appCredentials.secretCiphertext })
-    .from(appCredentials)
-    .where(and(eq(appCredentials.orgId, orgId), eq(appCredentials.status, "active")))
-    .orderBy(desc(appCredentials.createdAt), desc(appCredentials.id))
-    .limit(1);
-  return row ? { appKey: row.appKey, appSecret: ctx.keyring.decrypt(row.secretCiphertext) } : undefined;
+  return (await findActiveSigningKeys(ctx, orgId))[0];
 }
 
 export interface CredentialsListItem {

@@ -3,13 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
+import { systemActor } from "../../platform/context";
 import { organizations } from "../../platform/db/schema";
+import { revokeCredentials, rotateCredentials } from "../credentials/credentials.service";
+import { sendTestWebhook } from "../webhooks/webhooks.service";
 import { seedDemo } from "./demo.seed";
 import { type DemoMerchant, startDemoMerchant } from "./demo-merchant";
 
 describe("demo merchant with the demo organization", () => {
   let app: TestApp;
   let merchant: DemoMerchant;
+  let demo: Awaited<ReturnType<typeof seedDemo>>;
   const logged: string[] = [];
   beforeAll(async () => {
     app = await createTestApp("pglite", {
@@ -18,7 +22,7 @@ describe("demo merchant with the demo organization", () => {
     });
     const baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
     app.config.publicUrl = baseUrl;
-    const demo = await seedDemo(app.ctx, { onlyIfEmpty: false });
+    demo = await seedDemo(app.ctx, { onlyIfEmpty: false });
     // Seeding again prints the same credentials: the demo secret can be shown on every start.
     const again = await seedDemo(app.ctx, { onlyIfEmpty: false });
     expect(again).toMatchObject({ appKey: demo!.appKey, appSecret: demo!.appSecret });
@@ -64,6 +68,30 @@ describe("demo merchant with the demo organization", () => {
       "the webhook at the demo merchant",
     );
     expect(logged.filter((l) => l.includes("refused"))).toEqual([]);
+  });
+
+  it("still verifies webhooks with its key after a rotation keeps that key, not after it is revoked", async () => {
+    const actor = systemActor("test");
+    const orgId = demo!.orgId;
+    const rotated = await rotateCredentials(app.ctx, { actor, orgId, appKey: demo!.appKey });
+    const delivered = async () => {
+      const eventId = await sendTestWebhook(app.ctx, orgId);
+      return waitUntil(
+        () => logged.find((l) => l.includes(eventId)) ?? false,
+        `the demo merchant's answer to ${eventId}`,
+      );
+    };
+    // X-App-Key now names the new key; the demo, holding the old one, finds it in X-Signatures.
+    expect(await delivered()).toMatch(/^\[demo-merchant\] webhook webhook\.test/);
+    expect(logged.filter((l) => l.includes("refused"))).toEqual([]);
+    await revokeCredentials(app.ctx, { actor, orgId, appKey: demo!.appKey });
+    const refusedBefore = logged.filter((l) => l.includes("refused")).length;
+    await sendTestWebhook(app.ctx, orgId);
+    await waitUntil(
+      () => logged.filter((l) => l.includes("refused")).length > refusedBefore,
+      "the demo merchant refusing a webhook signed only with the new key",
+    );
+    expect(rotated.appKey).not.toBe(demo!.appKey);
   });
 
   it("refuses requests that are not signed by Piaoma", async () => {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSignedLink, isSignatureValid, isTimestampInWindow } from "../open-api/signing";
+import { buildSignedLink, isSignedWithKey, isTimestampInWindow, parseSignatures } from "../open-api/signing";
 
 /**
  * `piaoma demo-merchant`: a tiny merchant system for trying the open API locally, with no database
@@ -68,13 +68,17 @@ export async function startDemoMerchant(options: DemoMerchantOptions): Promise<D
   /** What every merchant must do with Piaoma's requests: verify before trusting them. */
   const verified = (req: http.IncomingMessage, body: Buffer): string | null => {
     const h = (name: string) => String(req.headers[name] ?? "");
-    if (h("x-app-key") !== options.appKey) return "unknown X-App-Key";
+    // Webhooks list a signature per active key (X-Signatures): after a rotation in the console
+    // this demo, started with the old key, still verifies until that key is revoked.
+    if (h("x-app-key") !== options.appKey && !parseSignatures(h("x-signatures")).has(options.appKey))
+      return "unknown X-App-Key";
     if (!isTimestampInWindow(h("x-timestamp"), Date.now())) return "timestamp out of window";
     const now = Date.now();
     for (const [n, at] of seenNonces) if (now - at > 600_000) seenNonces.delete(n);
     if (seenNonces.has(h("x-nonce"))) return "nonce reused";
-    const ok = isSignatureValid(
-      options.appSecret,
+    const ok = isSignedWithKey(
+      options,
+      { appKey: h("x-app-key"), signature: h("x-signature"), signatures: h("x-signatures") },
       {
         method: req.method ?? "",
         pathWithQuery: req.url ?? "",
@@ -82,7 +86,6 @@ export async function startDemoMerchant(options: DemoMerchantOptions): Promise<D
         nonce: h("x-nonce"),
         body,
       },
-      h("x-signature"),
     );
     if (!ok) return "bad signature";
     seenNonces.set(h("x-nonce"), now);

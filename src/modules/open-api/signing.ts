@@ -44,6 +44,56 @@ export function signedHeaders(
   };
 }
 
+/**
+ * Piaoma's own webhook requests carry, besides the four headers (signed with the first key, the
+ * newest), `X-Signatures: appKey=signature,appKey=signature…` — the same string to sign (same
+ * timestamp and nonce) signed with each given key. During a key rotation the merchant verifies
+ * with whichever of its secrets it still has. API.md's four headers are unchanged.
+ */
+export function signedHeadersForKeys(
+  keys: ReadonlyArray<{ appKey: string; appSecret: string }>,
+  r: Omit<SignedRequest, "timestamp" | "nonce"> & { timestamp?: string; nonce?: string },
+): Record<string, string> {
+  const [first] = keys;
+  if (!first) throw new Error("no key to sign with");
+  const headers = signedHeaders(first.appKey, first.appSecret, r);
+  const signed = { ...r, timestamp: headers["x-timestamp"]!, nonce: headers["x-nonce"]! };
+  headers["x-signatures"] = keys.map((k) => `${k.appKey}=${signRequest(k.appSecret, signed)}`).join(",");
+  return headers;
+}
+
+/** `X-Signatures` as app key → signature; entries without `=` are ignored. */
+export function parseSignatures(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of (header ?? "").split(",")) {
+    const i = entry.indexOf("=");
+    if (i > 0)
+      out.set(
+        entry.slice(0, i).trim(),
+        entry
+          .slice(i + 1)
+          .trim()
+          .toLowerCase(),
+      );
+  }
+  return out;
+}
+
+/**
+ * A receiver's check of a request Piaoma signed, holding one key: valid when X-App-Key is that key
+ * and X-Signature matches, or when X-Signatures has a matching signature for it.
+ */
+export function isSignedWithKey(
+  key: { appKey: string; appSecret: string },
+  headers: { appKey?: string; signature?: string; signatures?: string },
+  r: SignedRequest,
+): boolean {
+  if (headers.appKey === key.appKey && isSignatureValid(key.appSecret, r, headers.signature ?? ""))
+    return true;
+  const listed = parseSignatures(headers.signatures).get(key.appKey);
+  return listed !== undefined && isSignatureValid(key.appSecret, r, listed);
+}
+
 export function randomNonce(): string {
   return crypto.randomUUID().replaceAll("-", "");
 }

@@ -3,12 +3,12 @@ import type { AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
-import { findSigningCredentials } from "../credentials/credentials.service";
+import { findActiveSigningKeys } from "../credentials/credentials.service";
 import type { InvoiceRow } from "../invoices/invoices.repository";
 import { openInvoiceData, withFileLinks } from "../open-api/open-api.invoices";
 import type { OpenInvoice } from "../open-api/open-api.schema";
 import { OutboundError, postJson } from "../open-api/outbound-http";
-import { signedHeaders } from "../open-api/signing";
+import { signedHeadersForKeys } from "../open-api/signing";
 
 export const WEBHOOK_QUEUE = "webhook-send";
 
@@ -95,9 +95,9 @@ export async function sendWebhookAttempt(
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    const credentials = await findSigningCredentials(ctx, event.orgId);
+    const keys = await findActiveSigningKeys(ctx, event.orgId);
     if (!url) throw new OutboundError("bad_url", "未配置 webhookUrl");
-    if (!credentials) throw new OutboundError("bad_url", "组织没有可用的 App Key，无法签名");
+    if (keys.length === 0) throw new OutboundError("bad_url", "组织没有可用的 App Key，无法签名");
     const data = event.type === "webhook.test" ? event.data : withFileLinks(ctx, event.data as OpenInvoice);
     const body = JSON.stringify({
       id: event.id,
@@ -106,7 +106,8 @@ export async function sendWebhookAttempt(
       data,
     });
     const target = new URL(url);
-    const headers = signedHeaders(credentials.appKey, credentials.appSecret, {
+    // Signed with every active key (X-Signatures), the newest in X-App-Key / X-Signature.
+    const headers = signedHeadersForKeys(keys, {
       method: "POST",
       pathWithQuery: `${target.pathname}${target.search}`,
       body,
