@@ -9,7 +9,7 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
-import { ISSUE_QUEUE, issueInvoiceJob } from "./modules/issuing/issuing.service";
+import { issueSweep } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
@@ -30,6 +30,7 @@ import { runMigrations } from "./platform/db/migrate";
 import { createHttpServer, type HttpServer, registerOpenApi } from "./platform/http";
 import { JobQueue } from "./platform/jobs";
 import { createLogger } from "./platform/logger";
+import { Sweeper } from "./platform/sweeper";
 import { registerWeb } from "./platform/web";
 
 export const version: string = JSON.parse(
@@ -100,17 +101,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     };
     const ctx: AppContext = { config, database, keyring, jobs, log, providers };
 
-    // Background work: each module's queues.
-    jobs.define<{ invoiceId: string }>({
-      name: ISSUE_QUEUE,
-      retryLimit: 2880,
-      retryDelay: config.tuning.issueRetrySeconds,
-      retryBackoff: false,
-      expireInSeconds: config.tuning.jobExpireSeconds,
-      pollingIntervalSeconds: config.tuning.jobPollSeconds,
-      concurrency: 4,
-      handler: (data) => issueInvoiceJob(ctx, data),
-    });
+    // Background work: sweeps over tables that are their own queue, and each module's job queues.
+    const sweeper = new Sweeper(log);
+    sweeper.define(issueSweep(ctx));
     jobs.define<{ deliveryId: string }>({
       name: DELIVERY_QUEUE,
       retryLimit: DELIVERY_RETRY_LIMIT,
@@ -161,6 +154,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (options.startJobs !== false) {
       await jobs.start();
       cleanup.unshift(() => jobs.stop());
+      if (config.roles.includes("worker")) {
+        sweeper.start();
+        cleanup.unshift(() => sweeper.stop());
+      }
     }
     await http.ready();
     return {

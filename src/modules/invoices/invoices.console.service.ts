@@ -3,9 +3,9 @@ import type { Actor, AppContext } from "../../platform/context";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
-import { requireOrg } from "../auth/access";
+import { requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries } from "../deliveries/deliveries.service";
-import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
+import { firstSweepAt, issueNow } from "../issuing/issuing.service";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 import { toComputedLine } from "./invoice-document";
 import {
@@ -28,6 +28,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceListRow): InvoiceListItem {
   return {
     id: i.id,
+    orgId: i.orgId,
     number: i.number,
     color: i.color as InvoiceListItem["color"],
     status: i.status as InvoiceListItem["status"],
@@ -46,16 +47,19 @@ export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceLi
   };
 }
 
-/** 发票管理: one organization's invoices, blue and red, filtered and paged. */
+/**
+ * 发票管理: invoices, blue and red, filtered and paged — of one organization, or without `orgId` of
+ * every organization the user belongs to (「全部组织」).
+ */
 export async function findInvoicesForConsole(
   ctx: Pick<AppContext, "database">,
-  options: { actor: Actor; orgId: string; query: InvoiceListQuery },
+  options: { actor: Actor; orgId?: string; query: InvoiceListQuery },
 ) {
-  requireOrg(options.actor, options.orgId);
+  const orgIds = requireOrgScope(options.actor, options.orgId);
   const { page, pageSize, ...filter } = options.query;
   const { rows, total } = await findInvoicePage(
     ctx.database.db,
-    options.orgId,
+    orgIds,
     filter,
     (page - 1) * pageSize,
     pageSize,
@@ -250,7 +254,13 @@ export async function retryInvoiceForConsole(
   const moved = await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(invoices)
-      .set({ status: "pending", failureCode: null, failureReason: null, updatedAt: new Date() })
+      .set({
+        status: "pending",
+        failureCode: null,
+        failureReason: null,
+        nextAttemptAt: firstSweepAt(ctx),
+        updatedAt: new Date(),
+      })
       .where(and(eq(invoices.id, invoice.id), eq(invoices.status, "failed")))
       .returning({ id: invoices.id });
     if (!updated) return false;
@@ -260,8 +270,6 @@ export async function retryInvoiceForConsole(
         .set({ status: "issuing", updatedAt: new Date() })
         .where(and(eq(receiptCodes.id, invoice.receiptCodeId), eq(receiptCodes.status, "failed")));
     }
-    const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
-    await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: invoice.id }, { tx, startAfter });
     await recordAudit(tx, {
       actor,
       orgId: options.orgId,

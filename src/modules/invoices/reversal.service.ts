@@ -8,7 +8,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { ISSUE_QUEUE, issueNow } from "../issuing/issuing.service";
+import { firstSweepAt, issueNow } from "../issuing/issuing.service";
 import { toComputedLine } from "./invoice-document";
 import {
   findInvoice,
@@ -68,6 +68,7 @@ export async function reverseInvoice(
     blueInvoiceId: blue.id,
     reverseReason: options.reason,
     status: "pending",
+    nextAttemptAt: firstSweepAt(ctx),
     serial: invoiceSerial(id),
     ...red.totals,
   } satisfies typeof invoices.$inferInsert;
@@ -76,8 +77,6 @@ export async function reverseInvoice(
   try {
     await db.transaction(async (tx) => {
       await insertInvoices(tx, [row], lines);
-      const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
-      await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: id }, { tx, startAfter });
       await recordAudit(tx, {
         actor: options.actor,
         orgId: blue.orgId,

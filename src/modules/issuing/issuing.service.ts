@@ -3,6 +3,7 @@ import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoiceFiles, invoices, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
+import type { SweepDefinition } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
@@ -19,7 +20,8 @@ import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
 import { recordInvoiceOutcome } from "../webhooks/webhooks.service";
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./providers/channel";
 
-export const ISSUE_QUEUE = "invoice-issue";
+/** The sweep that retries unfinished invoices (see src/platform/sweeper.ts). */
+export const ISSUE_SWEEP = "invoice-issue";
 
 type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
 
@@ -29,7 +31,7 @@ type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log"
  * an earlier attempt may have reached the channel, the serial is queried first, so an ambiguous
  * outcome never leads to a second invoice. Safe to run concurrently and repeatedly.
  *
- * Throws ChannelUnavailableError when the channel cannot be reached (the job retries later).
+ * Throws ChannelUnavailableError when the channel cannot be reached (the sweep retries later).
  */
 export async function issueInvoice(
   ctx: IssuingContext,
@@ -281,14 +283,49 @@ export function issueRequestOf(
   };
 }
 
-/** The job handler: a failure to reach the channel is thrown, so pg-boss tries again later. */
-export async function issueInvoiceJob(ctx: IssuingContext, data: { invoiceId: string }): Promise<void> {
-  await issueInvoice(ctx, data.invoiceId);
+/**
+ * The backstop for every unfinished invoice: a submit, a reversal or a retry stores
+ * `next_attempt_at` (a few seconds ahead) with the invoice and tries at once in-process; if that
+ * attempt does not finish — the channel is down, the process dies — the sweep claims the invoice
+ * when it is due and tries again every `issueRetrySeconds` until it is issued or refused.
+ */
+export function issueSweep(ctx: IssuingContext): SweepDefinition {
+  return {
+    name: ISSUE_SWEEP,
+    concurrency: 4,
+    intervalSeconds: ctx.config.tuning.jobPollSeconds,
+    claim: async (limit) => {
+      const { rows } = await ctx.database.executeSql(CLAIM_DUE_INVOICES, [
+        limit,
+        ctx.config.tuning.issueRetrySeconds,
+      ]);
+      return (rows as Array<{ id: string }>).map((r) => r.id);
+    },
+    handle: async (id) => {
+      await issueInvoice(ctx, id);
+    },
+    isExpected: (e) => e instanceof ChannelUnavailableError,
+  };
+}
+
+const CLAIM_DUE_INVOICES = `
+update invoices set next_attempt_at = now() + make_interval(secs => $2)
+where id in (
+  select id from invoices
+  where status in ('pending', 'issuing') and next_attempt_at <= now()
+  order by next_attempt_at
+  limit $1
+  for update skip locked)
+returning id`;
+
+/** When the sweep should first look at an invoice created or retried now. */
+export function firstSweepAt(ctx: Pick<AppContext, "config">): Date {
+  return new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
 }
 
 /**
  * Right after a submit or a reversal, in this process: the latency-critical path. Never throws:
- * whatever goes wrong here, the backstop (a queued job) finishes the work. Takes invoice ids (read
+ * whatever goes wrong here, the sweep (issueSweep) finishes the work. Takes invoice ids (read
  * and counted here) or attempts already counted by the caller's transaction; returns what is known
  * of each invoice afterwards, or null when an attempt was deferred.
  */
@@ -308,7 +345,7 @@ export async function issueNow(
     } catch (e) {
       results.push(null);
       const level = e instanceof ChannelUnavailableError ? "warn" : "error";
-      ctx.log[level]({ err: e, invoiceId: id }, "issuing deferred to the background job");
+      ctx.log[level]({ err: e, invoiceId: id }, "issuing deferred to the background sweep");
     }
   }
   return results;

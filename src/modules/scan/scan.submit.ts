@@ -24,7 +24,7 @@ import {
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { ISSUE_QUEUE, type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
+import { firstSweepAt, type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
 import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
@@ -122,6 +122,7 @@ export async function submitByToken(
         // The first attempt is counted here, in the submit's transaction; it is made right after.
         status: "issuing",
         attempts: 1,
+        nextAttemptAt: firstSweepAt(ctx),
         // Our idempotency serial for the channel: fixed before any call is made.
         serial: invoiceSerial(id),
         buyerType: submission.buyer.type,
@@ -190,9 +191,6 @@ export async function submitByToken(
           .values(allLines.slice(i, i + 500))
           .returning()),
       );
-    const startAfter = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
-    for (const r of invoiceRows)
-      await ctx.jobs.send(ISSUE_QUEUE, { invoiceId: r.row.id }, { tx, startAfter });
     await recordAudit(tx, {
       actor: { type: "consumer", token: options.token },
       orgId: code.orgId,

@@ -1,0 +1,92 @@
+import type { Logger } from "pino";
+
+/**
+ * A table as its own durable queue. Rows that still need work carry a due time; a sweep claims due
+ * rows by pushing that time forward (a lease, in one UPDATE … FOR UPDATE SKIP LOCKED, so several
+ * processes never claim the same row at once) and works them here. A row whose work succeeds
+ * leaves the sweep's condition; one whose work fails, or whose process dies, is due again when its
+ * lease ends. The fast path does the same work in-process right after the commit, so on a healthy
+ * system a sweep finds nothing and costs one indexed query per interval.
+ */
+export interface SweepDefinition {
+  name: string;
+  /** Claims up to `limit` due rows (and pushes their due time forward); returns their ids. */
+  claim(limit: number): Promise<string[]>;
+  /** Works one claimed row. Throwing logs the error; the row is tried again when due. */
+  handle(id: string): Promise<void>;
+  /** How many rows are worked at once in one process. */
+  concurrency: number;
+  /** Pause between sweeps that found less than a full batch. */
+  intervalSeconds: number;
+  /** Logged at warn instead of error (an expected outage, such as an unreachable channel). */
+  isExpected?: (e: unknown) => boolean;
+}
+
+export class Sweeper {
+  private readonly definitions: SweepDefinition[] = [];
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly waiting = new Set<() => void>();
+
+  constructor(private readonly log: Logger) {}
+
+  define(definition: SweepDefinition): void {
+    this.definitions.push(definition);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const def of this.definitions) this.loops.push(this.loop(def));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const wake of [...this.waiting]) wake();
+    await Promise.all(this.loops.splice(0));
+  }
+
+  /** One sweep of a definition, by hand (tests and the CLI): returns how many rows it worked. */
+  async sweepOnce(name: string): Promise<number> {
+    const def = this.definitions.find((d) => d.name === name);
+    if (!def) throw new Error(`unknown sweep ${name}`);
+    return this.sweep(def);
+  }
+
+  private async loop(def: SweepDefinition): Promise<void> {
+    while (this.running) {
+      let worked = 0;
+      try {
+        worked = await this.sweep(def);
+      } catch (err) {
+        this.log.error({ err, sweep: def.name }, "sweep failed");
+      }
+      // A full batch: there may be more due right now.
+      if (worked >= def.concurrency || !this.running) continue;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, def.intervalSeconds * 1000);
+        this.waiting.add(wake);
+      });
+    }
+  }
+
+  private async sweep(def: SweepDefinition): Promise<number> {
+    const ids = await def.claim(def.concurrency);
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          await def.handle(id);
+        } catch (err) {
+          const level = def.isExpected?.(err) ? "warn" : "error";
+          this.log[level]({ err, sweep: def.name, id }, "sweep: work deferred to the next attempt");
+        }
+      }),
+    );
+    return ids.length;
+  }
+}
