@@ -1,15 +1,17 @@
+import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedHeaders } from "../../src/modules/open-api/signing";
 import { registeredRoutes } from "../../src/platform/http";
 import { createTestApp, type TestApp } from "../support/app";
 import { loginAs, makeUser } from "../support/console";
-import { makeOrganization, makeReceiptCode } from "../support/factories";
+import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
 import { makeCredentials } from "../support/open-api";
 
 /**
  * Organization isolation across every route, found by enumeration rather than listed by hand: a
  * route added later is covered too. A user of A naming B in any console route, and a merchant key of
- * A naming B's order or invoice in any open-API route, gets 404 and sees nothing of B.
+ * A naming B's order or invoice in any open-API route, gets 404 and sees nothing of B; the console's
+ * views across organizations (统计分析, 发票管理 「全部组织」) show A's user nothing of B.
  */
 describe("cross-organization access through every route", () => {
   let app: TestApp;
@@ -40,6 +42,68 @@ describe("cross-organization access through every route", () => {
         leaks.push(`${r.method} ${r.url} → ${res.statusCode}`);
     }
     expect(leaks).toEqual([]);
+  });
+
+  it("every console GET outside /orgs/:orgId (cross-organization views) shows nothing of another organization", async () => {
+    const a = await makeOrganization(app.ctx.database, { name: "甲集团门店" });
+    const b = await makeOrganization(app.ctx.database, { name: "乙集团门店" });
+    // B has a real invoice, so a view across organizations has something of B to leak.
+    const codeOfB = await makeReceiptCode(app.ctx, b.id, { serialNo: "B-ONLY-0001" });
+    const submitted = await app.http.inject({
+      method: "POST",
+      url: `/api/scan/${codeOfB.token}/submit`,
+      payload: {
+        invoiceType: "digital_normal",
+        buyer: { type: "enterprise", name: "乙的顾客有限公司", taxId: makeUscc("91310000") },
+        email: "buyer@example.com",
+      },
+    });
+    expect(submitted.statusCode).toBe(202);
+    const numberOfB: string = submitted.json().invoices[0].number;
+    expect(numberOfB).toMatch(/^\d{20}$/);
+    const marks = [b.id, b.name, codeOfB.serialNo, numberOfB, "乙的顾客有限公司"];
+
+    const ofA = await makeUser(app.ctx.database, { orgIds: [a.id], role: "admin" });
+    const ofB = await makeUser(app.ctx.database, { orgIds: [b.id], role: "admin" });
+    const clientA = await loginAs(app, ofA.username, ofA.password);
+    const clientB = await loginAs(app, ofB.username, ofB.password);
+    const views = routes().filter(
+      (r) => r.method === "GET" && r.url.startsWith("/api/console/") && !r.url.includes(":"),
+    );
+    expect(views.map((r) => r.url)).toEqual(
+      expect.arrayContaining([
+        "/api/console/stats",
+        "/api/console/invoices",
+        "/api/console/invoices/export.xlsx",
+      ]),
+    );
+    /** The body as text; a spreadsheet is unzipped and its cells read. */
+    const textOf = async (res: { headers: Record<string, unknown>; rawPayload: Buffer }) => {
+      if (!String(res.headers["content-type"]).includes("spreadsheetml"))
+        return res.rawPayload.toString("utf8");
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+      const cells: string[] = [];
+      for (const sheet of book.worksheets) sheet.eachRow((row) => cells.push(JSON.stringify(row.values)));
+      return cells.join("\n");
+    };
+    const leaks: string[] = [];
+    let seenByB = 0;
+    for (const r of views) {
+      const url = r.url.replace("/api/console", "");
+      // Plain, and naming B where a view takes an organization: 404 or nothing of B.
+      for (const probe of [url, `${url}?orgId=${b.id}`]) {
+        const res = await clientA.get(probe);
+        const text = await textOf(res);
+        if (res.statusCode !== 404 && marks.some((m) => text.includes(m)))
+          leaks.push(`GET ${probe} → ${res.statusCode}`);
+      }
+      // The probe can see: B's own user finds B's invoice in the invoice views.
+      if (url.startsWith("/invoices") && (await textOf(await clientB.get(url))).includes(numberOfB))
+        seenByB++;
+    }
+    expect(leaks).toEqual([]);
+    expect(seenByB).toBe(3);
   });
 
   it("every open-API route with an order number or invoice id answers 404 for another organization's", async () => {

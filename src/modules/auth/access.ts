@@ -43,3 +43,16 @@ export function requireOrg(actor: Actor, orgId: string, permission: Permission =
   if (!user.orgIds.includes(orgId)) throw new AppError("NOT_FOUND", "组织不存在或无权访问");
   return user;
 }
+
+/**
+ * The organizations a cross-organization view covers (统计分析, 发票管理 「全部组织」): the one named
+ * (404 unless the user belongs to it), or, when none is named, every organization the user belongs
+ * to — never more.
+ */
+export function requireOrgScope(actor: Actor, orgId: string | undefined): string[] {
+  if (orgId !== undefined) {
+    requireOrg(actor, orgId);
+    return [orgId];
+  }
+  return requirePermission(actor, "read").orgIds;
+}

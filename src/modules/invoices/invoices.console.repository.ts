@@ -4,6 +4,7 @@ import {
   devices,
   invoiceFiles,
   invoices,
+  organizations,
   receiptCodes,
   webhookAttempts,
   webhookEvents,
@@ -17,9 +18,14 @@ export function chinaDayStart(day: string, plusDays = 0): Date {
 
 const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The WHERE of the console list and the export: one organization and the filters as given. */
-export function invoiceConditions(orgId: string, f: InvoiceFilter): SQL | undefined {
-  const c: SQL[] = [eq(invoices.orgId, orgId)];
+/**
+ * The WHERE of the console list and the export: the organizations in scope (one, or every one the
+ * user belongs to for 「全部组织」; none matches nothing) and the filters as given.
+ */
+export function invoiceConditions(orgIds: readonly string[], f: InvoiceFilter): SQL | undefined {
+  const c: SQL[] = [
+    orgIds.length === 1 ? eq(invoices.orgId, orgIds[0]!) : inArray(invoices.orgId, [...orgIds]),
+  ];
   if (f.from) c.push(gte(invoices.issuedAt, chinaDayStart(f.from)));
   if (f.to) c.push(lt(invoices.issuedAt, chinaDayStart(f.to, 1)));
   if (f.status) c.push(eq(invoices.status, f.status));
@@ -60,12 +66,12 @@ function listFrom(db: DbOrTx) {
 /** Newest first (not yet issued ones by creation), with the code's serial, source and device. */
 export async function findInvoicePage(
   db: DbOrTx,
-  orgId: string,
+  orgIds: readonly string[],
   filter: InvoiceFilter,
   offset: number,
   limit: number,
 ): Promise<{ rows: InvoiceListRow[]; total: number }> {
-  const where = invoiceConditions(orgId, filter);
+  const where = invoiceConditions(orgIds, filter);
   const [rows, [total]] = await Promise.all([
     listFrom(db)
       .where(where)
@@ -88,13 +94,13 @@ export async function findInvoicePage(
  */
 export async function* invoiceBatches(
   db: DbOrTx,
-  orgId: string,
+  orgIds: readonly string[],
   filter: InvoiceFilter,
   batchSize = 1000,
 ): AsyncGenerator<InvoiceListRow[]> {
   let after: { createdAt: Date; id: string } | undefined;
   for (;;) {
-    const base = invoiceConditions(orgId, filter);
+    const base = invoiceConditions(orgIds, filter);
     const where = after
       ? and(
           base,
@@ -111,6 +117,19 @@ export async function* invoiceBatches(
     const last = rows[rows.length - 1]!.invoice;
     after = { createdAt: last.createdAt, id: last.id };
   }
+}
+
+/** Names of organizations by id, for the 组织 column of a cross-organization export. */
+export async function findOrganizationNames(
+  db: DbOrTx,
+  orgIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (orgIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: organizations.id, name: organizations.name })
+    .from(organizations)
+    .where(inArray(organizations.id, [...orgIds]));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 export async function findInvoiceOfOrg(

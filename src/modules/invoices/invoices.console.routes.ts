@@ -1,3 +1,4 @@
+import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
@@ -20,11 +21,25 @@ import {
   retryInvoiceForConsole,
   reverseInvoiceForConsole,
 } from "./invoices.console.service";
-import { exportFileName, exportInvoicesCsv, exportInvoicesXlsx } from "./invoices.export";
+import { type ExportOptions, exportFileName, exportInvoicesCsv, exportInvoicesXlsx } from "./invoices.export";
 
 const base = "/orgs/:orgId/invoices";
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const attachment = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
+
+function sendExport(
+  ctx: AppContext,
+  reply: FastifyReply,
+  format: "xlsx" | "csv",
+  options: ExportOptions,
+): FastifyReply {
+  const stream = format === "xlsx" ? exportInvoicesXlsx(ctx, options) : exportInvoicesCsv(ctx, options);
+  return reply
+    .type(format === "xlsx" ? XLSX_TYPE : "text/csv; charset=utf-8")
+    .header("content-disposition", attachment(exportFileName(format, options.withLines)))
+    .header("cache-control", "no-store")
+    .send(stream);
+}
 
 /** 发票管理: list, export, detail, files, 重新发送, 红冲, 重试. */
 export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext): void {
@@ -41,6 +56,12 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
     async (req) =>
       findInvoicesForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, query: req.query }),
   );
+  // 「全部组织」: every organization the user belongs to (and only those), like /stats without orgId.
+  http.get(
+    "/invoices",
+    { schema: { ...hidden, querystring: invoiceListQuery, response: { 200: pageOf(invoiceListItem) } } },
+    async (req) => findInvoicesForConsole(ctx, { actor: actorOf(req), query: req.query }),
+  );
   // Two static paths (not one `export.:format`), so they never compete with `/:id`.
   for (const format of ["xlsx", "csv"] as const) {
     http.get(
@@ -49,12 +70,15 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
       async (req, reply) => {
         const { lines, ...filter } = req.query;
         const options = { actor: actorOf(req), orgId: req.params.orgId, filter, withLines: lines === "1" };
-        const stream = format === "xlsx" ? exportInvoicesXlsx(ctx, options) : exportInvoicesCsv(ctx, options);
-        return reply
-          .type(format === "xlsx" ? XLSX_TYPE : "text/csv; charset=utf-8")
-          .header("content-disposition", attachment(exportFileName(format, options.withLines)))
-          .header("cache-control", "no-store")
-          .send(stream);
+        return sendExport(ctx, reply, format, options);
+      },
+    );
+    http.get(
+      `/invoices/export.${format}`,
+      { schema: { ...hidden, querystring: exportQuery } },
+      async (req, reply) => {
+        const { lines, ...filter } = req.query;
+        return sendExport(ctx, reply, format, { actor: actorOf(req), filter, withLines: lines === "1" });
       },
     );
   }

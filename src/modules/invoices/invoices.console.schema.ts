@@ -44,6 +44,8 @@ const totals = z.object({ amountExcludingTax: z.string(), taxAmount: z.string(),
 
 export const invoiceListItem = z.object({
   id: z.string(),
+  /** The invoice's organization: the 组织 column of 「全部组织」, and where its detail lives. */
+  orgId: z.string(),
   number: z.string().nullable(),
   color: z.enum(["blue", "red"]),
   status: invoiceStatus,

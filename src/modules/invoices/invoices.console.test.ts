@@ -31,9 +31,9 @@ describeEachDatabase("console invoices over HTTP", (kind) => {
   });
   afterEach(() => app.close());
 
-  /** A receipt code of org A invoiced through the consumer API, the real path. */
-  async function issued(buyerName = "上海某某科技有限公司", serialNo?: string) {
-    const code = await makeReceiptCode(app.ctx, orgA.id, serialNo ? { serialNo } : {});
+  /** A receipt code of org A (or the one given) invoiced through the consumer API, the real path. */
+  async function issued(buyerName = "上海某某科技有限公司", serialNo?: string, orgId = orgA.id) {
+    const code = await makeReceiptCode(app.ctx, orgId, serialNo ? { serialNo } : {});
     const res = await app.http.inject({
       method: "POST",
       url: `/api/scan/${code.token}/submit`,
@@ -221,5 +221,63 @@ describeEachDatabase("console invoices over HTTP", (kind) => {
     // A buyer name a spreadsheet would run as a formula is neutralised.
     expect(all).toContain(`"'=HYPERLINK(""x"")有限公司"`);
     expect((await adminB.get(`${invoicesOf(orgA.id)}/export.xlsx`)).statusCode).toBe(404);
+  });
+
+  it("「全部组织」 lists and exports every organization of the user, with its name, and no other", async () => {
+    const orgC = await makeOrganization(app.ctx.database, { name: "丙餐饮有限公司" });
+    const u = await makeUser(app.ctx.database, { role: "viewer", orgIds: [orgA.id, orgC.id] });
+    const both = await loginAs(app, u.username, u.password);
+    const ofA = await issued("上海某某科技有限公司", "ALL-A-1");
+    const ofB = await issued("乙方的购买方有限公司", "ALL-B-1", orgB.id);
+    const ofC = await issued("丙方的购买方有限公司", "ALL-C-1", orgC.id);
+
+    const list = (await both.get("/invoices")).json();
+    expect(list.total).toBe(2);
+    expect(list.items.map((i: { id: string; orgId: string }) => [i.id, i.orgId])).toEqual([
+      [ofC.invoice.id, orgC.id],
+      [ofA.invoice.id, orgA.id],
+    ]);
+    // The filters apply across organizations; B's invoice matches them but is not the user's.
+    const filtered = (await both.get(`/invoices?buyer=${encodeURIComponent("的购买方")}`)).json();
+    expect(filtered.items.map((i: { id: string }) => i.id)).toEqual([ofC.invoice.id]);
+    expect(JSON.stringify((await both.get("/invoices?pageSize=200")).json())).not.toContain(ofB.invoice.id);
+    // One organization's user sees only it, also here; each item says whose it is.
+    const onlyA = (await viewer.get("/invoices")).json();
+    expect(onlyA.items.map((i: { id: string; orgId: string }) => [i.id, i.orgId])).toEqual([
+      [ofA.invoice.id, orgA.id],
+    ]);
+    expect((await viewer.get(invoicesOf(orgA.id))).json().items[0].orgId).toBe(orgA.id);
+    expect((await both.get("/invoices?from=2025-13-01")).statusCode).toBe(422);
+    expect((await app.http.inject({ method: "GET", url: "/api/console/invoices" })).statusCode).toBe(401);
+
+    const csv = (await both.get("/invoices/export.csv")).rawPayload.toString("utf8");
+    expect(csv.startsWith("\uFEFF组织,发票号码,红蓝字")).toBe(true);
+    const rows = csv.trim().split("\r\n");
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.split(",")[0])
+        .sort(),
+    ).toEqual(["丙餐饮有限公司", "甲酒店有限公司"].sort());
+    expect(csv).not.toContain("乙超市有限公司");
+    expect(csv).not.toContain(ofB.invoice.number);
+
+    const xlsx = await both.get("/invoices/export.xlsx?lines=1&serialNo=ALL-C");
+    expect(xlsx.statusCode).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet("发票")!;
+    expect(sheet.rowCount).toBe(2);
+    expect(sheet.getRow(1).getCell(1).value).toBe("组织");
+    expect(sheet.getRow(2).getCell(1).value).toBe("丙餐饮有限公司");
+    expect(sheet.getRow(2).getCell(2).value).toBe(ofC.invoice.number);
+    const lines = book.getWorksheet("明细")!;
+    expect(lines.getRow(1).getCell(1).value).toBe("组织");
+    expect(lines.getRow(2).getCell(1).value).toBe("丙餐饮有限公司");
+    // A user of B alone exports only B's.
+    const ofBOnly = (await adminB.get("/invoices/export.csv")).rawPayload.toString("utf8");
+    expect(ofBOnly).toContain(ofB.invoice.number);
+    expect(ofBOnly).not.toContain(ofA.invoice.number);
+    expect(ofBOnly).not.toContain(ofC.invoice.number);
   });
 });

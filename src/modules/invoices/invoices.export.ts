@@ -4,9 +4,9 @@ import ExcelJS from "exceljs";
 import type { Actor, AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoiceLines } from "../../platform/db/schema";
-import { requireOrg } from "../auth/access";
+import { requireOrgScope } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
-import { type InvoiceListRow, invoiceBatches } from "./invoices.console.repository";
+import { findOrganizationNames, type InvoiceListRow, invoiceBatches } from "./invoices.console.repository";
 import type { InvoiceFilter } from "./invoices.console.schema";
 
 /**
@@ -100,8 +100,23 @@ const LINE_COLUMNS: Column<LineRow>[] = [
   { header: "价税合计", width: 14, money: true, value: (r) => r.line.amountIncludingTax },
 ];
 
-async function* lineBatches(db: DbOrTx, orgId: string, filter: InvoiceFilter): AsyncGenerator<LineRow[]> {
-  for await (const batch of invoiceBatches(db, orgId, filter)) {
+/** 组织, first, in an export of 「全部组织」: whose invoice each row is. */
+function withOrganization<T extends { invoice: { orgId: string } }>(
+  columns: Column<T>[],
+  names: Map<string, string>,
+): Column<T>[] {
+  return [
+    { header: "组织", width: 30, value: (r) => names.get(r.invoice.orgId) ?? r.invoice.orgId },
+    ...columns,
+  ];
+}
+
+async function* lineBatches(
+  db: DbOrTx,
+  orgIds: readonly string[],
+  filter: InvoiceFilter,
+): AsyncGenerator<LineRow[]> {
+  for await (const batch of invoiceBatches(db, orgIds, filter)) {
     const byId = new Map(batch.map((r) => [r.invoice.id, r.invoice]));
     const lines = await db
       .select()
@@ -115,9 +130,30 @@ async function* lineBatches(db: DbOrTx, orgId: string, filter: InvoiceFilter): A
 
 export interface ExportOptions {
   actor: Actor;
-  orgId: string;
+  /** One organization; absent: every organization the user belongs to, with a 组织 column. */
+  orgId?: string;
   filter: InvoiceFilter;
   withLines: boolean;
+}
+
+/**
+ * Checks access at once (so a refusal is an error answer, not a broken download) and gives the
+ * organizations to export and the columns of both sheets.
+ */
+function exportScope(options: ExportOptions) {
+  const orgIds = requireOrgScope(options.actor, options.orgId);
+  const allOrganizations = options.orgId === undefined;
+  return {
+    orgIds,
+    columnsOf: async (db: DbOrTx) => {
+      if (!allOrganizations) return { invoices: INVOICE_COLUMNS, lines: LINE_COLUMNS };
+      const names = await findOrganizationNames(db, orgIds);
+      return {
+        invoices: withOrganization(INVOICE_COLUMNS, names),
+        lines: withOrganization(LINE_COLUMNS, names),
+      };
+    },
+  };
 }
 
 export function exportFileName(format: "xlsx" | "csv", withLines: boolean): string {
@@ -138,7 +174,7 @@ export function exportInvoicesXlsx(
   ctx: Pick<AppContext, "database" | "log">,
   options: ExportOptions,
 ): Readable {
-  requireOrg(options.actor, options.orgId);
+  const { orgIds, columnsOf } = exportScope(options);
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
   const { db } = ctx.database;
@@ -156,9 +192,9 @@ export function exportInvoicesXlsx(
     sheet.commit();
   };
   void (async () => {
-    await writeSheet("发票", INVOICE_COLUMNS, invoiceBatches(db, options.orgId, options.filter));
-    if (options.withLines)
-      await writeSheet("明细", LINE_COLUMNS, lineBatches(db, options.orgId, options.filter));
+    const sheets = await columnsOf(db);
+    await writeSheet("发票", sheets.invoices, invoiceBatches(db, orgIds, options.filter));
+    if (options.withLines) await writeSheet("明细", sheets.lines, lineBatches(db, orgIds, options.filter));
     await workbook.commit();
   })().catch((e) => {
     ctx.log.error({ err: e }, "xlsx export failed");
@@ -177,7 +213,7 @@ function csvCell(value: Cell, isNumber: boolean): string {
 
 /** The .csv as a stream: the invoices, or with lines one row per invoice line. */
 export function exportInvoicesCsv(ctx: Pick<AppContext, "database">, options: ExportOptions): Readable {
-  requireOrg(options.actor, options.orgId);
+  const { orgIds, columnsOf } = exportScope(options);
   const { db } = ctx.database;
   async function* rows<T>(columns: Column<T>[], batches: AsyncGenerator<T[]>) {
     yield `\uFEFF${columns.map((c) => csvCell(c.header, false)).join(",")}\r\n`;
@@ -190,9 +226,11 @@ export function exportInvoicesCsv(ctx: Pick<AppContext, "database">, options: Ex
         .join("");
     }
   }
-  return Readable.from(
-    options.withLines
-      ? rows(LINE_COLUMNS, lineBatches(db, options.orgId, options.filter))
-      : rows(INVOICE_COLUMNS, invoiceBatches(db, options.orgId, options.filter)),
-  );
+  async function* csv() {
+    const sheets = await columnsOf(db);
+    yield* options.withLines
+      ? rows(sheets.lines, lineBatches(db, orgIds, options.filter))
+      : rows(sheets.invoices, invoiceBatches(db, orgIds, options.filter));
+  }
+  return Readable.from(csv());
 }
