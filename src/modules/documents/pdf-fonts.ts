@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { TrueTypeSource } from "./ttf-subset";
 
 /**
  * The CJK fonts, loaded once per process.
@@ -15,6 +16,9 @@ import { createRequire } from "node:module";
  * simplified-Chinese ones — so pdfkit gets a view of the font whose layout is a plain character to
  * glyph mapping. Latin kerning is the only thing lost, and our own measurements then match exactly
  * what is drawn.
+ *
+ * Subsetting (the font program embedded in each PDF) is ours too, from glyph data read once per
+ * process (ttf-subset.ts).
  */
 
 export type FontWeight = "regular" | "bold";
@@ -82,7 +86,7 @@ function loadFontkit(): Fontkit {
   }
 }
 
-function withPlainLayout(font: FontkitFont): FontkitFont {
+function forPdfkit(font: FontkitFont, source: TrueTypeSource): FontkitFont {
   // pdfkit scales the returned positions in place, so every call returns fresh position objects.
   const layout = (text: string): GlyphRun => {
     const glyphs: FontkitGlyph[] = [];
@@ -96,9 +100,15 @@ function withPlainLayout(font: FontkitFont): FontkitFont {
     }
     return { glyphs, positions, advanceWidth };
   };
-  // Everything else (metrics, tables, subsetting) is the real font, read with the real font as `this`.
+  const createSubset = () => source.createSubset();
+  // Everything else (metrics, tables) is the real font, read with the real font as `this`.
   return new Proxy(font, {
-    get: (target, property) => (property === "layout" ? layout : Reflect.get(target, property, target)),
+    get: (target, property) =>
+      property === "layout"
+        ? layout
+        : property === "createSubset"
+          ? createSubset
+          : Reflect.get(target, property, target),
   });
 }
 
@@ -106,8 +116,9 @@ export function getFont(weight: FontWeight): LoadedFont {
   let entry = loaded.get(weight);
   if (!entry) {
     const path = localRequire.resolve(FONT_MODULES[weight]);
-    const font = loadFontkit().create(readFileSync(path));
-    entry = { font, pdfkitFont: withPlainLayout(font), advances: new Map() };
+    const bytes = readFileSync(path);
+    const font = loadFontkit().create(bytes);
+    entry = { font, pdfkitFont: forPdfkit(font, new TrueTypeSource(bytes)), advances: new Map() };
     loaded.set(weight, entry);
   }
   return entry;
