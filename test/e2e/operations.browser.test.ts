@@ -6,7 +6,8 @@ import { amountInCapitals, chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
 import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
-import { makeReceiptCode, makeUscc } from "../support/factories";
+import { makeUser } from "../support/console";
+import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
 import { startSmtp, type TestSmtp } from "../support/smtp";
 import { seedStatsData } from "../support/stats-seed";
 import { describeWithTools, pdfToText } from "../support/system-tools";
@@ -281,6 +282,88 @@ describeBrowser("operations in Chromium", () => {
       await expect.poll(async () => Number((await kpi.textContent())?.replaceAll(",", ""))).toBe(expected);
       await page.waitForTimeout(1200);
       await shot("operations-dashboard-7-days");
+      expect(errors).toEqual([]);
+    });
+
+    it("「全部组织」 in 发票管理: a user of two organizations sees both, with 组织, and no other", async () => {
+      const issue = async (org: string, serial: string, buyer: string) => {
+        const code = await makeReceiptCode(app.ctx, org, { serialNo: serial });
+        const res = await app.http.inject({
+          method: "POST",
+          url: `/api/scan/${code.token}/submit`,
+          payload: {
+            invoiceType: "digital_normal",
+            buyer: { type: "enterprise", name: buyer, taxId: makeUscc("91330000") },
+            email: "buyer@example.com",
+          },
+        });
+        expect(res.statusCode, res.body).toBe(202);
+        return res.json().invoices[0].number as string;
+      };
+      const branch = await makeOrganization(app.ctx.database, { name: "杭州票码分店有限公司" });
+      const outsider = await makeOrganization(app.ctx.database, { name: "别家公司有限公司" });
+      await issue(outsider.id, "OUT-0001", "别家的购买方有限公司");
+      const branchNumber = await issue(branch.id, "BR-0001", "杭州分店的购买方有限公司");
+      const both = await makeUser(app.ctx.database, { role: "viewer", orgIds: [orgId, branch.id] });
+      const { rows } = await app.ctx.database.executeSql(
+        `select (select name from organizations where id = $1) as name,
+           (select count(*)::int from invoices where org_id in ($1, $2)) as total`,
+        [orgId, branch.id],
+      );
+      const expected = rows[0] as { name: string; total: number };
+
+      const viewer = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+      viewer.setDefaultTimeout(30_000);
+      viewer.on("pageerror", (e) => errors.push(e.message));
+      await viewer.goto(`${baseUrl}/admin/`);
+      await viewer.getByLabel("用户名").fill(both.username);
+      await viewer.getByLabel("密码").fill(both.password);
+      await viewer.getByRole("button", { name: "登 录" }).click();
+      await viewer.getByTestId("menu-invoices").click();
+      await viewer.getByText(/共 \d+ 张/).waitFor();
+      expect(await viewer.getByTestId("invoice-org").count()).toBe(0);
+
+      const listed = viewer.waitForResponse((r) => new URL(r.url()).pathname === "/api/console/invoices");
+      await viewer.getByTestId("invoice-scope").getByText("全部组织（2）").click();
+      expect((await listed).status()).toBe(200);
+      await viewer.getByText(`共 ${expected.total} 张`).waitFor();
+      await viewer.getByRole("columnheader", { name: "组织" }).waitFor();
+      // Newest first: the branch's invoice, then the demo organization's.
+      await expect
+        .poll(async () => [...new Set(await viewer.getByTestId("invoice-org").allTextContents())].sort())
+        .toEqual([expected.name, branch.name].sort());
+      await viewer.screenshot({ path: screenshotPath("operations-invoices-all-orgs") });
+
+      // Another organization's invoice is not found, even by its exact serial number.
+      await viewer.getByLabel("小票流水号").fill("OUT-0001");
+      await viewer.getByTestId("invoice-search").click();
+      await viewer.getByText("共 0 张").waitFor();
+      await viewer.getByLabel("小票流水号").fill("BR-0001");
+      await viewer.getByTestId("invoice-search").click();
+      await viewer.getByText("共 1 张").waitFor();
+      await viewer.locator("tr.ant-table-row").getByText(branch.name).waitFor();
+      // Its detail comes from its own organization.
+      await viewer.getByTestId(`invoice-${branchNumber}`).click();
+      await viewer.getByTestId("invoice-detail").getByText("杭州分店的购买方有限公司").waitFor();
+      await viewer.locator(".ant-drawer-close").click();
+      await viewer.locator(".ant-drawer-mask").waitFor({ state: "detached" });
+
+      // The export of the view: 组织 first, the branch's row, nothing of the other organization.
+      const href = (await viewer.getByTestId("export-csv").getAttribute("href")) ?? "";
+      expect(new URL(href, baseUrl).pathname).toBe("/api/console/invoices/export.csv");
+      const csv = await (await viewer.request.get(`${baseUrl}${href}`)).text();
+      const lines = csv
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n");
+      expect(lines[0]?.startsWith("组织,发票号码,")).toBe(true);
+      expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^${branch.name},${branchNumber},`))]);
+      expect(csv).not.toContain(outsider.name);
+
+      await viewer.getByTestId("invoice-scope").getByText("当前组织").click();
+      await viewer.getByText("共 0 张").waitFor();
+      expect(await viewer.getByRole("columnheader", { name: "组织" }).count()).toBe(0);
+      await viewer.close();
       expect(errors).toEqual([]);
     });
   });

@@ -1,5 +1,5 @@
-import { Button, Card, Checkbox, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { Button, Card, Checkbox, Form, Input, Segmented, Select, Space, Table, Tag, Typography } from "antd";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, type Device, type Page, query } from "../api";
 import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, INVOICE_TYPE_LABELS, INVOICE_TYPE_OPTIONS, SOURCE_LABELS } from "../labels";
@@ -26,9 +26,21 @@ const PAGE_SIZE = 10;
 /** The list is narrow: 数电专票 / 数电普票, the full name on hover. */
 const SHORT_TYPE: Record<string, string> = { digital_normal: "数电普票", digital_special: "数电专票" };
 
-/** 发票管理: every invoice of the organization, filtered and paged; detail, actions and export. */
+/**
+ * 发票管理: every invoice of the organization, filtered and paged; detail, actions and export. A user
+ * of several organizations may also look at all of them at once (「全部组织」, like 统计分析), with a
+ * 组织 column; the server answers only with organizations the user belongs to.
+ */
 export default function InvoicesPage() {
-  const { orgId } = useConsole();
+  const { orgId, session } = useConsole();
+  const [scope, setScope] = useState<"org" | "all">("org");
+  const allOrgs = scope === "all" && session.organizations.length > 1;
+  const orgNames = useMemo(
+    () => new Map(session.organizations.map((o) => [o.id, o.name])),
+    [session.organizations],
+  );
+  // The list and its export: the chosen organization's, or those of every one the user sees.
+  const listPath = allOrgs ? "/invoices" : `/orgs/${orgId}/invoices`;
   const [form] = Form.useForm<FilterForm>();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
@@ -40,31 +52,34 @@ export default function InvoicesPage() {
   });
   const [loading, setLoading] = useState(false);
   const [devices, setDevices] = useState<Device[]>([]);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [opened, setOpened] = useState<{ id: string; orgId: string } | null>(null);
   const [withLines, setWithLines] = useState(false);
 
   const load = useCallback(async () => {
     setLoading(true);
     try {
       setData(
-        await api.get<Page<InvoiceSummary>>(
-          `/orgs/${orgId}/invoices${query({ ...filters, page, pageSize: PAGE_SIZE })}`,
-        ),
+        await api.get<Page<InvoiceSummary>>(`${listPath}${query({ ...filters, page, pageSize: PAGE_SIZE })}`),
       );
     } finally {
       setLoading(false);
     }
-  }, [orgId, filters, page]);
+  }, [listPath, filters, page]);
   useEffect(() => {
     void load();
   }, [load]);
+  // The device filter offers the devices of every organization in view (a device number matches
+  // wherever it is used).
   useEffect(() => {
-    void api.get<Device[]>(`/orgs/${orgId}/devices`).then(setDevices);
-  }, [orgId]);
+    const ids = allOrgs ? session.organizations.map((o) => o.id) : [orgId];
+    void Promise.all(ids.map((id) => api.get<Device[]>(`/orgs/${id}/devices`))).then((lists) =>
+      setDevices([...new Map(lists.flat().map((d) => [d.deviceNo, d])).values()]),
+    );
+  }, [allOrgs, orgId, session.organizations]);
 
   // A plain link: the browser downloads the streamed file itself, with the session cookie.
   const exportUrl = (format: "xlsx" | "csv") =>
-    `/api/console/orgs/${orgId}/invoices/export.${format}${query({ ...filters, lines: withLines ? "1" : undefined })}`;
+    `/api/console${listPath}/export.${format}${query({ ...filters, lines: withLines ? "1" : undefined })}`;
 
   return (
     <>
@@ -138,6 +153,20 @@ export default function InvoicesPage() {
       <Card className="page-card">
         <div className="toolbar">
           <Space>
+            {session.organizations.length > 1 && (
+              <Segmented
+                value={allOrgs ? "all" : "org"}
+                onChange={(v) => {
+                  setPage(1);
+                  setScope(v as "org" | "all");
+                }}
+                options={[
+                  { value: "org", label: "当前组织" },
+                  { value: "all", label: `全部组织（${session.organizations.length}）` },
+                ]}
+                data-testid="invoice-scope"
+              />
+            )}
             <Button href={exportUrl("xlsx")} data-testid="export-xlsx">
               导出 Excel
             </Button>
@@ -155,7 +184,12 @@ export default function InvoicesPage() {
           size="middle"
           loading={loading}
           dataSource={data.items}
-          onRow={(r) => ({ onClick: () => setOpenId(r.id), style: { cursor: "pointer" } })}
+          onRow={(r) => ({
+            onClick: () => setOpened({ id: r.id, orgId: r.orgId }),
+            style: { cursor: "pointer" },
+          })}
+          // 「全部组织」 adds a column: the table scrolls sideways rather than squeezing every column.
+          scroll={allOrgs ? { x: 1450 } : undefined}
           pagination={{
             current: page,
             pageSize: PAGE_SIZE,
@@ -164,6 +198,21 @@ export default function InvoicesPage() {
             onChange: setPage,
           }}
           columns={[
+            ...(allOrgs
+              ? [
+                  {
+                    title: "组织",
+                    dataIndex: "orgId",
+                    width: 190,
+                    ellipsis: true,
+                    render: (id: string) => (
+                      <span data-testid="invoice-org" title={orgNames.get(id)}>
+                        {orgNames.get(id) ?? id}
+                      </span>
+                    ),
+                  },
+                ]
+              : []),
             {
               title: "发票号码",
               dataIndex: "number",
@@ -195,8 +244,9 @@ export default function InvoicesPage() {
             {
               title: "价税合计",
               align: "right",
+              width: 120,
               render: (_, r) => (
-                <span style={{ color: r.color === "red" ? "#cf1322" : undefined }}>
+                <span style={{ color: r.color === "red" ? "#cf1322" : undefined, whiteSpace: "nowrap" }}>
                   {yuan(r.totals.totalAmount)}
                 </span>
               ),
@@ -214,10 +264,10 @@ export default function InvoicesPage() {
         />
       </Card>
       <InvoiceDetailDrawer
-        orgId={orgId}
-        invoiceId={openId}
-        onClose={() => setOpenId(null)}
-        onOpen={setOpenId}
+        orgId={opened?.orgId ?? orgId}
+        invoiceId={opened?.id ?? null}
+        onClose={() => setOpened(null)}
+        onOpen={(id) => setOpened((o) => o && { ...o, id })}
         onChanged={load}
       />
     </>

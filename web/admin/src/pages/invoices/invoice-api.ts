@@ -10,6 +10,8 @@ export interface Totals {
 
 export interface InvoiceSummary {
   id: string;
+  /** Whose invoice: the 组织 column of 「全部组织」, and where its detail is asked for. */
+  orgId: string;
   number: string | null;
   color: "blue" | "red";
   status: InvoiceStatus;
