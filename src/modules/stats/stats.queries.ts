@@ -11,10 +11,13 @@
  * - failures and failing deliveries: created in the range.
  *
  * Issued invoices come from the rollup (stats_daily) for settled days and live for recent ones;
- * the funnel, failures and failing deliveries are counted live. Indexes they rely on
+ * the funnel, failures and failing deliveries are counted live. A settled day is built when first
+ * asked for, and built again when its invoices changed since (stats_dirty_days, written by
+ * triggers on invoices: drizzle/0003_stats_dirty_trigger.sql). Indexes they rely on
  * (src/platform/db/schema): invoices (org_id, issued_at); receipt_codes (org_id, created_at);
  * invoices (org_id, created_at) where status = 'failed'; deliveries (created_at) where
- * status <> 'sent'; the rollup's primary key (org_id, day, dimension, key).
+ * status <> 'sent'; the rollup's primary key (org_id, day, dimension, key); the primary keys of
+ * stats_days and stats_dirty_days (org_id, day).
  */
 
 const LEAD = "extract(epoch from i.issued_at - rc.created_at)";
@@ -81,27 +84,69 @@ export const STATS_QUERIES = {
     where org_id = any($1::text[]) and day >= $2::date and day <= $3::date
     group by 1, 2, 3`,
 
-  /** Per organization, the first and last day in $2..$3 (dates) the rollup does not hold yet. */
+  /**
+   * The days in $2..$3 (dates) to build, per organization, as runs of consecutive days: the ones the
+   * rollup does not hold yet and the ones marked dirty since, with the marks read (`dirty`, a JSON
+   * array of { day, marks }) so that markDays clears only marks no later change has bumped.
+   */
   missingDays: `
-    select o as org_id, to_char(min(d), 'YYYY-MM-DD') as first, to_char(max(d), 'YYYY-MM-DD') as last
-    from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') d
-    where not exists (select 1 from stats_days s where s.org_id = o and s.day = d::date)
-    group by o`,
+    select org_id, to_char(min(d), 'YYYY-MM-DD') as first, to_char(max(d), 'YYYY-MM-DD') as last,
+      coalesce(json_agg(json_build_object('day', to_char(d, 'YYYY-MM-DD'), 'marks', marks))
+        filter (where marks is not null), '[]') as dirty
+    from (
+      select o as org_id, g::date as d, x.marks,
+        g::date - (row_number() over (partition by o order by g))::int as run
+      from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') g
+      left join stats_dirty_days x on x.org_id = o and x.day = g::date
+      where x.org_id is not null or not exists (select 1 from stats_days s where s.org_id = o and s.day = g::date)
+    ) m
+    group by org_id, run
+    order by org_id, first`,
 
-  /** Fills the rollup for [$2, $3) (instants); recomputing a day gives the same rows. */
+  /**
+   * (Re)builds the rollup for [$2, $3) (instants, China day starts) in one statement: upserts the
+   * rows of the days and deletes the rows of those days no invoice produces any more (a key whose
+   * last invoice moved away). Readers see the days before or after, never half-built.
+   */
   buildRollup: `
-    insert into stats_daily (org_id, day, dimension, key, invoices, amount, red_invoices, red_amount)
-    select org_id, day, dimension, key, invoices, amount, red_invoices, red_amount
-    from (${BY_DAY_AND_DIMENSION}) r
-    where not (dimension = 'lead' and invoices = 0)
-    on conflict (org_id, day, dimension, key) do update set invoices = excluded.invoices,
-      amount = excluded.amount, red_invoices = excluded.red_invoices, red_amount = excluded.red_amount`,
+    with fresh as materialized (
+      select org_id, day, dimension, key, invoices, amount, red_invoices, red_amount
+      from (${BY_DAY_AND_DIMENSION}) r
+      where not (dimension = 'lead' and invoices = 0)
+    ), upserted as (
+      insert into stats_daily (org_id, day, dimension, key, invoices, amount, red_invoices, red_amount)
+      select org_id, day, dimension, key, invoices, amount, red_invoices, red_amount from fresh
+      on conflict (org_id, day, dimension, key) do update set invoices = excluded.invoices,
+        amount = excluded.amount, red_invoices = excluded.red_invoices, red_amount = excluded.red_amount
+      returning 1
+    ), stale as (
+      delete from stats_daily s
+      where s.org_id = any($1::text[])
+        and s.day >= (($2::timestamptz at time zone 'UTC') + interval '8 hours')::date
+        and s.day < (($3::timestamptz at time zone 'UTC') + interval '8 hours')::date
+        and not exists (select 1 from fresh f where f.org_id = s.org_id and f.day = s.day
+          and f.dimension = s.dimension and f.key = s.key)
+      returning 1
+    )
+    select (select count(*) from upserted)::int as upserted, (select count(*) from stale)::int as deleted`,
 
-  /** Marks days $2..$3 (dates) of organizations $1 as held by the rollup. */
+  /**
+   * Marks days $2..$3 (dates) of organizations $1 as held by the rollup, and clears the dirty marks
+   * $4 (missingDays' `dirty`) that are unchanged: a mark bumped since was read is kept.
+   */
   markDays: `
-    insert into stats_days (org_id, day)
-    select o, d::date from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') d
-    on conflict do nothing`,
+    with held as (
+      insert into stats_days (org_id, day)
+      select o, d::date from unnest($1::text[]) o cross join generate_series($2::date, $3::date, interval '1 day') d
+      on conflict do nothing
+      returning 1
+    ), cleared as (
+      delete from stats_dirty_days x
+      using json_to_recordset($4::json) c(day date, marks int)
+      where x.org_id = any($1::text[]) and x.day = c.day and x.marks = c.marks
+      returning 1
+    )
+    select (select count(*) from held)::int as held, (select count(*) from cleared)::int as cleared`,
 
   /** Receipt codes created in the range: scanned, submitted (a submission made), invoiced. */
   funnel: `

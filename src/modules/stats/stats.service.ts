@@ -24,9 +24,12 @@ export function statsRange(query: Pick<StatsQuery, "from" | "to">, now = new Dat
 type Row = Record<string, unknown>;
 
 /**
- * Days older than this many days before today (China time) are settled: every invoice issued on
- * them has its issued_at already, so their rollup rows never change. Two days of margin cover a
- * channel that reports an issue time a little in the past.
+ * Days older than this many days before today (China time) are settled: read from the rollup.
+ * Two days of margin cover a channel that reports an issue time a little in the past; changes
+ * later than that (an import, an issue confirmed days late, a corrected invoice) mark the day
+ * dirty (stats_dirty_days, by trigger) and it is rebuilt on the next request. The trigger marks
+ * invoices issued more than a day before the database's clock, so `now` may run ahead of that
+ * clock by up to a day.
  */
 export const LIVE_DAYS = 2;
 
@@ -34,8 +37,8 @@ const dayPlus = (day: string, n: number) => chinaDateIso(chinaDayStart(day, n));
 
 /**
  * 统计分析 for one organization or every one the user may see: the dashboard in one response.
- * Issued invoices are read from the rollup for settled days (filled on first request) and live for
- * the last few days; the funnel, failures and failing deliveries are counted live. The queries run
+ * Issued invoices are read from the rollup for settled days (filled on first request, rebuilt for
+ * the days whose invoices changed since) and live for the last few days; the funnel, failures and failing deliveries are counted live. The queries run
  * one after another: PGlite has one connection anyway, and each is short.
  */
 export async function getStatistics(
@@ -62,14 +65,17 @@ export async function getStatistics(
   const settledTo = range.to < lastSettled ? range.to : lastSettled;
   const rows: Row[] = [];
   if (range.from <= settledTo) {
+    // Runs of consecutive days not held yet or marked dirty; the marks read are cleared after the
+    // build only if no change bumped them meanwhile.
     for (const missing of await run("missingDays", [orgIds, range.from, settledTo])) {
       const [org, first, last] = [missing.org_id, String(missing.first), String(missing.last)];
+      const dirty = typeof missing.dirty === "string" ? missing.dirty : JSON.stringify(missing.dirty ?? []);
       await run("buildRollup", [
         [org],
         chinaDayStart(first).toISOString(),
         chinaDayStart(last, 1).toISOString(),
       ]);
-      await run("markDays", [[org], first, last]);
+      await run("markDays", [[org], first, last, dirty]);
     }
     rows.push(...(await run("settled", [orgIds, range.from, settledTo])));
   }

@@ -1,13 +1,14 @@
 import { date, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
-import { createdAt, money } from "./common";
+import { createdAt, money, tstz } from "./common";
 import { organizations } from "./organizations";
 
 /**
  * The statistics rollup (modules/stats): per organization and settled China day, the invoices
  * issued that day by dimension — `total` (key ''), invoiceType, buyerType, device, source, and
  * `lead`, a histogram of seconds from receipt-code creation to issue (key = bucket start). Counted
- * by issued_at, which never changes once set, so a settled day's row never goes stale. Filled on
- * demand by the stats service; recent days are always counted live.
+ * by issued_at. Filled on demand by the stats service; recent days are always counted live; a
+ * settled day whose invoices change later (an import, an issue confirmed days late) is marked in
+ * stats_dirty_days and rebuilt on the next request.
  */
 export const statsDaily = pgTable(
   "stats_daily",
@@ -37,6 +38,29 @@ export const statsDays = pgTable(
       .references(() => organizations.id),
     day: date("day", { mode: "string" }).notNull(),
     createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day] })],
+);
+
+/**
+ * Days whose invoices changed after they were old enough to be rolled up: an invoice inserted,
+ * updated (issue time, amount, colour, type, buyer type, organization, receipt code) or deleted
+ * with an issued_at more than a day in the past. Written by triggers on invoices (migration
+ * 0003_stats_dirty_trigger), so every writer is covered — the services, an import by SQL — while
+ * the normal path (invoices issued now) never writes here. The stats service rebuilds such a day
+ * and deletes its row only if `marks` is still what it read before rebuilding: a change committed
+ * meanwhile keeps the day dirty for the next request.
+ */
+export const statsDirtyDays = pgTable(
+  "stats_dirty_days",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    day: date("day", { mode: "string" }).notNull(),
+    /** Incremented (once per transaction) by every change that marks the day again. */
+    marks: integer("marks").notNull().default(1),
+    markedAt: tstz("marked_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.day] })],
 );
