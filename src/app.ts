@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config";
 import { registerConsoleRoutes } from "./modules/auth/console-api";
-import { DELIVERY_QUEUE, DELIVERY_RETRY_LIMIT, sendDelivery } from "./modules/deliveries/deliveries.service";
+import { deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
@@ -104,16 +104,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Background work: sweeps over tables that are their own queue, and each module's job queues.
     const sweeper = new Sweeper(log);
     sweeper.define(issueSweep(ctx));
-    jobs.define<{ deliveryId: string }>({
-      name: DELIVERY_QUEUE,
-      retryLimit: DELIVERY_RETRY_LIMIT,
-      retryDelay: config.tuning.deliveryRetrySeconds,
-      retryBackoff: true,
-      expireInSeconds: config.tuning.jobExpireSeconds,
-      pollingIntervalSeconds: config.tuning.jobPollSeconds,
-      concurrency: 4,
-      handler: (data, job) => sendDelivery(ctx, data.deliveryId, job),
-    });
+    sweeper.define(deliverySweep(ctx));
+    // Sends started right after a commit finish before the database and the mailer close.
+    cleanup.unshift(() => drainDeliveries());
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({

@@ -4,18 +4,23 @@ import type { AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
+import type { SweepDefinition } from "../../platform/sweeper";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 
-export const DELIVERY_QUEUE = "delivery-send";
-/** Attempts before a delivery is marked failed; pg-boss spaces them out with exponential backoff. */
+/** The sweep that retries deliveries not sent on their first attempt (see src/platform/sweeper.ts). */
+export const DELIVERY_SWEEP = "delivery-send";
+/** Retries before a delivery is marked failed, spaced out with exponential backoff. */
 export const DELIVERY_RETRY_LIMIT = 10;
 
+type DeliveryContext = Pick<AppContext, "database" | "providers" | "config" | "log">;
+
 /**
- * Creates one delivery per invoice and channel (e-mail and/or SMS) and queues their sending, in the
- * caller's transaction: a delivery exists exactly when the state change that asked for it commits.
+ * Creates one delivery per invoice and channel (e-mail and/or SMS) in the caller's transaction: a
+ * delivery exists exactly when the state change that asked for it commits. The caller sends them
+ * with `deliverNow` after the commit; the sweep sends whatever that did not.
  */
 export async function createDeliveries(
-  ctx: Pick<AppContext, "jobs">,
+  ctx: Pick<AppContext, "config">,
   tx: DbOrTx,
   options: {
     invoiceIds: string[];
@@ -24,6 +29,7 @@ export async function createDeliveries(
     reason: "submit" | "resend" | "operator";
   },
 ): Promise<string[]> {
+  const nextAttemptAt = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
   const rows: Array<typeof deliveries.$inferInsert> = [];
   for (const invoiceId of options.invoiceIds) {
     if (options.email)
@@ -33,6 +39,7 @@ export async function createDeliveries(
         channel: "email",
         recipient: options.email,
         reason: options.reason,
+        nextAttemptAt,
       });
     if (options.mobile)
       rows.push({
@@ -41,23 +48,53 @@ export async function createDeliveries(
         channel: "sms",
         recipient: options.mobile,
         reason: options.reason,
+        nextAttemptAt,
       });
   }
   if (rows.length === 0) return [];
   await tx.insert(deliveries).values(rows);
-  for (const row of rows) await ctx.jobs.send(DELIVERY_QUEUE, { deliveryId: row.id }, { tx });
   return rows.map((r) => r.id!);
 }
 
+/** Files the caller already holds (just rendered), so that sending does not read them back. */
+export type HeldFiles = Map<string, { pdf: Buffer; xml: Buffer }>;
+
+const inFlight = new Set<Promise<void>>();
+
 /**
- * Sends one delivery. Throws on a transport failure so the job is retried later; on the last
- * attempt the delivery is marked failed. Sending twice (a crash after sending, before saving) can
- * happen and is accepted: at-least-once, never lost.
+ * Sends committed deliveries now, in this process, without making the caller wait: a consumer's
+ * answer does not depend on an SMTP server. Never throws; a delivery that fails here is retried by
+ * the sweep. `drainDeliveries` waits for the sends under way (at shutdown).
+ */
+export function deliverNow(ctx: DeliveryContext, deliveryIds: string[], held?: HeldFiles): void {
+  if (deliveryIds.length === 0) return;
+  const work = (async () => {
+    for (const id of deliveryIds) {
+      try {
+        await sendDelivery(ctx, id, held);
+      } catch {
+        // Recorded on the delivery by sendDelivery; the sweep tries again.
+      }
+    }
+  })();
+  inFlight.add(work);
+  void work.finally(() => inFlight.delete(work));
+}
+
+export async function drainDeliveries(): Promise<void> {
+  await Promise.all([...inFlight]);
+}
+
+/**
+ * Sends one delivery. A transport failure is recorded on the delivery (attempts, last error, next
+ * attempt after an exponential backoff; failed after DELIVERY_RETRY_LIMIT retries) and thrown.
+ * Sending twice (a crash after sending, before saving) can happen and is accepted: at-least-once,
+ * never lost.
  */
 export async function sendDelivery(
-  ctx: Pick<AppContext, "database" | "providers" | "config" | "log">,
+  ctx: DeliveryContext,
   deliveryId: string,
-  attempt: { retryCount: number },
+  held?: HeldFiles,
 ): Promise<void> {
   const { db } = ctx.database;
   const [row] = await db
@@ -72,16 +109,19 @@ export async function sendDelivery(
     .innerJoin(organizations, eq(organizations.id, invoices.orgId))
     .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
     .where(eq(deliveries.id, deliveryId));
-  if (!row || row.delivery.status === "sent") return;
+  if (!row || row.delivery.status !== "pending") return;
   const { delivery, invoice } = row;
   const link = consumerUrl(ctx, row.token);
   const title = invoice.color === "red" ? "红字发票" : "电子发票";
   try {
     if (delivery.channel === "email") {
-      const [pdf, xml] = await Promise.all([
-        ctx.providers.files.get(invoice.id, "pdf"),
-        ctx.providers.files.get(invoice.id, "xml"),
-      ]);
+      const files = held?.get(invoice.id);
+      const [pdf, xml] = files
+        ? [files.pdf, files.xml]
+        : await Promise.all([
+            ctx.providers.files.get(invoice.id, "pdf"),
+            ctx.providers.files.get(invoice.id, "xml"),
+          ]);
       if (!pdf || !xml) throw new Error(`files of invoice ${invoice.id} are missing`);
       await ctx.providers.mailer.send({
         to: delivery.recipient,
@@ -99,19 +139,21 @@ export async function sendDelivery(
       );
     }
   } catch (e) {
-    const isLast = attempt.retryCount >= DELIVERY_RETRY_LIMIT;
+    const attempts = delivery.attempts + 1;
+    const isLast = attempts > DELIVERY_RETRY_LIMIT;
+    const delaySeconds = ctx.config.tuning.deliveryRetrySeconds * 2 ** (attempts - 1);
     await db
       .update(deliveries)
       .set({
         attempts: sql`${deliveries.attempts} + 1`,
         lastError: String((e as Error).message ?? e).slice(0, 500),
         status: isLast ? "failed" : "pending",
+        nextAttemptAt: isLast ? null : new Date(Date.now() + delaySeconds * 1000),
         updatedAt: new Date(),
       })
       .where(eq(deliveries.id, deliveryId));
     ctx.log.warn({ deliveryId, err: e, isLast }, "delivery failed");
-    if (!isLast) throw e;
-    return;
+    throw e;
   }
   await db
     .update(deliveries)
@@ -120,10 +162,43 @@ export async function sendDelivery(
       status: "sent",
       sentAt: new Date(),
       lastError: null,
+      nextAttemptAt: null,
       updatedAt: new Date(),
     })
     .where(and(eq(deliveries.id, deliveryId)));
 }
+
+/**
+ * The backstop for every delivery not sent by `deliverNow`: claimed when due (leased for
+ * jobExpireSeconds, in case the process dies while sending) and sent again.
+ */
+export function deliverySweep(ctx: DeliveryContext): SweepDefinition {
+  return {
+    name: DELIVERY_SWEEP,
+    concurrency: 4,
+    intervalSeconds: ctx.config.tuning.jobPollSeconds,
+    claim: async (limit) => {
+      const { rows } = await ctx.database.executeSql(CLAIM_DUE_DELIVERIES, [
+        limit,
+        ctx.config.tuning.jobExpireSeconds,
+      ]);
+      return (rows as Array<{ id: string }>).map((r) => r.id);
+    },
+    handle: (id) => sendDelivery(ctx, id),
+    // A failed send is recorded on the delivery and logged by sendDelivery.
+    isExpected: () => true,
+  };
+}
+
+const CLAIM_DUE_DELIVERIES = `
+update deliveries set next_attempt_at = now() + make_interval(secs => $2)
+where id in (
+  select id from deliveries
+  where status = 'pending' and next_attempt_at <= now()
+  order by next_attempt_at
+  limit $1
+  for update skip locked)
+returning id`;
 
 function emailText(r: {
   sellerName: string;

@@ -4,7 +4,7 @@ import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg, requireOrgScope } from "../auth/access";
-import { createDeliveries } from "../deliveries/deliveries.service";
+import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { firstSweepAt, issueNow } from "../issuing/issuing.service";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 import { toComputedLine } from "./invoice-document";
@@ -217,6 +217,7 @@ export async function resendInvoiceForConsole(
     });
     return ids;
   });
+  deliverNow(ctx, deliveryIds);
   return { deliveryIds };
 }
 

@@ -5,7 +5,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoiceFiles, invoices, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
 import type { SweepDefinition } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
-import { createDeliveries } from "../deliveries/deliveries.service";
+import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
 import {
@@ -162,14 +162,14 @@ export async function attemptIssue(
   ]);
 
   clock.lap("files");
-  await db.transaction(async (tx) => {
+  const deliveryIds = await db.transaction(async (tx) => {
     const [saved] = await tx
       .update(invoices)
       .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
       .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
       .returning({ id: invoices.id });
     // Saved already by a concurrent attempt (the same serial gave the same number): nothing to do.
-    if (!saved) return;
+    if (!saved) return [];
     await tx
       .insert(invoiceFiles)
       .values([
@@ -191,7 +191,7 @@ export async function attemptIssue(
         },
       ])
       .onConflictDoNothing();
-    await createDeliveries(ctx, tx, {
+    const created = await createDeliveries(ctx, tx, {
       invoiceIds: [invoiceId],
       email: invoice.email,
       mobile: invoice.mobile,
@@ -208,8 +208,10 @@ export async function attemptIssue(
       entityId: invoiceId,
       details: { number: outcome.number, totalAmount: invoice.totalAmount },
     });
+    return created;
   });
   clock.lap("db");
+  deliverNow(ctx, deliveryIds, new Map([[invoiceId, { pdf, xml }]]));
   return { ...issued, status: "issued" };
 }
 

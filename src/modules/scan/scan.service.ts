@@ -17,7 +17,7 @@ import type { AppContext } from "../../platform/context";
 import { auditLog, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
-import { createDeliveries } from "../deliveries/deliveries.service";
+import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { trimDecimal } from "../invoices/invoice-document";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import {
@@ -296,7 +296,7 @@ export async function findTitles(
 
 /** Sends the issued invoices of a code again, to an address given now; 5 an hour per code. */
 export async function resendByToken(
-  ctx: Pick<AppContext, "database" | "config" | "jobs">,
+  ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
   token: string,
   to: { email?: string; mobile?: string },
 ): Promise<void> {
@@ -308,7 +308,7 @@ export async function resendByToken(
     (i) => i.status === "issued" || i.status === "reversed",
   );
   if (issued.length === 0) throw new AppError("CONFLICT", "发票尚未开具完成，开具后会自动发送");
-  await ctx.database.db.transaction(async (tx) => {
+  const deliveryIds = await ctx.database.db.transaction(async (tx) => {
     // Lock the code so concurrent resends are counted one after another.
     await tx
       .select({ id: receiptCodes.id })
@@ -336,11 +336,12 @@ export async function resendByToken(
       entityId: code.id,
       details: { channel: to.email ? "email" : "sms" },
     });
-    await createDeliveries(ctx, tx, {
+    return createDeliveries(ctx, tx, {
       invoiceIds: issued.map((i) => i.id),
       email: to.email?.trim() ?? null,
       mobile: mobile ?? null,
       reason: "resend",
     });
   });
+  deliverNow(ctx, deliveryIds);
 }

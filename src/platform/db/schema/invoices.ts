@@ -98,9 +98,7 @@ export const invoices = pgTable(
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
     index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
     // The issuing sweep (modules/issuing): unfinished invoices due for an attempt.
-    index("invoices_next_attempt_idx")
-      .on(t.nextAttemptAt)
-      .where(sql`${t.status} in ('pending', 'issuing')`),
+    index("invoices_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'issuing')`),
   ],
 );
 
@@ -166,6 +164,8 @@ export const deliveries = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     sentAt: tstz("sent_at"),
+    /** When the delivery sweep next sends a pending delivery (after the first try, with backoff). */
+    nextAttemptAt: tstz("next_attempt_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -173,6 +173,8 @@ export const deliveries = pgTable(
     index("deliveries_invoice_idx").on(t.invoiceId),
     // Statistics (modules/stats): deliveries failing in a range; sent ones are the vast majority.
     index("deliveries_unsent_idx").on(t.createdAt).where(sql`${t.status} <> 'sent'`),
+    // The delivery sweep (modules/deliveries): pending deliveries due for a try.
+    index("deliveries_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 
