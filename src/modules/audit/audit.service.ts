@@ -14,6 +14,11 @@ export interface AuditEntry {
 
 /** Written in the caller's transaction: the entry exists exactly when the change does. */
 export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> {
+  await auditInsert(tx, entry);
+}
+
+/** The insert of an entry, not yet run: for `runTogether` with the change it records. */
+export function auditInsert(tx: DbOrTx, entry: AuditEntry) {
   const actorId =
     entry.actor.type === "user"
       ? entry.actor.userId
@@ -22,7 +27,7 @@ export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> 
         : entry.actor.type === "system"
           ? entry.actor.reason
           : null;
-  await tx.insert(auditLog).values({
+  return tx.insert(auditLog).values({
     id: newId("aud"),
     orgId: entry.orgId,
     actorType: entry.actor.type,

@@ -22,15 +22,28 @@ type DeliveryContext = Pick<AppContext, "database" | "providers" | "config" | "l
 export async function createDeliveries(
   ctx: Pick<AppContext, "config">,
   tx: DbOrTx,
-  options: {
-    invoiceIds: string[];
-    email?: string | null;
-    mobile?: string | null;
-    reason: "submit" | "resend" | "operator";
-  },
+  options: DeliveryRequest,
 ): Promise<string[]> {
+  const rows = deliveryRows(ctx, options);
+  if (rows.length === 0) return [];
+  await tx.insert(deliveries).values(rows);
+  return rows.map((r) => r.id!);
+}
+
+export interface DeliveryRequest {
+  invoiceIds: string[];
+  email?: string | null;
+  mobile?: string | null;
+  reason: "submit" | "resend" | "operator";
+}
+
+/** The rows `createDeliveries` inserts, for callers that insert them with other statements. */
+export function deliveryRows(
+  ctx: Pick<AppContext, "config">,
+  options: DeliveryRequest,
+): Array<typeof deliveries.$inferInsert & { id: string }> {
   const nextAttemptAt = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
-  const rows: Array<typeof deliveries.$inferInsert> = [];
+  const rows: Array<typeof deliveries.$inferInsert & { id: string }> = [];
   for (const invoiceId of options.invoiceIds) {
     if (options.email)
       rows.push({
@@ -51,9 +64,7 @@ export async function createDeliveries(
         nextAttemptAt,
       });
   }
-  if (rows.length === 0) return [];
-  await tx.insert(deliveries).values(rows);
-  return rows.map((r) => r.id!);
+  return rows;
 }
 
 /** Files the caller already holds (just rendered), so that sending does not read them back. */
@@ -109,7 +120,7 @@ export async function sendDelivery(
     .innerJoin(organizations, eq(organizations.id, invoices.orgId))
     .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
     .where(eq(deliveries.id, deliveryId));
-  if (!row || row.delivery.status !== "pending") return;
+  if (row?.delivery.status !== "pending") return;
   const { delivery, invoice } = row;
   const link = consumerUrl(ctx, row.token);
   const title = invoice.color === "red" ? "红字发票" : "电子发票";

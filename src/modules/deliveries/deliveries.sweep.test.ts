@@ -65,7 +65,13 @@ for (const kind of databaseKinds()) {
       let reads = 0;
       app = await createTestApp(kind, { startJobs: false, providers: { mailer } });
       const files = app.ctx.providers.files;
-      const counting: FileStore = { ...files, get: (...args) => (reads++, files.get(...args)) };
+      const counting: FileStore = {
+        ...files,
+        get: (...args) => {
+          reads++;
+          return files.get(...args);
+        },
+      };
       app.ctx.providers.files = counting;
       const org = await makeOrganization(app.ctx.database);
       const invoice = await submit(app, org.id);

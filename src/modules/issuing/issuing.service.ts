@@ -1,11 +1,17 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, type SQLWrapper, sql } from "drizzle-orm";
 import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
-import type { DbOrTx } from "../../platform/db/client";
-import { invoiceFiles, invoices, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
+import { type DbOrTx, runTogether } from "../../platform/db/client";
+import {
+  deliveries,
+  invoiceFiles,
+  invoices,
+  receiptCodes,
+  taxBureauAccounts,
+} from "../../platform/db/schema";
 import type { SweepDefinition } from "../../platform/sweeper";
-import { recordAudit } from "../audit/audit.service";
-import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
+import { auditInsert, recordAudit } from "../audit/audit.service";
+import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
 import {
@@ -170,45 +176,58 @@ export async function attemptIssue(
       .returning({ id: invoices.id });
     // Saved already by a concurrent attempt (the same serial gave the same number): nothing to do.
     if (!saved) return [];
-    await tx
-      .insert(invoiceFiles)
-      .values([
-        {
-          invoiceId,
-          kind: "pdf",
-          contentType: "application/pdf",
-          size: pdf.length,
-          sha256: sha256Hex(pdf),
-          ...stored[0],
-        },
-        {
-          invoiceId,
-          kind: "xml",
-          contentType: "application/xml",
-          size: xml.length,
-          sha256: sha256Hex(xml),
-          ...stored[1],
-        },
-      ])
-      .onConflictDoNothing();
-    const created = await createDeliveries(ctx, tx, {
+    // Files, deliveries, the code's status and the audit entry: one statement.
+    const created = deliveryRows(ctx, {
       invoiceIds: [invoiceId],
       email: invoice.email,
       mobile: invoice.mobile,
       reason: "submit",
     });
-    await markCodeInvoiced(tx, invoice);
+    const together: SQLWrapper[] = [
+      tx
+        .insert(invoiceFiles)
+        .values([
+          {
+            invoiceId,
+            kind: "pdf",
+            contentType: "application/pdf",
+            size: pdf.length,
+            sha256: sha256Hex(pdf),
+            ...stored[0],
+          },
+          {
+            invoiceId,
+            kind: "xml",
+            contentType: "application/xml",
+            size: xml.length,
+            sha256: sha256Hex(xml),
+            ...stored[1],
+          },
+        ])
+        .onConflictDoNothing(),
+      auditInsert(tx, {
+        actor: { type: "system", reason: "issuing" },
+        orgId: invoice.orgId,
+        action: "invoice.issued",
+        entityType: "invoice",
+        entityId: invoiceId,
+        details: { number: outcome.number, totalAmount: invoice.totalAmount },
+      }),
+    ];
+    if (created.length > 0) together.push(tx.insert(deliveries).values(created));
+    // A code of one blue invoice is invoiced with it; other cases check their siblings first.
+    if (invoice.color === "blue" && invoice.seqCount === 1)
+      together.push(
+        tx
+          .update(receiptCodes)
+          .set({ status: "invoiced", updatedAt: new Date() })
+          .where(eq(receiptCodes.id, invoice.receiptCodeId)),
+      );
+    else await markCodeInvoiced(tx, invoice);
+    await runTogether(tx, together);
     await markBlueReversed(tx, invoice);
     if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
-    await recordAudit(tx, {
-      actor: { type: "system", reason: "issuing" },
-      orgId: invoice.orgId,
-      action: "invoice.issued",
-      entityType: "invoice",
-      entityId: invoiceId,
-      details: { number: outcome.number, totalAmount: invoice.totalAmount },
-    });
-    return created;
+    return created.map((d) => d.id);
   });
   clock.lap("db");
   deliverNow(ctx, deliveryIds, new Map([[invoiceId, { pdf, xml }]]));
@@ -216,17 +235,13 @@ export async function attemptIssue(
 }
 
 /**
- * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
- * invoices are. A code of one invoice needs no check. For a split code the code row is locked
- * first, so that two of its invoices saved at the same moment cannot both see the other one still
- * unissued (each statement after the lock sees what the other transaction committed).
+ * In the transaction that saves an issued invoice of a split code (or a red one): the receipt code
+ * is invoiced once all its blue invoices are. The code row is locked first, so that two of its
+ * invoices saved at the same moment cannot both see the other one still unissued (each statement
+ * after the lock sees what the other transaction committed).
  */
 async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
   const invoiced = { status: "invoiced", updatedAt: new Date() };
-  if (invoice.color === "blue" && invoice.seqCount === 1) {
-    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
-    return;
-  }
   await tx
     .select({ id: receiptCodes.id })
     .from(receiptCodes)

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, sql } from "drizzle-orm";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import type { Db } from "../../platform/db/client";
@@ -14,7 +14,7 @@ import {
 } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
-import { recordAudit } from "../audit/audit.service";
+import { auditInsert } from "../audit/audit.service";
 import {
   findInvoicesOfCode,
   findSubmission,
@@ -145,69 +145,83 @@ export async function submitByToken(
     };
   });
 
-  const outcome = await db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(submissions)
-      .values({
-        id: submissionId,
-        receiptCodeId: code.id,
-        invoiceType: submission.invoiceType,
-        buyerType: submission.buyer.type,
-        buyerName: submission.buyer.name,
-        buyerTaxId: submission.buyer.taxId ?? "",
-        buyerAddress: submission.buyer.address ?? "",
-        buyerPhone: submission.buyer.phone ?? "",
-        buyerBankName: submission.buyer.bankName ?? "",
-        buyerBankAccount: submission.buyer.bankAccount ?? "",
-        email: submission.email,
-        mobile: submission.mobile,
-      })
-      .onConflictDoNothing({ target: submissions.receiptCodeId })
-      .returning({ id: submissions.id });
-    if (inserted.length === 0) return "lost-race" as const;
-    const moved = await tx
-      .update(receiptCodes)
-      .set({ status: "issuing", updatedAt: new Date() })
-      .where(
-        and(
-          eq(receiptCodes.id, code.id),
-          eq(receiptCodes.status, "active"),
-          gt(receiptCodes.expiresAt, new Date()),
-        ),
-      )
-      .returning({ id: receiptCodes.id });
-    if (moved.length === 0) return "not-active" as const;
-    const savedInvoices = await tx
-      .insert(invoices)
-      .values(invoiceRows.map((r) => r.row))
-      .returning();
-    const savedLines: InvoiceLineRow[] = [];
-    const allLines = invoiceRows.flatMap((r) => r.lines);
-    // Chunked: PostgreSQL caps a statement at 65535 parameters and a code may have 2000 lines.
-    for (let i = 0; i < allLines.length; i += 500)
-      savedLines.push(
-        ...(await tx
-          .insert(invoiceLines)
-          .values(allLines.slice(i, i + 500))
-          .returning()),
+  let outcome: IssueAttempt[] | "lost-race" | "not-active";
+  try {
+    outcome = await db.transaction(async (tx) => {
+      // One statement: the submission (unique per code), the code moved to issuing only if that
+      // insert happened and the code is still active, and the audit entry.
+      const submissionInsert = tx
+        .insert(submissions)
+        .values({
+          id: submissionId,
+          receiptCodeId: code.id,
+          invoiceType: submission.invoiceType,
+          buyerType: submission.buyer.type,
+          buyerName: submission.buyer.name,
+          buyerTaxId: submission.buyer.taxId ?? "",
+          buyerAddress: submission.buyer.address ?? "",
+          buyerPhone: submission.buyer.phone ?? "",
+          buyerBankName: submission.buyer.bankName ?? "",
+          buyerBankAccount: submission.buyer.bankAccount ?? "",
+          email: submission.email,
+          mobile: submission.mobile,
+        })
+        .onConflictDoNothing({ target: submissions.receiptCodeId })
+        .returning({ id: submissions.id });
+      const audit = auditInsert(tx, {
+        actor: { type: "consumer", token: options.token },
+        orgId: code.orgId,
+        action: "scan.submit",
+        entityType: "receipt_code",
+        entityId: code.id,
+        details: {
+          invoiceType: submission.invoiceType,
+          buyerType: submission.buyer.type,
+          invoiceCount: count,
+        },
+      });
+      const result = (await tx.execute(sql`
+        with sub as (${submissionInsert.getSQL()}),
+        moved as (
+          update ${receiptCodes} set status = 'issuing', updated_at = now()
+          where id = ${code.id} and status = 'active' and expires_at > now() and exists (select 1 from sub)
+          returning id),
+        audit as (${audit.getSQL()})
+        select (select count(*) from sub)::int as inserted, (select count(*) from moved)::int as moved`)) as unknown as {
+        rows: Array<{ inserted: number; moved: number }>;
+      };
+      const state = result.rows[0];
+      // Another submit for this code won (nothing was written here), or the code is no longer
+      // active (the submission and audit entry written here are rolled back).
+      if (!state?.inserted) throw new SubmitConflict("lost-race");
+      if (!state.moved) throw new SubmitConflict("not-active");
+      const savedInvoices = await tx
+        .insert(invoices)
+        .values(invoiceRows.map((r) => r.row))
+        .returning();
+      const savedLines: InvoiceLineRow[] = [];
+      const allLines = invoiceRows.flatMap((r) => r.lines);
+      // Chunked: PostgreSQL caps a statement at 65535 parameters and a code may have 2000 lines.
+      for (let i = 0; i < allLines.length; i += 500)
+        savedLines.push(
+          ...(await tx
+            .insert(invoiceLines)
+            .values(allLines.slice(i, i + 500))
+            .returning()),
+        );
+      return savedInvoices.map(
+        (invoice): IssueAttempt => ({
+          invoice,
+          lines: savedLines.filter((l) => l.invoiceId === invoice.id).sort((a, b) => a.position - b.position),
+          org,
+          account: account ?? undefined,
+        }),
       );
-    await recordAudit(tx, {
-      actor: { type: "consumer", token: options.token },
-      orgId: code.orgId,
-      action: "scan.submit",
-      entityType: "receipt_code",
-      entityId: code.id,
-      details: { invoiceType: submission.invoiceType, buyerType: submission.buyer.type, invoiceCount: count },
     });
-    return savedInvoices.map(
-      (invoice): IssueAttempt => ({
-        invoice,
-        lines: savedLines.filter((l) => l.invoiceId === invoice.id).sort((a, b) => a.position - b.position),
-        org,
-        account: account ?? undefined,
-      }),
-    );
-  });
+  } catch (e) {
+    if (!(e instanceof SubmitConflict)) throw e;
+    outcome = e.kind;
+  }
 
   if (outcome === "lost-race") {
     const winner = await findSubmission(db, code.id);
@@ -264,6 +278,13 @@ function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
   if (blue.some((r) => r.status === "failed")) return "failed";
   if (blue.length > 0 && blue.every((r) => r.status === "issued" || r.status === "reversed")) return "issued";
   return "issuing";
+}
+
+/** Ends the submit's transaction (rolling it back) when the code cannot take this submission. */
+class SubmitConflict extends Error {
+  constructor(readonly kind: "lost-race" | "not-active") {
+    super(kind);
+  }
 }
 
 /** The submit's two reads, prepared once per database handle. */

@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -102,4 +102,25 @@ export function executeSqlIn(tx: DbOrTx): ExecuteSql {
     const res = (await tx.execute(sql.join(chunks))) as unknown as { rows: unknown[] };
     return { rows: res.rows };
   };
+}
+
+/**
+ * Runs several data-modifying statements (Drizzle inserts, updates, deletes — not yet run) as one
+ * SQL statement of data-modifying CTEs: one round trip instead of one each. They see the same
+ * snapshot and none may read what another writes; all happen or none does. Returns what `last`
+ * returns when it is a query with RETURNING (put it last), or nothing.
+ */
+export async function runTogether<T = unknown>(
+  tx: DbOrTx,
+  statements: SQLWrapper[],
+  last?: SQLWrapper,
+): Promise<T[]> {
+  if (statements.length === 0 && !last) return [];
+  const ctes = statements.map((s, i) => sql`${sql.raw(`s${i}`)} as (${s.getSQL()})`);
+  const query =
+    ctes.length === 0
+      ? last!.getSQL()
+      : sql`with ${sql.join(ctes, sql`, `)} ${last ? last.getSQL() : sql`select 1`}`;
+  const res = (await tx.execute(query)) as unknown as { rows: T[] };
+  return last ? res.rows : [];
 }
