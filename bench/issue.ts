@@ -25,12 +25,13 @@ import {
  * submitting an enterprise buyer; the server issues in-process with the sandbox channel, renders PDF
  * and XML, and queues the deliveries. Run with 1 or 2 server processes against one database.
  *
- *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1]
+ *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1] [pool=40 in all]
  */
 export default async function run(args: string[]): Promise<void> {
   const codes = Number(args[0] ?? 10_000);
   const consumers = Number(args[1] ?? 50);
   const processes = Number(args[2] ?? 1);
+  const poolTotal = Number(args[3] ?? 40);
   const db = await freshDatabase("piaoma_bench");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-bench-"));
   const env = {
@@ -39,7 +40,7 @@ export default async function run(args: string[]): Promise<void> {
     PIAOMA_SECRET: "bench-secret-bench-secret-bench-secret-00",
     PIAOMA_DEMO: "false",
     LOG_LEVEL: "warn",
-    DB_POOL_SIZE: String(Math.ceil(40 / processes)),
+    DB_POOL_SIZE: String(Math.ceil(poolTotal / processes)),
   };
   // For profiling by hand, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -113,7 +114,7 @@ export default async function run(args: string[]): Promise<void> {
     process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n${cpuSummary}\n`);
     writeSection(
       `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""})`,
-      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
+      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes} ${poolTotal}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued and sent (to the log mailer); ${poolTotal} database connections in all; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
     );
   } finally {
     for (const s of servers) await s.stop("SIGTERM");
