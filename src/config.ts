@@ -94,19 +94,25 @@ export interface Config {
   roles: Role[];
   /** Timings of background work; not environment variables (tests shorten them). */
   tuning: {
-    /** The durable backstop job for an in-process issue runs this long after the submit. */
+    /**
+     * The sweep first looks at an unfinished invoice (or an unsent delivery) this long after it was
+     * created: the in-process attempt right after the commit has had its chance by then.
+     */
     issueBackstopSeconds: number;
-    /** Retry interval while a channel is unreachable. */
+    /** Retry interval while a channel is unreachable (the issuing sweep's lease). */
     issueRetrySeconds: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
-    /** A job still running this long is taken as lost (its process died) and run again. */
+    /**
+     * A job (or a claimed delivery) still running this long is taken as lost (its process died)
+     * and run again.
+     */
     jobExpireSeconds: number;
     /** How often pg-boss looks for such jobs (and does its housekeeping). */
     jobMaintenanceSeconds: number;
     /** How long a submit waits for the channel before answering `issuing`. */
     submitWaitSeconds: number;
-    /** How often workers poll their queues. */
+    /** How often workers poll their queues and sweeps look for due rows. */
     jobPollSeconds: number;
     /** Scales API.md's webhook retry ladder (1 min … 24 h); unset = 1. Tests shorten it. */
     webhookRetryFactor?: number;

@@ -33,4 +33,9 @@ describe("/docs: the open API", () => {
     expect(JSON.stringify(push)).toContain("POS-20261122-000123");
     expect(doc.paths["/q/{appKey}"].get.tags).toEqual(["open"]);
   });
+
+  it("describes the consumer page's polling header on the scan route", async () => {
+    const doc = (await app.http.inject({ method: "GET", url: "/openapi.json" })).json();
+    expect(doc.paths["/api/scan/{token}"].get.description).toContain("X-Piaoma-Poll: 1");
+  });
 });

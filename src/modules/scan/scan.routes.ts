@@ -44,6 +44,8 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
       schema: {
         tags,
         summary: "查看小票与发票 The receipt and its invoices",
+        description:
+          "Each call counts as a scan of the code (statistics), except when the request carries the header `X-Piaoma-Poll: 1`: the consumer page sends it while it polls for an invoice being issued.",
         params: tokenParams,
         response: { 200: scanView, ...errors },
       },
