@@ -95,6 +95,8 @@ describeBrowser("console in Chromium", () => {
       await dialog.getByText("税收分类编码应为19位数字").waitFor();
       await dialog.locator("#taxCode").fill("1030201000000000000");
       await dialog.getByRole("button", { name: "保 存" }).click();
+      // Saved and closed (the closing modal would take the clicks of the next steps).
+      await dialog.waitFor({ state: "hidden" });
       await page.getByRole("cell", { name: "纯牛奶" }).waitFor();
       const search = page.getByPlaceholder("搜索名称、编码、简称或税收分类编码");
       await search.fill("牛奶");
