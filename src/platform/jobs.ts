@@ -103,7 +103,12 @@ export class JobQueue {
 
   /** Installs pg-boss's own tables; used when preparing a database without starting workers. */
   static async install(database: Database): Promise<void> {
-    const boss = new PgBoss({ db: { executeSql: database.executeSql }, schema: "pgboss", supervise: false });
+    const boss = new PgBoss({
+      db: { executeSql: database.executeSql },
+      schema: "pgboss",
+      supervise: false,
+      schedule: false,
+    });
     await boss.start();
     await boss.stop({ graceful: false, close: false, wait: true });
   }
