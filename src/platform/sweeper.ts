@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import type { Config } from "../config";
+import type { Database } from "./db/client";
 
 /**
  * A table as its own durable queue. Rows that still need work carry a due time; a sweep claims due
@@ -89,4 +91,37 @@ export class Sweeper {
     );
     return ids.length;
   }
+}
+
+/**
+ * The claim of a table swept through its `next_attempt_at` column: up to `limit` rows that are
+ * `unfinished` and due, each pushed `leaseSeconds()` ahead in the same statement (SKIP LOCKED, so
+ * concurrent sweeps take different rows). `table` and `unfinished` are SQL written in the code,
+ * never input.
+ */
+export function claimDue(
+  database: Pick<Database, "executeSql">,
+  options: { table: string; unfinished: string; leaseSeconds: () => number },
+): SweepDefinition["claim"] {
+  const text = `
+update ${options.table} set next_attempt_at = now() + make_interval(secs => $2)
+where id in (
+  select id from ${options.table}
+  where ${options.unfinished} and next_attempt_at <= now()
+  order by next_attempt_at
+  limit $1
+  for update skip locked)
+returning id`;
+  return async (limit) => {
+    const { rows } = await database.executeSql(text, [limit, options.leaseSeconds()]);
+    return (rows as Array<{ id: string }>).map((r) => r.id);
+  };
+}
+
+/**
+ * When a sweep should first look at a row created now: after `issueBackstopSeconds`, so the
+ * in-process attempt right after the commit has had its chance.
+ */
+export function firstSweepAt(config: Pick<Config, "tuning">): Date {
+  return new Date(Date.now() + config.tuning.issueBackstopSeconds * 1000);
 }

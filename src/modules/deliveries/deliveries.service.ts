@@ -4,7 +4,7 @@ import type { AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
-import type { SweepDefinition } from "../../platform/sweeper";
+import { claimDue, firstSweepAt, type SweepDefinition } from "../../platform/sweeper";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 
 /** The sweep that retries deliveries not sent on their first attempt (see src/platform/sweeper.ts). */
@@ -42,7 +42,7 @@ export function deliveryRows(
   ctx: Pick<AppContext, "config">,
   options: DeliveryRequest,
 ): Array<typeof deliveries.$inferInsert & { id: string }> {
-  const nextAttemptAt = new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
+  const nextAttemptAt = firstSweepAt(ctx.config);
   const rows: Array<typeof deliveries.$inferInsert & { id: string }> = [];
   for (const invoiceId of options.invoiceIds) {
     if (options.email)
@@ -188,28 +188,16 @@ export function deliverySweep(ctx: DeliveryContext): SweepDefinition {
     name: DELIVERY_SWEEP,
     concurrency: 4,
     intervalSeconds: ctx.config.tuning.jobPollSeconds,
-    claim: async (limit) => {
-      const { rows } = await ctx.database.executeSql(CLAIM_DUE_DELIVERIES, [
-        limit,
-        ctx.config.tuning.jobExpireSeconds,
-      ]);
-      return (rows as Array<{ id: string }>).map((r) => r.id);
-    },
+    claim: claimDue(ctx.database, {
+      table: "deliveries",
+      unfinished: "status = 'pending'",
+      leaseSeconds: () => ctx.config.tuning.jobExpireSeconds,
+    }),
     handle: (id) => sendDelivery(ctx, id),
     // A failed send is recorded on the delivery and logged by sendDelivery.
     isExpected: () => true,
   };
 }
-
-const CLAIM_DUE_DELIVERIES = `
-update deliveries set next_attempt_at = now() + make_interval(secs => $2)
-where id in (
-  select id from deliveries
-  where status = 'pending' and next_attempt_at <= now()
-  order by next_attempt_at
-  limit $1
-  for update skip locked)
-returning id`;
 
 function emailText(r: {
   sellerName: string;

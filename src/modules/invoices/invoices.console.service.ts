@@ -2,10 +2,11 @@ import { and, eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../platform/context";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
+import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { firstSweepAt, issueNow } from "../issuing/issuing.service";
+import { issueNow } from "../issuing/issuing.service";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 import { toComputedLine } from "./invoice-document";
 import {
@@ -259,7 +260,7 @@ export async function retryInvoiceForConsole(
         status: "pending",
         failureCode: null,
         failureReason: null,
-        nextAttemptAt: firstSweepAt(ctx),
+        nextAttemptAt: firstSweepAt(ctx.config),
         updatedAt: new Date(),
       })
       .where(and(eq(invoices.id, invoice.id), eq(invoices.status, "failed")))

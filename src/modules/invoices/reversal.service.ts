@@ -6,9 +6,10 @@ import { isUniqueViolation } from "../../platform/db/errors";
 import { invoices } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { firstSweepAt, issueNow } from "../issuing/issuing.service";
+import { issueNow } from "../issuing/issuing.service";
 import { toComputedLine } from "./invoice-document";
 import {
   findInvoice,
@@ -68,7 +69,7 @@ export async function reverseInvoice(
     blueInvoiceId: blue.id,
     reverseReason: options.reason,
     status: "pending",
-    nextAttemptAt: firstSweepAt(ctx),
+    nextAttemptAt: firstSweepAt(ctx.config),
     serial: invoiceSerial(id),
     ...red.totals,
   } satisfies typeof invoices.$inferInsert;

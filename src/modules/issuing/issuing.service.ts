@@ -9,7 +9,7 @@ import {
   receiptCodes,
   taxBureauAccounts,
 } from "../../platform/db/schema";
-import type { SweepDefinition } from "../../platform/sweeper";
+import { claimDue, type SweepDefinition } from "../../platform/sweeper";
 import { auditInsert, recordAudit } from "../audit/audit.service";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
@@ -311,33 +311,16 @@ export function issueSweep(ctx: IssuingContext): SweepDefinition {
     name: ISSUE_SWEEP,
     concurrency: 4,
     intervalSeconds: ctx.config.tuning.jobPollSeconds,
-    claim: async (limit) => {
-      const { rows } = await ctx.database.executeSql(CLAIM_DUE_INVOICES, [
-        limit,
-        ctx.config.tuning.issueRetrySeconds,
-      ]);
-      return (rows as Array<{ id: string }>).map((r) => r.id);
-    },
+    claim: claimDue(ctx.database, {
+      table: "invoices",
+      unfinished: "status in ('pending', 'issuing')",
+      leaseSeconds: () => ctx.config.tuning.issueRetrySeconds,
+    }),
     handle: async (id) => {
       await issueInvoice(ctx, id);
     },
     isExpected: (e) => e instanceof ChannelUnavailableError,
   };
-}
-
-const CLAIM_DUE_INVOICES = `
-update invoices set next_attempt_at = now() + make_interval(secs => $2)
-where id in (
-  select id from invoices
-  where status in ('pending', 'issuing') and next_attempt_at <= now()
-  order by next_attempt_at
-  limit $1
-  for update skip locked)
-returning id`;
-
-/** When the sweep should first look at an invoice created or retried now. */
-export function firstSweepAt(ctx: Pick<AppContext, "config">): Date {
-  return new Date(Date.now() + ctx.config.tuning.issueBackstopSeconds * 1000);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { firstSweepAt } from "../../platform/sweeper";
 import { auditInsert } from "../audit/audit.service";
 import {
   findInvoicesOfCode,
@@ -24,7 +25,7 @@ import {
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { firstSweepAt, type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
+import { type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
 import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
@@ -105,6 +106,18 @@ export async function submitByToken(
   }
 
   const submissionId = newId("sub");
+  // The buyer as stored, the same on the submission and on each of its invoices.
+  const buyer = {
+    buyerType: submission.buyer.type,
+    buyerName: submission.buyer.name,
+    buyerTaxId: submission.buyer.taxId ?? "",
+    buyerAddress: submission.buyer.address ?? "",
+    buyerPhone: submission.buyer.phone ?? "",
+    buyerBankName: submission.buyer.bankName ?? "",
+    buyerBankAccount: submission.buyer.bankAccount ?? "",
+    email: submission.email,
+    mobile: submission.mobile,
+  };
   const count = plan.value.invoices.length;
   const invoiceRows = plan.value.invoices.map((inv, i) => {
     const id = newId("inv");
@@ -122,18 +135,10 @@ export async function submitByToken(
         // The first attempt is counted here, in the submit's transaction; it is made right after.
         status: "issuing",
         attempts: 1,
-        nextAttemptAt: firstSweepAt(ctx),
+        nextAttemptAt: firstSweepAt(ctx.config),
         // Our idempotency serial for the channel: fixed before any call is made.
         serial: invoiceSerial(id),
-        buyerType: submission.buyer.type,
-        buyerName: submission.buyer.name,
-        buyerTaxId: submission.buyer.taxId ?? "",
-        buyerAddress: submission.buyer.address ?? "",
-        buyerPhone: submission.buyer.phone ?? "",
-        buyerBankName: submission.buyer.bankName ?? "",
-        buyerBankAccount: submission.buyer.bankAccount ?? "",
-        email: submission.email,
-        mobile: submission.mobile,
+        ...buyer,
         drawer: code.drawer,
         payee: code.payee,
         reviewer: code.reviewer,
@@ -156,15 +161,7 @@ export async function submitByToken(
           id: submissionId,
           receiptCodeId: code.id,
           invoiceType: submission.invoiceType,
-          buyerType: submission.buyer.type,
-          buyerName: submission.buyer.name,
-          buyerTaxId: submission.buyer.taxId ?? "",
-          buyerAddress: submission.buyer.address ?? "",
-          buyerPhone: submission.buyer.phone ?? "",
-          buyerBankName: submission.buyer.bankName ?? "",
-          buyerBankAccount: submission.buyer.bankAccount ?? "",
-          email: submission.email,
-          mobile: submission.mobile,
+          ...buyer,
         })
         .onConflictDoNothing({ target: submissions.receiptCodeId })
         .returning({ id: submissions.id });

@@ -107,20 +107,10 @@ export function executeSqlIn(tx: DbOrTx): ExecuteSql {
 /**
  * Runs several data-modifying statements (Drizzle inserts, updates, deletes — not yet run) as one
  * SQL statement of data-modifying CTEs: one round trip instead of one each. They see the same
- * snapshot and none may read what another writes; all happen or none does. Returns what `last`
- * returns when it is a query with RETURNING (put it last), or nothing.
+ * snapshot and none may read what another writes; all happen or none does.
  */
-export async function runTogether<T = unknown>(
-  tx: DbOrTx,
-  statements: SQLWrapper[],
-  last?: SQLWrapper,
-): Promise<T[]> {
-  if (statements.length === 0 && !last) return [];
+export async function runTogether(tx: DbOrTx, statements: SQLWrapper[]): Promise<void> {
+  if (statements.length === 0) return;
   const ctes = statements.map((s, i) => sql`${sql.raw(`s${i}`)} as (${s.getSQL()})`);
-  const query =
-    ctes.length === 0
-      ? last!.getSQL()
-      : sql`with ${sql.join(ctes, sql`, `)} ${last ? last.getSQL() : sql`select 1`}`;
-  const res = (await tx.execute(query)) as unknown as { rows: T[] };
-  return last ? res.rows : [];
+  await tx.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
 }
