@@ -19,6 +19,12 @@ export async function recordAudit(tx: DbOrTx, entry: AuditEntry): Promise<void> 
 
 /** The insert of an entry, not yet run: for `runTogether` with the change it records. */
 export function auditInsert(tx: DbOrTx, entry: AuditEntry) {
+  const { createdAt: _, ...row } = auditRow(entry);
+  return tx.insert(auditLog).values(row);
+}
+
+/** The entry as a whole row, for statements that write it with `recordsJson` (hot paths). */
+export function auditRow(entry: AuditEntry): typeof auditLog.$inferSelect {
   const actorId =
     entry.actor.type === "user"
       ? entry.actor.userId
@@ -27,7 +33,7 @@ export function auditInsert(tx: DbOrTx, entry: AuditEntry) {
         : entry.actor.type === "system"
           ? entry.actor.reason
           : null;
-  return tx.insert(auditLog).values({
+  return {
     id: newId("aud"),
     orgId: entry.orgId,
     actorType: entry.actor.type,
@@ -36,5 +42,6 @@ export function auditInsert(tx: DbOrTx, entry: AuditEntry) {
     entityType: entry.entityType,
     entityId: entry.entityId ?? null,
     details: entry.details ?? {},
-  });
+    createdAt: new Date(),
+  };
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { chinaDateIso } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
@@ -27,7 +27,7 @@ export async function createDeliveries(
   const rows = deliveryRows(ctx, options);
   if (rows.length === 0) return [];
   await tx.insert(deliveries).values(rows);
-  return rows.map((r) => r.id!);
+  return rows.map((r) => r.id);
 }
 
 export interface DeliveryRequest {
@@ -37,59 +37,67 @@ export interface DeliveryRequest {
   reason: "submit" | "resend" | "operator";
 }
 
-/** The rows `createDeliveries` inserts, for callers that insert them with other statements. */
-export function deliveryRows(
-  ctx: Pick<AppContext, "config">,
-  options: DeliveryRequest,
-): Array<typeof deliveries.$inferInsert & { id: string }> {
+/** The rows `createDeliveries` inserts (whole rows), for callers that insert them with other statements. */
+export function deliveryRows(ctx: Pick<AppContext, "config">, options: DeliveryRequest): DeliveryRow[] {
   const nextAttemptAt = firstSweepAt(ctx.config);
-  const rows: Array<typeof deliveries.$inferInsert & { id: string }> = [];
+  const now = new Date();
+  const rows: DeliveryRow[] = [];
+  const row = (invoiceId: string, channel: "email" | "sms", recipient: string): DeliveryRow => ({
+    id: newId("dlv"),
+    invoiceId,
+    channel,
+    recipient,
+    reason: options.reason,
+    status: "pending",
+    attempts: 0,
+    lastError: null,
+    sentAt: null,
+    nextAttemptAt,
+    createdAt: now,
+    updatedAt: now,
+  });
   for (const invoiceId of options.invoiceIds) {
-    if (options.email)
-      rows.push({
-        id: newId("dlv"),
-        invoiceId,
-        channel: "email",
-        recipient: options.email,
-        reason: options.reason,
-        nextAttemptAt,
-      });
-    if (options.mobile)
-      rows.push({
-        id: newId("dlv"),
-        invoiceId,
-        channel: "sms",
-        recipient: options.mobile,
-        reason: options.reason,
-        nextAttemptAt,
-      });
+    if (options.email) rows.push(row(invoiceId, "email", options.email));
+    if (options.mobile) rows.push(row(invoiceId, "sms", options.mobile));
   }
   return rows;
 }
 
-/** Files the caller already holds (just rendered), so that sending does not read them back. */
-export type HeldFiles = Map<string, { pdf: Buffer; xml: Buffer }>;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+
+/** A delivery with what sending it needs: read by `sendDelivery`, or held by the caller. */
+export interface Sendable {
+  delivery: DeliveryRow;
+  invoice: typeof invoices.$inferSelect;
+  sellerName: string;
+  /** The receipt code's token, for the link in the message. */
+  token: string;
+  files?: { pdf: Buffer; xml: Buffer };
+}
 
 const inFlight = new Set<Promise<void>>();
 
 /**
  * Sends committed deliveries now, in this process, without making the caller wait: a consumer's
- * answer does not depend on an SMTP server. Never throws; a delivery that fails here is retried by
- * the sweep. `drainDeliveries` waits for the sends under way (at shutdown).
+ * answer does not depend on an SMTP server. Takes delivery ids (each read first) or deliveries the
+ * caller holds with their invoice and files (sent without reading anything). Never throws; a
+ * delivery that fails here is retried by the sweep. `drainDeliveries` waits for the sends under way
+ * (at shutdown).
  */
-export function deliverNow(ctx: DeliveryContext, deliveryIds: string[], held?: HeldFiles): void {
-  if (deliveryIds.length === 0) return;
-  const work = (async () => {
-    for (const id of deliveryIds) {
+export function deliverNow(ctx: DeliveryContext, work: Array<string | Sendable>): void {
+  if (work.length === 0) return;
+  const sending = (async () => {
+    for (const item of work) {
       try {
-        await sendDelivery(ctx, id, held);
+        if (typeof item === "string") await sendDelivery(ctx, item);
+        else await send(ctx, item);
       } catch {
-        // Recorded on the delivery by sendDelivery; the sweep tries again.
+        // Recorded on the delivery by send; the sweep tries again.
       }
     }
   })();
-  inFlight.add(work);
-  void work.finally(() => inFlight.delete(work));
+  inFlight.add(sending);
+  void sending.finally(() => inFlight.delete(sending));
 }
 
 export async function drainDeliveries(): Promise<void> {
@@ -102,13 +110,8 @@ export async function drainDeliveries(): Promise<void> {
  * Sending twice (a crash after sending, before saving) can happen and is accepted: at-least-once,
  * never lost.
  */
-export async function sendDelivery(
-  ctx: DeliveryContext,
-  deliveryId: string,
-  held?: HeldFiles,
-): Promise<void> {
-  const { db } = ctx.database;
-  const [row] = await db
+export async function sendDelivery(ctx: DeliveryContext, deliveryId: string): Promise<void> {
+  const [row] = await ctx.database.db
     .select({
       delivery: deliveries,
       invoice: invoices,
@@ -121,14 +124,18 @@ export async function sendDelivery(
     .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
     .where(eq(deliveries.id, deliveryId));
   if (row?.delivery.status !== "pending") return;
-  const { delivery, invoice } = row;
-  const link = consumerUrl(ctx, row.token);
+  await send(ctx, row);
+}
+
+/** Sends a pending delivery and records the outcome on it (see sendDelivery). */
+async function send(ctx: DeliveryContext, sendable: Sendable): Promise<void> {
+  const { delivery, invoice, sellerName } = sendable;
+  const link = consumerUrl(ctx, sendable.token);
   const title = invoice.color === "red" ? "红字发票" : "电子发票";
   try {
     if (delivery.channel === "email") {
-      const files = held?.get(invoice.id);
-      const [pdf, xml] = files
-        ? [files.pdf, files.xml]
+      const [pdf, xml] = sendable.files
+        ? [sendable.files.pdf, sendable.files.xml]
         : await Promise.all([
             ctx.providers.files.get(invoice.id, "pdf"),
             ctx.providers.files.get(invoice.id, "xml"),
@@ -136,8 +143,8 @@ export async function sendDelivery(
       if (!pdf || !xml) throw new Error(`files of invoice ${invoice.id} are missing`);
       await ctx.providers.mailer.send({
         to: delivery.recipient,
-        subject: `【${title}】${row.sellerName}为您开具的发票（号码 ${invoice.number}）`,
-        text: emailText({ ...row, link, title }),
+        subject: `【${title}】${sellerName}为您开具的发票（号码 ${invoice.number}）`,
+        text: emailText({ sellerName, invoice, link, title }),
         attachments: [
           { filename: `${invoice.number}.pdf`, content: pdf, contentType: "application/pdf" },
           { filename: `${invoice.number}.xml`, content: xml, contentType: "application/xml" },
@@ -146,14 +153,14 @@ export async function sendDelivery(
     } else {
       await ctx.providers.sms.send(
         delivery.recipient,
-        `【票码】您在${row.sellerName}的${title}已开具，发票号码${invoice.number}，价税合计¥${invoice.totalAmount}，查看下载：${link}`,
+        `【票码】您在${sellerName}的${title}已开具，发票号码${invoice.number}，价税合计¥${invoice.totalAmount}，查看下载：${link}`,
       );
     }
   } catch (e) {
     const attempts = delivery.attempts + 1;
     const isLast = attempts > DELIVERY_RETRY_LIMIT;
     const delaySeconds = ctx.config.tuning.deliveryRetrySeconds * 2 ** (attempts - 1);
-    await db
+    await ctx.database.db
       .update(deliveries)
       .set({
         attempts: sql`${deliveries.attempts} + 1`,
@@ -162,22 +169,18 @@ export async function sendDelivery(
         nextAttemptAt: isLast ? null : new Date(Date.now() + delaySeconds * 1000),
         updatedAt: new Date(),
       })
-      .where(eq(deliveries.id, deliveryId));
-    ctx.log.warn({ deliveryId, err: e, isLast }, "delivery failed");
+      .where(eq(deliveries.id, delivery.id));
+    ctx.log.warn({ deliveryId: delivery.id, err: e, isLast }, "delivery failed");
     throw e;
   }
-  await db
-    .update(deliveries)
-    .set({
-      attempts: sql`${deliveries.attempts} + 1`,
-      status: "sent",
-      sentAt: new Date(),
-      lastError: null,
-      nextAttemptAt: null,
-      updatedAt: new Date(),
-    })
-    .where(and(eq(deliveries.id, deliveryId)));
+  // Sent: one prepared statement (this runs for every invoice issued).
+  await ctx.database.prepared("delivery_sent", DELIVERY_SENT, [delivery.id]);
 }
+
+const DELIVERY_SENT = `
+update deliveries set attempts = attempts + 1, status = 'sent', sent_at = now(), last_error = null,
+  next_attempt_at = null, updated_at = now()
+where id = $1`;
 
 /**
  * The backstop for every delivery not sent by `deliverNow`: claimed when due (leased for

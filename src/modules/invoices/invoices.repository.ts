@@ -72,10 +72,7 @@ export function invoiceSerial(invoiceId: string): string {
 }
 
 /** Computed lines (blue, split or red) as rows of invoice_lines, in order. */
-export function invoiceLineRows(
-  invoiceId: string,
-  lines: ComputedLine[],
-): Array<typeof invoiceLines.$inferInsert> {
+export function invoiceLineRows(invoiceId: string, lines: ComputedLine[]): InvoiceLineRow[] {
   return lines.map((l, position) => ({
     invoiceId,
     position,

@@ -2,7 +2,9 @@ import { and, eq, inArray, ne, type SQLWrapper, sql } from "drizzle-orm";
 import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
+import { recordsJson, selectRecords } from "../../platform/db/records";
 import {
+  auditLog,
   deliveries,
   invoiceFiles,
   invoices,
@@ -10,7 +12,7 @@ import {
   taxBureauAccounts,
 } from "../../platform/db/schema";
 import { claimDue, type SweepDefinition } from "../../platform/sweeper";
-import { auditInsert, recordAudit } from "../audit/audit.service";
+import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
@@ -83,6 +85,8 @@ export interface IssueAttempt {
   lines: InvoiceLineRow[];
   org: OrganizationRow;
   account: TaxAccountRow | undefined;
+  /** The receipt code's token when the caller has it (a submit): deliveries are then sent as saved. */
+  token?: string;
 }
 
 /**
@@ -168,71 +172,111 @@ export async function attemptIssue(
   ]);
 
   clock.lap("files");
-  const deliveryIds = await db.transaction(async (tx) => {
-    const [saved] = await tx
-      .update(invoices)
-      .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
-      .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
-      .returning({ id: invoices.id });
-    // Saved already by a concurrent attempt (the same serial gave the same number): nothing to do.
-    if (!saved) return [];
-    // Files, deliveries, the code's status and the audit entry: one statement.
-    const created = deliveryRows(ctx, {
-      invoiceIds: [invoiceId],
-      email: invoice.email,
-      mobile: invoice.mobile,
-      reason: "submit",
-    });
-    const together: SQLWrapper[] = [
-      tx
-        .insert(invoiceFiles)
-        .values([
-          {
-            invoiceId,
-            kind: "pdf",
-            contentType: "application/pdf",
-            size: pdf.length,
-            sha256: sha256Hex(pdf),
-            ...stored[0],
-          },
-          {
-            invoiceId,
-            kind: "xml",
-            contentType: "application/xml",
-            size: xml.length,
-            sha256: sha256Hex(xml),
-            ...stored[1],
-          },
-        ])
-        .onConflictDoNothing(),
-      auditInsert(tx, {
-        actor: { type: "system", reason: "issuing" },
-        orgId: invoice.orgId,
-        action: "invoice.issued",
-        entityType: "invoice",
-        entityId: invoiceId,
-        details: { number: outcome.number, totalAmount: invoice.totalAmount },
-      }),
-    ];
-    if (created.length > 0) together.push(tx.insert(deliveries).values(created));
-    // A code of one blue invoice is invoiced with it; other cases check their siblings first.
-    if (invoice.color === "blue" && invoice.seqCount === 1)
-      together.push(
-        tx
-          .update(receiptCodes)
-          .set({ status: "invoiced", updatedAt: new Date() })
-          .where(eq(receiptCodes.id, invoice.receiptCodeId)),
-      );
-    else await markCodeInvoiced(tx, invoice);
-    await runTogether(tx, together);
-    await markBlueReversed(tx, invoice);
-    if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
-    return created.map((d) => d.id);
+  const files = [
+    { kind: "pdf", contentType: "application/pdf", bytes: pdf, ...stored[0] },
+    { kind: "xml", contentType: "application/xml", bytes: xml, ...stored[1] },
+  ];
+  const created = deliveryRows(ctx, {
+    invoiceIds: [invoiceId],
+    email: invoice.email,
+    mobile: invoice.mobile,
+    reason: "submit",
   });
+  const audit = {
+    actor: { type: "system", reason: "issuing" },
+    orgId: invoice.orgId,
+    action: "invoice.issued",
+    entityType: "invoice",
+    entityId: invoiceId,
+    details: { number: outcome.number, totalAmount: invoice.totalAmount },
+  } as const;
+  let saved: boolean;
+  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
+    // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
+    // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
+    // deliveries, the code's status and the audit entry.
+    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
+      invoiceId,
+      outcome.number,
+      outcome.issuedAt,
+      ...files.flatMap((f) => [f.bytes.length, sha256Hex(f.bytes), f.storageKey, f.content]),
+      recordsJson(deliveries, created),
+      recordsJson(auditLog, [auditRow(audit)]),
+    ]);
+    saved = Boolean(row?.saved);
+  } else {
+    saved = await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(invoices)
+        .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
+        .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
+        .returning({ id: invoices.id });
+      if (!updated) return false;
+      // Files, deliveries and the audit entry: one statement.
+      const together: SQLWrapper[] = [
+        tx
+          .insert(invoiceFiles)
+          .values(
+            files.map((f) => ({
+              invoiceId,
+              kind: f.kind,
+              contentType: f.contentType,
+              size: f.bytes.length,
+              sha256: sha256Hex(f.bytes),
+              storageKey: f.storageKey,
+              content: f.content,
+            })),
+          )
+          .onConflictDoNothing(),
+        auditInsert(tx, audit),
+      ];
+      if (created.length > 0) together.push(tx.insert(deliveries).values(created));
+      await runTogether(tx, together);
+      await markCodeInvoiced(tx, invoice);
+      await markBlueReversed(tx, invoice);
+      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
+      return true;
+    });
+  }
   clock.lap("db");
-  deliverNow(ctx, deliveryIds, new Map([[invoiceId, { pdf, xml }]]));
+  // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
+  if (saved) {
+    const issuedRow: InvoiceRow = { ...issued, status: "issued" };
+    const { token } = attempt;
+    deliverNow(
+      ctx,
+      token === undefined
+        ? created.map((d) => d.id)
+        : created.map((delivery) => ({
+            delivery,
+            invoice: issuedRow,
+            sellerName: org.name,
+            token,
+            files: { pdf, xml },
+          })),
+    );
+  }
   return { ...issued, status: "issued" };
 }
+
+/** Saving the common case (see attemptIssue); $4–$11 are the PDF's and the XML's columns. */
+const ISSUE_SAVE = `
+with saved as (
+  update invoices set status = 'issued', number = $2, issued_at = $3, updated_at = now()
+  where id = $1 and status <> 'issued'
+  returning id, receipt_code_id),
+files as (
+  insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
+  select saved.id, f.* from saved, (values
+    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
+    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
+  on conflict do nothing),
+dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
+code as (
+  update receipt_codes set status = 'invoiced', updated_at = now()
+  where id = (select receipt_code_id from saved)),
+audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
+select count(*)::int as saved from saved`;
 
 /**
  * In the transaction that saves an issued invoice of a split code (or a red one): the receipt code
@@ -242,6 +286,10 @@ export async function attemptIssue(
  */
 async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
   const invoiced = { status: "invoiced", updatedAt: new Date() };
+  if (invoice.color === "blue" && invoice.seqCount === 1) {
+    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
+    return;
+  }
   await tx
     .select({ id: receiptCodes.id })
     .from(receiptCodes)

@@ -2,7 +2,9 @@ import { asc, eq, getTableColumns, sql } from "drizzle-orm";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import type { Db } from "../../platform/db/client";
+import { recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {
+  auditLog,
   invoiceLines,
   invoices,
   organizations,
@@ -15,11 +17,10 @@ import {
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
-import { auditInsert } from "../audit/audit.service";
+import { auditRow } from "../audit/audit.service";
 import {
   findInvoicesOfCode,
   findSubmission,
-  type InvoiceLineRow,
   type InvoiceRow,
   invoiceLineRows,
   invoiceSerial,
@@ -106,6 +107,7 @@ export async function submitByToken(
   }
 
   const submissionId = newId("sub");
+  const now = new Date();
   // The buyer as stored, the same on the submission and on each of its invoices.
   const buyer = {
     buyerType: submission.buyer.type,
@@ -119,53 +121,66 @@ export async function submitByToken(
     mobile: submission.mobile,
   };
   const count = plan.value.invoices.length;
-  const invoiceRows = plan.value.invoices.map((inv, i) => {
+  const attempts = plan.value.invoices.map((inv, i): IssueAttempt => {
     const id = newId("inv");
+    const invoice: InvoiceRow = {
+      id,
+      orgId: code.orgId,
+      receiptCodeId: code.id,
+      submissionId,
+      taxAccountId: code.taxAccountId,
+      color: "blue",
+      seq: i + 1,
+      seqCount: count,
+      blueInvoiceId: null,
+      reverseReason: null,
+      invoiceType: submission.invoiceType,
+      // The first attempt is counted here, with the submit; it is made right after.
+      status: "issuing",
+      attempts: 1,
+      nextAttemptAt: firstSweepAt(ctx.config),
+      // Our idempotency serial for the channel: fixed before any call is made.
+      serial: invoiceSerial(id),
+      number: null,
+      issuedAt: null,
+      ...buyer,
+      drawer: code.drawer,
+      payee: code.payee,
+      reviewer: code.reviewer,
+      remark:
+        count > 1 ? `${code.remark}${code.remark ? " " : ""}（共${count}张，第${i + 1}张）` : code.remark,
+      ...inv.totals,
+      failureCode: null,
+      failureReason: null,
+      channelData: {},
+      createdAt: now,
+      updatedAt: now,
+    };
     return {
-      row: {
-        id,
-        orgId: code.orgId,
-        receiptCodeId: code.id,
-        submissionId,
-        taxAccountId: code.taxAccountId,
-        color: "blue",
-        seq: i + 1,
-        seqCount: count,
-        invoiceType: submission.invoiceType,
-        // The first attempt is counted here, in the submit's transaction; it is made right after.
-        status: "issuing",
-        attempts: 1,
-        nextAttemptAt: firstSweepAt(ctx.config),
-        // Our idempotency serial for the channel: fixed before any call is made.
-        serial: invoiceSerial(id),
-        ...buyer,
-        drawer: code.drawer,
-        payee: code.payee,
-        reviewer: code.reviewer,
-        remark:
-          count > 1 ? `${code.remark}${code.remark ? " " : ""}（共${count}张，第${i + 1}张）` : code.remark,
-        ...inv.totals,
-      } satisfies typeof invoices.$inferInsert,
-      lines: invoiceLineRows(id, inv.lines),
+      invoice: storedRow(invoices, invoice),
+      lines: invoiceLineRows(id, inv.lines).map((l) => storedRow(invoiceLines, l)),
+      org,
+      account: account ?? undefined,
+      token: options.token,
     };
   });
 
-  let outcome: IssueAttempt[] | "lost-race" | "not-active";
-  try {
-    outcome = await db.transaction(async (tx) => {
-      // One statement: the submission (unique per code), the code moved to issuing only if that
-      // insert happened and the code is still active, and the audit entry.
-      const submissionInsert = tx
-        .insert(submissions)
-        .values({
-          id: submissionId,
-          receiptCodeId: code.id,
-          invoiceType: submission.invoiceType,
-          ...buyer,
-        })
-        .onConflictDoNothing({ target: submissions.receiptCodeId })
-        .returning({ id: submissions.id });
-      const audit = auditInsert(tx, {
+  // One statement, so one round trip and atomic without a transaction: the code is locked if it
+  // is still active; the submission (unique per code) is inserted only then, and the code moved to
+  // issuing, the audit entry, the invoices and their lines only if that insert happened.
+  const [state] = await ctx.database.prepared<{ inserted: number }>("submit_write", SUBMIT_WRITE, [
+    code.id,
+    recordsJson(submissions, [
+      {
+        id: submissionId,
+        receiptCodeId: code.id,
+        invoiceType: submission.invoiceType,
+        ...buyer,
+        createdAt: now,
+      },
+    ]),
+    recordsJson(auditLog, [
+      auditRow({
         actor: { type: "consumer", token: options.token },
         orgId: code.orgId,
         action: "scan.submit",
@@ -176,57 +191,22 @@ export async function submitByToken(
           buyerType: submission.buyer.type,
           invoiceCount: count,
         },
-      });
-      const result = (await tx.execute(sql`
-        with sub as (${submissionInsert.getSQL()}),
-        moved as (
-          update ${receiptCodes} set status = 'issuing', updated_at = now()
-          where id = ${code.id} and status = 'active' and expires_at > now() and exists (select 1 from sub)
-          returning id),
-        audit as (${audit.getSQL()})
-        select (select count(*) from sub)::int as inserted, (select count(*) from moved)::int as moved`)) as unknown as {
-        rows: Array<{ inserted: number; moved: number }>;
-      };
-      const state = result.rows[0];
-      // Another submit for this code won (nothing was written here), or the code is no longer
-      // active (the submission and audit entry written here are rolled back).
-      if (!state?.inserted) throw new SubmitConflict("lost-race");
-      if (!state.moved) throw new SubmitConflict("not-active");
-      const savedInvoices = await tx
-        .insert(invoices)
-        .values(invoiceRows.map((r) => r.row))
-        .returning();
-      const savedLines: InvoiceLineRow[] = [];
-      const allLines = invoiceRows.flatMap((r) => r.lines);
-      // Chunked: PostgreSQL caps a statement at 65535 parameters and a code may have 2000 lines.
-      for (let i = 0; i < allLines.length; i += 500)
-        savedLines.push(
-          ...(await tx
-            .insert(invoiceLines)
-            .values(allLines.slice(i, i + 500))
-            .returning()),
-        );
-      return savedInvoices.map(
-        (invoice): IssueAttempt => ({
-          invoice,
-          lines: savedLines.filter((l) => l.invoiceId === invoice.id).sort((a, b) => a.position - b.position),
-          org,
-          account: account ?? undefined,
-        }),
-      );
-    });
-  } catch (e) {
-    if (!(e instanceof SubmitConflict)) throw e;
-    outcome = e.kind;
-  }
+      }),
+    ]),
+    recordsJson(
+      invoices,
+      attempts.map((a) => a.invoice),
+    ),
+    recordsJson(
+      invoiceLines,
+      attempts.flatMap((a) => a.lines),
+    ),
+  ]);
 
-  if (outcome === "lost-race") {
+  if (!state?.inserted) {
+    // Another submit for this code won, or the code was disabled or expired since our read.
     const winner = await findSubmission(db, code.id);
-    if (!winner) throw new Error("submission vanished");
-    return repeatOf(ctx, code.id, winner, submission);
-  }
-  if (outcome === "not-active") {
-    // Disabled or expired between our read and the transaction: answer as for a fresh read.
+    if (winner) return repeatOf(ctx, code.id, winner, submission);
     const fresh = await findReceiptCodeByToken(db, options.token);
     const now = fresh ? effectiveStatus(fresh) : "disabled";
     if (now === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
@@ -236,7 +216,7 @@ export async function submitByToken(
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
   // goes on in the background; the page polls, and the queued job is the backstop.
   timings.submit = performance.now() - started;
-  const issuing = issueNow(ctx, outcome, timings);
+  const issuing = issueNow(ctx, attempts, timings);
   let timer: NodeJS.Timeout | undefined;
   const done = await Promise.race([
     issuing,
@@ -277,12 +257,19 @@ function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
   return "issuing";
 }
 
-/** Ends the submit's transaction (rolling it back) when the code cannot take this submission. */
-class SubmitConflict extends Error {
-  constructor(readonly kind: "lost-race" | "not-active") {
-    super(kind);
-  }
-}
+const SUBMIT_WRITE = `
+with locked as (
+  select id from receipt_codes where id = $1 and status = 'active' and expires_at > now() for update),
+sub as (
+  insert into submissions ${selectRecords(submissions, "$2", "locked")}
+  on conflict (receipt_code_id) do nothing returning id),
+moved as (
+  update receipt_codes set status = 'issuing', updated_at = now()
+  where id = $1 and exists (select 1 from sub)),
+audit as (insert into audit_log ${selectRecords(auditLog, "$3", "sub")}),
+inv as (insert into invoices ${selectRecords(invoices, "$4", "sub")}),
+lin as (insert into invoice_lines ${selectRecords(invoiceLines, "$5", "sub")})
+select (select count(*) from sub)::int as inserted`;
 
 /** The submit's two reads, prepared once per database handle. */
 const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitStatements>>();

@@ -1,0 +1,118 @@
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
+import { newId } from "../ids";
+import type { Database } from "./client";
+import { recordsJson, selectRecords, storedRow } from "./records";
+import { invoiceLines, organizations, taxBureauAccounts } from "./schema";
+
+describe("storedRow", () => {
+  it("writes numerics at their column's scale, as PostgreSQL returns them, and leaves the rest", () => {
+    const line = storedRow(invoiceLines, {
+      invoiceId: "inv_1",
+      position: 0,
+      kind: "normal",
+      itemName: "*餐饮服务*午餐",
+      name: "午餐",
+      shortName: "餐饮服务",
+      taxCode: "3070401000000000000",
+      spec: "",
+      unit: "份",
+      quantity: "2",
+      unitPrice: "12.5",
+      amountExcludingTax: "23.58",
+      taxRate: "0.06",
+      zeroRateKind: null,
+      tax: "1.42",
+      amountIncludingTax: "25.00",
+    });
+    expect(line).toMatchObject({
+      quantity: "2.0000000000000",
+      unitPrice: "12.5000000000000",
+      taxRate: "0.0600",
+      amountExcludingTax: "23.58",
+      zeroRateKind: null,
+      position: 0,
+      unit: "份",
+    });
+  });
+});
+
+describeEachDatabase("rows written through one JSON parameter", (kind) => {
+  let database: Database | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it("insert whole rows that read back equal, with any number of rows in one statement text", async () => {
+    database = await openTestDatabase(kind);
+    const now = new Date("2026-11-23T01:02:03.456Z");
+    const org = {
+      id: newId("org"),
+      name: '记录测试（深圳）有限公司 "引号" \\ 反斜杠',
+      taxId: "91440300PMREC0017W",
+      address: "",
+      phone: "",
+      bankName: "",
+      bankAccount: "",
+      orderQueryUrl: null,
+      webhookUrl: "https://example.com/hook",
+      isDemo: true,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies typeof organizations.$inferSelect;
+    const accounts = ["甲", "乙", "丙"].map((name, i): typeof taxBureauAccounts.$inferSelect => ({
+      id: newId("tax"),
+      orgId: org.id,
+      name,
+      channel: "sandbox",
+      status: "online",
+      settings: { mode: "online", delayMs: i, nested: { list: [1, "二", null] } },
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const insertOrg = `insert into organizations ${selectRecords(organizations, "$1")}`;
+    const insertAccounts = `insert into tax_bureau_accounts ${selectRecords(taxBureauAccounts, "$1")}`;
+    await database.prepared("records_test_org", insertOrg, [recordsJson(organizations, [org])]);
+    // The same statement text for one row and for two.
+    await database.prepared("records_test_accounts", insertAccounts, [
+      recordsJson(taxBureauAccounts, accounts.slice(0, 1)),
+    ]);
+    await database.prepared("records_test_accounts", insertAccounts, [
+      recordsJson(taxBureauAccounts, accounts.slice(1)),
+    ]);
+
+    const [readOrg] = await database.db.select().from(organizations).where(eq(organizations.id, org.id));
+    expect(readOrg).toEqual(org);
+    const readAccounts = await database.db
+      .select()
+      .from(taxBureauAccounts)
+      .where(eq(taxBureauAccounts.orgId, org.id))
+      .orderBy(taxBureauAccounts.settings);
+    expect(readAccounts).toEqual(accounts);
+  });
+
+  it("inserts nothing when the joined relation is empty", async () => {
+    database = await openTestDatabase(kind);
+    const org = {
+      id: newId("org"),
+      name: "不应写入",
+      taxId: "91440300PMREC0018W",
+      address: "",
+      phone: "",
+      bankName: "",
+      bankAccount: "",
+      orderQueryUrl: null,
+      webhookUrl: null,
+      isDemo: false,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } satisfies typeof organizations.$inferSelect;
+    await database.executeSql(
+      `with gate as (select 1 where false) insert into organizations ${selectRecords(organizations, "$1", "gate")}`,
+      [recordsJson(organizations, [org])],
+    );
+    expect(await database.db.select().from(organizations).where(eq(organizations.id, org.id))).toEqual([]);
+  });
+});
