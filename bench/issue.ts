@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -12,6 +13,7 @@ import {
   cpuSnapshot,
   cpuSpent,
   freshDatabase,
+  httpRequest,
   machine,
   percentiles,
   pool,
@@ -67,12 +69,14 @@ export default async function run(args: string[]): Promise<void> {
     const latencies: number[] = [];
     const steps: Record<string, number> = {};
     let failures = 0;
+    // Keep-alive sockets, one per consumer at most.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: consumers });
     const cpuBefore = cpuSnapshot();
     const start = performance.now();
     await pool(tokens, consumers, async (token, i) => {
       const base = servers[i % servers.length]!.baseUrl;
       const t = performance.now();
-      const res = await fetch(`${base}/api/scan/${token}/submit`, {
+      const res = await httpRequest(agent, `${base}/api/scan/${token}/submit`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
@@ -81,15 +85,16 @@ export default async function run(args: string[]): Promise<void> {
           email: "finance@example.com",
         }),
       });
-      const body = (await res.json()) as { status?: string };
       latencies.push(performance.now() - t);
+      const body = JSON.parse(res.body) as { status?: string };
       if (res.status !== 202 || body.status !== "issued") failures++;
-      for (const part of (res.headers.get("server-timing") ?? "").split(",")) {
+      for (const part of String(res.headers["server-timing"] ?? "").split(",")) {
         const m = part.trim().match(/^(\w+);dur=([\d.]+)$/);
         if (m) steps[m[1]!] = (steps[m[1]!] ?? 0) + Number(m[2]);
       }
     });
     const seconds = (performance.now() - start) / 1000;
+    agent.destroy();
     const cpu = cpuSpent(
       cpuBefore,
       cpuSnapshot(),

@@ -10,7 +10,16 @@ import { systemActor } from "../src/platform/context";
 import { Keyring } from "../src/platform/crypto";
 import { openPostgres } from "../src/platform/db/client";
 import { startServer } from "../test/support/processes";
-import { benchLines, freshDatabase, machine, percentiles, pool, round, writeSection } from "./support";
+import {
+  benchLines,
+  freshDatabase,
+  httpRequest,
+  machine,
+  percentiles,
+  pool,
+  round,
+  writeSection,
+} from "./support";
 
 /**
  * Push (3.2.01): signed `POST /open/v1/receipt-codes` per second on PostgreSQL — signature and
@@ -49,31 +58,17 @@ export default async function run(args: string[]): Promise<void> {
     await database.close();
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-    const { hostname, port } = new URL(server.baseUrl);
     const post = (body: string) => {
       const headers = signedHeaders(keys.appKey, keys.appSecret, {
         method: "POST",
         pathWithQuery: "/open/v1/receipt-codes",
         body,
       });
-      return new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          {
-            agent,
-            hostname,
-            port,
-            method: "POST",
-            path: "/open/v1/receipt-codes",
-            headers: { ...headers, "content-type": "application/json" },
-          },
-          (res) => {
-            res.resume();
-            res.on("end", () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
+      return httpRequest(agent, `${server.baseUrl}/open/v1/receipt-codes`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body,
+      }).then((res) => res.status);
     };
     const order = (i: number) =>
       JSON.stringify({
