@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { chinaDateIso } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import type { DbOrTx } from "../../platform/db/client";
+import type { Database, DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { claimDue, firstSweepAt, type SweepDefinition } from "../../platform/sweeper";
@@ -173,14 +173,36 @@ async function send(ctx: DeliveryContext, sendable: Sendable): Promise<void> {
     ctx.log.warn({ deliveryId: delivery.id, err: e, isLast }, "delivery failed");
     throw e;
   }
-  // Sent: one prepared statement (this runs for every invoice issued).
-  await ctx.database.prepared("delivery_sent", DELIVERY_SENT, [delivery.id]);
+  await markSent(ctx.database, delivery.id);
 }
 
-const DELIVERY_SENT = `
+/**
+ * Deliveries sent within SENT_MARK_WINDOW_MS are marked sent together, in one statement: this
+ * runs for every invoice issued. A process that dies before the mark is written leaves the delivery
+ * pending, and the sweep sends it again — at-least-once, as for a crash right after sending.
+ */
+const SENT_MARK_WINDOW_MS = 50;
+const openMarks = new WeakMap<Database, { ids: string[]; written: Promise<void> }>();
+
+function markSent(database: Database, deliveryId: string): Promise<void> {
+  let batch = openMarks.get(database);
+  if (!batch) {
+    const ids: string[] = [];
+    const written = new Promise((resolve) => setTimeout(resolve, SENT_MARK_WINDOW_MS)).then(async () => {
+      openMarks.delete(database);
+      await database.prepared("deliveries_sent", DELIVERIES_SENT, [ids]);
+    });
+    batch = { ids, written };
+    openMarks.set(database, batch);
+  }
+  batch.ids.push(deliveryId);
+  return batch.written;
+}
+
+const DELIVERIES_SENT = `
 update deliveries set attempts = attempts + 1, status = 'sent', sent_at = now(), last_error = null,
   next_attempt_at = null, updated_at = now()
-where id = $1`;
+where id = any($1::text[])`;
 
 /**
  * The backstop for every delivery not sent by `deliverNow`: claimed when due (leased for

@@ -1,8 +1,8 @@
-import { asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import type { Db } from "../../platform/db/client";
-import { recordsJson, selectRecords, storedRow } from "../../platform/db/records";
+import { recordObjectSql, recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {
   auditLog,
   invoiceLines,
@@ -27,7 +27,7 @@ import {
   type SubmissionRow,
 } from "../invoices/invoices.repository";
 import { type IssueAttempt, issueNow, type Timings } from "../issuing/issuing.service";
-import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
+import { findReceiptCodeByToken, type ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
@@ -56,16 +56,12 @@ export async function submitByToken(
   const { db } = ctx.database;
   const timings: Timings = {};
   const started = performance.now();
-  // Two statements, prepared once per connection and run side by side: the code with its
-  // submission, configuration, organization and tax-bureau account; and its lines.
-  const statements = submitStatements(db);
-  const [targets, lines] = await Promise.all([
-    statements.target.execute({ token: options.token }),
-    statements.lines.execute({ token: options.token }),
-  ]);
+  // One statement, prepared once per connection: the code with its submission, configuration,
+  // organization, tax-bureau account and lines.
+  const targets = await submitStatement(db).execute({ token: options.token });
   const target = targets[0];
   if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
-  const { code, config, org, account } = target;
+  const { code, config, org, account, lines } = target;
 
   const valid = validateBuyer({
     invoiceType: options.body.invoiceType as "digital_normal",
@@ -271,42 +267,36 @@ inv as (insert into invoices ${selectRecords(invoices, "$4", "sub")}),
 lin as (insert into invoice_lines ${selectRecords(invoiceLines, "$5", "sub")})
 select (select count(*) from sub)::int as inserted`;
 
-/** The submit's two reads, prepared once per database handle. */
-const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitStatements>>();
+/** The submit's read, prepared once per database handle. */
+const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitStatement>>();
 
-function submitStatements(db: Db) {
-  let statements = prepared.get(db);
-  if (!statements) {
-    statements = prepareSubmitStatements(db);
-    prepared.set(db, statements);
+function submitStatement(db: Db) {
+  let statement = prepared.get(db);
+  if (!statement) {
+    statement = prepareSubmitStatement(db);
+    prepared.set(db, statement);
   }
-  return statements;
+  return statement;
 }
 
-function prepareSubmitStatements(db: Db) {
-  const token = sql.placeholder("token");
-  return {
-    target: db
-      .select({
-        code: receiptCodes,
-        submission: submissions,
-        config: receiptCodeConfigs,
-        org: organizations,
-        account: taxBureauAccounts,
-      })
-      .from(receiptCodes)
-      .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
-      .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
-      .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
-      .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
-      .where(eq(receiptCodes.token, token))
-      .prepare("submit_target"),
-    lines: db
-      .select(getTableColumns(receiptCodeLines))
-      .from(receiptCodeLines)
-      .innerJoin(receiptCodes, eq(receiptCodes.id, receiptCodeLines.receiptCodeId))
-      .where(eq(receiptCodes.token, token))
-      .orderBy(asc(receiptCodeLines.position))
-      .prepare("submit_lines"),
-  };
+function prepareSubmitStatement(db: Db) {
+  const lines = sql<ReceiptCodeLineRow[]>`(
+    select coalesce(json_agg(${sql.raw(recordObjectSql(receiptCodeLines, "l"))} order by l.position), '[]'::json)
+    from ${receiptCodeLines} l where l.receipt_code_id = ${receiptCodes.id})`;
+  return db
+    .select({
+      code: receiptCodes,
+      submission: submissions,
+      config: receiptCodeConfigs,
+      org: organizations,
+      account: taxBureauAccounts,
+      lines,
+    })
+    .from(receiptCodes)
+    .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
+    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
+    .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
+    .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
+    .where(eq(receiptCodes.token, sql.placeholder("token")))
+    .prepare("submit_target");
 }

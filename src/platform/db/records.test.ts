@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
+import { integer, numeric, pgTable, text } from "drizzle-orm/pg-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
 import { newId } from "../ids";
 import type { Database } from "./client";
-import { recordsJson, selectRecords, storedRow } from "./records";
+import { recordObjectSql, recordsJson, selectRecords, storedRow } from "./records";
 import { invoiceLines, organizations, taxBureauAccounts } from "./schema";
 
 describe("storedRow", () => {
@@ -114,5 +115,54 @@ describeEachDatabase("rows written through one JSON parameter", (kind) => {
       [recordsJson(organizations, [org])],
     );
     expect(await database.db.select().from(organizations).where(eq(organizations.id, org.id))).toEqual([]);
+  });
+});
+
+/** A table of this test's own, created on the fly. */
+const probe = pgTable("records_probe", {
+  id: text("id").primaryKey(),
+  parentId: text("parent_id").notNull(),
+  amount: numeric("amount", { precision: 18, scale: 2 }).notNull(),
+  quantity: numeric("quantity", { precision: 38, scale: 13 }),
+  position: integer("position").notNull(),
+  label: text("label"),
+});
+
+describeEachDatabase("child rows read as JSON with their parent", (kind) => {
+  let database: Database | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it("come back as the rows Drizzle reads, numerics as the same strings", async () => {
+    database = await openTestDatabase(kind);
+    await database.executeSql(
+      `create table records_probe (id text primary key, parent_id text not null, amount numeric(18,2) not null,
+         quantity numeric(38,13), position integer not null, label text)`,
+    );
+    const rows = [
+      { id: "a", parentId: "p", amount: "12.50", quantity: "3", position: 1, label: '含"引号"' },
+      { id: "b", parentId: "p", amount: "-0.01", quantity: null, position: 0, label: null },
+      {
+        id: "c",
+        parentId: "p",
+        amount: "99999999999999.99",
+        quantity: "0.0000000000001",
+        position: 2,
+        label: "",
+      },
+    ];
+    await database.executeSql(`insert into records_probe ${selectRecords(probe, "$1")}`, [
+      recordsJson(probe, rows),
+    ]);
+    const { rows: read } = await database.executeSql(
+      `select json_agg(${recordObjectSql(probe, "r")} order by r.position) as lines from records_probe r where r.parent_id = $1`,
+      ["p"],
+    );
+    const viaDrizzle = await database.db.select().from(probe).orderBy(probe.position);
+    expect((read[0] as { lines: unknown }).lines).toEqual(viaDrizzle);
+    expect(viaDrizzle.map((r) => r.amount)).toEqual(["-0.01", "12.50", "99999999999999.99"]);
+    expect(viaDrizzle[1]?.quantity).toBe("3.0000000000000");
   });
 });

@@ -69,6 +69,18 @@ export function selectRecords(table: Table, param: string, from?: string): strin
   return `select r.* from json_populate_recordset(null::${sqlName}, ${param}::json) r${from ? `, ${from}` : ""}`;
 }
 
+/**
+ * SQL building one row of `alias` (a row of `table`) as a JSON object keyed by property names, for
+ * reading child rows with their parent in one statement (`json_agg(<this>)`). Numerics are written
+ * as strings, exactly as stored, never as JSON numbers. Not for timestamp or bytea columns.
+ */
+export function recordObjectSql(table: Table, alias: string): string {
+  const pairs = recordShape(table).columns.map(
+    ([key, name, scale]) => `'${key}', ${alias}."${name}"${scale === null ? "" : "::text"}`,
+  );
+  return `json_build_object(${pairs.join(", ")})`;
+}
+
 function numericScale(column: Column): number | null {
   if (column.columnType !== "PgNumeric") return null;
   const scale = (column as Column & { scale?: number }).scale;
