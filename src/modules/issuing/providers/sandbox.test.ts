@@ -119,6 +119,18 @@ describePostgres("sandbox channel under concurrency [postgres]", () => {
   });
 });
 
+describePostgres("sandbox channel and commit durability [postgres]", () => {
+  it("turns off waiting for the flush only for its own allocation, not for the connection", async () => {
+    // One connection, so the statement below runs on the one the allocation used.
+    database = await openTestPostgres(1);
+    const channel = createSandboxChannel(database);
+    expect((await channel.issue(request("DURABLE"))).status).toBe("issued");
+    // Submits and saves on this connection must still wait for their flush.
+    const { rows } = await database.executeSql("select current_setting('synchronous_commit') as value");
+    expect(rows).toEqual([{ value: "on" }]);
+  });
+});
+
 describe("sandbox settings", () => {
   it("answers slowly when told to", async () => {
     database = await openTestDatabase("pglite");
