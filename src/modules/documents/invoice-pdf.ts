@@ -49,7 +49,7 @@ function drawMarks(canvas: PdfCanvas, doc: InvoiceDocument): void {
   const centerX = PAGE_WIDTH / 2;
   const centerY = PAGE_HEIGHT / 2 + 40;
   if (doc.mode === "preview") {
-    drawOutlinedMark(canvas.doc, PREVIEW_MARK, {
+    drawOutlinedMark(canvas, PREVIEW_MARK, {
       centerX,
       centerY,
       size: 150,
@@ -58,7 +58,7 @@ function drawMarks(canvas: PdfCanvas, doc: InvoiceDocument): void {
       opacity: 0.09,
     });
   } else if (doc.sandbox) {
-    drawOutlinedMark(canvas.doc, SANDBOX_MARK, {
+    drawOutlinedMark(canvas, SANDBOX_MARK, {
       centerX,
       centerY,
       size: 50,
@@ -187,7 +187,7 @@ function drawPage(canvas: PdfCanvas, doc: InvoiceDocument, layout: InvoiceLayout
   canvas.rect(FRAME_LEFT, FRAME_TOP, FRAME_WIDTH, frameBottom - FRAME_TOP, OUTER_LINE);
 }
 
-/** Renders the invoice (or its preview) as a PDF with an embedded subset of Noto Sans SC. */
+/** Renders the invoice (or its preview) as a PDF with embedded subsets of Noto Sans SC. */
 export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   const title =
     doc.mode === "preview" ? `${invoiceTitle(doc)} 预览` : `${invoiceTitle(doc)} ${singleLine(doc.number)}`;

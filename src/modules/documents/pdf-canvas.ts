@@ -1,6 +1,7 @@
 import PDFDocument from "pdfkit";
-import { emWidth, type FontWeight, getFont } from "./pdf-fonts";
-import { drawQrCode } from "./qr-vector";
+import { DocumentFonts, type FontSlot } from "./pdf-font-embed";
+import { emWidth, type FontWeight } from "./pdf-fonts";
+import { qrPath } from "./qr-vector";
 import { clampLines, wrapText } from "./text-wrap";
 
 export interface TextStyle {
@@ -17,22 +18,68 @@ export interface StrokeStyle {
   dash?: number;
 }
 
-/** Where pdfkit puts a line's top relative to the visual middle of CJK and digits: ascent 1.16 em minus 0.38 em. */
+/** Where a line's top is relative to the visual middle of CJK and digits: ascent 1.16 em minus 0.38 em. */
 const MIDDLE_FROM_TOP = 0.78;
 /** Distance between wrapped lines, in em. */
 export const LINE_SPACING = 1.3;
 
+/** A form XObject the canvas can paint: built once per document, on first use. */
+export interface FormSource {
+  /** Identifies the form within a document. */
+  key: string;
+  create(doc: PDFKit.PDFDocument): PDFKit.PDFKitReference;
+}
+
+/** A number as written in content streams: at most four decimals, no exponent. */
+export function pdfNumber(value: number): string {
+  return String(Math.round(value * 10000) / 10000);
+}
+
+const colors = new Map<string, string>();
+
+/** `#RRGGBB` as the three components of a DeviceRGB colour. */
+function rgb(color: string): string {
+  let out = colors.get(color);
+  if (out === undefined) {
+    if (!/^#[0-9a-fA-F]{6}$/.test(color)) throw new RangeError(`documents: not a #RRGGBB colour: ${color}`);
+    const value = Number.parseInt(color.slice(1), 16);
+    out = [value >> 16, (value >> 8) & 0xff, value & 0xff].map((c) => pdfNumber(c / 255)).join(" ");
+    colors.set(color, out);
+  }
+  return out;
+}
+
 /**
- * A thin layer over pdfkit: text placed by its top, middle or anchor with widths we can compute
- * before drawing, the document's fonts registered, and the bytes collected. It also skips redundant
- * font and colour changes, which pdfkit would otherwise write into the page for every cell.
+ * A thin layer over pdfkit for what our documents draw: text placed by its top, middle or anchor
+ * with widths we can compute before drawing, lines, rectangles, QR codes and form XObjects.
+ *
+ * pdfkit keeps the file structure (objects, pages, info, cross-reference table); the page content
+ * is written here directly as PDF operators, one string per page. pdfkit's own text and path calls
+ * cost far more per call than what they write (every text in its own q/BT/ET/Q with the colour
+ * and font set again), and rendering is on the issuing path. Unchanged state — font, size, colours,
+ * line width, dash — is not written again; consecutive texts share one text object.
+ *
+ * Coordinates are pdfkit's: points, origin at the top left, y growing downwards (pdfkit starts each
+ * page's content with the matrix that flips PDF's y axis). Text is positioned with a text matrix
+ * that flips it back upright.
  */
 export class PdfCanvas {
-  readonly doc: PDFKit.PDFDocument;
+  private readonly doc: PDFKit.PDFDocument;
   private readonly bytes: Promise<Buffer>;
-  private weight: FontWeight | undefined;
-  private size = 0;
-  private color = "";
+  private readonly fonts: DocumentFonts;
+  private readonly forms = new Map<string, { name: string; ref: PDFKit.PDFKitReference }>();
+  private readonly opacities = new Map<number, { name: string; ref: PDFKit.PDFKitReference }>();
+  /** The current page's content, and what its graphics state is known to be (empty: unknown). */
+  private ops: string[] = [];
+  private hasPage = false;
+  private pageResources = new Set<string>();
+  private inText = false;
+  private font: FontSlot | undefined;
+  private fontSize = 0;
+  private fillColor = "";
+  private strokeColor = "";
+  private lineWidth = -1;
+  private dash = -1;
 
   constructor(info: { title: string; createdAt: Date }) {
     this.doc = new PDFDocument({
@@ -50,19 +97,27 @@ export class PdfCanvas {
       this.doc.on("end", () => resolve(Buffer.concat(chunks)));
       this.doc.on("error", reject);
     });
-    // pdfkit's typings only know file names and bytes; 0.20 also takes a parsed fontkit font.
-    this.doc.registerFont("regular", getFont("regular").pdfkitFont as unknown as Buffer);
-    this.doc.registerFont("bold", getFont("bold").pdfkitFont as unknown as Buffer);
+    this.fonts = new DocumentFonts(this.doc);
   }
 
   addPage(width: number, height: number): void {
+    this.flushPage();
     this.doc.addPage({ size: [width, height], margin: 0 });
-    // A new page starts a new content stream, with pdfkit's defaults.
-    this.weight = undefined;
-    this.color = "";
+    this.hasPage = true;
+    // A new page starts a new content stream, in the default graphics state.
+    this.pageResources = new Set();
+    this.font = undefined;
+    this.fontSize = 0;
+    this.fillColor = "";
+    this.strokeColor = "";
+    this.lineWidth = -1;
+    this.dash = -1;
   }
 
   finish(): Promise<Buffer> {
+    this.flushPage();
+    this.fonts.embed();
+    for (const { ref } of this.opacities.values()) ref.end(undefined);
     this.doc.end();
     return this.bytes;
   }
@@ -84,10 +139,28 @@ export class PdfCanvas {
   /** One line of text whose box starts at `top`; `x` is the left edge, centre or right edge per `align`. */
   text(text: string, x: number, top: number, style: TextStyle, align: Align = "left"): void {
     if (!text) return;
-    this.apply(style);
+    const runs = this.fonts.show(style.weight ?? "regular", text);
     const width = align === "left" ? 0 : this.measure(text, style);
     const left = align === "left" ? x : align === "center" ? x - width / 2 : x - width;
-    this.doc.text(text, left, top, { lineBreak: false });
+    if (!this.inText) {
+      this.ops.push("BT");
+      this.inText = true;
+    }
+    this.setFill(style.color ?? "#000000");
+    // y-down page space: the text matrix flips glyphs upright, its origin is the baseline (all runs
+    // are of one weight, so of one ascent).
+    const baseline = top + runs[0]!.font.ascent * style.size;
+    this.ops.push(`1 0 0 -1 ${pdfNumber(left)} ${pdfNumber(baseline)} Tm`);
+    // Each run starts where the previous one ended (showing text advances the text matrix).
+    for (const { font, hex } of runs) {
+      if (font !== this.font || style.size !== this.fontSize) {
+        this.addResource("Font", font.resourceName, font.ref);
+        this.ops.push(`/${font.resourceName} ${pdfNumber(style.size)} Tf`);
+        this.font = font;
+        this.fontSize = style.size;
+      }
+      this.ops.push(`<${hex}> Tj`);
+    }
   }
 
   /** One line of text centred vertically on `middle`. */
@@ -104,40 +177,117 @@ export class PdfCanvas {
   }
 
   line(x1: number, y1: number, x2: number, y2: number, stroke: StrokeStyle): void {
-    const doc = this.doc
-      .moveTo(x1, y1)
-      .lineTo(x2, y2)
-      .lineWidth(stroke.width ?? 0.75);
-    if (stroke.dash) doc.dash(stroke.dash, { space: stroke.dash });
-    doc.stroke(stroke.color);
-    if (stroke.dash) doc.undash();
+    this.graphics();
+    this.setStroke(stroke);
+    this.ops.push(`${pdfNumber(x1)} ${pdfNumber(y1)} m ${pdfNumber(x2)} ${pdfNumber(y2)} l S`);
   }
 
   rect(x: number, y: number, width: number, height: number, stroke: StrokeStyle): void {
-    const doc = this.doc.rect(x, y, width, height).lineWidth(stroke.width ?? 0.75);
-    if (stroke.dash) doc.dash(stroke.dash, { space: stroke.dash });
-    doc.stroke(stroke.color);
-    if (stroke.dash) doc.undash();
+    this.graphics();
+    this.setStroke(stroke);
+    this.ops.push(`${pdfNumber(x)} ${pdfNumber(y)} ${pdfNumber(width)} ${pdfNumber(height)} re S`);
   }
 
-  /** A QR code as vector modules; see drawQrCode. */
+  /**
+   * A QR code as filled vector modules, black. `size` is the side of the symbol including
+   * `quietZone` light modules on each side (left unpainted: put the code on a light background).
+   */
   qrCode(text: string, x: number, y: number, size: number, options: { quietZone?: number } = {}): void {
-    drawQrCode(this.doc, text, x, y, size, options);
-    // Filling the modules changed the fill colour behind our back.
-    this.color = "";
+    const quietZone = options.quietZone ?? 0;
+    const { count, path } = qrPath(text);
+    const module = size / (count + 2 * quietZone);
+    const origin = quietZone * module;
+    this.graphics();
+    // In its own graphics state, scaled so that one module is one unit.
+    this.ops.push(
+      "q",
+      "0 0 0 rg",
+      `${pdfNumber(module)} 0 0 ${pdfNumber(module)} ${pdfNumber(x + origin)} ${pdfNumber(y + origin)} cm`,
+      path,
+      "f",
+      "Q",
+    );
   }
 
-  private apply(style: TextStyle): void {
-    const weight = style.weight ?? "regular";
-    if (weight !== this.weight || style.size !== this.size) {
-      this.doc.font(weight, style.size);
-      this.weight = weight;
-      this.size = style.size;
+  /**
+   * Paints a form XObject through `matrix` (concatenated to the page's y-down space), filled with
+   * `color` at `opacity`, in its own graphics state.
+   */
+  form(source: FormSource, matrix: number[][], fill: { color: string; opacity: number }): void {
+    let form = this.forms.get(source.key);
+    if (!form) {
+      form = { name: `X${this.forms.size + 1}`, ref: source.create(this.doc) };
+      this.forms.set(source.key, form);
     }
-    const color = style.color ?? "#000000";
-    if (color !== this.color) {
-      this.doc.fillColor(color);
-      this.color = color;
+    let gs = this.opacities.get(fill.opacity);
+    if (!gs) {
+      gs = {
+        name: `G${this.opacities.size + 1}`,
+        ref: this.doc.ref({ Type: "ExtGState", ca: fill.opacity }),
+      };
+      this.opacities.set(fill.opacity, gs);
     }
+    this.graphics();
+    this.addResource("XObject", form.name, form.ref);
+    this.addResource("ExtGState", gs.name, gs.ref);
+    this.ops.push("q", `/${gs.name} gs`, `${rgb(fill.color)} rg`);
+    for (const m of matrix) this.ops.push(`${m.map(pdfNumber).join(" ")} cm`);
+    this.ops.push(`/${form.name} Do`, "Q");
+  }
+
+  /** Leaves the text object, if in one: path operators may not appear inside it. */
+  private graphics(): void {
+    if (this.inText) {
+      this.ops.push("ET");
+      this.inText = false;
+    }
+  }
+
+  private setFill(color: string): void {
+    if (color !== this.fillColor) {
+      this.ops.push(`${rgb(color)} rg`);
+      this.fillColor = color;
+    }
+  }
+
+  private setStroke(stroke: StrokeStyle): void {
+    const width = stroke.width ?? 0.75;
+    if (width !== this.lineWidth) {
+      this.ops.push(`${pdfNumber(width)} w`);
+      this.lineWidth = width;
+    }
+    const dash = stroke.dash ?? 0;
+    if (dash !== this.dash) {
+      this.ops.push(dash ? `[${pdfNumber(dash)} ${pdfNumber(dash)}] 0 d` : "[] 0 d");
+      this.dash = dash;
+    }
+    if (stroke.color !== this.strokeColor) {
+      this.ops.push(`${rgb(stroke.color)} RG`);
+      this.strokeColor = stroke.color;
+    }
+  }
+
+  /** Lists an object in the current page's resources (once per page). */
+  private addResource(
+    kind: "Font" | "XObject" | "ExtGState",
+    name: string,
+    ref: PDFKit.PDFKitReference,
+  ): void {
+    const key = `${kind}/${name}`;
+    if (this.pageResources.has(key)) return;
+    this.pageResources.add(key);
+    const page = this.doc.page as unknown as { fonts: object; xobjects: object; ext_gstates: object };
+    const dictionary = (
+      kind === "Font" ? page.fonts : kind === "XObject" ? page.xobjects : page.ext_gstates
+    ) as Record<string, PDFKit.PDFKitReference>;
+    dictionary[name] = ref;
+  }
+
+  /** Hands the current page's operators to pdfkit, which compresses them when the page ends. */
+  private flushPage(): void {
+    if (!this.hasPage) return;
+    this.graphics();
+    if (this.ops.length > 0) this.doc.addContent(Buffer.from(`${this.ops.join("\n")}\n`, "latin1"));
+    this.ops = [];
   }
 }

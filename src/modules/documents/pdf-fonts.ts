@@ -5,20 +5,14 @@ import { TrueTypeSource } from "./ttf-subset";
 /**
  * The CJK fonts, loaded once per process.
  *
- * Noto Sans SC is a 10 MB TrueType file. Handing pdfkit the raw bytes makes it parse the font again
- * for every document (tens of milliseconds), so we parse it once with fontkit — the same library
- * pdfkit uses, resolved through pdfkit's own dependency — and give pdfkit the parsed font object,
- * which pdfkit 0.20 accepts as a font source. Each document still builds its own subset.
+ * Noto Sans SC is a 10 MB TrueType file. We parse it once with fontkit — the library pdfkit uses,
+ * resolved through pdfkit's own dependency — for its character map and metrics, and once with our
+ * own reader (ttf-subset.ts) for the glyph data that subsets copy. pdfkit itself never sees the
+ * fonts: the canvas writes text operators and font objects itself (pdf-canvas.ts, pdf-font-embed.ts).
  *
- * pdfkit asks the font to lay out every string it draws, and fontkit's full OpenType shaping (script
- * detection, GSUB and GPOS lookups) cost about a quarter of an invoice's render time. Chinese text
- * needs none of it — no ligatures, no contextual forms, and Noto Sans SC's default glyphs are the
- * simplified-Chinese ones — so pdfkit gets a view of the font whose layout is a plain character to
- * glyph mapping. Latin kerning is the only thing lost, and our own measurements then match exactly
- * what is drawn.
- *
- * Subsetting (the font program embedded in each PDF) is ours too, from glyph data read once per
- * process (ttf-subset.ts).
+ * Text is mapped character by character to glyphs, without OpenType shaping: Chinese text needs
+ * none (no ligatures, no contextual forms, and Noto Sans SC's default glyphs are the simplified
+ * ones), so our measurements match exactly what is drawn. Latin kerning is the only thing lost.
  */
 
 export type FontWeight = "regular" | "bold";
@@ -52,6 +46,11 @@ export interface FontkitFont {
   unitsPerEm: number;
   ascent: number;
   descent: number;
+  capHeight: number;
+  xHeight: number;
+  italicAngle: number;
+  postscriptName: string;
+  bbox: { minX: number; minY: number; maxX: number; maxY: number };
   hasGlyphForCodePoint(codePoint: number): boolean;
   glyphForCodePoint(codePoint: number): FontkitGlyph;
   layout(text: string): GlyphRun;
@@ -59,6 +58,12 @@ export interface FontkitFont {
 
 interface Fontkit {
   create(buffer: Uint8Array): FontkitFont;
+}
+
+/** A character's glyph: its id in the full font and its advance in em. */
+export interface GlyphInfo {
+  id: number;
+  advance: number;
 }
 
 const FONT_MODULES: Record<FontWeight, string> = {
@@ -70,11 +75,14 @@ const localRequire = createRequire(import.meta.url);
 const loaded = new Map<FontWeight, LoadedFont>();
 
 export interface LoadedFont {
+  weight: FontWeight;
   font: FontkitFont;
-  /** What pdfkit gets: the same font with character-to-glyph layout (see above). */
-  pdfkitFont: FontkitFont;
-  /** Advance width of each code point in em, filled lazily (wrapping measures every character). */
-  advances: Map<number, number>;
+  /** Glyph data for subsets. */
+  source: TrueTypeSource;
+  /** Glyph of each code point seen so far, filled lazily (wrapping measures every character). */
+  glyphs: Map<number, GlyphInfo>;
+  /** Baseline below the top of a line of text, in em (pdfkit's convention for text placed by its top). */
+  ascent: number;
 }
 
 function loadFontkit(): Fontkit {
@@ -86,39 +94,19 @@ function loadFontkit(): Fontkit {
   }
 }
 
-function forPdfkit(font: FontkitFont, source: TrueTypeSource): FontkitFont {
-  // pdfkit scales the returned positions in place, so every call returns fresh position objects.
-  const layout = (text: string): GlyphRun => {
-    const glyphs: FontkitGlyph[] = [];
-    const positions: GlyphPosition[] = [];
-    let advanceWidth = 0;
-    for (const char of text) {
-      const glyph = font.glyphForCodePoint(char.codePointAt(0)!);
-      glyphs.push(glyph);
-      positions.push({ xAdvance: glyph.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 });
-      advanceWidth += glyph.advanceWidth;
-    }
-    return { glyphs, positions, advanceWidth };
-  };
-  const createSubset = () => source.createSubset();
-  // Everything else (metrics, tables) is the real font, read with the real font as `this`.
-  return new Proxy(font, {
-    get: (target, property) =>
-      property === "layout"
-        ? layout
-        : property === "createSubset"
-          ? createSubset
-          : Reflect.get(target, property, target),
-  });
-}
-
 export function getFont(weight: FontWeight): LoadedFont {
   let entry = loaded.get(weight);
   if (!entry) {
     const path = localRequire.resolve(FONT_MODULES[weight]);
     const bytes = readFileSync(path);
     const font = loadFontkit().create(bytes);
-    entry = { font, pdfkitFont: forPdfkit(font, new TrueTypeSource(bytes)), advances: new Map() };
+    entry = {
+      weight,
+      font,
+      source: new TrueTypeSource(bytes),
+      glyphs: new Map(),
+      ascent: font.ascent / font.unitsPerEm,
+    };
     loaded.set(weight, entry);
   }
   return entry;
@@ -130,18 +118,21 @@ export function preloadDocumentFonts(): void {
   getFont("bold");
 }
 
+/** The glyph drawn for a code point (glyph 0, .notdef, when the font has none). */
+export function glyphOf(font: LoadedFont, codePoint: number): GlyphInfo {
+  let glyph = font.glyphs.get(codePoint);
+  if (glyph === undefined) {
+    const found = font.font.glyphForCodePoint(codePoint);
+    glyph = { id: found.id, advance: found.advanceWidth / font.font.unitsPerEm };
+    font.glyphs.set(codePoint, glyph);
+  }
+  return glyph;
+}
+
 /** Width of `text` in em (multiply by the font size for points); kerning is ignored. */
 export function emWidth(weight: FontWeight, text: string): number {
-  const { font, advances } = getFont(weight);
+  const font = getFont(weight);
   let width = 0;
-  for (const char of text) {
-    const codePoint = char.codePointAt(0)!;
-    let advance = advances.get(codePoint);
-    if (advance === undefined) {
-      advance = font.glyphForCodePoint(codePoint).advanceWidth / font.unitsPerEm;
-      advances.set(codePoint, advance);
-    }
-    width += advance;
-  }
+  for (const char of text) width += glyphOf(font, char.codePointAt(0)!).advance;
   return width;
 }

@@ -75,28 +75,3 @@ export function qrPath(text: string): QrPath {
   }
   return { count, path: rects.join("\n") };
 }
-
-/**
- * Draws a QR code as filled vector modules. `size` is the side of the symbol including `quietZone`
- * light modules on each side (the light modules are left unpainted; put the code on a light
- * background).
- */
-export function drawQrCode(
-  doc: PDFKit.PDFDocument,
-  text: string,
-  x: number,
-  y: number,
-  size: number,
-  options: { quietZone?: number; color?: string } = {},
-): void {
-  const quietZone = options.quietZone ?? 0;
-  const { count, path } = qrPath(text);
-  const module = size / (count + 2 * quietZone);
-  const origin = quietZone * module;
-  // The path is in modules: one content-stream string instead of a pdfkit call per rectangle.
-  doc.save();
-  doc.transform(module, 0, 0, module, x + origin, y + origin);
-  doc.addContent(path);
-  doc.fill(options.color ?? "#000000");
-  doc.restore();
-}

@@ -143,6 +143,11 @@ export class TrueTypeSubset {
     return id;
   }
 
+  /** Source glyph ids of the subset's glyphs, by subset id (components appear once encoded). */
+  glyphIds(): readonly number[] {
+    return this.glyphs;
+  }
+
   /** The font program: the glyphs included so far (and the components they use). */
   encode(): Uint8Array {
     const source = this.source;

@@ -1,4 +1,5 @@
 import { deflateSync } from "node:zlib";
+import type { PdfCanvas } from "./pdf-canvas";
 import { getFont } from "./pdf-fonts";
 
 /**
@@ -27,10 +28,6 @@ interface MarkForm {
 }
 
 const forms = new Map<string, MarkForm>();
-const embedded = new WeakMap<
-  PDFKit.PDFDocument,
-  Map<string, { name: string; ref: PDFKit.PDFKitReference }>
->();
 
 const fmt = (value: number) => String(Math.round(value * 10) / 10);
 
@@ -98,24 +95,6 @@ function formOf(text: string): MarkForm {
   return form;
 }
 
-function embed(doc: PDFKit.PDFDocument, text: string, form: MarkForm): string {
-  let perDocument = embedded.get(doc);
-  if (!perDocument) {
-    perDocument = new Map();
-    embedded.set(doc, perDocument);
-  }
-  let entry = perDocument.get(text);
-  if (!entry) {
-    // A Filter in the dictionary tells pdfkit the stream is already compressed.
-    const ref = doc.ref({ Type: "XObject", Subtype: "Form", BBox: form.bbox, Filter: "FlateDecode" });
-    ref.end(form.stream);
-    entry = { name: `PiaomaMark${perDocument.size + 1}`, ref };
-    perDocument.set(text, entry);
-  }
-  (doc.page as unknown as { xobjects: Record<string, unknown> }).xobjects[entry.name] = entry.ref;
-  return entry.name;
-}
-
 export interface MarkOptions {
   centerX: number;
   centerY: number;
@@ -126,17 +105,31 @@ export interface MarkOptions {
   opacity: number;
 }
 
-export function drawOutlinedMark(doc: PDFKit.PDFDocument, text: string, options: MarkOptions): void {
+export function drawOutlinedMark(canvas: PdfCanvas, text: string, options: MarkOptions): void {
   const form = formOf(text);
-  const name = embed(doc, text, form);
   const scale = options.size / form.unitsPerEm;
-  doc.save();
-  doc.fillColor(options.color, options.opacity);
-  doc.translate(options.centerX, options.centerY);
-  doc.rotate(-options.angle);
-  // Font units grow upwards; pdfkit's user space grows downwards.
-  doc.scale(scale, -scale);
-  doc.translate(-form.width / 2, -form.middle);
-  doc.addContent(`/${name} Do`);
-  doc.restore();
+  const angle = (-options.angle * Math.PI) / 180;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const source = {
+    key: `mark:${text}`,
+    create(doc: PDFKit.PDFDocument) {
+      // A Filter in the dictionary tells pdfkit the stream is already compressed.
+      const ref = doc.ref({ Type: "XObject", Subtype: "Form", BBox: form.bbox, Filter: "FlateDecode" });
+      ref.end(form.stream);
+      return ref;
+    },
+  };
+  canvas.form(
+    source,
+    [
+      [1, 0, 0, 1, options.centerX, options.centerY],
+      // Counter-clockwise on the page, whose y axis points down.
+      [cos, sin, -sin, cos, 0, 0],
+      // Font units grow upwards; the page's y axis grows downwards.
+      [scale, 0, 0, -scale, 0, 0],
+      [1, 0, 0, 1, -form.width / 2, -form.middle],
+    ],
+    { color: options.color, opacity: options.opacity },
+  );
 }
