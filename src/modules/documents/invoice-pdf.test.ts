@@ -252,6 +252,74 @@ describeWithTools(["pdffonts"], "renderInvoicePdf: fonts", () => {
   });
 });
 
+/** pdffonts' rows: font name and whether it is embedded, a subset and has a Unicode map. */
+async function fontsOf(pdf: Buffer): Promise<Array<{ name: string; flags: string }>> {
+  const out = (await runToolOk("pdffonts", ["-"], pdf)).toString("utf8");
+  return out
+    .split("\n")
+    .slice(2)
+    .filter(Boolean)
+    .map((row) => {
+      // The type column has a space of its own ("CID TrueType").
+      const [name, , , , emb, sub, uni] = row.split(/\s+/);
+      return { name: name!, flags: `${emb} ${sub} ${uni}` };
+    });
+}
+
+describeWithTools(["pdftotext", "pdffonts"], "renderInvoicePdf: the template font", () => {
+  // The labels' font is built once per process and embedded as the same bytes in every document;
+  // each document's own text is in its own subset.
+  const other = invoiceDocument({
+    number: "24442000000000067890",
+    buyer: { name: "广州另一家贸易有限公司", taxId: "91440101MA59ABCDEF" },
+    lines: [invoiceLine({ itemName: "*日用品*竹制筷子", amount: "31.86", tax: "4.14" })],
+    drawer: "陈开票",
+  });
+
+  it("is embedded in each of two different invoices rendered in a row, next to each one's own text", async () => {
+    const first = await renderInvoicePdf(blue);
+    const second = await renderInvoicePdf(other);
+    const [firstText, secondText] = (await Promise.all([pdfToText(first), pdfToText(second)])).map(flat);
+    expect(firstText).toContain("发票号码：24442000000000012345");
+    expect(firstText).toContain("购买方信息");
+    expect(firstText).toContain("北京示例科技有限公司");
+    expect(firstText).not.toContain("广州另一家贸易有限公司");
+    expect(secondText).toContain("发票号码：24442000000000067890");
+    expect(secondText).toContain("购买方信息");
+    expect(secondText).toContain("广州另一家贸易有限公司");
+    expect(secondText).toContain("91440101MA59ABCDEF");
+    expect(secondText).toContain("*日用品*竹制筷子");
+    expect(secondText).toContain("开票人：陈开票");
+    expect(secondText).not.toContain("北京示例科技有限公司");
+
+    const [firstFonts, secondFonts] = await Promise.all([fontsOf(first), fontsOf(second)]);
+    const regular = (fonts: Array<{ name: string }>) =>
+      fonts.map((font) => font.name).filter((name) => name.endsWith("-Regular"));
+    // Two regular fonts each: the template (same name, same glyphs) and the document's own subset.
+    expect(regular(firstFonts)).toHaveLength(2);
+    expect(regular(secondFonts)).toHaveLength(2);
+    const shared = regular(firstFonts).filter((name) => regular(secondFonts).includes(name));
+    expect(shared).toHaveLength(1);
+    for (const font of [...firstFonts, ...secondFonts]) expect(font.flags).toBe("yes yes yes");
+  });
+
+  it("holds all the wording an invoice always prints, so text of template characters needs no subset of its own", async () => {
+    const pdf = await renderInvoicePdf(
+      invoiceDocument({
+        buyer: { name: "1", taxId: "2" },
+        seller: { name: "3", taxId: "4", address: "5", phone: "6", bankName: "7", bankAccount: "8" },
+        lines: [invoiceLine({ itemName: "9", unit: "0", spec: "1" })],
+        remark: "2",
+        drawer: "3",
+      }),
+    );
+    const names = (await fontsOf(pdf)).map((font) => font.name);
+    // The bold title and capitals are a document subset; every regular text came from the template.
+    expect(names.filter((name) => name.endsWith("-Regular"))).toHaveLength(1);
+    expect(flat(await pdfToText(pdf))).toContain("开户行及账号：78");
+  });
+});
+
 describeWithTools(["pdftoppm", "zbarimg"], "renderInvoicePdf: invoice QR", () => {
   it("draws a QR that decodes to the invoice's QR text", async () => {
     const { files, cleanup } = await pdfToPngs(await renderInvoicePdf(blue), { dpi: 150 });

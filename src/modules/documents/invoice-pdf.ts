@@ -28,6 +28,7 @@ import {
 } from "./invoice-pdf-table";
 import { invoiceTitle } from "./invoice-text";
 import { PdfCanvas, type StrokeStyle } from "./pdf-canvas";
+import { TemplateSubset } from "./pdf-font-embed";
 import { singleLine } from "./text-sanitize";
 import { drawOutlinedMark } from "./watermark";
 
@@ -187,11 +188,24 @@ function drawPage(canvas: PdfCanvas, doc: InvoiceDocument, layout: InvoiceLayout
   canvas.rect(FRAME_LEFT, FRAME_TOP, FRAME_WIDTH, frameBottom - FRAME_TOP, OUTER_LINE);
 }
 
+/**
+ * The characters of the wording every issued invoice prints in the regular weight — labels, column
+ * titles, page numbers — and of dates and figures. Any text made only of these is drawn with one
+ * subset built once per process (see pdf-font-embed.ts), so each document's own subset holds just
+ * its names and other free text. Wording printed only sometimes (收款人, 续下页, 红冲原因, preview
+ * notes) is left out: it would weigh down every file, and still prints, from the document's subset.
+ */
+export const TEMPLATE_CHARACTERS =
+  "发票号码：开票日期：第页/共购买方信息销售方名称统一社会信用代码纳税人识别号地址、电话开户行及账" +
+  "项目规格型单位数量价金额税率征收合　计（大写）⊗小备注" +
+  "0123456789.-¥%年月日 ";
+
 /** Renders the invoice (or its preview) as a PDF with embedded subsets of Noto Sans SC. */
 export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
   const title =
     doc.mode === "preview" ? `${invoiceTitle(doc)} 预览` : `${invoiceTitle(doc)} ${singleLine(doc.number)}`;
-  const canvas = new PdfCanvas({ title, createdAt: doc.issuedAt });
+  const templates = [TemplateSubset.of("regular", TEMPLATE_CHARACTERS)];
+  const canvas = new PdfCanvas({ title, createdAt: doc.issuedAt, templates });
   const layout = layoutInvoice(canvas, doc);
   layout.pages.forEach((_, index) => {
     drawPage(canvas, doc, layout, index);

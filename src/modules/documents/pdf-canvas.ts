@@ -1,5 +1,5 @@
 import PDFDocument from "pdfkit";
-import { DocumentFonts, type FontSlot } from "./pdf-font-embed";
+import { DocumentFonts, type FontSlot, type TemplateSubset } from "./pdf-font-embed";
 import { emWidth, type FontWeight } from "./pdf-fonts";
 import { qrPath } from "./qr-vector";
 import { clampLines, wrapText } from "./text-wrap";
@@ -81,7 +81,11 @@ export class PdfCanvas {
   private lineWidth = -1;
   private dash = -1;
 
-  constructor(info: { title: string; createdAt: Date }) {
+  /**
+   * `templates`: fixed character sets whose subsets are built once per process; characters found
+   * there are drawn from them, the others from the document's own subsets (pdf-font-embed.ts).
+   */
+  constructor(info: { title: string; createdAt: Date; templates?: readonly TemplateSubset[] }) {
     this.doc = new PDFDocument({
       autoFirstPage: false,
       compress: true,
@@ -97,7 +101,7 @@ export class PdfCanvas {
       this.doc.on("end", () => resolve(Buffer.concat(chunks)));
       this.doc.on("error", reject);
     });
-    this.fonts = new DocumentFonts(this.doc);
+    this.fonts = new DocumentFonts(this.doc, info.templates);
   }
 
   addPage(width: number, height: number): void {

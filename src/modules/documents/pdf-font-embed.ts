@@ -7,12 +7,18 @@ import type { TrueTypeSubset } from "./ttf-subset";
  * the glyph ids of an embedded TrueType subset, with a ToUnicode map so that text can be extracted.
  * Text is shown as big-endian 16-bit CIDs, written in hex.
  *
- * Each document collects the glyphs it draws in one subset per weight, encoded and compressed when
- * the document is finished.
+ * Two kinds of subset:
+ * - a document subset (DocumentSubset) collects the glyphs one document draws, and is encoded and
+ *   compressed when the document is finished;
+ * - a template subset (TemplateSubset) holds a fixed set of characters (the wording every invoice
+ *   prints: labels, column titles, digits), so its font program, widths and ToUnicode map are built
+ *   and compressed once per process, and each document embeds the same bytes as they are.
  */
 
 /** How hard per-document streams are compressed: font programs barely compress, so speed wins. */
 const DOCUMENT_LEVEL = 1;
+/** Streams compressed once per process get the best compression. */
+const ONCE_LEVEL = 9;
 
 interface FontStreams {
   /** The compressed font program, and its length before compression. */
@@ -212,6 +218,50 @@ class DocumentSubset {
   }
 }
 
+/** A fixed set of characters whose font objects are built and compressed once per process. */
+export class TemplateSubset {
+  readonly font: LoadedFont;
+  private readonly cids = new Map<number, string>();
+  readonly streams: FontStreams;
+
+  private constructor(weight: FontWeight, characters: string) {
+    this.font = getFont(weight);
+    const subset = this.font.source.createSubset();
+    const codePoints = [0];
+    const widths = [glyphOf(this.font, 0).advance * 1000];
+    const sorted = [...new Set(Array.from(characters, (char) => char.codePointAt(0)!))].sort((a, b) => a - b);
+    for (const codePoint of sorted) {
+      if (!this.font.font.hasGlyphForCodePoint(codePoint)) continue;
+      const glyph = glyphOf(this.font, codePoint);
+      const index = subset.includeGlyph(glyph.id);
+      if (index === widths.length) {
+        widths.push(glyph.advance * 1000);
+        codePoints.push(codePoint);
+      }
+      this.cids.set(codePoint, hex4(index));
+    }
+    this.streams = buildStreams(this.font, subset, codePoints, widths, ONCE_LEVEL);
+  }
+
+  private static readonly built = new Map<string, TemplateSubset>();
+
+  /** The subset of these characters, built on first use and kept for the life of the process. */
+  static of(weight: FontWeight, characters: string): TemplateSubset {
+    const key = `${weight}:${characters}`;
+    let template = TemplateSubset.built.get(key);
+    if (!template) {
+      template = new TemplateSubset(weight, characters);
+      TemplateSubset.built.set(key, template);
+    }
+    return template;
+  }
+
+  /** The CID (hex) of a code point, or undefined when it is not in the set. */
+  cid(codePoint: number): string | undefined {
+    return this.cids.get(codePoint);
+  }
+}
+
 /** Consecutive characters of a text shown with one font, as hex CIDs. */
 export interface FontRun {
   font: FontSlot;
@@ -231,19 +281,61 @@ interface Slot extends FontSlot {
   font: LoadedFont;
 }
 
-/** The fonts of one document: one subset per weight, created on first use. */
+/**
+ * The fonts of one document. Each character is shown with the template subset of its weight when
+ * it is there, otherwise with the document's own subset, so that no glyph is embedded twice: a
+ * seller's tax ID, say, takes its digits from the template and only its letters from the document.
+ * A text may thus be shown in a few runs, one after the other on the same line; text extraction
+ * (pdftotext, viewers' search and copy) reads them as one word, as they touch.
+ */
 export class DocumentFonts {
   private readonly slots: Slot[] = [];
   private readonly own = new Map<FontWeight, { slot: Slot; subset: DocumentSubset }>();
+  private readonly templateSlots = new Map<TemplateSubset, Slot>();
 
-  constructor(private readonly doc: PDFKit.PDFDocument) {}
+  constructor(
+    private readonly doc: PDFKit.PDFDocument,
+    private readonly templates: readonly TemplateSubset[] = [],
+  ) {}
 
-  /** The text as hex CIDs of its weight's subset (one run). */
+  /**
+   * The text as runs of hex CIDs, each with its font: characters of the weight's template subset
+   * are shown with it, the others with the document's own subset.
+   */
   show(weight: FontWeight, text: string): FontRun[] {
-    const own = this.ownSubset(weight);
+    const template = this.templates.find((t) => t.font.weight === weight);
+    const runs: FontRun[] = [];
+    let font: Slot | undefined;
     let hex = "";
-    for (const char of text) hex += own.subset.cid(char.codePointAt(0)!);
-    return [{ font: own.slot, hex }];
+    for (const char of text) {
+      const codePoint = char.codePointAt(0)!;
+      let charFont: Slot;
+      let cid = template?.cid(codePoint);
+      if (cid !== undefined) {
+        charFont = this.templateSlot(template!);
+      } else {
+        const own = this.ownSubset(weight);
+        charFont = own.slot;
+        cid = own.subset.cid(codePoint);
+      }
+      if (charFont !== font) {
+        if (font) runs.push({ font, hex });
+        font = charFont;
+        hex = "";
+      }
+      hex += cid;
+    }
+    if (font) runs.push({ font, hex });
+    return runs;
+  }
+
+  private templateSlot(template: TemplateSubset): Slot {
+    let slot = this.templateSlots.get(template);
+    if (!slot) {
+      slot = this.addSlot(`T${this.slots.length + 1}`, template.font, () => template.streams);
+      this.templateSlots.set(template, slot);
+    }
+    return slot;
   }
 
   private ownSubset(weight: FontWeight): { slot: Slot; subset: DocumentSubset } {
