@@ -9,6 +9,13 @@ describe("wrapText", () => {
     expect(wrapText("*餐饮服务*午餐", 20, measure)).toEqual(["*餐饮服务*午餐"]);
   });
 
+  it("tidies whitespace in text that fits as in text that wraps", () => {
+    expect(wrapText("a  b", 20, measure)).toEqual(["a b"]);
+    expect(wrapText(" a b ", 20, measure)).toEqual(["a b"]);
+    expect(wrapText("a\tb", 20, measure)).toEqual(["a b"]);
+    expect(wrapText("一\u3000二", 20, measure)).toEqual(["一 二"]);
+  });
+
   it("breaks Chinese anywhere", () => {
     expect(wrapText("一二三四五六七", 3, measure)).toEqual(["一二三", "四五六", "七"]);
   });

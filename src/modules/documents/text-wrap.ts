@@ -14,6 +14,8 @@ export type MeasureText = (text: string) => number;
 const TOKEN =
   /\s+|[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303F\uFF00-\uFFEF]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303F\uFF00-\uFFEF]+/gu;
 const SPACE = /^\s+$/;
+/** Whitespace the wrapper would change: line breaks, tabs and other spaces, runs, leading or trailing. */
+const IRREGULAR_SPACE = /[^\S ]| {2}|^ | $/;
 const NO_LINE_START = new Set([..."，。、；：？！）》」』】〕〉”’,.;:?!)]}%"]);
 const NO_LINE_END = new Set([..."（《「『【〔〈“‘([{¥"]);
 
@@ -63,6 +65,9 @@ function splitLongToken(token: string, maxWidth: number, measure: MeasureText): 
  * text gives no lines. A single character wider than the line still gets a line of its own.
  */
 export function wrapText(text: string, maxWidth: number, measure: MeasureText): string[] {
+  // Most cells (figures, short names) are one plain line that fits: the rules below would return
+  // it unchanged, so skip tokenizing. The margin keeps rounding at the very edge on the slow path.
+  if (text && !IRREGULAR_SPACE.test(text) && measure(text) <= maxWidth - 1e-6) return [text];
   const lines: string[] = [];
   const spaceWidth = measure(" ");
   for (const paragraph of text.split("\n")) {
