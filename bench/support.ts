@@ -165,10 +165,17 @@ export async function seedReceiptCodes(
   return tokens;
 }
 
-/** CPU seconds used so far by every process on the machine, by process id (Linux /proc). */
-export function cpuSnapshot(): Map<number, { comm: string; seconds: number }> {
+export interface CpuSnapshot {
+  /** CPU seconds by process id (all its threads), with the process's name. */
+  processes: Map<number, { comm: string; seconds: number }>;
+  /** CPU seconds the whole machine spent busy (not idle, not waiting for I/O), from /proc/stat. */
+  machineBusy: number;
+}
+
+/** Reads CPU time spent so far, per process and for the whole machine (Linux /proc). */
+export function cpuSnapshot(): CpuSnapshot {
   const ticks = 100; // USER_HZ on Linux
-  const out = new Map<number, { comm: string; seconds: number }>();
+  const processes = new Map<number, { comm: string; seconds: number }>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -176,26 +183,33 @@ export function cpuSnapshot(): Map<number, { comm: string; seconds: number }> {
       const close = stat.lastIndexOf(")");
       const comm = stat.slice(stat.indexOf("(") + 1, close);
       const fields = stat.slice(close + 2).split(" ");
-      out.set(Number(entry), { comm, seconds: (Number(fields[11]) + Number(fields[12])) / ticks });
+      processes.set(Number(entry), { comm, seconds: (Number(fields[11]) + Number(fields[12])) / ticks });
     } catch {
       // The process ended while we looked.
     }
   }
-  return out;
+  // cpu  user nice system idle iowait irq softirq steal …
+  const cpu = fs
+    .readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const busyTicks = cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0);
+  return { processes, machineBusy: busyTicks / ticks };
 }
 
 /**
  * CPU seconds spent between two snapshots, per group: `servers` (the given process ids),
- * `postgres` (every postgres process), `load generator` (this process) and `other`.
+ * `postgres` (every postgres process), `load generator` (this process) and `other` — everything
+ * else the machine did, including processes that started and ended in between (another program
+ * running at the same time shows up here and makes the run unfit for comparison).
  */
-export function cpuSpent(
-  before: ReturnType<typeof cpuSnapshot>,
-  after: ReturnType<typeof cpuSnapshot>,
-  servers: number[],
-): Record<string, number> {
+export function cpuSpent(before: CpuSnapshot, after: CpuSnapshot, servers: number[]): Record<string, number> {
   const groups: Record<string, number> = { servers: 0, postgres: 0, "load generator": 0, other: 0 };
-  for (const [pid, now] of after) {
-    const spent = now.seconds - (before.get(pid)?.seconds ?? 0);
+  for (const [pid, now] of after.processes) {
+    const spent = now.seconds - (before.processes.get(pid)?.seconds ?? 0);
     if (spent <= 0) continue;
     const group = servers.includes(pid)
       ? "servers"
@@ -203,8 +217,10 @@ export function cpuSpent(
         ? "load generator"
         : now.comm === "postgres"
           ? "postgres"
-          : "other";
-    groups[group] = (groups[group] ?? 0) + spent;
+          : null;
+    if (group) groups[group] = (groups[group] ?? 0) + spent;
   }
+  const known = groups.servers! + groups.postgres! + groups["load generator"]!;
+  groups.other = Math.max(0, after.machineBusy - before.machineBusy - known);
   return groups;
 }
