@@ -27,13 +27,20 @@ import {
  * submitting an enterprise buyer; the server issues in-process with the sandbox channel, renders PDF
  * and XML, and queues the deliveries. Run with 1 or 2 server processes against one database.
  *
- *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1] [pool=40 in all]
+ *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1] [pool=40 in all] [rate=0]
+ *
+ * With rate 0 (closed loop) each consumer submits again as soon as it has its answer: the most the
+ * server can do, where latency is the consumers' queue (Little's law: 50 consumers at 100/s wait
+ * 500 ms on average however fast each submit is). With a rate, submits arrive on a fixed schedule
+ * (open loop), still at most `consumers` at once, and latency runs from each one's scheduled time,
+ * so a server that falls behind is charged for the wait: the latency of that load.
  */
 export default async function run(args: string[]): Promise<void> {
   const codes = Number(args[0] ?? 10_000);
   const consumers = Number(args[1] ?? 50);
   const processes = Number(args[2] ?? 1);
   const poolTotal = Number(args[3] ?? 40);
+  const rate = Number(args[4] ?? 0);
   const db = await freshDatabase("piaoma_bench");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-bench-"));
   const env = {
@@ -75,7 +82,11 @@ export default async function run(args: string[]): Promise<void> {
     const start = performance.now();
     await pool(tokens, consumers, async (token, i) => {
       const base = servers[i % servers.length]!.baseUrl;
-      const t = performance.now();
+      let t = performance.now();
+      if (rate > 0) {
+        t = start + (i * 1000) / rate;
+        if (t > performance.now()) await new Promise((r) => setTimeout(r, t - performance.now()));
+      }
       const res = await httpRequest(agent, `${base}/api/scan/${token}/submit`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -111,9 +122,9 @@ export default async function run(args: string[]): Promise<void> {
       .map(([k, v]) => `${k} ${round((100 * v) / total)}% (${round(v / codes, 2)} ms)`)
       .join(", ");
     const table = [
-      "| server processes | codes | consumers | invoices/s | p50 ms | p90 ms | p99 ms | failures | peak RSS MiB |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-      `| ${processes} | ${codes} | ${consumers} | ${round(codes / seconds)} | ${round(p.p50)} | ${round(p.p90)} | ${round(p.p99)} | ${failures} | ${rss.join(" + ")} |`,
+      "| server processes | codes | consumers | submits | invoices/s | p50 ms | p90 ms | p99 ms | failures | peak RSS MiB |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      `| ${processes} | ${codes} | ${consumers} | ${rate > 0 ? `${rate}/s on schedule` : "back to back"} | ${round(codes / seconds)} | ${round(p.p50)} | ${round(p.p90)} | ${round(p.p99)} | ${failures} | ${rss.join(" + ")} |`,
     ].join("\n");
     const cpuSummary = `${round((1000 * cpuTotal) / codes, 2)} ms of CPU per invoice on the machine (${round((100 * cpuTotal) / seconds / os.cpus().length)}% of ${os.cpus().length} cores busy): ${cpuLine}`;
     process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n${cpuSummary}\n`);
