@@ -63,6 +63,53 @@ for (const kind of databaseKinds()) {
       ]);
     });
 
+    it("counts a scan on each first load, not on the page's polling nor on a code it refuses", async () => {
+      const counts = async (id: string) => {
+        const [row] = await app.ctx.database.db
+          .select({ scanCount: receiptCodes.scanCount, firstScannedAt: receiptCodes.firstScannedAt })
+          .from(receiptCodes)
+          .where(eq(receiptCodes.id, id));
+        return row;
+      };
+      const view = (token: string, poll = false) =>
+        app.http.inject({
+          method: "GET",
+          url: `/api/scan/${token}`,
+          headers: poll ? { "x-piaoma-poll": "1" } : {},
+        });
+      const code = await makeReceiptCode(app.ctx, orgId);
+      expect(await counts(code.id)).toEqual({ scanCount: 0, firstScannedAt: null });
+      expect((await view(code.token)).statusCode).toBe(200);
+      expect((await view(code.token, true)).statusCode).toBe(200);
+      expect((await view(code.token)).statusCode).toBe(200);
+      const counted = await counts(code.id);
+      expect(counted?.scanCount).toBe(2);
+      expect(counted?.firstScannedAt).toBeInstanceOf(Date);
+
+      const refused = await makeReceiptCode(app.ctx, orgId);
+      await app.ctx.database.db
+        .update(receiptCodes)
+        .set({ status: "disabled" })
+        .where(eq(receiptCodes.id, refused.id));
+      expect((await view(refused.token)).statusCode).toBe(410);
+      const expired = await makeReceiptCode(app.ctx, orgId);
+      await app.ctx.database.db
+        .update(receiptCodes)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(receiptCodes.id, expired.id));
+      expect((await view(expired.token)).statusCode).toBe(410);
+      expect((await counts(refused.id))?.scanCount).toBe(0);
+      expect((await counts(expired.id))?.scanCount).toBe(0);
+
+      // An invoiced code past its date is still shown (and counted): the consumer comes back for it.
+      await app.ctx.database.db
+        .update(receiptCodes)
+        .set({ status: "invoiced" })
+        .where(eq(receiptCodes.id, expired.id));
+      expect((await view(expired.token)).statusCode).toBe(200);
+      expect((await counts(expired.id))?.scanCount).toBe(1);
+    });
+
     it("issues on submit, answers the same submit with the same invoice, refuses another buyer", async () => {
       const code = await makeReceiptCode(app.ctx, orgId);
       const body = enterprise();

@@ -94,6 +94,16 @@ select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expire
   left join submissions s on s.receipt_code_id = rc.id
  where rc.token = $1`;
 
+/**
+ * The same, counting the scan (a first load, not the page's polling) in the same statement: the
+ * code's counter moves unless the view refuses it (disabled, or still active past its expiry).
+ */
+const SCAN_VIEW_COUNTING_SQL = `
+with counted as (
+  update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now())
+  where token = $1 and status <> 'disabled' and (status <> 'active' or expires_at > now()))
+${SCAN_VIEW_SQL}`;
+
 interface ScanRow {
   id: string;
   org_id: string;
@@ -171,7 +181,9 @@ export async function getScanView(
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
-  const [row] = await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
+  const [row] = options.countScan
+    ? await ctx.database.prepared<ScanRow>("scan-view-counting", SCAN_VIEW_COUNTING_SQL, [token])
+    : await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
   const code = toCodeRow(row);
   const status = effectiveStatus(code);
@@ -195,16 +207,7 @@ export async function getScanView(
   // PGlite and node-postgres both hand json back parsed; a driver returning text is handled too.
   const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as StoredLineJson[];
 
-  const [invoiceRows] = await Promise.all([
-    submission?.buyerName ? findInvoicesOfCode(db, code.id) : Promise.resolve([]),
-    options.countScan
-      ? ctx.database.prepared(
-          "scan-count",
-          "update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now()) where id = $1",
-          [code.id],
-        )
-      : undefined,
-  ]);
+  const invoiceRows = submission?.buyerName ? await findInvoicesOfCode(db, code.id) : [];
   const policy = (found.policy ?? "reject") as OverLimitPolicy;
   let invoiceCount = 0;
   if (found.limitText !== null) {
