@@ -129,8 +129,8 @@ export default async function run(args: string[]): Promise<void> {
     const cpuSummary = `${round((1000 * cpuTotal) / codes, 2)} ms of CPU per invoice on the machine (${round((100 * cpuTotal) / seconds / os.cpus().length)}% of ${os.cpus().length} cores busy): ${cpuLine}`;
     process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n${cpuSummary}\n`);
     writeSection(
-      `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""})`,
-      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes} ${poolTotal}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued and sent (to the log mailer); ${poolTotal} database connections in all; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
+      `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""}${rate > 0 ? `, ${rate}/s on schedule` : ""})`,
+      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes} ${poolTotal}${rate > 0 ? ` ${rate}` : ""}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued and sent (to the log mailer); ${poolTotal} database connections in all; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
     );
   } finally {
     for (const s of servers) await s.stop("SIGTERM");
