@@ -45,9 +45,9 @@ export interface SubmitResult {
 
 /**
  * The consumer's submit. The buyer is validated by the rules engine, then stored with the invoices
- * to issue in one transaction — the submissions row, unique per receipt code, is what guarantees
- * one set of invoices per code under concurrent submits and several processes. Issuing then runs
- * right here (outside the transaction), with a queued job as the durable backstop.
+ * to issue in one statement — the code's row lock and the submissions row, unique per receipt code,
+ * guarantee one set of invoices per code under concurrent submits and several processes. Issuing
+ * then runs right here, with the issuing sweep (next_attempt_at) as the durable backstop.
  */
 export async function submitByToken(
   ctx: SubmitContext,
