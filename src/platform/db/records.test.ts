@@ -39,14 +39,24 @@ describe("storedRow", () => {
   });
 });
 
-describeEachDatabase("rows written through one JSON parameter", (kind) => {
+/** A table of this test's own, created on the fly. */
+const probe = pgTable("records_probe", {
+  id: text("id").primaryKey(),
+  parentId: text("parent_id").notNull(),
+  amount: numeric("amount", { precision: 18, scale: 2 }).notNull(),
+  quantity: numeric("quantity", { precision: 38, scale: 13 }),
+  position: integer("position").notNull(),
+  label: text("label"),
+});
+
+describeEachDatabase("rows through JSON", (kind) => {
   let database: Database | undefined;
   afterEach(async () => {
     await database?.close();
     database = undefined;
   });
 
-  it("insert whole rows that read back equal, with any number of rows in one statement text", async () => {
+  it("inserts whole rows that read back equal, with any number of rows in one statement text", async () => {
     database = await openTestDatabase(kind);
     const now = new Date("2026-11-23T01:02:03.456Z");
     const org = {
@@ -116,26 +126,8 @@ describeEachDatabase("rows written through one JSON parameter", (kind) => {
     );
     expect(await database.db.select().from(organizations).where(eq(organizations.id, org.id))).toEqual([]);
   });
-});
 
-/** A table of this test's own, created on the fly. */
-const probe = pgTable("records_probe", {
-  id: text("id").primaryKey(),
-  parentId: text("parent_id").notNull(),
-  amount: numeric("amount", { precision: 18, scale: 2 }).notNull(),
-  quantity: numeric("quantity", { precision: 38, scale: 13 }),
-  position: integer("position").notNull(),
-  label: text("label"),
-});
-
-describeEachDatabase("child rows read as JSON with their parent", (kind) => {
-  let database: Database | undefined;
-  afterEach(async () => {
-    await database?.close();
-    database = undefined;
-  });
-
-  it("come back as the rows Drizzle reads, numerics as the same strings", async () => {
+  it("reads child rows as JSON equal to the rows Drizzle reads, numerics as the same strings", async () => {
     database = await openTestDatabase(kind);
     await database.executeSql(
       `create table records_probe (id text primary key, parent_id text not null, amount numeric(18,2) not null,
