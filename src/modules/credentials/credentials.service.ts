@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../platform/context";
+import type { DbOrTx } from "../../platform/db/client";
 import { appCredentials } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -20,25 +21,35 @@ export async function createCredentials(
   options: { actor: Actor; org: string; label?: string },
 ): Promise<IssuedCredentials> {
   const org = await getOrganizationByIdOrTaxId(ctx, options.org);
+  const issued = await ctx.database.db.transaction((tx) =>
+    insertCredentials(tx, ctx, { actor: options.actor, orgId: org.id, label: options.label ?? "" }),
+  );
+  return issued;
+}
+
+/** A new key and secret in the caller's transaction, with its audit entry. */
+async function insertCredentials(
+  tx: DbOrTx,
+  ctx: Pick<AppContext, "keyring">,
+  options: { actor: Actor; orgId: string; label: string },
+): Promise<IssuedCredentials> {
   const appKey = `pk_${randomBytes(12).toString("hex")}`;
   const appSecret = randomBytes(32).toString("base64url");
-  await ctx.database.db.transaction(async (tx) => {
-    await tx.insert(appCredentials).values({
-      id: newId("cred"),
-      orgId: org.id,
-      appKey,
-      secretCiphertext: ctx.keyring.encrypt(appSecret),
-      label: options.label ?? "",
-    });
-    await recordAudit(tx, {
-      actor: options.actor,
-      orgId: org.id,
-      action: "credentials.create",
-      entityType: "app_credentials",
-      entityId: appKey,
-    });
+  await tx.insert(appCredentials).values({
+    id: newId("cred"),
+    orgId: options.orgId,
+    appKey,
+    secretCiphertext: ctx.keyring.encrypt(appSecret),
+    label: options.label,
   });
-  return { appKey, appSecret, orgId: org.id };
+  await recordAudit(tx, {
+    actor: options.actor,
+    orgId: options.orgId,
+    action: "credentials.create",
+    entityType: "app_credentials",
+    entityId: appKey,
+  });
+  return { appKey, appSecret, orgId: options.orgId };
 }
 
 /** The secret of an active app key, for verifying and making signatures; undefined if unknown or revoked. */
@@ -114,23 +125,33 @@ export async function revokeCredentials(
   options: { actor: Actor; orgId: string; appKey: string },
 ): Promise<void> {
   await ctx.database.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ status: appCredentials.status })
-      .from(appCredentials)
-      .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)));
-    if (!row) throw new AppError("NOT_FOUND", "App Key 不存在");
-    if (row.status === "revoked") return;
-    await tx
-      .update(appCredentials)
-      .set({ status: "revoked", revokedAt: new Date() })
-      .where(eq(appCredentials.appKey, options.appKey));
-    await recordAudit(tx, {
-      actor: options.actor,
-      orgId: options.orgId,
-      action: "credentials.revoke",
-      entityType: "app_credentials",
-      entityId: options.appKey,
-    });
+    const status = await lockedStatus(tx, options);
+    if (!status) throw new AppError("NOT_FOUND", "App Key 不存在");
+    if (status === "active") await revokeIn(tx, options);
+  });
+}
+
+/** The key's status, its row locked until the caller's transaction ends. */
+async function lockedStatus(tx: DbOrTx, options: { orgId: string; appKey: string }) {
+  const [row] = await tx
+    .select({ status: appCredentials.status })
+    .from(appCredentials)
+    .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)))
+    .for("update");
+  return row?.status;
+}
+
+async function revokeIn(tx: DbOrTx, options: { actor: Actor; orgId: string; appKey: string }): Promise<void> {
+  await tx
+    .update(appCredentials)
+    .set({ status: "revoked", revokedAt: new Date() })
+    .where(eq(appCredentials.appKey, options.appKey));
+  await recordAudit(tx, {
+    actor: options.actor,
+    orgId: options.orgId,
+    action: "credentials.revoke",
+    entityType: "app_credentials",
+    entityId: options.appKey,
   });
 }
 
@@ -142,14 +163,23 @@ export async function rotateCredentials(
   ctx: Pick<AppContext, "database" | "keyring">,
   options: { actor: Actor; orgId: string; appKey: string; revokeOld?: boolean },
 ): Promise<IssuedCredentials> {
-  const [old] = await ctx.database.db
-    .select({ label: appCredentials.label, status: appCredentials.status })
-    .from(appCredentials)
-    .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)));
-  if (old?.status !== "active") throw new AppError("NOT_FOUND", "App Key 不存在或已吊销");
-  const issued = await createCredentials(ctx, { actor: options.actor, org: options.orgId, label: old.label });
-  if (options.revokeOld) await revokeCredentials(ctx, options);
-  return issued;
+  // One transaction, the old key's row locked first: the new key exists exactly when the old one is
+  // revoked (if asked), and two rotations of one key at once cannot both cut over.
+  return ctx.database.db.transaction(async (tx) => {
+    const [old] = await tx
+      .select({ label: appCredentials.label, status: appCredentials.status })
+      .from(appCredentials)
+      .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)))
+      .for("update");
+    if (old?.status !== "active") throw new AppError("NOT_FOUND", "App Key 不存在或已吊销");
+    const issued = await insertCredentials(tx, ctx, {
+      actor: options.actor,
+      orgId: options.orgId,
+      label: old.label,
+    });
+    if (options.revokeOld) await revokeIn(tx, options);
+    return issued;
+  });
 }
 
 /**
