@@ -30,6 +30,7 @@ describeBrowser("operations in Chromium", () => {
     let token: string;
     let number: string;
     let serialNo: string;
+    let orgName: string;
     const errors: string[] = [];
 
     beforeAll(async () => {
@@ -39,6 +40,10 @@ describeBrowser("operations in Chromium", () => {
       app.ctx.config.publicUrl = baseUrl;
       const demo = await seedDemo(app.ctx, { onlyIfEmpty: false });
       orgId = demo!.orgId;
+      const named = await app.ctx.database.executeSql("select name from organizations where id = $1", [
+        orgId,
+      ]);
+      orgName = (named.rows[0] as { name: string }).name;
       // A month of generated operations for the dashboard, beside the invoice issued for real below.
       const { rows } = await app.ctx.database.executeSql(
         "select id from tax_bureau_accounts where org_id = $1",
@@ -99,6 +104,7 @@ describeBrowser("operations in Chromium", () => {
       await page.getByTestId(`invoice-${number}`).click();
       const detail = page.getByTestId("invoice-detail");
       await detail.getByText("上海浦江贸易有限公司").waitFor();
+      await expect(detail.getByTestId("invoice-detail-org").textContent()).resolves.toBe(orgName);
       await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("¥800.00");
       await detail.getByTestId("deliveries").getByText("buyer@example.com").waitFor();
       await page.waitForTimeout(400); // the drawer's slide-in, for the picture
@@ -345,6 +351,7 @@ describeBrowser("operations in Chromium", () => {
       // Its detail comes from its own organization.
       await viewer.getByTestId(`invoice-${branchNumber}`).click();
       await viewer.getByTestId("invoice-detail").getByText("杭州分店的购买方有限公司").waitFor();
+      await expect(viewer.getByTestId("invoice-detail-org").textContent()).resolves.toBe(branch.name);
       await viewer.locator(".ant-drawer-close").click();
       await viewer.locator(".ant-drawer-mask").waitFor({ state: "detached" });
 

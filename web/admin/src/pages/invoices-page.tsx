@@ -265,6 +265,7 @@ export default function InvoicesPage() {
       </Card>
       <InvoiceDetailDrawer
         orgId={opened?.orgId ?? orgId}
+        orgName={orgNames.get(opened?.orgId ?? orgId)}
         invoiceId={opened?.id ?? null}
         onClose={() => setOpened(null)}
         onOpen={(id) => setOpened((o) => o && { ...o, id })}

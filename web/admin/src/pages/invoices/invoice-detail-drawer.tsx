@@ -22,6 +22,8 @@ import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sect
 
 interface Props {
   orgId: string;
+  /** The organization's name (the seller), shown at the top: in 「全部组织」 rows of several mix. */
+  orgName?: string;
   invoiceId: string | null;
   onClose(): void;
   /** Opens another invoice (the red counterpart, the blue one). */
@@ -31,7 +33,7 @@ interface Props {
 }
 
 /** One invoice: header, totals, lines, the receipt code, deliveries and webhooks; the actions. */
-export function InvoiceDetailDrawer({ orgId, invoiceId, onClose, onOpen, onChanged }: Props) {
+export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen, onChanged }: Props) {
   const { message } = App.useApp();
   const [detail, setDetail] = useState<InvoiceDetail | null>(null);
   const [resending, setResending] = useState(false);
@@ -136,6 +138,11 @@ export function InvoiceDetailDrawer({ orgId, invoiceId, onClose, onOpen, onChang
             />
           )}
           <Descriptions bordered size="small" column={2}>
+            {orgName && (
+              <Descriptions.Item label="销售方（组织）" span={2}>
+                <span data-testid="invoice-detail-org">{orgName}</span>
+              </Descriptions.Item>
+            )}
             <Descriptions.Item label="发票号码">{detail.number ?? "—"}</Descriptions.Item>
             <Descriptions.Item label="状态">
               <Tag color={INVOICE_STATUS[detail.status].color} data-testid="invoice-status">
