@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as helper from "../../../docs/examples/piaoma-sign";
@@ -12,12 +17,87 @@ import {
   sendJson,
   startMerchant,
 } from "../../../test/support/open-api";
+import { repoRoot } from "../../../test/support/processes";
 import { waitUntil } from "../../../test/support/wait";
 import { systemActor } from "../../platform/context";
 import { organizations } from "../../platform/db/schema";
 import { revokeCredentials, rotateCredentials } from "../credentials/credentials.service";
 import { isSignatureValid, isSignedWithKey, parseSignatures } from "../open-api/signing";
 import { sendTestWebhook } from "./webhooks.service";
+
+const run = promisify(execFile);
+const examples = path.join(repoRoot, "docs/examples");
+
+/** A runtime present on this machine; under CI it must be (the test fails rather than skip). */
+async function hasRuntime(command: string, args: string[]): Promise<boolean> {
+  try {
+    await run(command, args);
+    return true;
+  } catch {
+    if (process.env.CI === "true") throw new Error(`${command} is required under CI=true`);
+    return false;
+  }
+}
+
+/** A webhook as a merchant's code might hold it: header name → value, the body as received. */
+interface HelperCase {
+  secrets: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * What the guide's helpers conclude about each case: the TypeScript verifyWithKeys, and the Python
+ * verify_with_keys and Java verifyWithKeys through their `verify-keys` command lines (all cases in
+ * one run per language). A language whose runtime is missing here is left out, except under CI.
+ */
+async function helperVerdicts(
+  method: string,
+  pathWithQuery: string,
+  cases: Record<string, HelperCase>,
+): Promise<Record<string, Record<string, boolean>>> {
+  const names = Object.keys(cases);
+  // The TypeScript helper reads Node's lower-case header names.
+  const lowerCased = (h: Record<string, string>) =>
+    Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+  const verdicts: Record<string, Record<string, boolean>> = {
+    typescript: Object.fromEntries(
+      names.map((n) => {
+        const c = cases[n]!;
+        return [n, helper.verifyWithKeys(c.secrets, lowerCased(c.headers), method, pathWithQuery, c.body)];
+      }),
+    ),
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-webhook-"));
+  const write = (file: string, text: string) => {
+    fs.writeFileSync(path.join(dir, file), text);
+    return path.join(dir, file);
+  };
+  const args = names.flatMap((n, i) => [
+    write(`${i}.secrets.json`, JSON.stringify(cases[n]!.secrets)),
+    write(`${i}.headers.json`, JSON.stringify(cases[n]!.headers)),
+    method,
+    pathWithQuery,
+    write(`${i}.body`, cases[n]!.body),
+  ]);
+  const programs = [
+    ["python", "python3", ["--version"], path.join(examples, "piaoma_sign.py")],
+    ["java", "java", ["-version"], path.join(examples, "PiaomaSign.java")],
+  ] as const;
+  for (const [language, command, versionArgs, file] of programs) {
+    if (!(await hasRuntime(command, [...versionArgs]))) continue;
+    const lines = (await run(command, [file, "verify-keys", ...args])).stdout.trim().split("\n");
+    expect(lines, `${language} prints one true/false per case`).toHaveLength(names.length);
+    verdicts[language] = Object.fromEntries(
+      names.map((n, i) => {
+        const line = lines[i]!.trim();
+        expect(["true", "false"], `${language}: ${n}`).toContain(line);
+        return [n, line === "true"];
+      }),
+    );
+  }
+  return verdicts;
+}
 
 describeEachDatabase("webhooks are signed with every active key", (kind) => {
   let app: TestApp;
@@ -103,6 +183,54 @@ describeEachDatabase("webhooks are signed with every active key", (kind) => {
     // A secret that is not one of the organization's keys verifies nothing.
     expect(verifies({ appKey: first.appKey, appSecret: "not-the-secret" }, during)).toBe(false);
     expect(verifies({ appKey: "pk_other", appSecret: first.appSecret }, during)).toBe(false);
+
+    // The Python and Java helpers reach the same verdicts on this very webhook (headers and raw body).
+    const received = Object.fromEntries(Object.entries(during.headers).map(([k, v]) => [k, String(v)]));
+    // Header names as other frameworks spell them (X-App-Key, X-Signatures…): lookups ignore case.
+    const titleCased = Object.fromEntries(
+      Object.entries(received).map(([k, v]) => [k.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()), v]),
+    );
+    expect(titleCased["X-Signatures"]).toBe(received["x-signatures"]);
+    const bothSecrets = { [first.appKey]: first.appSecret, [rotated.appKey]: rotated.appSecret };
+    const tampered = during.body.replace('"type":"webhook.test"', '"type":"invoice.issued"');
+    expect(tampered).not.toBe(during.body);
+    // Correctly signed with both keys, but 301 s before the webhook arrived: refused for its age alone.
+    const staleAt = String(Number(received["x-timestamp"]) - 301);
+    const resign = (key: AppKeys) =>
+      helper.sign(key.appSecret, during.method, during.url, staleAt, received["x-nonce"]!, during.body);
+    const stale = {
+      ...received,
+      "x-timestamp": staleAt,
+      "x-signature": resign(rotated),
+      "x-signatures": `${rotated.appKey}=${resign(rotated)},${first.appKey}=${resign(first)}`,
+    };
+    const staleRequest = { ...during, headers: stale };
+    expect(isSignedWithKey(first, headersOf(staleRequest), signedOf(staleRequest))).toBe(true);
+    const expected = {
+      oldSecretOnly: true,
+      newSecretOnly: true,
+      wrongSecret: false,
+      otherAppKey: false,
+      tamperedBody: false,
+      staleTimestamp: false,
+    };
+    const verdicts = await helperVerdicts(during.method, during.url, {
+      oldSecretOnly: { secrets: { [first.appKey]: first.appSecret }, headers: received, body: during.body },
+      newSecretOnly: {
+        secrets: { [rotated.appKey]: rotated.appSecret },
+        headers: titleCased,
+        body: during.body,
+      },
+      wrongSecret: {
+        secrets: { [first.appKey]: "not-the-secret", [rotated.appKey]: "not-this-one-either" },
+        headers: received,
+        body: during.body,
+      },
+      otherAppKey: { secrets: { pk_other: first.appSecret }, headers: received, body: during.body },
+      tamperedBody: { secrets: bothSecrets, headers: received, body: tampered },
+      staleTimestamp: { secrets: bothSecrets, headers: stale, body: during.body },
+    });
+    for (const language of Object.keys(verdicts)) expect(verdicts[language], language).toEqual(expected);
 
     // Once the old key is revoked, it no longer signs.
     await revokeCredentials(app.ctx, { actor: systemActor("test"), orgId, appKey: first.appKey });
