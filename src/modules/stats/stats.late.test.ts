@@ -208,6 +208,52 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
     expect(await allMarks()).toEqual(marks);
   });
 
+  it("follows a renamed device and a code moved to another device; scans mark nothing", async () => {
+    const before = await stats();
+    const settledDaysOf = async (where: string, value: string) =>
+      (
+        await sql<{ day: string }>(
+          `select distinct to_char(((i.issued_at at time zone 'UTC') + interval '8 hours')::date, 'YYYY-MM-DD') as day
+           from invoices i join receipt_codes rc on rc.id = i.receipt_code_id
+           where ${where} = $1 and i.issued_at < now() - interval '1 day' and i.issued_at >= $2
+           order by 1`,
+          [value, chinaDayStart(range.from)],
+        )
+      )
+        .map((r) => r.day)
+        .filter((d) => d <= daysAgo(3));
+    const marks = await allMarks();
+    await sql("update receipt_codes set scan_count = scan_count + 1 where device_id = 'late_dev1'");
+    await sql("update devices set name = '改名的收银机' where id = 'late_dev1'");
+    expect(await allMarks()).toEqual(marks);
+
+    const oldKey = (
+      await sql<{ no: string }>("select device_no as no from devices where id = 'late_dev1'")
+    )[0]!.no;
+    const counted = before.byDevice.find((d) => d.key === oldKey);
+    expect(counted?.invoices).toBeGreaterThan(0);
+    const days = await settledDaysOf("rc.device_id", "late_dev1");
+    expect(days.length).toBeGreaterThan(2);
+    await sql("update devices set device_no = 'POS-改号' where id = 'late_dev1'");
+    expect(await dirtyDays()).toEqual(days);
+    const renamed = await stats();
+    expect(renamed.byDevice.find((d) => d.key === "POS-改号")).toEqual({ ...counted, key: "POS-改号" });
+    expect(renamed.byDevice.find((d) => d.key === oldKey)).toBeUndefined();
+
+    // One code moved to another device: the days of its invoices.
+    const [code] = await sql<{ id: string }>(
+      `select rc.id from receipt_codes rc join invoices i on i.receipt_code_id = rc.id
+       where rc.device_id = 'late_dev1' and i.issued_at < now() - interval '4 days' limit 1`,
+    );
+    await sql("update receipt_codes set device_id = 'late_dev2' where id = $1", [code!.id]);
+    expect(await dirtyDays()).toEqual(await settledDaysOf("rc.id", code!.id));
+    const moved = await stats();
+    expect(moved.byDevice.find((d) => d.key === "POS-改号")?.invoices).toBeLessThan(counted!.invoices);
+    const { timings: _a, ...rest } = moved;
+    const { timings: _b, ...scratch } = await fromScratch();
+    expect(scratch).toEqual(rest);
+  });
+
   it("keeps a day dirty when it changes again after its marks were read for a rebuild", async () => {
     const day = daysAgo(8);
     await stats();
