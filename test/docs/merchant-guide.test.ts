@@ -17,6 +17,7 @@ import { createTestApp, type TestApp } from "../support/app";
 import { makeOrganization } from "../support/factories";
 import { type AppKeys, makeCredentials } from "../support/open-api";
 import { repoRoot } from "../support/processes";
+import { hasRuntime } from "../support/system-tools";
 
 const run = promisify(execFile);
 const guide = fs.readFileSync(path.join(repoRoot, "docs/merchant-guide.md"), "utf8");
@@ -33,17 +34,6 @@ function example(marker: string): Record<string, string> {
       return [line.slice(0, i).trim(), line.slice(i + 1).trim()];
     }),
   );
-}
-
-/** A runtime present on this machine; under CI it must be (the test fails rather than skip). */
-async function hasRuntime(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args);
-    return true;
-  } catch {
-    if (process.env.CI === "true") throw new Error(`${command} is required under CI=true`);
-    return false;
-  }
 }
 
 describe("the merchant guide's worked examples", () => {

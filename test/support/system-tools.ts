@@ -25,6 +25,18 @@ const DEBIAN_PACKAGES: Record<string, string> = {
 
 const found = new Map<string, string | undefined>();
 
+/**
+ * Whether a language runtime answers (`python3 --version`, `java -version`), for tests of the
+ * guide's helpers in other languages. Under CI=true it must: the test fails rather than skip.
+ */
+export async function hasRuntime(command: string, args: readonly string[]): Promise<boolean> {
+  const answered = await new Promise<boolean>((resolve) =>
+    execFile(command, [...args], (error) => resolve(!error)),
+  );
+  if (!answered && process.env.CI === "true") throw new Error(`${command} is required under CI=true`);
+  return answered;
+}
+
 /** Absolute path of an executable on PATH, or undefined. */
 export function findSystemTool(name: string): string | undefined {
   if (!found.has(name)) {

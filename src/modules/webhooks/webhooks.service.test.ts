@@ -18,6 +18,7 @@ import {
   startMerchant,
 } from "../../../test/support/open-api";
 import { repoRoot } from "../../../test/support/processes";
+import { hasRuntime } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
 import { systemActor } from "../../platform/context";
 import { organizations } from "../../platform/db/schema";
@@ -27,17 +28,6 @@ import { sendTestWebhook } from "./webhooks.service";
 
 const run = promisify(execFile);
 const examples = path.join(repoRoot, "docs/examples");
-
-/** A runtime present on this machine; under CI it must be (the test fails rather than skip). */
-async function hasRuntime(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args);
-    return true;
-  } catch {
-    if (process.env.CI === "true") throw new Error(`${command} is required under CI=true`);
-    return false;
-  }
-}
 
 /** A webhook as a merchant's code might hold it: header name → value, the body as received. */
 interface HelperCase {
