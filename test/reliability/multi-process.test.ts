@@ -49,8 +49,12 @@ describePostgres("several server processes on one PostgreSQL", () => {
   });
 
   const ctx = () => ({ database, config: loadConfig({ ...env, PUBLIC_URL: servers[0]!.baseUrl }) });
-  const submit = (base: string, token: string, name: string) =>
-    fetch(`${base}/api/scan/${token}/submit`, {
+  /**
+   * One submit, its answer read to the end: a body left unread belongs to a socket that a SIGKILL
+   * resets later, and its stream's error would then have no listener (an uncaught ECONNRESET).
+   */
+  const submit = async (base: string, token: string, name: string) => {
+    const res = await fetch(`${base}/api/scan/${token}/submit`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -59,6 +63,9 @@ describePostgres("several server processes on one PostgreSQL", () => {
         email: "a@example.com",
       }),
     });
+    await res.arrayBuffer();
+    return res;
+  };
 
   it("200 rounds of 20 concurrent submits over two processes: one invoice set each round, no number twice", async () => {
     const org = await makeOrganization(database);
