@@ -52,6 +52,21 @@ export function signedHeaders(
   };
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * A header's value whatever the case of its name: Node gives lower-case names, other code may keep
+ * "X-Timestamp". Repeated headers are joined with ",".
+ */
+function header(headers: Headers, name: string): string {
+  let value = headers[name];
+  if (value === undefined) {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+    value = key === undefined ? undefined : headers[key];
+  }
+  return Array.isArray(value) ? value.join(",") : (value ?? "");
+}
+
 /**
  * Checks a request Piaoma sent you (3.1.02 order query, webhook). Pass the raw body bytes and the
  * path with query exactly as received. Also refuse timestamps more than 300 s away and nonces you
@@ -59,14 +74,14 @@ export function signedHeaders(
  */
 export function verify(
   appSecret: string,
-  headers: Record<string, string | string[] | undefined>,
+  headers: Headers,
   method: string,
   pathWithQuery: string,
   rawBody: string | Buffer,
 ): boolean {
-  const timestamp = String(headers["x-timestamp"] ?? "");
-  const nonce = String(headers["x-nonce"] ?? "");
-  const given = Buffer.from(String(headers["x-signature"] ?? ""));
+  const timestamp = header(headers, "x-timestamp");
+  const nonce = header(headers, "x-nonce");
+  const given = Buffer.from(header(headers, "x-signature"));
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
   const expected = Buffer.from(sign(appSecret, method, pathWithQuery, timestamp, nonce, rawBody));
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -80,18 +95,18 @@ export function verify(
  */
 export function verifyWithKeys(
   secrets: Record<string, string>,
-  headers: Record<string, string | string[] | undefined>,
+  headers: Headers,
   method: string,
   pathWithQuery: string,
   rawBody: string | Buffer,
 ): boolean {
-  const timestamp = String(headers["x-timestamp"] ?? "");
-  const nonce = String(headers["x-nonce"] ?? "");
+  const timestamp = header(headers, "x-timestamp");
+  const nonce = header(headers, "x-nonce");
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
   const candidates: Array<[string, string]> = [
-    [String(headers["x-app-key"] ?? ""), String(headers["x-signature"] ?? "")],
+    [header(headers, "x-app-key"), header(headers, "x-signature")],
   ];
-  for (const entry of String(headers["x-signatures"] ?? "").split(",")) {
+  for (const entry of header(headers, "x-signatures").split(",")) {
     const i = entry.indexOf("=");
     if (i > 0) candidates.push([entry.slice(0, i).trim(), entry.slice(i + 1).trim()]);
   }

@@ -47,14 +47,11 @@ async function helperVerdicts(
   cases: Record<string, HelperCase>,
 ): Promise<Record<string, Record<string, boolean>>> {
   const names = Object.keys(cases);
-  // The TypeScript helper reads Node's lower-case header names.
-  const lowerCased = (h: Record<string, string>) =>
-    Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
   const verdicts: Record<string, Record<string, boolean>> = {
     typescript: Object.fromEntries(
       names.map((n) => {
         const c = cases[n]!;
-        return [n, helper.verifyWithKeys(c.secrets, lowerCased(c.headers), method, pathWithQuery, c.body)];
+        return [n, helper.verifyWithKeys(c.secrets, c.headers, method, pathWithQuery, c.body)];
       }),
     ),
   };
