@@ -125,20 +125,20 @@ export async function revokeCredentials(
   options: { actor: Actor; orgId: string; appKey: string },
 ): Promise<void> {
   await ctx.database.db.transaction(async (tx) => {
-    const status = await lockedStatus(tx, options);
-    if (!status) throw new AppError("NOT_FOUND", "App Key 不存在");
-    if (status === "active") await revokeIn(tx, options);
+    const key = await lockedKey(tx, options);
+    if (!key) throw new AppError("NOT_FOUND", "App Key 不存在");
+    if (key.status === "active") await revokeIn(tx, options);
   });
 }
 
-/** The key's status, its row locked until the caller's transaction ends. */
-async function lockedStatus(tx: DbOrTx, options: { orgId: string; appKey: string }) {
+/** The organization's key (status and label), its row locked until the caller's transaction ends. */
+async function lockedKey(tx: DbOrTx, options: { orgId: string; appKey: string }) {
   const [row] = await tx
-    .select({ status: appCredentials.status })
+    .select({ status: appCredentials.status, label: appCredentials.label })
     .from(appCredentials)
     .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)))
     .for("update");
-  return row?.status;
+  return row;
 }
 
 async function revokeIn(tx: DbOrTx, options: { actor: Actor; orgId: string; appKey: string }): Promise<void> {
@@ -166,11 +166,7 @@ export async function rotateCredentials(
   // One transaction, the old key's row locked first: the new key exists exactly when the old one is
   // revoked (if asked), and two rotations of one key at once cannot both cut over.
   return ctx.database.db.transaction(async (tx) => {
-    const [old] = await tx
-      .select({ label: appCredentials.label, status: appCredentials.status })
-      .from(appCredentials)
-      .where(and(eq(appCredentials.orgId, options.orgId), eq(appCredentials.appKey, options.appKey)))
-      .for("update");
+    const old = await lockedKey(tx, options);
     if (old?.status !== "active") throw new AppError("NOT_FOUND", "App Key 不存在或已吊销");
     const issued = await insertCredentials(tx, ctx, {
       actor: options.actor,

@@ -161,7 +161,12 @@ export async function attemptIssue(
   }
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
-  const issued = { ...invoice, number: outcome.number, issuedAt: outcome.issuedAt };
+  const issued: InvoiceRow = {
+    ...invoice,
+    status: "issued",
+    number: outcome.number,
+    issuedAt: outcome.issuedAt,
+  };
   const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox", reverses });
   const pdf = await renderInvoicePdf(doc);
   const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
@@ -173,8 +178,8 @@ export async function attemptIssue(
 
   clock.lap("files");
   const files = [
-    { kind: "pdf", contentType: "application/pdf", bytes: pdf, ...stored[0] },
-    { kind: "xml", contentType: "application/xml", bytes: xml, ...stored[1] },
+    { kind: "pdf", contentType: "application/pdf", size: pdf.length, sha256: sha256Hex(pdf), ...stored[0] },
+    { kind: "xml", contentType: "application/xml", size: xml.length, sha256: sha256Hex(xml), ...stored[1] },
   ];
   const created = deliveryRows(ctx, {
     invoiceIds: [invoiceId],
@@ -199,7 +204,7 @@ export async function attemptIssue(
       invoiceId,
       outcome.number,
       outcome.issuedAt,
-      ...files.flatMap((f) => [f.bytes.length, sha256Hex(f.bytes), f.storageKey, f.content]),
+      ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
       recordsJson(deliveries, created),
       recordsJson(auditLog, [auditRow(audit)]),
     ]);
@@ -216,17 +221,7 @@ export async function attemptIssue(
       const together: SQLWrapper[] = [
         tx
           .insert(invoiceFiles)
-          .values(
-            files.map((f) => ({
-              invoiceId,
-              kind: f.kind,
-              contentType: f.contentType,
-              size: f.bytes.length,
-              sha256: sha256Hex(f.bytes),
-              storageKey: f.storageKey,
-              content: f.content,
-            })),
-          )
+          .values(files.map((f) => ({ invoiceId, ...f })))
           .onConflictDoNothing(),
         auditInsert(tx, audit),
       ];
@@ -241,7 +236,6 @@ export async function attemptIssue(
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
   if (saved) {
-    const issuedRow: InvoiceRow = { ...issued, status: "issued" };
     const { token } = attempt;
     deliverNow(
       ctx,
@@ -249,14 +243,14 @@ export async function attemptIssue(
         ? created.map((d) => d.id)
         : created.map((delivery) => ({
             delivery,
-            invoice: issuedRow,
+            invoice: issued,
             sellerName: org.name,
             token,
             files: { pdf, xml },
           })),
     );
   }
-  return { ...issued, status: "issued" };
+  return issued;
 }
 
 /** Saving the common case (see attemptIssue); $4–$11 are the PDF's and the XML's columns. */
@@ -279,10 +273,10 @@ audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
 select count(*)::int as saved from saved`;
 
 /**
- * In the transaction that saves an issued invoice of a split code (or a red one): the receipt code
- * is invoiced once all its blue invoices are. The code row is locked first, so that two of its
- * invoices saved at the same moment cannot both see the other one still unissued (each statement
- * after the lock sees what the other transaction committed).
+ * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
+ * invoices are — at once for a code of one blue invoice. Otherwise (a split code, a red invoice) the
+ * code row is locked first, so that two of its invoices saved at the same moment cannot both see the
+ * other one still unissued (each statement after the lock sees what the other transaction committed).
  */
 async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
   const invoiced = { status: "invoiced", updatedAt: new Date() };

@@ -117,6 +117,7 @@ export async function submitByToken(
     mobile: submission.mobile,
   };
   const count = plan.value.invoices.length;
+  const nextAttemptAt = firstSweepAt(ctx.config);
   const attempts = plan.value.invoices.map((inv, i): IssueAttempt => {
     const id = newId("inv");
     const invoice: InvoiceRow = {
@@ -134,7 +135,7 @@ export async function submitByToken(
       // The first attempt is counted here, with the submit; it is made right after.
       status: "issuing",
       attempts: 1,
-      nextAttemptAt: firstSweepAt(ctx.config),
+      nextAttemptAt,
       // Our idempotency serial for the channel: fixed before any call is made.
       serial: invoiceSerial(id),
       number: null,
@@ -204,13 +205,13 @@ export async function submitByToken(
     const winner = await findSubmission(db, code.id);
     if (winner) return repeatOf(ctx, code.id, winner, submission);
     const fresh = await findReceiptCodeByToken(db, options.token);
-    const now = fresh ? effectiveStatus(fresh) : "disabled";
-    if (now === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+    const current = fresh ? effectiveStatus(fresh) : "disabled";
+    if (current === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
     throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
   }
 
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
-  // goes on in the background; the page polls, and the queued job is the backstop.
+  // goes on in the background; the page polls, and the issuing sweep is the backstop.
   timings.submit = performance.now() - started;
   const issuing = issueNow(ctx, attempts, timings);
   let timer: NodeJS.Timeout | undefined;
