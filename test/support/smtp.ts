@@ -42,6 +42,9 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
       });
     },
   });
+  // A client that dies mid-session (a server process killed by a test) resets its socket; the
+  // SMTP server reports that as an 'error' event, which without a listener would be thrown.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.server.address() as AddressInfo).port;
   return {
