@@ -79,10 +79,12 @@ describe("XmlScanner", () => {
     expect(() => events([long.subarray(0, 120), long.subarray(120)], 100)).toThrow(/标签过长/);
   });
 
-  it("refuses text that is not UTF-8, and a document cut off in a tag", () => {
+  it("refuses text that is not UTF-8, a document cut off in a tag, and attributes without quoted values", () => {
     expect(() => events([Buffer.from([0x3c, 0x61, 0x3e, 0xb1, 0xe0, 0x3c, 0x2f, 0x61, 0x3e])])).toThrow(
       /UTF-8/,
     );
     expect(() => events([Buffer.from('<a><b c="1"')])).toThrow(/不完整/);
+    expect(() => events([Buffer.from("<a b=1></a>")])).toThrow(/格式不正确/);
+    expect(() => events([Buffer.from('<a b="1" c></a>')])).toThrow(/格式不正确/);
   });
 });

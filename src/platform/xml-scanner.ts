@@ -122,19 +122,35 @@ export class XmlScanner {
       return;
     }
     const selfClosing = markup.endsWith("/>");
-    const body = markup.slice(1, selfClosing ? -2 : -1);
-    const nameEnd = body.search(/[\s/]|$/);
-    const name = localName(body.slice(0, nameEnd));
+    const end = markup.length - (selfClosing ? 2 : 1);
+    let at = 1;
+    while (at < end && !isSpace(markup.charCodeAt(at)) && markup[at] !== "/") at++;
+    const name = localName(markup.slice(1, at));
     if (!name) throw new XmlError("XML 格式不正确");
     // Attribute names are kept as written: `r:id` (a relationship) is not the same as a plain `id`.
+    // A hand-written loop: this runs for every cell of a sheet.
     const attributes: Record<string, string> = {};
-    const pattern = /([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-    for (const m of body.slice(nameEnd).matchAll(pattern)) {
-      attributes[m[1]!] = decodeText(m[2] ?? m[3] ?? "");
+    for (;;) {
+      while (at < end && isSpace(markup.charCodeAt(at))) at++;
+      if (at >= end) break;
+      const eq = markup.indexOf("=", at);
+      if (eq < 0 || eq >= end) throw new XmlError("XML 格式不正确");
+      const key = markup.slice(at, eq).trim();
+      at = eq + 1;
+      while (at < end && isSpace(markup.charCodeAt(at))) at++;
+      const quote = markup[at];
+      const close = quote === '"' || quote === "'" ? markup.indexOf(quote, at + 1) : -1;
+      if (!key || close < 0 || close >= end) throw new XmlError("XML 格式不正确");
+      attributes[key] = decodeText(markup.slice(at + 1, close));
+      at = close + 1;
     }
     this.handler.open(name, attributes, selfClosing);
     if (selfClosing) this.handler.close(name);
   }
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x09 || code === 0x0d;
 }
 
 function localName(qualified: string): string {
