@@ -177,7 +177,7 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 function cellValue(type: string, raw: string, inline: string, shared: string[]): string {
   switch (type) {
     case "s":
-      return shared[Number(raw)] ?? "";
+      return raw === "" ? "" : (shared[Number(raw)] ?? "");
     case "inlineStr":
       return inline;
     case "b":

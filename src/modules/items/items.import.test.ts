@@ -106,13 +106,21 @@ describe("item sheets", () => {
       sheetData:
         inlineRows([["编码"]]).replace("</row>", "") +
         '<c t="s"><v>0</v></c><c r="D1" t="inlineStr"><is><t>税收分类编码</t></is></c>' +
-        '<c r="C1" t="inlineStr"><is><t>税收分类简称</t></is></c><c r="E1" t="str"><v>税率</v></c></row>' +
+        '<c r="C1" t="inlineStr"><is><t>税收分类简称</t></is></c><c r="E1" t="str"><v>税率</v></c>' +
+        '<c r="F1" t="inlineStr"><is><t>规格型号</t></is></c></row>' +
         '<row r="3"><c r="A3" t="inlineStr"><is><t>LUNCH</t></is></c><c r="B3" t="s"><v>1</v></c>' +
         '<c r="C3" t="inlineStr"><is><t>餐饮服务</t></is></c><c r="D3" t="inlineStr"><is><t>3070401000000000000</t></is></c>' +
-        '<c r="E3"><f>0.03*2</f><v>0.06</v></c></row>',
+        '<c r="E3"><f>0.03*2</f><v>0.06</v></c><c r="F3" t="s"/></row>',
     });
     expect(await readItemSheet("a.xlsx", xlsx)).toEqual([
-      { code: "LUNCH", name: "午餐", shortName: "餐饮服务", taxCode: "3070401000000000000", taxRate: "0.06" },
+      {
+        code: "LUNCH",
+        name: "午餐",
+        shortName: "餐饮服务",
+        taxCode: "3070401000000000000",
+        taxRate: "0.06",
+        spec: "", // an empty shared-string cell is empty, not the first shared string
+      },
     ]);
   });
 
