@@ -20,7 +20,6 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
-import { createHistoryTitleProvider } from "./modules/scan/titles/title-provider";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import type { AppContext, Providers } from "./platform/context";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
@@ -96,7 +95,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
-      titles: [createHistoryTitleProvider(database)],
+      titles: [],
       ...options.providers,
     };
     const ctx: AppContext = { config, database, keyring, jobs, log, providers };

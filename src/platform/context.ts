@@ -29,7 +29,7 @@ export interface Providers {
   files: FileStore;
   mailer: Mailer;
   sms: SmsProvider;
-  /** 抬头 suggestion sources, asked in order (history first). */
+  /** 抬头 suggestion sources, asked in order; none built in (never other buyers' titles). */
   titles: TitleProvider[];
 }
 

@@ -41,6 +41,8 @@ export const errorStatus = {
   ORDER_QUERY_FAILED: 502,
   ORDER_NOT_FOUND: 404,
   ORDER_AMOUNT_MISMATCH: 422,
+  // console imports: a file beyond the import limits (archive sizes, rows, cell lengths)
+  IMPORT_LIMIT_EXCEEDED: 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;

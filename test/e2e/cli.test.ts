@@ -60,6 +60,18 @@ describe("piaoma command line on PGlite", () => {
     expect(bad.json).toMatchObject({
       error: { code: "VALIDATION_FAILED", details: { fields: { taxId: expect.any(String) } } },
     });
+    // Merchant URLs are checked as in the console: loopback spelled as an IPv4-mapped address too.
+    const lan = await runCli(
+      ["org:create", "--name", "内网", "--tax-id", makeUscc(), "--webhook-url", "http://[::ffff:7f00:1]/h"],
+      { ...env, PIAOMA_ALLOW_PRIVATE_URLS: "false" },
+    );
+    expect(lan.code).toBe(1);
+    expect(lan.json).toMatchObject({
+      error: {
+        code: "VALIDATION_FAILED",
+        details: { fields: { webhookUrl: expect.stringContaining("内网") } },
+      },
+    });
     const unknown = await runCli(["frobnicate"], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');

@@ -89,12 +89,6 @@ export interface SubmitResult {
   invoices: IssuedInvoice[];
 }
 
-export interface TitleSuggestion {
-  name: string;
-  taxId: string;
-  type: BuyerType;
-}
-
 export class ApiError extends Error {
   // Declared, then assigned: lowered for old WebViews this needs no defineProperty helper chunk.
   /** Stable code from the server, or NETWORK / BAD_RESPONSE for failures on the way. */
@@ -179,14 +173,6 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
     poll: async () => (await requestJson<Receipt>(fetcher, base, { headers: { "x-piaoma-poll": "1" } })).body,
     submit: async (body: SubmitBody) =>
       requestJson<SubmitResult>(fetcher, `${base}/submit`, { method: "POST", body }),
-    titles: async (q: string) =>
-      (
-        await requestJson<{ titles: TitleSuggestion[] }>(
-          fetcher,
-          `${base}/titles?q=${encodeURIComponent(q)}`,
-          { timeoutMs: 8000 },
-        )
-      ).body.titles ?? [],
     resend: async (to: { email: string } | { mobile: string }) =>
       (await requestJson<{ status: string }>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
   };

@@ -2,10 +2,9 @@
  * The invoicing form. Built once and then updated in place (errors, which choices show, the 必填
  * mark), so typing never loses focus and nothing jumps. All decisions come from form.ts.
  */
-import type { BuyerType, InvoiceType, Receipt, TitleSuggestion } from "./api";
+import type { BuyerType, InvoiceType, Receipt } from "./api";
 import { h } from "./dom";
 import {
-  applySuggestion,
   BUYER_TYPE_ORDER,
   type FieldErrors,
   type FieldKey,
@@ -20,13 +19,11 @@ import {
   type TextField,
   validateForm,
   visibleErrors,
-  wantsSuggestions,
 } from "./form";
 import { BUYER_TYPE_LABELS, formatMoney, INVOICE_TYPE_NAMES, INVOICE_TYPE_SHORT } from "./format";
 
 export interface FormCallbacks {
   onSubmit: (state: FormState, remember: boolean) => void;
-  loadTitles: (query: string) => Promise<TitleSuggestion[]>;
 }
 
 export interface FormView {
@@ -83,8 +80,6 @@ const TEXT_SPECS: Record<TextField, TextFieldSpec> = {
     maxlength: 20,
   },
 };
-
-const SUGGEST_DELAY_MS = 250;
 
 export function createFormView(
   receipt: Receipt,
@@ -167,7 +162,7 @@ export function createFormView(
   };
 
   // ---- text fields
-  const textField = (key: TextField, extra?: Node) => {
+  const textField = (key: TextField) => {
     const spec = TEXT_SPECS[key];
     const input = h("input", {
       id: `f-${key}`,
@@ -212,112 +207,15 @@ export function createFormView(
       "div",
       { class: "field", "data-field": key },
       label,
-      h("div", { class: "field-control" }, input, extra),
+      h("div", { class: "field-control" }, input),
       errorNode(key),
     );
     fieldNodes.set(key, node);
     return node;
   };
 
-  // ---- title suggestions (a combobox over the name input; the list overlays, nothing moves)
-  const listbox = h("ul", { class: "suggestions", role: "listbox", id: "title-suggestions", hidden: true });
-  let suggestions: TitleSuggestion[] = [];
-  let active = -1;
-  let suggestTimer = 0;
-  let suggestSeq = 0;
-  const cache = new Map<string, TitleSuggestion[]>();
-
-  const nameField = textField("name", listbox);
-  const nameInput = inputs.name;
-  nameInput.setAttribute("role", "combobox");
-  nameInput.setAttribute("aria-autocomplete", "list");
-  nameInput.setAttribute("aria-controls", "title-suggestions");
-  nameInput.setAttribute("aria-expanded", "false");
-  nameInput.setAttribute("autocomplete", "off");
-
-  const closeSuggestions = () => {
-    listbox.hidden = true;
-    nameInput.setAttribute("aria-expanded", "false");
-    nameInput.removeAttribute("aria-activedescendant");
-    active = -1;
-  };
-  const renderSuggestions = (items: TitleSuggestion[]) => {
-    suggestions = items;
-    active = -1;
-    while (listbox.firstChild) listbox.removeChild(listbox.firstChild);
-    if (!items.length || document.activeElement !== nameInput) return closeSuggestions();
-    items.forEach((item, i) => {
-      const option = h(
-        "li",
-        { class: "suggestion", role: "option", id: `title-opt-${i}`, "aria-selected": "false" },
-        h("span", { class: "suggestion-name" }, item.name),
-        item.taxId ? h("span", { class: "suggestion-tax num" }, item.taxId) : null,
-      );
-      // mousedown would blur the input before the click lands; keep the focus where it is.
-      option.addEventListener("mousedown", (e) => e.preventDefault());
-      option.addEventListener("click", () => pick(i));
-      listbox.appendChild(option);
-    });
-    listbox.hidden = false;
-    nameInput.setAttribute("aria-expanded", "true");
-    // The list opens downwards; when the keyboard leaves no room for it, bring it up into view.
-    const visible = window.visualViewport?.height ?? window.innerHeight;
-    const overflow = listbox.getBoundingClientRect().bottom - visible + 8;
-    if (overflow > 0) window.scrollBy(0, Math.min(overflow, nameInput.getBoundingClientRect().top - 8));
-  };
-  const pick = (i: number) => {
-    const item = suggestions[i];
-    if (!item) return;
-    closeSuggestions();
-    setState(applySuggestion(state, item, receipt.invoiceTypes));
-    delete serverErrors.name;
-    delete serverErrors.taxId;
-    touched.add("name");
-    touched.add("taxId");
-    refreshErrors();
-  };
-  const moveActive = (delta: number) => {
-    if (listbox.hidden || !suggestions.length) return;
-    active = (active + delta + suggestions.length) % suggestions.length;
-    Array.from(listbox.children).forEach((child, i) => {
-      child.setAttribute("aria-selected", String(i === active));
-    });
-    nameInput.setAttribute("aria-activedescendant", `title-opt-${active}`);
-  };
-  nameInput.addEventListener("input", () => {
-    clearTimeout(suggestTimer);
-    const query = nameInput.value.trim();
-    if (!wantsSuggestions(state, query)) return closeSuggestions();
-    const cached = cache.get(query);
-    if (cached) return renderSuggestions(cached);
-    suggestTimer = window.setTimeout(async () => {
-      const seq = ++suggestSeq;
-      try {
-        const items = (await callbacks.loadTitles(query)).slice(0, 10);
-        cache.set(query, items);
-        // Only the answer to the latest question counts; slower earlier answers are dropped.
-        if (seq === suggestSeq && nameInput.value.trim() === query) renderSuggestions(items);
-      } catch {
-        // Suggestions are a help: without them the consumer just types the title.
-        if (seq === suggestSeq) closeSuggestions();
-      }
-    }, SUGGEST_DELAY_MS);
-  });
-  nameInput.addEventListener("keydown", (e) => {
-    if (e.key === "ArrowDown") {
-      e.preventDefault();
-      moveActive(1);
-    } else if (e.key === "ArrowUp") {
-      e.preventDefault();
-      moveActive(-1);
-    } else if (e.key === "Enter" && !listbox.hidden && active >= 0) {
-      e.preventDefault();
-      pick(active);
-    } else if (e.key === "Escape") closeSuggestions();
-  });
-  nameInput.addEventListener("blur", () => closeSuggestions());
-
   // ---- layout
+  const nameField = textField("name");
   const taxIdField = textField("taxId");
   const taxIdHint = h("p", { class: "field-hint", id: "taxid-hint" }, "个人可不填；填写身份证号码时会校验");
   taxIdField.insertBefore(taxIdHint, errorNodes.get("taxId") ?? null);
@@ -409,7 +307,6 @@ export function createFormView(
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     if (blocked || submitButton.disabled) return;
-    closeSuggestions();
     submitted = true;
     serverErrors = {};
     const errors = refreshErrors();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { InvoiceType, Receipt } from "./api";
 import {
-  applySuggestion,
   emptyForm,
   errorsFromServer,
   type FieldKey,
@@ -17,7 +16,6 @@ import {
   toSubmitBody,
   validateForm,
   visibleErrors,
-  wantsSuggestions,
 } from "./form";
 
 const BOTH: InvoiceType[] = ["digital_normal", "digital_special"];
@@ -100,28 +98,6 @@ describe("initial form", () => {
       buyerType: "individual",
       invoiceType: "digital_normal",
       mobile: "13800138000",
-    });
-  });
-});
-
-describe("title suggestions", () => {
-  it("are asked for organizations, from two characters on", () => {
-    expect(wantsSuggestions({ buyerType: "enterprise" }, "腾")).toBe(false);
-    expect(wantsSuggestions({ buyerType: "enterprise" }, " 腾讯 ")).toBe(true);
-    expect(wantsSuggestions({ buyerType: "non_enterprise" }, "北京大学")).toBe(true);
-    expect(wantsSuggestions({ buyerType: "individual" }, "张三丰")).toBe(false);
-  });
-
-  it("fill name, tax ID and buyer type when picked", () => {
-    const state = applySuggestion(
-      form({ buyerType: "enterprise", name: "北京", taxId: "" }),
-      { name: "北京大学", taxId: "12100000400000624D", type: "non_enterprise" },
-      BOTH,
-    );
-    expect(state).toMatchObject({
-      buyerType: "non_enterprise",
-      name: "北京大学",
-      taxId: "12100000400000624D",
     });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { isTaxIdRequired, normalizeMobile, validateBuyer } from "../../src/domain/buyer";
 import { normalizeTaxId } from "../../src/domain/tax-id";
-import type { BuyerType, InvoiceType, Receipt, SubmitBody, TitleSuggestion } from "./api";
+import type { BuyerType, InvoiceType, Receipt, SubmitBody } from "./api";
 import { compareAmounts } from "./format";
 
 export interface FormState {
@@ -106,28 +106,9 @@ export function initialForm(
   return reconcile(merged, receipt.invoiceTypes, receipt.defaultInvoiceType);
 }
 
-/** Picking a suggested title fills its name, tax ID and buyer type. */
-export function applySuggestion(
-  state: FormState,
-  suggestion: TitleSuggestion,
-  allowed: readonly InvoiceType[],
-): FormState {
-  const buyerType = BUYER_TYPE_ORDER.includes(suggestion.type) ? suggestion.type : state.buyerType;
-  return reconcile(
-    { ...state, buyerType, name: suggestion.name, taxId: suggestion.taxId ?? "" },
-    allowed,
-    state.invoiceType,
-  );
-}
-
 /** Whether the tax ID must be filled for the current choices (drives the 必填/选填 mark). */
 export function isTaxIdNeeded(state: Pick<FormState, "buyerType" | "invoiceType">): boolean {
   return isTaxIdRequired(state.buyerType, state.invoiceType);
-}
-
-/** Title suggestions make sense for organizations only; a person's name is not looked up. */
-export function wantsSuggestions(state: Pick<FormState, "buyerType">, query: string): boolean {
-  return state.buyerType !== "individual" && query.trim().length >= 2;
 }
 
 /** The request body of `POST /api/scan/{token}/submit`: trimmed, tax ID and mobile normalised. */

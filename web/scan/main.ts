@@ -91,7 +91,6 @@ function showForm(receipt: Receipt) {
   const saved = loadSaved();
   const initial = typed ?? initialForm(receipt, saved);
   const view = createFormView(receipt, initial, true, {
-    loadTitles: (q) => api.titles(q),
     onSubmit: async (state, remember) => {
       typed = state;
       if (remember) saveBuyer(state);

@@ -1,5 +1,12 @@
-import ExcelJS from "exceljs";
 import { AppError } from "../../platform/errors";
+import {
+  columnName,
+  importLimitExceeded,
+  MAX_CELL_CHARS,
+  MAX_COLUMNS,
+  MAX_IMPORT_ROWS,
+} from "./items.import-limits";
+import { readFirstWorksheet } from "./items.import-xlsx";
 
 /**
  * Reads an item sheet (CSV or Excel) into records keyed by our field names. The first row is the
@@ -40,30 +47,74 @@ const ZERO_KINDS: Record<string, string> = {
   出口零税率: "export",
 };
 
-export const MAX_IMPORT_ROWS = 5000;
-
 export type SheetRecord = Record<string, string>;
 
+/**
+ * The records of an uploaded sheet, read within the import limits (items.import-limits.ts): an
+ * .xlsx's first worksheet as a stream (items.import-xlsx.ts), a CSV row by row; both stop at the
+ * first row beyond the limit, keep only the columns that are imported, and refuse an over-long cell.
+ */
 export async function readItemSheet(fileName: string, data: Buffer): Promise<SheetRecord[]> {
-  const isExcel = /\.xlsx$/i.test(fileName) || data.subarray(0, 2).toString("latin1") === "PK";
-  const table = isExcel ? await readXlsx(data) : parseCsv(decodeText(data));
-  const [header, ...rows] = table.filter((r) => r.some((c) => c.trim() !== ""));
-  if (!header) throw AppError.validation({ file: "文件为空" });
-  const fields = header.map((h) => HEADERS[h.trim().replace(/\s+/g, "").toLowerCase()] ?? HEADERS[h.trim()]);
-  const missing = ["code", "name", "shortName", "taxCode", "taxRate"].filter((f) => !fields.includes(f));
-  if (missing.length > 0)
-    throw AppError.validation({ file: `缺少列：${missing.join("、")}（第一行应为列名）` });
-  if (rows.length > MAX_IMPORT_ROWS)
-    throw AppError.validation({ file: `一次最多导入 ${MAX_IMPORT_ROWS} 行` });
-  return rows.map((cells) => {
+  const collector = new RecordCollector();
+  const row = (rowNumber: number, cells: string[]) => collector.row(rowNumber, cells);
+  if (/\.xls$/i.test(fileName) || data.subarray(0, 4).equals(OLE_SIGNATURE))
+    throw AppError.validation({
+      file: "仅支持 .xlsx 格式的 Excel 文件（可在 Excel 中另存为 .xlsx 或“CSV UTF-8”）",
+    });
+  if (/\.xlsx$/i.test(fileName) || data.subarray(0, 2).toString("latin1") === "PK")
+    await readFirstWorksheet(data, row);
+  else {
+    for (const [rowNumber, cells] of csvRows(decodeText(data))) row(rowNumber, cells);
+  }
+  return collector.finish();
+}
+
+/** The first bytes of an old binary .xls (an OLE compound file). */
+const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
+
+/**
+ * Turns rows into records: the first non-blank row is the header (its columns mapped to our fields,
+ * and missing required ones refused at once), blank rows are skipped, the rest become records of the
+ * mapped columns only.
+ */
+class RecordCollector {
+  private fields: Array<string | undefined> | null = null;
+  private readonly records: SheetRecord[] = [];
+
+  row(rowNumber: number, cells: string[]): void {
+    if (!cells.some((c) => c.trim() !== "")) return;
+    if (!this.fields) {
+      this.fields = cells.map(
+        (h) => HEADERS[h.trim().replace(/\s+/g, "").toLowerCase()] ?? HEADERS[h.trim()],
+      );
+      const missing = REQUIRED.filter((f) => !this.fields?.includes(f));
+      if (missing.length > 0)
+        throw AppError.validation({ file: `缺少列：${missing.join("、")}（第一行应为列名）` });
+      return;
+    }
+    if (this.records.length >= MAX_IMPORT_ROWS)
+      throw importLimitExceeded(`一次最多导入 ${MAX_IMPORT_ROWS} 行（第 ${rowNumber} 行超出），请分批导入`);
     const record: SheetRecord = {};
-    fields.forEach((f, i) => {
-      if (f) record[f] = (cells[i] ?? "").trim();
+    this.fields.forEach((f, i) => {
+      if (!f) return;
+      const text = cells[i] ?? "";
+      if (text.length > MAX_CELL_CHARS)
+        throw importLimitExceeded(
+          `第 ${rowNumber} 行 ${columnName(i + 1)} 列的内容超过 ${MAX_CELL_CHARS} 个字符，请检查`,
+        );
+      record[f] = text.trim();
     });
     if (record.zeroRateKind) record.zeroRateKind = ZERO_KINDS[record.zeroRateKind] ?? record.zeroRateKind;
-    return record;
-  });
+    this.records.push(record);
+  }
+
+  finish(): SheetRecord[] {
+    if (!this.fields) throw AppError.validation({ file: "文件为空" });
+    return this.records;
+  }
 }
+
+const REQUIRED = ["code", "name", "shortName", "taxCode", "taxRate"];
 
 /** UTF-8 (with or without BOM); Excel in China often saves CSV as GBK, which we refuse clearly. */
 function decodeText(data: Buffer): string {
@@ -76,63 +127,54 @@ function decodeText(data: Buffer): string {
 
 /** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+  return Array.from(csvRows(text), ([, cells]) => cells);
+}
+
+/**
+ * CSV rows one at a time, each with the line it starts on. Cells are kept up to MAX_CELL_CHARS + 1
+ * characters and rows up to MAX_COLUMNS cells, so a hostile file costs no more memory than a fair one.
+ */
+function* csvRows(text: string): Generator<[number, string[]]> {
+  const keep = MAX_CELL_CHARS + 1;
   let row: string[] = [];
   let cell = "";
+  let columns = 0;
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  const add = (ch: string) => {
+    if (cell.length < keep) cell += ch;
+  };
+  const endCell = () => {
+    columns++;
+    if (columns <= MAX_COLUMNS) row.push(cell);
+    cell = "";
+  };
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+    const ch = text[i]!;
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
+        add('"');
         i++;
       } else if (ch === '"') quoted = false;
-      else cell += ch;
+      else {
+        if (ch === "\n") line++;
+        add(ch);
+      }
     } else if (ch === '"' && cell === "") quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\n" || ch === "\r") {
+    else if (ch === ",") endCell();
+    else if (ch === "\n" || ch === "\r") {
       if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(cell);
-      rows.push(row);
+      endCell();
+      yield [rowLine, row];
+      line++;
+      rowLine = line;
       row = [];
-      cell = "";
-    } else cell += ch;
+      columns = 0;
+    } else add(ch);
   }
   if (cell !== "" || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
+    endCell();
+    yield [rowLine, row];
   }
-  return rows;
-}
-
-async function readXlsx(data: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    await workbook.xlsx.load(data as unknown as ArrayBuffer);
-  } catch {
-    throw AppError.validation({ file: "无法读取 Excel 文件（仅支持 .xlsx）" });
-  }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) return [];
-  const out: string[][] = [];
-  sheet.eachRow({ includeEmpty: false }, (row) => {
-    const cells: string[] = [];
-    for (let c = 1; c <= sheet.columnCount; c++) cells.push(cellText(row.getCell(c).value));
-    out.push(cells);
-  });
-  return out;
-}
-
-/** Cell values as text; numbers keep their shortest decimal form ("12.5", "3070401000000000000" as text). */
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "object") {
-    if ("richText" in value) return value.richText.map((r) => r.text).join("");
-    if ("result" in value) return cellText(value.result as ExcelJS.CellValue);
-    if ("text" in value) return String(value.text);
-    if (value instanceof Date) return value.toISOString();
-  }
-  return String(value);
 }

@@ -1,4 +1,3 @@
-import net from "node:net";
 import type { Actor, AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
@@ -16,7 +15,7 @@ import {
   updateOrganizationRow,
 } from "../organizations/organizations.repository";
 import { findWebhookEvents, sendTestWebhook, type WebhookEventView } from "../webhooks/webhooks.service";
-import { isInternalAddress } from "./outbound-http";
+import { checkMerchantUrl } from "./outbound-http";
 
 /**
  * The console's side of the open API (admins only): app credentials, the orderQueryUrl and
@@ -78,8 +77,9 @@ export async function getOpenApiSettings(
 }
 
 /**
- * Saves the two URLs. Obvious internal targets (localhost, literal private IPs) are refused here
- * with a field error unless allowed; names resolving to internal addresses are refused when called.
+ * Saves the two URLs. Unless private URLs are allowed, each must reach only global unicast addresses:
+ * a literal IP is judged as it is, a hostname by every address it resolves to now (and again at each
+ * call, outbound-http.ts); a refusal is a field error and nothing is saved.
  */
 export async function updateOpenApiSettings(
   ctx: ConsoleContext,
@@ -93,9 +93,10 @@ export async function updateOpenApiSettings(
   const fields: Record<string, string> = {};
   for (const key of ["orderQueryUrl", "webhookUrl"] as const) {
     const value = options.input[key];
-    if (value && !ctx.config.allowPrivateUrls && isInternalHost(new URL(value).hostname)) {
-      fields[key] = "不能指向本机或内网地址（可由部署方设置 PIAOMA_ALLOW_PRIVATE_URLS=true 放开）";
-    }
+    const problem = value
+      ? await checkMerchantUrl(value, { allowPrivate: ctx.config.allowPrivateUrls })
+      : null;
+    if (problem) fields[key] = problem;
   }
   if (Object.keys(fields).length > 0) throw AppError.validation(fields);
   await ctx.database.db.transaction(async (tx) => {
@@ -113,12 +114,6 @@ export async function updateOpenApiSettings(
     });
   });
   return getOpenApiSettings(ctx, options);
-}
-
-function isInternalHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  return net.isIP(host) !== 0 && isInternalAddress(host);
 }
 
 /** The "send test" button: a signed `webhook.test` event, delivered and recorded like any other. */

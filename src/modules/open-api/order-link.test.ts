@@ -23,6 +23,16 @@ const lunch = (amount: string) => ({
 });
 
 /**
+ * An organization whose orderQueryUrl is already stored, as if saved when it still passed the
+ * save-time check (the check at connect time is what these tests are about).
+ */
+async function orgQuerying(app: TestApp, orderQueryUrl: string) {
+  const org = await makeOrganization(app.ctx.database);
+  await app.ctx.database.db.update(organizations).set({ orderQueryUrl }).where(eq(organizations.id, org.id));
+  return org;
+}
+
+/**
  * The merchant's order query (3.1.02), a real server: each order number scripts one behaviour.
  * Every request's signature is checked the way a merchant would, with the same app secret.
  */
@@ -219,7 +229,7 @@ describePostgres("3.1.01 concurrent scans [postgres]", () => {
   beforeAll(async () => {
     merchant = await startMerchant(orderQueryHandler(() => keys));
     app = await createTestApp("postgres", { env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
-    const org = await makeOrganization(app.ctx.database, { orderQueryUrl: `${merchant.url}/q` });
+    const org = await orgQuerying(app, `${merchant.url}/q`);
     keys = await makeCredentials(app, org.id);
   });
   afterAll(async () => {
@@ -256,9 +266,7 @@ describe("3.1.02 to a private address", () => {
     let keys: AppKeys | undefined;
     merchant = await startMerchant(orderQueryHandler(() => keys!));
     app = await createTestApp("pglite", { env: { PIAOMA_ALLOW_PRIVATE_URLS: "false" } });
-    const org = await makeOrganization(app.ctx.database, {
-      orderQueryUrl: `${merchant.url.replace("127.0.0.1", "localhost")}/q`,
-    });
+    const org = await orgQuerying(app, `${merchant.url.replace("127.0.0.1", "localhost")}/q`);
     keys = await makeCredentials(app, org.id);
     const url = buildSignedLink("", keys.appKey, keys.appSecret, {
       o: "LAN-1",
@@ -269,7 +277,7 @@ describe("3.1.02 to a private address", () => {
     expect(res.statusCode).toBe(502);
     expect(res.body).toContain("内网");
     expect(merchant.received).toHaveLength(0);
-    const literal = await makeOrganization(app.ctx.database, { orderQueryUrl: `${merchant.url}/q` });
+    const literal = await orgQuerying(app, `${merchant.url}/q`);
     const k2 = await makeCredentials(app, literal.id);
     const res2 = await app.http.inject({
       method: "GET",

@@ -2,14 +2,15 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import { isGlobalUnicast } from "../../platform/ip-address";
 
 /**
  * Piaoma's own calls to merchants (3.1.02 order query, webhooks): POST with a deadline and a cap on
  * the answer. Unless private targets are allowed, every address the host resolves to is checked at
  * connect time (in the socket's own lookup, so a DNS answer cannot change between check and
- * connect), and literal IPs before connecting: no loopback, private, link-local or other internal
- * ranges — a merchant-set URL must not reach into the server's own network. Redirects are not
- * followed (a redirect could point anywhere).
+ * connect), and literal IPs before connecting: only global unicast addresses pass
+ * (src/platform/ip-address.ts) — a merchant-set URL must not reach into the server's own network,
+ * whatever spelling it uses. Redirects are not followed (a redirect could point anywhere).
  */
 
 export class OutboundError extends Error {
@@ -27,42 +28,54 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
-const internal = new net.BlockList();
-for (const [net4, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const)
-  internal.addSubnet(net4, prefix, "ipv4");
-for (const [net6, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-  ["2001:db8::", 32],
-  ["64:ff9b::", 96],
-] as const)
-  internal.addSubnet(net6, prefix, "ipv6");
+/** Why an address is refused, for people; used at connect time and when a URL is saved. */
+const notPublic = (what: string) => `${what} 是本机、内网或保留地址，已拒绝`;
 
-/** True for addresses a merchant URL must not reach (IPv4-mapped IPv6 is checked as IPv4). */
-export function isInternalAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return internal.check(mapped[1]!, "ipv4");
-  const family = net.isIP(address);
-  if (family === 0) return true;
-  return internal.check(address, family === 4 ? "ipv4" : "ipv6");
+/**
+ * The check run when a merchant URL is saved (console, `org:create`): an IP literal must be global
+ * unicast (src/platform/ip-address.ts), and a hostname must resolve, every one of its addresses global
+ * unicast. The same check runs again at connect time, so a name that later resolves elsewhere (DNS
+ * rebinding) is still refused. Returns the reason in Chinese, or null when the URL may be saved.
+ */
+export async function checkMerchantUrl(
+  url: string,
+  options: { allowPrivate: boolean; resolveTimeoutMs?: number },
+): Promise<string | null> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return "地址无效";
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") return "只支持 http(s) 地址";
+  if (options.allowPrivate) return null;
+  const allowHint = "（可由部署方设置 PIAOMA_ALLOW_PRIVATE_URLS=true 放开）";
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (net.isIP(host))
+    return isGlobalUnicast(host) ? null : `不能指向本机或内网地址：${notPublic(host)}${allowHint}`;
+  if (host === "localhost" || host.endsWith(".localhost")) return `不能指向本机或内网地址${allowHint}`;
+  let addresses: dns.LookupAddress[];
+  try {
+    addresses = await withTimeout(
+      dns.promises.lookup(host, { all: true, verbatim: true }),
+      options.resolveTimeoutMs ?? 5000,
+    );
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return `无法解析域名 ${host}${code ? `（${code}）` : ""}，请确认地址`;
+  }
+  const bad = addresses.find((a) => !isGlobalUnicast(a.address));
+  if (bad || addresses.length === 0)
+    return `不能指向本机或内网地址：${host} 解析到 ${bad?.address ?? "(无)"}${allowHint}`;
+  return null;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("timeout"), { code: "ETIMEOUT" })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function guardedLookup(
@@ -77,9 +90,9 @@ function guardedLookup(
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, "");
     const list = addresses as dns.LookupAddress[];
-    const bad = list.find((a) => isInternalAddress(a.address));
+    const bad = list.find((a) => !isGlobalUnicast(a.address));
     if (bad || list.length === 0) {
-      const e = new OutboundError("blocked", `${hostname} 解析到内网地址 ${bad?.address ?? "(无)"}，已拒绝`);
+      const e = new OutboundError("blocked", `${hostname} 解析到 ${notPublic(bad?.address ?? "(无)")}`);
       return callback(e as NodeJS.ErrnoException, "");
     }
     if (options.all) return callback(null, list);
@@ -102,8 +115,8 @@ export async function postJson(
   if (target.protocol !== "http:" && target.protocol !== "https:")
     throw new OutboundError("bad_url", "只支持 http(s) 地址");
   const host = target.hostname.replace(/^\[|\]$/g, "");
-  if (!options.allowPrivate && net.isIP(host) && isInternalAddress(host))
-    throw new OutboundError("blocked", `${host} 是内网地址，已拒绝`);
+  if (!options.allowPrivate && net.isIP(host) && !isGlobalUnicast(host))
+    throw new OutboundError("blocked", notPublic(host));
 
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {

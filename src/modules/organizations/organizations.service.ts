@@ -5,6 +5,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
+import { checkMerchantUrl } from "../open-api/outbound-http";
 import {
   findOrganizationByIdOrTaxId,
   insertOrganization,
@@ -16,13 +17,17 @@ export const DEFAULT_LIMIT = "10000.00";
 
 /**
  * Creates a seller with its 小票码配置 and a sandbox 电子税局账号, so it can issue right away.
- * The tax ID must be a valid 统一社会信用代码 (both check characters).
+ * The tax ID must be a valid 统一社会信用代码 (both check characters). Merchant URLs (`org:create
+ * --order-query-url/--webhook-url`) are checked like the console's (global unicast only, unless
+ * `config.allowPrivateUrls`; without a config, private URLs are not allowed); the demo's own URLs,
+ * written by the seed for `piaoma demo-merchant` on this machine, are not.
  */
 export async function createOrganization(
-  ctx: Pick<AppContext, "database">,
+  ctx: Pick<AppContext, "database"> & { config?: Pick<AppContext["config"], "allowPrivateUrls"> },
   options: { actor: Actor; input: CreateOrganizationInput; isDemo?: boolean },
 ): Promise<OrganizationRow> {
   const input = parseInput(createOrganizationInput, options.input);
+  if (!options.isDemo) await checkUrls(input, ctx.config?.allowPrivateUrls ?? false);
   const { taxId } = input;
   const limitText = input.limit ?? DEFAULT_LIMIT;
   const limit = parseLimit(limitText);
@@ -79,6 +84,19 @@ export async function createOrganization(
   const created = await findOrganizationByIdOrTaxId(db, org.id);
   if (!created) throw new Error("organization vanished after insert");
   return created;
+}
+
+async function checkUrls(
+  input: { orderQueryUrl?: string; webhookUrl?: string },
+  allowPrivate: boolean,
+): Promise<void> {
+  const fields: Record<string, string> = {};
+  for (const key of ["orderQueryUrl", "webhookUrl"] as const) {
+    const value = input[key];
+    const problem = value ? await checkMerchantUrl(value, { allowPrivate }) : null;
+    if (problem) fields[key] = problem;
+  }
+  if (Object.keys(fields).length > 0) throw AppError.validation(fields);
 }
 
 export async function getOrganizationByIdOrTaxId(

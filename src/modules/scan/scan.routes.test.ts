@@ -6,6 +6,7 @@ import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/suppo
 import { pdfToText } from "../../../test/support/system-tools";
 import { amountInCapitals } from "../../domain";
 import { receiptCodeConfigs, receiptCodes } from "../../platform/db/schema";
+import { TITLE_LOOKUPS_PER_WINDOW } from "./scan.routes";
 
 const json = { "content-type": "application/json" };
 
@@ -277,16 +278,21 @@ for (const kind of databaseKinds()) {
         .where(eq(receiptCodeConfigs.orgId, orgId));
     });
 
-    it("suggests titles invoiced before, only companies, and rate-limits resends", async () => {
+    it("never returns a title one buyer invoiced to another receipt holder; rate-limits resends", async () => {
       const code = await makeReceiptCode(app.ctx, orgId);
-      await submit(code.token, enterprise());
-      const titles = await app.http.inject({
-        method: "GET",
-        url: `/api/scan/${code.token}/titles?q=${encodeURIComponent("某某科技")}`,
-      });
-      expect(titles.json().titles[0]).toMatchObject({ name: "上海某某科技有限公司", type: "enterprise" });
-      const short = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}/titles?q=a` });
-      expect(short.json().titles).toEqual([]);
+      const buyer = enterprise();
+      await submit(code.token, buyer);
+      const other = await makeReceiptCode(app.ctx, orgId);
+      const titles = (token: string, q: string) =>
+        app.http.inject({ method: "GET", url: `/api/scan/${token}/titles?q=${encodeURIComponent(q)}` });
+      for (const q of ["某某科技", buyer.buyer.name, buyer.buyer.taxId.slice(0, 8), "有限公司"]) {
+        const res = await titles(other.token, q);
+        expect([res.statusCode, res.json()]).toEqual([200, { titles: [] }]);
+        expect(res.body).not.toContain(buyer.buyer.taxId);
+      }
+      expect((await titles(code.token, "某某科技")).json()).toEqual({ titles: [] });
+      const unknown = await titles("no-such-token-0000000000", "某某科技");
+      expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, "RECEIPT_CODE_NOT_FOUND"]);
 
       const resend = (to: object) =>
         app.http.inject({
@@ -303,6 +309,25 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe("title lookups", () => {
+  it("are bounded per client address, while other addresses still get answers", async () => {
+    const app = await createTestApp("pglite");
+    try {
+      const org = await makeOrganization(app.ctx.database);
+      const code = await makeReceiptCode(app.ctx, org.id);
+      const ask = (remoteAddress: string) =>
+        app.http.inject({ method: "GET", url: `/api/scan/${code.token}/titles?q=abc`, remoteAddress });
+      for (let i = 0; i < TITLE_LOOKUPS_PER_WINDOW; i++)
+        expect((await ask("203.0.113.7")).statusCode).toBe(200);
+      const limited = await ask("203.0.113.7");
+      expect([limited.statusCode, limited.json().error.code]).toEqual([429, "RATE_LIMITED"]);
+      expect((await ask("198.51.100.8")).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
 
 describe("guessing tokens", () => {
   it("is cut off with 429 after 30 unknown tokens from one address, while others still get through", async () => {

@@ -25,6 +25,8 @@ const errorBody = z.object({
 });
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
 
+export const TITLE_LOOKUPS_PER_WINDOW = 120;
+
 /** The consumer interface behind the QR (API.md §2). */
 export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
   const tags = ["scan"];
@@ -75,18 +77,26 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
     },
   );
 
+  // Title lookups may reach a paid registry later: each client address gets a budget of them.
+  const lookups = new FailureLimiter(TITLE_LOOKUPS_PER_WINDOW, 10 * 60_000);
   app.get(
     "/api/scan/:token/titles",
     {
       schema: {
         tags,
         summary: "抬头联想 Title suggestions",
+        description:
+          "Up to 10 titles (`name`, `taxId`, `type`) matching `q` (at least 2 characters) from the title sources the deployment configured, such as a company-registry lookup. None is built in, so by default the list is empty. Titles other buyers of the organization invoiced are never returned: the consumer page remembers its own buyer on the phone. A valid token is required; each client address may ask 120 times per 10 minutes (then 429 `RATE_LIMITED`).",
         params: tokenParams,
         querystring: titlesQuery,
         response: { 200: titlesResponse, ...errors },
       },
     },
-    async (req) => findTitles(ctx, req.params.token, req.query.q),
+    async (req) => {
+      lookups.check(req.ip);
+      lookups.record(req.ip);
+      return findTitles(ctx, req.params.token, req.query.q);
+    },
   );
 
   app.post(

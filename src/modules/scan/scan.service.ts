@@ -282,7 +282,10 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
   };
 }
 
-/** 抬头 suggestions for the 名称 field, from the title providers (at least 2 characters typed). */
+/**
+ * 抬头 suggestions for the 名称 field, from the configured title providers (at least 2 characters
+ * typed); none is built in, so the answer is empty unless a registry lookup is configured.
+ */
 export async function findTitles(
   ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
   token: string,

@@ -1,7 +1,3 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Database } from "../../../platform/db/client";
-import { receiptCodes, submissions } from "../../../platform/db/schema";
-
 export interface TitleSuggestion {
   name: string;
   taxId: string;
@@ -9,37 +5,15 @@ export interface TitleSuggestion {
 }
 
 /**
- * Where 抬头 suggestions come from. The built-in `history` provider offers titles this organization
- * invoiced before; an adapter for an external company-lookup service implements the same interface
- * and is added after it (its answers are merged, history first, duplicates dropped).
+ * Where 抬头 suggestions come from: sources outside the organization's own data, such as a lookup in
+ * the public company registry (a later adapter implements this interface). None is built in. In
+ * particular, titles other buyers invoiced are never offered: a receipt holder typing two characters
+ * at a time could otherwise read out the organization's customers and their tax IDs. The consumer
+ * page remembers its own buyer on the phone (web/scan/storage.ts), without asking the server.
  */
 export interface TitleProvider {
   readonly id: string;
   search(orgId: string, query: string, limit: number): Promise<TitleSuggestion[]>;
-}
-
-/** Companies and institutions only: a person's name and ID number are never suggested to others. */
-export function createHistoryTitleProvider(database: Database): TitleProvider {
-  return {
-    id: "history",
-    search: async (orgId, query, limit) =>
-      database.db
-        .selectDistinctOn([submissions.buyerName, submissions.buyerTaxId], {
-          name: submissions.buyerName,
-          taxId: submissions.buyerTaxId,
-          type: submissions.buyerType,
-        })
-        .from(submissions)
-        .innerJoin(receiptCodes, eq(receiptCodes.id, submissions.receiptCodeId))
-        .where(
-          and(
-            eq(receiptCodes.orgId, orgId),
-            inArray(submissions.buyerType, ["enterprise", "non_enterprise"]),
-            sql`strpos(lower(${submissions.buyerName}), ${query.toLowerCase()}) > 0`,
-          ),
-        )
-        .limit(limit),
-  };
 }
 
 /** Asks each provider in turn until there are enough; one failing provider does not fail the rest. */
