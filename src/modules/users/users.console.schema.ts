@@ -43,6 +43,6 @@ export const consoleUserOutput = z.object({
 export type ConsoleUserOutput = z.infer<typeof consoleUserOutput>;
 
 export const ownPasswordInput = z.object({
-  currentPassword: z.string().min(1, "请输入当前密码").max(200, "密码过长"),
-  newPassword: z.string().min(8, "新密码至少 8 位").max(200, "密码过长"),
+  currentPassword: z.string({ error: "请输入当前密码" }).min(1, "请输入当前密码").max(200, "密码过长"),
+  newPassword: z.string({ error: "请输入新密码" }).min(8, "新密码至少 8 位").max(200, "密码过长"),
 });

@@ -206,7 +206,12 @@ describeEachDatabase("a user shared by two organizations", (kind) => {
       currentPassword: s.password,
       newPassword: "short",
     });
-    expect(Object.keys(short.json().error.details.fields)).toEqual(["newPassword"]);
+    expect(short.json().error.details.fields).toEqual({ newPassword: "新密码至少 8 位" });
+    const empty = await client.put("/session/password", {});
+    expect(empty.json().error.details.fields).toEqual({
+      currentPassword: "请输入当前密码",
+      newPassword: "请输入新密码",
+    });
     const noCsrf = await app.http.inject({
       method: "PUT",
       url: "/api/console/session/password",
