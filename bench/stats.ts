@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { chinaDateIso } from "../src/domain";
+import { userActor } from "../src/modules/auth/access";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
 import { STATS_QUERIES, type StatsQueryName } from "../src/modules/stats/stats.queries";
 import { getStatistics, LIVE_DAYS } from "../src/modules/stats/stats.service";
@@ -86,13 +87,14 @@ export default async function run(args: string[]): Promise<void> {
     const ranges = [30, 90, 365];
     const names = Object.keys(STATS_QUERIES) as StatsQueryName[];
     const rows: string[] = [];
-    const actor = {
-      type: "user" as const,
+    const actor = userActor({
       userId: "bench",
       username: "bench",
-      role: "viewer" as const,
-      orgIds: [org.id, other.id],
-    };
+      memberships: [
+        { orgId: org.id, role: "viewer" },
+        { orgId: other.id, role: "viewer" },
+      ],
+    });
     for (const days of ranges) {
       const range = rangeOf(days);
       const timings: Record<string, number[]> = {};

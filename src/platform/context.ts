@@ -39,7 +39,12 @@ export type Actor =
       type: "user";
       userId: string;
       username: string;
-      role: "admin" | "operator" | "viewer";
+      /**
+       * The user's role in each organization where its membership is active: a role is granted per
+       * organization, never across them (src/modules/auth/access.ts).
+       */
+      roles: ReadonlyMap<string, "admin" | "operator" | "viewer">;
+      /** The keys of `roles`, in the order the session lists the organizations. */
       orgIds: string[];
     }
   | { type: "app"; appKey: string; orgId: string }

@@ -5,6 +5,7 @@ import { chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
 import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
+import { makeOrganization } from "../support/factories";
 import { decodeQrCodes, describeWithTools, pdfToPngs } from "../support/system-tools";
 
 /**
@@ -223,32 +224,97 @@ describeBrowser("console in Chromium", () => {
       await consumer.close();
     }, 60_000);
 
-    it("shows users and the audit log of who created, disabled and printed what", async () => {
+    it("adds a user with a role in the organization, changes it, and shows the audit log of who did what", async () => {
       await page.getByTestId("menu-users").click();
       await page.getByRole("cell", { name: "demo", exact: true }).waitFor();
+      // A new user: a role and active flag per organization the admin administers.
+      await page.getByRole("button", { name: "新增用户" }).click();
+      const dialog = page.locator(".ant-modal:visible");
+      await dialog.getByLabel("用户名").fill("cashier2");
+      await dialog.getByLabel("初始密码").fill("cashier-pass-2");
+      // Options read "只读 — 只读与统计", "开票员 — …基础资料只读": matched from the start.
+      const roleOption = (label: string) =>
+        page
+          .locator(".ant-select-dropdown:visible .ant-select-item-option")
+          .filter({ hasText: new RegExp(`^${label} —`) });
+      await dialog.getByLabel(/角色$/).click();
+      await roleOption("只读").click();
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await page.getByText("用户已保存").waitFor();
+      const row = page.getByRole("row").filter({ hasText: "cashier2" });
+      await row.getByText(/· 只读/).waitFor();
+      await row.getByRole("button", { name: "编辑" }).click();
+      await dialog.getByText("所属组织与角色").waitFor();
+      await shot("console-user-edit");
+      await dialog.getByLabel(/角色$/).click();
+      await roleOption("开票员").click();
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await row.getByText(/· 开票员/).waitFor();
       await shot("console-users");
       await page.getByTestId("menu-audit").click();
       await page.getByText("打印小票").first().waitFor();
       for (const action of ["禁用小票码", "复制小票码", "新增小票码", "新增开票项", "修改小票码配置"])
         await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
+      await page.getByRole("cell", { name: "修改用户", exact: true }).first().waitFor();
       await shot("console-audit");
-      // The user menu opens on click; a click that lands while the menu is still animating in can
-      // be lost, so open and choose 退出登录 until the login page shows.
-      await expect
+      expect(errors).toEqual([]);
+      await fs.access(screenshotPath("console-audit"));
+    }, 60_000);
+
+    /**
+     * The user menu opens on click; a click that lands while the menu is still animating in can be
+     * lost, so open it and choose the item until `done` shows.
+     */
+    const chooseInUserMenu = (name: string, done: () => Promise<boolean>) =>
+      expect
         .poll(
           async () => {
-            if (await page.getByText("账号登录").isVisible()) return true;
-            const item = page.getByRole("menuitem", { name: "退出登录" });
+            if (await done()) return true;
+            const item = page.getByRole("menuitem", { name });
             if (await item.isVisible()) await item.click();
             else await page.getByTestId("user-menu").click();
             await page.waitForTimeout(300);
-            return page.getByText("账号登录").isVisible();
+            return done();
           },
           { timeout: 30_000 },
         )
         .toBe(true);
+
+    it("changes the user's own password (修改密码), logs in with the new one, and follows its role in each organization", async () => {
+      const dialog = page.locator(".ant-modal:visible");
+      await chooseInUserMenu("修改密码", () => dialog.getByText("确认新密码").isVisible());
+      await page.getByTestId("current-password").fill("not-the-password");
+      await page.getByTestId("new-password").fill("piaoma-demo-2");
+      await page.getByTestId("confirm-password").fill("piaoma-demo-2");
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await dialog.getByText("当前密码不正确").waitFor();
+      await page.getByTestId("current-password").fill("piaoma-demo");
+      await dialog.getByRole("button", { name: "保 存" }).click();
+      await page.getByText("密码已修改").waitFor();
+
+      // Meanwhile demo joins a second organization as a viewer: the menus follow its role in the
+      // organization it is looking at.
+      const second = await makeOrganization(app.ctx.database, { name: "票码二店有限公司" });
+      await app.ctx.database.executeSql(
+        "insert into user_organizations (user_id, org_id, role) select id, $1, 'viewer' from users where username = 'demo'",
+        [second.id],
+      );
+      await chooseInUserMenu("退出登录", () => page.getByText("账号登录").isVisible());
+      await page.getByLabel("用户名").fill("demo");
+      await page.getByLabel("密码").fill("piaoma-demo-2");
+      await page.getByRole("button", { name: "登 录" }).click();
+      await page.getByTestId("menu-receipt-codes").waitFor();
+      await expect(page.getByTestId("current-role").textContent()).resolves.toBe("管理员");
+      await page.getByTestId("menu-users").click();
+      await page.getByTestId("org-switcher").click();
+      await option("票码二店有限公司").click();
+      await expect.poll(() => page.getByTestId("current-role").textContent()).toBe("只读");
+      expect(await page.getByTestId("menu-users").count()).toBe(0);
+      await page.getByText("您在当前组织不是管理员").waitFor();
+      await page.getByTestId("org-switcher").click();
+      await option("票码示范酒店").click();
+      await page.getByRole("cell", { name: "cashier2", exact: true }).waitFor();
       expect(errors).toEqual([]);
-      await fs.access(screenshotPath("console-audit"));
     }, 60_000);
   });
 });

@@ -44,6 +44,44 @@ describe("cross-organization access through every route", () => {
     expect(leaks).toEqual([]);
   });
 
+  it("a viewer in B who is admin in A changes nothing in B through any console write under /orgs/:orgId", async () => {
+    const a = await makeOrganization(app.ctx.database, { name: "甲管理组织" });
+    const b = await makeOrganization(app.ctx.database, { name: "乙只读组织" });
+    const user = await makeUser(app.ctx.database, {
+      orgIds: [a.id, b.id],
+      role: "admin",
+      roleIn: { [b.id]: "viewer" },
+    });
+    const client = await loginAs(app, user.username, user.password);
+    const writes = routes().filter(
+      (r) => r.url.startsWith("/api/console/orgs/:orgId") && !["GET", "HEAD"].includes(r.method),
+    );
+    expect(writes.length).toBeGreaterThan(10);
+    const auditOfB = async () =>
+      (
+        await app.ctx.database.executeSql("select count(*)::int as n from audit_log where org_id = $1", [
+          b.id,
+        ])
+      ).rows[0];
+    const before = await auditOfB();
+    const accepted: string[] = [];
+    for (const r of writes) {
+      const url = r.url
+        .replace("/api/console", "")
+        .replace(":orgId", b.id)
+        .replace(/:(\w+)/g, "x1");
+      const res = await client.request(r.method as "POST", url, {});
+      // Refused by role (403), by a missing record (404) or by validation (422) — never done.
+      if (res.statusCode < 400) accepted.push(`${r.method} ${r.url} → ${res.statusCode}`);
+    }
+    expect(accepted).toEqual([]);
+    expect(await auditOfB()).toEqual(before);
+    // The same user's admin role in A still works.
+    expect((await client.post(`/orgs/${a.id}/credentials`, {})).statusCode).toBe(201);
+    expect((await client.post(`/orgs/${b.id}/credentials`, {})).statusCode).toBe(403);
+    expect((await client.get(`/orgs/${b.id}/audit`)).statusCode).toBe(403);
+  });
+
   it("every console GET outside /orgs/:orgId (cross-organization views) shows nothing of another organization", async () => {
     const a = await makeOrganization(app.ctx.database, { name: "甲集团门店" });
     const b = await makeOrganization(app.ctx.database, { name: "乙集团门店" });

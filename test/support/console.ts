@@ -1,24 +1,36 @@
+import { and, eq } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
-import type { CreateUserInput } from "../../src/modules/users/users.schema";
+import type { CreateUserInput, UserRole } from "../../src/modules/users/users.schema";
 import { createUser } from "../../src/modules/users/users.service";
 import { systemActor } from "../../src/platform/context";
 import type { Database } from "../../src/platform/db/client";
+import { userOrganizations } from "../../src/platform/db/schema";
 import type { TestApp } from "./app";
 
 let userCounter = 0;
 
-/** A console user with a unique name; password "password-123" unless overridden. */
+/**
+ * A console user with a unique name; password "password-123" unless overridden. It has `role`
+ * (admin unless given) in each of `orgIds`, except where `roleIn` names another role for an
+ * organization.
+ */
 export async function makeUser(
   database: Database,
-  overrides: Partial<CreateUserInput> & { orgIds: string[] },
+  overrides: Partial<CreateUserInput> & { orgIds: string[]; roleIn?: Record<string, UserRole> },
 ): Promise<{ username: string; password: string; id: string }> {
   userCounter += 1;
-  const username = overrides.username ?? `user${Date.now() % 100000}_${userCounter}`;
-  const password = overrides.password ?? "password-123";
+  const { roleIn, ...input } = overrides;
+  const username = input.username ?? `user${Date.now() % 100000}_${userCounter}`;
+  const password = input.password ?? "password-123";
   const user = await createUser(
     { database },
-    { actor: systemActor("test"), input: { role: "admin", ...overrides, username, password } },
+    { actor: systemActor("test"), input: { role: "admin", ...input, username, password } },
   );
+  for (const [orgId, role] of Object.entries(roleIn ?? {}))
+    await database.db
+      .update(userOrganizations)
+      .set({ role })
+      .where(and(eq(userOrganizations.userId, user.id), eq(userOrganizations.orgId, orgId)));
   return { username, password, id: user.id };
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { consoleSessions, organizations, userOrganizations, users } from "../../platform/db/schema";
 
@@ -9,7 +9,7 @@ export async function insertSession(db: DbOrTx, row: typeof consoleSessions.$inf
   await db.insert(consoleSessions).values(row);
 }
 
-/** The live session with this token hash and its (active) user. */
+/** The live session with this token hash and its user (whose memberships the caller checks). */
 export async function findLiveSession(
   db: DbOrTx,
   tokenHash: string,
@@ -19,13 +19,7 @@ export async function findLiveSession(
     .select({ session: consoleSessions, user: users })
     .from(consoleSessions)
     .innerJoin(users, eq(users.id, consoleSessions.userId))
-    .where(
-      and(
-        eq(consoleSessions.tokenHash, tokenHash),
-        gt(consoleSessions.expiresAt, now),
-        eq(users.isActive, true),
-      ),
-    )
+    .where(and(eq(consoleSessions.tokenHash, tokenHash), gt(consoleSessions.expiresAt, now)))
     .limit(1);
   return row;
 }
@@ -42,17 +36,30 @@ export async function deleteSessionsOfUser(db: DbOrTx, userId: string): Promise<
   await db.delete(consoleSessions).where(eq(consoleSessions.userId, userId));
 }
 
+export async function deleteOtherSessionsOfUser(db: DbOrTx, userId: string, keepId: string): Promise<void> {
+  await db
+    .delete(consoleSessions)
+    .where(and(eq(consoleSessions.userId, userId), ne(consoleSessions.id, keepId)));
+}
+
 export async function deleteExpiredSessions(db: DbOrTx, now: Date): Promise<void> {
   await db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, now));
 }
 
-export async function findUserForLogin(db: DbOrTx, username: string): Promise<UserRow | undefined> {
+/** The user by name; `isActive` when it has at least one active membership (else it cannot log in). */
+export async function findUserForLogin(
+  db: DbOrTx,
+  username: string,
+): Promise<(UserRow & { isActive: boolean }) | undefined> {
   const [row] = await db
-    .select()
+    .select({
+      user: users,
+      isActive: sql<boolean>`exists (select 1 from ${userOrganizations} where ${userOrganizations.userId} = ${users.id} and ${userOrganizations.isActive})`,
+    })
     .from(users)
     .where(sql`lower(${users.username}) = lower(${username})`)
     .limit(1);
-  return row;
+  return row && { ...row.user, isActive: row.isActive };
 }
 
 /**
@@ -83,19 +90,17 @@ export async function recordLoginSuccess(db: DbOrTx, userId: string, now: Date):
     .where(eq(users.id, userId));
 }
 
+/** The organizations where the user's membership is active, with its role in each. */
 export async function findOrganizationsOfUser(db: DbOrTx, userId: string) {
   return db
-    .select({ id: organizations.id, name: organizations.name, taxId: organizations.taxId })
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      taxId: organizations.taxId,
+      role: userOrganizations.role,
+    })
     .from(userOrganizations)
     .innerJoin(organizations, eq(organizations.id, userOrganizations.orgId))
-    .where(eq(userOrganizations.userId, userId))
-    .orderBy(organizations.createdAt);
-}
-
-export async function findOrgIdsOfUsers(db: DbOrTx, userIds: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (userIds.length === 0) return out;
-  const rows = await db.select().from(userOrganizations).where(inArray(userOrganizations.userId, userIds));
-  for (const r of rows) out.set(r.userId, [...(out.get(r.userId) ?? []), r.orgId]);
-  return out;
+    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.isActive, true)))
+    .orderBy(organizations.createdAt, organizations.id);
 }

@@ -29,8 +29,8 @@ describeEachDatabase("console login, session, CSRF and lock-out", (kind) => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
     expect(cookie?.secure).toBeFalsy();
     expect(res.json()).toMatchObject({
-      user: { username: u.username, role: "operator" },
-      organizations: [{ id: u.org.id }],
+      user: { username: u.username },
+      organizations: [{ id: u.org.id, role: "operator" }],
     });
     const [stored] = await app.ctx.database.db.select().from(consoleSessions);
     expect(stored?.tokenHash).not.toBe(cookie?.value);

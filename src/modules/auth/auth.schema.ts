@@ -9,12 +9,19 @@ export const sessionUserOutput = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
-  role: z.enum(["admin", "operator", "viewer"]),
 });
 
 export const sessionOutput = z.object({
   user: sessionUserOutput,
-  organizations: z.array(z.object({ id: z.string(), name: z.string(), taxId: z.string() })),
+  /** The organizations of the user's active memberships, each with the user's role there. */
+  organizations: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      taxId: z.string(),
+      role: z.enum(["admin", "operator", "viewer"]),
+    }),
+  ),
   csrfToken: z.string(),
   expiresAt: z.string(),
 });

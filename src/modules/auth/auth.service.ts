@@ -3,7 +3,7 @@ import { hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
 import { newId, newToken } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
-import type { UserActor } from "./access";
+import { type UserActor, userActor } from "./access";
 import {
   deleteExpiredSessions,
   deleteSessionByHash,
@@ -29,6 +29,8 @@ const TOUCH_AFTER_MS = 5 * 60 * 1000;
 let dummyHash: Promise<string> | undefined;
 
 export interface ConsoleSession {
+  /** The session's row id: 修改密码 ends the user's other sessions, not this one. */
+  id: string;
   actor: UserActor;
   output: SessionOutput;
 }
@@ -84,7 +86,11 @@ export async function login(
   return { token, session };
 }
 
-/** The session behind a cookie token, or undefined when unknown, expired or the user is disabled. */
+/**
+ * The session behind a cookie token, or undefined when unknown, expired or the user has no active
+ * membership left. Memberships are read on every request, so a role changed or a membership
+ * disabled by an organization's admin applies to the user's next request.
+ */
 export async function resolveSession(
   ctx: Pick<AppContext, "database">,
   token: string,
@@ -99,17 +105,16 @@ export async function resolveSession(
     await touchSession(db, session.id, now, new Date(now.getTime() + SESSION_HOURS * 3600_000));
   }
   const organizations = await findOrganizationsOfUser(db, user.id);
-  const role = user.role as UserActor["role"];
+  if (organizations.length === 0) return undefined;
   return {
-    actor: {
-      type: "user",
+    id: session.id,
+    actor: userActor({
       userId: user.id,
       username: user.username,
-      role,
-      orgIds: organizations.map((o) => o.id),
-    },
+      memberships: organizations.map((o) => ({ orgId: o.id, role: o.role })),
+    }),
     output: {
-      user: { id: user.id, username: user.username, displayName: user.displayName, role },
+      user: { id: user.id, username: user.username, displayName: user.displayName },
       organizations,
       csrfToken: session.csrfToken,
       expiresAt: session.expiresAt.toISOString(),

@@ -4,7 +4,7 @@ import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
-import { requireOrg, requireOrgScope } from "../auth/access";
+import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { issueNow } from "../issuing/issuing.service";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
@@ -88,7 +88,7 @@ export async function getInvoiceForConsole(
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
     : null;
-  const operate = actor.role !== "viewer";
+  const operate = can(actor, "operate", options.orgId);
   const hasFiles = files.length > 0 && Boolean(i.number);
   return {
     ...listItemOf(row),

@@ -52,7 +52,10 @@ export async function getOrganizationForConsole(
   return toOrganizationOutput(row);
 }
 
-/** An admin creates a further seller; the admin becomes a member so they can see it. */
+/**
+ * An admin (of any of its organizations) creates a further seller and becomes its admin; the
+ * memberships it has elsewhere are not touched.
+ */
 export async function createOrganizationForConsole(
   ctx: Pick<AppContext, "database">,
   options: { actor: Actor; input: unknown },
@@ -60,7 +63,9 @@ export async function createOrganizationForConsole(
   const user = requirePermission(options.actor, "administer");
   const input = parseInput(organizationInput, options.input);
   const row = await createOrganization(ctx, { actor: user, input });
-  await ctx.database.db.insert(userOrganizations).values({ userId: user.userId, orgId: row.id });
+  await ctx.database.db
+    .insert(userOrganizations)
+    .values({ userId: user.userId, orgId: row.id, role: "admin", isActive: true });
   return toOrganizationOutput(row);
 }
 

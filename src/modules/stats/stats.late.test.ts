@@ -5,6 +5,7 @@ import { makeOrganization } from "../../../test/support/factories";
 import { seedStatsData } from "../../../test/support/stats-seed";
 import { chinaDateIso } from "../../domain";
 import type { Actor } from "../../platform/context";
+import { userActor } from "../auth/access";
 import { chinaDayStart } from "../invoices/invoices.console.repository";
 import { STATS_QUERIES } from "./stats.queries";
 import { getStatistics } from "./stats.service";
@@ -30,7 +31,7 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
     app = await createTestApp(kind, { startJobs: false });
     const org = await makeOrganization(app.ctx.database, { name: "统计迟到有限公司" });
     orgId = org.id;
-    actor = { type: "user", userId: "u", username: "u", role: "viewer", orgIds: [orgId] };
+    actor = userActor({ userId: "u", username: "u", memberships: [{ orgId, role: "viewer" }] });
     const [account] = await sql<{ id: string }>("select id from tax_bureau_accounts where org_id = $1", [
       orgId,
     ]);

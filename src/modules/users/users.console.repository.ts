@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, notInArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { userOrganizations, users } from "../../platform/db/schema";
-import type { UserRow } from "./users.repository";
+import type { Membership, UserRow } from "./users.repository";
 
-/** Users that belong to at least one of these organizations. */
+/** Users with a membership (active or not) in at least one of these organizations. */
 export async function findUsersInOrgs(db: DbOrTx, orgIds: string[]): Promise<UserRow[]> {
   if (orgIds.length === 0) return [];
   const ids = db
@@ -25,18 +25,37 @@ export async function updateUserRow(db: DbOrTx, id: string, values: Partial<type
     .where(eq(users.id, id));
 }
 
-/**
- * Sets the user's memberships among `manageable` organizations to `orgIds`, leaving memberships in
- * organizations the acting admin does not manage untouched.
- */
-export async function setUserOrgs(db: DbOrTx, userId: string, manageable: string[], orgIds: string[]) {
-  const keep = orgIds.length > 0 ? notInArray(userOrganizations.orgId, orgIds) : undefined;
+export async function upsertMembership(db: DbOrTx, userId: string, m: Membership): Promise<void> {
+  await db
+    .insert(userOrganizations)
+    .values({ userId, ...m })
+    .onConflictDoUpdate({
+      target: [userOrganizations.userId, userOrganizations.orgId],
+      set: { role: m.role, isActive: m.isActive },
+    });
+}
+
+export async function deleteMembership(db: DbOrTx, userId: string, orgId: string): Promise<void> {
   await db
     .delete(userOrganizations)
-    .where(and(eq(userOrganizations.userId, userId), inArray(userOrganizations.orgId, manageable), keep));
-  if (orgIds.length > 0)
-    await db
-      .insert(userOrganizations)
-      .values(orgIds.map((orgId) => ({ userId, orgId })))
-      .onConflictDoNothing();
+    .where(and(eq(userOrganizations.userId, userId), eq(userOrganizations.orgId, orgId)));
+}
+
+/**
+ * Whether the organization has an active admin other than this user. The admins' memberships stay
+ * locked until the transaction ends, so two admins stepping down at once cannot both succeed.
+ */
+export async function hasOtherActiveAdmin(db: DbOrTx, orgId: string, userId: string): Promise<boolean> {
+  const rows = await db
+    .select({ userId: userOrganizations.userId })
+    .from(userOrganizations)
+    .where(
+      and(
+        eq(userOrganizations.orgId, orgId),
+        eq(userOrganizations.role, "admin"),
+        eq(userOrganizations.isActive, true),
+      ),
+    )
+    .for("update");
+  return rows.some((r) => r.userId !== userId);
 }

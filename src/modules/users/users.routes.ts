@@ -3,10 +3,16 @@ import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import { hidden, idParams } from "../auth/console-http";
-import { consoleUserCreateInput, consoleUserOutput, consoleUserUpdateInput } from "./users.console.schema";
+import {
+  consoleUserCreateInput,
+  consoleUserOutput,
+  consoleUserUpdateInput,
+  ownPasswordInput,
+} from "./users.console.schema";
 import { createUserForConsole, findUsersForConsole, updateUserForConsole } from "./users.console.service";
+import { changeOwnPassword } from "./users.password.service";
 
-/** 用户 (admins only). */
+/** 用户 (admins, in the organizations they administer) and 修改密码 (every user, for itself). */
 export function registerUserRoutes(http: HttpServer, ctx: AppContext): void {
   http.get("/users", { schema: { ...hidden, response: { 200: z.array(consoleUserOutput) } } }, async (req) =>
     findUsersForConsole(ctx, { actor: actorOf(req) }),
@@ -29,4 +35,12 @@ export function registerUserRoutes(http: HttpServer, ctx: AppContext): void {
     },
     async (req) => updateUserForConsole(ctx, { actor: actorOf(req), id: req.params.id, input: req.body }),
   );
+  http.put("/session/password", { schema: { ...hidden, body: ownPasswordInput } }, async (req, reply) => {
+    await changeOwnPassword(ctx, {
+      actor: actorOf(req),
+      sessionId: req.consoleSession?.id ?? "",
+      input: req.body,
+    });
+    return reply.status(204).send();
+  });
 }

@@ -16,3 +16,11 @@ export const createUserInput = z.object({
   orgIds: z.array(z.string().min(1)).min(1, "至少属于一个组织"),
 });
 export type CreateUserInput = z.input<typeof createUserInput>;
+
+/** A membership as an admin sets it: the user's role and active flag in one organization. */
+export const membershipInput = z.object({
+  orgId: z.string({ error: "请选择组织" }).min(1, "请选择组织").max(64, "组织不存在或无权分配"),
+  role: roleSchema,
+  isActive: z.boolean({ error: "启用状态只能是 true 或 false" }).default(true),
+});
+export type MembershipInput = z.output<typeof membershipInput>;

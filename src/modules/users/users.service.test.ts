@@ -5,7 +5,7 @@ import { makeOrganization } from "../../../test/support/factories";
 import { systemActor } from "../../platform/context";
 import { verifyPassword } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
-import { users } from "../../platform/db/schema";
+import { userOrganizations, users } from "../../platform/db/schema";
 import type { AppError } from "../../platform/errors";
 import { findUserOrgIds } from "./users.repository";
 import { createUser } from "./users.service";
@@ -19,7 +19,7 @@ describeEachDatabase("createUser", (kind) => {
   });
   afterEach(() => database.close());
 
-  it("stores a scrypt hash, never the password, and the user's organizations (by id or tax ID)", async () => {
+  it("stores a scrypt hash, never the password, and the user's memberships (organizations by id or tax ID)", async () => {
     const a = await makeOrganization(database);
     const b = await makeOrganization(database);
     const u = await createUser(
@@ -33,6 +33,15 @@ describeEachDatabase("createUser", (kind) => {
     expect(row?.passwordHash).not.toContain("s3cret-pass");
     expect(await verifyPassword("s3cret-pass", row?.passwordHash ?? "")).toBe(true);
     expect((await findUserOrgIds(database.db, u.id)).sort()).toEqual([a.id, b.id].sort());
+    // The role is the membership's, the same in each organization named.
+    const memberships = await database.db
+      .select()
+      .from(userOrganizations)
+      .where(eq(userOrganizations.userId, u.id));
+    expect(memberships.map((m) => [m.role, m.isActive])).toEqual([
+      ["operator", true],
+      ["operator", true],
+    ]);
   });
 
   it("refuses a taken username (case-insensitively), a short password and an unknown role", async () => {

@@ -66,7 +66,8 @@ export const api = {
     return (res.status === 204 ? undefined : res.json()) as Promise<T>;
   },
   async put<T>(path: string, body: unknown): Promise<T> {
-    return (await send("PUT", path, body)).json() as Promise<T>;
+    const res = await send("PUT", path, body);
+    return (res.status === 204 ? undefined : res.json()) as Promise<T>;
   },
   async delete(path: string): Promise<void> {
     await send("DELETE", path);
@@ -90,8 +91,9 @@ export function query(params: Record<string, string | number | undefined | null>
 export type Role = "admin" | "operator" | "viewer";
 
 export interface Session {
-  user: { id: string; username: string; displayName: string; role: Role };
-  organizations: Array<{ id: string; name: string; taxId: string }>;
+  user: { id: string; username: string; displayName: string };
+  /** The organizations of the user's active memberships, each with the user's role there. */
+  organizations: Array<{ id: string; name: string; taxId: string; role: Role }>;
   csrfToken: string;
   expiresAt: string;
 }
@@ -202,13 +204,20 @@ export interface ReceiptCodeDetail extends ReceiptCodeSummary {
   canDisable: boolean;
 }
 
+export interface Membership {
+  orgId: string;
+  role: Role;
+  isActive: boolean;
+}
+
 export interface ConsoleUser {
   id: string;
   username: string;
   displayName: string;
-  role: Role;
-  isActive: boolean;
-  orgIds: string[];
+  /** In the organizations the viewer administers only. */
+  memberships: Membership[];
+  /** The viewer administers every organization of the user: it may set its password and name. */
+  canEditAccount: boolean;
   lockedUntil: string | null;
   lastLoginAt: string | null;
   createdAt: string;

@@ -1,7 +1,7 @@
 import { createContext, useContext } from "react";
 import type { Role, Session } from "./api";
 
-/** What every page needs: who is logged in, which organization is chosen, what the role allows. */
+/** What every page needs: who is logged in, which organization is chosen, what its role there allows. */
 export interface ConsoleContext {
   session: Session;
   orgId: string;
@@ -25,7 +25,14 @@ const PERMISSIONS: Record<"read" | "operate" | "administer", readonly Role[]> = 
   administer: ["admin"],
 };
 
+/** The user's role in the current organization (a user of several may hold a different one in each). */
+export function useRole(): Role | undefined {
+  const { session, orgId } = useConsole();
+  return session.organizations.find((o) => o.id === orgId)?.role;
+}
+
+/** Whether the role in the current organization grants the permission. */
 export function useCan(): (permission: keyof typeof PERMISSIONS) => boolean {
-  const { session } = useConsole();
-  return (permission) => PERMISSIONS[permission].includes(session.user.role);
+  const role = useRole();
+  return (permission) => role !== undefined && PERMISSIONS[permission].includes(role);
 }

@@ -1,9 +1,10 @@
 import { Avatar, Dropdown, Layout, Menu, Result, Select, Space, Spin, Tag, Typography } from "antd";
-import { lazy, type ReactNode, Suspense } from "react";
+import { lazy, type ReactNode, Suspense, useState } from "react";
 import { api } from "./api";
+import { ChangePasswordModal } from "./change-password";
 import { ROLE_LABELS } from "./labels";
 import { navigate, useLocation } from "./router";
-import { useCan, useConsole } from "./session";
+import { useCan, useConsole, useRole } from "./session";
 
 // Pages load on first visit, so the first screen does not carry the whole console.
 const BaseDataPage = lazy(() => import("./pages/base-data-page"));
@@ -21,6 +22,8 @@ interface Route {
   title: string;
   render: (match: RegExpMatchArray) => ReactNode;
   pattern: RegExp;
+  /** Pages for admins of the current organization only. */
+  adminOnly?: boolean;
 }
 
 const ROUTES: Route[] = [
@@ -46,14 +49,22 @@ const ROUTES: Route[] = [
   },
   { key: "/invoices", title: "发票管理", pattern: /^\/invoices$/, render: () => <InvoicesPage /> },
   { key: "/stats", title: "统计分析", pattern: /^\/stats$/, render: () => <StatsPage /> },
-  { key: "/users", title: "用户", pattern: /^\/users$/, render: () => <UsersPage /> },
-  { key: "/audit", title: "操作日志", pattern: /^\/audit$/, render: () => <AuditPage /> },
-  { key: "/open-api", title: "开放接口", pattern: /^\/open-api$/, render: () => <OpenApiPage /> },
+  { key: "/users", title: "用户", pattern: /^\/users$/, render: () => <UsersPage />, adminOnly: true },
+  { key: "/audit", title: "操作日志", pattern: /^\/audit$/, render: () => <AuditPage />, adminOnly: true },
+  {
+    key: "/open-api",
+    title: "开放接口",
+    pattern: /^\/open-api$/,
+    render: () => <OpenApiPage />,
+    adminOnly: true,
+  },
 ];
 
 export function Shell({ onLogout }: { onLogout: () => void }) {
   const { session, orgId, setOrgId } = useConsole();
   const can = useCan();
+  const role = useRole();
+  const [changingPassword, setChangingPassword] = useState(false);
   const { path } = useLocation();
   const route = ROUTES.find((r) => r.pattern.test(path));
   if (!route) {
@@ -69,6 +80,8 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
     { key: "/receipt-codes", label: "动态小票码" },
     { key: "/invoices", label: "发票管理" },
     { key: "/stats", label: "统计分析" },
+    // Menus follow the role in the current organization: switching to one where the user is not
+    // an admin hides these.
     ...(can("administer")
       ? [
           { key: "/users", label: "用户" },
@@ -120,28 +133,38 @@ export function Shell({ onLogout }: { onLogout: () => void }) {
               />
             </Space>
             <Dropdown
-              menu={{ items: [{ key: "logout", label: "退出登录", onClick: logout }] }}
+              menu={{
+                items: [
+                  { key: "password", label: "修改密码", onClick: () => setChangingPassword(true) },
+                  { key: "logout", label: "退出登录", onClick: logout },
+                ],
+              }}
               placement="bottomRight"
               trigger={["click"]}
             >
               <Space style={{ cursor: "pointer" }} data-testid="user-menu">
                 <Avatar style={{ background: "#c0392b" }}>{name.slice(0, 1)}</Avatar>
                 <span>{name}</span>
-                <Tag>{ROLE_LABELS[session.user.role]}</Tag>
+                {role && <Tag data-testid="current-role">{ROLE_LABELS[role]}</Tag>}
               </Space>
             </Dropdown>
           </Space>
         </Layout.Header>
         <Layout.Content className="console-content">
-          {orgId ? (
+          {!orgId ? (
+            <Result status="info" title="您尚未加入任何组织" subTitle="请联系管理员为您分配组织" />
+          ) : route.adminOnly && !can("administer") ? (
+            // The menu hides these pages; a typed-in address or a switch of organization gets a
+            // clear answer rather than refusals from the server.
+            <Result status="403" title="您在当前组织不是管理员" subTitle="请切换到您管理的组织" />
+          ) : (
             <Suspense fallback={<Spin style={{ display: "block", margin: "80px auto" }} />}>
               {/* Keyed by organization: switching it reloads the page's data. */}
               <div key={orgId}>{route.render(match)}</div>
             </Suspense>
-          ) : (
-            <Result status="info" title="您尚未加入任何组织" subTitle="请联系管理员为您分配组织" />
           )}
         </Layout.Content>
+        <ChangePasswordModal open={changingPassword} onClose={() => setChangingPassword(false)} />
       </Layout>
     </Layout>
   );

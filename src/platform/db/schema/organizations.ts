@@ -113,7 +113,10 @@ export const receiptCodeConfigs = pgTable("receipt_code_configs", {
   updatedAt: updatedAt(),
 });
 
-/** Console users, password hashed (scrypt). */
+/**
+ * Console users, password hashed (scrypt). What a user may do is not here but in its memberships
+ * (`user_organizations`): a user of two organizations has a role in each, set by each one's admins.
+ */
 export const users = pgTable(
   "users",
   {
@@ -121,9 +124,6 @@ export const users = pgTable(
     username: text("username").notNull(),
     displayName: text("display_name").notNull().default(""),
     passwordHash: text("password_hash").notNull(),
-    /** admin | operator | viewer */
-    role: text("role").notNull(),
-    isActive: boolean("is_active").notNull().default(true),
     failedLogins: integer("failed_logins").notNull().default(0),
     lockedUntil: tstz("locked_until"),
     lastLoginAt: tstz("last_login_at"),
@@ -133,7 +133,10 @@ export const users = pgTable(
   (t) => [uniqueIndex("users_username_key").on(sql`lower(${t.username})`)],
 );
 
-/** Which organizations a user may see. */
+/**
+ * A user's membership of an organization, with its role there. A disabled membership hides the
+ * organization from the user; a user without an active membership cannot log in.
+ */
 export const userOrganizations = pgTable(
   "user_organizations",
   {
@@ -143,6 +146,8 @@ export const userOrganizations = pgTable(
     orgId: text("org_id")
       .notNull()
       .references(() => organizations.id),
+    role: text("role").$type<"admin" | "operator" | "viewer">().notNull(),
+    isActive: boolean("is_active").notNull().default(true),
   },
   (t) => [primaryKey({ columns: [t.userId, t.orgId] })],
 );
