@@ -35,6 +35,7 @@ export async function createTestApp(
   const config = testConfig(options.env);
   // Short timings: tests wait for background work in seconds, not minutes.
   config.tuning = {
+    ...config.tuning,
     issueBackstopSeconds: 2,
     issueRetrySeconds: 1,
     deliveryRetrySeconds: 1,
