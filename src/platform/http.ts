@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { type ZodType, z } from "zod";
 import type { TrustProxy } from "../config";
 import { AppError, type ErrorCode, errorStatus } from "./errors";
+import { registerSecurityHeaders } from "./security-headers";
 
 export type HttpServer = FastifyInstance<
   import("node:http").Server,
@@ -101,6 +102,7 @@ export function createHttpServer(options: {
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
+  registerSecurityHeaders(app as unknown as HttpServer);
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const { status, body } = toErrorResponse(error);

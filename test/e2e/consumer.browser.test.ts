@@ -8,7 +8,7 @@ import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes
 import { systemActor } from "../../src/platform/context";
 import { receiptCodeConfigs, taxBureauAccounts } from "../../src/platform/db/schema";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeOrganization, makeUscc } from "../support/factories";
 import { startSmtp, type TestSmtp } from "../support/smtp";
 import { findSystemTool, pdfToText } from "../support/system-tools";
@@ -97,7 +97,7 @@ describeBrowser("consumer page on a phone", () => {
     });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    collectPageErrors(page, errors);
     return { context, page, errors };
   }
 

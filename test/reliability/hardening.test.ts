@@ -164,3 +164,48 @@ describeEachDatabase("the log", (kind) => {
     ]);
   });
 });
+
+describe("security headers", () => {
+  it("sends CSP, nosniff and no-referrer on the console, the consumer page, /docs and API answers", async () => {
+    app = await createTestApp("pglite", { startJobs: false });
+    const org = await makeOrganization(app.ctx.database);
+    const code = await makeReceiptCode(app.ctx, org.id);
+    const get = (url: string) => app!.http.inject({ method: "GET", url });
+    for (const url of ["/admin/", "/admin/receipt-codes", `/s/${code.token}`, "/docs/"]) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers["content-type"], url).toMatch(/^text\/html/);
+      const csp = String(res.headers["content-security-policy"]);
+      expect(csp, url).toContain("default-src 'self'");
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')*;/);
+      expect(csp, url).not.toContain("'unsafe-eval'");
+      expect(res.headers["x-content-type-options"], url).toBe("nosniff");
+      expect(res.headers["referrer-policy"], url).toBe("no-referrer");
+      expect(res.headers["x-frame-options"], url).toBe("DENY");
+    }
+    // The consumer page's one inline script (the notice for browsers without modules) is allowed by its hash.
+    const scan = await get(`/s/${code.token}`);
+    expect(scan.body).toContain("<script nomodule>");
+    expect(String(scan.headers["content-security-policy"])).toMatch(/script-src 'self' 'sha256-/);
+
+    for (const url of [
+      `/api/scan/${code.token}`,
+      "/api/scan/nope-nope-nope-nope-nope",
+      "/health",
+      "/no/such/page",
+    ]) {
+      const res = await get(url);
+      expect(res.headers["content-security-policy"], url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers["x-content-type-options"], url).toBe("nosniff");
+      expect(res.headers["referrer-policy"], url).toBe("no-referrer");
+    }
+    const login = await app.http.inject({
+      method: "POST",
+      url: "/api/console/session",
+      payload: { username: "nobody", password: "nothing" },
+    });
+    expect(login.headers["x-content-type-options"]).toBe("nosniff");
+    expect(login.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+});
