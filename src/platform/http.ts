@@ -103,6 +103,11 @@ export function createHttpServer(options: {
     reply.header("x-request-id", req.id);
   });
   registerSecurityHeaders(app as unknown as HttpServer);
+  // A refusal that knows when it ends (RATE_LIMITED) says so in Retry-After as well as in its body.
+  app.addHook("onError", async (_req, reply, error) => {
+    const seconds = error instanceof AppError ? error.details?.retryAfterSeconds : undefined;
+    if (typeof seconds === "number") reply.header("retry-after", String(seconds));
+  });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const { status, body } = toErrorResponse(error);

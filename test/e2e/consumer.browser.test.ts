@@ -163,7 +163,9 @@ describeBrowser("consumer page on a phone", () => {
     }
     await resendTo.fill("copy5@example.com");
     await page.getByRole("button", { name: "发送", exact: true }).click();
-    await expect.poll(() => status.textContent()).toBe("发送次数已达上限（每小时最多 5 次），请稍后再试。");
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/^每个开票码每小时最多重发 5 次，请稍后再试（约 (59|60) 分钟后可再发送）。$/);
     await page.screenshot({ path: screenshotPath("consumer-resend-limited-375"), fullPage: true });
 
     // Scanning again shows the invoice, not the form.
