@@ -133,7 +133,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
     });
 
-    const http = createHttpServer({ logger: log, version, trustProxy: config.trustProxy });
+    const { tuning } = config;
+    const http = createHttpServer({
+      logger: log,
+      version,
+      trustProxy: config.trustProxy,
+      timeouts: {
+        requestMs: tuning.httpRequestTimeoutSeconds * 1000,
+        headersMs: tuning.httpHeadersTimeoutSeconds * 1000,
+        idleMs: tuning.httpIdleTimeoutSeconds * 1000,
+        keepAliveMs: tuning.httpKeepAliveSeconds * 1000,
+      },
+    });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
     registerScanRoutes(http, ctx);

@@ -114,3 +114,49 @@ describe("PIAOMA_TUNING", () => {
     expect(problemsOf({ PIAOMA_TUNING: "garbage" })[0]).toMatch(/^PIAOMA_TUNING: must look like/);
   });
 });
+
+describe("PIAOMA_TRUST_PROXY", () => {
+  it("trusts no proxy by default, and takes a hop count or a list of proxy addresses", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ PIAOMA_TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ PIAOMA_TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(loadConfig({ PIAOMA_TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ PIAOMA_TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(
+      loadConfig({ PIAOMA_TRUST_PROXY: "10.0.0.0/8, 192.168.1.5,::1,fd00::/8,loopback" }).trustProxy,
+    ).toEqual(["10.0.0.0/8", "192.168.1.5", "::1", "fd00::/8", "loopback"]);
+  });
+
+  it("refuses true (every hop trusted: clients pick their own address) and says what to write instead", () => {
+    for (const value of ["true", "yes"]) {
+      const [problem] = problemsOf({ PIAOMA_TRUST_PROXY: value });
+      expect(problem).toMatch(/^PIAOMA_TRUST_PROXY: no longer accepts "true"/);
+      expect(problem).toContain("number of proxies in front of Piaoma (usually 1)");
+      expect(problem).toContain(`(got "${value}")`);
+    }
+  });
+
+  it("names the entries that are not addresses", () => {
+    expect(problemsOf({ PIAOMA_TRUST_PROXY: "10.0.0.1,proxy.local,10.0.0.0/33" })[0]).toMatch(
+      /^PIAOMA_TRUST_PROXY: must be false, a hop count.*\(not an address: proxy\.local, 10\.0\.0\.0\/33\)/,
+    );
+    expect(problemsOf({ PIAOMA_TRUST_PROXY: "50" })[0]).toMatch(/hop count must be from 1 to 10/);
+  });
+});
+
+describe("HTTP timeouts", () => {
+  it("has production values and takes shorter ones (above 0) from PIAOMA_TUNING", () => {
+    expect(loadConfig({}).tuning).toMatchObject({
+      httpRequestTimeoutSeconds: 120,
+      httpHeadersTimeoutSeconds: 30,
+      httpIdleTimeoutSeconds: 300,
+      httpKeepAliveSeconds: 72,
+    });
+    expect(
+      loadConfig({ PIAOMA_TUNING: "httpRequestTimeoutSeconds=1.5" }).tuning.httpRequestTimeoutSeconds,
+    ).toBe(1.5);
+    expect(problemsOf({ PIAOMA_TUNING: "httpIdleTimeoutSeconds=0" })).toEqual([
+      "PIAOMA_TUNING: httpIdleTimeoutSeconds must be above 0",
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -50,7 +51,7 @@ const envSchema = z.object({
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
   PIAOMA_DEMO: booleanText.optional(),
-  PIAOMA_TRUST_PROXY: booleanText.default(false),
+  PIAOMA_TRUST_PROXY: z.string().optional(),
   ROLES: roleList.default(["api", "worker"]),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PIAOMA_FILE_STORE: z
@@ -68,6 +69,8 @@ const envSchema = z.object({
 });
 
 export type Role = "api" | "worker";
+
+export type TrustProxy = false | number | string[];
 
 export interface Config {
   env: "development" | "production" | "test";
@@ -87,12 +90,16 @@ export interface Config {
   /** Undefined means: use (or create) the key stored in the data folder. */
   secret: string | undefined;
   allowPrivateUrls: boolean;
-  /** Behind a load balancer: take the client address from X-Forwarded-For. */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe: none (false), the last `n` hops (a count of proxies in
+   * front of Piaoma), or only hops sent by these proxy addresses / CIDRs. Never every hop: the first
+   * entries are whatever the client wrote.
+   */
+  trustProxy: TrustProxy;
   /** Seed the demo organization into an empty database at start. */
   demo: boolean;
   roles: Role[];
-  /** Timings of background work; not environment variables (tests shorten them). */
+  /** Timings of background work and HTTP timeouts; set through PIAOMA_TUNING (tests shorten them). */
   tuning: {
     /**
      * The sweep first looks at an unfinished invoice (or an unsent delivery) this long after it was
@@ -116,6 +123,21 @@ export interface Config {
     jobPollSeconds: number;
     /** Scales API.md's webhook retry ladder (1 min … 24 h); unset = 1. Tests shorten it. */
     webhookRetryFactor?: number;
+    /**
+     * A client has this long to send a whole request, headers and body (a slow or stalled body gets
+     * 408 and the connection closes). Generous enough for a 5 MB item import over a slow link; the
+     * answer (an export streaming for minutes) is not bounded by it.
+     */
+    httpRequestTimeoutSeconds: number;
+    /** … and this long for the request line and headers (at most the request timeout). */
+    httpHeadersTimeoutSeconds: number;
+    /**
+     * A connection with no bytes in either direction for this long is closed: above the longest
+     * silent work of a request (an import being checked) and above any load balancer's idle timeout.
+     */
+    httpIdleTimeoutSeconds: number;
+    /** An idle keep-alive connection is kept this long; above load balancers' usual 60 s. */
+    httpKeepAliveSeconds: number;
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -154,11 +176,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobExpireSeconds: 120,
     jobMaintenanceSeconds: 30,
     jobPollSeconds: 1,
+    httpRequestTimeoutSeconds: 120,
+    httpHeadersTimeoutSeconds: 30,
+    httpIdleTimeoutSeconds: 300,
+    httpKeepAliveSeconds: 72,
   };
   for (const pair of e.PIAOMA_TUNING?.split(",") ?? []) {
     const [key, value] = pair.split("=") as [string, string];
     if (key in tuning) tuning[key as keyof Config["tuning"]] = Number(value);
     else problems.push(`PIAOMA_TUNING: unknown setting ${key} (known: ${Object.keys(tuning).join(", ")})`);
+    // 0 would mean "no timeout" to Node: exactly what these settings exist to prevent.
+    if (key.startsWith("http") && key in tuning && Number(value) <= 0) {
+      problems.push(`PIAOMA_TUNING: ${key} must be above 0`);
+    }
+  }
+  const trustProxy = parseTrustProxy(e.PIAOMA_TRUST_PROXY);
+  if (typeof trustProxy === "string") {
+    problems.push(`PIAOMA_TRUST_PROXY: ${trustProxy} (got ${JSON.stringify(e.PIAOMA_TRUST_PROXY)})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -181,11 +215,56 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret: e.PIAOMA_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
-    trustProxy: e.PIAOMA_TRUST_PROXY,
+    trustProxy: trustProxy as TrustProxy,
     roles: e.ROLES,
     tuning,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Names proxy-addr (Fastify's trustProxy) understands for whole address ranges. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/**
+ * `false` (or unset, `0`), a hop count (`1`, `2`), or a comma list of proxy addresses and CIDRs;
+ * a string result is the problem with the value. `true` used to mean "believe every hop", which let a
+ * client choose its own address by sending X-Forwarded-For itself, so it is refused with what to
+ * write instead rather than guessed at.
+ */
+function parseTrustProxy(value: string | undefined): TrustProxy | string {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === "false" || v === "no" || v === "0") return false;
+  if (v === "true" || v === "yes") {
+    return (
+      'no longer accepts "true" (it trusted every X-Forwarded-For hop, so clients could pick their own address): ' +
+      "write the number of proxies in front of Piaoma (usually 1), or their addresses, e.g. 10.0.0.0/8,192.168.1.5"
+    );
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops <= 10 ? hops : "a hop count must be from 1 to 10 (the proxies in front of Piaoma)";
+  }
+  const entries = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => !isAddressOrCidr(entry) && !PROXY_RANGE_NAMES.has(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    return (
+      `must be false, a hop count such as 1, or proxy addresses/CIDRs such as 10.0.0.0/8,192.168.1.5` +
+      (bad.length > 0 ? ` (not an address: ${bad.join(", ")})` : "")
+    );
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d+$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function hostForUrl(host: string): string {

@@ -1,5 +1,7 @@
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildApp, openDatabase, version } from "./app";
+import { bannerLines, DEMO_CREDENTIALS_FILE, writeDemoCredentials } from "./banner";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { createCredentials } from "./modules/credentials/credentials.service";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
@@ -13,7 +15,7 @@ import { DataDirLockedError } from "./platform/db/data-dir-lock";
 import { runMigrations } from "./platform/db/migrate";
 import { isAppError } from "./platform/errors";
 import { JobQueue } from "./platform/jobs";
-import { createLogger } from "./platform/logger";
+import { createLogger, describeError } from "./platform/logger";
 import { ensureWebBuilt } from "./platform/web";
 
 /**
@@ -146,26 +148,10 @@ async function serve(config: Config): Promise<number> {
 }
 
 function printBanner(config: Config, demo: DemoInfo | undefined): void {
-  const db = config.database.kind === "pglite" ? `PGlite in ${config.database.dataDir}` : "PostgreSQL";
-  const lines = [
-    "",
-    `票码 Piaoma ${version} is running (${db}, roles: ${config.roles.join(",")})`,
-    `  控制台 Console       ${config.publicUrl}/admin/`,
-  ];
-  if (demo) {
-    lines.push(`  演示登录 Demo login   ${demo.username} / ${demo.password}`);
-    if (demo.consumerUrl) lines.push(`  扫码页 Consumer page ${demo.consumerUrl}`);
-    lines.push(
-      `  开放接口 App Key     ${demo.appKey}`,
-      `  开放接口 App Secret  ${demo.appSecret}`,
-      `  试用商户 Try it      npx piaoma demo-merchant --app-key ${demo.appKey} --app-secret ${demo.appSecret}`,
-    );
-  }
-  lines.push(
-    `  接口文档 API docs    ${config.publicUrl}/docs`,
-    `  健康检查 Health      ${config.publicUrl}/health`,
-    "",
-  );
+  const terminal = process.stdout.isTTY === true;
+  const credentialsFile = path.join(config.dataDir, DEMO_CREDENTIALS_FILE);
+  if (demo && !terminal) writeDemoCredentials(credentialsFile, demo);
+  const lines = bannerLines(config, version, demo, { terminal, credentialsFile });
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
@@ -287,7 +273,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (e) => {
-    process.stderr.write(`piaoma: unexpected failure: ${(e as Error).stack ?? e}\n`);
+    // Redacted like the log: a database error's message would otherwise carry the query's values.
+    process.stderr.write(`piaoma: unexpected failure: ${describeError(e)}\n`);
     process.exit(1);
   },
 );

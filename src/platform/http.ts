@@ -11,7 +11,9 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { type ZodType, z } from "zod";
+import type { TrustProxy } from "../config";
 import { AppError, type ErrorCode, errorStatus } from "./errors";
+import { registerSecurityHeaders } from "./security-headers";
 
 export type HttpServer = FastifyInstance<
   import("node:http").Server,
@@ -30,12 +32,42 @@ export interface ErrorBody {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** Server timeouts in milliseconds (config.tuning's http* settings). */
+export interface HttpTimeouts {
+  requestMs: number;
+  headersMs: number;
+  idleMs: number;
+  keepAliveMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  requestMs: 120_000,
+  headersMs: 30_000,
+  idleMs: 300_000,
+  keepAliveMs: 72_000,
+};
+
 export function createHttpServer(options: {
   logger: Logger;
   version: string;
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
+  timeouts?: HttpTimeouts;
 }): HttpServer {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const app = Fastify({
+    // A client that sends its headers or body slowly, or stops halfway, holds a connection and a
+    // parser: the whole request must arrive within requestTimeout (else 408 and the connection
+    // closes). Only receiving is bounded, so a long export download or a slow handler is not cut;
+    // a connection silent in both directions for idleMs is.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      // Node looks for overdue requests at this interval (30 s by default): a quarter of the limit
+      // keeps the enforcement close to the configured value.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeouts.requestMs / 4))),
+    },
     loggerInstance: options.logger,
     // Behind a load balancer a request id may come in; otherwise make one.
     genReqId: (req) => {
@@ -46,7 +78,7 @@ export function createHttpServer(options: {
     },
     bodyLimit: 1024 * 1024,
     // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     routerOptions: { ignoreTrailingSlash: true },
     // Errors raised by the router before any handler (a malformed or over-long path) get the same
     // API.md error body as everything else.
@@ -70,6 +102,12 @@ export function createHttpServer(options: {
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
+  registerSecurityHeaders(app as unknown as HttpServer);
+  // A refusal that knows when it ends (RATE_LIMITED) says so in Retry-After as well as in its body.
+  app.addHook("onError", async (_req, reply, error) => {
+    const seconds = error instanceof AppError ? error.details?.retryAfterSeconds : undefined;
+    if (typeof seconds === "number") reply.header("retry-after", String(seconds));
+  });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const { status, body } = toErrorResponse(error);
@@ -89,6 +127,19 @@ export function createHttpServer(options: {
   );
 
   return app as unknown as HttpServer;
+}
+
+/**
+ * PIAOMA_TRUST_PROXY for Fastify: a hop count trusts the immediate peer and the hops before it up
+ * to that many (so with 1 the client is the address the proxy saw, the last X-Forwarded-For entry,
+ * whatever the client wrote before it); a list trusts only those peers. Fastify itself treats a bare
+ * number as "trust nothing", hence the function.
+ */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === "number") return (_address, hop) => hop < trust;
+  return trust;
 }
 
 /**

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { HttpServer } from "./http";
+import { inlineScriptHashes, pagePolicy } from "./security-headers";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const webSourceDir = path.join(root, "web");
@@ -60,8 +61,16 @@ export async function registerWeb(app: HttpServer): Promise<void> {
     wildcard: true,
   });
 
-  const sendHtml = (body: Buffer) => async (_req: FastifyRequest, reply: FastifyReply) =>
-    reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(body);
+  // Each page's policy allows exactly its own inline scripts (the consumer page's nomodule notice).
+  const sendHtml = (body: Buffer) => {
+    const policy = pagePolicy(inlineScriptHashes(body.toString("utf8")));
+    return async (_req: FastifyRequest, reply: FastifyReply) =>
+      reply
+        .type("text/html; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .header("content-security-policy", policy)
+        .send(body);
+  };
   const hidden = { schema: { hide: true } };
   app.get("/", hidden, async (_req, reply) => reply.redirect("/admin/"));
   app.get("/admin", hidden, sendHtml(adminHtml));

@@ -89,7 +89,17 @@ describe("piaoma command line on PGlite", () => {
     const server = await startServer(serveEnv);
     servers.push(server);
     const out = server.output();
-    expect(out).toContain("演示登录 Demo login   demo / piaoma-demo");
+    // The output is a pipe, not a terminal: the password and App Secret go to a file only its owner reads.
+    const credentialsFile = path.join(serveDir, "demo-credentials.txt");
+    expect(out).toContain(`演示登录 Demo login   demo / 见 see ${credentialsFile}`);
+    expect(out).toContain(`开放接口 App Secret  见 see ${credentialsFile}`);
+    expect(out).not.toContain("piaoma-demo");
+    expect(fs.statSync(credentialsFile).mode & 0o777).toBe(0o600);
+    const credentials = fs.readFileSync(credentialsFile, "utf8");
+    expect(credentials).toContain("演示登录 Demo login   demo / piaoma-demo");
+    const secret = credentials.match(/App Secret {2}(\S+)/)?.[1] ?? "missing";
+    expect(secret.length).toBeGreaterThan(20);
+    expect(out).not.toContain(secret);
     const consumerUrl = out.match(/扫码页 Consumer page (\S+)/)?.[1];
     expect(consumerUrl).toMatch(/\/s\/[A-Za-z0-9_-]{22,}$/);
 

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
+import {
+  collectPageErrors,
+  describeBrowser,
+  fillDateRange,
+  launchBrowser,
+  screenshotPath,
+} from "../support/browser";
 import { makeOrganization } from "../support/factories";
 import { decodeQrCodes, describeWithTools, pdfToPngs } from "../support/system-tools";
 
@@ -31,7 +37,7 @@ describeBrowser("console in Chromium", () => {
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
       page.setDefaultTimeout(30_000);
-      page.on("pageerror", (e) => errors.push(e.message));
+      collectPageErrors(page, errors);
     });
     afterAll(async () => {
       await browser?.close();

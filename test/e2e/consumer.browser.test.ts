@@ -8,7 +8,7 @@ import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes
 import { systemActor } from "../../src/platform/context";
 import { receiptCodeConfigs, taxBureauAccounts } from "../../src/platform/db/schema";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeOrganization, makeUscc } from "../support/factories";
 import { startSmtp, type TestSmtp } from "../support/smtp";
 import { findSystemTool, pdfToText } from "../support/system-tools";
@@ -97,7 +97,7 @@ describeBrowser("consumer page on a phone", () => {
     });
     const page = await context.newPage();
     const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    collectPageErrors(page, errors);
     return { context, page, errors };
   }
 
@@ -163,7 +163,9 @@ describeBrowser("consumer page on a phone", () => {
     }
     await resendTo.fill("copy5@example.com");
     await page.getByRole("button", { name: "发送", exact: true }).click();
-    await expect.poll(() => status.textContent()).toBe("发送次数已达上限（每小时最多 5 次），请稍后再试。");
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/^每个开票码每小时最多重发 5 次，请稍后再试（约 (59|60) 分钟后可再发送）。$/);
     await page.screenshot({ path: screenshotPath("consumer-resend-limited-375"), fullPage: true });
 
     // Scanning again shows the invoice, not the form.

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isSignatureValid } from "../../src/modules/open-api/signing";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeUser } from "../support/console";
 import { makeOrganization } from "../support/factories";
 import { type MerchantServer, openRequest, startMerchant } from "../support/open-api";
@@ -33,7 +33,7 @@ describeBrowser("open API console in Chromium", () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
     page.setDefaultTimeout(30_000);
-    page.on("pageerror", (e) => errors.push(e.message));
+    collectPageErrors(page, errors);
   });
   afterAll(async () => {
     await browser?.close();

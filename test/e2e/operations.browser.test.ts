@@ -5,7 +5,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { amountInCapitals, chinaDateIso } from "../../src/domain";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { createTestApp, type TestApp } from "../support/app";
-import { describeBrowser, fillDateRange, launchBrowser, screenshotPath } from "../support/browser";
+import {
+  collectPageErrors,
+  describeBrowser,
+  fillDateRange,
+  launchBrowser,
+  screenshotPath,
+} from "../support/browser";
 import { makeUser } from "../support/console";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
 import { startSmtp, type TestSmtp } from "../support/smtp";
@@ -80,7 +86,7 @@ describeBrowser("operations in Chromium", () => {
         acceptDownloads: true,
       });
       page.setDefaultTimeout(30_000);
-      page.on("pageerror", (e) => errors.push(e.message));
+      collectPageErrors(page, errors);
     }, 120_000);
     afterAll(async () => {
       await browser?.close();

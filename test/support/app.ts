@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
 import { type App, type BuildOptions, buildApp } from "../../src/app";
 import { type Config, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/platform/logger";
@@ -30,11 +31,14 @@ export async function createTestApp(
     startJobs?: boolean;
     providers?: BuildOptions["providers"];
     tuning?: Partial<Config["tuning"]>;
+    /** Where the application logs (silent by default); a test that reads the log passes its own. */
+    logger?: Logger;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
   // Short timings: tests wait for background work in seconds, not minutes.
   config.tuning = {
+    ...config.tuning,
     issueBackstopSeconds: 2,
     issueRetrySeconds: 1,
     deliveryRetrySeconds: 1,
@@ -47,7 +51,7 @@ export async function createTestApp(
   const database = await openTestDatabase(kind);
   const app = await buildApp(config, {
     database,
-    logger: createLogger("silent"),
+    logger: options.logger ?? createLogger("silent"),
     startJobs: options.startJobs ?? true,
     providers: options.providers,
   });

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { type Browser, chromium, type Locator } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { describe, expect } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -58,4 +58,24 @@ export async function fillDateRange(inputs: Locator, from: string, to: string): 
   await end.press("Enter");
   await expect.poll(() => page.locator(".ant-picker-dropdown:visible").count()).toBe(0);
   await expect.poll(() => Promise.all([start.inputValue(), end.inputValue()])).toEqual([from, to]);
+}
+
+/**
+ * Collects what should never happen on a page: uncaught errors and Content-Security-Policy
+ * violations (Chromium reports each on the console, and the page's `securitypolicyviolation` event
+ * is echoed there too, frames included), so a test can end with `expect(errors).toEqual([])`.
+ */
+export function collectPageErrors(page: Page, errors: string[]): void {
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    const text = m.text();
+    if (/Content Security Policy|^CSP violation/.test(text)) errors.push(text);
+  });
+  void page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(
+        `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} in ${e.documentURI}`,
+      ),
+    );
+  });
 }

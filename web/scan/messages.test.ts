@@ -43,10 +43,26 @@ describe("submit and resend messages", () => {
     expect(submitErrorText(error("INTERNAL", 500))).toContain("稍后重试");
   });
 
-  it("says the resend limit plainly", () => {
-    expect(resendErrorText(error("RATE_LIMITED", 429))).toBe(
-      "发送次数已达上限（每小时最多 5 次），请稍后再试。",
-    );
+  it("says which resend limit was reached and when sending works again", () => {
+    expect(
+      resendErrorText(
+        error("RATE_LIMITED", 429, { retryAfterSeconds: 1450 }, "每个开票码每小时最多重发 5 次，请稍后再试"),
+      ),
+    ).toBe("每个开票码每小时最多重发 5 次，请稍后再试（约 25 分钟后可再发送）。");
+    expect(
+      resendErrorText(
+        error(
+          "RATE_LIMITED",
+          429,
+          { retryAfterSeconds: 80_000 },
+          "该邮箱近 24 小时收到的重发已达上限，请稍后再试",
+        ),
+      ),
+    ).toBe("该邮箱近 24 小时收到的重发已达上限，请稍后再试（约 23 小时后可再发送）。");
+    expect(
+      resendErrorText(error("RATE_LIMITED", 429, { retryAfterSeconds: 9 }, "发送过于频繁，请稍后再试")),
+    ).toBe("发送过于频繁，请稍后再试（约 9 秒后可再发送）。");
+    expect(resendErrorText(error("RATE_LIMITED", 429, {}, ""))).toBe("发送次数已达上限，请稍后再试。");
     expect(resendErrorText(error("NETWORK", 0))).toContain("网络");
     expect(resendErrorText(error("VALIDATION_FAILED", 422, {}, "邮箱格式不正确"))).toBe("邮箱格式不正确");
   });

@@ -110,12 +110,28 @@ export function submitErrorText(error: Pick<ApiError, "code" | "status" | "messa
   }
 }
 
-/** Resend: a rate limit is not the consumer's fault, so say it plainly and say when it helps again. */
+/**
+ * Resend: a rate limit is not the consumer's fault, so say it plainly — which ceiling (per code, per
+ * recipient, per network: the server's message names it) — and when it helps again.
+ */
 export function resendErrorText(error: Pick<ApiError, "code" | "status" | "message" | "details">): string {
-  if (error.code === "RATE_LIMITED") return "发送次数已达上限（每小时最多 5 次），请稍后再试。";
+  if (error.code === "RATE_LIMITED") {
+    const what = (error.message || "发送次数已达上限，请稍后再试").replace(/[。.]$/, "");
+    const seconds = error.details?.retryAfterSeconds;
+    return typeof seconds === "number" && seconds > 0
+      ? `${what}（约 ${waitText(seconds)}后可再发送）。`
+      : `${what}。`;
+  }
   if (error.code === "NETWORK") return "网络异常，未能发送，请重试。";
   if (error.status >= 500) return "发送服务暂时繁忙，请稍后重试。";
   return error.message || "发送失败，请稍后重试。";
+}
+
+/** `30 秒` / `25 分钟` / `3 小时`: rounded up, so the consumer never comes back too early. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} 秒`;
+  if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} 分钟`;
+  return `${Math.ceil(seconds / 3600)} 小时`;
 }
 
 /** WeChat's and Alipay's in-app browsers often refuse file downloads; the page then says what to do. */

@@ -5,6 +5,9 @@ import { loginAs, makeUser } from "../../../test/support/console";
 import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { consoleSessions, users } from "../../platform/db/schema";
+import type { AppError } from "../../platform/errors";
+import { login as loginService } from "./auth.service";
+import { createLoginThrottle } from "./login-throttle";
 
 describeEachDatabase("console login, session, CSRF and lock-out", (kind) => {
   let app: TestApp;
@@ -65,22 +68,117 @@ describeEachDatabase("console login, session, CSRF and lock-out", (kind) => {
 
   it("locks the account for 15 minutes after 5 failed logins, even for the right password", async () => {
     const u = await user();
-    for (let i = 0; i < 4; i++) expect((await login(u.username, "bad-password")).statusCode).toBe(401);
-    const fifth = await login(u.username, "bad-password");
-    expect(fifth.statusCode).toBe(423);
-    expect(fifth.json().error.code).toBe("ACCOUNT_LOCKED");
-    const right = await login(u.username, u.password);
-    expect(right.statusCode).toBe(423);
+    const throttle = createLoginThrottle();
+    // A minute apart: slower than the throttle's waits, so only the lock decides.
+    let minute = 0;
+    const attempt = (password: string) =>
+      loginService(app.ctx, {
+        input: { username: u.username, password },
+        ip: "198.51.100.1",
+        now: new Date(Date.now() + minute++ * 60_000),
+        throttle,
+      }).then(
+        () => 200,
+        (e: AppError) => e.code,
+      );
+    for (let i = 0; i < 5; i++) expect(await attempt("bad-password")).toBe("UNAUTHENTICATED");
     const [row] = await app.ctx.database.db.select().from(users).where(eq(users.id, u.id));
-    const minutes = ((row?.lockedUntil?.getTime() ?? 0) - Date.now()) / 60_000;
+    const minutes = ((row?.lockedUntil?.getTime() ?? 0) - (Date.now() + 4 * 60_000)) / 60_000;
     expect(minutes).toBeGreaterThan(14);
     expect(minutes).toBeLessThanOrEqual(15);
+    expect(await attempt(u.password)).toBe("UNAUTHENTICATED");
     // When the lock has passed, the right password works again.
+    minute = 30;
+    expect(await attempt(u.password)).toBe(200);
+  });
+
+  it("answers a locked account exactly like an unknown one and a wrong password", async () => {
+    const u = await user();
     await app.ctx.database.db
       .update(users)
-      .set({ lockedUntil: new Date(Date.now() - 1000) })
+      .set({ lockedUntil: new Date(Date.now() + 10 * 60_000) })
       .where(eq(users.id, u.id));
-    expect((await login(u.username, u.password)).statusCode).toBe(200);
+    const answers = [
+      await login(u.username, u.password),
+      await login(u.username, "wrong-password"),
+      await login("nobody-here", u.password),
+    ];
+    for (const res of answers) {
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ error: { code: "UNAUTHENTICATED", message: "用户名或密码错误" } });
+      expect(res.headers["retry-after"]).toBeUndefined();
+    }
+  });
+
+  it("throttles one username after 3 failures from anywhere, existing or not, with Retry-After", async () => {
+    const u = await user();
+    const from = (username: string, password: string, remoteAddress: string) =>
+      app.http.inject({
+        method: "POST",
+        url: "/api/console/session",
+        payload: { username, password },
+        remoteAddress,
+      });
+    for (const name of [u.username, "nobody-at-all"]) {
+      for (let i = 0; i < 3; i++)
+        expect((await from(name, "bad-password", `203.0.113.${i}`)).statusCode).toBe(401);
+      const throttled = await from(name.toUpperCase(), "bad-password", "203.0.113.50");
+      expect(throttled.statusCode).toBe(429);
+      expect(throttled.headers["retry-after"]).toBe("2");
+      expect(throttled.json()).toEqual({
+        error: {
+          code: "RATE_LIMITED",
+          message: "登录尝试过于频繁，请 2 秒后再试",
+          details: { retryAfterSeconds: 2 },
+        },
+      });
+    }
+    // The right password waits like any other attempt: the throttle does not check passwords.
+    expect((await from(u.username, u.password, "203.0.113.51")).statusCode).toBe(429);
+  });
+
+  it("throttles one address spraying many usernames after 10 failures, not the other addresses", async () => {
+    const u = await user();
+    const from = (username: string, remoteAddress: string, password = "spray-password") =>
+      app.http.inject({
+        method: "POST",
+        url: "/api/console/session",
+        payload: { username, password },
+        remoteAddress,
+      });
+    for (let i = 0; i < 10; i++) expect((await from(`victim${i}`, "192.0.2.66")).statusCode).toBe(401);
+    const throttled = await from("victim-next", "192.0.2.66");
+    expect([throttled.statusCode, throttled.headers["retry-after"]]).toEqual([429, "1"]);
+    expect((await from(u.username, "192.0.2.7", u.password)).statusCode).toBe(200);
+  });
+
+  it("starts a username's count over after a successful login", async () => {
+    const u = await user();
+    const throttle = createLoginThrottle();
+    const now = new Date();
+    const attempt = (password: string) =>
+      loginService(app.ctx, {
+        input: { username: u.username, password },
+        ip: "198.51.100.2",
+        now,
+        throttle,
+      }).then(
+        () => "OK",
+        (e: AppError) => e.code,
+      );
+    const outcomes = [];
+    for (const password of ["typo-1", "typo-2", u.password, "typo-3", "typo-4", "typo-5"]) {
+      outcomes.push(await attempt(password));
+    }
+    expect(outcomes).toEqual([
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "OK",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+      "UNAUTHENTICATED",
+    ]);
+    expect(await attempt("typo-6")).toBe("RATE_LIMITED");
   });
 
   it("refuses a state-changing request without the session's CSRF token", async () => {

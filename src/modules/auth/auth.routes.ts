@@ -3,11 +3,13 @@ import type { HttpServer } from "../../platform/http";
 import { loginInput, sessionOutput } from "./auth.schema";
 import { login, logout } from "./auth.service";
 import { actorOf, clearSessionCookie, SESSION_COOKIE, setSessionCookie } from "./console-guard";
+import { createLoginThrottle } from "./login-throttle";
 
 const hide = { hide: true } as const;
 
 /** Login: the one console route without a session. */
 export function registerLoginRoute(http: HttpServer, ctx: AppContext): void {
+  const throttle = createLoginThrottle();
   http.post(
     "/session",
     { schema: { ...hide, body: loginInput, response: { 200: sessionOutput } } },
@@ -16,6 +18,7 @@ export function registerLoginRoute(http: HttpServer, ctx: AppContext): void {
         input: req.body,
         ip: req.ip,
         userAgent: req.headers["user-agent"],
+        throttle,
       });
       setSessionCookie(ctx, reply, token);
       return session.output;

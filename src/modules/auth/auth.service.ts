@@ -1,6 +1,7 @@
 import type { AppContext } from "../../platform/context";
 import { hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
+import { rateLimited } from "../../platform/failure-limiter";
 import { newId, newToken } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { type UserActor, userActor } from "./access";
@@ -16,6 +17,7 @@ import {
   touchSession,
 } from "./auth.repository";
 import { loginInput, type SessionOutput } from "./auth.schema";
+import type { LoginThrottle } from "./login-throttle";
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCK_MINUTES = 15;
@@ -35,42 +37,62 @@ export interface ConsoleSession {
   output: SessionOutput;
 }
 
-function lockedError(until: Date): AppError {
-  return new AppError("ACCOUNT_LOCKED", `登录失败次数过多，账号已锁定 ${LOCK_MINUTES} 分钟，请稍后再试`, {
-    lockedUntil: until.toISOString(),
-  });
+/** `请 30 秒后再试` / `请 3 分钟后再试`. */
+function waitText(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  return seconds < 60 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`;
 }
 
 /**
  * Checks a username and password and opens a session. After MAX_FAILED_LOGINS wrong passwords in a
- * row the account is locked for LOCK_MINUTES (423), even for the right password.
+ * row the account is locked for LOCK_MINUTES, even for the right password. A locked account, an
+ * unknown or disabled one and a wrong password get the same answer (401 UNAUTHENTICATED, same
+ * message, one password hash each), so the answers never tell which accounts exist. Before that,
+ * the throttle answers 429 RATE_LIMITED with the wait, per client address and per username alike.
  */
 export async function login(
   ctx: Pick<AppContext, "database">,
-  options: { input: unknown; ip?: string; userAgent?: string; now?: Date },
+  options: {
+    input: unknown;
+    ip?: string;
+    userAgent?: string;
+    now?: Date;
+    throttle: LoginThrottle;
+  },
 ): Promise<{ token: string; session: ConsoleSession }> {
   const input = parseInput(loginInput, options.input);
   const now = options.now ?? new Date();
+  const at = now.getTime();
+  const started = performance.now();
+  const { throttle } = options;
+  const addressKey = options.ip ?? "";
+  // lower() like the lookup: every spelling of a name shares its throttle.
+  const nameKey = input.username.toLowerCase();
+  const wait = Math.max(throttle.address.waitMs(addressKey, at), throttle.username.waitMs(nameKey, at));
+  if (wait > 0) throw rateLimited(`登录尝试过于频繁，请 ${waitText(wait)}后再试`, wait);
+
   const { db } = ctx.database;
-  const user = await findUserForLogin(db, input.username);
-  const refused = () => new AppError("UNAUTHENTICATED", "用户名或密码错误");
-  if (!user?.isActive) {
-    dummyHash ??= hashPassword("piaoma-not-a-password");
-    await verifyPassword(input.password, await dummyHash);
-    throw refused();
+  const found = await findUserForLogin(db, input.username);
+  const user = found?.isActive ? found : undefined;
+  const locked = user?.lockedUntil ? user.lockedUntil.getTime() > at : false;
+  dummyHash ??= hashPassword("piaoma-not-a-password");
+  const matches = await verifyPassword(input.password, user ? user.passwordHash : await dummyHash);
+  if (!user || locked || !matches) {
+    // Counted toward the lock only while the account is open: a locked one stays locked as it was.
+    if (user && !locked) {
+      await recordLoginFailure(db, user.id, MAX_FAILED_LOGINS, new Date(at + LOCK_MINUTES * 60_000));
+    }
+    // The wait runs from the answer, not from the request: hashing takes a while on a busy machine.
+    const answeredAt = at + (performance.now() - started);
+    throttle.address.fail(addressKey, answeredAt);
+    throttle.username.fail(nameKey, answeredAt);
+    throw new AppError("UNAUTHENTICATED", "用户名或密码错误");
   }
-  if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) throw lockedError(user.lockedUntil);
-  if (!(await verifyPassword(input.password, user.passwordHash))) {
-    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
-    const state = await recordLoginFailure(db, user.id, MAX_FAILED_LOGINS, lockUntil);
-    if (state.lockedUntil && state.lockedUntil.getTime() > now.getTime())
-      throw lockedError(state.lockedUntil);
-    throw refused();
-  }
+  throttle.username.reset(nameKey);
   await recordLoginSuccess(db, user.id, now);
   await deleteExpiredSessions(db, now);
   const token = newToken();
-  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000);
+  const expiresAt = new Date(at + SESSION_HOURS * 3600_000);
   await insertSession(db, {
     id: newId("ses"),
     tokenHash: sha256Hex(token),
@@ -78,7 +100,7 @@ export async function login(
     csrfToken: newToken(),
     expiresAt,
     lastSeenAt: now,
-    ip: (options.ip ?? "").slice(0, 64),
+    ip: addressKey.slice(0, 64),
     userAgent: (options.userAgent ?? "").slice(0, 300),
   });
   const session = await resolveSession(ctx, token, now);

@@ -19,6 +19,8 @@ export interface DemoInfo {
   username: string;
   /** The demo password while it is unchanged; a changed one is never printed. */
   password: string;
+  /** Whether `password` is the password (a secret: printed only to a terminal). */
+  passwordUnchanged: boolean;
   consumerUrl: string;
   /** Whether this call created the demo organization. */
   created: boolean;
@@ -81,6 +83,7 @@ export async function seedDemo(
     taxId: org.taxId,
     username: demoLogin.username,
     password: passwordUnchanged ? demoLogin.password : "(已修改 changed)",
+    passwordUnchanged,
     consumerUrl: consumerUrl(ctx, await ensureFreshDemoCode(ctx, org.id)),
     created,
     appKey: keys.appKey,

@@ -306,6 +306,78 @@ for (const kind of databaseKinds()) {
       for (let i = 0; i < 5; i++) expect((await resend({ mobile: "13800138000" })).statusCode).toBe(202);
       const limited = await resend({ email: "x@example.com" });
       expect([limited.statusCode, limited.json().error.code]).toEqual([429, "RATE_LIMITED"]);
+      const wait = Number(limited.headers["retry-after"]);
+      expect(wait).toBeGreaterThan(3500);
+      expect(wait).toBeLessThanOrEqual(3600);
+      expect(limited.json().error.details).toEqual({ retryAfterSeconds: wait });
+      expect(limited.json().error.message).toBe("每个开票码每小时最多重发 5 次，请稍后再试");
+    });
+
+    /** A code with its invoice issued, ready for resends. */
+    const issuedCode = async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      expect((await submit(code.token, enterprise())).json().status).toBe("issued");
+      return code.token;
+    };
+    let address = 0;
+    const resendFrom = (token: string, to: object, remoteAddress = `198.51.100.${++address % 250}`) =>
+      app.http.inject({
+        method: "POST",
+        url: `/api/scan/${token}/resend`,
+        headers: json,
+        payload: JSON.stringify(to),
+        remoteAddress,
+      });
+
+    it("caps resends to one recipient at 10 a day across codes, whoever asks, with Retry-After", async () => {
+      const tokens = [await issuedCode(), await issuedCode(), await issuedCode()];
+      const stranger = `stranger${Date.now()}@example.com`;
+      for (const token of tokens.slice(0, 2)) {
+        for (let i = 0; i < 5; i++) {
+          const to = { email: i % 2 ? stranger.toUpperCase() : stranger };
+          expect((await resendFrom(token, to)).statusCode).toBe(202);
+        }
+      }
+      const refused = await resendFrom(tokens[2]!, { email: stranger });
+      expect([refused.statusCode, refused.json().error.code]).toEqual([429, "RATE_LIMITED"]);
+      expect(refused.json().error.message).toBe("该邮箱近 24 小时收到的重发已达上限，请稍后再试");
+      const wait = Number(refused.headers["retry-after"]);
+      expect(wait).toBeGreaterThan(23 * 3600);
+      expect(wait).toBeLessThanOrEqual(24 * 3600);
+      // The same for a mobile number; someone else is still served through the same code.
+      const mobile = `139${String(Date.now()).slice(-8)}`;
+      const third = await issuedCode();
+      const fourth = await issuedCode();
+      for (const token of [tokens[2]!, third]) {
+        for (let i = 0; i < 5; i++) expect((await resendFrom(token, { mobile })).statusCode).toBe(202);
+      }
+      const sms = await resendFrom(fourth, { mobile });
+      expect([sms.statusCode, sms.json().error.message]).toEqual([
+        429,
+        "该手机号近 24 小时收到的重发已达上限，请稍后再试",
+      ]);
+      expect((await resendFrom(fourth, { email: `other${Date.now()}@example.com` })).statusCode).toBe(202);
+    });
+
+    it("caps resends from one client address at 10 an hour across codes, not other addresses", async () => {
+      const tokens = [await issuedCode(), await issuedCode(), await issuedCode()];
+      const client = "203.0.113.77";
+      for (let i = 0; i < 10; i++) {
+        const res = await resendFrom(
+          tokens[i % 2]!,
+          { email: `friend${i}-${Date.now()}@example.com` },
+          client,
+        );
+        expect(res.statusCode).toBe(202);
+      }
+      const refused = await resendFrom(tokens[2]!, { email: `friend-x-${Date.now()}@example.com` }, client);
+      expect([refused.statusCode, refused.json().error.message]).toEqual([429, "发送过于频繁，请稍后再试"]);
+      const wait = Number(refused.headers["retry-after"]);
+      expect(wait).toBeGreaterThan(3500);
+      expect(wait).toBeLessThanOrEqual(3600);
+      expect((await resendFrom(tokens[2]!, { email: `friend-y-${Date.now()}@example.com` })).statusCode).toBe(
+        202,
+      );
     });
   });
 }

@@ -4,6 +4,7 @@ import { AppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import type { HttpServer } from "../../platform/http";
 import { findInvoice } from "../invoices/invoices.repository";
+import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import {
   resendBody,
   scanView,
@@ -39,6 +40,9 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
     if (req.url.startsWith("/api/scan/") && (error as AppError).code === "RECEIPT_CODE_NOT_FOUND")
       guesses.record(req.ip);
   });
+  // One client address cannot fan resends out over many codes; the ceilings per code and per
+  // recipient hold across processes, in the database (resend-limits.ts).
+  const resends = new FailureLimiter(RESENDS_PER_ADDRESS_PER_HOUR, 3600_000);
 
   app.get(
     "/api/scan/:token",
@@ -105,13 +109,17 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
       schema: {
         tags,
         summary: "重新发送 Resend by e-mail or SMS",
+        description:
+          "At most 5 resends per hour per code, 10 resent messages per 24 hours to one e-mail address or mobile number (across all codes), and 10 resends per hour from one client address; beyond that `429 RATE_LIMITED` with `Retry-After` (seconds, also in `details.retryAfterSeconds`).",
         params: tokenParams,
         body: resendBody,
         response: { 202: z.object({ status: z.literal("queued") }), ...errors },
       },
     },
     async (req, reply) => {
+      resends.check(req.ip, "发送过于频繁，请稍后再试");
       await resendByToken(ctx, req.params.token, req.body);
+      resends.record(req.ip);
       return reply.status(202).send({ status: "queued" as const });
     },
   );

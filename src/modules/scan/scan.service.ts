@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import {
   type ComputedInvoice,
   compareDecimals,
@@ -14,8 +14,9 @@ import {
   type ZeroRateKind,
 } from "../../domain";
 import type { AppContext } from "../../platform/context";
-import { auditLog, receiptCodes } from "../../platform/db/schema";
+import { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
+import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { trimDecimal } from "../invoices/invoice-document";
@@ -27,10 +28,11 @@ import {
 } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
+import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
 import type { InvoiceView, ScanView } from "./scan.schema";
 import { searchTitles } from "./titles/title-provider";
 
-export const RESENDS_PER_HOUR = 5;
+export { RESENDS_PER_HOUR };
 
 type ScanContext = Pick<AppContext, "database" | "config">;
 
@@ -300,7 +302,10 @@ export async function findTitles(
   return { titles };
 }
 
-/** Sends the issued invoices of a code again, to an address given now; 5 an hour per code. */
+/**
+ * Sends the issued invoices of a code again, to an address given now: 5 an hour per code, and 10
+ * resent messages a day per recipient across all codes (resend-limits.ts).
+ */
 export async function resendByToken(
   ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
   token: string,
@@ -321,18 +326,18 @@ export async function resendByToken(
       .from(receiptCodes)
       .where(eq(receiptCodes.id, code.id))
       .for("update");
-    const [recent] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(auditLog)
-      .where(
-        and(
-          eq(auditLog.entityId, code.id),
-          eq(auditLog.action, "scan.resend"),
-          gt(auditLog.createdAt, sql`now() - interval '1 hour'`),
-        ),
+    const codeWait = await codeResendWaitSeconds(tx, code.id);
+    if (codeWait > 0) {
+      throw rateLimited(`每个开票码每小时最多重发 ${RESENDS_PER_HOUR} 次，请稍后再试`, codeWait * 1000);
+    }
+    // Whoever holds a code could otherwise mail a stranger from every code they hold.
+    const recipient = to.email?.trim() ?? mobile ?? "";
+    const recipientWait = await recipientResendWaitSeconds(tx, recipient);
+    if (recipientWait > 0) {
+      throw rateLimited(
+        `${to.email ? "该邮箱" : "该手机号"}近 24 小时收到的重发已达上限，请稍后再试`,
+        recipientWait * 1000,
       );
-    if ((recent?.n ?? 0) >= RESENDS_PER_HOUR) {
-      throw new AppError("RATE_LIMITED", `每个开票码每小时最多重发 ${RESENDS_PER_HOUR} 次，请稍后再试`);
     }
     await recordAudit(tx, {
       actor: { type: "consumer", token },

@@ -3,7 +3,12 @@ import { useState } from "react";
 import { ApiError, api, type Session } from "./api";
 import { showFieldErrors } from "./form-errors";
 
-/** 登录: username and password; after five wrong passwords the account is locked for 15 minutes. */
+/**
+ * 登录: username and password; after five wrong passwords the account is locked for 15 minutes. The
+ * server answers a locked account like a wrong password (so nobody learns which accounts exist),
+ * hence the footer says what a lock means; a 429 (too many attempts) arrives with its wait in the
+ * message and is shown as it is.
+ */
 export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
   const [form] = Form.useForm<{ username: string; password: string }>();
   const [error, setError] = useState<string | null>(null);
@@ -54,7 +59,7 @@ export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
           </Form>
         </Card>
         <Typography.Paragraph className="login-footer" style={{ color: "rgba(255, 255, 255, 0.65)" }}>
-          连续输错密码 5 次，账号将锁定 15 分钟
+          连续输错密码 5 次，账号将锁定 15 分钟，期间即使密码正确也无法登录；管理员可在「用户」中解锁
         </Typography.Paragraph>
       </div>
     </div>

@@ -175,6 +175,10 @@ export const deliveries = pgTable(
     index("deliveries_unsent_idx").on(t.createdAt).where(sql`${t.status} <> 'sent'`),
     // The delivery sweep (modules/deliveries): pending deliveries due for a try.
     index("deliveries_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    // The consumer resend's ceiling per recipient (modules/scan): resends to one address lately.
+    index("deliveries_resend_recipient_idx")
+      .on(sql`lower(${t.recipient})`, t.createdAt)
+      .where(sql`${t.reason} = 'resend'`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_resend_recipient_idx" ON "deliveries" USING btree (lower("recipient"),"created_at") WHERE "deliveries"."reason" = 'resend';
