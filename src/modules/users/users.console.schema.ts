@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { oneLine, recordId, secret } from "../../platform/input";
 import { createUserInput, roleSchema } from "./users.schema";
 
 export const consoleUserCreateInput = createUserInput;
 
 export const consoleUserUpdateInput = z.object({
-  displayName: z.string().trim().max(50, "姓名过长").optional(),
+  displayName: oneLine().max(50, "姓名过长").optional(),
   role: roleSchema,
   isActive: z.boolean(),
-  orgIds: z.array(z.string().min(1)).min(1, "至少属于一个组织"),
+  orgIds: z.array(recordId()).min(1, "至少属于一个组织"),
   /** A new password; empty or absent keeps the old one. */
-  password: z.string().max(200, "密码过长").optional(),
+  password: secret().max(200, "密码过长").optional(),
   /** Lifts a lock-out from too many failed logins. */
   unlock: z.boolean().optional(),
 });
