@@ -48,7 +48,8 @@ export function createHttpServer(options: {
     bodyLimit: 1024 * 1024,
     // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
     trustProxy: options.trustProxy ?? false,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Query strings are decoded strictly too (parseQuery): invalid UTF-8 is a field error.
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
     // Errors raised by the router before any handler (a malformed or over-long path) get the same
     // API.md error body as everything else.
     frameworkErrors: (error, _req, reply) => {
@@ -124,6 +125,44 @@ function responseSerializer({ schema }: { schema: unknown }): (data: unknown) =>
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/**
+ * A query string as an object (repeated keys become arrays, `+` is a space). A value whose
+ * percent-encoded bytes are not UTF-8 is not turned into U+FFFD and accepted: each bad byte sequence
+ * becomes a lone surrogate, which the text gate (input.ts) refuses as a field error naming the
+ * parameter. A malformed escape (`%2`) is kept as typed, like the default parser does.
+ */
+export function parseQuery(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  if (text === "") return out;
+  for (const part of text.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? "" : decodeQueryComponent(part.slice(eq + 1));
+    const seen = out[key];
+    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return out;
+}
+
+function decodeQueryComponent(raw: string): string {
+  const text = raw.includes("+") ? raw.replaceAll("+", " ") : raw;
+  if (!text.includes("%")) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const bytes: Buffer[] = [];
+    let last = 0;
+    for (const m of text.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+      bytes.push(Buffer.from(text.slice(last, m.index), "utf8"), Buffer.from([Number.parseInt(m[1]!, 16)]));
+      last = m.index + 3;
+    }
+    bytes.push(Buffer.from(text.slice(last), "utf8"));
+    return lenientUtf8.decode(Buffer.concat(bytes)).replaceAll("\uFFFD", "\uDCFD");
+  }
+}
 
 /** The text of UTF-8 bytes, or null when they are not valid UTF-8 (a lone surrogate's bytes included). */
 export function decodeUtf8(bytes: Uint8Array): string | null {

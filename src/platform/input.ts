@@ -66,9 +66,23 @@ export function secret(params?: StringParams): z.ZodString {
   return z.string(params).check(secretGate);
 }
 
-/** Gates an existing string schema (a `z.url()`), for strings that have their own format. */
-export function gated<T extends z.ZodType<string>>(schema: T): T {
-  return (schema as unknown as z.ZodString).check(oneLineGate) as unknown as T;
+/**
+ * A string with a format of its own (`z.url()`, `z.email()`) behind the gate: the gate sees the text
+ * first (a URL parser would quietly drop a line break), then the format is checked.
+ */
+export function gated<T extends z.ZodType<string, string>>(schema: T) {
+  return oneLine().pipe(schema);
+}
+
+/**
+ * A whole number written in a query (`page=2`): digits only — `Number()` would also take `1e3`,
+ * `0x10` or a number followed by a line break.
+ */
+export function integerText(min: number, max: number, message = `应为 ${min}–${max} 之间的整数`) {
+  return oneLine()
+    .regex(/^\d{1,15}$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message));
 }
 
 /**

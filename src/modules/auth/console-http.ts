@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { oneLine, recordId } from "../../platform/input";
+import { integerText, oneLine, recordId } from "../../platform/input";
 
 /** Shapes shared by the console routes. The console API is not public: hidden from /docs. */
 export const hidden = { hide: true } as const;
@@ -9,8 +9,8 @@ export const orgItemParams = z.object({ orgId: recordId(), id: recordId() });
 export const idParams = z.object({ id: recordId() });
 
 export const pageQuery = {
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  page: integerText(1, 100_000, "页码应为 1–100000 的整数").default(1),
+  pageSize: integerText(1, 200, "每页条数应为 1–200 的整数").default(20),
 };
 
 export function pageOf<T extends z.ZodType>(item: T) {
