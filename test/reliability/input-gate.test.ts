@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedHeaders, signLinkParams } from "../../src/modules/open-api/signing";
-import { registeredRoutes } from "../../src/platform/http";
+import { registeredRoutes, toErrorResponse } from "../../src/platform/http";
 import { webBuildDir } from "../../src/platform/web";
 import { createTestApp, type TestApp } from "../support/app";
 import { BAD_TEXT, BAD_YEARS, insertInto, urlEncode, wtf8 } from "../support/bad-input";
@@ -650,6 +650,26 @@ for (const kind of databaseKinds()) {
       expect(routes.length).toBeGreaterThan(60);
       expect(routes.filter((r) => !(r in VALID))).toEqual([]);
       expect(Object.keys(VALID).filter((r) => !routes.includes(r))).toEqual([]);
+    });
+
+    it("maps what PostgreSQL itself refuses to 422, never 500 (the backstop behind the gate)", async () => {
+      const { db } = app.ctx.database;
+      const refusals = [
+        ["22021", sql`select ${"a\u0000b"}::text`],
+        ["22P05", sql`select ${'{"a":"\\u0000"}'}::jsonb ->> 'a'`],
+        ["22008", sql`select '0000-01-01'::date`],
+        ["22007", sql`select ${"2026-13-45"}::date`],
+        ["22003", sql`select ${"12345678901234567.00"}::numeric(18,2)`],
+      ] as const;
+      for (const [code, query] of refusals) {
+        const error = await db.execute(query).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error, code).not.toBeNull();
+        const { status, body } = toErrorResponse(error);
+        expect([status, body.error.code], code).toEqual([422, "VALIDATION_FAILED"]);
+      }
     });
 
     it("refuses every bad string and date with a 4xx and the error body, storing nothing", async () => {
