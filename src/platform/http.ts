@@ -276,7 +276,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
         ? ["REQUEST_TIMEOUT", "408 Request Timeout", "请求超时"]
         : ["BAD_REQUEST", "400 Bad Request", "请求格式不正确"];
   const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
-  if (socket.writable) {
+  // Never inside another answer already under way on this connection (as Node's own handler).
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !current?.headersSent) {
     socket.write(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
