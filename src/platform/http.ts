@@ -142,7 +142,9 @@ export function parseQuery(text: string): Record<string, string | string[]> {
     const key = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? "" : decodeQueryComponent(part.slice(eq + 1));
     const seen = out[key];
-    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    if (seen === undefined) out[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[key] = [seen, value];
   }
   return out;
 }
@@ -194,7 +196,7 @@ const DATA_ERRORS: Record<string, string> = {
 export function databaseDataError(error: unknown): { code: string; column?: string } | null {
   let e = error as { code?: unknown; column?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-    if (typeof e.code === "string" && e.code in DATA_ERRORS) {
+    if (typeof e.code === "string" && Object.hasOwn(DATA_ERRORS, e.code)) {
       return { code: e.code, ...(typeof e.column === "string" && e.column ? { column: e.column } : {}) };
     }
     e = e.cause as typeof e;
