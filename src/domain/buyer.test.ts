@@ -181,3 +181,35 @@ describe("delivery contacts", () => {
     expect(normalizeMobile(input)).toBe(expected);
   });
 });
+
+describe("the text gate on every buyer field", () => {
+  it.each([
+    ["name", "深圳\u0000示例"],
+    ["name", "深圳\u202e示例"],
+    ["address", "深圳\n南山"],
+    ["phone", "0755\u0085123"],
+    ["bankName", "中国\ud800银行"],
+    ["bankAccount", "1234\uffff"],
+    // Removing white space from a tax ID must not hide a line break in it.
+    ["taxId", "91440300\n358768292H"],
+    ["taxId", "91440300\u2028358768292H"],
+  ])("refuses buyer.%s %j", (field, value) => {
+    expect(codes(submission({ buyer: { [field]: value } }))).toEqual([
+      `TEXT_INVALID_CHARACTER@buyer.${field}`,
+    ]);
+  });
+
+  it("refuses contacts with bad characters, each at its field", () => {
+    expect(codes(submission({ email: "a@example.com\u2028", mobile: "138\u20280013\u00008000" }))).toEqual([
+      "TEXT_INVALID_CHARACTER@email",
+      "TEXT_INVALID_CHARACTER@mobile",
+    ]);
+  });
+
+  it("NFC-normalises the name and folds a full-width tax ID", () => {
+    const r = validateBuyer(
+      submission({ buyer: { name: "Cafe\u0301 示例", taxId: "９１４４０３００３５８７６８２９２Ｈ" } }),
+    );
+    expect(r.ok && [r.value.buyer.name, r.value.buyer.taxId]).toEqual(["Café 示例", "91440300358768292H"]);
+  });
+});

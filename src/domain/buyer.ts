@@ -5,6 +5,7 @@
 import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { checkBytes, readText, TEXT_LIMITS } from "./gbk";
 import { checkTaxId, isValidIdCard, isValidUscc, normalizeTaxId } from "./tax-id";
+import { findTextProblem, textProblemMessage } from "./text";
 import { BUYER_TYPES, type BuyerType, INVOICE_TYPES, type InvoiceType } from "./types";
 
 export interface BuyerInput {
@@ -163,6 +164,8 @@ function readBuyerTaxId(
     issues.push(issue("FIELD_TYPE_INVALID", path, "纳税人识别号应为文本"));
     return null;
   }
+  // The gate before normalising: removing white space would otherwise hide a line break.
+  if (gateRefuses(value, path, "纳税人识别号", issues)) return null;
   const normalized = normalizeTaxId(value ?? "");
   if (normalized === "") {
     if (isBuyerType(type) && isInvoiceType(invoiceType) && isTaxIdRequired(type, invoiceType)) {
@@ -196,6 +199,9 @@ function readContacts(
 ): { email: string | null; mobile: string | null } {
   let email: string | null = null;
   let mobile: string | null = null;
+  const emailRefused = gateRefuses(emailValue, "email", "电子邮箱", issues);
+  const mobileRefused = gateRefuses(mobileValue, "mobile", "手机号码", issues);
+  if (emailRefused || mobileRefused) return { email: null, mobile: null };
   if (typeof emailValue === "string" && emailValue.trim() !== "") {
     email = emailValue.trim();
     if (!isValidEmail(email)) issues.push(issue("EMAIL_INVALID", "email", "电子邮箱格式不正确"));
@@ -223,4 +229,11 @@ function readContacts(
     issues.push(issue("CONTACT_REQUIRED", "email", "请至少填写电子邮箱或手机号码中的一项，用于接收发票"));
   }
   return { email, mobile };
+}
+
+/** The text gate (text.ts) for a field read without `readText`: true when it pushed an issue. */
+function gateRefuses(value: unknown, path: string, label: string, issues: DomainIssue[]): boolean {
+  const problem = typeof value === "string" ? findTextProblem(value) : null;
+  if (problem) issues.push(issue("TEXT_INVALID_CHARACTER", path, textProblemMessage(problem, label)));
+  return problem !== null;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { gbkByteLength, hasControlCharacter, validateRemark } from "./gbk";
+import type { DomainIssue } from "./errors";
+import { gbkByteLength, readText, validateRemark } from "./gbk";
 
 describe("GBK byte length", () => {
   it.each([
@@ -17,15 +18,29 @@ describe("GBK byte length", () => {
   });
 });
 
-describe("control characters", () => {
-  it("are refused, except line breaks in multi-line fields", () => {
-    expect(hasControlCharacter("a\tb")).toBe(true);
-    expect(hasControlCharacter("a\nb")).toBe(true);
-    expect(hasControlCharacter("a\nb", true)).toBe(false);
-    expect(hasControlCharacter("a\r\nb", true)).toBe(false);
-    expect(hasControlCharacter("a\u0000b", true)).toBe(true);
-    expect(hasControlCharacter("a\u0085b")).toBe(true);
-    expect(hasControlCharacter("桌号 12")).toBe(false);
+describe("a text field goes through the text gate", () => {
+  const read = (value: unknown, multiline = false) => {
+    const issues: DomainIssue[] = [];
+    const text = readText(value, { path: "f", label: "名称", required: true, multiline }, issues);
+    return { text, issues: issues.map((i) => [i.code, i.message]) };
+  };
+  it.each([
+    ["a\tb", false],
+    ["a\nb", false],
+    ["a\u0000b", true],
+    ["a\u0085b", false],
+    ["a\u202eb", true],
+    ["a\ud800b", true],
+    ["a\uffffb", true],
+  ])("%j is refused with a field issue (multi-line: %s)", (value, multiline) => {
+    const r = read(value, multiline);
+    expect(r.text).toBeNull();
+    expect(r.issues).toEqual([["TEXT_INVALID_CHARACTER", expect.stringMatching(/^名称/)]]);
+  });
+  it("keeps line breaks in multi-line fields (CR LF as LF), NFC-normalises and trims", () => {
+    expect(read("a\r\nb", true)).toEqual({ text: "a\nb", issues: [] });
+    expect(read(" Cafe\u0301 ")).toEqual({ text: "Café", issues: [] });
+    expect(read("桌号 12")).toEqual({ text: "桌号 12", issues: [] });
   });
 });
 

@@ -5,6 +5,7 @@
  * For text GBK can encode this is exact; for the rest it is a stable, documented approximation.
  */
 import { type DomainIssue, issue } from "./errors";
+import { cleanText, textProblemMessage } from "./text";
 
 export function gbkByteLength(text: string): number {
   let bytes = 0;
@@ -25,21 +26,10 @@ export const TEXT_LIMITS = {
 } as const;
 
 /**
- * C0/C1 control characters cannot be printed in a table cell nor put in the invoice XML. A line break
- * (LF, CR) is tolerated only in multi-line fields (the remark).
- */
-export function hasControlCharacter(text: string, allowNewline = false): boolean {
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    const isControl = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-    if (isControl && !(allowNewline && (cp === 0x0a || cp === 0x0d))) return true;
-  }
-  return false;
-}
-
-/**
- * Checks one optional or required text field. Returns the trimmed text (or null when absent and
- * optional) and pushes issues. Non-string values are a type issue, not a crash.
+ * Checks one optional or required text field through the text gate (text.ts: control characters,
+ * line breaks outside multi-line fields, bidi controls, non-characters and lone surrogates refused).
+ * Returns the NFC-normalised, trimmed text (or null when absent and optional) and pushes issues.
+ * Non-string values are a type issue, not a crash.
  */
 export function readText(
   value: unknown,
@@ -54,14 +44,15 @@ export function readText(
     issues.push(issue("FIELD_TYPE_INVALID", opts.path, `${opts.label}应为文本`));
     return null;
   }
-  const text = value.trim();
+  const clean = cleanText(value, { multiline: opts.multiline });
+  if (!clean.ok) {
+    issues.push(issue("TEXT_INVALID_CHARACTER", opts.path, textProblemMessage(clean.problem, opts.label)));
+    return null;
+  }
+  const text = clean.value;
   if (text === "") {
     if (opts.required) issues.push(issue("FIELD_REQUIRED", opts.path, `${opts.label}不能为空`));
     return null;
-  }
-  if (hasControlCharacter(text, opts.multiline)) {
-    const what = opts.multiline ? "制表符等控制字符" : "换行、制表符等控制字符";
-    issues.push(issue("TEXT_INVALID_CHARACTER", opts.path, `${opts.label}不能包含${what}`));
   }
   if (opts.maxBytes !== undefined) checkBytes(text, opts.maxBytes, opts.path, opts.label, issues);
   return text;

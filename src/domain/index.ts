@@ -61,6 +61,15 @@ export {
 } from "./tax-id";
 export { isZeroRateKind, OFFERED_TAX_RATES, taxRateLabel, ZERO_RATE_KINDS } from "./tax-rate";
 export {
+  type CleanText,
+  cleanText,
+  findTextProblem,
+  normalizeIdentifier,
+  type TextKind,
+  type TextProblem,
+  textProblemMessage,
+} from "./text";
+export {
   checkTaxTolerance,
   MAX_LINES,
   sumTotals,

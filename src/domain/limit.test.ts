@@ -5,13 +5,13 @@ import { computed, item } from "./test-support";
 import { sumTotals, verifyComputedInvoice } from "./totals";
 import type { ComputedInvoice } from "./types";
 
-describe("parseLimit (a positive decimal, ≤ 20 bytes as typed)", () => {
+describe("parseLimit (a positive decimal, ≤ 20 bytes as typed, ≤ 16 integer digits)", () => {
   it.each([
     ["99999.99", "99999.99"],
     ["100000", "100000.00"],
     ["0.01", "0.01"],
-    ["12345678901234567.89", "12345678901234567.89"],
-    ["99999999999999999999", "99999999999999999999.00"],
+    ["9999999999999999.99", "9999999999999999.99"],
+    ["0000000000000000001", "1.00"],
   ])("accepts %j as %j", (text, value) => {
     expect(parseLimit(text)).toEqual({ ok: true, value });
   });
@@ -29,6 +29,9 @@ describe("parseLimit (a positive decimal, ≤ 20 bytes as typed)", () => {
     ["", "FIELD_REQUIRED"],
     [undefined, "FIELD_REQUIRED"],
     [100000, "FIELD_TYPE_INVALID"],
+    // Within 20 bytes but more than an amount holds (16 integer digits, numeric(18,2)).
+    ["12345678901234567.89", "NUMBER_TOO_MANY_DIGITS"],
+    ["99999999999999999999", "NUMBER_TOO_MANY_DIGITS"],
     ["123456789012345678901", "TEXT_TOO_LONG"],
     ["1234567890123456789.0", "TEXT_TOO_LONG"],
     ["一二三四五六七八九十一", "TEXT_TOO_LONG"],

@@ -4,21 +4,22 @@
  */
 import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { gbkByteLength, TEXT_LIMITS } from "./gbk";
-import { AMOUNT_DECIMALS, formatAmount, numberIssue, readDecimal, toDec } from "./money";
+import { AMOUNT_DECIMALS, formatAmount, MAX_INTEGER_DIGITS, numberIssue, readDecimal, toDec } from "./money";
 import { splitInvoice } from "./split";
 import type { ComputedInvoice, OverLimitPolicy } from "./types";
 
 export const OVER_LIMIT_POLICIES: readonly OverLimitPolicy[] = ["reject", "split"];
 
+// An amount like any other: 16 integer digits at most, what numeric(18,2) stores.
 const LIMIT_RULE = {
   maxDecimals: AMOUNT_DECIMALS,
-  maxIntegerDigits: TEXT_LIMITS.limit,
+  maxIntegerDigits: MAX_INTEGER_DIGITS,
   sign: "positive",
 } as const;
 
 /**
- * A limit as typed: a positive decimal with at most 2 decimals, at most 20 bytes, no sign, spaces,
- * exponent or separators. Returns it with 2 decimals ("100000" → "100000.00").
+ * A limit as typed: a positive decimal with at most 2 decimals and 16 integer digits, at most 20
+ * bytes, no sign, spaces, exponent or separators. Returns it with 2 decimals ("100000" → "100000.00").
  */
 export function parseLimit(text: unknown, path = "limit"): Result<string> {
   if (typeof text === "string" && gbkByteLength(text) > TEXT_LIMITS.limit) {

@@ -2,10 +2,14 @@
  * 纳税人识别号 / 统一社会信用代码 (GB 32100-2015) and 居民身份证号码 (GB 11643) checks.
  * Pure string functions; callers normalise with `normalizeTaxId` first.
  */
+import { normalizeIdentifier } from "./text";
 
-/** Uppercases and removes all white space (including the full-width space U+3000). */
+/**
+ * As people type it (DOMAIN.md §6): full-width characters folded (NFKC), all white space removed
+ * (the full-width space U+3000 too), uppercase.
+ */
 export function normalizeTaxId(text: string): string {
-  return text.replace(/\s+/gu, "").toUpperCase();
+  return normalizeIdentifier(text);
 }
 
 const USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";

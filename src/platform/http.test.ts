@@ -1,7 +1,9 @@
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError } from "./errors";
-import { createHttpServer, fieldPath } from "./http";
+import { createHttpServer, databaseDataError, fieldPath, parseQuery, toErrorResponse } from "./http";
+import { oneLine } from "./input";
 import { createLogger } from "./logger";
 
 async function server() {
@@ -61,6 +63,39 @@ describe("HTTP error handling", () => {
     });
     expect(xml.statusCode).toBe(415);
     expect(xml.json().error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("answers a JSON body that is not valid UTF-8 with 400 INVALID_JSON, not U+FFFD", async () => {
+    const app = await server();
+    for (const bytes of [
+      [0xff], // never in UTF-8
+      [0xed, 0xa0, 0x80], // a lone surrogate's bytes
+      [0xe4, 0xb8], // a character cut in half
+      [0xc0, 0xaf], // an over-long "/"
+    ]) {
+      const payload = Buffer.concat([
+        Buffer.from('{"name":"张'),
+        Buffer.from(bytes),
+        Buffer.from('","buyer":{"taxId":"91440300358768292H"},"lines":[]}'),
+      ]);
+      const res = await app.inject({ method: "POST", url: "/things", headers: json, payload });
+      expect([res.statusCode, res.json().error.code], String(bytes)).toEqual([400, "INVALID_JSON"]);
+    }
+    // The same body in valid UTF-8 is read, and a __proto__ key is still refused.
+    const fine = await app.inject({
+      method: "POST",
+      url: "/things",
+      headers: json,
+      payload: Buffer.from('{"name":"张三","buyer":{"taxId":"91440300358768292H"},"lines":[]}'),
+    });
+    expect(fine.json()).toEqual({ ok: true, name: "张三" });
+    const proto = await app.inject({
+      method: "POST",
+      url: "/things",
+      headers: json,
+      payload: '{"name":"x","__proto__":{"admin":true}}',
+    });
+    expect([proto.statusCode, proto.json().error.code]).toEqual([400, "INVALID_JSON"]);
   });
 
   it("refuses a body over 1 MiB with 413", async () => {
@@ -149,5 +184,106 @@ describe("router-level errors", () => {
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, "BAD_REQUEST"]);
     const long = await app.inject({ method: "GET", url: `/items/${"x".repeat(1000)}` });
     expect([long.statusCode, long.json().error.code]).toEqual([414, "URI_TOO_LONG"]);
+  });
+});
+
+describe("query strings", () => {
+  it("are decoded strictly: bytes that are not UTF-8 become a field error, not U+FFFD", async () => {
+    const app = createHttpServer({ logger: createLogger("silent"), version: "test" });
+    app.get("/search", { schema: { querystring: z.object({ q: oneLine().optional() }) } }, async (req) => ({
+      q: req.query.q ?? null,
+    }));
+    await app.ready();
+    const get = (query: string) => app.inject({ method: "GET", url: `/search?${query}` });
+    expect((await get("q=%E5%8C%97%E4%BA%AC+1")).json()).toEqual({ q: "北京 1" });
+    expect((await get("q=%EF%BF%BD")).json()).toEqual({ q: "\ufffd" });
+    for (const bad of ["q=%FF", "q=a%ED%A0%80b", "q=%E4%B8", "q=a%00b", "q=a%0Ab"]) {
+      const res = await get(bad);
+      expect([res.statusCode, Object.keys(res.json().error.details.fields)], bad).toEqual([
+        422,
+        ["querystring.q"],
+      ]);
+    }
+  });
+
+  it.each([
+    ["a=1&b=2&a=3", { a: ["1", "3"], b: "2" }],
+    ["x&=v&&y=", { x: "", "": "v", y: "" }],
+    ["q=a%2", { q: "a%2" }],
+  ])("%s → %j", (text, expected) => {
+    expect({ ...parseQuery(text) }).toEqual(expected);
+  });
+
+  it("keeps __proto__ a plain key of an object without a prototype", () => {
+    const parsed = parseQuery("__proto__=1&constructor=2");
+    expect(Object.getPrototypeOf(parsed)).toBeNull();
+    expect(Object.entries(parsed)).toEqual([
+      ["__proto__", "1"],
+      ["constructor", "2"],
+    ]);
+  });
+});
+
+describe("PostgreSQL data errors (the backstop behind the input gate)", () => {
+  it.each([
+    ["22021", "包含无法保存的字符"],
+    ["22P05", "包含无法保存的字符"],
+    ["22008", "日期或时间超出范围"],
+    ["22007", "日期或时间格式不正确"],
+    ["22003", "数值超出范围"],
+  ])("%s is 422 VALIDATION_FAILED, also wrapped by Drizzle, with the column when known", (code, message) => {
+    const driver = Object.assign(new Error("db says no"), { code });
+    const wrapped = Object.assign(new Error("Failed query: insert …"), { cause: driver });
+    for (const error of [driver, wrapped]) {
+      expect(toErrorResponse(error)).toEqual({
+        status: 422,
+        body: { error: { code: "VALIDATION_FAILED", message: `提交的内容有误：${message}` } },
+      });
+    }
+    const withColumn = Object.assign(new Error("x"), { cause: { code, column: "limit_amount" } });
+    expect(toErrorResponse(withColumn).body.error.details).toEqual({ fields: { limitAmount: message } });
+    expect(databaseDataError(withColumn)).toEqual({ code, column: "limit_amount" });
+  });
+
+  it("leaves other database errors a 500", () => {
+    const other = Object.assign(new Error("x"), { cause: { code: "23505" } });
+    expect(toErrorResponse(other).status).toBe(500);
+    expect(databaseDataError(other)).toBeNull();
+  });
+});
+
+describe("client errors Node answers before Fastify", () => {
+  async function rawRequest(port: number, request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
+      const chunks: Buffer[] = [];
+      socket.on("data", (c) => chunks.push(c));
+      socket.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      socket.on("error", reject);
+    });
+  }
+
+  it("a header over Node's limit is 431 with the API.md error body", async () => {
+    const app = createHttpServer({ logger: createLogger("silent"), version: "test" });
+    app.get("/", async () => ({ ok: true }));
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const { port } = app.server.address() as net.AddressInfo;
+      const answer = await rawRequest(
+        port,
+        `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(32 * 1024)}\r\n\r\n`,
+      );
+      const [head, body] = answer.split("\r\n\r\n");
+      expect(head).toMatch(/^HTTP\/1\.1 431 /);
+      expect(head).toMatch(/content-type: application\/json; charset=utf-8/i);
+      expect(head).toContain(`Content-Length: ${Buffer.byteLength(body ?? "")}`);
+      expect(JSON.parse(body ?? "")).toEqual({ error: { code: "HEADERS_TOO_LARGE", message: "请求头过大" } });
+      // A malformed request line is a 400 with the body too.
+      const garbage = await rawRequest(port, "NOT HTTP AT ALL\r\n\r\n");
+      expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(garbage.split("\r\n\r\n")[1] ?? "").error.code).toBe("BAD_REQUEST");
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import fastJson from "fast-json-stringify";
@@ -79,7 +80,8 @@ export function createHttpServer(options: {
     bodyLimit: 1024 * 1024,
     // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
     trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Query strings are decoded strictly too (parseQuery): invalid UTF-8 is a field error.
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
     // Errors raised by the router before any handler (a malformed or over-long path) get the same
     // API.md error body as everything else.
     frameworkErrors: (error, _req, reply) => {
@@ -88,7 +90,19 @@ export function createHttpServer(options: {
         .status(status)
         .send(body);
     },
+    // Requests Node refuses before Fastify sees them (headers over the size limit, a malformed
+    // request line) get the API.md error body too.
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON bodies are decoded strictly: invalid UTF-8 is refused, never turned into U+FFFD.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text === null) return done(invalidUtf8(), undefined);
+    parseJson(req, text, done);
+  });
 
   const routes: Array<{ method: string; url: string }> = [];
   registeredRoutes.set(app, routes);
@@ -112,6 +126,8 @@ export function createHttpServer(options: {
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) req.log.error({ err: error }, "request failed");
+    // The database refused a value the input gate should have stopped: worth knowing about.
+    else if (databaseDataError(error)) req.log.warn({ err: error }, "database refused a value");
     else req.log.info({ code: body.error.code }, "request refused");
     return reply.status(status).send(body);
   });
@@ -159,6 +175,86 @@ function responseSerializer({ schema }: { schema: unknown }): (data: unknown) =>
   return (data) => JSON.stringify(data);
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
+
+/**
+ * A query string as an object (repeated keys become arrays, `+` is a space). A value whose
+ * percent-encoded bytes are not UTF-8 is not turned into U+FFFD and accepted: each bad byte sequence
+ * becomes a lone surrogate, which the text gate (input.ts) refuses as a field error naming the
+ * parameter. A malformed escape (`%2`) is kept as typed, like the default parser does.
+ */
+export function parseQuery(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  if (text === "") return out;
+  for (const part of text.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = decodeQueryComponent(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? "" : decodeQueryComponent(part.slice(eq + 1));
+    const seen = out[key];
+    if (seen === undefined) out[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[key] = [seen, value];
+  }
+  return out;
+}
+
+function decodeQueryComponent(raw: string): string {
+  const text = raw.includes("+") ? raw.replaceAll("+", " ") : raw;
+  if (!text.includes("%")) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const bytes: Buffer[] = [];
+    let last = 0;
+    for (const m of text.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+      bytes.push(Buffer.from(text.slice(last, m.index), "utf8"), Buffer.from([Number.parseInt(m[1]!, 16)]));
+      last = m.index + 3;
+    }
+    bytes.push(Buffer.from(text.slice(last), "utf8"));
+    return lenientUtf8.decode(Buffer.concat(bytes)).replaceAll("\uFFFD", "\uDCFD");
+  }
+}
+
+/** The text of UTF-8 bytes, or null when they are not valid UTF-8 (a lone surrogate's bytes included). */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+export function invalidUtf8(): AppError {
+  return new AppError("INVALID_JSON", "请求体不是合法的 JSON：含有无效的 UTF-8 字节");
+}
+
+/**
+ * PostgreSQL's data exceptions for a value it cannot store: bad bytes for the encoding (22021), a
+ * NUL in jsonb (22P05), a date out of range or malformed (22008, 22007), a number too large for its
+ * column (22003). The input gate (input.ts) stops these first; this is the backstop that keeps them
+ * a field error instead of a 500. Drizzle wraps the driver's error (DrizzleQueryError.cause).
+ */
+const DATA_ERRORS: Record<string, string> = {
+  "22021": "包含无法保存的字符",
+  "22P05": "包含无法保存的字符",
+  "22008": "日期或时间超出范围",
+  "22007": "日期或时间格式不正确",
+  "22003": "数值超出范围",
+};
+
+export function databaseDataError(error: unknown): { code: string; column?: string } | null {
+  let e = error as { code?: unknown; column?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === "object" && depth < 5; depth++) {
+    if (typeof e.code === "string" && Object.hasOwn(DATA_ERRORS, e.code)) {
+      return { code: e.code, ...(typeof e.column === "string" && e.column ? { column: e.column } : {}) };
+    }
+    e = e.cause as typeof e;
+  }
+  return null;
+}
+
 /** Maps any thrown value to the API.md error body. Internal details never leave a 5xx. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
@@ -183,6 +279,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     }
     return reply("VALIDATION_FAILED", "提交的内容有误，请检查标出的字段", { fields });
   }
+  const data = databaseDataError(error);
+  if (data) {
+    const message = DATA_ERRORS[data.code] ?? "提交的内容无法保存";
+    return reply(
+      "VALIDATION_FAILED",
+      `提交的内容有误：${message}`,
+      data.column ? { fields: { [camelCase(data.column)]: message } } : undefined,
+    );
+  }
   const fe = error as Partial<FastifyError>;
   switch (fe.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -205,6 +310,34 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return { status, body: { error: { code: "BAD_REQUEST", message: "请求格式不正确" } } };
   }
   return reply("INTERNAL", "服务器内部错误，请稍后再试");
+}
+
+function camelCase(column: string): string {
+  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/**
+ * Node's `clientError`: there is no request or reply, so the answer is written to the socket by
+ * hand — still with the API.md error body. A reset connection gets nothing.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, status, message]: [ErrorCode, string, string] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? ["HEADERS_TOO_LARGE", "431 Request Header Fields Too Large", "请求头过大"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ["REQUEST_TIMEOUT", "408 Request Timeout", "请求超时"]
+        : ["BAD_REQUEST", "400 Bad Request", "请求格式不正确"];
+  const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+  // Never inside another answer already under way on this connection (as Node's own handler).
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !current?.headersSent) {
+    socket.write(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function reply(code: ErrorCode, message: string, details?: Record<string, unknown>) {

@@ -72,6 +72,23 @@ describe("piaoma command line on PGlite", () => {
         details: { fields: { webhookUrl: expect.stringContaining("内网") } },
       },
     });
+    // The same text gate as every other interface: a control character, a limit too big to store.
+    const gated = await runCli(
+      [
+        "org:create",
+        "--name",
+        "命令行\u001b[31m公司",
+        "--tax-id",
+        makeUscc(),
+        "--limit",
+        "12345678901234567",
+      ],
+      env,
+    );
+    expect(gated.code).toBe(1);
+    const fields = (gated.json as { error: { details: { fields: Record<string, string> } } }).error.details
+      .fields;
+    expect(Object.keys(fields).sort()).toEqual(["limit", "name"]);
     const unknown = await runCli(["frobnicate"], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');

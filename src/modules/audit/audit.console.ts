@@ -1,14 +1,15 @@
 import { z } from "zod";
 import type { Actor, AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
+import { oneLine } from "../../platform/input";
 import { requireOrg } from "../auth/access";
 import { actorOf } from "../auth/console-guard";
 import { hidden, orgParams, pageOf, pageQuery } from "../auth/console-http";
 import { findAuditPage } from "./audit.repository";
 
 export const auditQuery = z.object({
-  action: z.string().trim().max(64).optional(),
-  entityId: z.string().trim().max(64).optional(),
+  action: oneLine().max(64).optional(),
+  entityId: oneLine().max(64).optional(),
   ...pageQuery,
 });
 

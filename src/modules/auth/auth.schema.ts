@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { oneLine, secret } from "../../platform/input";
 
 export const loginInput = z.object({
-  username: z.string().trim().min(1, "请输入用户名").max(64, "用户名过长"),
-  password: z.string().min(1, "请输入密码").max(200, "密码过长"),
+  username: oneLine().min(1, "请输入用户名").max(64, "用户名过长"),
+  password: secret().min(1, "请输入密码").max(200, "密码过长"),
 });
 
 export const sessionUserOutput = z.object({

@@ -81,17 +81,44 @@ describeEachDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
     expect(res.json().seller.name).toBe("测试销售方有限公司");
   });
 
-  // 21 bytes as typed is one more than allowed (DOMAIN.md §5).
-  it.each(["0", "-1", "abc", "123456789012345678.00", "1.001", ""])(
-    "refuses the limit %j at its field",
-    async (limit) => {
-      const before = (await admin.get(`/orgs/${org.id}/config`)).json();
-      const res = await admin.put(`/orgs/${org.id}/config`, configInput({ limit }));
-      expect(res.statusCode).toBe(422);
-      expect(Object.keys(res.json().error.details.fields)).toEqual(["limit"]);
-      expect((await admin.get(`/orgs/${org.id}/config`)).json()).toEqual(before);
-    },
-  );
+  // 21 bytes as typed is one more than allowed (DOMAIN.md §5); 17 integer digits fit in 20 bytes but
+  // not in an amount column (numeric(18,2)): a field error, not a 500.
+  it.each([
+    "0",
+    "-1",
+    "abc",
+    "123456789012345678.00",
+    "1.001",
+    "",
+    "12345678901234567",
+    "99999999999999999999",
+  ])("refuses the limit %j at its field", async (limit) => {
+    const before = (await admin.get(`/orgs/${org.id}/config`)).json();
+    const res = await admin.put(`/orgs/${org.id}/config`, configInput({ limit }));
+    expect(res.statusCode).toBe(422);
+    expect(Object.keys(res.json().error.details.fields)).toEqual(["limit"]);
+    expect((await admin.get(`/orgs/${org.id}/config`)).json()).toEqual(before);
+  });
+
+  it("stores text as the gate normalises it: NFC, trimmed, a full-width tax ID folded", async () => {
+    const item = await admin.post(
+      `/orgs/${org.id}/items`,
+      itemInput({ name: "  Cafe\u0301 拿铁 ", spec: "\u3000大杯" }),
+    );
+    expect(item.statusCode, item.body).toBe(201);
+    expect([item.json().name, item.json().spec]).toEqual(["Café 拿铁", "大杯"]);
+    const current = (await admin.get(`/orgs/${org.id}`)).json();
+    const fullWidth = current.taxId.replace(/[0-9A-Z]/g, (c: string) =>
+      String.fromCharCode(c.charCodeAt(0) + 0xfee0),
+    );
+    const saved = await admin.put(`/orgs/${org.id}`, { name: current.name, taxId: ` ${fullWidth} ` });
+    expect([saved.statusCode, saved.json().taxId]).toEqual([200, current.taxId]);
+    // The same item name with a control character or a bidi override is refused at its field.
+    for (const name of ["拿\u001b铁", "拿\u202e铁"]) {
+      const res = await admin.post(`/orgs/${org.id}/items`, itemInput({ code: "X-1", name }));
+      expect([res.statusCode, Object.keys(res.json().error.details.fields)]).toEqual([422, ["name"]]);
+    }
+  });
 
   it("refuses a config without invoice types, with a default type outside them, and bad validity", async () => {
     const res = await admin.put(

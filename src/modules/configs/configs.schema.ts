@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseLimit } from "../../domain";
+import { oneLine, recordId } from "../../platform/input";
 import { optionalText } from "../auth/console-http";
 import { invoiceTypeSchema, overLimitPolicySchema } from "../organizations/organizations.schema";
 
@@ -7,7 +8,7 @@ import { invoiceTypeSchema, overLimitPolicySchema } from "../organizations/organ
 export const configInput = z
   .object({
     /** 限额 exactly as typed: the rules engine decides (positive, ≤ 2 decimals, ≤ 20 bytes). */
-    limit: z.string({ error: "请填写限额" }).superRefine((text, ctx) => {
+    limit: oneLine({ error: "请填写限额" }).superRefine((text, ctx) => {
       const parsed = parseLimit(text);
       if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.issues[0]?.message ?? "限额不正确" });
     }),
@@ -22,7 +23,7 @@ export const configInput = z
     defaultDrawer: optionalText(20, "开票人不能超过 20 个字符"),
     defaultPayee: optionalText(20, "收款人不能超过 20 个字符"),
     defaultReviewer: optionalText(20, "复核人不能超过 20 个字符"),
-    defaultTaxAccountId: z.string().max(64).nullish(),
+    defaultTaxAccountId: recordId().nullish(),
   })
   // `when`: checked even while other fields are wrong, so every problem is reported at once.
   .refine((v) => !Array.isArray(v.invoiceTypes) || v.invoiceTypes.includes(v.defaultInvoiceType), {

@@ -1,11 +1,10 @@
 import { z } from "zod";
+import { oneLine } from "../../platform/input";
 import { optionalText } from "../auth/console-http";
 
 /** 设备: a POS terminal. Its number is what receipt codes and merchant systems carry. */
 export const deviceInput = z.object({
-  deviceNo: z
-    .string()
-    .trim()
+  deviceNo: oneLine()
     .min(1, "请填写设备编号")
     .max(50, "设备编号不能超过 50 个字符")
     .regex(/^[\x21-\x7E]+$/, "设备编号只能包含字母、数字和符号"),

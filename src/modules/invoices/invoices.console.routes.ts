@@ -27,13 +27,16 @@ const base = "/orgs/:orgId/invoices";
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const attachment = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
 
-function sendExport(
+/** The first query runs before the headers are sent: a refused filter is an error answer, not a cut-off 200. */
+async function sendExport(
   ctx: AppContext,
   reply: FastifyReply,
   format: "xlsx" | "csv",
   options: ExportOptions,
-): FastifyReply {
-  const stream = format === "xlsx" ? exportInvoicesXlsx(ctx, options) : exportInvoicesCsv(ctx, options);
+): Promise<FastifyReply> {
+  const stream = await (format === "xlsx"
+    ? exportInvoicesXlsx(ctx, options)
+    : exportInvoicesCsv(ctx, options));
   return reply
     .type(format === "xlsx" ? XLSX_TYPE : "text/csv; charset=utf-8")
     .header("content-disposition", attachment(exportFileName(format, options.withLines)))

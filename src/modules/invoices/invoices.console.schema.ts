@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { RED_REASONS } from "../../domain";
+import { gated, isoDay, oneLine, recordId } from "../../platform/input";
 import { pageQuery } from "../auth/console-http";
 
-const day = z.iso.date({ error: "日期格式应为 YYYY-MM-DD" });
+const day = isoDay();
 
 export const invoiceStatus = z.enum([
   "pending",
@@ -21,14 +22,14 @@ export const invoiceFilterQuery = z.object({
   status: invoiceStatus.optional(),
   color: z.enum(["blue", "red"]).optional(),
   invoiceType: z.enum(["digital_normal", "digital_special"]).optional(),
-  deviceNo: z.string().trim().max(50).optional(),
+  deviceNo: oneLine().max(50).optional(),
   source: z.enum(["manual", "push", "link"]).optional(),
   /** Buyer name or tax ID, partial. */
-  buyer: z.string().trim().max(100).optional(),
+  buyer: oneLine().max(100).optional(),
   /** Invoice number, partial. */
-  number: z.string().trim().max(20).optional(),
+  number: oneLine().max(20).optional(),
   /** 小票流水号 / merchant order number, partial. */
-  serialNo: z.string().trim().max(50).optional(),
+  serialNo: oneLine().max(50).optional(),
 });
 export type InvoiceFilter = z.infer<typeof invoiceFilterQuery>;
 
@@ -156,9 +157,10 @@ export type InvoiceDetail = z.infer<typeof invoiceDetail>;
 
 export const resendBody = z
   .object({
-    email: z.email({ error: "邮箱格式不正确" }).max(100).optional().or(z.literal("")),
-    mobile: z
-      .string()
+    email: gated(z.email({ error: "邮箱格式不正确" }).max(100))
+      .optional()
+      .or(z.literal("")),
+    mobile: oneLine()
       .regex(/^1\d{10}$/, "手机号应为 11 位数字")
       .optional()
       .or(z.literal("")),
@@ -172,7 +174,7 @@ export const reverseBody = z.object({
 });
 
 export const fileParams = z.object({
-  orgId: z.string().min(1).max(64),
-  id: z.string().min(1).max(64),
+  orgId: recordId(),
+  id: recordId(),
   kind: z.enum(["pdf", "xml"]),
 });

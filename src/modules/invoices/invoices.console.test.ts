@@ -7,6 +7,9 @@ import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
 import { deliveries, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
+import { toErrorResponse } from "../../platform/http";
+import { resolveSession } from "../auth/auth.service";
+import { exportInvoicesCsv, exportInvoicesXlsx } from "./invoices.export";
 
 describeEachDatabase("console invoices over HTTP", (kind) => {
   let app: TestApp;
@@ -221,6 +224,42 @@ describeEachDatabase("console invoices over HTTP", (kind) => {
     // A buyer name a spreadsheet would run as a formula is neutralised.
     expect(all).toContain(`"'=HYPERLINK(""x"")有限公司"`);
     expect((await adminB.get(`${invoicesOf(orgA.id)}/export.xlsx`)).statusCode).toBe(404);
+  });
+
+  it("refuses a bad export filter with an error answer, never a 200 that breaks off", async () => {
+    await issued();
+    for (const format of ["csv", "xlsx"]) {
+      for (const query of [
+        "from=0000-01-01",
+        "to=0001-12-31",
+        "from=10000-01-01",
+        "buyer=%00",
+        "serialNo=%ED%A0%80",
+      ]) {
+        const res = await viewer.get(`${invoicesOf(orgA.id)}/export.${format}?${query}`);
+        expect([res.statusCode, res.json().error.code], `${format} ${query}`).toEqual([
+          422,
+          "VALIDATION_FAILED",
+        ]);
+      }
+    }
+    // Past the gate too: the first query runs before there is a stream to send, so a filter the
+    // database refuses fails the export call itself (an error answer), not the middle of a download.
+    const session = await resolveSession(app.ctx, viewer.cookie.slice(viewer.cookie.indexOf("=") + 1));
+    const options = {
+      actor: session!.actor,
+      orgId: orgA.id,
+      filter: { from: "0000-01-01" },
+      withLines: true,
+    };
+    for (const exporter of [exportInvoicesCsv, exportInvoicesXlsx]) {
+      const error = await exporter(app.ctx, options).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeNull();
+      expect(toErrorResponse(error).status).toBe(422);
+    }
   });
 
   it("「全部组织」 lists and exports every organization of the user, with its name, and no other", async () => {

@@ -169,15 +169,30 @@ function xlsxCell<T>(column: Column<T>, row: T): Cell {
   return value;
 }
 
+/**
+ * The first batch fetched before anything is sent, so a query the database refuses is an error answer
+ * (with the API.md body) rather than a 200 whose body breaks off; the rest follow as they stream.
+ */
+async function primed<T>(batches: AsyncGenerator<T[]>): Promise<AsyncGenerator<T[]>> {
+  const first = await batches.next();
+  return (async function* () {
+    if (first.done) return;
+    yield first.value;
+    yield* batches;
+  })();
+}
+
 /** The .xlsx as a stream: sheet 发票, and with lines a second sheet 明细. */
-export function exportInvoicesXlsx(
+export async function exportInvoicesXlsx(
   ctx: Pick<AppContext, "database" | "log">,
   options: ExportOptions,
-): Readable {
+): Promise<Readable> {
   const { orgIds, columnsOf } = exportScope(options);
+  const { db } = ctx.database;
+  const sheets = await columnsOf(db);
+  const invoiceRows = await primed(invoiceBatches(db, orgIds, options.filter));
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
-  const { db } = ctx.database;
   const writeSheet = async <T>(name: string, columns: Column<T>[], batches: AsyncGenerator<T[]>) => {
     const sheet = workbook.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
     sheet.columns = columns.map((c) => ({
@@ -192,8 +207,7 @@ export function exportInvoicesXlsx(
     sheet.commit();
   };
   void (async () => {
-    const sheets = await columnsOf(db);
-    await writeSheet("发票", sheets.invoices, invoiceBatches(db, orgIds, options.filter));
+    await writeSheet("发票", sheets.invoices, invoiceRows);
     if (options.withLines) await writeSheet("明细", sheets.lines, lineBatches(db, orgIds, options.filter));
     await workbook.commit();
   })().catch((e) => {
@@ -212,11 +226,17 @@ function csvCell(value: Cell, isNumber: boolean): string {
 }
 
 /** The .csv as a stream: the invoices, or with lines one row per invoice line. */
-export function exportInvoicesCsv(ctx: Pick<AppContext, "database">, options: ExportOptions): Readable {
+export async function exportInvoicesCsv(
+  ctx: Pick<AppContext, "database">,
+  options: ExportOptions,
+): Promise<Readable> {
   const { orgIds, columnsOf } = exportScope(options);
   const { db } = ctx.database;
-  async function* rows<T>(columns: Column<T>[], batches: AsyncGenerator<T[]>) {
+  function* header<T>(columns: Column<T>[]) {
     yield `\uFEFF${columns.map((c) => csvCell(c.header, false)).join(",")}\r\n`;
+  }
+  async function* rows<T>(columns: Column<T>[], batches: AsyncGenerator<T[]>) {
+    yield* header(columns);
     for await (const batch of batches) {
       yield batch
         .map(
@@ -226,11 +246,9 @@ export function exportInvoicesCsv(ctx: Pick<AppContext, "database">, options: Ex
         .join("");
     }
   }
-  async function* csv() {
-    const sheets = await columnsOf(db);
-    yield* options.withLines
-      ? rows(sheets.lines, lineBatches(db, orgIds, options.filter))
-      : rows(sheets.invoices, invoiceBatches(db, orgIds, options.filter));
-  }
-  return Readable.from(csv());
+  const sheets = await columnsOf(db);
+  const body = options.withLines
+    ? rows(sheets.lines, await primed(lineBatches(db, orgIds, options.filter)))
+    : rows(sheets.invoices, await primed(invoiceBatches(db, orgIds, options.filter)));
+  return Readable.from(body);
 }

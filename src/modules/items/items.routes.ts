@@ -1,4 +1,5 @@
 import type { MultipartFile } from "@fastify/multipart";
+import { cleanText, textProblemMessage } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
@@ -47,13 +48,16 @@ export function registerItemRoutes(http: HttpServer, ctx: AppContext): void {
       if (!req.isMultipart()) throw AppError.validation({ file: "请上传 CSV 或 Excel 文件" });
       const file: MultipartFile | undefined = await req.file({ limits: { fileSize: MAX_IMPORT_BYTES } });
       if (!file) throw AppError.validation({ file: "请上传 CSV 或 Excel 文件" });
+      // The name is kept in the audit log: it passes the text gate like any other text.
+      const fileName = cleanText(file.filename);
+      if (!fileName.ok) throw AppError.validation({ file: textProblemMessage(fileName.problem, "文件名") });
       const data = await file.toBuffer().catch(() => {
         throw new AppError("PAYLOAD_TOO_LARGE", "文件不能超过 5 MB");
       });
       return importItems(ctx, {
         actor: actorOf(req),
         orgId: req.params.orgId,
-        fileName: file.filename,
+        fileName: fileName.value,
         data,
       });
     },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { oneLine } from "../../platform/input";
 import { optionalText, pageQuery } from "../auth/console-http";
 
 /**
@@ -6,29 +7,27 @@ import { optionalText, pageQuery } from "../auth/console-http";
  * kinds, GBK lengths) are checked by the rules engine in items.rules.ts.
  */
 export const itemInput = z.object({
-  code: z
-    .string()
-    .trim()
+  code: oneLine()
     .min(1, "请填写开票项编码")
     .max(64, "编码不能超过 64 个字符")
     .regex(/^[\x21-\x7E]+$/, "编码只能包含字母、数字和符号"),
-  name: z.string().trim().min(1, "请填写项目名称").max(100, "项目名称过长"),
-  shortName: z.string().trim().min(1, "请填写税收分类简称").max(50, "税收分类简称过长"),
-  taxCode: z.string().trim().min(1, "请填写税收分类编码"),
-  taxRate: z.string().trim().min(1, "请选择税率"),
+  name: oneLine().min(1, "请填写项目名称").max(100, "项目名称过长"),
+  shortName: oneLine().min(1, "请填写税收分类简称").max(50, "税收分类简称过长"),
+  taxCode: oneLine().min(1, "请填写税收分类编码").max(40, "税收分类编码过长"),
+  taxRate: oneLine().min(1, "请选择税率").max(40, "税率过长"),
   zeroRateKind: z
     .enum(["exempt", "not_taxable", "ordinary_zero", "export"], { error: "零税率类型不正确" })
     .nullish(),
   spec: optionalText(40, "规格型号过长"),
   unit: optionalText(20, "单位过长"),
-  unitPrice: z.string().trim().max(40, "单价过长").nullish(),
+  unitPrice: oneLine().max(40, "单价过长").nullish(),
   priceIncludesTax: z.boolean().default(true),
   isActive: z.boolean().default(true),
 });
 export type ItemInput = z.input<typeof itemInput>;
 
 export const itemQuery = z.object({
-  q: z.string().trim().max(100).optional(),
+  q: oneLine().max(100).optional(),
   includeInactive: z.enum(["true", "false"]).optional(),
   ...pageQuery,
 });

@@ -3,7 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { Actor, AppContext } from "../../platform/context";
 import { appCredentials, openApiNonces } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
-import type { HttpServer } from "../../platform/http";
+import { decodeUtf8, type HttpServer, invalidUtf8 } from "../../platform/http";
 import { findActiveAppSecret } from "../credentials/credentials.service";
 import { isSignatureValid, isTimestampInWindow, NONCE_PATTERN, SIGNATURE_WINDOW_SECONDS } from "./signing";
 
@@ -14,8 +14,8 @@ declare module "fastify" {
     openApiActor?: AppActor;
     /** The body bytes as received: the signature covers them, not a re-serialisation. */
     rawBody?: Buffer;
-    /** Set when the body is not JSON; reported only after the signature is checked. */
-    rawBodyInvalid?: boolean;
+    /** Set when the body is not JSON (or not UTF-8); reported only after the signature is checked. */
+    rawBodyInvalid?: AppError;
   }
 }
 
@@ -33,21 +33,27 @@ const refuse = {
  * can use one up, and a replay to any server process is refused by the primary key.
  */
 export function installOpenApiSigning(scope: HttpServer, ctx: AppContext): void {
+  // The root's JSON parser (strict UTF-8, no __proto__ keys), but a bad body is reported only after
+  // the signature is checked.
+  const parseJson = scope.getDefaultJsonParser("error", "error");
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
     const raw = body as Buffer;
     req.rawBody = raw;
     if (raw.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(raw.toString("utf8")));
-    } catch {
-      req.rawBodyInvalid = true;
-      done(null, undefined);
+    const text = decodeUtf8(raw);
+    if (text === null) {
+      req.rawBodyInvalid = invalidUtf8();
+      return done(null, undefined);
     }
+    parseJson(req, text, (error, value) => {
+      if (error) req.rawBodyInvalid = new AppError("INVALID_JSON", "请求体不是合法的 JSON");
+      done(null, error ? undefined : value);
+    });
   });
   scope.addHook("preValidation", async (req) => {
     req.openApiActor = await verifySignedRequest(ctx, req);
-    if (req.rawBodyInvalid) throw new AppError("INVALID_JSON", "请求体不是合法的 JSON");
+    if (req.rawBodyInvalid) throw req.rawBodyInvalid;
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
+import { gated, oneLine } from "../../platform/input";
 import { actorOf } from "../auth/console-guard";
 import { hidden, orgParams } from "../auth/console-http";
 import {
@@ -14,10 +15,13 @@ import {
   updateOpenApiSettings,
 } from "./open-api.console.service";
 
-const keyParams = orgParams.extend({ appKey: z.string().min(1).max(100) });
-const url = z
-  .url({ protocol: /^https?$/, error: "请填写 http(s) 地址" })
-  .max(500, "地址过长")
+const keyParams = orgParams.extend({
+  appKey: oneLine()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, "App Key 格式不正确"),
+});
+const url = gated(z.url({ protocol: /^https?$/, error: "请填写 http(s) 地址" }).max(500, "地址过长"))
   .nullable()
   .or(z.literal("").transform(() => null));
 const issued = z.object({ appKey: z.string(), appSecret: z.string(), orgId: z.string() });
@@ -34,7 +38,7 @@ export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext):
       schema: {
         ...hidden,
         params: orgParams,
-        body: z.object({ label: z.string().max(50).optional() }).optional(),
+        body: z.object({ label: oneLine().max(50).optional() }).optional(),
         response: { 201: issued },
       },
     },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
+import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { reverseInvoice } from "../invoices/reversal.service";
 import { appActorOf } from "./open-api.auth";
@@ -74,8 +75,8 @@ export function registerInvoiceFileRoute(http: HttpServer, ctx: AppContext): voi
       schema: {
         tags: ["open"],
         summary: "发票文件（签名链接，1 小时有效）Invoice file behind a signed link",
-        params: z.object({ file: z.string().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
-        querystring: z.object({ e: z.string().max(20), s: z.string().max(100) }),
+        params: z.object({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        querystring: z.object({ e: oneLine().max(20), s: oneLine().max(100) }),
       },
     },
     async (req, reply) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { oneLine, recordId } from "../../platform/input";
 import { createReceiptCodeInput, receiptCodeStatus } from "../receipt-codes/receipt-codes.schema";
 
 /**
@@ -6,9 +7,7 @@ import { createReceiptCodeInput, receiptCodeStatus } from "../receipt-codes/rece
  * Money and tax rules are the domain's; these are shapes only.
  */
 
-export const orderNo = z
-  .string()
-  .trim()
+export const orderNo = oneLine()
   .min(1, "请填写订单号 orderNo")
   .max(50, "orderNo 不能超过 50 个字符")
   .regex(/^[\x21-\x7E]+$/, "orderNo 只能包含字母、数字和符号");
@@ -47,7 +46,7 @@ export type PushOrderBody = z.input<typeof pushOrderBody>;
 
 /** 3.1.02: what the merchant's order query answers — a push body plus the order's total. */
 export const orderQueryAnswer = pushOrderBody.extend({
-  totalAmount: z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, "totalAmount 须为金额，如 100.00"),
+  totalAmount: oneLine().regex(/^-?\d{1,16}(\.\d{1,2})?$/, "totalAmount 须为金额，如 100.00"),
 });
 
 const money = z.string();
@@ -126,10 +125,10 @@ export const openReceiptCode = z.object({
 export type OpenReceiptCode = z.infer<typeof openReceiptCode>;
 
 export const orderNoParams = z.object({ orderNo });
-export const invoiceIdParams = z.object({ id: z.string().min(1).max(64) });
+export const invoiceIdParams = z.object({ id: recordId() });
 export const invoiceListQuery = z.object({ orderNo });
 export const reverseBody = z
-  .object({ reason: z.string().min(1, "请填写红冲原因") })
+  .object({ reason: oneLine().min(1, "请填写红冲原因").max(50, "红冲原因过长") })
   .meta({ example: { reason: "销货退回" } });
 
 export const errorBody = z.object({

@@ -122,5 +122,36 @@ for (const kind of databaseKinds()) {
       // …and a correctly signed one that is not JSON is INVALID_JSON.
       expect([signed.statusCode, signed.json().error.code]).toEqual([400, "INVALID_JSON"]);
     });
+
+    it("refuses a signed body that is not valid UTF-8 with INVALID_JSON, after checking the signature", async () => {
+      // A lone surrogate's bytes in orderNo: signed as sent, so only the decoding can refuse it.
+      const raw = Buffer.concat([
+        Buffer.from('{"orderNo":"SIG-U-'),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from(
+          '","lines":[{"name":"午餐","shortName":"餐饮服务","taxCode":"3070401000000000000","taxRate":"0.06","amount":"1.00"}]}',
+        ),
+      ]);
+      const send = (signature?: string) =>
+        app.http.inject({
+          method: "POST",
+          url: "/open/v1/receipt-codes",
+          headers: {
+            ...signedHeaders(keys.appKey, keys.appSecret, {
+              method: "POST",
+              pathWithQuery: "/open/v1/receipt-codes",
+              body: raw,
+            }),
+            ...(signature ? { "x-signature": signature } : {}),
+            "content-type": "application/json",
+          },
+          payload: raw,
+        });
+      const unsigned = await send("0".repeat(64));
+      expect([unsigned.statusCode, unsigned.json().error.code]).toEqual([401, "SIGNATURE_INVALID"]);
+      const signed = await send();
+      expect([signed.statusCode, signed.json().error.code]).toEqual([400, "INVALID_JSON"]);
+      expect(signed.json().error.message).toContain("UTF-8");
+    });
   });
 }

@@ -16,6 +16,7 @@ export function registerOrderLinkRoute(http: HttpServer, ctx: AppContext): void 
       schema: {
         tags: ["open"],
         summary: "3.1.01 商户自行生成的签名链接 The merchant's signed link (redirects to /s/{token})",
+        // Checked by the service (the text gate), so that a bad key is an error page too.
         params: z.object({ appKey: z.string().max(100) }),
       },
     },

@@ -1,4 +1,4 @@
-import { compareDecimals } from "../../domain";
+import { compareDecimals, findTextProblem } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import { safeEqual } from "../../platform/crypto";
 import { AppError, isAppError } from "../../platform/errors";
@@ -11,6 +11,7 @@ import { queryOrder } from "./order-query";
 import { SIGNATURE_WINDOW_SECONDS, signLinkParams } from "./signing";
 
 const AMOUNT = /^\d{1,16}\.\d{2}$/;
+const APP_KEY = /^[A-Za-z0-9_-]{1,100}$/;
 const DAY_SECONDS = 86_400;
 
 type LinkContext = Pick<AppContext, "database" | "config" | "keyring">;
@@ -26,9 +27,14 @@ export async function openSignedLink(
   ctx: LinkContext,
   options: { appKey: string; params: Record<string, unknown>; now?: Date },
 ): Promise<string> {
+  // The link is a page a phone opens: its parts pass the text gate here, so a bad one is an error
+  // page like any other refusal rather than a validation body (or a value the database refuses).
+  if (!APP_KEY.test(options.appKey)) throw new AppError("APP_KEY_UNKNOWN", "链接中的商户标识无效或已停用");
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.params)) {
-    if (typeof v !== "string") throw new AppError("SIGNATURE_INVALID", `链接参数 ${k} 重复或无效`);
+    if (findTextProblem(k)) throw new AppError("SIGNATURE_INVALID", "链接参数无效");
+    if (typeof v !== "string" || findTextProblem(v))
+      throw new AppError("SIGNATURE_INVALID", `链接参数 ${k} 重复或无效`);
     params[k] = v;
   }
   const { o, a, t, d, sig } = params;

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
-import { fieldPath } from "../../platform/http";
+import { decodeUtf8, fieldPath } from "../../platform/http";
 import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
 import { orderQueryAnswer } from "./open-api.schema";
 import { OutboundError, postJson } from "./outbound-http";
@@ -76,7 +76,10 @@ export async function queryOrder(
 
   let json: unknown;
   try {
-    json = JSON.parse(res.body.toString("utf8"));
+    // Strict UTF-8, like a request body: bad bytes are refused, not turned into U+FFFD.
+    const text = decodeUtf8(res.body);
+    if (text === null) throw new Error("not UTF-8");
+    json = JSON.parse(text);
   } catch {
     throw failed("商户订单系统的应答不是合法的 JSON");
   }

@@ -1,19 +1,16 @@
 import { z } from "zod";
-import { gbkByteLength, isValidUscc, normalizeTaxId } from "../../domain";
+import { gbkByteLength, isValidUscc } from "../../domain";
+import { identifier, oneLine } from "../../platform/input";
 import { optionalText } from "../auth/console-http";
 
 /** 销售方 as the console edits it. Lengths in GBK bytes where the invoice prints them (DOMAIN.md §6). */
 export const organizationInput = z
   .object({
-    name: z
-      .string()
-      .trim()
+    name: oneLine()
       .min(1, "请填写销售方名称")
       .refine((v) => gbkByteLength(v) <= 100, "销售方名称不能超过 100 字节（汉字计 2 字节）"),
-    taxId: z
-      .string()
+    taxId: identifier()
       .min(1, "请填写统一社会信用代码")
-      .transform(normalizeTaxId)
       .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
     address: optionalText(200),
     phone: optionalText(50),

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isValidUscc, normalizeTaxId, parseLimit } from "../../domain";
+import { isValidUscc, parseLimit } from "../../domain";
+import { gated, identifier, oneLine } from "../../platform/input";
 
 export const invoiceTypeSchema = z.enum(["digital_normal", "digital_special"], {
   error: "发票类型只能是 digital_normal（普通发票）或 digital_special（增值税专用发票）",
@@ -8,27 +9,23 @@ export const overLimitPolicySchema = z.enum(["reject", "split"], {
   error: "超限额处理只能是 reject 或 split",
 });
 
-const optionalText = (max: number) => z.string().trim().max(max, `不能超过 ${max} 个字符`).optional();
-const optionalUrl = z
-  .url({ protocol: /^https?$/, error: "必须是 http(s) 地址" })
-  .max(2000, "地址过长")
-  .optional();
+const optionalText = (max: number) => oneLine().max(max, `不能超过 ${max} 个字符`).optional();
+const optionalUrl = gated(
+  z.url({ protocol: /^https?$/, error: "必须是 http(s) 地址" }).max(2000, "地址过长"),
+).optional();
 
 /** Creating an organization (销售方) with its 小票码配置 defaults. */
 export const createOrganizationInput = z.object({
-  name: z.string().trim().min(1, "请填写销售方名称"),
-  taxId: z
-    .string()
+  name: oneLine().min(1, "请填写销售方名称"),
+  taxId: identifier()
     .min(1, "请填写统一社会信用代码")
-    .transform(normalizeTaxId)
     .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
   address: optionalText(200),
   phone: optionalText(50),
   bankName: optionalText(100),
   bankAccount: optionalText(50),
   /** 限额 as typed; kept as typed (≤ 20 bytes) and validated by the rules engine. */
-  limit: z
-    .string()
+  limit: oneLine()
     .superRefine((text, ctx) => {
       const parsed = parseLimit(text);
       if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.issues[0]?.message ?? "限额不正确" });

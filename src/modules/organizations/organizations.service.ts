@@ -103,7 +103,11 @@ export async function getOrganizationByIdOrTaxId(
   ctx: Pick<AppContext, "database">,
   idOrTaxId: string,
 ): Promise<OrganizationRow> {
-  const org = await findOrganizationByIdOrTaxId(ctx.database.db, idOrTaxId.trim());
-  if (!org) throw new AppError("NOT_FOUND", `找不到组织 ${idOrTaxId}`);
+  // An id (`org_…`) or a tax ID is letters, digits, `_` and `-`: anything else names no organization.
+  const ref = idOrTaxId.trim();
+  const org = /^[A-Za-z0-9_-]{1,64}$/.test(ref)
+    ? await findOrganizationByIdOrTaxId(ctx.database.db, ref)
+    : undefined;
+  if (!org) throw new AppError("NOT_FOUND", `找不到组织 ${JSON.stringify(idOrTaxId)}`);
   return org;
 }

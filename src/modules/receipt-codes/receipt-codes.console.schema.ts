@@ -1,22 +1,23 @@
 import { z } from "zod";
+import { isoDay, oneLine, recordId } from "../../platform/input";
 import { pageQuery } from "../auth/console-http";
 import { createReceiptCodeInput, receiptCodeStatus } from "./receipt-codes.schema";
 
 /** The console form: a receipt code as 新增 sends it, plus the code it was copied from, if any. */
 export const consoleReceiptCodeInput = createReceiptCodeInput.extend({
-  copiedFromId: z.string().max(64).optional(),
+  copiedFromId: recordId().optional(),
 });
 export type ConsoleReceiptCodeInput = z.input<typeof consoleReceiptCodeInput>;
 
 export const receiptCodeListQuery = z.object({
-  serialNo: z.string().trim().max(50).optional(),
-  deviceNo: z.string().trim().max(50).optional(),
+  serialNo: oneLine().max(50).optional(),
+  deviceNo: oneLine().max(50).optional(),
   status: receiptCodeStatus.optional(),
   source: z.enum(["manual", "push", "link"]).optional(),
   /** Created on or after this day (China time), YYYY-MM-DD. */
-  from: z.iso.date({ error: "日期格式应为 YYYY-MM-DD" }).optional(),
+  from: isoDay().optional(),
   /** Created on or before this day (China time), YYYY-MM-DD. */
-  to: z.iso.date({ error: "日期格式应为 YYYY-MM-DD" }).optional(),
+  to: isoDay().optional(),
   ...pageQuery,
 });
 export type ReceiptCodeListQuery = z.infer<typeof receiptCodeListQuery>;

@@ -3,6 +3,7 @@ import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import type { HttpServer } from "../../platform/http";
+import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import {
@@ -130,7 +131,7 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
       schema: {
         tags,
         summary: "下载发票 PDF / XML",
-        params: tokenParams.extend({ file: z.string().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
       },
     },
     async (req, reply) => {

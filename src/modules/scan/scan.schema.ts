@@ -1,11 +1,14 @@
 import { z } from "zod";
+import { oneLine } from "../../platform/input";
 
-/** Shapes of the consumer interface (API.md §2). Rules (tax IDs, e-mail…) are the domain's. */
-const text = (max: number) => z.string().max(max, `不能超过 ${max} 个字符`);
+/**
+ * Shapes of the consumer interface (API.md §2). Rules (tax IDs, e-mail…) are the domain's; every
+ * text passes the text gate here already (platform/input.ts), and again in the domain's readText.
+ */
+const text = (max: number) => oneLine().max(max, `不能超过 ${max} 个字符`);
 
 export const tokenParams = z.object({
-  token: z
-    .string()
+  token: oneLine()
     .min(8)
     .max(64)
     .regex(/^[A-Za-z0-9_-]+$/),
@@ -95,7 +98,7 @@ export const submitResponse = z.object({
   status: z.enum(["issuing", "issued", "failed"]),
   invoices: z.array(invoiceView),
 });
-export const titlesQuery = z.object({ q: z.string().max(100).default("") });
+export const titlesQuery = z.object({ q: oneLine().max(100).default("") });
 export const titlesResponse = z.object({
   titles: z.array(z.object({ name: z.string(), taxId: z.string(), type: z.string() })),
 });

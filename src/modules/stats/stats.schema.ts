@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { isoDay, recordId } from "../../platform/input";
 
-const day = z.iso.date({ error: "日期格式应为 YYYY-MM-DD" });
+const day = isoDay();
 
 export const statsQuery = z.object({
   /** One organization; absent: every organization the user may see. */
-  orgId: z.string().min(1).max(64).optional(),
+  orgId: recordId().optional(),
   /** China days, both inclusive; default the last 30 days up to today. */
   from: day.optional(),
   to: day.optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { oneLine, secret } from "../../platform/input";
 import { createUserInput, membershipInput } from "./users.schema";
 
 const memberships = z.array(membershipInput, { error: "请设置所属组织及角色" }).max(200, "组织过多");
@@ -10,14 +11,14 @@ export const consoleUserCreateInput = createUserInput
 
 export const consoleUserUpdateInput = z.object({
   /** Changing it needs the admin to administer every organization of the user; absent keeps it. */
-  displayName: z.string().trim().max(50, "姓名过长").optional(),
+  displayName: oneLine().max(50, "姓名过长").optional(),
   /**
    * The user's memberships among the organizations the admin administers: listed ones are set,
    * unlisted ones removed. Memberships elsewhere are neither shown nor touched.
    */
   memberships,
   /** A new password (empty or absent keeps the old one); as displayName, only for all organizations. */
-  password: z.string().max(200, "密码过长").optional(),
+  password: secret().max(200, "密码过长").optional(),
   /** Lifts a lock-out from too many failed logins. */
   unlock: z.boolean().optional(),
 });
@@ -43,6 +44,6 @@ export const consoleUserOutput = z.object({
 export type ConsoleUserOutput = z.infer<typeof consoleUserOutput>;
 
 export const ownPasswordInput = z.object({
-  currentPassword: z.string({ error: "请输入当前密码" }).min(1, "请输入当前密码").max(200, "密码过长"),
-  newPassword: z.string({ error: "请输入新密码" }).min(8, "新密码至少 8 位").max(200, "密码过长"),
+  currentPassword: secret({ error: "请输入当前密码" }).min(1, "请输入当前密码").max(200, "密码过长"),
+  newPassword: secret({ error: "请输入新密码" }).min(8, "新密码至少 8 位").max(200, "密码过长"),
 });

@@ -1,0 +1,715 @@
+import fs from "node:fs";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedHeaders, signLinkParams } from "../../src/modules/open-api/signing";
+import { registeredRoutes, toErrorResponse } from "../../src/platform/http";
+import { webBuildDir } from "../../src/platform/web";
+import { createTestApp, type TestApp } from "../support/app";
+import { BAD_TEXT, BAD_YEARS, insertInto, urlEncode, wtf8 } from "../support/bad-input";
+import { type ConsoleClient, loginAs, makeUser } from "../support/console";
+import { databaseKinds } from "../support/db";
+import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
+import {
+  type AppKeys,
+  type MerchantServer,
+  makeCredentials,
+  sendJson,
+  startMerchant,
+} from "../support/open-api";
+
+/**
+ * The text gate through every route (issue 13, items 3 and 4). For each registered route — the
+ * public ones of /openapi.json and every console route — the table below gives a VALID request; the
+ * test then replaces each string and date in its path, query and body, one at a time, with a NUL,
+ * a control character, a line break, a bidi override, a lone surrogate, a non-character or a year
+ * outside 1970–9999, and expects a 4xx with the API.md error body and no table changed. The valid
+ * request is sent last and must succeed, so each refusal was the bad value's alone. A route missing
+ * from the table fails the test: a new route must say what a valid request to it is.
+ */
+
+interface Probe {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** A CSV upload (multipart, the item import): every cell is a leaf, and so is the file name. */
+  upload?: { fileName: string; rows: Array<Record<string, string>> };
+  /** Leaves that may hold line feeds (`body.remark`). */
+  multiline?: string[];
+  /** Recomputes what signs the request's own values (a 3.1.01 link), after a value changed. */
+  resign?: (probe: Probe) => Probe;
+  /** The valid request's status when it is not 2xx/3xx (e.g. 409 for a retry of an issued invoice). */
+  validStatus?: number;
+  /** A console session of its own (logging out ends it). */
+  client?: ConsoleClient;
+  /** A static page: any path under it may be served, but nothing may be stored and nothing may crash. */
+  page?: boolean;
+}
+
+type Leaf = { where: "params" | "query" | "body" | "upload"; path: Array<string | number>; value: string };
+
+function leavesOf(probe: Probe): Leaf[] {
+  const out: Leaf[] = [];
+  for (const where of ["params", "query"] as const) {
+    for (const [k, v] of Object.entries(probe[where] ?? {})) out.push({ where, path: [k], value: v });
+  }
+  const walk = (value: unknown, path: Array<string | number>) => {
+    if (typeof value === "string") out.push({ where: "body", path, value });
+    else if (Array.isArray(value)) for (const [i, v] of value.entries()) walk(v, [...path, i]);
+    else if (value && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(probe.body, []);
+  if (probe.upload) {
+    out.push({ where: "upload", path: ["fileName"], value: probe.upload.fileName });
+    probe.upload.rows.forEach((row, i) => {
+      for (const [k, v] of Object.entries(row)) out.push({ where: "upload", path: ["rows", i, k], value: v });
+    });
+  }
+  return out;
+}
+
+function withLeaf(probe: Probe, leaf: Leaf, value: string): Probe {
+  const { client, resign, ...data } = probe;
+  const copy: Probe = { ...structuredClone(data), client, resign };
+  const holder = leaf.where === "body" ? copy : leaf.where === "upload" ? copy.upload : copy[leaf.where];
+  const path = leaf.where === "body" ? ["body", ...leaf.path] : leaf.path;
+  let target = holder as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
+  target[path[path.length - 1]!] = value;
+  // A changed signature stays changed; any other value is signed again, so only the gate can refuse it.
+  const isSignature = leaf.where === "query" && leaf.path[0] === "sig";
+  return resign && !isSignature ? resign(copy) : copy;
+}
+
+const DATE = /^(\d{4})-\d{2}-\d{2}/;
+
+/** Every bad version of a leaf: the bad characters in its middle, and bad years for a date. */
+function mutationsOf(leaf: Leaf, multiline: boolean): Array<{ name: string; value: string }> {
+  // A multipart file name with bytes that are not UTF-8 is decoded by busboy with U+FFFD (a known
+  // gap: the name is only written to the audit log, and without the bad bytes).
+  const isFileName = leaf.where === "upload" && leaf.path[0] === "fileName";
+  const bad = BAD_TEXT.filter(
+    (b) => !(multiline && b.lineBreak) && !(isFileName && b.name === "lone surrogate"),
+  );
+  const out = bad.map((b) => ({
+    name: b.name,
+    value: insertInto(leaf.value, b.text),
+  }));
+  const date = DATE.exec(leaf.value);
+  if (date)
+    for (const year of BAD_YEARS) out.push({ name: `year ${year}`, value: year + leaf.value.slice(4) });
+  return out;
+}
+
+const CSV_COLUMNS = ["code", "name", "shortName", "taxCode", "taxRate", "spec", "unit", "unitPrice"];
+
+function multipart(upload: NonNullable<Probe["upload"]>): { payload: Buffer; contentType: string } {
+  const boundary = "----piaoma-gate-test";
+  const cell = (v: string) => `"${v.replaceAll('"', '""')}"`;
+  const csv = [
+    CSV_COLUMNS.join(","),
+    ...upload.rows.map((r) => CSV_COLUMNS.map((c) => cell(r[c] ?? "")).join(",")),
+  ]
+    .join("\r\n")
+    .concat("\r\n");
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="`),
+    wtf8(upload.fileName),
+    Buffer.from(`"\r\nContent-Type: text/csv\r\n\r\n`),
+    wtf8(csv),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+for (const kind of databaseKinds()) {
+  describe(`every string and date of every route passes the text gate [${kind}]`, () => {
+    let app: TestApp;
+    let merchant: MerchantServer;
+    let admin: ConsoleClient;
+    let keys: AppKeys;
+    let orgId: string;
+    let taxAccountId: string;
+    let deviceId: string;
+    let itemId: string;
+    let counter = 0;
+    const unique = (prefix: string) => `${prefix}-${Date.now() % 1_000_000}-${++counter}`;
+
+    const lunch = {
+      name: "午餐",
+      shortName: "餐饮服务",
+      taxCode: "3070401000000000000",
+      taxRate: "0.06",
+      amount: "88.00",
+      spec: "大份",
+      unit: "份",
+    };
+    const order = () => ({
+      orderTime: "2026-01-15T12:30:00+08:00",
+      deviceNo: "POS-01",
+      invoiceTypes: ["digital_normal", "digital_special"],
+      defaultInvoiceType: "digital_normal",
+      priceIncludesTax: true,
+      expiresAt: "2099-01-01T00:00:00+08:00",
+      drawer: "张三",
+      payee: "李四",
+      reviewer: "王五",
+      remark: "桌号 12\n人数 4",
+      receiptFooter: "请在30天内扫码开票",
+      lines: [
+        { itemCode: "MILK-1L", quantity: "2", unitPrice: "12.50", amount: "25.00", discount: "-5.00" },
+        { kind: "normal", ...lunch },
+      ],
+      notify: { email: "a@example.com", mobile: "13800138000" },
+    });
+    const multilineOrder = ["body.remark", "body.receiptFooter"];
+    const submitBody = () => ({
+      invoiceType: "digital_normal",
+      buyer: {
+        type: "enterprise",
+        name: "北京某某科技有限公司",
+        taxId: makeUscc("91110000"),
+        address: "北京市海淀区中关村大街1号",
+        phone: "010-12345678",
+        bankName: "中国银行北京分行",
+        bankAccount: "1234567890",
+      },
+      email: "buyer@example.com",
+      mobile: "13800138000",
+    });
+
+    /** A receipt code of org A with an issued invoice. */
+    async function issued() {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const res = await app.http.inject({
+        method: "POST",
+        url: `/api/scan/${code.token}/submit`,
+        payload: submitBody(),
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      const invoice = res.json().invoices[0] as { id: string; status: string };
+      expect(invoice.status).toBe("issued");
+      return { code, invoiceId: invoice.id };
+    }
+    async function pushed() {
+      const orderNo = unique("ORD");
+      const res = await send("POST", "/open/v1/receipt-codes", { body: { orderNo, ...order() } });
+      expect(res.statusCode, res.body).toBe(201);
+      return orderNo;
+    }
+    async function freshKey() {
+      const res = await admin.post(`/orgs/${orgId}/credentials`, { label: "临时" });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().appKey as string;
+    }
+    const itemBody = (code: string) => ({
+      code,
+      name: "纯牛奶",
+      shortName: "乳制品",
+      taxCode: "1030101000000000000",
+      taxRate: "0.13",
+      spec: "1L",
+      unit: "盒装",
+      unitPrice: "12.50",
+      priceIncludesTax: true,
+      isActive: true,
+    });
+    const linkProbe = (o: string): Probe => {
+      const sign = (p: Probe): Probe => {
+        const { sig: _old, ...signed } = p.query ?? {};
+        return { ...p, query: { ...signed, sig: signLinkParams(keys.appSecret, signed) } };
+      };
+      return {
+        params: { appKey: keys.appKey },
+        ...sign({ query: { o, a: "108.00", t: String(Math.floor(Date.now() / 1000)), d: "POS-01" } }),
+        resign: sign,
+      };
+    };
+    const receiptCodeBody = (copiedFromId?: string) => ({
+      serialNo: unique("SN"),
+      taxAccountId,
+      ...order(),
+      ...(copiedFromId ? { copiedFromId } : {}),
+    });
+    const filters = {
+      from: "2026-01-01",
+      to: "2099-12-31",
+      status: "issued",
+      color: "blue",
+      invoiceType: "digital_normal",
+      deviceNo: "POS-01",
+      source: "manual",
+      buyer: "北京",
+      number: "2",
+      serialNo: "T-",
+    };
+
+    /** The valid request of each route: `METHOD /pattern` → probe. */
+    const VALID: Record<string, () => Promise<Probe> | Probe> = {
+      // Operations and documentation pages.
+      "GET /health": () => ({}),
+      "GET /openapi.json": () => ({}),
+      "GET /docs": () => ({}),
+      "GET /docs/json": () => ({}),
+      "GET /docs/yaml": () => ({}),
+      "GET /docs/static/index.html": () => ({}),
+      "GET /docs/static/swagger-initializer.js": () => ({}),
+      "GET /docs/static/*": () => ({ params: { "*": "swagger-ui.css" }, page: true }),
+      "GET /": () => ({}),
+      "GET /admin": () => ({}),
+      "GET /admin/*": () => ({ params: { "*": "invoices" }, page: true }),
+      "GET /assets/*": () => ({
+        params: { "*": fs.readdirSync(path.join(webBuildDir, "assets"))[0]! },
+        page: true,
+      }),
+      "GET /s/:token": async () => ({
+        params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
+        page: true,
+      }),
+      // The consumer page's API.
+      "GET /api/scan/:token": async () => ({
+        params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
+      }),
+      "POST /api/scan/:token/submit": async () => ({
+        params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
+        body: submitBody(),
+      }),
+      "GET /api/scan/:token/titles": async () => ({
+        params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
+        query: { q: "北京" },
+      }),
+      "POST /api/scan/:token/resend": async () => ({
+        params: { token: (await issued()).code.token },
+        body: { email: "again@example.com" },
+      }),
+      "GET /api/scan/:token/invoices/:file": async () => {
+        const { code, invoiceId } = await issued();
+        return { params: { token: code.token, file: `${invoiceId}.pdf` } };
+      },
+      // The merchant open API (signed).
+      "POST /open/v1/receipt-codes": () => ({
+        body: { orderNo: unique("ORD"), ...order() },
+        multiline: multilineOrder,
+      }),
+      "GET /open/v1/receipt-codes/:orderNo": async () => ({ params: { orderNo: await pushed() } }),
+      "GET /open/v1/receipt-codes/:orderNo/qr.png": async () => ({ params: { orderNo: await pushed() } }),
+      "GET /open/v1/receipt-codes/:orderNo/qr.svg": async () => ({ params: { orderNo: await pushed() } }),
+      "POST /open/v1/receipt-codes/:orderNo/disable": async () => ({ params: { orderNo: await pushed() } }),
+      "GET /open/v1/invoices": async () => ({ query: { orderNo: (await issued()).code.serialNo } }),
+      "GET /open/v1/invoices/:id": async () => ({ params: { id: (await issued()).invoiceId } }),
+      "POST /open/v1/invoices/:id/reverse": async () => ({
+        params: { id: (await issued()).invoiceId },
+        body: { reason: "销货退回" },
+      }),
+      "GET /files/invoices/:file": async () => {
+        const { invoiceId } = await issued();
+        const res = await send("GET", `/open/v1/invoices/${invoiceId}`, {});
+        const link = new URL(res.json().pdfUrl as string);
+        return {
+          params: { file: link.pathname.split("/").pop()! },
+          query: Object.fromEntries(link.searchParams),
+        };
+      },
+      "GET /q/:appKey": () => linkProbe(unique("LINK")),
+      // The console.
+      "POST /api/console/session": async () => {
+        const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "viewer" });
+        return { body: { username: user.username, password: user.password } };
+      },
+      "GET /api/console/session": () => ({}),
+      "DELETE /api/console/session": async () => {
+        const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "viewer" });
+        return { client: await loginAs(app, user.username, user.password) };
+      },
+      "PUT /api/console/session/password": async () => {
+        const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "viewer" });
+        return {
+          client: await loginAs(app, user.username, user.password),
+          body: { currentPassword: user.password, newPassword: "password-new-1" },
+        };
+      },
+      "GET /api/console/orgs": () => ({}),
+      "POST /api/console/orgs": () => ({
+        body: {
+          name: "上海某某餐饮有限公司",
+          taxId: makeUscc("91310000"),
+          address: "上海市黄浦区南京东路1号",
+          phone: "021-12345678",
+          bankName: "招商银行上海分行",
+          bankAccount: "6225 8801 2345",
+        },
+      }),
+      "GET /api/console/orgs/:orgId": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId": async () => {
+        const org = (await admin.get(`/orgs/${orgId}`)).json();
+        return {
+          params: { orgId },
+          body: {
+            name: org.name,
+            taxId: org.taxId,
+            address: "深圳市南山区科技园",
+            phone: "0755-12345678",
+            bankName: "中国银行深圳分行",
+            bankAccount: "1234567890",
+          },
+        };
+      },
+      "GET /api/console/orgs/:orgId/config": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/config": () => ({
+        params: { orgId },
+        body: {
+          limit: "100000.00",
+          invoiceTypes: ["digital_normal", "digital_special"],
+          defaultInvoiceType: "digital_normal",
+          validDays: 30,
+          overLimitPolicy: "split",
+          defaultDrawer: "张会计",
+          defaultPayee: "李出纳",
+          defaultReviewer: "王复核",
+          defaultTaxAccountId: taxAccountId,
+        },
+      }),
+      "GET /api/console/orgs/:orgId/tax-accounts": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/tax-accounts": () => ({
+        params: { orgId },
+        body: { name: "沙箱账号二", channel: "sandbox", status: "online" },
+      }),
+      "PUT /api/console/orgs/:orgId/tax-accounts/:id": () => ({
+        params: { orgId, id: taxAccountId },
+        body: { name: "沙箱账号", channel: "sandbox", status: "online" },
+      }),
+      "GET /api/console/orgs/:orgId/devices": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/devices": () => ({
+        params: { orgId },
+        body: { deviceNo: unique("POS"), name: "二号收银台", location: "二楼", isActive: true },
+      }),
+      "PUT /api/console/orgs/:orgId/devices/:id": () => ({
+        params: { orgId, id: deviceId },
+        body: { deviceNo: "POS-01", name: "一号收银台", location: "一楼", isActive: true },
+      }),
+      "GET /api/console/orgs/:orgId/items": () => ({
+        params: { orgId },
+        query: { q: "牛奶", includeInactive: "true", page: "1", pageSize: "20" },
+      }),
+      "POST /api/console/orgs/:orgId/items": () => ({ params: { orgId }, body: itemBody(unique("ITEM")) }),
+      "PUT /api/console/orgs/:orgId/items/:id": () => ({
+        params: { orgId, id: itemId },
+        body: itemBody("MILK-1L"),
+      }),
+      "POST /api/console/orgs/:orgId/items/import": () => {
+        const { priceIncludesTax: _p, isActive: _a, ...row } = itemBody(unique("IMP"));
+        return { params: { orgId }, upload: { fileName: "开票项.csv", rows: [row] } };
+      },
+      "GET /api/console/orgs/:orgId/receipt-codes": () => ({
+        params: { orgId },
+        query: {
+          serialNo: "T-",
+          deviceNo: "POS-01",
+          status: "active",
+          source: "manual",
+          from: "2026-01-01",
+          to: "2099-12-31",
+          page: "1",
+          pageSize: "20",
+        },
+      }),
+      "POST /api/console/orgs/:orgId/receipt-codes": async () => ({
+        params: { orgId },
+        body: receiptCodeBody((await makeReceiptCode(app.ctx, orgId)).id),
+        multiline: multilineOrder,
+      }),
+      "POST /api/console/orgs/:orgId/receipt-codes/preview": () => ({
+        params: { orgId },
+        body: receiptCodeBody(),
+        multiline: multilineOrder,
+      }),
+      "GET /api/console/orgs/:orgId/receipt-codes/:id": async () => ({
+        params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+      }),
+      "PUT /api/console/orgs/:orgId/receipt-codes/:id": async () => ({
+        params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+        body: receiptCodeBody(),
+        multiline: multilineOrder,
+      }),
+      "POST /api/console/orgs/:orgId/receipt-codes/:id/disable": async () => ({
+        params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+      }),
+      "GET /api/console/orgs/:orgId/receipt-codes/:id/slip.pdf": async () => ({
+        params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+        query: { format: "58mm" },
+      }),
+      "GET /api/console/users": () => ({}),
+      "POST /api/console/users": () => ({
+        body: {
+          username: unique("clerk").replaceAll("-", "_"),
+          password: "password-456",
+          displayName: "开票员",
+          memberships: [{ orgId, role: "operator", isActive: true }],
+        },
+      }),
+      "PUT /api/console/users/:id": async () => {
+        const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "viewer" });
+        return {
+          params: { id: user.id },
+          body: {
+            displayName: "复核员",
+            memberships: [{ orgId, role: "operator", isActive: true }],
+            password: "password-789",
+            unlock: true,
+          },
+        };
+      },
+      "GET /api/console/orgs/:orgId/audit": () => ({
+        params: { orgId },
+        query: { action: "item.create", entityId: itemId, page: "1", pageSize: "20" },
+      }),
+      "GET /api/console/orgs/:orgId/credentials": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/credentials": () => ({ params: { orgId }, body: { label: "收银系统" } }),
+      "POST /api/console/orgs/:orgId/credentials/:appKey/revoke": async () => ({
+        params: { orgId, appKey: await freshKey() },
+      }),
+      "POST /api/console/orgs/:orgId/credentials/:appKey/rotate": async () => ({
+        params: { orgId, appKey: await freshKey() },
+        body: { revokeOld: false },
+      }),
+      "GET /api/console/orgs/:orgId/open-api": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/open-api": () => ({
+        params: { orgId },
+        body: { orderQueryUrl: `${merchant.url}/orders/query`, webhookUrl: `${merchant.url}/webhooks` },
+      }),
+      "POST /api/console/orgs/:orgId/open-api/webhook-test": () => ({ params: { orgId } }),
+      "GET /api/console/orgs/:orgId/webhook-events": () => ({ params: { orgId } }),
+      "GET /api/console/orgs/:orgId/invoices": () => ({
+        params: { orgId },
+        query: { ...filters, page: "1", pageSize: "20" },
+      }),
+      "GET /api/console/invoices": () => ({ query: { ...filters, page: "1", pageSize: "20" } }),
+      "GET /api/console/orgs/:orgId/invoices/export.xlsx": () => ({
+        params: { orgId },
+        query: { ...filters, lines: "1" },
+      }),
+      "GET /api/console/invoices/export.xlsx": () => ({ query: { ...filters, lines: "1" } }),
+      "GET /api/console/orgs/:orgId/invoices/export.csv": () => ({
+        params: { orgId },
+        query: { ...filters, lines: "1" },
+      }),
+      "GET /api/console/invoices/export.csv": () => ({ query: { ...filters, lines: "0" } }),
+      "GET /api/console/orgs/:orgId/invoices/:id": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+      }),
+      "GET /api/console/orgs/:orgId/invoices/:id/files/:kind": async () => ({
+        params: { orgId, id: (await issued()).invoiceId, kind: "pdf" },
+      }),
+      "POST /api/console/orgs/:orgId/invoices/:id/resend": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        body: { email: "again@example.com", mobile: "13900139000" },
+      }),
+      "POST /api/console/orgs/:orgId/invoices/:id/reverse": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        body: { reason: "开票有误" },
+      }),
+      // Only a failed invoice can be retried: an issued one answers 409 — after its id was looked up.
+      "POST /api/console/orgs/:orgId/invoices/:id/retry": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        validStatus: 409,
+      }),
+      "GET /api/console/stats": () => ({ query: { orgId, from: "2026-01-01", to: "2026-03-31" } }),
+    };
+
+    function urlOf(pattern: string, probe: Probe): string {
+      const path = pattern.replace(/:(\w+)|\*/g, (m, name: string | undefined) =>
+        urlEncode(probe.params?.[name ?? "*"] ?? m),
+      );
+      const query = Object.entries(probe.query ?? {})
+        .map(([k, v]) => `${urlEncode(k)}=${urlEncode(v)}`)
+        .join("&");
+      return query ? `${path}?${query}` : path;
+    }
+
+    function send(method: string, pattern: string, probe: Probe): Promise<LightMyRequestResponse> {
+      const url = urlOf(pattern, probe);
+      const headers: Record<string, string> = {};
+      let payload: string | Buffer | undefined;
+      if (probe.upload) {
+        const form = multipart(probe.upload);
+        payload = form.payload;
+        headers["content-type"] = form.contentType;
+      } else if (probe.body !== undefined) {
+        // Lone surrogates travel as JSON escapes (\ud800), which is how a program would send them.
+        payload = JSON.stringify(probe.body);
+        headers["content-type"] = "application/json";
+      } else if (method !== "GET" && method !== "DELETE" && pattern.startsWith("/api/console/")) {
+        payload = "{}";
+        headers["content-type"] = "application/json";
+      }
+      if (pattern.startsWith("/open/v1/")) {
+        Object.assign(
+          headers,
+          signedHeaders(keys.appKey, keys.appSecret, {
+            method: method as "GET",
+            pathWithQuery: url,
+            body: typeof payload === "string" ? payload : "",
+          }),
+        );
+      }
+      if (pattern.startsWith("/api/console/") && pattern !== "/api/console/session") {
+        const client = probe.client ?? admin;
+        headers.cookie = client.cookie;
+        headers["x-csrf-token"] = client.csrfToken;
+      } else if (pattern === "/api/console/session" && method !== "POST") {
+        const client = probe.client ?? admin;
+        headers.cookie = client.cookie;
+        headers["x-csrf-token"] = client.csrfToken;
+      }
+      return app.http.inject({ method: method as InjectOptions["method"], url, headers, payload });
+    }
+
+    let snapshotSql = "";
+    /** A hash of every table's rows (the nonces a signed request uses up and session times left out). */
+    async function snapshot(): Promise<Record<string, string>> {
+      if (!snapshotSql) {
+        const res = (await app.ctx.database.db.execute(
+          sql`select tablename from pg_tables where schemaname = 'public' order by tablename`,
+        )) as unknown as { rows: Array<{ tablename: string }> };
+        snapshotSql = res.rows
+          .map((r) => r.tablename)
+          .filter((t) => !["open_api_nonces", "console_sessions", "__drizzle_migrations"].includes(t))
+          .map(
+            (t) =>
+              `select '${t}' as t, md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' ` +
+              `order by (to_jsonb(x) - 'last_used_at')::text), '')) as h from "${t}" x`,
+          )
+          .join(" union all ");
+      }
+      const res = (await app.ctx.database.db.execute(sql.raw(snapshotSql))) as unknown as {
+        rows: Array<{ t: string; h: string }>;
+      };
+      return Object.fromEntries(res.rows.map((r) => [r.t, r.h]));
+    }
+
+    /** The snapshot once work started by the fixtures (deliveries sent after a commit) has finished. */
+    async function settled(): Promise<Record<string, string>> {
+      let last = await snapshot();
+      // Deliveries sent within 50 ms of each other are marked in one statement: wait longer than that.
+      for (let i = 0; i < 50; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const next = await snapshot();
+        if (JSON.stringify(next) === JSON.stringify(last)) return next;
+        last = next;
+      }
+      throw new Error("the database did not settle");
+    }
+
+    function isErrorAnswer(res: LightMyRequestResponse): boolean {
+      if (/^text\/html/.test(String(res.headers["content-type"]))) return res.body.includes("<html");
+      try {
+        const body = res.json() as { error?: { code?: unknown; message?: unknown } };
+        return typeof body.error?.code === "string" && typeof body.error.message === "string";
+      } catch {
+        return false;
+      }
+    }
+
+    beforeAll(async () => {
+      merchant = await startMerchant((r, res) => {
+        if (r.url.startsWith("/webhooks")) return sendJson(res, 200, { ok: true });
+        const { orderNo } = JSON.parse(r.body) as { orderNo: string };
+        return sendJson(res, 200, {
+          orderNo,
+          drawer: "李四",
+          lines: [{ ...lunch, amount: "108.00" }],
+          totalAmount: "108.00",
+        });
+      });
+      app = await createTestApp(kind, { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+      const org = await makeOrganization(app.ctx.database, {
+        name: "测试门店有限公司",
+        orderQueryUrl: `${merchant.url}/orders/query`,
+        webhookUrl: `${merchant.url}/webhooks`,
+      });
+      orgId = org.id;
+      keys = await makeCredentials(app, orgId);
+      const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "admin" });
+      admin = await loginAs(app, user.username, user.password);
+      const created = async (url: string, body: unknown) => {
+        const res = await admin.post(url, body);
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json().id as string;
+      };
+      taxAccountId = await created(`/orgs/${orgId}/tax-accounts`, { name: "沙箱账号" });
+      deviceId = await created(`/orgs/${orgId}/devices`, { deviceNo: "POS-01", name: "一号收银台" });
+      itemId = await created(`/orgs/${orgId}/items`, itemBody("MILK-1L"));
+    }, 120_000);
+    afterAll(async () => {
+      await app?.close();
+      await merchant?.close();
+    });
+
+    it("has a valid request for every registered route", () => {
+      const routes = (registeredRoutes.get(app.http) ?? [])
+        .filter((r) => r.method !== "HEAD")
+        .map((r) => `${r.method} ${r.url}`);
+      expect(routes.length).toBeGreaterThan(60);
+      expect(routes.filter((r) => !(r in VALID))).toEqual([]);
+      expect(Object.keys(VALID).filter((r) => !routes.includes(r))).toEqual([]);
+    });
+
+    it("maps what PostgreSQL itself refuses to 422, never 500 (the backstop behind the gate)", async () => {
+      const { db } = app.ctx.database;
+      const refusals = [
+        ["22021", sql`select ${"a\u0000b"}::text`],
+        ["22P05", sql`select ${'{"a":"\\u0000"}'}::jsonb ->> 'a'`],
+        ["22008", sql`select '0000-01-01'::date`],
+        ["22007", sql`select ${"2026-13-45"}::date`],
+        ["22003", sql`select ${"12345678901234567.00"}::numeric(18,2)`],
+      ] as const;
+      for (const [code, query] of refusals) {
+        const error = await db.execute(query).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error, code).not.toBeNull();
+        const { status, body } = toErrorResponse(error);
+        expect([status, body.error.code], code).toEqual([422, "VALIDATION_FAILED"]);
+      }
+    });
+
+    it("refuses every bad string and date with a 4xx and the error body, storing nothing", async () => {
+      const problems: string[] = [];
+      let sent = 0;
+      for (const route of (registeredRoutes.get(app.http) ?? []).filter((r) => r.method !== "HEAD")) {
+        const key = `${route.method} ${route.url}`;
+        const valid = VALID[key];
+        if (!valid) continue; // reported by the test above
+        const probe = await valid();
+        const before = await settled();
+        for (const leaf of leavesOf(probe)) {
+          const where = `${leaf.where}.${leaf.path.join(".")}`;
+          const multiline = probe.multiline?.includes(where) ?? false;
+          for (const bad of mutationsOf(leaf, multiline)) {
+            const res = await send(route.method, route.url, withLeaf(probe, leaf, bad.value));
+            sent++;
+            const ok = probe.page
+              ? res.statusCode < 500
+              : res.statusCode >= 400 && res.statusCode < 500 && isErrorAnswer(res);
+            if (!ok)
+              problems.push(`${key} ${where} ← ${bad.name}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          }
+        }
+        const after = await snapshot();
+        const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
+        if (changed.length) problems.push(`${key}: refused requests changed ${changed.join(", ")}`);
+        // The valid request itself succeeds: each refusal above was the bad value's alone.
+        const res = await send(route.method, route.url, probe);
+        const expected = probe.validStatus;
+        if (expected ? res.statusCode !== expected : res.statusCode >= 400)
+          problems.push(`${key} valid request: ${res.statusCode} ${res.body.slice(0, 300)}`);
+        if (problems.length > 40) break;
+      }
+      expect(problems).toEqual([]);
+      expect(sent).toBeGreaterThan(2000);
+    }, 600_000);
+  });
+}
