@@ -247,6 +247,9 @@ describeEachDatabase("a user shared by two organizations", (kind) => {
       newPassword: "brand-new-pass",
     });
     expect(right.statusCode).toBe(423);
-    expect((await login(s.username, s.password)).statusCode).toBe(423);
+    // At the login a locked account answers like a wrong password (no account enumeration).
+    const locked = await login(s.username, s.password);
+    expect(locked.statusCode).toBe(401);
+    expect(locked.json().error.code).toBe("UNAUTHENTICATED");
   });
 });
