@@ -132,9 +132,11 @@ describeEachDatabase("console login, session, CSRF and lock-out", (kind) => {
           details: { retryAfterSeconds: 2 },
         },
       });
+      // The right password waits like any other attempt: the throttle does not check passwords.
+      // (Asked at once: the wait is 2 s, and a loaded machine may spend that on the next name.)
+      if (name === u.username)
+        expect((await from(u.username, u.password, "203.0.113.51")).statusCode).toBe(429);
     }
-    // The right password waits like any other attempt: the throttle does not check passwords.
-    expect((await from(u.username, u.password, "203.0.113.51")).statusCode).toBe(429);
   });
 
   it("throttles one address spraying many usernames after 10 failures, not the other addresses", async () => {
