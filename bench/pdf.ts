@@ -48,7 +48,7 @@ function invoice(lines: number): InvoiceDocument {
     qrText: invoiceQrText({
       invoiceType: "digital_normal",
       number,
-      amountExcludingTax: totals.amountExcludingTax,
+      totalAmount: totals.totalAmount,
       issuedAt,
     }),
     sandbox: true,

@@ -28,7 +28,7 @@ export {
   sandboxInvoiceNumber,
   sandboxSequenceKey,
 } from "./invoice-number";
-export { crc16CcittFalse, crc16Hex, invoiceQrText, isQrTextIntact } from "./invoice-qr";
+export { crc16Hex, crc16Umts, invoiceQrText, isQrTextIntact } from "./invoice-qr";
 export { checkLimit, type InvoicePlan, OVER_LIMIT_POLICIES, parseLimit, planInvoices } from "./limit";
 export { computeLineAmounts, printedItemName } from "./lines";
 export {

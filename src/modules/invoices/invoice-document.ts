@@ -90,7 +90,7 @@ export function toInvoiceDocument(
       ? invoiceQrText({
           invoiceType: invoice.invoiceType as InvoiceType,
           number: invoice.number,
-          amountExcludingTax: invoice.amountExcludingTax,
+          totalAmount: invoice.totalAmount,
           issuedAt,
         })
       : undefined,
