@@ -14,7 +14,7 @@ export {
   type ValidBuyerSubmission,
   validateBuyer,
 } from "./buyer";
-export { amountInCapitals } from "./capitals";
+export { amountInCapitals, NEGATIVE_PREFIX } from "./capitals";
 export { type ChinaDate, chinaDate, chinaDateCompact, chinaDateIso } from "./china-time";
 export { BUYER_TYPE_NAMES, INVOICE_TYPE_CODES, LINE_KIND_CODES, ZERO_RATE_KIND_CODES } from "./codes";
 export { toCanonicalLines } from "./discounts";
@@ -71,9 +71,12 @@ export {
 } from "./text";
 export {
   checkTaxTolerance,
+  isWithinTaxTolerance,
+  lineTaxError,
   MAX_LINES,
   sumTotals,
   TAX_TOTAL_TOLERANCE,
+  taxRoundingError,
   verifyComputedInvoice,
 } from "./totals";
 export type {
