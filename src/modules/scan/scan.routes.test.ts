@@ -241,7 +241,7 @@ for (const kind of databaseKinds()) {
           .select()
           .from(sandboxIssued)
           .where(eq(sandboxIssued.number, res.json().invoices[0].number));
-        return (row?.request as { naturalPerson?: boolean }).naturalPerson;
+        return (row?.request as { naturalPerson?: boolean } | undefined)?.naturalPerson;
       };
       const person = (taxId?: string) => ({
         invoiceType: "digital_normal",
