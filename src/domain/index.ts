@@ -53,6 +53,7 @@ export {
 } from "./red";
 export { type Seller, type SellerInput, validateSeller } from "./seller";
 export { MAX_SPLIT_INVOICES } from "./split";
+export { type TaxBureau, taxBureauOf } from "./tax-bureau";
 export {
   checkTaxId,
   isValidIdCard,
