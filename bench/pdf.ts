@@ -1,7 +1,12 @@
 import { performance } from "node:perf_hooks";
 import { chromium } from "playwright-core";
 import { amountInCapitals, computeInvoice, invoiceQrText } from "../src/domain";
-import { type InvoiceDocument, renderInvoicePdf, renderInvoiceXml } from "../src/modules/documents";
+import {
+  documentLineOf,
+  type InvoiceDocument,
+  renderInvoicePdf,
+  renderInvoiceXml,
+} from "../src/modules/documents";
 import { machine, percentiles, round, writeSection } from "./support";
 
 /**
@@ -32,23 +37,13 @@ function invoice(lines: number): InvoiceDocument {
     issuedAt,
     seller: { name: "票码示范酒店（深圳）有限公司", taxId: "91440300PMDEM0017W" },
     buyer: { name: "上海某某科技有限公司", taxId: "91310000PMDEM00255" },
-    lines: l.map((x) => ({
-      itemName: x.itemName,
-      quantity: x.quantity ?? undefined,
-      unitPrice: x.unitPrice ?? undefined,
-      amount: x.amountExcludingTax,
-      taxRateLabel: x.taxRateLabel,
-      taxRate: x.taxRate,
-      tax: x.tax,
-      kind: x.kind,
-      unit: "份",
-    })),
+    lines: l.map((x) => ({ ...documentLineOf(x), unit: "份" })),
     totals: { ...totals, totalInCapitals: amountInCapitals(totals.totalAmount) },
     drawer: "王会计",
     qrText: invoiceQrText({
       invoiceType: "digital_normal",
       number,
-      amountExcludingTax: totals.amountExcludingTax,
+      totalAmount: totals.totalAmount,
       issuedAt,
     }),
     sandbox: true,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type BuyerSubmission, isValidEmail, isValidMobile, normalizeMobile, validateBuyer } from "./buyer";
+import {
+  type BuyerSubmission,
+  isNaturalPerson,
+  isValidEmail,
+  isValidMobile,
+  normalizeEmail,
+  normalizeMobile,
+  validateBuyer,
+} from "./buyer";
 
 function submission(
   overrides: { buyer?: Record<string, unknown>; [k: string]: unknown } = {},
@@ -211,5 +219,67 @@ describe("the text gate on every buyer field", () => {
       submission({ buyer: { name: "Cafe\u0301 示例", taxId: "９１４４０３００３５８７６８２９２Ｈ" } }),
     );
     expect(r.ok && [r.value.buyer.name, r.value.buyer.taxId]).toEqual(["Café 示例", "91440300358768292H"]);
+  });
+
+  it("folds every identifier typed in full width: tax ID, ＠ and letters in the e-mail, mobile, phone and account digits", () => {
+    const r = validateBuyer(
+      submission({
+        buyer: {
+          taxId: "９１４４ ０３００ ３５８７ ６８２９ ２Ｈ",
+          phone: "０７５５－８６００１２３４",
+          bankAccount: "７５５９１２３４５６１０８０１",
+        },
+        email: "ｚｈａｎｇ．ｓａｎ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        mobile: "＋８６ １３８－００１３－８０００",
+      }),
+    );
+    expect(
+      r.ok && [
+        r.value.buyer.taxId,
+        r.value.buyer.phone,
+        r.value.buyer.bankAccount,
+        r.value.email,
+        r.value.mobile,
+      ],
+    ).toEqual([
+      "91440300358768292H",
+      "0755-86001234",
+      "755912345610801",
+      "zhang.san@example.com",
+      "13800138000",
+    ]);
+  });
+});
+
+describe("identifier folding", () => {
+  it.each([
+    ["a＠example.com", "a@example.com"],
+    [" Ａ＠ＥＸＡＭＰＬＥ．ＣＯＭ ", "A@EXAMPLE.COM"],
+    ["a@example.com", "a@example.com"],
+  ])("normalizeEmail(%j) = %j", (typed, email) => {
+    expect(normalizeEmail(typed)).toBe(email);
+    expect(isValidEmail(normalizeEmail(typed))).toBe(true);
+  });
+
+  it("folds full-width mobile digits before the format check", () => {
+    expect(normalizeMobile("１３８００１３８０００")).toBe("13800138000");
+    expect(normalizeMobile("００８６ １３８００１３８０００")).toBe("13800138000");
+    expect(isValidMobile(normalizeMobile("１３８００１３８０００"))).toBe(true);
+  });
+});
+
+describe("natural person (自然人, DOMAIN.md §6)", () => {
+  it.each([
+    ["individual", "", true],
+    ["individual", null, true],
+    ["individual", "11010519491231002x", true],
+    ["individual", "１１０１０５１９４９１２３１００２Ｘ", true],
+    // A 个体工商户 that picked 个人 with its 统一社会信用代码 is not a natural person.
+    ["individual", "91440300358768292H", false],
+    ["enterprise", "", false],
+    ["non_enterprise", "", false],
+    ["enterprise", "91440300358768292H", false],
+  ] as const)("%s with tax ID %j → %s", (type, taxId, expected) => {
+    expect(isNaturalPerson(type, taxId)).toBe(expected);
   });
 });

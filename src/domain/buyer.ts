@@ -5,7 +5,7 @@
 import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { checkBytes, readText, TEXT_LIMITS } from "./gbk";
 import { checkTaxId, isValidIdCard, isValidUscc, normalizeTaxId } from "./tax-id";
-import { findTextProblem, textProblemMessage } from "./text";
+import { findTextProblem, foldWidth, textProblemMessage } from "./text";
 import { BUYER_TYPES, type BuyerType, INVOICE_TYPES, type InvoiceType } from "./types";
 
 export interface BuyerInput {
@@ -67,11 +67,30 @@ export function isValidMobile(text: string): boolean {
   return /^1[3-9]\d{9}$/.test(text);
 }
 
-/** Removes spaces and hyphens and a leading +86 / 0086 / 86 country code: "+86 138-0013-8000" → "13800138000". */
+/**
+ * Full-width digits folded (NFKC), spaces and hyphens removed and a leading +86 / 0086 / 86 country
+ * code dropped: "+86 138-0013-8000" and "１３８００１３８０００" → "13800138000".
+ */
 export function normalizeMobile(text: string): string {
-  const compact = text.replace(/[\s-]+/gu, "");
+  const compact = foldWidth(text).replace(/[\s-]+/gu, "");
   const withoutCountry = compact.replace(/^(\+86|0086|86)(?=1\d{10}$)/, "");
   return withoutCountry;
+}
+
+/** An e-mail address as typed: full-width characters folded (`＠` → `@`, NFKC) and trimmed. */
+export function normalizeEmail(text: string): string {
+  return foldWidth(text).trim();
+}
+
+/**
+ * Whether the buyer is a natural person (自然人, DOMAIN.md §6) for the channel: a person (个人) who
+ * gave no tax ID, or an ID-card number as one — the invoice then reaches the person's 个人票夹. A
+ * person who gave a 统一社会信用代码 (a 个体工商户 that picked 个人) is not.
+ */
+export function isNaturalPerson(type: string, taxId: string | null | undefined): boolean {
+  if (type !== "individual") return false;
+  const id = normalizeTaxId(taxId ?? "");
+  return id === "" || (isValidIdCard(id) && !isValidUscc(id));
 }
 
 function isBuyerType(value: unknown): value is BuyerType {
@@ -116,9 +135,10 @@ export function validateBuyer(submission: BuyerSubmission): Result<ValidBuyerSub
     readText(buyerRaw[field], { path: `buyer.${field}`, label, required, maxBytes }, issues);
   const name = text("name", "购买方名称", true, TEXT_LIMITS.partyName);
   const address = text("address", "购买方地址", false);
-  const phone = text("phone", "购买方电话", false);
+  // Digits typed in full width are folded like every identifier (DOMAIN.md §6).
+  const phone = folded(text("phone", "购买方电话", false));
   const bankName = text("bankName", "购买方开户银行", false);
-  const bankAccount = text("bankAccount", "购买方银行账号", false);
+  const bankAccount = folded(text("bankAccount", "购买方银行账号", false));
   // The invoice prints 地址电话 and 开户行及账号 as one field each, so the limits apply to the pairs.
   checkBytes(
     `${address ?? ""}${phone ?? ""}`,
@@ -203,7 +223,7 @@ function readContacts(
   const mobileRefused = gateRefuses(mobileValue, "mobile", "手机号码", issues);
   if (emailRefused || mobileRefused) return { email: null, mobile: null };
   if (typeof emailValue === "string" && emailValue.trim() !== "") {
-    email = emailValue.trim();
+    email = normalizeEmail(emailValue);
     if (!isValidEmail(email)) issues.push(issue("EMAIL_INVALID", "email", "电子邮箱格式不正确"));
   } else if (
     emailValue !== undefined &&
@@ -229,6 +249,10 @@ function readContacts(
     issues.push(issue("CONTACT_REQUIRED", "email", "请至少填写电子邮箱或手机号码中的一项，用于接收发票"));
   }
   return { email, mobile };
+}
+
+function folded(text: string | null): string | null {
+  return text === null ? null : foldWidth(text);
 }
 
 /** The text gate (text.ts) for a field read without `readText`: true when it pushed an issue. */

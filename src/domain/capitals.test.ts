@@ -40,9 +40,10 @@ describe("价税合计 in Chinese capitals", () => {
     expect(amountInCapitals(amount)).toBe(capitals);
   });
 
-  it("prints 负 before a red invoice's amount", () => {
-    expect(amountInCapitals("-1234.56")).toBe("负壹仟贰佰叁拾肆圆伍角陆分");
-    expect(amountInCapitals("-0.50")).toBe("负伍角");
+  it("prints （负数） before a red invoice's amount, as real red invoices do", () => {
+    expect(amountInCapitals("-14000.00")).toBe("（负数）壹万肆仟圆整");
+    expect(amountInCapitals("-1234.56")).toBe("（负数）壹仟贰佰叁拾肆圆伍角陆分");
+    expect(amountInCapitals("-0.50")).toBe("（负数）伍角");
     expect(amountInCapitals("-0.00")).toBe("零圆整");
   });
 

@@ -4,9 +4,13 @@
  * Conventions (DOMAIN.md §4 and DOMAIN-NOTES.md): 拾 is always preceded by a digit (壹拾);
  * one 零 stands for any run of zeros inside the integer part; 整 only when there are no 角 and 分;
  * no 零 between 圆 and 角; 零…分 when 角 is zero; no 圆 when the integer part is zero (伍角);
- * zero is 零圆整; a negative amount (red invoice) is prefixed with 负.
+ * zero is 零圆整; a negative amount (a red invoice) is prefixed with （负数）, as real red 数电 invoices
+ * print it: −14000.00 → （负数）壹万肆仟圆整.
  */
 import { formatAmount, toDec } from "./money";
+
+/** What a red invoice prints before its capitals (DOMAIN.md §4), full-width brackets. */
+export const NEGATIVE_PREFIX = "（负数）";
 
 const DIGITS = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"] as const;
 const SMALL_UNITS = ["", "拾", "佰", "仟"] as const;
@@ -71,5 +75,5 @@ export function amountInCapitals(amount: string): string {
     else if (integer > 0n) out += DIGITS[0];
     if (fen > 0) out += `${DIGITS[fen]}分`;
   }
-  return negative ? `负${out}` : out;
+  return negative ? `${NEGATIVE_PREFIX}${out}` : out;
 }

@@ -7,14 +7,16 @@ export {
   type Buyer,
   type BuyerInput,
   type BuyerSubmission,
+  isNaturalPerson,
   isTaxIdRequired,
   isValidEmail,
   isValidMobile,
+  normalizeEmail,
   normalizeMobile,
   type ValidBuyerSubmission,
   validateBuyer,
 } from "./buyer";
-export { amountInCapitals } from "./capitals";
+export { amountInCapitals, NEGATIVE_PREFIX } from "./capitals";
 export { type ChinaDate, chinaDate, chinaDateCompact, chinaDateIso } from "./china-time";
 export { BUYER_TYPE_NAMES, INVOICE_TYPE_CODES, LINE_KIND_CODES, ZERO_RATE_KIND_CODES } from "./codes";
 export { toCanonicalLines } from "./discounts";
@@ -28,7 +30,7 @@ export {
   sandboxInvoiceNumber,
   sandboxSequenceKey,
 } from "./invoice-number";
-export { crc16CcittFalse, crc16Hex, invoiceQrText, isQrTextIntact } from "./invoice-qr";
+export { crc16Hex, crc16Umts, invoiceQrText, isQrTextIntact } from "./invoice-qr";
 export { checkLimit, type InvoicePlan, OVER_LIMIT_POLICIES, parseLimit, planInvoices } from "./limit";
 export { computeLineAmounts, printedItemName } from "./lines";
 export {
@@ -51,6 +53,7 @@ export {
 } from "./red";
 export { type Seller, type SellerInput, validateSeller } from "./seller";
 export { MAX_SPLIT_INVOICES } from "./split";
+export { type TaxBureau, taxBureauOf } from "./tax-bureau";
 export {
   checkTaxId,
   isValidIdCard,
@@ -64,6 +67,7 @@ export {
   type CleanText,
   cleanText,
   findTextProblem,
+  foldWidth,
   normalizeIdentifier,
   type TextKind,
   type TextProblem,
@@ -71,9 +75,12 @@ export {
 } from "./text";
 export {
   checkTaxTolerance,
+  isWithinTaxTolerance,
+  lineTaxError,
   MAX_LINES,
   sumTotals,
   TAX_TOTAL_TOLERANCE,
+  taxRoundingError,
   verifyComputedInvoice,
 } from "./totals";
 export type {

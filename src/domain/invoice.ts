@@ -1,11 +1,15 @@
 /**
  * `computeInvoice`: from an order as callers send it to the printed lines and totals, or every
  * issue found. This is the one place where a blue invoice's money is computed.
+ *
+ * The invoice-level tax rule (DOMAIN.md §4, `checkTaxTolerance`) is not applied here: it concerns
+ * the invoices that will be issued, and an order above the limit is split into parts that must each
+ * keep it — the order as a whole need not. `planInvoices` applies it to what it plans.
  */
 import { expandLineInputs, readDiscountRow } from "./discounts";
 import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { type ItemDraft, makeLine, readItemLine } from "./lines";
-import { checkTaxTolerance, checkTotalSize, MAX_LINES, sumTotals } from "./totals";
+import { checkTotalSize, MAX_LINES, sumTotals } from "./totals";
 import type { ComputedInvoice, ComputedLine, InvoiceInput } from "./types";
 
 interface OpenItem {
@@ -103,7 +107,7 @@ export function computeInvoice(input: InvoiceInput): Result<ComputedInvoice> {
   if (issues.length) return fail(issues);
 
   const totals = sumTotals(out);
-  const late = [...checkTaxTolerance(out), ...checkTotalSize(totals)];
-  if (late.length) return fail(late);
+  const tooLarge = checkTotalSize(totals);
+  if (tooLarge.length) return fail(tooLarge);
   return ok({ priceIncludesTax, lines: out, totals });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkLimit, type InvoicePlan, parseLimit, planInvoices } from "./limit";
 import { Dec, sumAmounts } from "./money";
 import { computed, item } from "./test-support";
-import { sumTotals, verifyComputedInvoice } from "./totals";
+import { checkTaxTolerance, sumTotals, taxRoundingError, verifyComputedInvoice } from "./totals";
 import type { ComputedInvoice } from "./types";
 
 describe("parseLimit (a positive decimal, ≤ 20 bytes as typed, ≤ 16 integer digits)", () => {
@@ -99,6 +99,19 @@ describe("planInvoices", () => {
         details: { amount: "110000.00", limit: "99999.99" },
       }),
     ]);
+  });
+
+  it("refuses an invoice within the limit that breaks the invoice-level tax rule, with a clear message", () => {
+    const ones = computed(Array.from({ length: 128 }, () => item({ amount: "1.00", taxRate: "0.13" })));
+    for (const policy of ["reject", "split"] as const) {
+      const r = planInvoices(ones, { limit: "100000", policy });
+      expect(r.ok ? [] : r.issues.map((i) => [i.code, i.path, i.details])).toEqual([
+        ["TAX_TOTAL_OUT_OF_TOLERANCE", "lines", { difference: "-1.28", tolerance: "1.27" }],
+      ]);
+      expect(r.ok ? "" : r.issues[0]?.message).toMatch(/尾差合计 -1\.28 元，超过税务系统允许的 ±1\.27 元/);
+    }
+    const accepted = computed(Array.from({ length: 300 }, () => item({ amount: "5.96", taxRate: "0.13" })));
+    expect(planInvoices(accepted, { limit: "100000", policy: "reject" }).ok).toBe(true);
   });
 
   it("returns the limit's own issues for a bad limit", () => {
@@ -237,6 +250,35 @@ describe("splitting (DOMAIN.md §5)", () => {
     ]);
     for (const limit of ["33333.34", "50000", "99999.99", "12345.67"])
       expectSound(inv, plan(inv, limit), limit);
+  });
+
+  it("splits an order that breaks the tax rule as a whole into parts that each keep it", () => {
+    // 200 × ¥1.00 at 13 %: Σe = −2.00 for the whole, so a part holds at most 127 of them.
+    const inv = computed(Array.from({ length: 200 }, () => item({ amount: "1.00", taxRate: "0.13" })));
+    expect(planInvoices(inv, { limit: "200", policy: "split" }).ok).toBe(false);
+    const r = plan(inv, "150");
+    expect(r.invoices.map((i) => [i.lines.length, i.totals.totalAmount])).toEqual([
+      [127, "127.00"],
+      [73, "73.00"],
+    ]);
+    expect(r.invoices.map((i) => taxRoundingError(i.lines).toFixed(2))).toEqual(["-1.27", "-0.73"]);
+    expectSound(inv, r, "150");
+  });
+
+  it("never makes a part that breaks the tax rule from an order that keeps it as a whole", () => {
+    // 200 × ¥0.56 (e = +0.01 each) then 200 × ¥1.00 (e = −0.01 each): Σe = 0 for the whole, but
+    // the first 112.00 alone would be +2.00.
+    const inv = computed([
+      ...Array.from({ length: 200 }, () => item({ amount: "0.56", taxRate: "0.13" })),
+      ...Array.from({ length: 200 }, () => item({ amount: "1.00", taxRate: "0.13" })),
+    ]);
+    expect(checkTaxTolerance(inv.lines)).toEqual([]);
+    const r = plan(inv, "112");
+    for (const part of r.invoices) {
+      expect(taxRoundingError(part.lines).abs().lte("1.27")).toBe(true);
+    }
+    expect(r.invoices[0]!.lines).toHaveLength(127);
+    expectSound(inv, r, "112");
   });
 
   it("refuses a split into more than 100 invoices", () => {

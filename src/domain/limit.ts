@@ -6,6 +6,7 @@ import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { gbkByteLength, TEXT_LIMITS } from "./gbk";
 import { AMOUNT_DECIMALS, formatAmount, MAX_INTEGER_DIGITS, numberIssue, readDecimal, toDec } from "./money";
 import { splitInvoice } from "./split";
+import { checkTaxTolerance } from "./totals";
 import type { ComputedInvoice, OverLimitPolicy } from "./types";
 
 export const OVER_LIMIT_POLICIES: readonly OverLimitPolicy[] = ["reject", "split"];
@@ -57,7 +58,9 @@ export interface InvoicePlan {
 
 /**
  * What will be issued for a computed order under the limit and policy. `limit` is a limit text as
- * stored (validated by `parseLimit`; an invalid one yields its issues).
+ * stored (validated by `parseLimit`; an invalid one yields its issues). Every planned invoice keeps
+ * the invoice-level tax rule (DOMAIN.md §4): an order within the limit is refused when it breaks it
+ * (`TAX_TOTAL_OUT_OF_TOLERANCE`); a split makes parts that each keep it, whether or not the whole does.
  */
 export function planInvoices(
   computed: ComputedInvoice,
@@ -67,6 +70,8 @@ export function planInvoices(
   if (!limit.ok) return limit;
   const over = checkLimit(computed.totals.totalAmount, limit.value);
   if (!over) {
+    const tolerance = checkTaxTolerance(computed.lines);
+    if (tolerance.length) return fail(tolerance);
     return ok({ split: false, invoices: [computed], sourceLineIndexes: [computed.lines.map((_, i) => i)] });
   }
   if (options.policy !== "split") return fail([over]);

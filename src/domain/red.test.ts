@@ -49,7 +49,7 @@ describe("red invoice lines", () => {
     expect(red.some((l) => l.kind !== "normal")).toBe(false);
   });
 
-  it("gives totals that are exactly the negated blue totals, and 负 in capitals", () => {
+  it("gives totals that are exactly the negated blue totals, and （负数） in capitals", () => {
     const blue = computed([
       item({ amount: "1000.00", discount: "-0.01" }),
       item({ amount: "0.01", taxRate: "0.13" }),
@@ -62,7 +62,7 @@ describe("red invoice lines", () => {
       totalAmount: `-${blue.totals.totalAmount}`,
     });
     expect(red.lines[2]).toMatchObject({ taxRateLabel: "不征税", tax: "0.00", amountIncludingTax: "-20.00" });
-    expect(amountInCapitals(red.totals.totalAmount)).toBe("负壹仟零贰拾圆整");
+    expect(amountInCapitals(red.totals.totalAmount)).toBe("（负数）壹仟零贰拾圆整");
     expect(verifyRedInvoice(red)).toEqual([]);
   });
 

@@ -57,7 +57,9 @@ export function redInvoiceFrom(blue: ComputedInvoice): ComputedInvoice {
 
 /**
  * A red invoice's invariants: its negation must be a valid invoice without discount lines
- * (quantities negative, unit prices positive).
+ * (quantities negative, unit prices positive). The invoice-level tax rule is not applied: a red
+ * invoice mirrors lines already issued (merging a discounted pair can move its Σ eᵢ by a cent), and
+ * an invoice issued must stay reversible.
  */
 export function verifyRedInvoice(red: ComputedInvoice): DomainIssue[] {
   const issues: DomainIssue[] = [];
@@ -84,6 +86,9 @@ export function verifyRedInvoice(red: ComputedInvoice): DomainIssue[] {
   };
   return [
     ...issues,
-    ...verifyComputedInvoice({ priceIncludesTax: red.priceIncludesTax, lines: mirrored, totals }),
+    ...verifyComputedInvoice(
+      { priceIncludesTax: red.priceIncludesTax, lines: mirrored, totals },
+      { taxTolerance: false },
+    ),
   ];
 }

@@ -27,6 +27,20 @@ describe("validateSeller", () => {
     });
   });
 
+  it("folds a full-width tax ID, phone and account", () => {
+    const r = validateSeller({
+      name: "示例公司",
+      taxId: "９１４４０３００３５８７６８２９２ｈ",
+      phone: "（０７５５）８６００１２３４",
+      bankAccount: "７５５９１２３４５６１０８０１",
+    });
+    expect(r.ok && [r.value.taxId, r.value.phone, r.value.bankAccount]).toEqual([
+      "91440300358768292H",
+      "(0755)86001234",
+      "755912345610801",
+    ]);
+  });
+
   it.each([
     [{ name: "" }, ["FIELD_REQUIRED@name"]],
     [{ taxId: "" }, ["FIELD_REQUIRED@taxId"]],

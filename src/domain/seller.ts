@@ -5,6 +5,7 @@
 import { type DomainIssue, fail, issue, ok, type Result } from "./errors";
 import { checkBytes, readText, TEXT_LIMITS } from "./gbk";
 import { checkTaxId, normalizeTaxId, provinceCodeOf } from "./tax-id";
+import { foldWidth } from "./text";
 
 export interface SellerInput {
   name: string;
@@ -38,9 +39,11 @@ export function validateSeller(input: SellerInput): Result<Seller> {
   const name = text("name", "销售方名称", true, TEXT_LIMITS.partyName);
   const taxIdText = text("taxId", "销售方纳税人识别号", true);
   const address = text("address", "销售方地址", false);
-  const phone = text("phone", "销售方电话", false);
+  // Digits typed in full width are folded like every identifier (DOMAIN.md §6).
+  const fold = (value: string | null) => (value === null ? null : foldWidth(value));
+  const phone = fold(text("phone", "销售方电话", false));
   const bankName = text("bankName", "销售方开户银行", false);
-  const bankAccount = text("bankAccount", "销售方银行账号", false);
+  const bankAccount = fold(text("bankAccount", "销售方银行账号", false));
   checkBytes(
     `${address ?? ""}${phone ?? ""}`,
     TEXT_LIMITS.addressAndPhone,

@@ -15,11 +15,23 @@
  * A piece whose discount share rounds to zero is a normal line. A cut that would make a piece or
  * the remainder that cannot stand as a valid line set (e.g. a discount share not smaller than its
  * line's, which rounding can cause on tiny pieces) is moved back, step by step.
+ *
+ * Every part keeps the invoice-level tax rule (DOMAIN.md §4, |Σ eᵢ| ≤ 1.27 over its lines) on its
+ * own: a group or piece that would take the current part's Σ eᵢ beyond it starts the next part
+ * instead. So an order whose whole Σ eᵢ is too large is split into parts that each keep the rule,
+ * and an order that keeps it as a whole never yields a part that does not (its lines' errors can
+ * cancel out over the whole and add up within one part).
  */
 import { fail, issue, ok, type Result } from "./errors";
 import { amountsFromBasis, identityOf, type LineAmounts, lineAmountsOf, makeLine } from "./lines";
 import { Dec, formatAmount, PRICE_DECIMALS, toDec, ZERO } from "./money";
-import { DERIVED_LINE_TAX_TOLERANCE, sumTotals, verifyComputedInvoice } from "./totals";
+import {
+  DERIVED_LINE_TAX_TOLERANCE,
+  isWithinTaxTolerance,
+  sumTotals,
+  taxRoundingError,
+  verifyComputedInvoice,
+} from "./totals";
 import type { ComputedInvoice, ComputedLine } from "./types";
 
 /** More invoices than this for one order is refused: it is a wrong limit, not a purchase. */
@@ -55,6 +67,18 @@ interface Piece {
   lines: ComputedLine[];
   sources: number[];
   incl: Dec;
+  /** Σ eᵢ of its lines (totals.ts, `taxRoundingError`). */
+  err: Dec;
+}
+
+/** What is in the part being filled: its 价税合计 and its Σ eᵢ so far. */
+interface Fill {
+  incl: Dec;
+  err: Dec;
+}
+
+function pieceFrom(lines: ComputedLine[], sources: number[], incl: Dec): Piece {
+  return { lines, sources, incl, err: taxRoundingError(lines) };
 }
 
 const ZERO_AMOUNTS: LineAmounts = { excl: ZERO, tax: ZERO, incl: ZERO };
@@ -103,7 +127,7 @@ function pieceOf(g: Group, grid: Grid, pit: boolean, n0: bigint, n1: bigint): Pi
     : ZERO_AMOUNTS;
   if (da.excl.isZero() && da.tax.isZero() && da.incl.isZero()) {
     return isItemValid(la, g.rate)
-      ? { lines: [makeLine(id, "normal", quantity, la)], sources: [g.index], incl: la.incl }
+      ? pieceFrom([makeLine(id, "normal", quantity, la)], [g.index], la.incl)
       : null;
   }
   const pairOk =
@@ -114,11 +138,11 @@ function pieceOf(g: Group, grid: Grid, pit: boolean, n0: bigint, n1: bigint): Pi
     da.excl.abs().lt(la.excl) &&
     da.incl.abs().lt(la.incl);
   if (!pairOk) return null;
-  return {
-    lines: [makeLine(id, "discounted", quantity, la), makeLine(id, "discount", null, da)],
-    sources: [g.index, g.index + 1],
-    incl: la.incl.plus(da.incl),
-  };
+  return pieceFrom(
+    [makeLine(id, "discounted", quantity, la), makeLine(id, "discount", null, da)],
+    [g.index, g.index + 1],
+    la.incl.plus(da.incl),
+  );
 }
 
 function initialGrid(g: Group): Grid {
@@ -130,19 +154,26 @@ function initialGrid(g: Group): Grid {
 /** How many steps back from the largest fitting cut we try before giving up on a capacity. */
 const BACKOFF_STEPS = 64n;
 
+/** Whether a piece can join the part being filled under `limit`: amount and tax rule both. */
+function fits(piece: Piece, fill: Fill, limit: Dec): boolean {
+  return fill.incl.plus(piece.incl).lte(limit) && isWithinTaxTolerance(fill.err.plus(piece.err));
+}
+
 /**
- * The farthest position m > n0 whose piece fits `capacity` and stands, leaving a remainder that
- * stands too; null when there is none.
+ * The farthest position m > n0 whose piece fits the part being filled and stands, leaving a
+ * remainder that stands too; null when there is none.
  */
 function cut(
   g: Group,
   grid: Grid,
   pit: boolean,
   n0: bigint,
-  capacity: Dec,
+  fill: Fill,
+  limit: Dec,
 ): { m: bigint; piece: Piece } | null {
+  const capacity = limit.minus(fill.incl);
   const whole = pieceOf(g, grid, pit, n0, grid.size);
-  if (whole?.incl.lte(capacity)) return { m: grid.size, piece: whole };
+  if (whole && fits(whole, fill, limit)) return { m: grid.size, piece: whole };
   const inclAt = (n: bigint) => {
     const main = cumulative(g.main, g, pit, n, grid.size).incl;
     return g.discount ? main.plus(cumulative(g.discount, g, pit, n, grid.size).incl) : main;
@@ -157,7 +188,7 @@ function cut(
   }
   for (let m = lo; m > n0 && lo - m < BACKOFF_STEPS; m--) {
     const piece = pieceOf(g, grid, pit, n0, m);
-    if (piece?.incl.lte(capacity) && pieceOf(g, grid, pit, m, grid.size)) return { m, piece };
+    if (piece && fits(piece, fill, limit) && pieceOf(g, grid, pit, m, grid.size)) return { m, piece };
   }
   return null;
 }
@@ -187,25 +218,32 @@ export function splitInvoice(invoice: ComputedInvoice, limit: Dec): Result<Split
   }
   const parts: Piece[][] = [];
   let current: Piece[] = [];
-  let used = ZERO;
+  let fill: Fill = { incl: ZERO, err: ZERO };
   const flush = () => {
     if (current.length) parts.push(current);
     current = [];
-    used = ZERO;
+    fill = { incl: ZERO, err: ZERO };
   };
   const add = (p: Piece) => {
     current.push(p);
-    used = used.plus(p.incl);
+    fill = { incl: fill.incl.plus(p.incl), err: fill.err.plus(p.err) };
   };
+  const empty: Fill = { incl: ZERO, err: ZERO };
 
   for (const g of groupsOf(invoice)) {
     const lines = g.discount ? invoice.lines.slice(g.index, g.index + 2) : [g.line];
-    const whole: Piece = { lines, sources: lines.map((_, k) => g.index + k), incl: g.net };
-    if (used.plus(g.net).lte(limit)) {
+    const whole = pieceFrom(
+      lines,
+      lines.map((_, k) => g.index + k),
+      g.net,
+    );
+    if (fits(whole, fill, limit)) {
       add(whole);
       continue;
     }
-    if (g.net.lte(limit)) {
+    // A group never breaks the tax rule alone (a line carries about a cent of it), so a group that
+    // fits an empty part under the limit starts the next one.
+    if (fits(whole, empty, limit)) {
       flush();
       add(whole);
       continue;
@@ -213,7 +251,7 @@ export function splitInvoice(invoice: ComputedInvoice, limit: Dec): Result<Split
     const grid = initialGrid(g);
     let n = 0n;
     while (n < grid.size) {
-      const found = cut(g, grid, pit, n, limit.minus(used));
+      const found = cut(g, grid, pit, n, fill, limit);
       if (found) {
         add(found.piece);
         n = found.m;

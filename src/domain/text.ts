@@ -94,10 +94,19 @@ export function cleanText(text: string, kind: TextKind = {}): CleanText {
 }
 
 /**
+ * Full-width forms folded to their ASCII ones (NFKC): what a Chinese IME types in full-width mode
+ * — `１３８…`, `＠`, `Ｈ`, `－`, `（` — becomes `138…`, `@`, `H`, `-`, `(`. For every field that holds
+ * an identifier or digits (DOMAIN.md §6): tax IDs, e-mail addresses, mobile and phone numbers, bank
+ * accounts. Apply after the gate.
+ */
+export function foldWidth(text: string): string {
+  return PLAIN_ASCII.test(text) ? text : text.normalize("NFKC");
+}
+
+/**
  * An identifier as people type it (tax IDs, DOMAIN.md §6): full-width characters from a Chinese
  * IME folded (NFKC: `９１４４…Ｈ` → `9144…H`), white space removed, uppercase. Apply after the gate.
  */
 export function normalizeIdentifier(text: string): string {
-  const folded = PLAIN_ASCII.test(text) ? text : text.normalize("NFKC");
-  return folded.replace(/\s+/gu, "").toUpperCase();
+  return foldWidth(text).replace(/\s+/gu, "").toUpperCase();
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { computeInvoice } from "./invoice";
+import { redInvoiceFrom, verifyRedInvoice } from "./red";
 import { computed, issuesOf, item } from "./test-support";
-import { checkTaxTolerance, sumTotals, verifyComputedInvoice } from "./totals";
+import {
+  checkTaxTolerance,
+  lineTaxError,
+  sumTotals,
+  taxRoundingError,
+  verifyComputedInvoice,
+} from "./totals";
 import type { ComputedInvoice } from "./types";
 
 describe("totals (DOMAIN.md §4)", () => {
@@ -33,36 +40,62 @@ describe("totals (DOMAIN.md §4)", () => {
   });
 });
 
-describe("per-rate tolerance |Σ tax − round(Σ excl × rate)| ≤ 1.27", () => {
-  // Each 1.00 at 13% inclusive is 0.88 + 0.12, while 0.88 × 13% = 0.1144: 0.0056 too much tax per line.
-  const ones = (n: number) => Array.from({ length: n }, () => item({ amount: "1.00", taxRate: "0.13" }));
+describe("the invoice-level rule |Σ (round(excl × rate) − tax)| ≤ 1.27, as issuers compute it", () => {
+  const lines = (n: number, amount: string, taxRate = "0.13") =>
+    Array.from({ length: n }, () => item({ amount, taxRate }));
+  const tolerance = (inv: ComputedInvoice) => checkTaxTolerance(inv.lines);
 
-  it("passes at exactly 1.27 (227 lines: 27.24 against 25.97)", () => {
-    const inv = computed(ones(227));
-    expect(inv.totals).toMatchObject({ amountExcludingTax: "199.76", taxAmount: "27.24" });
-  });
-
-  it("fails at 1.28 (228 lines: 27.36 against 26.08), with the rate in the details", () => {
-    const r = computeInvoice({ lines: ones(228) });
-    expect(r.ok ? [] : r.issues).toEqual([
+  it("refuses 128 × ¥1.00 at 13 % incl. (each 0.88 + 0.12, and round(0.88 × 13 %) = 0.11: Σe = −1.28)", () => {
+    const inv = computed(lines(128, "1.00"));
+    expect(taxRoundingError(inv.lines).toFixed(2)).toBe("-1.28");
+    expect(tolerance(inv)).toEqual([
       expect.objectContaining({
         code: "TAX_TOTAL_OUT_OF_TOLERANCE",
         path: "lines",
-        details: { taxRate: "0.13", taxAmount: "27.36", expected: "26.08" },
+        details: { difference: "-1.28", tolerance: "1.27" },
       }),
     ]);
+    expect(tolerance(inv)[0]?.message).toContain("-1.28");
+    expect(verifyComputedInvoice(inv).map((i) => i.code)).toEqual(["TAX_TOTAL_OUT_OF_TOLERANCE"]);
   });
 
-  it("checks each rate on its own", () => {
-    const inv = computed([
-      ...ones(200),
-      ...Array.from({ length: 200 }, () => item({ amount: "1.00", taxRate: "0.09" })),
-    ]);
-    expect(checkTaxTolerance(inv.lines)).toEqual([]);
-    const tampered = inv.lines.map((l, i) =>
-      i === 0 ? { ...l, tax: "1.42", amountIncludingTax: "2.30" } : l,
-    );
-    expect(checkTaxTolerance(tampered).map((i) => i.details?.taxRate)).toEqual(["0.13"]);
+  it("accepts 127 × ¥1.00 (Σe = −1.27, the bound itself)", () => {
+    expect(tolerance(computed(lines(127, "1.00")))).toEqual([]);
+  });
+
+  it("accepts 300 × ¥5.96 at 13 % incl. (5.27 + 0.69 each, and round(5.27 × 13 %) = 0.69: every e = 0)", () => {
+    const inv = computed(lines(300, "5.96"));
+    expect(inv.totals).toMatchObject({ amountExcludingTax: "1581.00", taxAmount: "207.00" });
+    // From the unrounded sums (round(1581.00 × 13 %) = 205.53) it would be 1.47 off: not the rule.
+    expect(taxRoundingError(inv.lines).toFixed(2)).toBe("0.00");
+    expect(tolerance(inv)).toEqual([]);
+  });
+
+  it("adds up all rates together, not per rate", () => {
+    // 1.00 at 13 % and 0.09 at 6 % each have e = −0.01: 64 + 64 lines break the rule together.
+    const mixed = computed([...lines(64, "1.00"), ...lines(64, "0.09", "0.06")]);
+    expect(taxRoundingError(mixed.lines).toFixed(2)).toBe("-1.28");
+    expect(tolerance(mixed).map((i) => i.code)).toEqual(["TAX_TOTAL_OUT_OF_TOLERANCE"]);
+    // 0.26 at 6 % has e = +0.01: errors of opposite signs cancel, whatever the rates.
+    const cancelling = computed([...lines(200, "1.00"), ...lines(200, "0.26", "0.06")]);
+    expect(taxRoundingError(cancelling.lines).toFixed(2)).toBe("0.00");
+    expect(tolerance(cancelling)).toEqual([]);
+  });
+
+  it("counts discount lines", () => {
+    // 10.00 − 9.00 at 13 %: the line has e = 0, its discount (−7.96 − 1.04, round(−7.96 × 13 %) =
+    // −1.03) e = +0.01.
+    const inv = computed([item({ amount: "10.00", taxRate: "0.13", discount: "-9.00" })]);
+    expect(inv.lines.map((l) => lineTaxError(l).toFixed(2))).toEqual(["0.00", "0.01"]);
+    expect(taxRoundingError(inv.lines).toFixed(2)).toBe("0.01");
+  });
+
+  it("is left to planInvoices by computeInvoice, and not applied to a red invoice (it mirrors one issued)", () => {
+    const r = computeInvoice({ lines: lines(128, "1.00") });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(verifyRedInvoice(redInvoiceFrom(r.value))).toEqual([]);
+    expect(verifyComputedInvoice(r.value, { taxTolerance: false })).toEqual([]);
   });
 });
 

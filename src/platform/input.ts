@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   cleanText,
   findTextProblem,
+  foldWidth,
   normalizeIdentifier,
   type TextKind,
   textProblemMessage,
@@ -38,6 +39,10 @@ const identifierGate = (payload: Payload) => {
   oneLineGate(payload);
   if (payload.issues.length === 0) payload.value = normalizeIdentifier(payload.value);
 };
+const foldedGate = (payload: Payload) => {
+  oneLineGate(payload);
+  if (payload.issues.length === 0) payload.value = foldWidth(payload.value);
+};
 const secretGate = (payload: Payload) => {
   const problem = findTextProblem(payload.value);
   if (problem) refuse(payload, textProblemMessage(problem));
@@ -59,6 +64,14 @@ export function multiLine(params?: StringParams): z.ZodString {
 /** An identifier people type (a tax ID): one line, then NFKC-folded, spaces removed, uppercase. */
 export function identifier(params?: StringParams): z.ZodString {
   return z.string(params).check(identifierGate);
+}
+
+/**
+ * One line holding digits or an address people type (phone, bank account, e-mail, mobile): full-width
+ * forms from a Chinese IME folded (NFKC: `１３８…`, `＠`, `－` → `138…`, `@`, `-`), spaces kept.
+ */
+export function folded(params?: StringParams): z.ZodString {
+  return z.string(params).check(foldedGate);
 }
 
 /** A password: refused like one line of text, but kept exactly as typed (its bytes are hashed). */

@@ -256,6 +256,48 @@ describeBrowser("consumer page on a phone", () => {
     await context.close();
   });
 
+  it("asks to confirm a tax ID that is not 18 characters before sending it, and folds a full-width one", async () => {
+    const code = await receiptCode();
+    const { context, page, errors } = await phone();
+    const bodies: string[] = [];
+    page.on("request", (r) => r.url().endsWith("/submit") && bodies.push(r.postData() ?? ""));
+    await openForm(page, code.token);
+    await page.getByRole("radio", { name: "企业", exact: true }).check();
+    await page.getByLabel("抬头名称").fill(BUYER);
+    await page.getByLabel("电子邮箱").fill("buyer@example.com");
+
+    // Typed with a Chinese IME in full width: shown, and sent, as the code it is.
+    const good = makeUscc();
+    const fullWidth = good.replace(/[0-9A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    await page.getByLabel("税号").fill(fullWidth);
+    await page.getByLabel("电子邮箱").focus();
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe(good);
+
+    // One character lost: a valid legacy length, so the rules take it — the page asks first.
+    const truncated = good.slice(0, 17);
+    await page.getByLabel("税号").fill(truncated);
+    const confirm = page.getByTestId("taxid-confirm");
+    await page.getByTestId("submit").click();
+    await confirm.waitFor();
+    await expect(confirm.textContent()).resolves.toContain("这不是 18 位统一社会信用代码，确认无误吗？");
+    await page.screenshot({ path: screenshotPath("consumer-taxid-confirm-375"), fullPage: true });
+    expect(bodies).toEqual([]);
+    await page.getByTestId("taxid-confirm-edit").click();
+    await expect(confirm.isVisible()).resolves.toBe(false);
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("f-taxId");
+    expect(bodies).toEqual([]);
+
+    // Asked again on the next submit, and sent once confirmed.
+    await page.getByTestId("submit").click();
+    await confirm.waitFor();
+    expect(bodies).toEqual([]);
+    await page.getByTestId("taxid-confirm-yes").click();
+    await page.getByTestId("invoice").waitFor({ timeout: 20_000 });
+    expect(bodies.map((b) => JSON.parse(b).buyer.taxId)).toEqual([truncated]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("announces a split above the limit and issues that many invoices; explains a refusal", async () => {
     const splitting = await makeOrganization(app.ctx.database, {
       name: "广州票码拆分测试有限公司",

@@ -133,7 +133,7 @@ describeBrowser("operations in Chromium", () => {
 
     let redNumber = "";
 
-    it("reverses it: a red invoice with negative amounts, 红字 and 负 capitals in its PDF", async () => {
+    it("reverses it: a red invoice with negative amounts, 红字, （负数） capitals and the blue number in its PDF", async () => {
       await page.getByTestId("reverse").click();
       const dialog = page.locator(".ant-modal").filter({ hasText: "确认红冲" });
       await dialog.getByText("销货退回").click();
@@ -169,7 +169,10 @@ describeBrowser("operations in Chromium", () => {
       expect(pdf.status()).toBe(200);
       const text = await pdfToText(Buffer.from(await pdf.body()));
       expect(text).toContain("红字");
-      expect(text).toContain(`负${amountInCapitals("800.00")}`);
+      // （负数） capitals (DOMAIN.md §4) and the red 备注 naming the blue invoice, not the reason (§8).
+      expect(text).toContain(amountInCapitals("-800.00"));
+      expect(text).toContain("（负数）");
+      expect(text.replace(/\s+/g, "")).toContain(`被红冲蓝字数电发票号码：${number}`);
       expect(text).toContain("-800.00");
       // The red invoice goes to the buyer like the blue one did.
       const mails = await smtp.waitFor(3);

@@ -2,6 +2,8 @@
  * The invoicing form. Built once and then updated in place (errors, which choices show, the 必填
  * mark), so typing never loses focus and nothing jumps. All decisions come from form.ts.
  */
+
+import { normalizeTaxId } from "../../src/domain/tax-id";
 import type { BuyerType, InvoiceType, Receipt } from "./api";
 import { h } from "./dom";
 import {
@@ -16,7 +18,9 @@ import {
   isTaxIdNeeded,
   limitNotice,
   reconcile,
+  TAX_ID_CONFIRM_QUESTION,
   type TextField,
+  taxIdToConfirm,
   validateForm,
   visibleErrors,
 } from "./form";
@@ -51,7 +55,8 @@ const TEXT_SPECS: Record<TextField, TextFieldSpec> = {
     placeholder: "请输入统一社会信用代码",
     autocomplete: "off",
     autocapitalize: "characters",
-    maxlength: 24,
+    // Room for spaces and full-width characters: a pasted code must never be cut short.
+    maxlength: 40,
   },
   address: { label: "地址", placeholder: "选填", autocomplete: "street-address", maxlength: 100 },
   phone: { label: "电话", type: "tel", placeholder: "选填", autocomplete: "off", maxlength: 40 },
@@ -91,6 +96,8 @@ export function createFormView(
   const touched = new Set<FieldKey>();
   let submitted = false;
   let serverErrors: FieldErrors = {};
+  /** The tax ID the consumer confirmed although it is not 18 characters (form.ts, taxIdToConfirm). */
+  let confirmedTaxId: string | null = null;
   const notice = limitNotice(receipt);
   const blocked = notice?.kind === "reject";
 
@@ -180,14 +187,15 @@ export function createFormView(
     input.value = state[key];
     input.addEventListener("input", () => {
       state = { ...state, [key]: input.value };
+      if (key === "taxId") taxIdConfirm.hidden = true;
       delete serverErrors[key];
       if (key === "email" || key === "mobile") delete serverErrors.contact;
       refreshErrors();
     });
     input.addEventListener("blur", () => {
       if (key === "taxId") {
-        // Show the tax ID the way it will be sent: uppercase, no spaces.
-        const normal = input.value.replace(/\s+/g, "").toUpperCase();
+        // Show the tax ID the way it will be sent: full width folded, uppercase, no spaces.
+        const normal = normalizeTaxId(input.value);
         if (normal !== input.value) {
           input.value = normal;
           state = { ...state, taxId: normal };
@@ -214,11 +222,39 @@ export function createFormView(
     return node;
   };
 
+  // ---- the question before a tax ID that is not 18 characters is sent (no dialog: two buttons in place)
+  const confirmYes = h(
+    "button",
+    { type: "button", class: "button button--primary", "data-testid": "taxid-confirm-yes" },
+    "确认无误，提交",
+  );
+  const confirmEdit = h(
+    "button",
+    { type: "button", class: "button button--ghost", "data-testid": "taxid-confirm-edit" },
+    "返回修改",
+  );
+  const taxIdConfirm = h(
+    "div",
+    { class: "confirm", id: "taxid-confirm", "data-testid": "taxid-confirm", hidden: true },
+    h("p", { class: "confirm-text", role: "alert" }, TAX_ID_CONFIRM_QUESTION),
+    h("div", { class: "confirm-actions" }, confirmEdit, confirmYes),
+  );
+  confirmYes.addEventListener("click", () => {
+    confirmedTaxId = taxIdToConfirm(state);
+    taxIdConfirm.hidden = true;
+    form.requestSubmit();
+  });
+  confirmEdit.addEventListener("click", () => {
+    taxIdConfirm.hidden = true;
+    inputs.taxId.focus();
+  });
+
   // ---- layout
   const nameField = textField("name");
   const taxIdField = textField("taxId");
   const taxIdHint = h("p", { class: "field-hint", id: "taxid-hint" }, "个人可不填；填写身份证号码时会校验");
   taxIdField.insertBefore(taxIdHint, errorNodes.get("taxId") ?? null);
+  taxIdField.appendChild(taxIdConfirm);
 
   const more = h(
     "details",
@@ -312,6 +348,13 @@ export function createFormView(
     const errors = refreshErrors();
     const first = firstErrorField(errors);
     if (first) return focusField(first);
+    const toConfirm = taxIdToConfirm(state);
+    if (toConfirm !== null && toConfirm !== confirmedTaxId) {
+      taxIdConfirm.hidden = false;
+      taxIdConfirm.scrollIntoView({ block: "center" });
+      confirmYes.focus();
+      return;
+    }
     callbacks.onSubmit(state, remember.checked);
   });
 

@@ -13,6 +13,8 @@ import {
   isTaxIdNeeded,
   limitNotice,
   reconcile,
+  TAX_ID_CONFIRM_QUESTION,
+  taxIdToConfirm,
   toSubmitBody,
   validateForm,
   visibleErrors,
@@ -243,4 +245,41 @@ describe("limit notice", () => {
 it("opens 更多 by itself when it holds something", () => {
   expect(hasMoreDetails(form())).toBe(false);
   expect(hasMoreDetails(form({ bankName: "示范银行" }))).toBe(true);
+});
+
+describe("a tax ID that is not 18 characters is confirmed before it is sent (DOMAIN.md §6)", () => {
+  it("asks in the words of the page", () => {
+    expect(TAX_ID_CONFIRM_QUESTION).toBe("这不是 18 位统一社会信用代码，确认无误吗？");
+  });
+
+  it.each([
+    // A 统一社会信用代码 with its last character lost: a valid 17-character legacy format, but asked.
+    [USCC.slice(0, 17), USCC.slice(0, 17)],
+    ["440301123456789", "440301123456789"],
+    ["44030119800101001X01", "44030119800101001X01"],
+    // As it will be sent: full width folded, spaces removed, uppercase.
+    ["４４０３ ０１１２ ３４５６ ７８９", "440301123456789"],
+  ])("asks about %j (sent as %j)", (taxId, sent) => {
+    expect(taxIdToConfirm({ taxId })).toBe(sent);
+    expect(validateForm(form({ taxId }))).toEqual({});
+  });
+
+  it.each([USCC, "９１４４０３００３５８７６８２９２ｈ", "", "  ", "11010519491231002X"])(
+    "takes %j without asking",
+    (taxId) => {
+      expect(taxIdToConfirm({ taxId })).toBeNull();
+    },
+  );
+
+  it("sends a full-width tax ID, e-mail and mobile folded", () => {
+    const body = toSubmitBody(
+      form({
+        taxId: "９１４４０３００３５８７６８２９２Ｈ",
+        email: "a＠example.com",
+        mobile: "１３８００１３８０００",
+      }),
+    );
+    expect([body.buyer.taxId, body.email, body.mobile]).toEqual([USCC, "a@example.com", "13800138000"]);
+    expect(validateForm(form({ email: "a＠example.com", mobile: "１３８００１３８０００" }))).toEqual({});
+  });
 });

@@ -3,7 +3,7 @@
  * rules engine the server runs, so the page and the server never disagree), and the request body it
  * sends. No DOM here, so all of it is unit-tested.
  */
-import { isTaxIdRequired, normalizeMobile, validateBuyer } from "../../src/domain/buyer";
+import { isTaxIdRequired, normalizeEmail, normalizeMobile, validateBuyer } from "../../src/domain/buyer";
 import { normalizeTaxId } from "../../src/domain/tax-id";
 import type { BuyerType, InvoiceType, Receipt, SubmitBody } from "./api";
 import { compareAmounts } from "./format";
@@ -111,7 +111,21 @@ export function isTaxIdNeeded(state: Pick<FormState, "buyerType" | "invoiceType"
   return isTaxIdRequired(state.buyerType, state.invoiceType);
 }
 
-/** The request body of `POST /api/scan/{token}/submit`: trimmed, tax ID and mobile normalised. */
+/** What the page asks before sending a tax ID that is not 18 characters (DOMAIN.md §6). */
+export const TAX_ID_CONFIRM_QUESTION = "这不是 18 位统一社会信用代码，确认无误吗？";
+
+/**
+ * The tax ID the consumer must confirm before submitting, or null. Nearly every organisation now
+ * has an 18-character 统一社会信用代码, so a 15-, 17- or 20-character one — a legacy number, or a
+ * code with a character lost — is asked about rather than taken silently: a typo there costs a 红冲.
+ * The value is compared as it will be sent (NFKC-folded, no spaces, uppercase).
+ */
+export function taxIdToConfirm(state: Pick<FormState, "taxId">): string | null {
+  const taxId = normalizeTaxId(state.taxId);
+  return taxId !== "" && taxId.length !== 18 ? taxId : null;
+}
+
+/** The request body of `POST /api/scan/{token}/submit`: trimmed, tax ID, e-mail and mobile normalised. */
 export function toSubmitBody(state: FormState): SubmitBody {
   const mobile = state.mobile.trim();
   return {
@@ -125,7 +139,7 @@ export function toSubmitBody(state: FormState): SubmitBody {
       bankName: state.bankName.trim(),
       bankAccount: state.bankAccount.replace(/\s+/g, ""),
     },
-    email: state.email.trim(),
+    email: normalizeEmail(state.email),
     mobile: mobile ? normalizeMobile(mobile) : "",
   };
 }

@@ -111,8 +111,18 @@ describeEachDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
     const fullWidth = current.taxId.replace(/[0-9A-Z]/g, (c: string) =>
       String.fromCharCode(c.charCodeAt(0) + 0xfee0),
     );
-    const saved = await admin.put(`/orgs/${org.id}`, { name: current.name, taxId: ` ${fullWidth} ` });
-    expect([saved.statusCode, saved.json().taxId]).toEqual([200, current.taxId]);
+    const saved = await admin.put(`/orgs/${org.id}`, {
+      name: current.name,
+      taxId: ` ${fullWidth} `,
+      phone: "（０７５５）８６００－１２３４",
+      bankAccount: "７５５９ １２３４ ５６１０ ８０１",
+    });
+    expect([saved.statusCode, saved.json().taxId, saved.json().phone, saved.json().bankAccount]).toEqual([
+      200,
+      current.taxId,
+      "(0755)8600-1234",
+      "7559 1234 5610 801",
+    ]);
     // The same item name with a control character or a bidi override is refused at its field.
     for (const name of ["拿\u001b铁", "拿\u202e铁"]) {
       const res = await admin.post(`/orgs/${org.id}/items`, itemInput({ code: "X-1", name }));

@@ -46,3 +46,9 @@ export function chinaMinute(instant: Date): string {
   const p = chinaParts(instant);
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
+
+/** `2024-01-05`, the XML's IssueTime. */
+export function chinaDay(instant: Date): string {
+  const p = chinaParts(instant);
+  return `${p.year}-${p.month}-${p.day}`;
+}

@@ -1,13 +1,16 @@
+import { invoiceQrText, sumAmounts } from "../../domain";
 import type { InvoiceDocument, InvoiceDocumentLine, ReceiptSlip } from "./documents.types";
 
 /**
  * Test and demo data for the renderers: plausible, already formatted documents with overrides.
- * Amounts are written out by hand (the money rules live in src/domain).
+ * Amounts are written out by hand (the money rules live in src/domain); a line's 价税合计 is its
+ * 金额 plus 税额 unless given, and the QR texts are the domain's, so they verify.
  */
 
 export function invoiceLine(overrides: Partial<InvoiceDocumentLine> = {}): InvoiceDocumentLine {
-  return {
+  const line = {
     itemName: "*餐饮服务*午餐",
+    taxCode: "3070401000000000000",
     unit: "份",
     quantity: "2",
     unitPrice: "44.2477876106195",
@@ -15,9 +18,10 @@ export function invoiceLine(overrides: Partial<InvoiceDocumentLine> = {}): Invoi
     taxRateLabel: "13%",
     taxRate: "0.13",
     tax: "11.50",
-    kind: "normal",
+    kind: "normal" as const,
     ...overrides,
   };
+  return { ...line, amountIncludingTax: line.amountIncludingTax ?? sumAmounts([line.amount, line.tax]) };
 }
 
 export function invoiceDocument(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
@@ -45,14 +49,21 @@ export function invoiceDocument(overrides: Partial<InvoiceDocument> = {}): Invoi
     },
     remark: "小票流水号：POS-0001-20240306",
     drawer: "王小明",
-    qrText: "01,32,,24442000000000012345,88.50,20240306,,5A3C",
+    qrText: invoiceQrText({
+      invoiceType: "digital_normal",
+      number: "24442000000000012345",
+      totalAmount: "100.00",
+      issuedAt: new Date("2024-03-05T16:30:00Z"),
+    }),
     sandbox: true,
-    taxBureau: { code: "14403000000", name: "国家税务总局深圳市税务局" },
     ...overrides,
   };
 }
 
-/** A red invoice reversing the default blue one: same lines, negative amounts. */
+/**
+ * A red invoice reversing the default blue one in full: same lines, negative amounts, the blue
+ * number and its 红字发票信息确认单 number.
+ */
 export function redInvoiceDocument(overrides: Partial<InvoiceDocument> = {}): InvoiceDocument {
   return invoiceDocument({
     color: "red",
@@ -63,10 +74,19 @@ export function redInvoiceDocument(overrides: Partial<InvoiceDocument> = {}): In
       amountExcludingTax: "-88.50",
       taxAmount: "-11.50",
       totalAmount: "-100.00",
-      totalInCapitals: "负壹佰圆整",
+      totalInCapitals: "（负数）壹佰圆整",
     },
-    qrText: "01,32,,24442000000000012399,-88.50,20240308,,1B2F",
-    reverses: { number: "24442000000000012345", reason: "销货退回" },
+    qrText: invoiceQrText({
+      invoiceType: "digital_normal",
+      number: "24442000000000012399",
+      totalAmount: "-100.00",
+      issuedAt: new Date("2024-03-08T02:10:00Z"),
+    }),
+    reverses: {
+      number: "24442000000000012345",
+      confirmationNumber: "44030024030800000017",
+      reason: "销货退回",
+    },
     remark: undefined,
     ...overrides,
   });

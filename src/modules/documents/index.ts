@@ -1,3 +1,4 @@
+export { documentLineOf } from "./document-line";
 export type {
   InvoiceDocument,
   InvoiceDocumentLine,
@@ -6,6 +7,8 @@ export type {
   ReceiptSlip,
   ReceiptSlipFormat,
   ReceiptSlipLine,
+  ReversedInvoice,
+  ZeroRateKind,
 } from "./documents.types";
 export { renderInvoicePdf } from "./invoice-pdf";
 export { renderInvoiceXml } from "./invoice-xml";

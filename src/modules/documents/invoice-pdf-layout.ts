@@ -1,6 +1,7 @@
 import type { InvoiceDocument, InvoiceDocumentLine, PartyInfo } from "./documents.types";
+import { type PrintedCells, printedCells, remarkText } from "./invoice-text";
 import type { Align, PdfCanvas, TextStyle } from "./pdf-canvas";
-import { multiLine, singleLine } from "./text-sanitize";
+import { singleLine } from "./text-sanitize";
 
 /**
  * Geometry of the invoice page and the measuring pass: every wrapped cell, the height of every row
@@ -51,18 +52,19 @@ export interface Column {
   title: string;
   width: number;
   align: Align;
-  value(line: InvoiceDocumentLine): string | undefined;
+  /** The cell's text; `cells` is what the line prints (a discount line leaves 规格型号…单价 blank). */
+  value(line: InvoiceDocumentLine, cells: PrintedCells): string | undefined;
 }
 
 export const COLUMNS: Column[] = [
   { title: "项目名称", width: 226, align: "left", value: (line) => line.itemName },
-  { title: "规格型号", width: 92, align: "left", value: (line) => line.spec },
-  { title: "单位", width: 46, align: "center", value: (line) => line.unit },
-  { title: "数量", width: 82, align: "right", value: (line) => line.quantity },
-  { title: "单价", width: 98, align: "right", value: (line) => line.unitPrice },
+  { title: "规格型号", width: 92, align: "left", value: (_, cells) => cells.spec },
+  { title: "单位", width: 46, align: "center", value: (_, cells) => cells.unit },
+  { title: "数量", width: 82, align: "right", value: (_, cells) => cells.quantity },
+  { title: "单价", width: 98, align: "right", value: (_, cells) => cells.unitPrice },
   { title: "金额", width: 98, align: "right", value: (line) => line.amount },
-  { title: "税率/征收率", width: 62, align: "center", value: (line) => line.taxRateLabel },
-  { title: "税额", width: FRAME_WIDTH - 704, align: "right", value: (line) => line.tax },
+  { title: "税率/征收率", width: 62, align: "center", value: (_, cells) => cells.taxRate },
+  { title: "税额", width: FRAME_WIDTH - 704, align: "right", value: (_, cells) => cells.tax },
 ];
 
 /** Left edge of each column. */
@@ -133,25 +135,13 @@ export function partyContentHeight(canvas: PdfCanvas, fields: PartyField[]): num
 }
 
 function tableRow(canvas: PdfCanvas, line: InvoiceDocumentLine): TableRow {
+  const printed = printedCells(line);
   const cells = COLUMNS.map((column) => {
-    const text = singleLine(column.value(line));
+    const text = singleLine(column.value(line, printed));
     return canvas.wrap(text, column.width - 2 * CELL_PADDING, CELL_STYLE, 8);
   });
   const lineCount = Math.max(1, ...cells.map((cell) => cell.length));
   return { cells, height: Math.max(MIN_ROW_HEIGHT, lineCount * canvas.lineHeight(CELL_STYLE) + ROW_PADDING) };
-}
-
-/** What the 备注 box says: for a red invoice the blue one it reverses comes first. */
-export function remarkText(doc: InvoiceDocument): string {
-  const parts: string[] = [];
-  if (doc.reverses) {
-    parts.push(
-      `被红冲蓝字数电发票号码：${singleLine(doc.reverses.number)}　红冲原因：${singleLine(doc.reverses.reason)}`,
-    );
-  }
-  const remark = multiLine(doc.remark);
-  if (remark) parts.push(remark);
-  return parts.join("\n");
 }
 
 /** The table's top edge, just under the parties block of the given height. */

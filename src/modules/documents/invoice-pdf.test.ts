@@ -8,6 +8,7 @@ import {
   pdfWords,
   runToolOk,
 } from "../../../test/support/system-tools";
+import { invoiceQrText, isQrTextIntact } from "../../domain";
 import { invoiceDocument, invoiceLine, redInvoiceDocument } from "./documents.factories";
 import type { InvoiceDocument } from "./documents.types";
 import { renderInvoicePdf } from "./invoice-pdf";
@@ -34,9 +35,11 @@ const fiveLines = [
     tax: "20.71",
     kind: "discounted",
   }),
+  // A discount row restating its line's spec and unit: the PDF prints neither (DOMAIN.md §9).
   invoiceLine({
     itemName: "*乳制品*纯牛奶",
-    unit: undefined,
+    spec: "250ml×12",
+    unit: "箱",
     quantity: undefined,
     unitPrice: undefined,
     amount: "-8.85",
@@ -54,6 +57,7 @@ const fiveLines = [
     itemName: "*蔬菜*有机菠菜",
     taxRateLabel: "免税",
     taxRate: "0",
+    zeroRateKind: "exempt",
     amount: "25.00",
     tax: "0.00",
   }),
@@ -68,6 +72,12 @@ const blue = invoiceDocument({
     totalInCapitals: "叁佰零柒圆整",
   },
   remark: "小票流水号：POS-0001-20240306 桌号：A12",
+  qrText: invoiceQrText({
+    invoiceType: "digital_normal",
+    number: "24442000000000012345",
+    totalAmount: "307.00",
+    issuedAt: new Date("2024-03-05T16:30:00Z"),
+  }),
 });
 
 describeWithTools(["pdftotext"], "renderInvoicePdf: text read back with pdftotext", () => {
@@ -83,7 +93,7 @@ describeWithTools(["pdftotext"], "renderInvoicePdf: text read back with pdftotex
       "深圳市票码餐饮管理有限公司",
       "91440300358768292H",
       "招商银行深圳科技园支行",
-      ...fiveLines.flatMap((line) => [line.itemName, line.amount, line.tax]),
+      ...fiveLines.flatMap((line) => [line.itemName, line.amount, line.zeroRateKind ? "***" : line.tax]),
       "53.0973451327434",
       "250ml×12",
       "免税",
@@ -121,7 +131,7 @@ describeWithTools(["pdftotext"], "renderInvoicePdf: text read back with pdftotex
     expect(raw).toContain("北京示例科技有限公司");
   });
 
-  it("shows a red invoice as 红字 with negative amounts, 负 capitals and the reversed blue number", async () => {
+  it("shows a red invoice as 红字 with negative amounts, （负数） capitals and the red 备注 of DOMAIN.md §8", async () => {
     const { raw, layout } = await extract(redInvoiceDocument());
     for (const text of [
       "红字",
@@ -130,19 +140,33 @@ describeWithTools(["pdftotext"], "renderInvoicePdf: text read back with pdftotex
       "-11.50",
       "¥-88.50",
       "（小写）¥-100.00",
-      "负壹佰圆整",
-      "被红冲蓝字数电发票号码：24442000000000012345",
-      "红冲原因：销货退回",
+      "（负数）壹佰圆整",
+      "被红冲蓝字数电发票号码：24442000000000012345 红字发票信息确认单编号：44030024030800000017",
     ]) {
       expect(raw, text).toContain(flat(text));
       expect(layout, text).toContain(flat(text));
     }
+    // The reason is kept on the record, never printed.
+    expect(raw).not.toContain("销货退回");
+    expect(raw).not.toContain("红冲原因");
   });
 
-  it("adds 负 to a red invoice's capitals when the caller gave the bare amount", async () => {
+  it("prints the blue number alone while the 确认单 number is not known", async () => {
+    const { raw } = await extract(
+      redInvoiceDocument({ reverses: { number: "24442000000000012345", reason: "开票有误" } }),
+    );
+    expect(raw).toContain("被红冲蓝字数电发票号码：24442000000000012345");
+    expect(raw).not.toContain("确认单");
+    expect(raw).not.toContain("开票有误");
+  });
+
+  it("puts （负数） before a red invoice's capitals when the caller gave the bare amount or an older 负", async () => {
     const doc = redInvoiceDocument();
-    const { raw } = await extract({ ...doc, totals: { ...doc.totals, totalInCapitals: "壹佰圆整" } });
-    expect(raw).toContain("⊗负壹佰圆整");
+    for (const totalInCapitals of ["壹佰圆整", "负壹佰圆整"]) {
+      const { raw } = await extract({ ...doc, totals: { ...doc.totals, totalInCapitals } });
+      expect(raw).toContain("⊗（负数）壹佰圆整");
+      expect(raw).not.toContain("负数）负");
+    }
   });
 
   it("drops control characters and keeps markup characters as text", async () => {
@@ -241,6 +265,82 @@ describeWithTools(["pdftotext"], "renderInvoicePdf: layout", () => {
   });
 });
 
+describeWithTools(["pdftotext"], "renderInvoicePdf: what each line prints (DOMAIN.md §9)", () => {
+  /** The words printed in a column's band on the row whose name column starts with `name`. */
+  async function rowCells(pdf: Buffer, rowIndex: number): Promise<Record<string, string>> {
+    const words = await pdfWords(pdf);
+    const tops = [
+      ...new Set(
+        words
+          .filter((w) => w.xMax <= COLUMN_X[0]! + COLUMNS[0]!.width && w.text.startsWith("*"))
+          .map((w) => Math.round(w.yMin)),
+      ),
+    ].sort((a, b) => a - b);
+    const top = tops[rowIndex]!;
+    const cells: Record<string, string> = {};
+    COLUMNS.forEach((column, i) => {
+      const left = COLUMN_X[i]!;
+      cells[column.title] = words
+        .filter(
+          (w) => Math.abs(Math.round(w.yMin) - top) <= 2 && w.xMin >= left && w.xMax <= left + column.width,
+        )
+        .map((w) => w.text)
+        .join("");
+    });
+    return cells;
+  }
+
+  it("leaves 规格型号, 单位, 数量 and 单价 of a discount line blank, and prints its negative 金额 and 税额", async () => {
+    const pdf = await renderInvoicePdf(blue);
+    const discounted = await rowCells(pdf, 1);
+    expect(discounted).toMatchObject({ 规格型号: "250ml×12", 单位: "箱", 数量: "3" });
+    const discount = await rowCells(pdf, 2);
+    expect(discount).toMatchObject({
+      项目名称: "*乳制品*纯牛奶",
+      规格型号: "",
+      单位: "",
+      数量: "",
+      单价: "",
+      金额: "-8.85",
+      "税率/征收率": "13%",
+      税额: "-1.15",
+    });
+  });
+
+  it("prints 免税 / 不征税 in 税率 and *** in 税额; an export line its 0% and 0.00", async () => {
+    const pdf = await renderInvoicePdf(
+      invoiceDocument({
+        lines: [
+          invoiceLine({
+            itemName: "*蔬菜*菠菜",
+            taxRate: "0",
+            taxRateLabel: "免税",
+            zeroRateKind: "exempt",
+            tax: "0.00",
+          }),
+          invoiceLine({
+            itemName: "*预付卡销售*储值卡",
+            taxRate: "0",
+            taxRateLabel: "不征税",
+            zeroRateKind: "not_taxable",
+            tax: "0.00",
+          }),
+          invoiceLine({
+            itemName: "*服装*T恤",
+            taxRate: "0",
+            taxRateLabel: "0%",
+            zeroRateKind: "export",
+            tax: "0.00",
+          }),
+        ],
+      }),
+    );
+    expect(await rowCells(pdf, 0)).toMatchObject({ "税率/征收率": "免税", 税额: "***" });
+    expect(await rowCells(pdf, 1)).toMatchObject({ "税率/征收率": "不征税", 税额: "***" });
+    expect(await rowCells(pdf, 2)).toMatchObject({ "税率/征收率": "0%", 税额: "0.00" });
+  });
+});
+
 describeWithTools(["pdffonts"], "renderInvoicePdf: fonts", () => {
   it("embeds only subsets of Noto Sans SC, with Unicode maps", async () => {
     const out = (await runToolOk("pdffonts", ["-"], await renderInvoicePdf(blue))).toString("utf8");
@@ -321,12 +421,18 @@ describeWithTools(["pdftotext", "pdffonts"], "renderInvoicePdf: the template fon
 });
 
 describeWithTools(["pdftoppm", "zbarimg"], "renderInvoicePdf: invoice QR", () => {
-  it("draws a QR that decodes to the invoice's QR text", async () => {
-    const { files, cleanup } = await pdfToPngs(await renderInvoicePdf(blue), { dpi: 150 });
-    try {
-      expect(await decodeQrCodes(files[0]!)).toEqual([blue.qrText]);
-    } finally {
-      await cleanup();
+  it("draws a QR that decodes to the invoice's QR text, whose checksum verifies (blue and red)", async () => {
+    for (const doc of [blue, redInvoiceDocument()]) {
+      const { files, cleanup } = await pdfToPngs(await renderInvoicePdf(doc), { dpi: 150 });
+      try {
+        const decoded = await decodeQrCodes(files[0]!);
+        expect(decoded).toEqual([doc.qrText]);
+        expect(isQrTextIntact(decoded[0]!)).toBe(true);
+        // 价税合计, not 合计金额 (DOMAIN.md §7).
+        expect(decoded[0]!.split(",")[4]).toBe(doc.totals.totalAmount);
+      } finally {
+        await cleanup();
+      }
     }
   });
 });

@@ -192,7 +192,7 @@ function drawPage(canvas: PdfCanvas, doc: InvoiceDocument, layout: InvoiceLayout
  * The characters of the wording every issued invoice prints in the regular weight — labels, column
  * titles, page numbers — and of dates and figures. Any text made only of these is drawn with one
  * subset built once per process (see pdf-font-embed.ts), so each document's own subset holds just
- * its names and other free text. Wording printed only sometimes (收款人, 续下页, 红冲原因, preview
+ * its names and other free text. Wording printed only sometimes (收款人, 续下页, the red 备注, preview
  * notes) is left out: it would weigh down every file, and still prints, from the document's subset.
  */
 export const TEMPLATE_CHARACTERS =

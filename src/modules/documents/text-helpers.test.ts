@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chinaDateLabel, chinaDateTime, chinaMinute } from "./china-time";
-import { capitalsFor, invoiceTitle, vatLabelName } from "./invoice-text";
+import { invoiceLine } from "./documents.factories";
+import { capitalsFor, invoiceTitle, printedCells, remarkText, vatLabel } from "./invoice-text";
 import { multiLine, singleLine, stripForbiddenChars } from "./text-sanitize";
 
 describe("china time", () => {
@@ -36,20 +37,52 @@ describe("invoice wording", () => {
   it("names the invoice type", () => {
     expect(invoiceTitle({ invoiceType: "digital_normal" })).toBe("电子发票（普通发票）");
     expect(invoiceTitle({ invoiceType: "digital_special" })).toBe("电子发票（增值税专用发票）");
-    expect(vatLabelName({ invoiceType: "digital_special" })).toBe("增值税专用发票");
-    expect(vatLabelName({ invoiceType: "digital_normal" })).toBe("普通发票");
+    expect(vatLabel({ invoiceType: "digital_special" })).toEqual({ code: "01", name: "增值税专用发票" });
+    expect(vatLabel({ invoiceType: "digital_normal" })).toEqual({ code: "02", name: "普通发票" });
   });
 
-  it("starts a red invoice's capitals with 负 exactly once", () => {
-    const totals = { amountExcludingTax: "-88.50", taxAmount: "-11.50", totalAmount: "-100.00" };
-    expect(capitalsFor({ color: "red", totals: { ...totals, totalInCapitals: "壹佰圆整" } })).toBe(
-      "负壹佰圆整",
+  it("starts a red invoice's capitals with （负数） exactly once, in place of an older 负", () => {
+    const totals = { amountExcludingTax: "-12389.38", taxAmount: "-1610.62", totalAmount: "-14000.00" };
+    const capitals = (color: "blue" | "red", totalInCapitals: string) =>
+      capitalsFor({ color, totals: { ...totals, totalInCapitals } });
+    expect(capitals("red", "壹万肆仟圆整")).toBe("（负数）壹万肆仟圆整");
+    expect(capitals("red", "（负数）壹万肆仟圆整")).toBe("（负数）壹万肆仟圆整");
+    expect(capitals("red", "负壹万肆仟圆整")).toBe("（负数）壹万肆仟圆整");
+    expect(capitals("blue", "壹万肆仟圆整")).toBe("壹万肆仟圆整");
+  });
+
+  it("writes the red 备注 with the blue number and the 确认单 number when known, never the reason", () => {
+    const reverses = { number: "24442000000000012345", reason: "销货退回" };
+    expect(remarkText({ reverses })).toBe("被红冲蓝字数电发票号码：24442000000000012345");
+    expect(
+      remarkText({
+        reverses: { ...reverses, confirmationNumber: "44030024030800000017" },
+        remark: "退货单 RT-1",
+      }),
+    ).toBe(
+      "被红冲蓝字数电发票号码：24442000000000012345 红字发票信息确认单编号：44030024030800000017\n退货单 RT-1",
     );
-    expect(capitalsFor({ color: "red", totals: { ...totals, totalInCapitals: "负壹佰圆整" } })).toBe(
-      "负壹佰圆整",
-    );
-    expect(capitalsFor({ color: "blue", totals: { ...totals, totalInCapitals: "壹佰圆整" } })).toBe(
-      "壹佰圆整",
-    );
+    expect(remarkText({ remark: " 桌号：A12 " })).toBe("桌号：A12");
+    expect(remarkText({})).toBe("");
+  });
+
+  it("leaves 规格型号, 单位, 数量 and 单价 off a discount line and prints *** as the tax of 免税 and 不征税", () => {
+    const discount = invoiceLine({ kind: "discount", spec: "1L", amount: "-8.85", tax: "-1.15" });
+    expect(printedCells(discount)).toEqual({
+      spec: "",
+      unit: "",
+      quantity: "",
+      unitPrice: "",
+      taxRate: "13%",
+      tax: "-1.15",
+    });
+    const free = (
+      zeroRateKind: "exempt" | "not_taxable" | "ordinary_zero" | "export",
+      taxRateLabel: string,
+    ) => printedCells(invoiceLine({ zeroRateKind, taxRate: "0", taxRateLabel, tax: "0.00" }));
+    expect(free("exempt", "免税")).toMatchObject({ taxRate: "免税", tax: "***", quantity: "2" });
+    expect(free("not_taxable", "不征税")).toMatchObject({ taxRate: "不征税", tax: "***" });
+    expect(free("export", "0%")).toMatchObject({ taxRate: "0%", tax: "0.00" });
+    expect(free("ordinary_zero", "0%")).toMatchObject({ taxRate: "0%", tax: "0.00" });
   });
 });

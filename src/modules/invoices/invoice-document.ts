@@ -5,7 +5,7 @@ import {
   invoiceQrText,
   taxRateLabel,
 } from "../../domain";
-import type { InvoiceDocument } from "../documents";
+import { documentLineOf, type InvoiceDocument, type ReversedInvoice } from "../documents";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import type { InvoiceLineRow, InvoiceRow } from "./invoices.repository";
 
@@ -36,7 +36,7 @@ export function toInvoiceDocument(
   org: OrganizationRow,
   invoice: InvoiceRow,
   lines: InvoiceLineRow[],
-  options: { sandbox: boolean; reverses?: { number: string; reason: string } },
+  options: { sandbox: boolean; reverses?: ReversedInvoice },
 ): InvoiceDocument {
   const issuedAt = invoice.issuedAt ?? new Date();
   return {
@@ -61,21 +61,7 @@ export function toInvoiceDocument(
       bankName: invoice.buyerBankName,
       bankAccount: invoice.buyerBankAccount,
     },
-    lines: lines.map((l) => {
-      const c = toComputedLine(l);
-      return {
-        itemName: c.itemName,
-        spec: c.spec || undefined,
-        unit: c.unit || undefined,
-        quantity: c.quantity ?? undefined,
-        unitPrice: c.unitPrice ?? undefined,
-        amount: c.amountExcludingTax,
-        taxRateLabel: c.taxRateLabel,
-        taxRate: c.taxRate,
-        tax: c.tax,
-        kind: c.kind,
-      };
-    }),
+    lines: lines.map((l) => documentLineOf(toComputedLine(l))),
     totals: {
       amountExcludingTax: invoice.amountExcludingTax,
       taxAmount: invoice.taxAmount,
@@ -90,7 +76,7 @@ export function toInvoiceDocument(
       ? invoiceQrText({
           invoiceType: invoice.invoiceType as InvoiceType,
           number: invoice.number,
-          amountExcludingTax: invoice.amountExcludingTax,
+          totalAmount: invoice.totalAmount,
           issuedAt,
         })
       : undefined,

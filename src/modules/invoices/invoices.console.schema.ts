@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RED_REASONS } from "../../domain";
-import { gated, isoDay, oneLine, recordId } from "../../platform/input";
+import { folded, isoDay, oneLine, recordId } from "../../platform/input";
 import { pageQuery } from "../auth/console-http";
 
 const day = isoDay();
@@ -157,10 +157,12 @@ export type InvoiceDetail = z.infer<typeof invoiceDetail>;
 
 export const resendBody = z
   .object({
-    email: gated(z.email({ error: "邮箱格式不正确" }).max(100))
+    // Full-width ＠ and digits from a Chinese IME are folded first (DOMAIN.md §6).
+    email: folded()
+      .pipe(z.email({ error: "邮箱格式不正确" }).max(100))
       .optional()
       .or(z.literal("")),
-    mobile: oneLine()
+    mobile: folded()
       .regex(/^1\d{10}$/, "手机号应为 11 位数字")
       .optional()
       .or(z.literal("")),

@@ -114,7 +114,11 @@ describeEachDatabase("console invoices over HTTP", (kind) => {
     const badMobile = await operator.post(url, { mobile: "123" });
     expect(badMobile.json().error.details.fields).toHaveProperty("mobile");
 
-    const res = await operator.post(url, { email: "accountant@example.com", mobile: "13800138000" });
+    // Typed with a Chinese IME in full width: folded (DOMAIN.md §6).
+    const res = await operator.post(url, {
+      email: "accountant＠example.com",
+      mobile: "１３８００１３８０００",
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().deliveryIds).toHaveLength(2);
     const sent = await waitUntil(async () => {

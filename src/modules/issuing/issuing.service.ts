@@ -1,4 +1,5 @@
 import { and, eq, inArray, ne, type SQLWrapper, sql } from "drizzle-orm";
+import { isNaturalPerson } from "../../domain";
 import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
@@ -330,7 +331,12 @@ export function issueRequestOf(
     invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
     color: invoice.color as IssueRequest["color"],
     seller: { name: org.name, taxId: org.taxId },
-    buyer: { type: invoice.buyerType, name: invoice.buyerName, taxId: invoice.buyerTaxId },
+    buyer: {
+      type: invoice.buyerType,
+      name: invoice.buyerName,
+      taxId: invoice.buyerTaxId,
+      naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
+    },
     lines: lines.map(toComputedLine),
     totals: {
       amountExcludingTax: invoice.amountExcludingTax,

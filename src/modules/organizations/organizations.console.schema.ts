@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { gbkByteLength, isValidUscc } from "../../domain";
-import { identifier, oneLine } from "../../platform/input";
+import { folded, identifier, oneLine } from "../../platform/input";
 import { optionalText } from "../auth/console-http";
 
 /** 销售方 as the console edits it. Lengths in GBK bytes where the invoice prints them (DOMAIN.md §6). */
+/** Phone and bank account: digits typed in full width are folded (DOMAIN.md §6). */
+const optionalFolded = (max: number) => folded().max(max, `不能超过 ${max} 个字符`).optional();
+
 export const organizationInput = z
   .object({
     name: oneLine()
@@ -13,9 +16,9 @@ export const organizationInput = z
       .min(1, "请填写统一社会信用代码")
       .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
     address: optionalText(200),
-    phone: optionalText(50),
+    phone: optionalFolded(50),
     bankName: optionalText(100),
-    bankAccount: optionalText(50),
+    bankAccount: optionalFolded(50),
   })
   .superRefine((v, ctx) => {
     if (gbkByteLength(v.address + v.phone) > 100)

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isValidUscc, parseLimit } from "../../domain";
-import { gated, identifier, oneLine } from "../../platform/input";
+import { folded, gated, identifier, oneLine } from "../../platform/input";
 
 export const invoiceTypeSchema = z.enum(["digital_normal", "digital_special"], {
   error: "发票类型只能是 digital_normal（普通发票）或 digital_special（增值税专用发票）",
@@ -14,6 +14,9 @@ const optionalUrl = gated(
   z.url({ protocol: /^https?$/, error: "必须是 http(s) 地址" }).max(2000, "地址过长"),
 ).optional();
 
+/** Phone and bank account: digits typed in full width are folded (DOMAIN.md §6). */
+const optionalFolded = (max: number) => folded().max(max, `不能超过 ${max} 个字符`).optional();
+
 /** Creating an organization (销售方) with its 小票码配置 defaults. */
 export const createOrganizationInput = z.object({
   name: oneLine().min(1, "请填写销售方名称"),
@@ -21,9 +24,9 @@ export const createOrganizationInput = z.object({
     .min(1, "请填写统一社会信用代码")
     .refine(isValidUscc, "统一社会信用代码格式或校验位不正确"),
   address: optionalText(200),
-  phone: optionalText(50),
+  phone: optionalFolded(50),
   bankName: optionalText(100),
-  bankAccount: optionalText(50),
+  bankAccount: optionalFolded(50),
   /** 限额 as typed; kept as typed (≤ 20 bytes) and validated by the rules engine. */
   limit: oneLine()
     .superRefine((text, ctx) => {

@@ -5,6 +5,7 @@ import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import {
+  documentLineOf,
   type InvoiceDocument,
   type ReceiptSlipFormat,
   renderInvoicePdf,
@@ -49,18 +50,7 @@ export async function previewReceiptCodePdf(
       bankAccount: org.bankAccount,
     },
     buyer: { name: "（购买方由消费者扫码填写）" },
-    lines: computed.lines.map((l) => ({
-      itemName: l.itemName,
-      spec: l.spec,
-      unit: l.unit,
-      quantity: l.quantity ?? undefined,
-      unitPrice: l.unitPrice ?? undefined,
-      amount: l.amountExcludingTax,
-      taxRateLabel: l.taxRateLabel,
-      taxRate: l.taxRate,
-      tax: l.tax,
-      kind: l.kind,
-    })),
+    lines: computed.lines.map(documentLineOf),
     totals: { ...computed.totals, totalInCapitals: amountInCapitals(computed.totals.totalAmount) },
     remark: fields.remark ?? "",
     drawer: fields.drawer,

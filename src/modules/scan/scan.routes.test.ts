@@ -5,7 +5,7 @@ import { databaseKinds } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { pdfToText } from "../../../test/support/system-tools";
 import { amountInCapitals } from "../../domain";
-import { receiptCodeConfigs, receiptCodes } from "../../platform/db/schema";
+import { receiptCodeConfigs, receiptCodes, sandboxIssued } from "../../platform/db/schema";
 import { TITLE_LOOKUPS_PER_WINDOW } from "./scan.routes";
 
 const json = { "content-type": "application/json" };
@@ -232,6 +232,53 @@ for (const kind of databaseKinds()) {
       expect([e.statusCode, e.json().error.code]).toEqual([410, "RECEIPT_CODE_EXPIRED"]);
     });
 
+    it("tells the channel that a person without a tax ID (or with an ID card) is a natural person", async () => {
+      const flagOf = async (body: unknown) => {
+        const code = await makeReceiptCode(app.ctx, orgId);
+        const res = await submit(code.token, body);
+        expect(res.json().status, res.body).toBe("issued");
+        const [row] = await app.ctx.database.db
+          .select()
+          .from(sandboxIssued)
+          .where(eq(sandboxIssued.number, res.json().invoices[0].number));
+        return (row?.request as { naturalPerson?: boolean } | undefined)?.naturalPerson;
+      };
+      const person = (taxId?: string) => ({
+        invoiceType: "digital_normal",
+        buyer: { type: "individual", name: "张三", taxId },
+        mobile: "１３８００１３８０００",
+      });
+      expect(await flagOf(person())).toBe(true);
+      expect(await flagOf(person("11010519491231002X"))).toBe(true);
+      expect(await flagOf(person("91440300358768292H"))).toBe(false);
+      expect(await flagOf(enterprise())).toBe(false);
+    });
+
+    it("issues 300 × ¥5.96 at 13 % and refuses a code of 128 × ¥1.00 by the 1.27 rule, saying why", async () => {
+      const line = (amount: string) => ({
+        name: "矿泉水",
+        shortName: "饮料",
+        taxCode: "1030307000000000000",
+        taxRate: "0.13",
+        amount,
+      });
+      const accepted = await makeReceiptCode(app.ctx, orgId, {
+        lines: Array.from({ length: 300 }, () => line("5.96")),
+      });
+      const issued = (await submit(accepted.token, enterprise())).json();
+      expect([issued.status, issued.invoices[0].totals.totalAmount]).toEqual(["issued", "1788.00"]);
+
+      const refused = await makeReceiptCode(app.ctx, orgId, {
+        lines: Array.from({ length: 128 }, () => line("1.00")),
+      }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        code: "VALIDATION_FAILED",
+        details: {
+          fields: { lines: expect.stringContaining("尾差合计 -1.28 元，超过税务系统允许的 ±1.27 元") },
+        },
+      });
+    });
+
     it("refuses above the limit when the policy is reject, and splits when it is split", async () => {
       const big = {
         name: "宴会",
@@ -334,7 +381,10 @@ for (const kind of databaseKinds()) {
       const stranger = `stranger${Date.now()}@example.com`;
       for (const token of tokens.slice(0, 2)) {
         for (let i = 0; i < 5; i++) {
-          const to = { email: i % 2 ? stranger.toUpperCase() : stranger };
+          // Upper case and a full-width ＠ (a Chinese IME) are the same recipient.
+          const to = {
+            email: i % 2 ? stranger.toUpperCase() : i === 4 ? stranger.replace("@", "＠") : stranger,
+          };
           expect((await resendFrom(token, to)).statusCode).toBe(202);
         }
       }

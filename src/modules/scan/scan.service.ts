@@ -6,6 +6,7 @@ import {
   isValidEmail,
   isValidMobile,
   type LineInput,
+  normalizeEmail,
   normalizeMobile,
   type OverLimitPolicy,
   planInvoices,
@@ -311,7 +312,8 @@ export async function resendByToken(
   token: string,
   to: { email?: string; mobile?: string },
 ): Promise<void> {
-  if (to.email && !isValidEmail(to.email.trim())) throw AppError.validation({ email: "邮箱格式不正确" });
+  const email = to.email ? normalizeEmail(to.email) : undefined;
+  if (to.email && !isValidEmail(email ?? "")) throw AppError.validation({ email: "邮箱格式不正确" });
   const mobile = to.mobile ? normalizeMobile(to.mobile) : undefined;
   if (to.mobile && !isValidMobile(mobile ?? "")) throw AppError.validation({ mobile: "手机号格式不正确" });
   const code = await getViewableCode(ctx, token);
@@ -331,11 +333,11 @@ export async function resendByToken(
       throw rateLimited(`每个开票码每小时最多重发 ${RESENDS_PER_HOUR} 次，请稍后再试`, codeWait * 1000);
     }
     // Whoever holds a code could otherwise mail a stranger from every code they hold.
-    const recipient = to.email?.trim() ?? mobile ?? "";
+    const recipient = email ?? mobile ?? "";
     const recipientWait = await recipientResendWaitSeconds(tx, recipient);
     if (recipientWait > 0) {
       throw rateLimited(
-        `${to.email ? "该邮箱" : "该手机号"}近 24 小时收到的重发已达上限，请稍后再试`,
+        `${email ? "该邮箱" : "该手机号"}近 24 小时收到的重发已达上限，请稍后再试`,
         recipientWait * 1000,
       );
     }
@@ -345,11 +347,11 @@ export async function resendByToken(
       action: "scan.resend",
       entityType: "receipt_code",
       entityId: code.id,
-      details: { channel: to.email ? "email" : "sms" },
+      details: { channel: email ? "email" : "sms" },
     });
     return createDeliveries(ctx, tx, {
       invoiceIds: issued.map((i) => i.id),
-      email: to.email?.trim() ?? null,
+      email: email ?? null,
       mobile: mobile ?? null,
       reason: "resend",
     });

@@ -10,7 +10,11 @@ export interface IssueRequest {
   invoiceType: InvoiceType;
   color: "blue" | "red";
   seller: { name: string; taxId: string };
-  buyer: { type: string; name: string; taxId: string };
+  /**
+   * `naturalPerson`: a person without a tax ID (or with an ID-card number), flagged 自然人 so the
+   * invoice reaches the person's 个人票夹 (DOMAIN.md §6; e.g. 诺诺 `naturalPersonFlag`).
+   */
+  buyer: { type: string; name: string; taxId: string; naturalPerson: boolean };
   lines: ComputedLine[];
   totals: InvoiceTotals;
   /** For a red invoice: the number of the blue invoice it reverses. */

@@ -30,7 +30,7 @@ function request(serial: string, overrides: Partial<IssueRequest> = {}): IssueRe
     invoiceType: "digital_normal",
     color: "blue",
     seller: { name: "示范酒店", taxId: "91440300PMDEM0017W" },
-    buyer: { type: "individual", name: "张三", taxId: "" },
+    buyer: { type: "individual", name: "张三", taxId: "", naturalPerson: true },
     lines: computed.ok ? computed.value.lines : [],
     totals: computed.ok
       ? computed.value.totals

@@ -75,7 +75,8 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
           request.serial,
           prefix,
           issuedAt.toISOString(),
-          JSON.stringify({ totals: request.totals }),
+          // What a bureau keeps besides the number: the totals, and whether it went to a 个人票夹.
+          JSON.stringify({ totals: request.totals, naturalPerson: request.buyer.naturalPerson }),
         ]);
         const row = rows[0];
         if (!row) throw new Error("sandbox allocation returned nothing");
