@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { testFilesByTier } from "./test/support/tiers";
+import { testFilesByTier } from "./test/support/tiers.ts";
 
 const tiers = testFilesByTier(import.meta.dirname);
 
