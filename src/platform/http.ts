@@ -24,8 +24,17 @@ export type HttpServer = FastifyInstance<
   ZodTypeProvider
 >;
 
-/** Every route of a server as registered (method, URL pattern), for tests that must cover them all. */
-export const registeredRoutes = new WeakMap<object, Array<{ method: string; url: string }>>();
+/**
+ * Every route of a server as registered (method, URL pattern, the statuses its response schema
+ * declares), for tests that must cover them all.
+ */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** The status codes (`"200"`, `"4xx"`…) that have a response schema: the serializer's whitelist. */
+  responses: string[];
+}
+export const registeredRoutes = new WeakMap<object, RegisteredRoute[]>();
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -104,10 +113,11 @@ export function createHttpServer(options: {
     parseJson(req, text, done);
   });
 
-  const routes: Array<{ method: string; url: string }> = [];
+  const routes: RegisteredRoute[] = [];
   registeredRoutes.set(app, routes);
   app.addHook("onRoute", (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    const responses = Object.keys((r.schema?.response as object | undefined) ?? {});
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, responses });
   });
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { amountInCapitals } from "../../src/domain";
 import { disableReceiptCodeRow } from "../../src/modules/receipt-codes/receipt-codes.console.repository";
 import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes.service";
@@ -45,6 +45,11 @@ describeBrowser("consumer page on a phone", () => {
     await browser?.close();
     await app?.close();
     await smtp?.close();
+  });
+  // Every test has its own phones (browser contexts); closed after it even when it fails halfway.
+  const phones: BrowserContext[] = [];
+  afterEach(async () => {
+    for (const context of phones.splice(0)) await context.close();
   });
 
   /** A receipt: lunch, two room nights with a discount; 价税合计 800.00. */
@@ -95,6 +100,7 @@ describeBrowser("consumer page on a phone", () => {
       timezoneId: "Asia/Shanghai",
       acceptDownloads: true,
     });
+    phones.push(context);
     const page = await context.newPage();
     const errors: string[] = [];
     collectPageErrors(page, errors);

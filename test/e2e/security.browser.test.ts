@@ -1,5 +1,5 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/app";
 import { collectPageErrors, describeBrowser, launchBrowser } from "../support/browser";
 
@@ -22,8 +22,15 @@ describeBrowser("pages under their Content-Security-Policy", () => {
     await app?.close();
   });
 
+  // Each test opens its own page (its own browser context), closed after it even when it fails.
+  const pages: Page[] = [];
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.close();
+  });
+
   async function open(url: string): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    pages.push(page);
     const errors: string[] = [];
     collectPageErrors(page, errors);
     await page.goto(`${baseUrl}${url}`);

@@ -1,6 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import { describe, expect } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -31,6 +38,54 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * The page a test starts on, in the file's browser context: the context's other pages closed (with
+ * any dialog or half-done click of an earlier test), its cookies cleared, and what the console keeps
+ * in the browser (the chosen organization, in localStorage) emptied — so a test that fails cannot
+ * make the next ones fail too. One context per file rather than per test keeps its HTTP cache: the
+ * console's scripts load once. The page's errors go to `errors` (collectPageErrors).
+ */
+export async function freshPage(context: BrowserContext, baseUrl: string, errors: string[]): Promise<Page> {
+  for (const open of context.pages()) await open.close();
+  await context.clearCookies();
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectPageErrors(page, errors);
+  await page.goto(`${baseUrl}/health`);
+  await page.evaluate(() => {
+    localStorage.clear();
+    sessionStorage.clear();
+  });
+  return page;
+}
+
+/** A browser context for one test file's console pages (desktop size, Chinese). */
+export function consoleContext(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN", ...options });
+}
+
+/**
+ * Opens the console at `path` (below /admin, e.g. "/invoices") in a session made beforehand
+ * (`loginAs(app, …).cookie`): a test starts on a known page whatever the tests before it did, and
+ * pays for no login (logging in through the form is the login test's business).
+ */
+export async function openConsole(
+  page: Page,
+  baseUrl: string,
+  sessionCookie: string,
+  path = "/",
+): Promise<void> {
+  const eq = sessionCookie.indexOf("=");
+  await page
+    .context()
+    .addCookies([{ name: sessionCookie.slice(0, eq), value: sessionCookie.slice(eq + 1), url: baseUrl }]);
+  await page.goto(`${baseUrl}/admin${path}`);
+  await page.getByTestId("menu-receipt-codes").waitFor();
 }
 
 /** Where screenshots go for a person to look at (not asserted pixel by pixel). */

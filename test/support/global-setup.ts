@@ -8,7 +8,6 @@ import type { TestProject } from "vitest/node";
 import { fromPglite, openPostgres } from "../../src/platform/db/client";
 import { runMigrations } from "../../src/platform/db/migrate";
 import { JobQueue } from "../../src/platform/jobs";
-import { ensureWebBuilt } from "../../src/platform/web";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,16 +18,42 @@ declare module "vitest" {
   }
 }
 
+interface Templates {
+  pgliteTemplate: string;
+  postgresTemplate: string;
+  drop(): Promise<void>;
+}
+
 /**
- * Runs once per `vitest run`: builds the web pages, migrates one PGlite and (when TEST_DATABASE_URL
- * is set) one PostgreSQL template database. Test files clone them, so every file starts from a
- * fresh, migrated database in well under a second.
+ * The projects that need a database (medium, http, e2e: vitest.config.ts) each run this setup;
+ * they share one set of templates per `vitest run` (global setups run in the main process, one
+ * after the other), and the last teardown drops them.
+ */
+const shared = globalThis as typeof globalThis & {
+  piaomaTemplates?: { users: number; ready: Promise<Templates> };
+};
+
+/**
+ * Migrates one PGlite and (when TEST_DATABASE_URL is set) one PostgreSQL template database. Test
+ * files clone them, so every file starts from a fresh, migrated database in well under a second.
+ * The web pages are built by global-setup-web.ts, for the projects that serve them.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const ci = process.env.CI === "true";
-  // PIAOMA_TEST_SKIP_WEB=1 skips the page build for back-end-only runs while web/ is being edited.
-  if (process.env.PIAOMA_TEST_SKIP_WEB !== "1" || ci) await ensureWebBuilt();
+  shared.piaomaTemplates ??= { users: 0, ready: createTemplates() };
+  const entry = shared.piaomaTemplates;
+  entry.users++;
+  const templates = await entry.ready;
+  project.provide("pgliteTemplate", templates.pgliteTemplate);
+  project.provide("postgresTemplate", templates.postgresTemplate);
+  return async () => {
+    if (--entry.users > 0) return;
+    shared.piaomaTemplates = undefined;
+    await templates.drop();
+  };
+}
 
+async function createTemplates(): Promise<Templates> {
+  const ci = process.env.CI === "true";
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-test-"));
   const client = await PGlite.create();
   const database = fromPglite(client);
@@ -38,7 +63,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const tarball = path.join(dir, "pglite-template.tar");
   fs.writeFileSync(tarball, Buffer.from(await dump.arrayBuffer()));
   await client.close();
-  project.provide("pgliteTemplate", tarball);
 
   let postgresTemplate = "";
   const url = process.env.TEST_DATABASE_URL;
@@ -52,12 +76,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else if (ci) {
     throw new Error("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI");
   }
-  project.provide("postgresTemplate", postgresTemplate);
 
-  return async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (url && postgresTemplate)
-      await adminQuery(url, `drop database if exists ${postgresTemplate} with (force)`);
+  return {
+    pgliteTemplate: tarball,
+    postgresTemplate,
+    drop: async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (url && postgresTemplate)
+        await adminQuery(url, `drop database if exists ${postgresTemplate} with (force)`);
+    },
   };
 }
 

@@ -1,93 +1,14 @@
 /**
- * The consumer interface of API.md §2 as the page sees it: response shapes and a small client.
+ * The consumer interface of API.md §2 as the page sees it: a small client (the shapes are the
+ * server's, api-types.ts).
  * Every failure comes back as an `ApiError`: a server error keeps its stable code, HTTP status and
  * details; a request that never got an answer is `NETWORK` (status 0), so the page can offer a retry.
  */
 import type { BuyerType, InvoiceType } from "../../src/domain/types";
+import type { Receipt, ResendBody, ResendResult, SubmitBody, SubmitResult } from "./api-types";
 
+export type * from "./api-types";
 export type { BuyerType, InvoiceType };
-
-export type ReceiptStatus = "active" | "disabled" | "expired" | "issuing" | "invoiced" | "failed";
-
-export interface Totals {
-  amountExcludingTax: string;
-  taxAmount: string;
-  totalAmount: string;
-}
-
-export interface ReceiptLine {
-  kind: "normal" | "discount" | "discounted";
-  itemName: string;
-  name: string;
-  spec: string;
-  unit: string;
-  quantity: string | null;
-  unitPrice: string | null;
-  /** In the receipt's basis (含税): what the consumer paid. */
-  amount: string;
-  taxRateLabel: string;
-}
-
-export interface IssuedInvoice {
-  id: string;
-  number: string | null;
-  invoiceType: InvoiceType;
-  color: "blue" | "red";
-  status: string;
-  issuedAt: string | null;
-  totals: Totals;
-  buyer: { type: BuyerType; name: string; taxId: string | null };
-  email: string | null;
-  mobile: string | null;
-  /** Null until the invoice is issued. */
-  pdfUrl: string | null;
-  xmlUrl: string | null;
-  /** A red invoice names the blue one it reverses. */
-  redOf?: string | null;
-}
-
-export interface Submission {
-  invoiceType: InvoiceType;
-  buyerType: BuyerType;
-  buyerName: string;
-  email: string | null;
-  mobile: string | null;
-}
-
-export interface Receipt {
-  seller: { name: string };
-  serialNo: string;
-  status: ReceiptStatus;
-  expiresAt: string;
-  receiptFooter: string | null;
-  lines: ReceiptLine[];
-  totals: Totals;
-  invoiceTypes: InvoiceType[];
-  defaultInvoiceType: InvoiceType;
-  limit: { amount: string; policy: "reject" | "split"; invoiceCount: number };
-  submission: Submission | null;
-  invoices: IssuedInvoice[];
-}
-
-export interface SubmitBody {
-  invoiceType: InvoiceType;
-  buyer: {
-    type: BuyerType;
-    name: string;
-    taxId: string;
-    address: string;
-    phone: string;
-    bankName: string;
-    bankAccount: string;
-  };
-  email: string;
-  mobile: string;
-}
-
-export interface SubmitResult {
-  status: "issuing" | "issued" | "failed";
-  invoices: IssuedInvoice[];
-}
 
 export class ApiError extends Error {
   // Declared, then assigned: lowered for old WebViews this needs no defineProperty helper chunk.
@@ -173,8 +94,8 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
     poll: async () => (await requestJson<Receipt>(fetcher, base, { headers: { "x-piaoma-poll": "1" } })).body,
     submit: async (body: SubmitBody) =>
       requestJson<SubmitResult>(fetcher, `${base}/submit`, { method: "POST", body }),
-    resend: async (to: { email: string } | { mobile: string }) =>
-      (await requestJson<{ status: string }>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
+    resend: async (to: ResendBody) =>
+      (await requestJson<ResendResult>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
   };
 }
 

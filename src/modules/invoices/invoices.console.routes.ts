@@ -120,7 +120,15 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
   );
   http.post(
     `${base}/:id/reverse`,
-    { schema: { ...hidden, params: orgItemParams, body: reverseBody } },
+    {
+      schema: {
+        ...hidden,
+        params: orgItemParams,
+        body: reverseBody,
+        // 201 when this request made the red invoice, 200 when it already existed.
+        response: { 200: invoiceDetail, 201: invoiceDetail },
+      },
+    },
     async (req, reply) => {
       const actor = actorOf(req);
       const { orgId, id } = req.params;

@@ -5,6 +5,13 @@ import { gated, oneLine } from "../../platform/input";
 import { actorOf } from "../auth/console-guard";
 import { hidden, orgParams } from "../auth/console-http";
 import {
+  credentialOutput,
+  issuedCredentialOutput,
+  openApiSettingsOutput,
+  webhookEventOutput,
+  webhookTestOutput,
+} from "./open-api.console.schema";
+import {
   createCredentialsForConsole,
   findCredentialsForConsole,
   findWebhookEventsForConsole,
@@ -24,13 +31,14 @@ const keyParams = orgParams.extend({
 const url = gated(z.url({ protocol: /^https?$/, error: "请填写 http(s) 地址" }).max(500, "地址过长"))
   .nullable()
   .or(z.literal("").transform(() => null));
-const issued = z.object({ appKey: z.string(), appSecret: z.string(), orgId: z.string() });
 
 /** 开放接口 in the console (inside the guarded /api/console scope; admins only, checked by the service). */
 export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext): void {
   const base = "/orgs/:orgId";
-  http.get(`${base}/credentials`, { schema: { ...hidden, params: orgParams } }, async (req) =>
-    findCredentialsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  http.get(
+    `${base}/credentials`,
+    { schema: { ...hidden, params: orgParams, response: { 200: z.array(credentialOutput) } } },
+    async (req) => findCredentialsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
   );
   http.post(
     `${base}/credentials`,
@@ -39,7 +47,7 @@ export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext):
         ...hidden,
         params: orgParams,
         body: z.object({ label: oneLine().max(50).optional() }).optional(),
-        response: { 201: issued },
+        response: { 201: issuedCredentialOutput },
       },
     },
     async (req, reply) =>
@@ -66,7 +74,7 @@ export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext):
         ...hidden,
         params: keyParams,
         body: z.object({ revokeOld: z.boolean().optional() }).optional(),
-        response: { 201: issued },
+        response: { 201: issuedCredentialOutput },
       },
     },
     async (req, reply) =>
@@ -78,24 +86,35 @@ export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext):
         }),
       ),
   );
-  http.get(`${base}/open-api`, { schema: { ...hidden, params: orgParams } }, async (req) =>
-    getOpenApiSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  http.get(
+    `${base}/open-api`,
+    { schema: { ...hidden, params: orgParams, response: { 200: openApiSettingsOutput } } },
+    async (req) => getOpenApiSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
   );
   http.put(
     `${base}/open-api`,
-    { schema: { ...hidden, params: orgParams, body: z.object({ orderQueryUrl: url, webhookUrl: url }) } },
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: z.object({ orderQueryUrl: url, webhookUrl: url }),
+        response: { 200: openApiSettingsOutput },
+      },
+    },
     async (req) =>
       updateOpenApiSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
   );
   http.post(
     `${base}/open-api/webhook-test`,
-    { schema: { ...hidden, params: orgParams } },
+    { schema: { ...hidden, params: orgParams, response: { 202: webhookTestOutput } } },
     async (req, reply) =>
       reply
         .status(202)
         .send(await sendTestWebhookForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId })),
   );
-  http.get(`${base}/webhook-events`, { schema: { ...hidden, params: orgParams } }, async (req) =>
-    findWebhookEventsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  http.get(
+    `${base}/webhook-events`,
+    { schema: { ...hidden, params: orgParams, response: { 200: z.array(webhookEventOutput) } } },
+    async (req) => findWebhookEventsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
   );
 }

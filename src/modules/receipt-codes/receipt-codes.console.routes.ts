@@ -4,6 +4,7 @@ import { actorOf } from "../auth/console-guard";
 import { hidden, orgItemParams, orgParams, pageOf } from "../auth/console-http";
 import {
   consoleReceiptCodeInput,
+  receiptCodeCreated,
   receiptCodeDetail,
   receiptCodeListItem,
   receiptCodeListQuery,
@@ -37,7 +38,14 @@ export function registerReceiptCodeConsoleRoutes(http: HttpServer, ctx: AppConte
   );
   http.post(
     base,
-    { schema: { ...hidden, params: orgParams, body: consoleReceiptCodeInput } },
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: consoleReceiptCodeInput,
+        response: { 201: receiptCodeCreated },
+      },
+    },
     async (req, reply) =>
       reply.status(201).send(
         await createReceiptCodeForConsole(ctx, {

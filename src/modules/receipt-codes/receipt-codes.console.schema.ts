@@ -39,6 +39,20 @@ export const receiptCodeListItem = z.object({
 });
 export type ReceiptCodeListItem = z.infer<typeof receiptCodeListItem>;
 
+/** The answer of 新增: the code as created (its consumer URL to show or print), not yet the detail. */
+export const receiptCodeCreated = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  serialNo: z.string(),
+  source: z.string(),
+  status: receiptCodeStatus,
+  token: z.string(),
+  url: z.string(),
+  expiresAt: z.string(),
+  totals,
+  invoiceCount: z.number(),
+});
+
 export const receiptCodeLineOutput = z.object({
   kind: z.string(),
   name: z.string(),

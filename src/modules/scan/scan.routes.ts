@@ -8,6 +8,7 @@ import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import {
   resendBody,
+  resendResponse,
   scanView,
   submitBody,
   submitResponse,
@@ -114,7 +115,7 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
           "At most 5 resends per hour per code, 10 resent messages per 24 hours to one e-mail address or mobile number (across all codes), and 10 resends per hour from one client address; beyond that `429 RATE_LIMITED` with `Retry-After` (seconds, also in `details.retryAfterSeconds`).",
         params: tokenParams,
         body: resendBody,
-        response: { 202: z.object({ status: z.literal("queued") }), ...errors },
+        response: { 202: resendResponse, ...errors },
       },
     },
     async (req, reply) => {

@@ -38,18 +38,21 @@ export const resendBody = z
   });
 
 const money = z.string();
+// The answers name these as the domain does (src/domain/types.ts), so the page reads them typed.
+const invoiceType = z.enum(["digital_normal", "digital_special"]);
+const buyerType = z.enum(["individual", "enterprise", "non_enterprise"]);
 const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
 
 export const invoiceView = z.object({
   id: z.string(),
   number: z.string().nullable(),
-  invoiceType: z.string(),
+  invoiceType,
   color: z.enum(["blue", "red"]),
   status: z.string(),
   seq: z.number(),
   issuedAt: z.string().nullable(),
   totals,
-  buyer: z.object({ type: z.string(), name: z.string(), taxId: z.string() }),
+  buyer: z.object({ type: buyerType, name: z.string(), taxId: z.string() }),
   email: z.string().nullable(),
   mobile: z.string().nullable(),
   pdfUrl: z.string().nullable(),
@@ -65,7 +68,7 @@ export const scanView = z.object({
   receiptFooter: z.string(),
   lines: z.array(
     z.object({
-      kind: z.string(),
+      kind: z.enum(["normal", "discount", "discounted"]),
       itemName: z.string(),
       name: z.string(),
       spec: z.string(),
@@ -77,8 +80,8 @@ export const scanView = z.object({
     }),
   ),
   totals,
-  invoiceTypes: z.array(z.string()),
-  defaultInvoiceType: z.string(),
+  invoiceTypes: z.array(invoiceType),
+  defaultInvoiceType: invoiceType,
   limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
   submission: z
     .object({
@@ -98,6 +101,7 @@ export const submitResponse = z.object({
   status: z.enum(["issuing", "issued", "failed"]),
   invoices: z.array(invoiceView),
 });
+export const resendResponse = z.object({ status: z.literal("queued") });
 export const titlesQuery = z.object({ q: oneLine().max(100).default("") });
 export const titlesResponse = z.object({
   titles: z.array(z.object({ name: z.string(), taxId: z.string(), type: z.string() })),

@@ -1,11 +1,14 @@
 import { eq } from "drizzle-orm";
 import {
+  type BuyerType,
   type ComputedInvoice,
   compareDecimals,
   computeInvoice,
+  type InvoiceType,
   isValidEmail,
   isValidMobile,
   type LineInput,
+  type LineKind,
   normalizeEmail,
   normalizeMobile,
   type OverLimitPolicy,
@@ -233,7 +236,7 @@ export async function getScanView(
     expiresAt: code.expiresAt.toISOString(),
     receiptFooter: code.receiptFooter,
     lines: lines.map((l) => ({
-      kind: l.kind,
+      kind: l.kind as LineKind,
       itemName: printedItemName(l.shortName, l.name),
       name: l.name,
       spec: l.spec,
@@ -248,8 +251,9 @@ export async function getScanView(
       taxAmount: code.taxAmount,
       totalAmount: code.totalAmount,
     },
-    invoiceTypes: code.invoiceTypes,
-    defaultInvoiceType: code.defaultInvoiceType,
+    // The columns hold the domain's values (written through its schemas); the view names them so.
+    invoiceTypes: code.invoiceTypes as InvoiceType[],
+    defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
     limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
     submission:
       submission?.buyerName != null
@@ -270,13 +274,13 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
   return {
     id: i.id,
     number: i.number,
-    invoiceType: i.invoiceType,
+    invoiceType: i.invoiceType as InvoiceType,
     color: i.color as "blue" | "red",
     status: i.status,
     seq: i.seq,
     issuedAt: i.issuedAt?.toISOString() ?? null,
     totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
-    buyer: { type: i.buyerType, name: i.buyerName, taxId: maskTaxId(i.buyerTaxId) },
+    buyer: { type: i.buyerType as BuyerType, name: i.buyerName, taxId: maskTaxId(i.buyerTaxId) },
     email: maskEmail(i.email),
     mobile: maskMobile(i.mobile),
     pdfUrl: issued ? `/api/scan/${token}/invoices/${i.id}.pdf` : null,

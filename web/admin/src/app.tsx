@@ -1,6 +1,7 @@
 import { Spin } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, type Session, setCsrfToken, whenUnauthenticated } from "./api";
+import { ApiError, api, setCsrfToken, whenUnauthenticated } from "./api";
+import type { Session } from "./api-types";
 import { LoginPage } from "./login-page";
 import { SessionContext } from "./session";
 import { Shell } from "./shell";

@@ -1,4 +1,4 @@
-import type { CodeStatus, Role } from "./api";
+import type { CodeStatus, Role } from "./api-types";
 
 /** Chinese names of the values the API speaks in. */
 export const INVOICE_TYPE_LABELS: Record<string, string> = {

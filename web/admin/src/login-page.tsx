@@ -1,6 +1,7 @@
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
-import { ApiError, api, type Session } from "./api";
+import { ApiError, api } from "./api";
+import type { Session } from "./api-types";
 import { showFieldErrors } from "./form-errors";
 
 /**

@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import type { Role, Session } from "./api";
+import type { Role, Session } from "./api-types";
 
 /** What every page needs: who is logged in, which organization is chosen, what its role there allows. */
 export interface ConsoleContext {

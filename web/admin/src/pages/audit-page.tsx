@@ -1,6 +1,7 @@
 import { Card, Select, Table, Tag, Typography } from "antd";
 import { useEffect, useState } from "react";
-import { type AuditEntry, api, type Page, query } from "../api";
+import { api, query } from "../api";
+import type { AuditEntry, Page } from "../api-types";
 import { AUDIT_ACTIONS, formatTime } from "../labels";
 import { useConsole } from "../session";
 

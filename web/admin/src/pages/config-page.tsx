@@ -13,7 +13,8 @@ import {
   Skeleton,
 } from "antd";
 import { useEffect, useState } from "react";
-import { api, type ReceiptConfig, type TaxAccount } from "../api";
+import { api } from "../api";
+import type { ReceiptConfig, TaxAccount } from "../api-types";
 import { clearChangedErrors, showFieldErrors } from "../form-errors";
 import { INVOICE_TYPE_OPTIONS } from "../labels";
 import { useCan, useConsole } from "../session";

@@ -1,26 +1,15 @@
 import { Button, Card, Checkbox, Form, Input, Segmented, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { api, type Device, type Page, query } from "../api";
+import { api, query } from "../api";
+import type { Device, InvoiceFilters, InvoiceSummary, Page } from "../api-types";
 import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, INVOICE_TYPE_LABELS, INVOICE_TYPE_OPTIONS, SOURCE_LABELS } from "../labels";
 import { useConsole } from "../session";
-import { INVOICE_STATUS, type InvoiceSummary, yuan } from "./invoices/invoice-api";
 import { InvoiceDetailDrawer } from "./invoices/invoice-detail-drawer";
-
-interface Filters {
-  from?: string;
-  to?: string;
-  status?: string;
-  invoiceType?: string;
-  deviceNo?: string;
-  source?: string;
-  buyer?: string;
-  number?: string;
-  serialNo?: string;
-}
+import { INVOICE_STATUS, yuan } from "./invoices/invoice-labels";
 
 /** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
-type FilterForm = Omit<Filters, "from" | "to"> & { dates?: DayRange };
+type FilterForm = Omit<InvoiceFilters, "from" | "to"> & { dates?: DayRange };
 
 const PAGE_SIZE = 10;
 /** The list is narrow: 数电专票 / 数电普票, the full name on hover. */
@@ -42,7 +31,7 @@ export default function InvoicesPage() {
   // The list and its export: the chosen organization's, or those of every one the user sees.
   const listPath = allOrgs ? "/invoices" : `/orgs/${orgId}/invoices`;
   const [form] = Form.useForm<FilterForm>();
-  const [filters, setFilters] = useState<Filters>({});
+  const [filters, setFilters] = useState<InvoiceFilters>({});
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<InvoiceSummary>>({
     items: [],
@@ -91,7 +80,7 @@ export default function InvoicesPage() {
           onFinish={({ dates, ...v }) => {
             setPage(1);
             setFilters({
-              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters),
+              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as InvoiceFilters),
               ...dayRangeToQuery(dates),
             });
           }}

@@ -18,7 +18,8 @@ import {
 import { useEffect, useMemo, useState } from "react";
 import { computeInvoice } from "../../../../src/domain/invoice";
 import type { ZeroRateKind } from "../../../../src/domain/types";
-import { api, type Device, type ReceiptCodeDetail, type ReceiptConfig, type TaxAccount } from "../api";
+import { api } from "../api";
+import type { Device, ReceiptCodeCreated, ReceiptCodeDetail, ReceiptConfig, TaxAccount } from "../api-types";
 import { clearChangedErrors, showFieldErrors, toNamePath } from "../form-errors";
 import { INVOICE_TYPE_OPTIONS } from "../labels";
 import { navigate, useLocation } from "../router";
@@ -236,8 +237,8 @@ export default function ReceiptCodeFormPage({ editId }: { editId?: string }) {
     try {
       const body = toRequest(form.getFieldsValue(true), copyId);
       const saved = editId
-        ? await api.put<{ url: string; serialNo: string }>(`/orgs/${orgId}/receipt-codes/${editId}`, body)
-        : await api.post<{ url: string; serialNo: string }>(`/orgs/${orgId}/receipt-codes`, body);
+        ? await api.put<ReceiptCodeDetail>(`/orgs/${orgId}/receipt-codes/${editId}`, body)
+        : await api.post<ReceiptCodeCreated>(`/orgs/${orgId}/receipt-codes`, body);
       message.success(`小票码 ${saved.serialNo} 已保存`);
       modal.success({
         title: "小票码已保存",

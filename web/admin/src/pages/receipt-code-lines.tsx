@@ -1,7 +1,8 @@
 import { Button, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import type { ComputedInvoice } from "../../../../src/domain/types";
-import { api, type Item, type Page, query } from "../api";
+import { api, query } from "../api";
+import type { Item, Page } from "../api-types";
 import { TAX_RATE_OPTIONS, ZERO_RATE_OPTIONS } from "../labels";
 
 /** One row of the lines table as the form holds it. */

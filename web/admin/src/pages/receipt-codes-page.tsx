@@ -14,23 +14,15 @@ import {
   Typography,
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { api, type CodeStatus, type Device, type Page, query, type ReceiptCodeSummary } from "../api";
+import { api, query } from "../api";
+import type { CodeStatus, Device, Page, ReceiptCodeFilters, ReceiptCodeSummary } from "../api-types";
 import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, SOURCE_LABELS, STATUS } from "../labels";
 import { navigate } from "../router";
 import { useCan, useConsole } from "../session";
 
-interface Filters {
-  serialNo?: string;
-  deviceNo?: string;
-  status?: CodeStatus;
-  source?: string;
-  from?: string;
-  to?: string;
-}
-
 /** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
-type FilterForm = Omit<Filters, "from" | "to"> & { dates?: DayRange };
+type FilterForm = Omit<ReceiptCodeFilters, "from" | "to"> & { dates?: DayRange };
 
 const PAGE_SIZE = 10;
 
@@ -40,7 +32,7 @@ export default function ReceiptCodesPage() {
   const can = useCan();
   const { modal, message } = App.useApp();
   const [filterForm] = Form.useForm<FilterForm>();
-  const [filters, setFilters] = useState<Filters>({});
+  const [filters, setFilters] = useState<ReceiptCodeFilters>({});
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<ReceiptCodeSummary>>({
     items: [],
@@ -102,7 +94,7 @@ export default function ReceiptCodesPage() {
           onFinish={({ dates, ...v }) => {
             setPage(1);
             setFilters({
-              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as Filters),
+              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as ReceiptCodeFilters),
               ...dayRangeToQuery(dates),
             });
           }}

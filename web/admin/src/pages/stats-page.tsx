@@ -14,11 +14,12 @@ import {
 import type { EChartsOption } from "echarts";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, query } from "../api";
+import type { Stats, StatsSlice } from "../api-types";
 import { DAY_FORMAT, dayRangeOf, dayRangeToQuery } from "../date-range";
 import { INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../labels";
 import { useConsole } from "../session";
 import { EChart } from "./invoices/echart";
-import { BUYER_TYPE_LABELS, type Stats, type StatsSlice, yuan } from "./invoices/invoice-api";
+import { BUYER_TYPE_LABELS, yuan } from "./invoices/invoice-labels";
 
 const DAY = 86_400_000;
 /** Today and n − 1 days before it, as China dates (the server counts China days too). */

@@ -13,7 +13,8 @@ import {
   Typography,
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, type ConsoleUser, type Membership, type Role } from "../api";
+import { ApiError, api } from "../api";
+import type { ConsoleUser, Membership, Role } from "../api-types";
 import { formatTime, ROLE_LABELS } from "../labels";
 import { useConsole } from "../session";
 import { EditModal } from "./base-data/edit-modal";

@@ -1,6 +1,7 @@
 import { App, Button, Form, Input, Switch, Table, Tag } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { api, type Device } from "../../api";
+import { api } from "../../api";
+import type { Device } from "../../api-types";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
 

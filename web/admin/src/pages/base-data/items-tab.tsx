@@ -1,6 +1,7 @@
 import { App, Button, Col, Form, Input, Row, Select, Space, Switch, Table, Tag, Upload } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, type Item, type Page, query } from "../../api";
+import { ApiError, api, query } from "../../api";
+import type { Item, ItemImportResult, Page } from "../../api-types";
 import { TAX_RATE_OPTIONS, ZERO_RATE_OPTIONS } from "../../labels";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
@@ -68,7 +69,7 @@ export function ItemsTab() {
     const body = new FormData();
     body.append("file", file);
     try {
-      const r = await api.post<{ created: number; updated: number }>(`/orgs/${orgId}/items/import`, body);
+      const r = await api.post<ItemImportResult>(`/orgs/${orgId}/items/import`, body);
       message.success(`导入完成：新增 ${r.created} 个，更新 ${r.updated} 个`);
       await load();
     } catch (e) {

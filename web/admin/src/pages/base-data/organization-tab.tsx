@@ -1,6 +1,7 @@
 import { Alert, App, Button, Col, Form, Input, Row, Skeleton, Space } from "antd";
 import { useEffect, useState } from "react";
-import { api, type Organization } from "../../api";
+import { api } from "../../api";
+import type { Organization } from "../../api-types";
 import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";

@@ -1,6 +1,7 @@
 import { App, Button, Form, Input, Select, Table, Tag } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { api, type TaxAccount } from "../../api";
+import { api } from "../../api";
+import type { TaxAccount } from "../../api-types";
 import { formatTime, TAX_ACCOUNT_STATUS } from "../../labels";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";

@@ -15,10 +15,11 @@ import {
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
+import type { InvoiceDetail } from "../../api-types";
 import { showFieldErrors } from "../../form-errors";
 import { formatTime, INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../../labels";
-import { BUYER_TYPE_LABELS, INVOICE_STATUS, type InvoiceDetail, RED_REASONS, yuan } from "./invoice-api";
 import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sections";
+import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_REASONS, yuan } from "./invoice-labels";
 
 interface Props {
   orgId: string;

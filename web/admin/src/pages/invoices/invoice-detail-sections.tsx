@@ -1,6 +1,7 @@
 import { Collapse, Empty, Table, Tag, Typography } from "antd";
+import type { InvoiceDetail } from "../../api-types";
 import { formatTime } from "../../labels";
-import { DELIVERY_REASON, DELIVERY_STATUS, type InvoiceDetail, yuan } from "./invoice-api";
+import { DELIVERY_REASON, DELIVERY_STATUS, yuan } from "./invoice-labels";
 
 const KIND: Record<string, string> = { normal: "", discounted: "被折扣", discount: "折扣" };
 

@@ -14,10 +14,10 @@ import {
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
+import type { Credential, IssuedCredential } from "../../api-types";
 import { formatTime } from "../../labels";
 import { useConsole } from "../../session";
 import { EditModal } from "../base-data/edit-modal";
-import type { Credential, IssuedCredential } from "./types";
 
 /**
  * The one moment a secret is visible. The modal is destroyed on close and the secret lives only in

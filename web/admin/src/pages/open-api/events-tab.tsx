@@ -1,9 +1,10 @@
 import { Button, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
+import type { WebhookAttempt, WebhookEvent } from "../../api-types";
 import { formatTime } from "../../labels";
 import { useConsole } from "../../session";
-import { EVENT_STATUS, EVENT_TYPE_LABELS, type WebhookAttempt, type WebhookEvent } from "./types";
+import { EVENT_STATUS, EVENT_TYPE_LABELS } from "./labels";
 
 /** Seconds matter here (a retry ladder starts at one minute), so attempts show them. */
 function formatSeconds(iso: string): string {

@@ -1,10 +1,10 @@
 import { Alert, App, Button, Form, Input, Skeleton, Space, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { api } from "../../api";
+import type { OpenApiSettings, WebhookEvent, WebhookTestResult } from "../../api-types";
 import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 import { formatTime } from "../../labels";
 import { useConsole } from "../../session";
-import type { OpenApiSettings, WebhookEvent } from "./types";
 
 const FIELDS = ["orderQueryUrl", "webhookUrl"];
 
@@ -74,7 +74,7 @@ export function UrlsTab() {
     setOutcome(null);
     setBusy("test");
     try {
-      const { eventId } = await api.post<{ eventId: string }>(`/orgs/${orgId}/open-api/webhook-test`);
+      const { eventId } = await api.post<WebhookTestResult>(`/orgs/${orgId}/open-api/webhook-test`);
       setOutcome({ type: "info", text: `测试事件 ${eventId} 已提交，正在投递…` });
       const end = Date.now() + 15_000;
       while (alive.current && Date.now() < end) {

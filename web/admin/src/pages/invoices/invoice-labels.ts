@@ -1,0 +1,38 @@
+/** The labels of the console's invoice and statistics values, and money as the pages show it. */
+import type { InvoiceStatus } from "../../api-types";
+
+export const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: string }> = {
+  pending: { label: "待开具", color: "default" },
+  issuing: { label: "开具中", color: "processing" },
+  issued: { label: "已开具", color: "green" },
+  failed: { label: "开具失败", color: "red" },
+  reversed: { label: "已红冲", color: "volcano" },
+  confirmation_pending: { label: "待确认", color: "orange" },
+};
+
+export const BUYER_TYPE_LABELS: Record<string, string> = {
+  individual: "个人",
+  enterprise: "企业",
+  non_enterprise: "非企业单位",
+};
+
+export const RED_REASONS = ["开票有误", "销货退回", "服务中止", "销售折让"] as const;
+
+export const DELIVERY_STATUS: Record<string, { label: string; color: string }> = {
+  pending: { label: "发送中", color: "processing" },
+  sent: { label: "已发送", color: "green" },
+  failed: { label: "发送失败", color: "red" },
+};
+
+export const DELIVERY_REASON: Record<string, string> = {
+  submit: "开票后自动发送",
+  resend: "消费者重发",
+  operator: "操作员重发",
+};
+
+/** "1234.5" → "¥1,234.50"; negative amounts keep their sign (red invoices). */
+export function yuan(amount: string | number): string {
+  const n = Number(amount);
+  const text = Math.abs(n).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return `${n < 0 ? "-" : ""}¥${text}`;
+}

@@ -1,0 +1,33 @@
+/**
+ * The shapes of the consumer interface (API.md §2) as the server's zod schemas declare them: the
+ * response schemas are what the server sends (its serializer's whitelist), so the page reads their
+ * types instead of writing them again. Types only (`import type`): neither zod nor any server code
+ * enters the page's bundle. One file, so a schema that moves is a one-line change here.
+ */
+import type { z } from "zod";
+import type { BuyerSubmission } from "../../src/domain/buyer";
+import type {
+  invoiceView,
+  resendBody,
+  resendResponse,
+  scanView,
+  submitBody,
+  submitResponse,
+} from "../../src/modules/scan/scan.schema";
+
+/** `GET /api/scan/{token}`: the receipt, what may be chosen, and the invoices once submitted. */
+export type Receipt = z.output<typeof scanView>;
+export type ReceiptStatus = Receipt["status"];
+export type ReceiptLine = Receipt["lines"][number];
+export type Totals = Receipt["totals"];
+export type Submission = NonNullable<Receipt["submission"]>;
+/** An invoice with masked contacts; its file links are null until it is issued. */
+export type IssuedInvoice = z.output<typeof invoiceView>;
+
+/** `POST /api/scan/{token}/submit`, typed as the domain's buyer rules (which the page runs first) take it. */
+export type SubmitBody = z.input<typeof submitBody> & BuyerSubmission;
+export type SubmitResult = z.output<typeof submitResponse>;
+
+/** `POST /api/scan/{token}/resend`: one e-mail address or one mobile number. */
+export type ResendBody = z.input<typeof resendBody>;
+export type ResendResult = z.output<typeof resendResponse>;
