@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { Config } from "./config";
-import { registerConsoleRoutes } from "./modules/auth/console-api";
+import { registerConsoleRoutes } from "./console-api";
 import { deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { hidden, orgParams, pageOf, pageQuery } from "../../platform/console-schemas";
 import type { Actor, AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { requireOrg } from "../auth/access";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgParams, pageOf, pageQuery } from "../auth/console-http";
 import { findAuditPage } from "./audit.repository";
 
 export const auditQuery = z.object({

@@ -1,7 +1,7 @@
+import { hidden, orgParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgParams } from "../auth/console-http";
 import { configInput, configOutput } from "./configs.schema";
 import { getConfig, updateConfig } from "./configs.service";
 

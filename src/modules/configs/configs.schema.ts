@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseLimit } from "../../domain";
+import { optionalText } from "../../platform/console-schemas";
 import { oneLine, recordId } from "../../platform/input";
-import { optionalText } from "../auth/console-http";
 import { invoiceTypeSchema, overLimitPolicySchema } from "../organizations/organizations.schema";
 
 /** 小票码配置 (F17025) as the console saves it. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { hidden, orgItemParams, orgParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgItemParams, orgParams } from "../auth/console-http";
 import { deviceInput, deviceOutput } from "./devices.schema";
 import { findDevicesForConsole, saveDevice } from "./devices.service";
 

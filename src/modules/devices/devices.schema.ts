@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { optionalText } from "../../platform/console-schemas";
 import { oneLine } from "../../platform/input";
-import { optionalText } from "../auth/console-http";
 
 /** 设备: a POS terminal. Its number is what receipt codes and merchant systems carry. */
 export const deviceInput = z.object({

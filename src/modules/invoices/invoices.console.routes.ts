@@ -1,9 +1,9 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
+import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgItemParams, orgParams, pageOf } from "../auth/console-http";
 import {
   exportQuery,
   fileParams,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RED_REASONS } from "../../domain";
+import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
-import { pageQuery } from "../auth/console-http";
 
 const day = isoDay();
 

@@ -1,10 +1,10 @@
 import type { MultipartFile } from "@fastify/multipart";
 import { cleanText, textProblemMessage } from "../../domain";
+import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgItemParams, orgParams, pageOf } from "../auth/console-http";
 import { importOutput, itemInput, itemOutput, itemQuery } from "./items.schema";
 import { findItemsForConsole, importItems, saveItem } from "./items.service";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { optionalText, pageQuery } from "../../platform/console-schemas";
 import { oneLine } from "../../platform/input";
-import { optionalText, pageQuery } from "../auth/console-http";
 
 /**
  * 开票项 as the console sends it. Shapes only: the tax rules (19-digit code, offered rates, zero-rate

@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { hidden, orgParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { gated, oneLine } from "../../platform/input";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgParams } from "../auth/console-http";
 import {
   credentialOutput,
   issuedCredentialOutput,

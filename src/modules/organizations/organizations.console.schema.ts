@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { gbkByteLength, isValidUscc } from "../../domain";
+import { optionalText } from "../../platform/console-schemas";
 import { folded, identifier, oneLine } from "../../platform/input";
-import { optionalText } from "../auth/console-http";
 
 /** 销售方 as the console edits it. Lengths in GBK bytes where the invoice prints them (DOMAIN.md §6). */
 /** Phone and bank account: digits typed in full width are folded (DOMAIN.md §6). */

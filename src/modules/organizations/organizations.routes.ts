@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { hidden, orgParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgParams } from "../auth/console-http";
 import { organizationInput, organizationOutput } from "./organizations.console.schema";
 import {
   createOrganizationForConsole,

@@ -1,7 +1,7 @@
+import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgItemParams, orgParams, pageOf } from "../auth/console-http";
 import {
   consoleReceiptCodeInput,
   receiptCodeCreated,

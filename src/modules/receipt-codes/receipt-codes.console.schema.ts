@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { pageQuery } from "../../platform/console-schemas";
 import { isoDay, oneLine, recordId } from "../../platform/input";
-import { pageQuery } from "../auth/console-http";
 import { createReceiptCodeInput, receiptCodeStatus } from "./receipt-codes.schema";
 
 /** The console form: a receipt code as 新增 sends it, plus the code it was copied from, if any. */

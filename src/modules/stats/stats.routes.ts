@@ -1,7 +1,7 @@
+import { hidden } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden } from "../auth/console-http";
 import { statsQuery, statsResponse } from "./stats.schema";
 import { getStatistics } from "./stats.service";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { hidden, orgItemParams, orgParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, orgItemParams, orgParams } from "../auth/console-http";
 import { taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";
 import { findTaxAccountsForConsole, saveTaxAccount } from "./tax-accounts.service";
 

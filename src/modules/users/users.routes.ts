@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { hidden, idParams } from "../../platform/console-schemas";
 import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { hidden, idParams } from "../auth/console-http";
 import {
   consoleUserCreateInput,
   consoleUserOutput,

@@ -8,7 +8,6 @@
 import type { z } from "zod";
 import type { auditOutput } from "../../../src/modules/audit/audit.console";
 import type { sessionOutput } from "../../../src/modules/auth/auth.schema";
-import type { pageOf } from "../../../src/modules/auth/console-http";
 import type { configOutput } from "../../../src/modules/configs/configs.schema";
 import type { deviceOutput } from "../../../src/modules/devices/devices.schema";
 import type {
@@ -40,6 +39,7 @@ import type {
   consoleMembershipOutput,
   consoleUserOutput,
 } from "../../../src/modules/users/users.console.schema";
+import type { pageOf } from "../../../src/platform/console-schemas";
 
 type Out<T extends z.ZodType> = z.output<T>;
 

@@ -1,20 +1,20 @@
 import cookie from "@fastify/cookie";
 import multipart from "@fastify/multipart";
-import type { AppContext } from "../../platform/context";
-import type { HttpServer } from "../../platform/http";
-import { registerAuditRoutes } from "../audit/audit.console";
-import { registerConfigRoutes } from "../configs/configs.routes";
-import { registerDeviceRoutes } from "../devices/devices.routes";
-import { registerInvoiceConsoleRoutes } from "../invoices/invoices.console.routes";
-import { MAX_IMPORT_BYTES, registerItemRoutes } from "../items/items.routes";
-import { registerOpenApiConsoleRoutes } from "../open-api/open-api.console.routes";
-import { registerOrganizationRoutes } from "../organizations/organizations.routes";
-import { registerReceiptCodeConsoleRoutes } from "../receipt-codes/receipt-codes.console.routes";
-import { registerStatsRoutes } from "../stats/stats.routes";
-import { registerTaxAccountRoutes } from "../tax-accounts/tax-accounts.routes";
-import { registerUserRoutes } from "../users/users.routes";
-import { registerLoginRoute, registerSessionRoutes } from "./auth.routes";
-import { consoleGuard } from "./console-guard";
+import { registerAuditRoutes } from "./modules/audit/audit.console";
+import { registerLoginRoute, registerSessionRoutes } from "./modules/auth/auth.routes";
+import { consoleGuard } from "./modules/auth/console-guard";
+import { registerConfigRoutes } from "./modules/configs/configs.routes";
+import { registerDeviceRoutes } from "./modules/devices/devices.routes";
+import { registerInvoiceConsoleRoutes } from "./modules/invoices/invoices.console.routes";
+import { MAX_IMPORT_BYTES, registerItemRoutes } from "./modules/items/items.routes";
+import { registerOpenApiConsoleRoutes } from "./modules/open-api/open-api.console.routes";
+import { registerOrganizationRoutes } from "./modules/organizations/organizations.routes";
+import { registerReceiptCodeConsoleRoutes } from "./modules/receipt-codes/receipt-codes.console.routes";
+import { registerStatsRoutes } from "./modules/stats/stats.routes";
+import { registerTaxAccountRoutes } from "./modules/tax-accounts/tax-accounts.routes";
+import { registerUserRoutes } from "./modules/users/users.routes";
+import type { AppContext } from "./platform/context";
+import type { HttpServer } from "./platform/http";
 
 /**
  * The console's own API under /api/console (not part of the public contract, hidden from /docs).

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { integerText, oneLine, recordId } from "../../platform/input";
+import { integerText, oneLine, recordId } from "./input";
 
 /** Shapes shared by the console routes. The console API is not public: hidden from /docs. */
 export const hidden = { hide: true } as const;
