@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "../src/config";
+import { systemActor } from "../src/context";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
-import { systemActor } from "../src/platform/context";
 import { openPostgres } from "../src/platform/db/client";
 import { type ServerProcess, startServer } from "../test/support/processes";
 import {

@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
+import { systemActor } from "../src/context";
 import { chinaDateIso } from "../src/domain";
 import { userActor } from "../src/modules/auth/access";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
 import { STATS_QUERIES, type StatsQueryName } from "../src/modules/stats/stats.queries";
 import { getStatistics, LIVE_DAYS } from "../src/modules/stats/stats.service";
-import { systemActor } from "../src/platform/context";
 import { openPostgres } from "../src/platform/db/client";
 import { runMigrations } from "../src/platform/db/migrate";
 import { makeUscc } from "../test/support/factories";

@@ -4,8 +4,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { type AppContext, systemActor } from "../src/context";
 import { createReceiptCode } from "../src/modules/receipt-codes/receipt-codes.service";
-import { type AppContext, systemActor } from "../src/platform/context";
 
 /** Latency percentiles in milliseconds from a list of samples. */
 export function percentiles(samples: number[]): { p50: number; p90: number; p99: number; max: number } {

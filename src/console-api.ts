@@ -1,5 +1,6 @@
 import cookie from "@fastify/cookie";
 import multipart from "@fastify/multipart";
+import type { AppContext } from "./context";
 import { registerAuditRoutes } from "./modules/audit/audit.console";
 import { registerLoginRoute, registerSessionRoutes } from "./modules/auth/auth.routes";
 import { consoleGuard } from "./modules/auth/console-guard";
@@ -13,7 +14,6 @@ import { registerReceiptCodeConsoleRoutes } from "./modules/receipt-codes/receip
 import { registerStatsRoutes } from "./modules/stats/stats.routes";
 import { registerTaxAccountRoutes } from "./modules/tax-accounts/tax-accounts.routes";
 import { registerUserRoutes } from "./modules/users/users.routes";
-import type { AppContext } from "./platform/context";
 import type { HttpServer } from "./platform/http";
 
 /**

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
+import { systemActor } from "../../src/context";
 import type { CreateUserInput, UserRole } from "../../src/modules/users/users.schema";
 import { createUser } from "../../src/modules/users/users.service";
-import { systemActor } from "../../src/platform/context";
 import type { Database } from "../../src/platform/db/client";
 import { userOrganizations } from "../../src/platform/db/schema";
 import type { TestApp } from "./app";

@@ -1,8 +1,8 @@
+import { type AppContext, systemActor } from "../../src/context";
 import type { CreateOrganizationInput } from "../../src/modules/organizations/organizations.schema";
 import { createOrganization } from "../../src/modules/organizations/organizations.service";
 import type { CreateReceiptCodeInput } from "../../src/modules/receipt-codes/receipt-codes.schema";
 import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes.service";
-import { type AppContext, systemActor } from "../../src/platform/context";
 import type { Database } from "../../src/platform/db/client";
 
 /**

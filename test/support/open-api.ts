@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { systemActor } from "../../src/context";
 import { createCredentials } from "../../src/modules/credentials/credentials.service";
 import { signedHeaders } from "../../src/modules/open-api/signing";
-import { systemActor } from "../../src/platform/context";
 import type { TestApp } from "./app";
 
 export interface AppKeys {

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import type { Actor, AppContext } from "../../context";
 import { hidden, orgParams, pageOf, pageQuery } from "../../platform/console-schemas";
-import type { Actor, AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { requireOrg } from "../auth/access";

@@ -1,4 +1,4 @@
-import type { Actor } from "../../platform/context";
+import type { Actor } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { auditLog } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";

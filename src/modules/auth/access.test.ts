@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import type { AppError } from "../../platform/errors";
 import { requireOrg, requireOrgScope, requirePermission, userActor } from "./access";
 

@@ -1,4 +1,4 @@
-import type { Actor } from "../../platform/context";
+import type { Actor } from "../../context";
 import { AppError } from "../../platform/errors";
 
 export type UserActor = Extract<Actor, { type: "user" }>;

@@ -1,4 +1,4 @@
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import type { HttpServer } from "../../platform/http";
 import { loginInput, sessionOutput } from "./auth.schema";
 import { login, logout } from "./auth.service";

@@ -1,4 +1,4 @@
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import { hashPassword, sha256Hex, verifyPassword } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";

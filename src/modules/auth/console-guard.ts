@@ -1,6 +1,6 @@
 import type {} from "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import { safeEqual } from "../../platform/crypto";
 import { AppError } from "../../platform/errors";
 import type { UserActor } from "./access";

@@ -1,5 +1,5 @@
+import type { AppContext } from "../../context";
 import { hidden, orgParams } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import { configInput, configOutput } from "./configs.schema";

@@ -7,7 +7,7 @@ import {
   openTestPostgres,
 } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { Keyring } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
 import { appCredentials, auditLog } from "../../platform/db/schema";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { appCredentials } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
+import type { AppContext } from "../../context";
 import { chinaDateIso } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import type { Database, DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { organizations } from "../../platform/db/schema";
 import { revokeCredentials, rotateCredentials } from "../credentials/credentials.service";
 import { sendTestWebhook } from "../webhooks/webhooks.service";

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt } from "drizzle-orm";
-import type { AppContext } from "../../platform/context";
-import { systemActor } from "../../platform/context";
+import type { AppContext } from "../../context";
+import { systemActor } from "../../context";
 import { verifyPassword } from "../../platform/crypto";
 import { devices, items, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";

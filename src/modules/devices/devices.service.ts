@@ -1,4 +1,4 @@
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";

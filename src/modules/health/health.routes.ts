@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import type { HttpServer } from "../../platform/http";
 
 const healthResponse = z.object({

@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
+import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import {

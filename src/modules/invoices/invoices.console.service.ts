@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from "node:stream";
 import { inArray } from "drizzle-orm";
 import ExcelJS from "exceljs";
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoiceLines } from "../../platform/db/schema";
 import { requireOrgScope } from "../auth/access";

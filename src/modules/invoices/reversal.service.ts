@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
+import type { Actor, AppContext } from "../../context";
 import { type ComputedInvoice, isRedReason, RED_REASONS, redInvoiceFrom } from "../../domain";
-import type { Actor, AppContext } from "../../platform/context";
 import type { DbOrTx } from "../../platform/db/client";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { invoices } from "../../platform/db/schema";

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, type SQLWrapper, sql } from "drizzle-orm";
+import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import { sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
 import { recordsJson, selectRecords } from "../../platform/db/records";

@@ -1,7 +1,7 @@
 import type { MultipartFile } from "@fastify/multipart";
+import type { AppContext } from "../../context";
 import { cleanText, textProblemMessage } from "../../domain";
 import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";

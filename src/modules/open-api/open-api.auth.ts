@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { FastifyRequest } from "fastify";
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { appCredentials, openApiNonces } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { decodeUtf8, type HttpServer, invalidUtf8 } from "../../platform/http";

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import type { AppContext } from "../../context";
 import { hidden, orgParams } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { gated, oneLine } from "../../platform/input";
 import { actorOf } from "../auth/console-guard";

@@ -1,4 +1,4 @@
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";

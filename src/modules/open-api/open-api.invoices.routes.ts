@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";

@@ -1,4 +1,4 @@
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 
 /**
  * Background work of the open API: clearing expired nonces (open_api_nonces). A signed request

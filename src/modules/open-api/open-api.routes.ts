@@ -1,4 +1,4 @@
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import type { HttpServer } from "../../platform/http";
 import { appActorOf, installOpenApiSigning } from "./open-api.auth";
 import { registerOpenInvoiceRoutes } from "./open-api.invoices.routes";

@@ -1,6 +1,6 @@
 import QRCode from "qrcode";
+import type { AppContext } from "../../context";
 import { type OverLimitPolicy, planInvoices } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import { AppError, isAppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { databaseKinds } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { receiptCodes } from "../../platform/db/schema";
 import { revokeCredentials } from "../credentials/credentials.service";
 import { randomNonce, signedHeaders } from "./signing";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import { type ErrorCode, isAppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { errorPage } from "./error-page";

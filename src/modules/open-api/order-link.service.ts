@@ -1,5 +1,5 @@
+import type { AppContext } from "../../context";
 import { compareDecimals, findTextProblem } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import { safeEqual } from "../../platform/crypto";
 import { AppError, isAppError } from "../../platform/errors";
 import { findActiveAppSecret } from "../credentials/credentials.service";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { decodeUtf8, fieldPath } from "../../platform/http";
 import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
 import { makeOrganization, makeUscc } from "../../../test/support/factories";
 import { type MerchantServer, startMerchant } from "../../../test/support/open-api";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { createOrganization } from "../organizations/organizations.service";
 import { postJson } from "./outbound-http";
 

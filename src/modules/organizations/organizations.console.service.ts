@@ -1,4 +1,4 @@
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { userOrganizations } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";

@@ -1,5 +1,5 @@
+import type { Actor, AppContext } from "../../context";
 import { parseLimit } from "../../domain";
-import type { Actor, AppContext } from "../../platform/context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";

@@ -1,5 +1,5 @@
+import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import {

@@ -1,5 +1,5 @@
+import type { Actor, AppContext } from "../../context";
 import { amountInCapitals } from "../../domain";
-import type { Actor, AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";

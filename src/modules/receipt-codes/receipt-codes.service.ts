@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Actor, AppContext } from "../../context";
 import {
   type ComputedInvoice,
   computeInvoice,
@@ -8,7 +9,6 @@ import {
   planInvoices,
   validateRemark,
 } from "../../domain";
-import type { Actor, AppContext } from "../../platform/context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import type { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { AppContext } from "../../context";
 import {
   type BuyerType,
   type ComputedInvoice,
@@ -17,7 +18,6 @@ import {
   taxRateLabel,
   type ZeroRateKind,
 } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
+import type { AppContext } from "../../context";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
-import type { AppContext } from "../../platform/context";
 import type { Db } from "../../platform/db/client";
 import { recordObjectSql, recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {

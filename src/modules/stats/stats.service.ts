@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
+import type { Actor, AppContext } from "../../context";
 import { chinaDateIso } from "../../domain";
-import type { Actor, AppContext } from "../../platform/context";
 import { AppError } from "../../platform/errors";
 import { requireOrg, requirePermission } from "../auth/access";
 import { chinaDayStart } from "../invoices/invoices.console.repository";

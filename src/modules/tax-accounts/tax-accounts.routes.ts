@@ -1,6 +1,6 @@
 import { z } from "zod";
+import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams } from "../../platform/console-schemas";
-import type { AppContext } from "../../platform/context";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import { taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";

@@ -1,4 +1,4 @@
-import type { Actor, AppContext } from "../../platform/context";
+import type { Actor, AppContext } from "../../context";
 import { hashPassword } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
 import { AppError } from "../../platform/errors";

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { verifyPassword } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
 import { userOrganizations, users } from "../../platform/db/schema";

@@ -20,7 +20,7 @@ import {
 import { repoRoot } from "../../../test/support/processes";
 import { hasRuntime } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
-import { systemActor } from "../../platform/context";
+import { systemActor } from "../../context";
 import { organizations } from "../../platform/db/schema";
 import { revokeCredentials, rotateCredentials } from "../credentials/credentials.service";
 import { isSignatureValid, isSignedWithKey, parseSignatures } from "../open-api/signing";

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { AppContext } from "../../platform/context";
+import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";

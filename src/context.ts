@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
-import type { Config } from "../config";
-import type { Mailer } from "../modules/deliveries/mailer";
-import type { SmsProvider } from "../modules/deliveries/sms";
-import type { FileStore } from "../modules/files/file-store";
-import type { IssuingChannel } from "../modules/issuing/providers/channel";
-import type { TitleProvider } from "../modules/scan/titles/title-provider";
-import type { Keyring } from "./crypto";
-import type { Database } from "./db/client";
-import type { JobQueue } from "./jobs";
+import type { Config } from "./config";
+import type { Mailer } from "./modules/deliveries/mailer";
+import type { SmsProvider } from "./modules/deliveries/sms";
+import type { FileStore } from "./modules/files/file-store";
+import type { IssuingChannel } from "./modules/issuing/providers/channel";
+import type { TitleProvider } from "./modules/scan/titles/title-provider";
+import type { Keyring } from "./platform/crypto";
+import type { Database } from "./platform/db/client";
+import type { JobQueue } from "./platform/jobs";
 
 /**
  * What services need from the platform, built once by buildApp and passed explicitly as the first
