@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config";
 import { registerConsoleRoutes } from "./console-api";
 import type { AppContext, Providers } from "./context";
-import { deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
+import { createDeliveryState, deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
@@ -98,14 +98,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       titles: [],
       ...options.providers,
     };
-    const ctx: AppContext = { config, database, keyring, jobs, log, providers };
+    const ctx: AppContext = {
+      config,
+      database,
+      keyring,
+      jobs,
+      log,
+      providers,
+      deliveries: createDeliveryState(),
+    };
 
     // Background work: sweeps over tables that are their own queue, and each module's job queues.
     const sweeper = new Sweeper(log);
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     // Sends started right after a commit finish before the database and the mailer close.
-    cleanup.unshift(() => drainDeliveries());
+    cleanup.unshift(() => drainDeliveries(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "./config";
+import type { DeliveryState } from "./modules/deliveries/deliveries.service";
 import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
@@ -20,6 +21,8 @@ export interface AppContext {
   jobs: JobQueue;
   log: Logger;
   providers: Providers;
+  /** The deliveries being sent now and their open "sent" mark (deliveries.service), per app. */
+  deliveries: DeliveryState;
 }
 
 /** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */

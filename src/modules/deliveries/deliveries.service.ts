@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { chinaDateIso } from "../../domain";
-import type { Database, DbOrTx } from "../../platform/db/client";
+import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { claimDue, firstSweepAt, type SweepDefinition } from "../../platform/sweeper";
@@ -12,7 +12,20 @@ export const DELIVERY_SWEEP = "delivery-send";
 /** Retries before a delivery is marked failed, spaced out with exponential backoff. */
 export const DELIVERY_RETRY_LIMIT = 10;
 
-type DeliveryContext = Pick<AppContext, "database" | "providers" | "config" | "log">;
+type DeliveryContext = Pick<AppContext, "database" | "providers" | "config" | "log" | "deliveries">;
+
+/**
+ * The sends under way and the open "sent" mark of one application (one `AppContext`): built by
+ * `buildApp`, never shared between apps in the same process.
+ */
+export interface DeliveryState {
+  inFlight: Set<Promise<void>>;
+  openMark: { ids: string[]; written: Promise<void> } | undefined;
+}
+
+export function createDeliveryState(): DeliveryState {
+  return { inFlight: new Set(), openMark: undefined };
+}
 
 /**
  * Creates one delivery per invoice and channel (e-mail and/or SMS) in the caller's transaction: a
@@ -75,8 +88,6 @@ export interface Sendable {
   files?: { pdf: Buffer; xml: Buffer };
 }
 
-const inFlight = new Set<Promise<void>>();
-
 /**
  * Sends committed deliveries now, in this process, without making the caller wait: a consumer's
  * answer does not depend on an SMTP server. Takes delivery ids (each read first) or deliveries the
@@ -96,12 +107,13 @@ export function deliverNow(ctx: DeliveryContext, work: Array<string | Sendable>)
       }
     }
   })();
+  const { inFlight } = ctx.deliveries;
   inFlight.add(sending);
   void sending.finally(() => inFlight.delete(sending));
 }
 
-export async function drainDeliveries(): Promise<void> {
-  await Promise.all([...inFlight]);
+export async function drainDeliveries(ctx: Pick<AppContext, "deliveries">): Promise<void> {
+  await Promise.all([...ctx.deliveries.inFlight]);
 }
 
 /**
@@ -173,7 +185,7 @@ async function send(ctx: DeliveryContext, sendable: Sendable): Promise<void> {
     ctx.log.warn({ deliveryId: delivery.id, err: e, isLast }, "delivery failed");
     throw e;
   }
-  await markSent(ctx.database, delivery.id);
+  await markSent(ctx, delivery.id);
 }
 
 /**
@@ -182,18 +194,18 @@ async function send(ctx: DeliveryContext, sendable: Sendable): Promise<void> {
  * pending, and the sweep sends it again — at-least-once, as for a crash right after sending.
  */
 const SENT_MARK_WINDOW_MS = 50;
-const openMarks = new WeakMap<Database, { ids: string[]; written: Promise<void> }>();
 
-function markSent(database: Database, deliveryId: string): Promise<void> {
-  let batch = openMarks.get(database);
+function markSent(ctx: Pick<AppContext, "database" | "deliveries">, deliveryId: string): Promise<void> {
+  const state = ctx.deliveries;
+  let batch = state.openMark;
   if (!batch) {
     const ids: string[] = [];
     const written = new Promise((resolve) => setTimeout(resolve, SENT_MARK_WINDOW_MS)).then(async () => {
-      openMarks.delete(database);
-      await database.prepared("deliveries_sent", DELIVERIES_SENT, [ids]);
+      state.openMark = undefined;
+      await ctx.database.prepared("deliveries_sent", DELIVERIES_SENT, [ids]);
     });
     batch = { ids, written };
-    openMarks.set(database, batch);
+    state.openMark = batch;
   }
   batch.ids.push(deliveryId);
   return batch.written;

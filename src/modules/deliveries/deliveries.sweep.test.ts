@@ -75,7 +75,7 @@ for (const kind of databaseKinds()) {
       app.ctx.providers.files = counting;
       const org = await makeOrganization(app.ctx.database);
       const invoice = await submit(app, org.id);
-      await drainDeliveries();
+      await drainDeliveries(app.ctx);
       expect(mailer.sent.map((m) => m.subject)).toEqual([expect.stringContaining(invoice.number)]);
       expect(mailer.sent[0]?.attachments.map((a) => a.filename)).toEqual([
         `${invoice.number}.pdf`,
@@ -98,7 +98,7 @@ for (const kind of databaseKinds()) {
       const org = await makeOrganization(app.ctx.database);
       mailer.down = true;
       const invoice = await submit(app, org.id);
-      await drainDeliveries();
+      await drainDeliveries(app.ctx);
 
       const first = await deliveryOf(app, invoice.id);
       expect(first).toMatchObject({ status: "pending", attempts: 1 });
@@ -128,7 +128,7 @@ for (const kind of databaseKinds()) {
       // A delivery that has used up its retries is marked failed and left alone.
       const other = await submit(app, org.id);
       const pending = await deliveryOf(app, other.id);
-      await drainDeliveries();
+      await drainDeliveries(app.ctx);
       mailer.down = true;
       await app.ctx.database.db
         .update(deliveries)

@@ -21,7 +21,7 @@ import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoice
 import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
 import { reverseInvoice } from "./reversal.service";
 
-type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
 const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
 const iso = (d: Date | null) => d?.toISOString() ?? null;

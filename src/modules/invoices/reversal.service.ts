@@ -20,7 +20,7 @@ import {
   invoiceSerial,
 } from "./invoices.repository";
 
-type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
 const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
 

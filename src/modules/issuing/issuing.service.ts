@@ -32,7 +32,7 @@ import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from ".
 /** The sweep that retries unfinished invoices (see src/platform/sweeper.ts). */
 export const ISSUE_SWEEP = "invoice-issue";
 
-type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
 /**
  * Issues one invoice: a persisted state machine (pending → issuing → issued | failed).

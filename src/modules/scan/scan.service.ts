@@ -312,7 +312,7 @@ export async function findTitles(
  * resent messages a day per recipient across all codes (resend-limits.ts).
  */
 export async function resendByToken(
-  ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
+  ctx: Pick<AppContext, "database" | "config" | "providers" | "log" | "deliveries">,
   token: string,
   to: { email?: string; mobile?: string },
 ): Promise<void> {

@@ -32,7 +32,7 @@ import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
 
-type SubmitContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config">;
+type SubmitContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
 export interface SubmitResult {
   /** Milliseconds by step, for the Server-Timing header. */
