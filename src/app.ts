@@ -155,7 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
-    registerScanRoutes(http, ctx);
+    await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);

@@ -14,7 +14,7 @@ import { registerReceiptCodeConsoleRoutes } from "./modules/receipt-codes/receip
 import { registerStatsRoutes } from "./modules/stats/stats.routes";
 import { registerTaxAccountRoutes } from "./modules/tax-accounts/tax-accounts.routes";
 import { registerUserRoutes } from "./modules/users/users.routes";
-import type { HttpServer } from "./platform/http";
+import { type HttpServer, registerScope } from "./platform/http";
 
 /**
  * The console's own API under /api/console (not part of the public contract, hidden from /docs).
@@ -22,29 +22,24 @@ import type { HttpServer } from "./platform/http";
  * services check role and organization.
  */
 export async function registerConsoleRoutes(http: HttpServer, ctx: AppContext): Promise<void> {
-  await http.register(
-    async (scope) => {
-      const api = scope as unknown as HttpServer;
-      await api.register(cookie);
-      await api.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 } });
-      registerLoginRoute(api, ctx);
-      await api.register(async (guarded) => {
-        const g = guarded as unknown as HttpServer;
-        g.addHook("onRequest", consoleGuard(ctx));
-        registerSessionRoutes(g, ctx);
-        registerOrganizationRoutes(g, ctx);
-        registerConfigRoutes(g, ctx);
-        registerTaxAccountRoutes(g, ctx);
-        registerDeviceRoutes(g, ctx);
-        registerItemRoutes(g, ctx);
-        registerReceiptCodeConsoleRoutes(g, ctx);
-        registerUserRoutes(g, ctx);
-        registerAuditRoutes(g, ctx);
-        registerOpenApiConsoleRoutes(g, ctx);
-        registerInvoiceConsoleRoutes(g, ctx);
-        registerStatsRoutes(g, ctx);
-      });
-    },
-    { prefix: "/api/console" },
-  );
+  await registerScope(http, { prefix: "/api/console" }, async (api) => {
+    await api.register(cookie);
+    await api.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10 } });
+    registerLoginRoute(api, ctx);
+    await registerScope(api, {}, (g) => {
+      g.addHook("onRequest", consoleGuard(ctx));
+      registerSessionRoutes(g, ctx);
+      registerOrganizationRoutes(g, ctx);
+      registerConfigRoutes(g, ctx);
+      registerTaxAccountRoutes(g, ctx);
+      registerDeviceRoutes(g, ctx);
+      registerItemRoutes(g, ctx);
+      registerReceiptCodeConsoleRoutes(g, ctx);
+      registerUserRoutes(g, ctx);
+      registerAuditRoutes(g, ctx);
+      registerOpenApiConsoleRoutes(g, ctx);
+      registerInvoiceConsoleRoutes(g, ctx);
+      registerStatsRoutes(g, ctx);
+    });
+  });
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import fastJson from "fast-json-stringify";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -23,6 +24,22 @@ export type HttpServer = FastifyInstance<
   Logger,
   ZodTypeProvider
 >;
+
+/**
+ * Registers routes in their own encapsulated Fastify scope: the hooks, content-type parsers and
+ * plugins added to `scope` apply to its routes only, never to the rest of the server (no URL
+ * tests in root hooks). `prefix` is prepended to the scope's route paths.
+ */
+export async function registerScope(
+  http: HttpServer,
+  options: { prefix?: string },
+  routes: (scope: HttpServer) => void | Promise<void>,
+): Promise<void> {
+  const plugin: FastifyPluginAsync<{ prefix?: string }, Server, ZodTypeProvider, Logger> = async (scope) => {
+    await routes(scope);
+  };
+  await http.register(plugin, options);
+}
 
 /**
  * Every route of a server as registered (method, URL pattern, the statuses its response schema
@@ -126,7 +143,7 @@ export function createHttpServer(options: {
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
-  registerSecurityHeaders(app as unknown as HttpServer);
+  registerSecurityHeaders(app);
   // A refusal that knows when it ends (RATE_LIMITED) says so in Retry-After as well as in its body.
   app.addHook("onError", async (_req, reply, error) => {
     const seconds = error instanceof AppError ? error.details?.retryAfterSeconds : undefined;
@@ -152,7 +169,7 @@ export function createHttpServer(options: {
     } satisfies ErrorBody),
   );
 
-  return app as unknown as HttpServer;
+  return app;
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
-import type { HttpServer } from "../../platform/http";
+import { type HttpServer, registerScope } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
@@ -30,17 +30,23 @@ const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody,
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
 
-/** The consumer interface behind the QR (API.md §2). */
-export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
+/**
+ * The consumer interface behind the QR (API.md §2), in its own scope: its hooks (token guessing)
+ * see its requests only.
+ */
+export async function registerScanRoutes(http: HttpServer, ctx: AppContext): Promise<void> {
+  await registerScope(http, {}, (app) => scanRoutes(app, ctx));
+}
+
+function scanRoutes(app: HttpServer, ctx: AppContext): void {
   const tags = ["scan"];
   // Someone trying tokens gets a few dozen misses per 10 minutes, then 429s.
   const guesses = new FailureLimiter(30, 10 * 60_000);
   app.addHook("onRequest", async (req) => {
-    if (req.url.startsWith("/api/scan/")) guesses.check(req.ip);
+    guesses.check(req.ip);
   });
   app.addHook("onError", async (req, _reply, error) => {
-    if (req.url.startsWith("/api/scan/") && (error as AppError).code === "RECEIPT_CODE_NOT_FOUND")
-      guesses.record(req.ip);
+    if ((error as AppError).code === "RECEIPT_CODE_NOT_FOUND") guesses.record(req.ip);
   });
   // One client address cannot fan resends out over many codes; the ceilings per code and per
   // recipient hold across processes, in the database (resend-limits.ts).
