@@ -5,10 +5,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { systemActor } from "../src/context";
 import { createCredentials } from "../src/modules/credentials/credentials.service";
-import { signedHeaders } from "../src/modules/open-api/signing";
 import { createOrganization } from "../src/modules/organizations/organizations.service";
 import { Keyring } from "../src/platform/crypto";
 import { openPostgres } from "../src/platform/db/client";
+import { signedHeaders } from "../src/platform/signing";
 import { startServer } from "../test/support/processes";
 import {
   benchLines,

@@ -10,8 +10,8 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
-import { issueSweep } from "./modules/issuing/issuing.service";
-import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
+import { createSandboxChannel } from "./modules/invoices/channels/sandbox";
+import { issueSweep } from "./modules/invoices/issuing.service";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
   deleteExpiredNonces,

@@ -4,7 +4,7 @@ import type { DeliveryState } from "./modules/deliveries/deliveries.service";
 import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
-import type { IssuingChannel } from "./modules/issuing/providers/channel";
+import type { IssuingChannel } from "./modules/invoices/channels/channel";
 import type { TitleProvider } from "./modules/scan/titles/title-provider";
 import type { Keyring } from "./platform/crypto";
 import type { Database } from "./platform/db/client";

@@ -5,14 +5,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as helper from "../../docs/examples/piaoma-sign";
+import { sha256Hex } from "../../src/platform/crypto";
 import {
   linkStringToSign,
   signedHeadersForKeys,
   signLinkParams,
   signRequest,
   stringToSign,
-} from "../../src/modules/open-api/signing";
-import { sha256Hex } from "../../src/platform/crypto";
+} from "../../src/platform/signing";
 import { createTestApp, type TestApp } from "../support/app";
 import { makeOrganization } from "../support/factories";
 import { type AppKeys, makeCredentials } from "../support/open-api";

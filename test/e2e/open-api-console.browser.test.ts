@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import { isSignatureValid } from "../../src/modules/open-api/signing";
+import { isSignatureValid } from "../../src/platform/signing";
 import { createTestApp, type TestApp } from "../support/app";
 import {
   consoleContext,

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders, signLinkParams } from "../../src/modules/open-api/signing";
+import { signedHeaders, signLinkParams } from "../../src/platform/signing";
 import { createTestApp, type TestApp } from "../support/app";
 import { BAD_TEXT, BAD_YEARS, insertInto, urlEncode } from "../support/bad-input";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";

@@ -1,7 +1,7 @@
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders } from "../../src/modules/open-api/signing";
 import { registeredRoutes } from "../../src/platform/http";
+import { signedHeaders } from "../../src/platform/signing";
 import { createTestApp, type TestApp } from "../support/app";
 import { loginAs, makeUser } from "../support/console";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemActor } from "../../src/context";
 import { createCredentials } from "../../src/modules/credentials/credentials.service";
-import { signedHeaders } from "../../src/modules/open-api/signing";
+import { signedHeaders } from "../../src/platform/signing";
 import type { TestApp } from "./app";
 
 export interface AppKeys {

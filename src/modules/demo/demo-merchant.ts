@@ -1,6 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildSignedLink, isSignedWithKey, isTimestampInWindow, parseSignatures } from "../open-api/signing";
+import {
+  buildSignedLink,
+  isSignedWithKey,
+  isTimestampInWindow,
+  parseSignatures,
+} from "../../platform/signing";
 
 /**
  * `piaoma demo-merchant`: a tiny merchant system for trying the open API locally, with no database

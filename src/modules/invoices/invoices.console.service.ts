@@ -6,7 +6,6 @@ import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { issueNow } from "../issuing/issuing.service";
 import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 import { toComputedLine } from "./invoice-document";
 import {
@@ -19,6 +18,7 @@ import {
 } from "./invoices.console.repository";
 import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoices.console.schema";
 import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
+import { issueNow } from "./issuing.service";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;

@@ -9,7 +9,6 @@ import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { issueNow } from "../issuing/issuing.service";
 import { toComputedLine } from "./invoice-document";
 import {
   findInvoice,
@@ -19,6 +18,7 @@ import {
   invoiceLineRows,
   invoiceSerial,
 } from "./invoices.repository";
+import { issueNow } from "./issuing.service";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 

@@ -4,8 +4,13 @@ import type { Actor, AppContext } from "../../context";
 import { appCredentials, openApiNonces } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { decodeUtf8, type HttpServer, invalidUtf8 } from "../../platform/http";
+import {
+  isSignatureValid,
+  isTimestampInWindow,
+  NONCE_PATTERN,
+  SIGNATURE_WINDOW_SECONDS,
+} from "../../platform/signing";
 import { findActiveAppSecret } from "../credentials/credentials.service";
-import { isSignatureValid, isTimestampInWindow, NONCE_PATTERN, SIGNATURE_WINDOW_SECONDS } from "./signing";
 
 export type AppActor = Extract<Actor, { type: "app" }>;
 

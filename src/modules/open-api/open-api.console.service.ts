@@ -1,5 +1,6 @@
 import type { Actor, AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
+import { checkMerchantUrl } from "../../platform/outbound-http";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import {
@@ -15,7 +16,6 @@ import {
   updateOrganizationRow,
 } from "../organizations/organizations.repository";
 import { findWebhookEvents, sendTestWebhook, type WebhookEventView } from "../webhooks/webhooks.service";
-import { checkMerchantUrl } from "./outbound-http";
 
 /**
  * The console's side of the open API (admins only): app credentials, the orderQueryUrl and

@@ -14,8 +14,8 @@ import {
 import { pdfToText } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
 import { organizations, taxBureauAccounts, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { isSignatureValid } from "../../platform/signing";
 import { sendTestWebhook } from "../webhooks/webhooks.service";
-import { isSignatureValid } from "./signing";
 
 const lunch = {
   name: "午餐",

@@ -3,13 +3,13 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
+import { randomNonce } from "../../platform/signing";
 import {
   deleteExpiredNonces,
   NONCE_CLEANUP_CRON,
   NONCE_CLEANUP_GRACE_MS,
   NONCE_CLEANUP_QUEUE,
 } from "./open-api.jobs";
-import { randomNonce } from "./signing";
 
 async function until<T>(probe: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;

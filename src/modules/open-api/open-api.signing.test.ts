@@ -6,8 +6,8 @@ import { makeOrganization } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
 import { systemActor } from "../../context";
 import { receiptCodes } from "../../platform/db/schema";
+import { randomNonce, signedHeaders } from "../../platform/signing";
 import { revokeCredentials } from "../credentials/credentials.service";
-import { randomNonce, signedHeaders } from "./signing";
 
 const order = (orderNo: string) => ({
   orderNo,

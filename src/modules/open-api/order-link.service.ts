@@ -2,13 +2,13 @@ import type { AppContext } from "../../context";
 import { compareDecimals, findTextProblem } from "../../domain";
 import { safeEqual } from "../../platform/crypto";
 import { AppError, isAppError } from "../../platform/errors";
+import { SIGNATURE_WINDOW_SECONDS, signLinkParams } from "../../platform/signing";
 import { findActiveAppSecret } from "../credentials/credentials.service";
 import { findConfig } from "../receipt-codes/receipt-codes.repository";
 import { findReceiptCodeBySerialNo, prepareReceiptCode } from "../receipt-codes/receipt-codes.service";
 import type { AppActor } from "./open-api.auth";
 import { pushOrder } from "./open-api.service";
 import { queryOrder } from "./order-query";
-import { SIGNATURE_WINDOW_SECONDS, signLinkParams } from "./signing";
 
 const AMOUNT = /^\d{1,16}\.\d{2}$/;
 const APP_KEY = /^[A-Za-z0-9_-]{1,100}$/;

@@ -12,7 +12,7 @@ import {
 } from "../../../test/support/open-api";
 import { devices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
-import { buildSignedLink, isSignatureValid } from "./signing";
+import { buildSignedLink, isSignatureValid } from "../../platform/signing";
 
 const lunch = (amount: string) => ({
   name: "午餐",

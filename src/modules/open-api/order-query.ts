@@ -2,10 +2,10 @@ import type { z } from "zod";
 import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { decodeUtf8, fieldPath } from "../../platform/http";
+import { OutboundError, postJson } from "../../platform/outbound-http";
+import { signedHeaders } from "../../platform/signing";
 import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
 import { orderQueryAnswer } from "./open-api.schema";
-import { OutboundError, postJson } from "./outbound-http";
-import { signedHeaders } from "./signing";
 
 /** API.md 3.1.02: Piaoma waits at most 5 s and reads at most 1 MiB. */
 export const ORDER_QUERY_TIMEOUT_MS = 5000;

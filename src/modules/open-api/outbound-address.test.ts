@@ -5,8 +5,8 @@ import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/con
 import { makeOrganization, makeUscc } from "../../../test/support/factories";
 import { type MerchantServer, startMerchant } from "../../../test/support/open-api";
 import { systemActor } from "../../context";
+import { postJson } from "../../platform/outbound-http";
 import { createOrganization } from "../organizations/organizations.service";
-import { postJson } from "./outbound-http";
 
 /** Answers every name with these addresses, as a resolver under someone else's control could. */
 function resolveTo(...addresses: string[]) {

@@ -3,9 +3,9 @@ import { parseLimit } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { checkMerchantUrl } from "../../platform/outbound-http";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
-import { checkMerchantUrl } from "../open-api/outbound-http";
 import {
   findOrganizationByIdOrTaxId,
   insertOrganization,

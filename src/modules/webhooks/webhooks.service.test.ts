@@ -22,8 +22,8 @@ import { hasRuntime } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
 import { systemActor } from "../../context";
 import { organizations } from "../../platform/db/schema";
+import { isSignatureValid, isSignedWithKey, parseSignatures } from "../../platform/signing";
 import { revokeCredentials, rotateCredentials } from "../credentials/credentials.service";
-import { isSignatureValid, isSignedWithKey, parseSignatures } from "../open-api/signing";
 import { sendTestWebhook } from "./webhooks.service";
 
 const run = promisify(execFile);

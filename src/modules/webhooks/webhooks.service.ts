@@ -3,12 +3,12 @@ import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
+import { OutboundError, postJson } from "../../platform/outbound-http";
+import { signedHeadersForKeys } from "../../platform/signing";
 import { findActiveSigningKeys } from "../credentials/credentials.service";
 import type { InvoiceRow } from "../invoices/invoices.repository";
 import { openInvoiceData, withFileLinks } from "../open-api/open-api.invoices";
 import type { OpenInvoice } from "../open-api/open-api.schema";
-import { OutboundError, postJson } from "../open-api/outbound-http";
-import { signedHeadersForKeys } from "../open-api/signing";
 
 export const WEBHOOK_QUEUE = "webhook-send";
 

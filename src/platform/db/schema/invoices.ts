@@ -97,7 +97,7 @@ export const invoices = pgTable(
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
     index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
-    // The issuing sweep (modules/issuing): unfinished invoices due for an attempt.
+    // The issuing sweep (modules/invoices/issuing.sweep.ts): unfinished invoices due for an attempt.
     index("invoices_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'issuing')`),
   ],
 );

@@ -1,4 +1,4 @@
-import { hmacSha256Hex, safeEqual, sha256Hex } from "../../platform/crypto";
+import { hmacSha256Hex, safeEqual, sha256Hex } from "./crypto";
 
 /**
  * The signing rules of API.md §1, shared by the server (verifying merchants' requests), the

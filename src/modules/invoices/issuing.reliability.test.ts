@@ -15,10 +15,10 @@ import {
   submissions,
   taxBureauAccounts,
 } from "../../platform/db/schema";
-import { findInvoiceLines } from "../invoices/invoices.repository";
+import type { IssuingChannel } from "./channels/channel";
+import { createSandboxChannel } from "./channels/sandbox";
+import { findInvoiceLines } from "./invoices.repository";
 import { issueInvoice, issueRequestOf } from "./issuing.service";
-import type { IssuingChannel } from "./providers/channel";
-import { createSandboxChannel } from "./providers/sandbox";
 
 const json = { "content-type": "application/json" };
 const buyer = () => ({

@@ -16,18 +16,13 @@ import { claimDue, type SweepDefinition } from "../../platform/sweeper";
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
-import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
-import {
-  findInvoice,
-  findInvoiceLines,
-  type InvoiceLineRow,
-  type InvoiceRow,
-} from "../invoices/invoices.repository";
-import { markBlueReversed, reversedBlueOf } from "../invoices/red-invoices";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
 import { recordInvoiceOutcome } from "../webhooks/webhooks.service";
-import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./providers/channel";
+import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
+import { toComputedLine, toInvoiceDocument } from "./invoice-document";
+import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
+import { markBlueReversed, reversedBlueOf } from "./red-invoices";
 
 /** The sweep that retries unfinished invoices (see src/platform/sweeper.ts). */
 export const ISSUE_SWEEP = "invoice-issue";

@@ -2,7 +2,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { isGlobalUnicast } from "../../platform/ip-address";
+import { isGlobalUnicast } from "./ip-address";
 
 /**
  * Piaoma's own calls to merchants (3.1.02 order query, webhooks): POST with a deadline and a cap on
