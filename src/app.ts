@@ -11,7 +11,8 @@ import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
 import { createSandboxChannel } from "./modules/invoices/channels/sandbox";
-import { issueSweep } from "./modules/invoices/issuing.service";
+import { webhookDataNow } from "./modules/invoices/invoices.merchant";
+import { issueSweep } from "./modules/invoices/issuing.sweep";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
   deleteExpiredNonces,
@@ -124,7 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       expireInSeconds: config.tuning.jobExpireSeconds,
       pollingIntervalSeconds: config.tuning.jobPollSeconds,
       concurrency: 4,
-      handler: (data) => sendWebhookAttempt(ctx, data),
+      handler: (data) => sendWebhookAttempt(ctx, data, (type, event) => webhookDataNow(ctx, type, event)),
     });
 
     // Expired open-API nonces, once a minute in a worker; at most one such job queued at a time.

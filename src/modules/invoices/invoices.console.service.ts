@@ -18,7 +18,7 @@ import {
 } from "./invoices.console.repository";
 import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoices.console.schema";
 import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
-import { issueNow } from "./issuing.service";
+import { issueNow } from "./issuing.attempt";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;

@@ -18,7 +18,7 @@ import {
 import type { IssuingChannel } from "./channels/channel";
 import { createSandboxChannel } from "./channels/sandbox";
 import { findInvoiceLines } from "./invoices.repository";
-import { issueInvoice, issueRequestOf } from "./issuing.service";
+import { issueInvoice, issueRequestOf } from "./issuing.attempt";
 
 const json = { "content-type": "application/json" };
 const buyer = () => ({

@@ -6,7 +6,7 @@ import { databaseKinds, describePostgres } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { invoices, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
 import { Sweeper } from "../../platform/sweeper";
-import { ISSUE_SWEEP, issueSweep } from "./issuing.service";
+import { ISSUE_SWEEP, issueSweep } from "./issuing.sweep";
 
 const json = { "content-type": "application/json" };
 const buyer = () => ({

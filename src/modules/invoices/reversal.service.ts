@@ -18,7 +18,7 @@ import {
   invoiceLineRows,
   invoiceSerial,
 } from "./invoices.repository";
-import { issueNow } from "./issuing.service";
+import { issueNow } from "./issuing.attempt";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 

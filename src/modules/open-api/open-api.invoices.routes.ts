@@ -3,11 +3,13 @@ import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
+import { isFileLinkValid } from "../invoices/invoices.merchant";
+import { openInvoice } from "../invoices/invoices.merchant.schema";
 import { findInvoice } from "../invoices/invoices.repository";
 import { reverseInvoice } from "../invoices/reversal.service";
 import { appActorOf } from "./open-api.auth";
-import { findInvoicesForApp, getInvoiceForApp, isFileLinkValid } from "./open-api.invoices";
-import { errorBody, invoiceIdParams, invoiceListQuery, openInvoice, reverseBody } from "./open-api.schema";
+import { findInvoicesForApp, getInvoiceForApp } from "./open-api.invoices";
+import { errorBody, invoiceIdParams, invoiceListQuery, reverseBody } from "./open-api.schema";
 
 const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
 const security = [{ AppKey: [], Timestamp: [], Nonce: [], Signature: [] }];

@@ -26,7 +26,7 @@ import {
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.service";
+import { type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
 import { findReceiptCodeByToken, type ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
 import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";

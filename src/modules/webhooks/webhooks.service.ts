@@ -1,14 +1,11 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
-import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { OutboundError, postJson } from "../../platform/outbound-http";
 import { signedHeadersForKeys } from "../../platform/signing";
 import { findActiveSigningKeys } from "../credentials/credentials.service";
-import type { InvoiceRow } from "../invoices/invoices.repository";
-import { openInvoiceData, withFileLinks } from "../open-api/open-api.invoices";
-import type { OpenInvoice } from "../open-api/open-api.schema";
 
 export const WEBHOOK_QUEUE = "webhook-send";
 
@@ -21,37 +18,10 @@ export type WebhookEventType = "invoice.issued" | "invoice.failed" | "invoice.re
 type WebhookContext = Pick<AppContext, "database" | "config" | "keyring" | "jobs" | "log">;
 
 /**
- * Called by issuing in the transaction that saves an outcome: the event and its first delivery job
- * exist exactly when the outcome does. A red invoice issued is the blue one `reversed` (the event
- * carries the blue invoice, whose `red` names its counterpart). Organizations without a
- * webhookUrl get no event.
+ * A webhook event and its first delivery job, in the caller's transaction: the event exists exactly
+ * when what it reports does.
  */
-export async function recordInvoiceOutcome(
-  ctx: Pick<AppContext, "jobs">,
-  tx: DbOrTx,
-  invoice: InvoiceRow,
-  outcome: "issued" | "failed",
-): Promise<void> {
-  const [org] = await tx
-    .select({ webhookUrl: organizations.webhookUrl })
-    .from(organizations)
-    .where(eq(organizations.id, invoice.orgId));
-  if (!org?.webhookUrl) return;
-  const isReversal = outcome === "issued" && invoice.color === "red" && invoice.blueInvoiceId;
-  const subjectId = isReversal ? invoice.blueInvoiceId! : invoice.id;
-  const [subject] = await tx.select().from(invoices).where(eq(invoices.id, subjectId));
-  if (!subject) return;
-  const type: WebhookEventType =
-    outcome === "failed" ? "invoice.failed" : isReversal ? "invoice.reversed" : "invoice.issued";
-  await insertEvent(ctx, tx, {
-    orgId: invoice.orgId,
-    type,
-    invoiceId: subjectId,
-    data: await openInvoiceData(tx, subject),
-  });
-}
-
-async function insertEvent(
+export async function recordWebhookEvent(
   ctx: Pick<AppContext, "jobs">,
   tx: DbOrTx,
   event: { orgId: string; type: WebhookEventType; invoiceId: string | null; data: object },
@@ -65,7 +35,7 @@ async function insertEvent(
 /** The console's "send test" button: a `webhook.test` event through the same signed delivery. */
 export async function sendTestWebhook(ctx: WebhookContext, orgId: string): Promise<string> {
   return ctx.database.db.transaction((tx) =>
-    insertEvent(ctx, tx, {
+    recordWebhookEvent(ctx, tx, {
       orgId,
       type: "webhook.test",
       invoiceId: null,
@@ -82,6 +52,8 @@ export async function sendTestWebhook(ctx: WebhookContext, orgId: string): Promi
 export async function sendWebhookAttempt(
   ctx: WebhookContext,
   job: { eventId: string; attempt: number },
+  /** The event's data as sent now (the composition root passes the invoice module's: fresh file links). */
+  dataNow: (type: string, data: unknown) => unknown = (_type, data) => data,
 ): Promise<void> {
   const { db } = ctx.database;
   const [event] = await db.select().from(webhookEvents).where(eq(webhookEvents.id, job.eventId));
@@ -98,7 +70,7 @@ export async function sendWebhookAttempt(
     const keys = await findActiveSigningKeys(ctx, event.orgId);
     if (!url) throw new OutboundError("bad_url", "未配置 webhookUrl");
     if (keys.length === 0) throw new OutboundError("bad_url", "组织没有可用的 App Key，无法签名");
-    const data = event.type === "webhook.test" ? event.data : withFileLinks(ctx, event.data as OpenInvoice);
+    const data = dataNow(event.type, event.data);
     const body = JSON.stringify({
       id: event.id,
       type: event.type,

@@ -1,33 +1,22 @@
-import { and, eq, inArray, ne, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
 import { sha256Hex } from "../../platform/crypto";
-import { type DbOrTx, runTogether } from "../../platform/db/client";
-import { recordsJson, selectRecords } from "../../platform/db/records";
-import {
-  auditLog,
-  deliveries,
-  invoiceFiles,
-  invoices,
-  receiptCodes,
-  taxBureauAccounts,
-} from "../../platform/db/schema";
-import { claimDue, type SweepDefinition } from "../../platform/sweeper";
-import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
+import type { DbOrTx } from "../../platform/db/client";
+import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
-import { recordInvoiceOutcome } from "../webhooks/webhooks.service";
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
-import { markBlueReversed, reversedBlueOf } from "./red-invoices";
+import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
 
-/** The sweep that retries unfinished invoices (see src/platform/sweeper.ts). */
-export const ISSUE_SWEEP = "invoice-issue";
-
-type IssuingContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
+export type IssuingContext = Pick<
+  AppContext,
+  "database" | "providers" | "jobs" | "log" | "config" | "deliveries"
+>;
 
 /**
  * Issues one invoice: a persisted state machine (pending → issuing → issued | failed).
@@ -118,43 +107,8 @@ export async function attemptIssue(
   outcome ??= await channel.issue(request);
   clock.lap("channel");
 
-  if (outcome.status === "rejected") {
-    await db.transaction(async (tx) => {
-      await tx
-        .update(invoices)
-        .set({
-          status: "failed",
-          failureCode: outcome.code,
-          failureReason: outcome.message,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")));
-      // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
-      if (invoice.color === "blue") {
-        await tx
-          .update(receiptCodes)
-          .set({ status: "failed", updatedAt: new Date() })
-          .where(eq(receiptCodes.id, invoice.receiptCodeId));
-      }
-      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "failed");
-      await recordAudit(tx, {
-        actor: { type: "system", reason: "issuing" },
-        orgId: invoice.orgId,
-        action: "invoice.failed",
-        entityType: "invoice",
-        entityId: invoiceId,
-        details: { code: outcome.code, message: outcome.message },
-      });
-    });
-    return { ...invoice, status: "failed", failureCode: outcome.code, failureReason: outcome.message };
-  }
-  if (outcome.status === "confirmation_pending") {
-    await db
-      .update(invoices)
-      .set({ status: "confirmation_pending", updatedAt: new Date() })
-      .where(eq(invoices.id, invoiceId));
-    return { ...invoice, status: "confirmation_pending" };
-  }
+  if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
+  if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued: InvoiceRow = {
@@ -183,52 +137,14 @@ export async function attemptIssue(
     mobile: invoice.mobile,
     reason: "submit",
   });
-  const audit = {
-    actor: { type: "system", reason: "issuing" },
-    orgId: invoice.orgId,
-    action: "invoice.issued",
-    entityType: "invoice",
-    entityId: invoiceId,
-    details: { number: outcome.number, totalAmount: invoice.totalAmount },
-  } as const;
-  let saved: boolean;
-  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
-    // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
-    // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
-    // deliveries, the code's status and the audit entry.
-    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
-      invoiceId,
-      outcome.number,
-      outcome.issuedAt,
-      ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
-      recordsJson(deliveries, created),
-      recordsJson(auditLog, [auditRow(audit)]),
-    ]);
-    saved = Boolean(row?.saved);
-  } else {
-    saved = await db.transaction(async (tx) => {
-      const [updated] = await tx
-        .update(invoices)
-        .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
-        .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
-        .returning({ id: invoices.id });
-      if (!updated) return false;
-      // Files, deliveries and the audit entry: one statement.
-      const together: SQLWrapper[] = [
-        tx
-          .insert(invoiceFiles)
-          .values(files.map((f) => ({ invoiceId, ...f })))
-          .onConflictDoNothing(),
-        auditInsert(tx, audit),
-      ];
-      if (created.length > 0) together.push(tx.insert(deliveries).values(created));
-      await runTogether(tx, together);
-      await markCodeInvoiced(tx, invoice);
-      await markBlueReversed(tx, invoice);
-      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
-      return true;
-    });
-  }
+  const saved = await saveIssued(ctx, {
+    invoice,
+    org,
+    number: outcome.number,
+    issuedAt: outcome.issuedAt,
+    files,
+    created,
+  });
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
   if (saved) {
@@ -249,54 +165,14 @@ export async function attemptIssue(
   return issued;
 }
 
-/** Saving the common case (see attemptIssue); $4–$11 are the PDF's and the XML's columns. */
-const ISSUE_SAVE = `
-with saved as (
-  update invoices set status = 'issued', number = $2, issued_at = $3, updated_at = now()
-  where id = $1 and status <> 'issued'
-  returning id, receipt_code_id),
-files as (
-  insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
-  select saved.id, f.* from saved, (values
-    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
-    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
-  on conflict do nothing),
-dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
-code as (
-  update receipt_codes set status = 'invoiced', updated_at = now()
-  where id = (select receipt_code_id from saved)),
-audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
-select count(*)::int as saved from saved`;
-
-/**
- * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
- * invoices are — at once for a code of one blue invoice. Otherwise (a split code, a red invoice) the
- * code row is locked first, so that two of its invoices saved at the same moment cannot both see the
- * other one still unissued (each statement after the lock sees what the other transaction committed).
- */
-async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
-  const invoiced = { status: "invoiced", updatedAt: new Date() };
-  if (invoice.color === "blue" && invoice.seqCount === 1) {
-    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
-    return;
-  }
-  await tx
-    .select({ id: receiptCodes.id })
-    .from(receiptCodes)
-    .where(eq(receiptCodes.id, invoice.receiptCodeId))
-    .for("update");
-  const unfinished = await tx
-    .select({ id: invoices.id })
-    .from(invoices)
-    .where(
-      and(
-        eq(invoices.receiptCodeId, invoice.receiptCodeId),
-        eq(invoices.color, "blue"),
-        ne(invoices.status, "issued"),
-      ),
-    );
-  if (unfinished.length === 0)
-    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
+/** What a red invoice reverses, for the channel request and the red PDF. */
+async function reversedBlueOf(
+  db: DbOrTx,
+  red: InvoiceRow,
+): Promise<{ number: string; reason: string } | undefined> {
+  if (red.color !== "red" || !red.blueInvoiceId) return undefined;
+  const blue = await findInvoice(db, red.blueInvoiceId);
+  return blue?.number ? { number: blue.number, reason: red.reverseReason ?? "" } : undefined;
 }
 
 /** Where issuing spends its time, in milliseconds by step (db, channel, render, files). */
@@ -340,29 +216,6 @@ export function issueRequestOf(
     },
     settings,
     ...(reverses ? { reverses } : {}),
-  };
-}
-
-/**
- * The backstop for every unfinished invoice: a submit, a reversal or a retry stores
- * `next_attempt_at` (a few seconds ahead) with the invoice and tries at once in-process; if that
- * attempt does not finish — the channel is down, the process dies — the sweep claims the invoice
- * when it is due and tries again every `issueRetrySeconds` until it is issued or refused.
- */
-export function issueSweep(ctx: IssuingContext): SweepDefinition {
-  return {
-    name: ISSUE_SWEEP,
-    concurrency: 4,
-    intervalSeconds: ctx.config.tuning.jobPollSeconds,
-    claim: claimDue(ctx.database, {
-      table: "invoices",
-      unfinished: "status in ('pending', 'issuing')",
-      leaseSeconds: () => ctx.config.tuning.issueRetrySeconds,
-    }),
-    handle: async (id) => {
-      await issueInvoice(ctx, id);
-    },
-    isExpected: (e) => e instanceof ChannelUnavailableError,
   };
 }
 

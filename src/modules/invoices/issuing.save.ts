@@ -1,0 +1,197 @@
+import { and, eq, ne, type SQLWrapper } from "drizzle-orm";
+import type { AppContext } from "../../context";
+import { type DbOrTx, runTogether } from "../../platform/db/client";
+import { recordsJson, selectRecords } from "../../platform/db/records";
+import { auditLog, deliveries, invoiceFiles, invoices, receiptCodes } from "../../platform/db/schema";
+import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
+import type { DeliveryRow } from "../deliveries/deliveries.service";
+import type { OrganizationRow } from "../organizations/organizations.repository";
+import { recordInvoiceOutcome } from "./invoices.merchant";
+import type { InvoiceRow } from "./invoices.repository";
+
+/**
+ * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
+ * wait for, or the issued invoice with its files, deliveries, webhook event and audit entry — each
+ * in one transaction (or one statement), so an outcome is saved whole or not at all.
+ */
+
+type SaveContext = Pick<AppContext, "database" | "jobs" | "config">;
+
+/** A refusal: the invoice failed and, for a blue invoice, its receipt code too. */
+export async function saveRejected(
+  ctx: SaveContext,
+  {
+    invoice,
+    org,
+    outcome,
+  }: { invoice: InvoiceRow; org: OrganizationRow; outcome: { code: string; message: string } },
+): Promise<InvoiceRow> {
+  const { db } = ctx.database;
+  await db.transaction(async (tx) => {
+    await tx
+      .update(invoices)
+      .set({
+        status: "failed",
+        failureCode: outcome.code,
+        failureReason: outcome.message,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")));
+    // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
+    if (invoice.color === "blue") {
+      await tx
+        .update(receiptCodes)
+        .set({ status: "failed", updatedAt: new Date() })
+        .where(eq(receiptCodes.id, invoice.receiptCodeId));
+    }
+    if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "failed");
+    await recordAudit(tx, {
+      actor: { type: "system", reason: "issuing" },
+      orgId: invoice.orgId,
+      action: "invoice.failed",
+      entityType: "invoice",
+      entityId: invoice.id,
+      details: { code: outcome.code, message: outcome.message },
+    });
+  });
+  return { ...invoice, status: "failed", failureCode: outcome.code, failureReason: outcome.message };
+}
+
+/** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */
+export async function saveConfirmationPending(ctx: SaveContext, invoice: InvoiceRow): Promise<InvoiceRow> {
+  const { db } = ctx.database;
+  await db
+    .update(invoices)
+    .set({ status: "confirmation_pending", updatedAt: new Date() })
+    .where(eq(invoices.id, invoice.id));
+  return { ...invoice, status: "confirmation_pending" };
+}
+
+/** A stored file of an issued invoice (invoice_files without the invoice id). */
+export type IssuedFile = Omit<typeof invoiceFiles.$inferInsert, "invoiceId">;
+
+/**
+ * The issued invoice with its files, deliveries (already built, sent by the caller after the
+ * commit), the receipt code's status, the blue invoice a red one reverses, the webhook event and
+ * the audit entry. False when a concurrent attempt saved it first (the same serial gave the same
+ * number): the caller then sends nothing.
+ */
+export async function saveIssued(
+  ctx: SaveContext,
+  options: {
+    invoice: InvoiceRow;
+    org: OrganizationRow;
+    number: string;
+    issuedAt: Date;
+    files: IssuedFile[];
+    created: DeliveryRow[];
+  },
+): Promise<boolean> {
+  const { invoice, org, number, issuedAt, files, created } = options;
+  const audit = {
+    actor: { type: "system", reason: "issuing" },
+    orgId: invoice.orgId,
+    action: "invoice.issued",
+    entityType: "invoice",
+    entityId: invoice.id,
+    details: { number, totalAmount: invoice.totalAmount },
+  } as const;
+  let saved: boolean;
+  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
+    // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
+    // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
+    // deliveries, the code's status and the audit entry.
+    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
+      invoice.id,
+      number,
+      issuedAt,
+      ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
+      recordsJson(deliveries, created),
+      recordsJson(auditLog, [auditRow(audit)]),
+    ]);
+    saved = Boolean(row?.saved);
+  } else {
+    saved = await ctx.database.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(invoices)
+        .set({ status: "issued", number, issuedAt, updatedAt: new Date() })
+        .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")))
+        .returning({ id: invoices.id });
+      if (!updated) return false;
+      // Files, deliveries and the audit entry: one statement.
+      const together: SQLWrapper[] = [
+        tx
+          .insert(invoiceFiles)
+          .values(files.map((f) => ({ invoiceId: invoice.id, ...f })))
+          .onConflictDoNothing(),
+        auditInsert(tx, audit),
+      ];
+      if (created.length > 0) together.push(tx.insert(deliveries).values(created));
+      await runTogether(tx, together);
+      await markCodeInvoiced(tx, invoice);
+      await markBlueReversed(tx, invoice);
+      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
+      return true;
+    });
+  }
+  return saved;
+}
+
+/** Saving the common case (see saveIssued); $4–$11 are the PDF's and the XML's columns. */
+const ISSUE_SAVE = `
+with saved as (
+  update invoices set status = 'issued', number = $2, issued_at = $3, updated_at = now()
+  where id = $1 and status <> 'issued'
+  returning id, receipt_code_id),
+files as (
+  insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
+  select saved.id, f.* from saved, (values
+    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
+    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
+  on conflict do nothing),
+dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
+code as (
+  update receipt_codes set status = 'invoiced', updated_at = now()
+  where id = (select receipt_code_id from saved)),
+audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
+select count(*)::int as saved from saved`;
+
+/**
+ * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
+ * invoices are — at once for a code of one blue invoice. Otherwise (a split code, a red invoice) the
+ * code row is locked first, so that two of its invoices saved at the same moment cannot both see the
+ * other one still unissued (each statement after the lock sees what the other transaction committed).
+ */
+async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> {
+  const invoiced = { status: "invoiced", updatedAt: new Date() };
+  if (invoice.color === "blue" && invoice.seqCount === 1) {
+    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
+    return;
+  }
+  await tx
+    .select({ id: receiptCodes.id })
+    .from(receiptCodes)
+    .where(eq(receiptCodes.id, invoice.receiptCodeId))
+    .for("update");
+  const unfinished = await tx
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.receiptCodeId, invoice.receiptCodeId),
+        eq(invoices.color, "blue"),
+        ne(invoices.status, "issued"),
+      ),
+    );
+  if (unfinished.length === 0)
+    await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
+}
+
+/** In the transaction that saves an issued red invoice: its blue invoice is now reversed. */
+async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
+  if (red.color !== "red" || !red.blueInvoiceId) return;
+  await tx
+    .update(invoices)
+    .set({ status: "reversed", updatedAt: new Date() })
+    .where(and(eq(invoices.id, red.blueInvoiceId), eq(invoices.status, "issued")));
+}
