@@ -197,7 +197,9 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
   }
 
   /** The invoice as ALLE.INVOICE.QUERY and the 2.1.02 callback show it. */
-  function view(r: InvoiceRecord): Record<string, unknown> {
+  function view(
+    r: InvoiceRecord,
+  ): Record<string, unknown> & { serialNo: string; invoiceNum: string; invoiceStatus: string } {
     settle(r);
     const status = invoiceStatus(r);
     const done = status === INVOICE_STATUS.issued || status === INVOICE_STATUS.reversed;
@@ -446,6 +448,7 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
           ...blue.request,
           serialNo,
           invoiceNum: blue.number,
+          redReason: data.redReason,
           totalAmount:
             typeof blue.request.totalAmount === "number"
               ? -blue.request.totalAmount
@@ -683,7 +686,7 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
     /** What the stand-in holds about a serial (for assertions), settled to now. */
     invoice(serialNo: string) {
       const r = invoices.get(serialNo);
-      return r ? { ...view(r), failed: r.fail?.message ?? null, booked: r.booked } : null;
+      return r ? { ...view(r), failed: r.fail?.message ?? null, booked: r.booked, request: r.request } : null;
     },
     state() {
       return {

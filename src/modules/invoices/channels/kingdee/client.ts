@@ -243,7 +243,13 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
   }
 
   function isTokenError(a: KingdeeAnswer): boolean {
-    return M.tokenInvalidCodes.includes(a.errorCode) || M.tokenInvalidMessage.test(a.message);
+    if (M.tokenInvalidCodes.includes(a.errorCode)) return true;
+    const known: readonly string[] = [
+      ...Object.values(M.accountProblemCodes),
+      M.duplicateSerialCode,
+      M.riskControlCode,
+    ];
+    return !known.includes(a.errorCode) && M.tokenInvalidMessage.test(a.message);
   }
 
   async function send(

@@ -8,6 +8,7 @@
  * Idempotency: the `serialNo` is ours; a repeat is answered 10127 and resolved by a query of that
  * same serial, and a lost answer is resolved by a query too. A new serial is never minted here.
  */
+import { Dec } from "../../../../domain/money";
 import {
   accountProblem,
   createKingdeeClient,
@@ -84,6 +85,13 @@ function failure(a: KingdeeAnswer): KingdeeResult {
   return refused(a.errorCode || "UNKNOWN", message);
 }
 
+/** A JSON number or numeric text as 2-decimal money text (JSON numbers of ≤ 15 digits print exactly). */
+function money(v: unknown): string | undefined {
+  const text =
+    typeof v === "number" && Number.isFinite(v) ? String(v) : typeof v === "string" ? v.trim() : "";
+  return /^-?\d+(\.\d+)?$/.test(text) ? new Dec(text).toFixed(2) : undefined;
+}
+
 /** `invoiceDate` → instant. [G] format: see mapping.ts `invoiceDateZone`. */
 function readDate(value: unknown, fallback: number): Date {
   const text = str(value).trim();
@@ -152,7 +160,7 @@ export function createKingdeeChannel(
         status: "issued",
         number,
         issuedAt: readDate(d.invoiceDate, now()),
-        ...(d.totalAmount !== undefined && d.totalAmount !== null ? { totalAmount: str(d.totalAmount) } : {}),
+        ...(money(d.totalAmount) ? { totalAmount: money(d.totalAmount)! } : {}),
         files,
         ...(state === "reversed" || state === "voided" ? { laterState: state } : {}),
       };

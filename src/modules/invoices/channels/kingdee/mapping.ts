@@ -26,12 +26,13 @@ export const KINGDEE_MAPPING = {
 
   /**
    * [G] The code of an expired or unknown `access_token` on a business call is not public. One Java
-   * client's own mock uses "401"; we also treat any failure whose message mentions the token as
-   * such. Either way the adapter logs in again once and re-sends (safe: a request refused for its
+   * client's own mock uses "401"; we also treat a failure whose message names the access token
+   * (access_token, accessToken, 令牌) as such — but not "未登录", which is how the 电子税局 session
+   * problem reads. Either way the adapter logs in again once and re-sends (safe: a request refused for its
    * token was not accepted; a repeat of an accepted one is answered by 10127).
    */
   tokenInvalidCodes: ["401", "10003"] as readonly string[],
-  tokenInvalidMessage: /token|令牌|登录已失效|未登录/i,
+  tokenInvalidMessage: /access_?token|令牌/i,
 
   /**
    * [G] Codes of account-level problems, which are not the invoice's fault and not an outage: the
