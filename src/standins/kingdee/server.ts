@@ -78,6 +78,8 @@ interface InvoiceRecord {
   confirmNo?: string;
   reversedBy?: string;
   callbacksSent: number;
+  /** Test control: the invoiceStatus the query answers, whatever the state (an unknown code, say). */
+  statusOverride?: string;
 }
 
 export interface KingdeeStandinOptions {
@@ -186,6 +188,7 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
   }
 
   function invoiceStatus(r: InvoiceRecord): string {
+    if (r.statusOverride) return r.statusOverride;
     if (!r.number) return INVOICE_STATUS.pending;
     if (r.sealFailUntil > now()) return INVOICE_STATUS.sealFailed;
     if (r.reversedBy && invoices.get(r.reversedBy)?.number) return INVOICE_STATUS.reversed;
@@ -640,6 +643,12 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
       if (r.confirm !== "02") throw new Error(`确认单 ${serialNo} is ${r.confirm}`);
       r.confirm = agree ? "04" : "05";
       if (agree) r.readyAt = now() + scenario.pendingMs;
+    },
+    /** Makes the query answer this `invoiceStatus` for a serial (e.g. a code nobody knows); null undoes it. */
+    overrideStatus(serialNo: string, status: string | null) {
+      const r = invoices.get(serialNo);
+      if (!r) throw new Error(`no invoice ${serialNo}`);
+      r.statusOverride = status ?? undefined;
     },
     /** Whether the buyer has booked a blue invoice (decides whether its red needs a 确认单). */
     setBooked(serialNo: string, booked: boolean) {

@@ -74,8 +74,9 @@ export function openInvoiceData(request: KingdeeIssueRequest): JsonValue {
         lineProperty: M.lineKindCodes[line.kind],
         goodsName: line.name,
         revenueCode: line.taxCode,
-        specification: opt(line.spec),
-        units: opt(line.unit),
+        // A discount line has no 规格型号 or 单位 (DOMAIN.md §9), nor quantity and price.
+        specification: line.kind === "discount" ? undefined : opt(line.spec),
+        units: line.kind === "discount" ? undefined : opt(line.unit),
         quantity: line.quantity === null ? undefined : num(line.quantity),
         price: line.unitPrice === null ? undefined : price(line.unitPrice),
         amount: amount(line.amountExcludingTax),

@@ -413,6 +413,17 @@ describe("kingdee adapter: refusals", () => {
     expect(issued(await query(ch, "PM01F5")).number).toMatch(/^\d{20}$/);
   });
 
+  it("an invoiceStatus nobody knows is read as pending and reported, never as issued or refused", async () => {
+    const ch = channel();
+    await ch.issue(kingdeeInvoice("PM01F6"));
+    t += 3000;
+    standin.overrideStatus("PM01F6", "9");
+    expect(await query(ch, "PM01F6")).toEqual({ status: "pending" });
+    expect(warnings).toEqual(["金蝶发票状态未知，按开票中处理"]);
+    standin.overrideStatus("PM01F6", null);
+    expect(issued(await query(ch, "PM01F6")).number).toMatch(/^\d{20}$/);
+  });
+
   it.each(["http429", "code"] as const)("a rate limit (%s) is transient with a wait", async (answer) => {
     const ch = channel();
     await query(ch, "PM01G1");
