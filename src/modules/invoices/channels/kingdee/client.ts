@@ -31,6 +31,9 @@ export const memoryKingdeeTokenStore: KingdeeTokenStore = {
   },
 };
 
+/** Logins under way, per account: concurrent calls (even through different channel objects) share one. */
+const loginsInFlight = new Map<string, Promise<string>>();
+
 export interface KingdeeDeps {
   fetch?: typeof fetch;
   /** ms epoch; the token expiry is judged by it. */
@@ -107,7 +110,6 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
   const renewBeforeMs = deps.renewBeforeMs ?? 5 * 60_000;
   const suffix = deps.requestIdSuffix ?? (() => String(Math.floor(Math.random() * 1000)).padStart(3, "0"));
   const tokenKey = [settings.baseUrl, settings.accountId, settings.appId, settings.user].join("|");
-  let loggingIn: Promise<string> | null = null;
 
   async function post(
     url: string,
@@ -214,11 +216,12 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
   async function accessToken(): Promise<string> {
     const cached = await store.get(tokenKey);
     if (cached && cached.expiresAt - renewBeforeMs > now()) return cached.accessToken;
-    if (!loggingIn)
-      loggingIn = login().finally(() => {
-        loggingIn = null;
-      });
-    return loggingIn;
+    let pending = loginsInFlight.get(tokenKey);
+    if (!pending) {
+      pending = login().finally(() => loginsInFlight.delete(tokenKey));
+      loginsInFlight.set(tokenKey, pending);
+    }
+    return pending;
   }
 
   async function dropToken(token: string): Promise<void> {

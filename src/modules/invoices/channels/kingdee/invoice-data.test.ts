@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { computed, item } from "../../../../domain/test-support";
 import {
+  isKingdeeFileUrl,
   isKingdeeSerialNo,
+  kingdeeRequestFrom,
   kingdeeSerialNo,
   localProblem,
   openInvoiceData,
@@ -19,7 +21,7 @@ describe("kingdee invoice data", () => {
     expect(text).toContain(
       '"lineProperty":"1","goodsName":"午餐","revenueCode":"3070401000000000000","amount":-5.66',
     );
-    expect(text).toContain('"totalAmount":120.10,"invoiceAmount":114.43,"totalTaxAmount":5.67');
+    expect(text).toContain('"totalAmount":120.10,"invoiceDetail"');
     expect(text).not.toMatch(/"(amount|taxAmount|totalAmount)":"/);
   });
 
@@ -83,5 +85,55 @@ describe("kingdee invoice data", () => {
       sellerTaxpayerId: "9131",
     });
     expect((redInvoiceData({ ...red, reason: "其他" }) as Record<string, unknown>).redReason).toBe("01");
+  });
+});
+
+describe("kingdee request from the current contract", () => {
+  it("keeps the invoice and adds the channel order number and the parties' details", () => {
+    const full = kingdeeInvoice("PM01K");
+    const current = {
+      serial: "PM01K",
+      invoiceType: full.invoiceType,
+      color: "blue" as const,
+      seller: { name: full.seller.name, taxId: full.seller.taxId },
+      buyer: { type: "enterprise", name: full.buyer.name, taxId: full.buyer.taxId, naturalPerson: false },
+      lines: full.lines,
+      totals: full.totals,
+      settings: { secret: "not passed on" },
+    };
+    const request = kingdeeRequestFrom(current, {
+      channelOrderNo: "PM01K",
+      drawer: "张三",
+      buyer: { address: "杭州市西湖区文三路2号", bankAccount: "1202000000000000001" },
+    });
+    expect(request).toMatchObject({
+      channelOrderNo: "PM01K",
+      drawer: "张三",
+      remark: null,
+      lines: full.lines,
+    });
+    expect(request.buyer).toMatchObject({
+      name: full.buyer.name,
+      address: "杭州市西湖区文三路2号",
+      bankAccount: "1202000000000000001",
+    });
+    expect(JSON.stringify(request)).not.toContain("not passed on");
+    expect(openInvoiceData(request)).toMatchObject({
+      buyerAddress: "杭州市西湖区文三路2号",
+      sellerAddress: undefined,
+    });
+  });
+
+  it("fetches files only from the tenant's host or Kingdee's domains", () => {
+    const settings = { baseUrl: "https://baode.kdcloud.com" };
+    expect(isKingdeeFileUrl("https://baode.kdcloud.com/files/a.pdf", settings)).toBe(true);
+    expect(isKingdeeFileUrl("https://file.piaozone.com/a.pdf", settings)).toBe(true);
+    expect(isKingdeeFileUrl("http://file.piaozone.com/a.pdf", settings)).toBe(false);
+    expect(isKingdeeFileUrl("https://piaozone.com.evil.example/a.pdf", settings)).toBe(false);
+    expect(isKingdeeFileUrl("https://evil.example/a.pdf", settings)).toBe(false);
+    expect(isKingdeeFileUrl("https://u:p@file.piaozone.com/a.pdf", settings)).toBe(false);
+    expect(
+      isKingdeeFileUrl("http://127.0.0.1:9400/demo/files/a.pdf", { baseUrl: "http://127.0.0.1:9400/demo" }),
+    ).toBe(true);
   });
 });

@@ -3,8 +3,10 @@
  * are written from our decimal text as JSON numbers; nothing passes through a float.
  */
 import { Dec } from "../../../../domain/money";
+import type { IssueRequest } from "../../../issuing/providers/channel";
 import { JsonDecimal, type JsonValue } from "./json";
 import { KINGDEE_MAPPING as M } from "./mapping";
+import type { KingdeeSettings } from "./settings";
 import type { KingdeeIssueRequest, KingdeeRedRequest } from "./types";
 
 const SERIAL_NO = /^[A-Za-z0-9_-]{1,50}$/;
@@ -58,15 +60,13 @@ export function openInvoiceData(request: KingdeeIssueRequest): JsonValue {
     buyerBank: opt(buyer.bank),
     buyerBankAccount: opt(buyer.bankAccount),
     naturalPersonFlag: buyer.naturalPerson ? M.naturalPerson.yes : M.naturalPerson.no,
-    buyerRecipientMail: opt(buyer.email),
-    buyerRecipientPhone: opt(buyer.mobile),
+    buyerRecipientMail: M.sendRecipientContacts ? opt(buyer.email) : undefined,
+    buyerRecipientPhone: M.sendRecipientContacts ? opt(buyer.mobile) : undefined,
     remark: opt(request.remark),
     drawer: request.drawer,
     payee: opt(request.payee),
     reviewer: opt(request.reviewer),
-    totalAmount: amount(request.totals.totalAmount),
-    invoiceAmount: amount(request.totals.amountExcludingTax),
-    totalTaxAmount: amount(request.totals.taxAmount),
+    totalAmount: M.sendTotalAmount ? amount(request.totals.totalAmount) : undefined,
     invoiceDetail: request.lines.map((line, index) => {
       const privilegeType = line.zeroRateKind ? M.zeroRatePrivilegeType[line.zeroRateKind] : null;
       return {
@@ -96,4 +96,48 @@ export function redInvoiceData(request: KingdeeRedRequest): JsonValue {
     invoiceType: M.invoiceTypeCodes[request.invoiceType],
     sellerTaxpayerId: request.sellerTaxId,
   };
+}
+
+/**
+ * The current contract's request (issuing/providers/channel.ts) plus what it does not carry yet →
+ * the adapter's request. For the lead's wiring until the shared contract grows.
+ */
+export function kingdeeRequestFrom(
+  request: IssueRequest,
+  extras: Pick<KingdeeIssueRequest, "channelOrderNo" | "drawer"> &
+    Partial<Pick<KingdeeIssueRequest, "remark" | "payee" | "reviewer">> & {
+      seller?: Omit<KingdeeIssueRequest["seller"], "name" | "taxId">;
+      buyer?: Omit<KingdeeIssueRequest["buyer"], "type" | "name" | "taxId" | "naturalPerson">;
+    },
+): KingdeeIssueRequest {
+  const { settings: _settings, color: _color, reverses: _reverses, ...rest } = request;
+  return {
+    ...rest,
+    channelOrderNo: extras.channelOrderNo,
+    drawer: extras.drawer,
+    remark: extras.remark ?? null,
+    payee: extras.payee ?? null,
+    reviewer: extras.reviewer ?? null,
+    seller: { ...request.seller, ...extras.seller },
+    buyer: { ...request.buyer, ...extras.buyer },
+  };
+}
+
+/**
+ * Whether a file URL Kingdee answered may be fetched: https (or the tenant's own scheme and host),
+ * on the tenant's host or a Kingdee domain (mapping.ts `fileHostSuffixes`). No other host, ever.
+ */
+export function isKingdeeFileUrl(url: string, settings: Pick<KingdeeSettings, "baseUrl">): boolean {
+  let u: URL;
+  let base: URL;
+  try {
+    u = new URL(url);
+    base = new URL(settings.baseUrl);
+  } catch {
+    return false;
+  }
+  if (u.username || u.password) return false;
+  if (u.host === base.host && u.protocol === base.protocol) return true;
+  if (u.protocol !== "https:") return false;
+  return M.fileHostSuffixes.some((suffix) => u.hostname === suffix || u.hostname.endsWith(`.${suffix}`));
 }

@@ -89,13 +89,14 @@ describe.each(["base64", "aes"] as const)("kingdee adapter, %s tenant", (encrypt
       buyerTel: "0571-88000000",
       buyerBank: "工商银行杭州分行",
       buyerBankAccount: "1202000000000000001",
-      buyerRecipientMail: "buyer@example.com",
       naturalPersonFlag: "N",
       remark: "桌号 12",
       drawer: "张三",
       payee: "李四",
       reviewer: "王五",
     });
+    // Piaoma delivers the invoice itself: no recipient for Kingdee to send it to as well.
+    expect(sent.buyerRecipientMail).toBeUndefined();
     const lines = sent.invoiceDetail as Array<Record<string, unknown>>;
     expect(
       lines.map((l) => [l.lineProperty, l.goodsName, l.revenueCode, l.taxRate, l.privilegeType]),
@@ -241,7 +242,10 @@ describe("kingdee adapter: idempotency", () => {
 describe("kingdee adapter: tokens", () => {
   it("logs in once and reuses the token across calls, concurrent calls and channel objects", async () => {
     const ch = channel();
-    await Promise.all([1, 2, 3].map((i) => ch.issue(kingdeeInvoice(`PM01JNKD00000000000000000${i}`))));
+    // Three at once, one through another channel object of the same account: one login between them.
+    await Promise.all(
+      [1, 2, 3].map((i) => (i === 2 ? channel() : ch).issue(kingdeeInvoice(`PM01JNKD00000000000000000${i}`))),
+    );
     await query(ch, "PM01JNKD000000000000000001");
     await query(channel(), "PM01JNKD000000000000000002");
     expect(standin.counters()).toMatchObject({ appToken: 1, login: 1, openApi: 5 });

@@ -132,6 +132,26 @@ export const KINGDEE_MAPPING = {
    */
   includeTaxFlag: "0",
 
+  /**
+   * [G] Header totals: §2.5 lists no total field for the request; the query and the callback answer
+   * `totalAmount` (价税合计), so the request sends that one field and nothing else invented. Kingdee
+   * (like the bureau) recomputes totals from the lines.
+   */
+  sendTotalAmount: true,
+
+  /**
+   * [G] `buyerRecipientMail` / `buyerRecipientPhone` (§2.5) presumably make Kingdee deliver the
+   * invoice itself. Piaoma delivers (like 诺诺 `pushMode -1`), so they are not sent: the consumer
+   * would get it twice. Set true if a tenant needs them.
+   */
+  sendRecipientContacts: false,
+
+  /**
+   * [G] Hosts the channel's files (invoiceFileUrl / ofdFileUrl / xmlFileUrl) may come from, besides
+   * the host of `baseUrl`: Kingdee's public domains. Not confirmed by a source.
+   */
+  fileHostSuffixes: ["piaozone.com", "kdcloud.com"] as readonly string[],
+
   /** Sourced (§2.5): the natural-person flag. */
   naturalPerson: { yes: "Y", no: "N" },
 
