@@ -55,6 +55,11 @@ export interface KingdeeScenario {
   blueBooked: boolean;
   /** How many times each callback is sent (2 = one duplicate). */
   callbackCopies: number;
+  /**
+   * Re-sends of a callback whose reply is not `{"errorCode":"0","success":true}` (Kingdee's retry
+   * policy is not public; here retries follow at once, so tests need no timers).
+   */
+  callbackRetries: number;
   /** The 授信额度 reported by ALLE.ACCOUNT.CHECK, decreasing with each issued amount. */
   creditLimit: string;
 }
@@ -127,6 +132,7 @@ const DEFAULT_SCENARIO: KingdeeScenario = {
   rateLimit: null,
   blueBooked: false,
   callbackCopies: 1,
+  callbackRetries: 2,
   creditLimit: "1000000.00",
 };
 
@@ -599,6 +605,11 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
     }
   }
 
+  function acknowledged(reply: unknown): boolean {
+    const r = reply as Record<string, unknown> | null;
+    return !!r && typeof r === "object" && r.success === true && String(r.errorCode) === "0";
+  }
+
   function callbackBody(r: InvoiceRecord): Record<string, unknown> {
     const v = view(r);
     const failed = r.fail !== null || (r.kind === "red" && !["01", "04"].includes(r.confirm ?? ""));
@@ -664,7 +675,13 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
         if (!target || r.callbacksSent > 0 || !isFinal(r)) continue;
         const body = callbackBody(r);
         const replies: unknown[] = [];
-        for (let i = 0; i < Math.max(1, scenario.callbackCopies); i++) replies.push(await post(target, body));
+        for (let i = 0; i < Math.max(1, scenario.callbackCopies); i++) {
+          for (let attempt = 0; attempt <= scenario.callbackRetries; attempt++) {
+            const reply = await post(target, body);
+            replies.push(reply);
+            if (acknowledged(reply)) break;
+          }
+        }
         r.callbacksSent = replies.length;
         out.push({ serialNo: r.serialNo, replies });
       }

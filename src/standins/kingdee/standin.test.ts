@@ -2,6 +2,8 @@
  * The kingdee stand-in checks what the real 金蝶发票云旗舰版 checks (CHANNELS.md §7.5), spoken to over
  * raw HTTP with the stand-in's own codec — independent of the adapter.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeData, encodeData, keyOf } from "./protocol";
 import { type KingdeeStandin, startKingdeeStandin } from "./server";
@@ -303,5 +305,45 @@ describe("kingdee stand-in: control endpoint", () => {
     expect((await control("confirm-red", { serialNo: "nope" })).message).toBe(
       "no red 确认单 waiting for nope",
     );
+  });
+});
+
+describe("kingdee stand-in: callbacks", () => {
+  it("posts the 2.1.02 body to the system's URL and retries until acknowledged", async () => {
+    const bodies: Loose[] = [];
+    const receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          bodies.length < 2
+            ? { success: false, errorCode: "1" }
+            : { message: "回调成功", errorCode: "0", success: true },
+        ),
+      );
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+    try {
+      standin.setCallbackUrl("PIAOMA", `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`);
+      const at = await token();
+      await call(at, "ALLE.INVOICE.OPEN", blue());
+      t += 3000;
+      const [delivered] = await standin.deliverCallbacks();
+      expect(delivered!.replies).toHaveLength(2);
+      expect(bodies[0]).toMatchObject({
+        returnMsg: "success",
+        returnCode: "0",
+        interfaceCode: "INVOICE.OPEN",
+      });
+      expect(bodies[1]).toEqual(bodies[0]);
+      expect(JSON.parse(decodeData(bodies[0]!.data, "base64", "")!)).toMatchObject({
+        serialNo: "S1",
+        invoiceStatus: "0",
+      });
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 });
