@@ -98,6 +98,11 @@ export interface KingdeeStandinOptions {
   scenario?: Partial<KingdeeScenario>;
   accessTokenTtlMs?: number;
   appTokenTtlMs?: number;
+  /**
+   * For demos (`piaoma standin kingdee`): deliver due callbacks by themselves every this many ms of
+   * real time. Off by default: tests call `deliverCallbacks()` when they mean to.
+   */
+  autoCallbacksEveryMs?: number;
 }
 
 export interface KingdeeStandinLogEntry {
@@ -790,6 +795,18 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
   });
   const address = server.address() as AddressInfo;
   url = `http://${options.host ?? "127.0.0.1"}:${address.port}`;
+  let delivering = false;
+  const timer =
+    options.autoCallbacksEveryMs && options.autoCallbacksEveryMs > 0
+      ? setInterval(() => {
+          if (delivering) return;
+          delivering = true;
+          control.deliverCallbacks().finally(() => {
+            delivering = false;
+          });
+        }, options.autoCallbacksEveryMs)
+      : null;
+  timer?.unref();
 
   return {
     ...control,
@@ -798,7 +815,17 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
     },
     port: address.port,
     /** Stops the server and cuts open connections. */
+    /** What `piaoma standin kingdee` prints: where it listens and the settings to paste. */
+    describe() {
+      return {
+        baseUrl: `${url}${prefix}`,
+        controlUrl: `${url}/__standin/`,
+        settings: control.adapterSettings(),
+        callbackUrls: { ...tenant.businessSystems },
+      };
+    },
     async close() {
+      if (timer) clearInterval(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

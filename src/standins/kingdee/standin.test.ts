@@ -347,3 +347,41 @@ describe("kingdee stand-in: callbacks", () => {
     }
   });
 });
+
+describe("kingdee stand-in: demo mode", () => {
+  it("with the real clock, issues after the pending time and delivers due callbacks by itself", async () => {
+    const bodies: Loose[] = [];
+    const receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.end(JSON.stringify({ message: "回调成功", errorCode: "0", success: true }));
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+    const previous = standin;
+    standin = await startKingdeeStandin({
+      autoCallbacksEveryMs: 20,
+      scenario: { pendingMs: 50 },
+      tenant: {
+        businessSystems: { PIAOMA: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb` },
+      },
+    });
+    try {
+      const at = await token();
+      await call(at, "ALLE.INVOICE.OPEN", blue());
+      await expect.poll(() => bodies.length).toBe(1);
+      expect(JSON.parse(decodeData(bodies[0]!.data, "base64", "")!)).toMatchObject({
+        serialNo: "S1",
+        invoiceStatus: "0",
+      });
+      expect(standin.describe()).toMatchObject({
+        baseUrl: standin.baseUrl,
+        settings: { encryption: "base64" },
+      });
+    } finally {
+      await standin.close();
+      standin = previous;
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  });
+});
