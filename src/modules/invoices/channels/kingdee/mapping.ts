@@ -31,7 +31,7 @@ export const KINGDEE_MAPPING = {
    * problem reads. Either way the adapter logs in again once and re-sends (safe: a request refused for its
    * token was not accepted; a repeat of an accepted one is answered by 10127).
    */
-  tokenInvalidCodes: ["401", "10003"] as readonly string[],
+  tokenInvalidCodes: ["401"] as readonly string[],
   tokenInvalidMessage: /access_?token|令牌/i,
 
   /**
