@@ -37,6 +37,8 @@ export interface KingdeeScenario {
   sealFailNextMs: number;
   /** The next OPEN is refused at once with this code and message. */
   rejectNext: { code: string; message: string } | null;
+  /** The next n queries fail with this code and message (an error nobody documented, say). */
+  queryErrors: { count: number; code: string; message: string } | null;
   /** Risk control (风控): every OPEN refused with 30001. */
   risk: boolean;
   /** The next n openApi calls are carried out, then the connection is cut before the answer. */
@@ -128,6 +130,7 @@ const DEFAULT_SCENARIO: KingdeeScenario = {
   failNext: null,
   sealFailNextMs: 0,
   rejectNext: null,
+  queryErrors: null,
   risk: false,
   dropResponses: 0,
   http5xx: 0,
@@ -427,6 +430,11 @@ export async function startKingdeeStandin(options: KingdeeStandinOptions = {}) {
     },
 
     "ALLE.INVOICE.QUERY"(data) {
+      const injected = scenario.queryErrors;
+      if (injected && injected.count > 0) {
+        injected.count -= 1;
+        return fail(injected.code, injected.message);
+      }
       const r = invoices.get(String(data.serialNo ?? ""));
       if (!r || r.sellerTaxId !== String(data.sellerTaxpayerId ?? ""))
         return fail(CODES.notFound, "未查询到该流水号的发票");

@@ -396,6 +396,15 @@ describe("kingdee adapter: refusals", () => {
     });
   });
 
+  it("a failed query it does not recognise is transient and reported, never the invoice's refusal", async () => {
+    const ch = channel();
+    await ch.issue(kingdeeInvoice("PM01F7"));
+    standin.scenario({ queryErrors: { count: 1, code: "9999", message: "系统繁忙" } });
+    expect(await query(ch, "PM01F7")).toEqual({ status: "transient", reason: "金蝶查询失败：9999 系统繁忙" });
+    expect(warnings).toEqual(["金蝶查询失败，原因不明，按暂时失败处理"]);
+    expect(await query(ch, "PM01F7")).toEqual({ status: "pending" });
+  });
+
   it("refuses locally, without a call, what cannot be sent", async () => {
     const ch = channel();
     expect(await ch.issue(kingdeeInvoice("PM01F4", { drawer: " " }))).toMatchObject({

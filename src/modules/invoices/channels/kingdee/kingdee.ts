@@ -179,7 +179,15 @@ export function createKingdeeChannel(
     });
     if (a.success) return fromQueryData(q.channelOrderNo, a.data);
     if (M.notFoundCodes.includes(a.errorCode)) return null;
-    return failure(a);
+    const f = failure(a);
+    if (f.status !== "refused" || f.channelCode === M.riskControlCode) return f;
+    if (M.issueFailedCodes.includes(a.errorCode) || M.issueFailedMessage.test(a.message)) return f;
+    warn("金蝶查询失败，原因不明，按暂时失败处理", {
+      serialNo: q.channelOrderNo,
+      errorCode: a.errorCode,
+      message: a.message,
+    });
+    return { status: "transient", reason: `金蝶查询失败：${a.errorCode} ${a.message}` };
   }
 
   async function query(q: KingdeeQuery): Promise<KingdeeResult | null> {

@@ -71,8 +71,13 @@ export const KINGDEE_MAPPING = {
 
   /**
    * [G] A query of an invoice that failed to issue answers `success: false` with the failure as
-   * `message` (CHANNELS.md §7.5); it is a refusal unless its code is in one of the sets above.
+   * `message` (CHANNELS.md §7.5). Only these codes, or a message that says 开票失败, are read as
+   * the invoice's refusal; any other failed query is read as transient and reported through
+   * `deps.warn` — calling an invoice failed that Kingdee may still issue could make the consumer
+   * issue it twice.
    */
+  issueFailedCodes: ["30002"] as readonly string[],
+  issueFailedMessage: /开票失败/,
 
   /**
    * [G] The 确认单 state of a red invoice, read from the query's (and the 2.1.02 callback's)
