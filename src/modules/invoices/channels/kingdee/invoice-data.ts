@@ -3,7 +3,7 @@
  * are written from our decimal text as JSON numbers; nothing passes through a float.
  */
 import { Dec } from "../../../../domain/money";
-import type { IssueRequest } from "../../../issuing/providers/channel";
+import type { IssueRequest } from "../channel";
 import { JsonDecimal, type JsonValue } from "./json";
 import { KINGDEE_MAPPING as M } from "./mapping";
 import type { KingdeeSettings } from "./settings";
@@ -99,7 +99,7 @@ export function redInvoiceData(request: KingdeeRedRequest): JsonValue {
 }
 
 /**
- * The current contract's request (issuing/providers/channel.ts) plus what it does not carry yet →
+ * The current contract's request (invoices/channels/channel.ts) plus what it does not carry yet →
  * the adapter's request. For the lead's wiring until the shared contract grows.
  */
 export function kingdeeRequestFrom(

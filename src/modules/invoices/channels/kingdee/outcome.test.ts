@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChannelUnavailableError } from "../../../issuing/providers/channel";
+import { ChannelUnavailableError } from "../channel";
 import { toIssueOutcome } from "./outcome";
 
 describe("kingdee result in today's IssueOutcome", () => {

@@ -5,7 +5,7 @@
  * (safe: a repeat is answered 10127 and resolved by a query). The richer result is lost on the way;
  * that is what the grown contract fixes.
  */
-import { ChannelUnavailableError, type IssueOutcome } from "../../../issuing/providers/channel";
+import { ChannelUnavailableError, type IssueOutcome } from "../channel";
 import type { KingdeeResult } from "./types";
 
 export function toIssueOutcome(result: KingdeeResult): IssueOutcome {

@@ -1,10 +1,10 @@
 /**
  * The 金蝶 adapter's side of the grown channel contract (issue 15). The current contract
- * (`issuing/providers/channel.ts`) lacks pending results, account problems, the whole invoice and a
+ * (`invoices/channels/channel.ts`) lacks pending results, account problems, the whole invoice and a
  * channel order number; until the shared contract grows, the adapter states here what it takes and
  * what it answers. The lead maps these onto the shared types at merge.
  */
-import type { IssueRequest } from "../../../issuing/providers/channel";
+import type { IssueRequest } from "../channel";
 
 /** Contact details a party may have; each one is printed on the invoice when present. */
 export interface PartyContact {
