@@ -17,7 +17,16 @@ export {
   validateBuyer,
 } from "./buyer";
 export { amountInCapitals, NEGATIVE_PREFIX } from "./capitals";
-export { type ChinaDate, chinaDate, chinaDateCompact, chinaDateIso } from "./china-time";
+export {
+  type ChinaDate,
+  chinaDate,
+  chinaDateCompact,
+  chinaDateIso,
+  chinaDateLabel,
+  chinaDateTime,
+  chinaDayStart,
+  chinaMinute,
+} from "./china-time";
 export { BUYER_TYPE_NAMES, INVOICE_TYPE_CODES, LINE_KIND_CODES, ZERO_RATE_KIND_CODES } from "./codes";
 export { toCanonicalLines } from "./discounts";
 export { type DomainIssue, ISSUE_CODES, type IssueCode, issuesToFields, type Result } from "./errors";
@@ -42,6 +51,7 @@ export {
   parseQuantity,
   parseUnitPrice,
   sumAmounts,
+  trimDecimal,
 } from "./money";
 export {
   isRedReason,

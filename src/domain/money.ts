@@ -176,3 +176,15 @@ export function compareDecimals(a: string, b: string): -1 | 0 | 1 {
 export function negateAmount(amount: string): string {
   return formatAmount(toDec(amount).neg());
 }
+
+/**
+ * A decimal as text without trailing zeros: PostgreSQL returns numeric columns padded to their
+ * scale ("2.0000000000000" → "2", "0.1300" → "0.13", "0.0150" → "0.015"). Anything that is not a
+ * plain decimal is returned as it is.
+ */
+export function trimDecimal(text: string): string;
+export function trimDecimal(text: string | null): string | null;
+export function trimDecimal(text: string | null): string | null {
+  if (text === null || !/^-?\d+\.\d+$/.test(text)) return text;
+  return text.replace(/0+$/, "").replace(/\.$/, "");
+}

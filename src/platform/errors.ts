@@ -1,5 +1,6 @@
 /**
- * The one error type of the application. Services throw `AppError(code, message, details)`; the HTTP
+ * The one error type of the application. Services throw `AppError(code, message?, details)` (without
+ * a message, the code's default below); the HTTP
  * layer maps the code to a status through the table below and renders the error body of API.md:
  * `{ error: { code, message, details } }`. Codes are a public contract: add, never rename.
  */
@@ -49,6 +50,44 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+/** The message of each code when the thrower has nothing more specific to say (one wording each). */
+export const defaultMessage: Record<ErrorCode, string> = {
+  BAD_REQUEST: "请求有误",
+  INVALID_JSON: "请求体不是有效的 JSON",
+  UNSUPPORTED_MEDIA_TYPE: "不支持的请求内容类型",
+  PAYLOAD_TOO_LARGE: "请求内容过大",
+  URI_TOO_LONG: "请求地址过长",
+  HEADERS_TOO_LARGE: "请求头过大",
+  REQUEST_TIMEOUT: "请求超时",
+  NOT_FOUND: "资源不存在",
+  METHOD_NOT_ALLOWED: "不支持该请求方法",
+  CONFLICT: "请求与当前状态冲突",
+  VALIDATION_FAILED: "提交的内容有误，请检查标出的字段",
+  RATE_LIMITED: "请求过于频繁，请稍后再试",
+  INTERNAL: "服务器内部错误",
+  SERVICE_UNAVAILABLE: "服务暂不可用，请稍后再试",
+  UNAUTHENTICATED: "请先登录",
+  FORBIDDEN: "无权执行此操作",
+  CSRF_INVALID: "页面已过期，请刷新后重试",
+  ACCOUNT_LOCKED: "账号已锁定，请稍后再试",
+  SIGNATURE_INVALID: "签名无效",
+  TIMESTAMP_OUT_OF_WINDOW: "时间戳超出允许范围",
+  NONCE_REUSED: "Nonce 已使用过",
+  APP_KEY_UNKNOWN: "App Key 不存在或已吊销",
+  RECEIPT_CODE_NOT_FOUND: "开票码不存在，请核对二维码或联系商家",
+  RECEIPT_CODE_EXPIRED: "该开票码已过期，请联系商家",
+  RECEIPT_CODE_DISABLED: "该开票码已停用，请联系商家",
+  ALREADY_INVOICED: "该开票码已开票",
+  ORDER_CONFLICT: "订单号已存在且内容不同",
+  AMOUNT_OVER_LIMIT: "金额超过开票限额",
+  INVOICE_TYPE_NOT_ALLOWED: "不允许开具该发票类型",
+  INVOICE_NOT_FOUND: "发票不存在",
+  ORDER_QUERY_FAILED: "查询商家订单失败",
+  ORDER_NOT_FOUND: "商家订单不存在",
+  ORDER_AMOUNT_MISMATCH: "订单金额不一致",
+  IMPORT_LIMIT_EXCEEDED: "导入文件超出限制",
+};
+
 export type ErrorDetails = Record<string, unknown> & { fields?: Record<string, string> };
 
 export class AppError extends Error {
@@ -56,7 +95,7 @@ export class AppError extends Error {
 
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    message: string = defaultMessage[code],
     readonly details?: ErrorDetails,
   ) {
     super(message);
@@ -69,7 +108,7 @@ export class AppError extends Error {
     return new AppError("VALIDATION_FAILED", message, { fields });
   }
 
-  static notFound(message = "资源不存在"): AppError {
+  static notFound(message = defaultMessage.NOT_FOUND): AppError {
     return new AppError("NOT_FOUND", message);
   }
 }

@@ -57,6 +57,15 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
+/** The error body of API.md as a response schema, for the routes' 4xx answers. */
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** Server timeouts in milliseconds (config.tuning's http* settings). */

@@ -47,7 +47,7 @@ export async function deleteExpiredSessions(db: DbOrTx, now: Date): Promise<void
 }
 
 /** The user by name; `isActive` when it has at least one active membership (else it cannot log in). */
-export async function findUserForLogin(
+export async function findUserByUsername(
   db: DbOrTx,
   username: string,
 ): Promise<(UserRow & { isActive: boolean }) | undefined> {

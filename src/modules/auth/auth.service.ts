@@ -10,7 +10,7 @@ import {
   deleteSessionByHash,
   findLiveSession,
   findOrganizationsOfUser,
-  findUserForLogin,
+  findUserByUsername,
   insertSession,
   recordLoginFailure,
   recordLoginSuccess,
@@ -72,7 +72,7 @@ export async function login(
   if (wait > 0) throw rateLimited(`登录尝试过于频繁，请 ${waitText(wait)}后再试`, wait);
 
   const { db } = ctx.database;
-  const found = await findUserForLogin(db, input.username);
+  const found = await findUserByUsername(db, input.username);
   const user = found?.isActive ? found : undefined;
   const locked = user?.lockedUntil ? user.lockedUntil.getTime() > at : false;
   dummyHash ??= hashPassword("piaoma-not-a-password");

@@ -27,7 +27,7 @@ export function consoleGuard(ctx: AppContext) {
   return async (req: FastifyRequest) => {
     const token = req.cookies?.[SESSION_COOKIE] ?? "";
     const session = await resolveSession(ctx, token);
-    if (!session) throw new AppError("UNAUTHENTICATED", "请先登录");
+    if (!session) throw new AppError("UNAUTHENTICATED");
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.headers[CSRF_HEADER];
       if (typeof sent !== "string" || !safeEqual(sent, session.output.csrfToken)) {
@@ -45,7 +45,7 @@ export function consoleGuard(ctx: AppContext) {
 
 /** The acting user of a guarded request. */
 export function actorOf(req: FastifyRequest): UserActor {
-  if (!req.consoleSession) throw new AppError("UNAUTHENTICATED", "请先登录");
+  if (!req.consoleSession) throw new AppError("UNAUTHENTICATED");
   return req.consoleSession.actor;
 }
 

@@ -1,4 +1,4 @@
-import { chinaDateLabel } from "./china-time";
+import { chinaDateLabel } from "../../domain";
 import type { InvoiceDocument } from "./documents.types";
 import {
   CELL_PADDING,

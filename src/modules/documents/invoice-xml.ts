@@ -1,5 +1,4 @@
-import { taxBureauOf } from "../../domain";
-import { chinaDateTime, chinaDay } from "./china-time";
+import { chinaDateIso, chinaDateTime, taxBureauOf } from "../../domain";
 import type { InvoiceDocument, InvoiceDocumentLine, PartyInfo } from "./documents.types";
 import { capitalsFor, isTaxFreeKind, printedCells, remarkText, vatLabel } from "./invoice-text";
 import {
@@ -104,7 +103,7 @@ export function renderInvoiceXml(doc: InvoiceDocument): string {
       ]),
       group("TaxSupervisionInfo", [
         element("InvoiceNumber", doc.number),
-        element("IssueTime", chinaDay(doc.issuedAt)),
+        element("IssueTime", chinaDateIso(doc.issuedAt)),
         ...optional("TaxBureauCode", bureau?.code),
         ...optional("TaxBureauName", bureau?.name ?? undefined),
       ]),

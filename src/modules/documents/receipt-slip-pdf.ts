@@ -1,4 +1,4 @@
-import { chinaDateTime, chinaMinute } from "./china-time";
+import { chinaDateTime, chinaMinute } from "../../domain";
 import type { ReceiptSlip, ReceiptSlipFormat } from "./documents.types";
 import { PdfCanvas, type TextStyle } from "./pdf-canvas";
 import { multiLine, singleLine } from "./text-sanitize";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chinaDateLabel, chinaDateTime, chinaMinute } from "./china-time";
+import { chinaDateLabel, chinaDateTime, chinaMinute } from "../../domain";
 import { invoiceLine } from "./documents.factories";
 import { capitalsFor, invoiceTitle, printedCells, remarkText, vatLabel } from "./invoice-text";
 import { multiLine, singleLine, stripForbiddenChars } from "./text-sanitize";

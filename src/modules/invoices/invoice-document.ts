@@ -4,6 +4,7 @@ import {
   type InvoiceType,
   invoiceQrText,
   taxRateLabel,
+  trimDecimal,
 } from "../../domain";
 import { documentLineOf, type InvoiceDocument, type ReversedInvoice } from "../documents";
 import type { OrganizationRow } from "../organizations/organizations.repository";
@@ -83,11 +84,6 @@ export function toInvoiceDocument(
     sandbox: options.sandbox,
     reverses: options.reverses,
   };
-}
-
-/** numeric columns come back padded ("2.0000000000000"): print them as the domain does. */
-export function trimDecimal(text: string): string {
-  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }
 
 function taxRateLabelOf(l: InvoiceLineRow): string {

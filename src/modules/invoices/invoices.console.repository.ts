@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { chinaDayStart } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
 import {
   devices,
@@ -10,11 +11,6 @@ import {
   webhookEvents,
 } from "../../platform/db/schema";
 import type { InvoiceFilter } from "./invoices.console.schema";
-
-/** `YYYY-MM-DD` (China time, fixed UTC+8) → the instant that day starts, plus whole days. */
-export function chinaDayStart(day: string, plusDays = 0): Date {
-  return new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plusDays * 86_400_000);
-}
 
 const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 

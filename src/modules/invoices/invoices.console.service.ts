@@ -23,7 +23,7 @@ import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
-const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
+const notFound = () => new AppError("INVOICE_NOT_FOUND");
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceListRow): InvoiceListItem {

@@ -2,11 +2,11 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { ComputedLine } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoiceFiles, invoiceLines, invoices, submissions } from "../../platform/db/schema";
+import type { DeliveryRow } from "../deliveries/deliveries.service";
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
 export type SubmissionRow = typeof submissions.$inferSelect;
-export type DeliveryRow = typeof deliveries.$inferSelect;
 
 export async function findInvoice(db: DbOrTx, id: string): Promise<InvoiceRow | undefined> {
   const [row] = await db.select().from(invoices).where(eq(invoices.id, id));

@@ -22,7 +22,7 @@ import { issueNow } from "./issuing.attempt";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
-const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
+const notFound = () => new AppError("INVOICE_NOT_FOUND");
 
 /**
  * 红冲 (DOMAIN.md §8): a red invoice reversing an issued blue one in full, for the open API and

@@ -1,5 +1,5 @@
 import type { Actor, AppContext } from "../../context";
-import { taxRateLabel, type ZeroRateKind } from "../../domain";
+import { taxRateLabel, trimDecimal, type ZeroRateKind } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
@@ -18,17 +18,6 @@ import {
 import { checkItem } from "./items.rules";
 import { type ItemOutput, itemInput } from "./items.schema";
 
-/** "0.1300" (numeric(6,4)) → "0.13". */
-function trimRate(rate: string): string {
-  return rate.includes(".") ? rate.replace(/0+$/, "").replace(/\.$/, "") : rate;
-}
-
-/** "12.5000000000000" (numeric(38,13)) → "12.5". */
-function trimDecimal(value: string | null): string | null {
-  if (value === null) return null;
-  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
-}
-
 export function toItemOutput(r: ItemRow): ItemOutput {
   return {
     id: r.id,
@@ -37,7 +26,7 @@ export function toItemOutput(r: ItemRow): ItemOutput {
     name: r.name,
     shortName: r.shortName,
     taxCode: r.taxCode,
-    taxRate: trimRate(r.taxRate),
+    taxRate: trimDecimal(r.taxRate),
     taxRateLabel: taxRateLabel(r.taxRate, r.zeroRateKind as ZeroRateKind | null),
     zeroRateKind: r.zeroRateKind,
     spec: r.spec,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
-import type { HttpServer } from "../../platform/http";
+import { errorBody, type HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { isFileLinkValid } from "../invoices/invoices.merchant";
 import { openInvoice } from "../invoices/invoices.merchant.schema";
@@ -9,7 +9,7 @@ import { findInvoice } from "../invoices/invoices.repository";
 import { reverseInvoice } from "../invoices/reversal.service";
 import { appActorOf } from "./open-api.auth";
 import { findInvoicesForApp, getInvoiceForApp } from "./open-api.invoices";
-import { errorBody, invoiceIdParams, invoiceListQuery, reverseBody } from "./open-api.schema";
+import { invoiceIdParams, invoiceListQuery, reverseBody } from "./open-api.schema";
 
 const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
 const security = [{ AppKey: [], Timestamp: [], Nonce: [], Signature: [] }];

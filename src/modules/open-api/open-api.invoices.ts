@@ -6,7 +6,7 @@ import { findInvoice, findInvoicesOfCode } from "../invoices/invoices.repository
 import { findReceiptCodeBySerialNo } from "../receipt-codes/receipt-codes.service";
 import type { AppActor } from "./open-api.auth";
 
-const notFound = () => new AppError("INVOICE_NOT_FOUND", "发票不存在");
+const notFound = () => new AppError("INVOICE_NOT_FOUND");
 
 /** The app's own invoice, or INVOICE_NOT_FOUND (another organization's ids do not exist for it). */
 export async function getInvoiceForApp(

@@ -1,8 +1,8 @@
 import type { AppContext } from "../../context";
-import { type HttpServer, registerScope } from "../../platform/http";
+import { errorBody, type HttpServer, registerScope } from "../../platform/http";
 import { appActorOf, installOpenApiSigning } from "./open-api.auth";
 import { registerOpenInvoiceRoutes } from "./open-api.invoices.routes";
-import { errorBody, openReceiptCode, orderNoParams, pushOrderBody } from "./open-api.schema";
+import { openReceiptCode, orderNoParams, pushOrderBody } from "./open-api.schema";
 import { disableOrderCode, getOrderCode, orderQr, pushOrder } from "./open-api.service";
 
 const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };

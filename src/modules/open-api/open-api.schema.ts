@@ -70,11 +70,3 @@ export const invoiceListQuery = z.object({ orderNo });
 export const reverseBody = z
   .object({ reason: oneLine().min(1, "请填写红冲原因").max(50, "红冲原因过长") })
   .meta({ example: { reason: "销货退回" } });
-
-export const errorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional(),
-  }),
-});

@@ -1,4 +1,5 @@
 import type { Actor, AppContext } from "../../context";
+import { chinaDayStart, trimDecimal } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
@@ -29,12 +30,6 @@ import {
 
 const notFound = () => new AppError("NOT_FOUND", "小票码不存在");
 
-/** "12.5000000000000" → "12.5": numeric columns come back padded. */
-export function trimDecimal(value: string | null): string | null {
-  if (value === null) return null;
-  return value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value;
-}
-
 function listItem(
   ctx: Pick<AppContext, "config">,
   code: ReceiptCodeRow,
@@ -58,11 +53,6 @@ function listItem(
     scanCount: code.scanCount,
     url: consumerUrl(ctx, code.token),
   };
-}
-
-/** A China-time calendar day as an instant: "2026-03-05" → 2026-03-04T16:00Z. */
-function chinaDayStart(day: string, plusDays = 0): Date {
-  return new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plusDays * 86_400_000);
 }
 
 export async function findReceiptCodesForConsole(
@@ -122,7 +112,7 @@ export async function getReceiptCodeForConsole(
       name: l.name,
       shortName: l.shortName,
       taxCode: l.taxCode,
-      taxRate: trimDecimal(l.taxRate) ?? "0",
+      taxRate: trimDecimal(l.taxRate),
       zeroRateKind: l.zeroRateKind,
       spec: l.spec,
       unit: l.unit,

@@ -1,5 +1,5 @@
 import type { Actor, AppContext } from "../../context";
-import { amountInCapitals } from "../../domain";
+import { amountInCapitals, trimDecimal } from "../../domain";
 import { AppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
@@ -15,7 +15,6 @@ import { getOrganizationByIdOrTaxId } from "../organizations/organizations.servi
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
 import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
 import { consoleReceiptCodeInput } from "./receipt-codes.console.schema";
-import { trimDecimal } from "./receipt-codes.console.service";
 import { findReceiptCodeLines } from "./receipt-codes.repository";
 import { consumerUrl, effectiveStatus, prepareReceiptCode } from "./receipt-codes.service";
 

@@ -7,6 +7,7 @@ import {
   type LineInput,
   type OverLimitPolicy,
   planInvoices,
+  trimDecimal,
   validateRemark,
 } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
@@ -273,7 +274,7 @@ async function resolveItemLines(
       name: item.name,
       shortName: item.shortName,
       taxCode: item.taxCode,
-      taxRate: trimRate(item.taxRate),
+      taxRate: trimDecimal(item.taxRate),
       zeroRateKind: (item.zeroRateKind ?? undefined) as LineInput["zeroRateKind"],
       spec: item.spec || undefined,
       unit: item.unit || undefined,
@@ -322,9 +323,4 @@ function stableJson(value: unknown): string {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** "0.1300" (numeric(6,4)) → "0.13", "0.0150" → "0.015", "0.0000" → "0". */
-function trimRate(rate: string): string {
-  return rate.includes(".") ? rate.replace(/0+$/, "").replace(/\.$/, "") : rate;
 }

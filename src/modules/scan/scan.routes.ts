@@ -1,8 +1,7 @@
-import { z } from "zod";
 import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
-import { type HttpServer, registerScope } from "../../platform/http";
+import { errorBody, type HttpServer, registerScope } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
@@ -19,13 +18,6 @@ import {
 import { findTitles, getScanView, getViewableCode, resendByToken, toInvoiceView } from "./scan.service";
 import { submitByToken } from "./scan.submit";
 
-const errorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;

@@ -16,6 +16,7 @@ import {
   planInvoices,
   printedItemName,
   taxRateLabel,
+  trimDecimal,
   type ZeroRateKind,
 } from "../../domain";
 import { receiptCodes } from "../../platform/db/schema";
@@ -23,7 +24,6 @@ import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { trimDecimal } from "../invoices/invoice-document";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import {
   findReceiptCodeByToken,
@@ -43,10 +43,10 @@ type ScanContext = Pick<AppContext, "database" | "config">;
 /** A code the consumer may look at: unknown → 404; disabled or expired and never submitted → 410. */
 export async function getViewableCode(ctx: ScanContext, token: string): Promise<ReceiptCodeRow> {
   const code = await findReceiptCodeByToken(ctx.database.db, token);
-  if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
   return code;
 }
 
@@ -190,11 +190,11 @@ export async function getScanView(
   const [row] = options.countScan
     ? await ctx.database.prepared<ScanRow>("scan-view-counting", SCAN_VIEW_COUNTING_SQL, [token])
     : await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
-  if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   const code = toCodeRow(row);
   const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
   const found = {
     sellerName: row.seller_name,
     limitText: row.limit_text,

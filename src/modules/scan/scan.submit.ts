@@ -60,7 +60,7 @@ export async function submitByToken(
   // organization, tax-bureau account and lines.
   const targets = await submitStatement(db).execute({ token: options.token });
   const target = targets[0];
-  if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND", "开票码不存在，请核对二维码或联系商家");
+  if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   const { code, config, org, account, lines } = target;
 
   const valid = validateBuyer({
@@ -74,8 +74,8 @@ export async function submitByToken(
   if (previous) return repeatOf(ctx, code.id, previous, valid.ok ? valid.value : null);
 
   const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
+  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
+  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
   if (!valid.ok) {
     const typeIssue = valid.issues.find((i) => i.code === "INVOICE_TYPE_NOT_ALLOWED");
     const fields = Object.fromEntries(valid.issues.map((i) => [i.path, i.message]));
@@ -206,8 +206,8 @@ export async function submitByToken(
     if (winner) return repeatOf(ctx, code.id, winner, submission);
     const fresh = await findReceiptCodeByToken(db, options.token);
     const current = fresh ? effectiveStatus(fresh) : "disabled";
-    if (current === "expired") throw new AppError("RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家");
-    throw new AppError("RECEIPT_CODE_DISABLED", "该开票码已停用，请联系商家");
+    if (current === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
+    throw new AppError("RECEIPT_CODE_DISABLED");
   }
 
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing

@@ -4,9 +4,8 @@ import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { seedStatsData } from "../../../test/support/stats-seed";
 import type { Actor } from "../../context";
-import { chinaDateIso } from "../../domain";
+import { chinaDateIso, chinaDayStart } from "../../domain";
 import { userActor } from "../auth/access";
-import { chinaDayStart } from "../invoices/invoices.console.repository";
 import { STATS_QUERIES } from "./stats.queries";
 import { getStatistics } from "./stats.service";
 

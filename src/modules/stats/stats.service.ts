@@ -1,9 +1,8 @@
 import Decimal from "decimal.js";
 import type { Actor, AppContext } from "../../context";
-import { chinaDateIso } from "../../domain";
+import { chinaDateIso, chinaDayStart } from "../../domain";
 import { AppError } from "../../platform/errors";
 import { requireOrg, requirePermission } from "../auth/access";
-import { chinaDayStart } from "../invoices/invoices.console.repository";
 import { leadBucketWidth, STATS_QUERIES, type StatsQueryName } from "./stats.queries";
 import type { StatsQuery, StatsResponse } from "./stats.schema";
 

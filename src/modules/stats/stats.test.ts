@@ -4,8 +4,7 @@ import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/con
 import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { seedStatsData } from "../../../test/support/stats-seed";
-import { chinaDateIso } from "../../domain";
-import { chinaDayStart } from "../invoices/invoices.console.repository";
+import { chinaDateIso, chinaDayStart } from "../../domain";
 import { leadBucketWidth } from "./stats.queries";
 
 /** percentile_cont: linear interpolation between the two nearest ranks. */

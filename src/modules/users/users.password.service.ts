@@ -23,7 +23,7 @@ export async function changeOwnPassword(
   const now = options.now ?? new Date();
   const { db } = ctx.database;
   const row = await findUserById(db, user.userId);
-  if (!row) throw new AppError("UNAUTHENTICATED", "请先登录");
+  if (!row) throw new AppError("UNAUTHENTICATED");
   const locked = () =>
     new AppError("ACCOUNT_LOCKED", `当前密码错误次数过多，账号已锁定 ${LOCK_MINUTES} 分钟，请稍后再试`);
   if (row.lockedUntil && row.lockedUntil > now) throw locked();

@@ -1,4 +1,4 @@
-import { inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { userOrganizations, users } from "../../platform/db/schema";
 import type { UserRole } from "./users.schema";
@@ -8,15 +8,6 @@ export interface Membership {
   orgId: string;
   role: UserRole;
   isActive: boolean;
-}
-
-export async function findUserByUsername(db: DbOrTx, username: string): Promise<UserRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.username}) = lower(${username})`)
-    .limit(1);
-  return row;
 }
 
 export async function insertUser(

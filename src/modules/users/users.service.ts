@@ -5,8 +5,9 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
+import { findUserByUsername } from "../auth/auth.repository";
 import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
-import { findUserByUsername, insertUser, type Membership } from "./users.repository";
+import { insertUser, type Membership } from "./users.repository";
 import { type CreateUserInput, createUserInput, type UserRole } from "./users.schema";
 
 export interface UserSummary {
