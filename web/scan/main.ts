@@ -44,11 +44,38 @@ function showError(error: unknown) {
   show(page.title, statusPageView(page, start));
 }
 
+/**
+ * The receipt (or the error to show) that came with the HTML (platform/web.ts): read once and
+ * removed, so a retry or a refresh asks the server again.
+ */
+function takeEmbedded(): { receipt: Receipt } | { error: ApiError } | null {
+  const node = document.getElementById("scan-data");
+  if (!node) return null;
+  node.parentNode?.removeChild(node);
+  try {
+    const data = JSON.parse(node.textContent ?? "") as {
+      receipt?: Receipt;
+      error?: { code: string; status: number; message: string; details?: ApiError["details"] };
+    };
+    if (data.receipt) return { receipt: data.receipt };
+    if (data.error) {
+      const { code, status, message, details } = data.error;
+      return { error: new ApiError(code, status, message, details ?? {}) };
+    }
+  } catch {
+    // Unreadable: the page asks the server instead.
+  }
+  return null;
+}
+
 async function start() {
   if (!token) {
-    showError(new ApiError("RECEIPT_CODE_NOT_FOUND", 404, "未找到该开票码"));
+    showError(new ApiError("NO_TOKEN", 404, "缺少开票码"));
     return;
   }
+  const embedded = takeEmbedded();
+  if (embedded && "receipt" in embedded) return route(embedded.receipt);
+  if (embedded) return showError(embedded.error);
   show("扫码开票", loadingView());
   try {
     route(await api.load());

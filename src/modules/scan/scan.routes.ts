@@ -1,11 +1,12 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context";
-import { AppError } from "../../platform/errors";
+import { AppError, isAppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
+import { scanPageData, withMerchant } from "./scan.page";
 import {
   resendBody,
   resendResponse,
@@ -30,8 +31,14 @@ const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody,
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
 
-/** The consumer interface behind the QR (API.md §2). */
-export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
+/**
+ * The consumer interface behind the QR (API.md §2). Returns what the consumer page's HTML embeds
+ * (scan.page.ts), which shares this interface's budget for unknown tokens.
+ */
+export function registerScanRoutes(
+  app: HttpServer,
+  ctx: AppContext,
+): { pageData: ReturnType<typeof scanPageData> } {
   const tags = ["scan"];
   // Someone trying tokens gets a few dozen misses per 10 minutes, then 429s.
   const guesses = new FailureLimiter(30, 10 * 60_000);
@@ -58,7 +65,13 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
         response: { 200: scanView, ...errors },
       },
     },
-    async (req) => getScanView(ctx, req.params.token, { countScan: req.headers["x-piaoma-poll"] !== "1" }),
+    async (req) => {
+      try {
+        return await getScanView(ctx, req.params.token, { countScan: req.headers["x-piaoma-poll"] !== "1" });
+      } catch (e) {
+        throw isAppError(e) ? await withMerchant(ctx, req.params.token, e) : e;
+      }
+    },
   );
 
   app.post(
@@ -151,4 +164,5 @@ export function registerScanRoutes(app: HttpServer, ctx: AppContext): void {
         .send(bytes);
     },
   );
+  return { pageData: scanPageData(ctx, guesses) };
 }

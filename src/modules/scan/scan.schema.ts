@@ -61,7 +61,7 @@ export const invoiceView = z.object({
 });
 
 export const scanView = z.object({
-  seller: z.object({ name: z.string() }),
+  seller: z.object({ name: z.string(), phone: z.string() }),
   serialNo: z.string(),
   status: z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed"]),
   expiresAt: z.string(),
@@ -83,6 +83,10 @@ export const scanView = z.object({
   invoiceTypes: z.array(invoiceType),
   defaultInvoiceType: invoiceType,
   limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
+  /** The buyer type the form starts with, as the organization chose (个人 or 企业). */
+  defaultBuyerType: z.enum(["individual", "enterprise"]),
+  /** E-mail and mobile the merchant gave with a pushed order (`notify`), to fill the form; null once submitted. */
+  prefill: z.object({ email: z.string(), mobile: z.string() }).nullable(),
   submission: z
     .object({
       invoiceType: z.string(),
