@@ -5,6 +5,7 @@
 
 import { normalizeTaxId } from "../../src/domain/tax-id";
 import type { BuyerType, InvoiceType, Receipt } from "./api";
+import { confirmSheet } from "./confirm-sheet";
 import { h } from "./dom";
 import {
   BUYER_TYPE_ORDER,
@@ -355,7 +356,11 @@ export function createFormView(
       confirmYes.focus();
       return;
     }
-    callbacks.onSubmit(state, remember.checked);
+    // The last look before issuing; 返回修改 leaves everything as typed.
+    const sent = state;
+    void confirmSheet(receipt, sent).then((confirmed) => {
+      if (confirmed) callbacks.onSubmit(sent, remember.checked);
+    });
   });
 
   function focusField(key: FieldKey) {

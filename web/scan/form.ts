@@ -71,11 +71,16 @@ export function reconcile(
     : { ...state, buyerType, invoiceType };
 }
 
-export function emptyForm(receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">): FormState {
+/** What of the receipt the form starts from: the types, and the organization's and merchant's defaults. */
+type FormStart = Pick<Receipt, "invoiceTypes" | "defaultInvoiceType"> &
+  Partial<Pick<Receipt, "defaultBuyerType" | "prefill">>;
+
+export function emptyForm(receipt: FormStart): FormState {
   return reconcile(
     {
       invoiceType: receipt.defaultInvoiceType,
-      buyerType: "enterprise",
+      // The organization chooses whether its consumers start as 个人 or 企业 (receipt-code config).
+      buyerType: receipt.defaultBuyerType ?? "enterprise",
       name: "",
       taxId: "",
       address: "",
@@ -90,18 +95,25 @@ export function emptyForm(receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoic
   );
 }
 
-/** The form for a receipt, prefilled with what this phone remembered; the invoice type stays the receipt's default. */
-export function initialForm(
-  receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">,
-  saved: Partial<FormState> | null,
-): FormState {
+/**
+ * The form for a receipt, prefilled with what this phone remembered; the invoice type stays the
+ * receipt's default. The contacts the merchant pushed with the order (`notify`) are this purchase's
+ * own, so they win over the remembered ones.
+ */
+export function initialForm(receipt: FormStart, saved: Partial<FormState> | null): FormState {
   const base = emptyForm(receipt);
-  if (!saved) return base;
+  const prefill = receipt.prefill;
   const merged: FormState = { ...base };
+  if (!saved && !prefill) return base;
+  if (!saved) return { ...merged, email: prefill?.email ?? "", mobile: prefill?.mobile ?? "" };
   if (saved.buyerType) merged.buyerType = saved.buyerType;
   for (const key of TEXT_FIELDS) {
     const value = saved[key];
     if (typeof value === "string") merged[key] = value;
+  }
+  if (prefill?.email || prefill?.mobile) {
+    merged.email = prefill.email;
+    merged.mobile = prefill.mobile;
   }
   return reconcile(merged, receipt.invoiceTypes, receipt.defaultInvoiceType);
 }

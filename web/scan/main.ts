@@ -13,7 +13,14 @@ import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
 import { heroView, purchaseView } from "./receipt-view";
 import { resultView } from "./result-view";
-import { failedView, issuingView, loadingView, queuedView, statusPageView } from "./status-view";
+import {
+  failedView,
+  issuingView,
+  loadingView,
+  merchantView,
+  queuedView,
+  statusPageView,
+} from "./status-view";
 import { forgetBuyer, loadSaved, saveBuyer } from "./storage";
 
 /** Waiting in front of a spinner: this long, then the page says the invoice is queued. */
@@ -106,13 +113,19 @@ function showInvoices(
   invoices: IssuedInvoice[],
   options: { justIssued?: boolean; note?: string },
 ) {
-  show(options.justIssued ? "开票成功" : "电子发票", resultView(receipt, invoices, api, options));
+  // Addresses this phone knows, to refill a failed delivery's resend (the view shows them masked).
+  const saved = loadSaved();
+  const known = [typed?.email, typed?.mobile, saved?.email, saved?.mobile].filter((a): a is string => !!a);
+  show(
+    options.justIssued ? "开票成功" : "电子发票",
+    resultView(receipt, invoices, api, { ...options, known }),
+  );
 }
 
 function showForm(receipt: Receipt) {
   // Above the limit with the reject policy nothing can be issued here: the notice says why, no form.
   if (limitNotice(receipt)?.kind === "reject") {
-    show("无法在线开票", heroView(receipt), purchaseView(receipt));
+    show("无法在线开票", heroView(receipt), purchaseView(receipt), merchantView(receipt.seller));
     return;
   }
   const saved = loadSaved();
@@ -169,7 +182,7 @@ function networkError() {
 }
 
 async function waitForInvoice(receipt: Receipt): Promise<void> {
-  show("正在开具", issuingView(receipt));
+  show("正在开具", issuingView(receipt, contacts));
   const mine = generation;
   const outcome = await pollReceipt(api.poll, {
     intervalMs: 1000,

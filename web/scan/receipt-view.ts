@@ -66,7 +66,7 @@ function lineItem(line: ReceiptLine) {
   );
 }
 
-export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals">) {
+export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals" | "seller">) {
   const notice = limitNotice(receipt);
   if (!notice) return null;
   if (notice.kind === "split") {
@@ -92,7 +92,7 @@ export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals">) {
       null,
       `本单价税合计 ${formatMoney(notice.total)} 超过单张发票限额 ${formatMoney(notice.limit)}，`,
       h("strong", null, "无法在线开具"),
-      "，请联系商家处理。",
+      `，请联系${receipt.seller.name}处理。`,
     ),
   );
 }

@@ -5,6 +5,7 @@ import { organizations, receiptCodes } from "../../platform/db/schema";
 import { AppError, isAppError } from "../../platform/errors";
 import type { FailureLimiter } from "../../platform/failure-limiter";
 import type { ScanPageData } from "../../platform/web";
+import { withDeliveries } from "./scan.deliveries";
 import { getScanView } from "./scan.service";
 
 type ScanContext = Pick<AppContext, "database" | "config" | "log">;
@@ -39,7 +40,8 @@ export function scanPageData(ctx: ScanContext, guesses: FailureLimiter) {
   return async (token: string, req: FastifyRequest): Promise<{ status: number; data: ScanPageData }> => {
     try {
       guesses.check(req.ip);
-      return { status: 200, data: { receipt: await getScanView(ctx, token, { countScan: true }) } };
+      const receipt = await withDeliveries(ctx, await getScanView(ctx, token, { countScan: true }));
+      return { status: 200, data: { receipt } };
     } catch (e) {
       if (!isAppError(e)) {
         // The page still opens and offers a retry (through the API) instead of a bare 500.

@@ -6,6 +6,7 @@ import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
+import { withDeliveries } from "./scan.deliveries";
 import { scanPageData, withMerchant } from "./scan.page";
 import {
   resendBody,
@@ -30,6 +31,13 @@ const errorBody = z.object({
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
+
+/** WeChat's and Alipay's in-app browsers block downloads but show a PDF opened in place. */
+export function opensInline(inline: string | undefined, userAgent: string | undefined): boolean {
+  if (inline === "1") return true;
+  if (inline === "0") return false;
+  return /MicroMessenger|AlipayClient/i.test(userAgent ?? "");
+}
 
 /**
  * The consumer interface behind the QR (API.md §2). Returns what the consumer page's HTML embeds
@@ -67,7 +75,10 @@ export function registerScanRoutes(
     },
     async (req) => {
       try {
-        return await getScanView(ctx, req.params.token, { countScan: req.headers["x-piaoma-poll"] !== "1" });
+        const view = await getScanView(ctx, req.params.token, {
+          countScan: req.headers["x-piaoma-poll"] !== "1",
+        });
+        return await withDeliveries(ctx, view);
       } catch (e) {
         throw isAppError(e) ? await withMerchant(ctx, req.params.token, e) : e;
       }
@@ -145,7 +156,10 @@ export function registerScanRoutes(
       schema: {
         tags,
         summary: "下载发票 PDF / XML",
+        description:
+          "`?inline=1` (and any request from WeChat's or Alipay's in-app browser, which block downloads) answers with `Content-Disposition: inline`, so the in-app viewer opens the file.",
         params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        querystring: z.object({ inline: z.enum(["0", "1"]).optional() }),
       },
     },
     async (req, reply) => {
@@ -159,7 +173,10 @@ export function registerScanRoutes(
       if (!bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件尚未生成，请稍后再试");
       return reply
         .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${invoice.number}.${kind}"`)
+        .header(
+          "content-disposition",
+          `${opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment"}; filename="${invoice.number}.${kind}"`,
+        )
         .header("cache-control", "private, max-age=3600")
         .send(bytes);
     },

@@ -58,6 +58,17 @@ export const invoiceView = z.object({
   pdfUrl: z.string().nullable(),
   xmlUrl: z.string().nullable(),
   redOf: z.string().nullable(),
+  /** Where the invoice was sent and how that went, recipients masked (on the scan view only). */
+  deliveries: z
+    .array(
+      z.object({
+        channel: z.enum(["email", "sms"]),
+        to: z.string(),
+        status: z.enum(["pending", "sent", "failed"]),
+        at: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 export const scanView = z.object({
