@@ -342,6 +342,21 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     expect(download.suggestedFilename()).toMatch(/\.pdf$/);
   });
 
+  it("starts as 个人 when the organization chose it in its config", async () => {
+    const personal = await makeOrganization(app.ctx.database, { name: "个人默认测试有限公司" });
+    await app.ctx.database.db
+      .update(receiptCodeConfigs)
+      .set({ defaultBuyerType: "individual" })
+      .where(eq(receiptCodeConfigs.orgId, personal.id));
+    const code = await receiptCode({ org: personal.id });
+    const { page, errors } = await phone("small");
+    await openForm(page, code.token);
+    await expect(page.getByRole("radio", { name: "个人" }).isChecked()).resolves.toBe(true);
+    await openForm(page, (await receiptCode()).token);
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it("fills e-mail and mobile from the merchant's notify on a pushed order", async () => {
     const code = await receiptCode({ notify: { email: "guest@example.com", mobile: "13900139000" } });
     for (const size of ["large", "small"] as const) {
@@ -396,4 +411,103 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     expect(bodies.length).toBe(1);
     expect(errors).toEqual([]);
   });
+
+  for (const size of ["large", "small"] as const) {
+    it(`fits the phone (${size}): first field and the whole bar on screen, nothing under the bar, readable text, visible focus`, async () => {
+      const code = await receiptCode();
+      const { page, errors } = await phone(size);
+      await openForm(page, code.token);
+      const viewport = PHONES[size];
+      await page.screenshot({ path: screenshotPath(`p17-form-top-${size}`) });
+      const bar = page.locator(".submit-bar");
+      const barBox = async () => (await bar.boundingBox())!;
+      // On arrival: the bar whole at the bottom, and the first field (the invoice type) above it.
+      const first = await page.locator("[data-field=invoiceType] .segment").first().boundingBox();
+      const top = await barBox();
+      expect(top.y + top.height).toBeLessThanOrEqual(viewport.height + 0.5);
+      expect(top.y).toBeGreaterThanOrEqual(0);
+      expect(first!.y + first!.height).toBeLessThanOrEqual(top.y);
+
+      // Every field, focused, is clear of the bar (the bar may step aside while typing).
+      for (const id of ["f-name", "f-taxId", "f-email", "f-mobile"]) {
+        await page.locator(`#${id}`).focus();
+        await page.waitForTimeout(50);
+        const field = (await page.locator(`#${id}`).boundingBox())!;
+        expect(field.y, id).toBeGreaterThanOrEqual(0);
+        expect(field.y + field.height, id).toBeLessThanOrEqual(viewport.height);
+        const now = await barBox();
+        const barOnScreen = now.y < viewport.height && now.y + now.height > 0;
+        if (barOnScreen && (await bar.evaluate((el) => getComputedStyle(el).position)) === "sticky") {
+          expect(field.y + field.height, id).toBeLessThanOrEqual(now.y);
+        }
+      }
+      await page.locator("#f-name").blur();
+      // At the end of the page nothing lies under the bar: the last card ends above it.
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      const lastCard = (await page.locator(".invoice-form .card").last().boundingBox())!;
+      expect(lastCard.y + lastCard.height).toBeLessThanOrEqual((await barBox()).y + 0.5);
+
+      // Text at least 14 px, marks (tags, badges, the 必填 mark) at least 12 px; secondary text 4.5:1.
+      const problems = await page.evaluate(() => {
+        const marks = ".mark, .tag, .badge, .segment-label small, .line-rate, .status-foot";
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: number[]) => {
+          const [r, g, b] = c.map((v) => {
+            const x = v / 255;
+            return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+        };
+        const background = (el: Element | null): number[] => {
+          for (let e = el; e; e = e.parentElement) {
+            const bg = getComputedStyle(e).backgroundColor;
+            if (bg && !bg.startsWith("rgba(0, 0, 0, 0)") && bg !== "transparent") return rgb(bg);
+          }
+          return [255, 255, 255];
+        };
+        const out: string[] = [];
+        const walker = document.createTreeWalker(document.getElementById("app")!, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const el = n.parentElement;
+          if (!el || !n.textContent?.trim() || el.closest("[hidden]")) continue;
+          const style = getComputedStyle(el);
+          if (style.visibility === "hidden" || el.getClientRects().length === 0) continue;
+          const size = Number.parseFloat(style.fontSize);
+          const min = el.closest(marks) ? 12 : 14;
+          if (size < min) out.push(`${size}px < ${min}px: ${n.textContent.trim().slice(0, 20)}`);
+          if (el.closest(".hero")) continue; // white on the brand colour
+          const fg = lum(rgb(style.color));
+          const bg = lum(background(el));
+          const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+          if (ratio < 4.5) out.push(`contrast ${ratio.toFixed(2)}: ${n.textContent.trim().slice(0, 20)}`);
+        }
+        return out;
+      });
+      expect(problems).toEqual([]);
+
+      // Tab through the form: every control shows where the focus is.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator("body").click({ position: { x: 1, y: 1 } });
+      const unmarked: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press("Tab");
+        const result = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el || el === document.body) return null;
+          const shown = (e: Element | null) => {
+            if (!e) return false;
+            const s = getComputedStyle(e);
+            return (
+              (s.outlineStyle !== "none" && Number.parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none"
+            );
+          };
+          const ok = shown(el) || shown(el.nextElementSibling) || shown(el.closest(".field"));
+          return { ok, name: `${el.tagName}#${el.id}.${el.className}` };
+        });
+        if (result && !result.ok) unmarked.push(result.name);
+      }
+      expect(unmarked).toEqual([]);
+      expect(errors).toEqual([]);
+    });
+  }
 });

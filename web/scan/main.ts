@@ -11,7 +11,7 @@ import { errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBod
 import { createFormView } from "./form-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
-import { heroView, purchaseView } from "./receipt-view";
+import { heroView, limitNoticeView, purchaseView } from "./receipt-view";
 import { resultView } from "./result-view";
 import {
   failedView,
@@ -153,7 +153,16 @@ function showForm(receipt: Receipt) {
       }
     },
   });
-  show("扫码开票", heroView(receipt), purchaseView(receipt), view.element);
+  // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
+  const short = window.innerHeight < 700;
+  show(
+    "扫码开票",
+    heroView(receipt, { compact: short }),
+    purchaseView(receipt, { folded: short }),
+    // Folded, the purchase does not show the limit's notice (a split, say): it stands on its own.
+    short ? limitNoticeView(receipt) : null,
+    view.element,
+  );
 }
 
 async function handleSubmitError(error: unknown, view: ReturnType<typeof createFormView>) {

@@ -13,13 +13,13 @@ const LINES_SHOWN = 6;
 /** The seller on the brand colour; the deadline only while the receipt can still be invoiced. */
 export function heroView(
   receipt: Pick<Receipt, "seller" | "serialNo" | "expiresAt">,
-  options: { kicker?: string; deadline?: boolean } = {},
+  options: { kicker?: string; deadline?: boolean; compact?: boolean } = {},
 ) {
-  const { kicker = "扫码开具电子发票", deadline = true } = options;
+  const { kicker = "扫码开具电子发票", deadline = true, compact = false } = options;
   return h(
     "header",
-    { class: "hero" },
-    h("p", { class: "hero-kicker" }, kicker),
+    { class: compact ? "hero hero--compact" : "hero" },
+    compact ? null : h("p", { class: "hero-kicker" }, kicker),
     h("h1", { class: "hero-title", "data-testid": "seller-name" }, receipt.seller.name),
     h(
       "p",

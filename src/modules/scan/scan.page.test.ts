@@ -4,6 +4,7 @@ import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
+import { loginAs, makeUser } from "../../../test/support/console";
 import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import { receiptCodes } from "../../platform/db/schema";
 import { webBuildDir } from "../../platform/web";
@@ -133,5 +134,31 @@ describe("the consumer page's HTML and files", () => {
     const gz = await page(`/assets/${script}`, "gzip");
     expect(gz.headers["content-encoding"]).toBe("gzip");
     expect(zlib.gunzipSync(gz.rawPayload).equals(original)).toBe(true);
+  });
+
+  it("starts the form with the buyer type the organization chose in its config", async () => {
+    const admin = await makeUser(app.ctx.database, { role: "admin", orgIds: [orgId] });
+    const client = await loginAs(app, admin.username, admin.password);
+    const config = {
+      limit: "10000.00",
+      invoiceTypes: ["digital_normal", "digital_special"],
+      defaultInvoiceType: "digital_normal",
+      validDays: 30,
+      overLimitPolicy: "reject",
+      defaultDrawer: "张会计",
+    };
+    const bad = await client.put(`/orgs/${orgId}/config`, { ...config, defaultBuyerType: "non_enterprise" });
+    expect(bad.statusCode).toBe(422);
+    expect(Object.keys(bad.json().error.details.fields)).toEqual(["defaultBuyerType"]);
+    const saved = await client.put(`/orgs/${orgId}/config`, { ...config, defaultBuyerType: "individual" });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json().defaultBuyerType).toBe("individual");
+    const code = await makeReceiptCode(app.ctx, orgId);
+    const view = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` });
+    expect(view.json().defaultBuyerType).toBe("individual");
+    // A save that does not name it keeps it.
+    await client.put(`/orgs/${orgId}/config`, config);
+    expect((await client.get(`/orgs/${orgId}/config`)).json().defaultBuyerType).toBe("individual");
+    await client.put(`/orgs/${orgId}/config`, { ...config, defaultBuyerType: "enterprise" });
   });
 });
