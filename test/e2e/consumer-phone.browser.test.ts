@@ -510,4 +510,52 @@ describeBrowser("consumer page on phones (issue 17)", () => {
       expect(errors).toEqual([]);
     });
   }
+
+  it("remembers several titles on the phone, each with its invoice type, and fills one with a tap", async () => {
+    const { page, errors } = await phone("small");
+    // A company 专票 first, then a personal 普票.
+    await openForm(page, (await receiptCode()).token);
+    const taxId = makeUscc();
+    await page.getByRole("radio", { name: "企业", exact: true }).check();
+    await page.getByRole("radio", { name: /增值税专用发票/ }).check();
+    await page.getByLabel("抬头名称").fill(BUYER);
+    await page.getByLabel("税号").fill(taxId);
+    await page.getByLabel("电子邮箱").fill("me@example.com");
+    await page.getByTestId("submit").click();
+    await page.getByTestId("confirm-sheet-yes").click();
+    await page.getByTestId("invoice").waitFor({ timeout: 20_000 });
+
+    await openForm(page, (await receiptCode()).token);
+    // The last title came back with its 专票, not the receipt's default 普票.
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe(BUYER);
+    await expect(page.getByRole("radio", { name: /增值税专用发票/ }).isChecked()).resolves.toBe(true);
+    await page.getByRole("radio", { name: "个人" }).check();
+    await page.getByLabel("抬头名称").fill("张三");
+    await page.getByLabel("税号").fill("");
+    await page.getByTestId("submit").click();
+    await page.getByTestId("confirm-sheet-yes").click();
+    await page.getByTestId("invoice").waitFor({ timeout: 20_000 });
+
+    // The third receipt: both titles on offer, the latest filled; a tap brings the company back whole.
+    const asked: string[] = [];
+    page.on("request", (r) => r.url().includes("/titles") && asked.push(r.url()));
+    await openForm(page, (await receiptCode()).token);
+    const chips = page.getByTestId("saved-title");
+    await expect(chips.allTextContents()).resolves.toEqual([
+      "张三个人 · 数电普票",
+      `${BUYER}企业 · 数电专票`,
+    ]);
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe("张三");
+    await expect(page.getByRole("radio", { name: "个人" }).isChecked()).resolves.toBe(true);
+    await page.screenshot({ path: screenshotPath("p17-titles-small"), fullPage: true });
+    await chips.nth(1).click();
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe(BUYER);
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe(taxId);
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    await expect(page.getByRole("radio", { name: /增值税专用发票/ }).isChecked()).resolves.toBe(true);
+    await expect(page.getByLabel("电子邮箱").inputValue()).resolves.toBe("me@example.com");
+    // Nothing was asked of the server: the titles are the phone's own.
+    expect(asked).toEqual([]);
+    expect(errors).toEqual([]);
+  });
 });

@@ -257,3 +257,35 @@ export function limitNotice(receipt: Pick<Receipt, "limit" | "totals">): LimitNo
 export function hasMoreDetails(state: FormState): boolean {
   return [state.address, state.phone, state.bankName, state.bankAccount].some((v) => v.trim() !== "");
 }
+
+/** A remembered title (storage.ts) as the form takes it. */
+export interface TitleChoice {
+  buyerType: BuyerType;
+  invoiceType?: InvoiceType;
+  name: string;
+  taxId: string;
+  address: string;
+  phone: string;
+  bankName: string;
+  bankAccount: string;
+}
+
+/**
+ * The form with a picked title: its buyer type and details, and the invoice type it was taken with
+ * when this receipt allows it for that buyer (else the receipt's choice stands). Contacts stay.
+ */
+export function applyTitle(state: FormState, title: TitleChoice, allowed: readonly InvoiceType[]): FormState {
+  const next: FormState = {
+    ...state,
+    buyerType: title.buyerType,
+    name: title.name,
+    taxId: title.taxId,
+    address: title.address,
+    phone: title.phone,
+    bankName: title.bankName,
+    bankAccount: title.bankAccount,
+  };
+  const types = invoiceTypesFor(allowed, next.buyerType);
+  if (title.invoiceType && types.includes(title.invoiceType)) next.invoiceType = title.invoiceType;
+  return reconcile(next, allowed, next.invoiceType);
+}

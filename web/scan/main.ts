@@ -7,7 +7,7 @@
 import "./style.css";
 import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
 import { type Children, mount } from "./dom";
-import { errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
+import { applyTitle, errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
 import { createFormView } from "./form-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
@@ -21,7 +21,7 @@ import {
   queuedView,
   statusPageView,
 } from "./status-view";
-import { forgetBuyer, loadSaved, saveBuyer } from "./storage";
+import { forgetBuyer, forgetTitles, loadSaved, loadTitles, saveBuyer, saveTitle, titleOf } from "./storage";
 
 /** Waiting in front of a spinner: this long, then the page says the invoice is queued. */
 const ISSUING_PATIENCE_MS = 30_000;
@@ -129,30 +129,45 @@ function showForm(receipt: Receipt) {
     return;
   }
   const saved = loadSaved();
-  const initial = typed ?? initialForm(receipt, saved);
-  const view = createFormView(receipt, initial, true, {
-    onSubmit: async (state, remember) => {
-      typed = state;
-      if (remember) saveBuyer(state);
-      else forgetBuyer();
-      const body = toSubmitBody(state);
-      contacts = { email: body.email || null, mobile: body.mobile || null };
-      view.setBusy(true);
-      try {
-        const { body: result } = await api.submit(body);
-        if (result.status === "issued" && result.invoices?.length) {
-          showInvoices(receipt, result.invoices, { justIssued: true });
-        } else if (result.status === "failed") {
-          show("开票未成功", failedView(receipt, refresh));
+  const titles = loadTitles();
+  let initial = typed ?? initialForm(receipt, saved);
+  // The last title comes back with the invoice type it was taken with (when this receipt allows it).
+  if (!typed && titles[0]) initial = applyTitle(initial, titles[0], receipt.invoiceTypes);
+  const view = createFormView(
+    receipt,
+    initial,
+    true,
+    {
+      onSubmit: async (state, remember) => {
+        typed = state;
+        const title = titleOf(state);
+        if (remember) {
+          saveBuyer(state);
+          saveTitle(state);
         } else {
-          void waitForInvoice(receipt);
+          forgetBuyer();
+          if (title) forgetTitles((t) => t.name !== title.name || t.taxId !== title.taxId);
         }
-      } catch (error) {
-        view.setBusy(false);
-        void handleSubmitError(error, view);
-      }
+        const body = toSubmitBody(state);
+        contacts = { email: body.email || null, mobile: body.mobile || null };
+        view.setBusy(true);
+        try {
+          const { body: result } = await api.submit(body);
+          if (result.status === "issued" && result.invoices?.length) {
+            showInvoices(receipt, result.invoices, { justIssued: true });
+          } else if (result.status === "failed") {
+            show("开票未成功", failedView(receipt, refresh));
+          } else {
+            void waitForInvoice(receipt);
+          }
+        } catch (error) {
+          view.setBusy(false);
+          void handleSubmitError(error, view);
+        }
+      },
     },
-  });
+    titles,
+  );
   // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
   const short = window.innerHeight < 700;
   show(
