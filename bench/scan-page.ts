@@ -148,7 +148,7 @@ ${compression}`;
     process.stdout.write(`${result}\n`);
     writeSection(
       "Consumer page on Slow 4G",
-      `Command: \`npm run bench -- scan-page ${runs}\` — headless Chromium with DevTools network emulation (400 ms latency, 400 kbit/s down and up), a fresh browser context per run (cold: empty cache, new connection), 390×844 phone; "usable" is navigation start to the form's submit button being on the page. Server: \`piaoma serve\` on PostgreSQL, same machine; one unmeasured warm-up run first. Targets (issue 17): < 1.5 s, ≤ 25 KB.\nMachine: ${machine()}.\n\n${result}`,
+      `Command: \`npm run bench -- scan-page ${runs}\` — headless Chromium with DevTools network emulation (400 ms latency, 400 kbit/s down and up), a fresh browser context per run (cold: empty cache, new connection), 390×844 phone; "usable" is navigation start to the form's submit button being on the page. Server: \`piaoma serve\` on PostgreSQL, same machine; one unmeasured warm-up run first. Targets (issue 17): < 1.5 s, ≤ 25 KB.\nMachine: ${machine()}; load average during the run ${os.loadavg()[0]?.toFixed(1)} (other work on the same cores).\n\n${result}\n\nThe network alone sets a floor: two round trips (the HTML with the receipt inside, then its script and style sheet in parallel) are 800 ms, and the bytes at 50 KB/s about 430 ms more — some 1.23 s before any parsing or running; the rest is the browser's CPU, which on a busy shared machine varies from run to run.`,
     );
   } finally {
     await browser.close();
