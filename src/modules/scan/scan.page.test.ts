@@ -161,4 +161,24 @@ describe("the consumer page's HTML and files", () => {
     expect((await client.get(`/orgs/${orgId}/config`)).json().defaultBuyerType).toBe("individual");
     await client.put(`/orgs/${orgId}/config`, { ...config, defaultBuyerType: "enterprise" });
   });
+
+  it("counts unknown tokens on the page against the same budget as the API, and then says so in the page", async () => {
+    const ip = "203.0.113.77";
+    const guess = (i: number) =>
+      app.http.inject({ method: "GET", url: `/s/Guess${String(i).padStart(8, "0")}xyz`, remoteAddress: ip });
+    for (let i = 0; i < 30; i++) expect((await guess(i)).statusCode).toBe(404);
+    const limited = await guess(31);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["content-type"]).toMatch(/^text\/html/);
+    expect(embedded(limited.body)?.error).toMatchObject({ code: "RATE_LIMITED", status: 429 });
+    // The API refuses this address too; a real code from another address still opens.
+    const api = await app.http.inject({
+      method: "GET",
+      url: "/api/scan/Guess99999999xyz",
+      remoteAddress: ip,
+    });
+    expect(api.statusCode).toBe(429);
+    const code = await makeReceiptCode(app.ctx, orgId);
+    expect((await page(`/s/${code.token}`, "identity")).statusCode).toBe(200);
+  });
 });
