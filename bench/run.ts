@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   pdf: () => import("./pdf"),
   issue: () => import("./issue"),
   scan: () => import("./scan"),
+  "scan-page": () => import("./scan-page"),
   push: () => import("./push"),
   stats: () => import("./stats"),
 };

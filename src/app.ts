@@ -156,12 +156,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     await registerOpenApi(http, version);
     registerHealthRoutes(http, ctx, version);
-    await registerScanRoutes(http, ctx);
+    const scan = await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);
-    if (options.serveWeb !== false && config.roles.includes("api")) await registerWeb(http);
+    if (options.serveWeb !== false && config.roles.includes("api"))
+      await registerWeb(http, { scanPageData: scan.pageData });
 
     if (options.startJobs !== false) {
       await jobs.start();

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
 import fastifyStatic from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { HttpServer } from "./http";
@@ -43,13 +44,70 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** What the consumer page at /s/{token} is given with its HTML: the receipt, or the error page to show. */
+export type ScanPageData =
+  | { receipt: unknown }
+  | { error: { code: string; status: number; message: string; details?: unknown } };
+
+export interface WebOptions {
+  /**
+   * The receipt behind a token (counted as a scan), embedded in the consumer page's HTML, so the
+   * form needs no request of its own. Without it the page asks `GET /api/scan/{token}` itself.
+   */
+  scanPageData?: (token: string, req: FastifyRequest) => Promise<{ status: number; data: ScanPageData }>;
+}
+
+/**
+ * JSON placed inside a `<script type="application/json">`: `<` `>` `&` and the two JavaScript line
+ * separators are escaped, so no text (a merchant's item name, a footer) can close the element or
+ * start markup; `JSON.parse` reads the escapes back as the same characters.
+ */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Brotli when the browser offers it (all current ones do over HTTPS and on localhost), else gzip. */
+function pickEncoding(req: FastifyRequest): "br" | "gzip" | null {
+  const accepted = String(req.headers["accept-encoding"] ?? "");
+  if (/\bbr\b/.test(accepted)) return "br";
+  if (/\bgzip\b/.test(accepted)) return "gzip";
+  return null;
+}
+
+/** A page's bytes in each encoding: the static pages are compressed once, at start. */
+interface EncodedPage {
+  identity: Buffer;
+  br: Buffer;
+  gzip: Buffer;
+}
+
+function encodePage(body: Buffer): EncodedPage {
+  return {
+    identity: body,
+    br: zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    gzip: zlib.gzipSync(body, { level: 9 }),
+  };
+}
+
+function sendEncoded(req: FastifyRequest, reply: FastifyReply, page: EncodedPage) {
+  const encoding = pickEncoding(req);
+  reply.header("vary", "accept-encoding");
+  if (encoding) reply.header("content-encoding", encoding);
+  return reply.send(encoding ? page[encoding] : page.identity);
+}
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
 /** Serves the built pages: the console under /admin, the consumer page at /s/{token}. */
-export async function registerWeb(app: HttpServer): Promise<void> {
+export async function registerWeb(app: HttpServer, options: WebOptions = {}): Promise<void> {
   if (!fs.existsSync(path.join(webBuildDir, "admin/index.html"))) {
     throw new Error(`web pages are not built (${webBuildDir}); run npm run build:web`);
   }
   const adminHtml = fs.readFileSync(path.join(webBuildDir, "admin/index.html"));
-  const scanHtml = fs.readFileSync(path.join(webBuildDir, "scan/index.html"));
+  const scanHtml = fs.readFileSync(path.join(webBuildDir, "scan/index.html"), "utf8");
 
   await app.register(fastifyStatic, {
     root: path.join(webBuildDir, "assets"),
@@ -59,21 +117,53 @@ export async function registerWeb(app: HttpServer): Promise<void> {
     maxAge: "365d",
     index: false,
     wildcard: true,
+    // The build wrote .br and .gz copies (vite.config.ts); the one the browser accepts is sent.
+    preCompressed: true,
   });
 
-  // Each page's policy allows exactly its own inline scripts (the consumer page's nomodule notice).
-  const sendHtml = (body: Buffer) => {
-    const policy = pagePolicy(inlineScriptHashes(body.toString("utf8")));
-    return async (_req: FastifyRequest, reply: FastifyReply) =>
-      reply
-        .type("text/html; charset=utf-8")
-        .header("cache-control", "no-cache")
-        .header("content-security-policy", policy)
-        .send(body);
+  // Each page's policy allows exactly its own inline scripts (the consumer page's nomodule notice);
+  // the consumer page's embedded data is a JSON block, which is never run, so it needs no hash.
+  const htmlHeaders = (reply: FastifyReply, policy: string) =>
+    reply
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-cache")
+      .header("content-security-policy", policy);
+  const adminPage = encodePage(adminHtml);
+  const adminPolicy = pagePolicy(inlineScriptHashes(adminHtml.toString("utf8")));
+  const sendAdmin = async (req: FastifyRequest, reply: FastifyReply) =>
+    sendEncoded(req, htmlHeaders(reply, adminPolicy), adminPage);
+
+  const scanPolicy = pagePolicy(inlineScriptHashes(scanHtml));
+  // The data goes right after the page's <main>, before the module script reads it.
+  const at = scanHtml.indexOf("</main>") + "</main>".length;
+  const [scanHead, scanTail] = at > 6 ? [scanHtml.slice(0, at), scanHtml.slice(at)] : [scanHtml, ""];
+  const bareScanPage = encodePage(Buffer.from(scanHtml));
+  const sendScan = async (req: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply) => {
+    htmlHeaders(reply, scanPolicy);
+    const token = req.params.token ?? "";
+    // Without a token the page itself says what to do; a token of the wrong shape is never looked up.
+    if (!options.scanPageData || !TOKEN_PATTERN.test(token)) return sendEncoded(req, reply, bareScanPage);
+    const { status, data } = await options.scanPageData(token, req);
+    const body = Buffer.from(
+      `${scanHead}\n<script type="application/json" id="scan-data">${embedJson(data)}</script>${scanTail}`,
+    );
+    // Per request, so only the encoding asked for, at a fast brotli level: a few kilobytes take
+    // well under a millisecond.
+    const encoding = pickEncoding(req);
+    reply.status(status).header("vary", "accept-encoding");
+    if (!encoding) return reply.send(body);
+    reply.header("content-encoding", encoding);
+    return reply.send(
+      encoding === "br"
+        ? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } })
+        : zlib.gzipSync(body, { level: 6 }),
+    );
   };
+
   const hidden = { schema: { hide: true } };
   app.get("/", hidden, async (_req, reply) => reply.redirect("/admin/"));
-  app.get("/admin", hidden, sendHtml(adminHtml));
-  app.get("/admin/*", hidden, sendHtml(adminHtml));
-  app.get("/s/:token", hidden, sendHtml(scanHtml));
+  app.get("/admin", hidden, sendAdmin);
+  app.get("/admin/*", hidden, sendAdmin);
+  app.get("/s", hidden, sendScan);
+  app.get("/s/:token", hidden, sendScan);
 }

@@ -5,8 +5,10 @@
 
 import { normalizeTaxId } from "../../src/domain/tax-id";
 import type { BuyerType, InvoiceType, Receipt } from "./api";
+import { confirmSheet } from "./confirm-sheet";
 import { h } from "./dom";
 import {
+  applyTitle,
   BUYER_TYPE_ORDER,
   type FieldErrors,
   type FieldKey,
@@ -20,6 +22,7 @@ import {
   reconcile,
   TAX_ID_CONFIRM_QUESTION,
   type TextField,
+  type TitleChoice,
   taxIdToConfirm,
   validateForm,
   visibleErrors,
@@ -91,6 +94,7 @@ export function createFormView(
   initial: FormState,
   remembered: boolean,
   callbacks: FormCallbacks,
+  titles: TitleChoice[] = [],
 ): FormView {
   let state = initial;
   const touched = new Set<FieldKey>();
@@ -249,6 +253,40 @@ export function createFormView(
     inputs.taxId.focus();
   });
 
+  // ---- titles this phone invoiced to before: one tap fills type, title, tax ID and the rest
+  const titleChip = (t: TitleChoice) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "title-chip",
+        "data-testid": "saved-title",
+        onclick: () => {
+          setState(applyTitle(state, t, receipt.invoiceTypes));
+          if (hasMoreDetails(state)) more.open = true;
+        },
+      },
+      h("span", { class: "title-chip-name" }, t.name),
+      h(
+        "small",
+        { class: "title-chip-kind" },
+        BUYER_TYPE_LABELS[t.buyerType],
+        t.invoiceType ? ` · ${INVOICE_TYPE_SHORT[t.invoiceType]}` : "",
+      ),
+    );
+  const savedTitles = titles.length
+    ? h(
+        "div",
+        { class: "field field--stacked saved-titles", "data-testid": "saved-titles" },
+        h("span", { class: "field-label", id: "lbl-titles" }, "常用抬头"),
+        h(
+          "div",
+          { class: "title-chips", role: "group", "aria-labelledby": "lbl-titles" },
+          titles.map(titleChip),
+        ),
+      )
+    : null;
+
   // ---- layout
   const nameField = textField("name");
   const taxIdField = textField("taxId");
@@ -293,6 +331,7 @@ export function createFormView(
       { class: "card", "aria-labelledby": "title-card" },
       h("h2", { class: "card-title", id: "title-card" }, "发票信息"),
       choiceField("invoiceType", "发票类型", invoiceTypeGroup, invoiceTypeHint),
+      savedTitles,
       choiceField("buyerType", "抬头类型", buyerTypeGroup),
       nameField,
       taxIdField,
@@ -355,7 +394,11 @@ export function createFormView(
       confirmYes.focus();
       return;
     }
-    callbacks.onSubmit(state, remember.checked);
+    // The last look before issuing; 返回修改 leaves everything as typed.
+    const sent = state;
+    void confirmSheet(receipt, sent).then((confirmed) => {
+      if (confirmed) callbacks.onSubmit(sent, remember.checked);
+    });
   });
 
   function focusField(key: FieldKey) {

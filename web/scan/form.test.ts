@@ -283,3 +283,25 @@ describe("a tax ID that is not 18 characters is confirmed before it is sent (DOM
     expect(validateForm(form({ email: "a＠example.com", mobile: "１３８００１３８０００" }))).toEqual({});
   });
 });
+
+describe("the organization's and the merchant's defaults (issue 17)", () => {
+  it("starts with the buyer type the organization chose", () => {
+    expect(emptyForm({ ...receiptTypes(), defaultBuyerType: "individual" }).buyerType).toBe("individual");
+    expect(emptyForm({ ...receiptTypes(), defaultBuyerType: "enterprise" }).buyerType).toBe("enterprise");
+    // 个人 cannot take the only type offered: the form moves on to 企业.
+    expect(
+      emptyForm({ ...receiptTypes(["digital_special"], "digital_special"), defaultBuyerType: "individual" })
+        .buyerType,
+    ).toBe("enterprise");
+  });
+
+  it("fills e-mail and mobile from the pushed order's notify, over what the phone remembered", () => {
+    const prefill = { email: "guest@example.com", mobile: "13900139000" };
+    expect(initialForm({ ...receiptTypes(), prefill }, null)).toMatchObject(prefill);
+    const state = initialForm({ ...receiptTypes(), prefill }, { name: "张三", email: "old@example.com" });
+    expect(state).toMatchObject({ name: "张三", ...prefill });
+    expect(initialForm({ ...receiptTypes(), prefill: null }, { email: "old@example.com" }).email).toBe(
+      "old@example.com",
+    );
+  });
+});

@@ -71,11 +71,16 @@ export function reconcile(
     : { ...state, buyerType, invoiceType };
 }
 
-export function emptyForm(receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">): FormState {
+/** What of the receipt the form starts from: the types, and the organization's and merchant's defaults. */
+type FormStart = Pick<Receipt, "invoiceTypes" | "defaultInvoiceType"> &
+  Partial<Pick<Receipt, "defaultBuyerType" | "prefill">>;
+
+export function emptyForm(receipt: FormStart): FormState {
   return reconcile(
     {
       invoiceType: receipt.defaultInvoiceType,
-      buyerType: "enterprise",
+      // The organization chooses whether its consumers start as 个人 or 企业 (receipt-code config).
+      buyerType: receipt.defaultBuyerType ?? "enterprise",
       name: "",
       taxId: "",
       address: "",
@@ -90,18 +95,25 @@ export function emptyForm(receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoic
   );
 }
 
-/** The form for a receipt, prefilled with what this phone remembered; the invoice type stays the receipt's default. */
-export function initialForm(
-  receipt: Pick<Receipt, "invoiceTypes" | "defaultInvoiceType">,
-  saved: Partial<FormState> | null,
-): FormState {
+/**
+ * The form for a receipt, prefilled with what this phone remembered; the invoice type stays the
+ * receipt's default. The contacts the merchant pushed with the order (`notify`) are this purchase's
+ * own, so they win over the remembered ones.
+ */
+export function initialForm(receipt: FormStart, saved: Partial<FormState> | null): FormState {
   const base = emptyForm(receipt);
-  if (!saved) return base;
+  const prefill = receipt.prefill;
   const merged: FormState = { ...base };
+  if (!saved && !prefill) return base;
+  if (!saved) return { ...merged, email: prefill?.email ?? "", mobile: prefill?.mobile ?? "" };
   if (saved.buyerType) merged.buyerType = saved.buyerType;
   for (const key of TEXT_FIELDS) {
     const value = saved[key];
     if (typeof value === "string") merged[key] = value;
+  }
+  if (prefill?.email || prefill?.mobile) {
+    merged.email = prefill.email;
+    merged.mobile = prefill.mobile;
   }
   return reconcile(merged, receipt.invoiceTypes, receipt.defaultInvoiceType);
 }
@@ -244,4 +256,36 @@ export function limitNotice(receipt: Pick<Receipt, "limit" | "totals">): LimitNo
 /** Whether any of the optional 更多 fields has content, so the fold opens by itself. */
 export function hasMoreDetails(state: FormState): boolean {
   return [state.address, state.phone, state.bankName, state.bankAccount].some((v) => v.trim() !== "");
+}
+
+/** A remembered title (storage.ts) as the form takes it. */
+export interface TitleChoice {
+  buyerType: BuyerType;
+  invoiceType?: InvoiceType;
+  name: string;
+  taxId: string;
+  address: string;
+  phone: string;
+  bankName: string;
+  bankAccount: string;
+}
+
+/**
+ * The form with a picked title: its buyer type and details, and the invoice type it was taken with
+ * when this receipt allows it for that buyer (else the receipt's choice stands). Contacts stay.
+ */
+export function applyTitle(state: FormState, title: TitleChoice, allowed: readonly InvoiceType[]): FormState {
+  const next: FormState = {
+    ...state,
+    buyerType: title.buyerType,
+    name: title.name,
+    taxId: title.taxId,
+    address: title.address,
+    phone: title.phone,
+    bankName: title.bankName,
+    bankAccount: title.bankAccount,
+  };
+  const types = invoiceTypesFor(allowed, next.buyerType);
+  if (title.invoiceType && types.includes(title.invoiceType)) next.invoiceType = title.invoiceType;
+  return reconcile(next, allowed, next.invoiceType);
 }

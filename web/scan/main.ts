@@ -7,14 +7,21 @@
 import "./style.css";
 import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
 import { type Children, mount } from "./dom";
-import { errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
+import { applyTitle, errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
 import { createFormView } from "./form-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
-import { heroView, purchaseView } from "./receipt-view";
+import { heroView, limitNoticeView, purchaseView } from "./receipt-view";
 import { resultView } from "./result-view";
-import { failedView, issuingView, loadingView, queuedView, statusPageView } from "./status-view";
-import { forgetBuyer, loadSaved, saveBuyer } from "./storage";
+import {
+  failedView,
+  issuingView,
+  loadingView,
+  merchantView,
+  queuedView,
+  statusPageView,
+} from "./status-view";
+import { forgetBuyer, forgetTitles, loadSaved, loadTitles, saveBuyer, saveTitle, titleOf } from "./storage";
 
 /** Waiting in front of a spinner: this long, then the page says the invoice is queued. */
 const ISSUING_PATIENCE_MS = 30_000;
@@ -44,11 +51,38 @@ function showError(error: unknown) {
   show(page.title, statusPageView(page, start));
 }
 
+/**
+ * The receipt (or the error to show) that came with the HTML (platform/web.ts): read once and
+ * removed, so a retry or a refresh asks the server again.
+ */
+function takeEmbedded(): { receipt: Receipt } | { error: ApiError } | null {
+  const node = document.getElementById("scan-data");
+  if (!node) return null;
+  node.parentNode?.removeChild(node);
+  try {
+    const data = JSON.parse(node.textContent ?? "") as {
+      receipt?: Receipt;
+      error?: { code: string; status: number; message: string; details?: ApiError["details"] };
+    };
+    if (data.receipt) return { receipt: data.receipt };
+    if (data.error) {
+      const { code, status, message, details } = data.error;
+      return { error: new ApiError(code, status, message, details ?? {}) };
+    }
+  } catch {
+    // Unreadable: the page asks the server instead.
+  }
+  return null;
+}
+
 async function start() {
   if (!token) {
-    showError(new ApiError("RECEIPT_CODE_NOT_FOUND", 404, "未找到该开票码"));
+    showError(new ApiError("NO_TOKEN", 404, "缺少开票码"));
     return;
   }
+  const embedded = takeEmbedded();
+  if (embedded && "receipt" in embedded) return route(embedded.receipt);
+  if (embedded) return showError(embedded.error);
   show("扫码开票", loadingView());
   try {
     route(await api.load());
@@ -79,41 +113,71 @@ function showInvoices(
   invoices: IssuedInvoice[],
   options: { justIssued?: boolean; note?: string },
 ) {
-  show(options.justIssued ? "开票成功" : "电子发票", resultView(receipt, invoices, api, options));
+  // Addresses this phone knows, to refill a failed delivery's resend (the view shows them masked).
+  const saved = loadSaved();
+  const known = [typed?.email, typed?.mobile, saved?.email, saved?.mobile].filter((a): a is string => !!a);
+  show(
+    options.justIssued ? "开票成功" : "电子发票",
+    resultView(receipt, invoices, api, { ...options, known }),
+  );
 }
 
 function showForm(receipt: Receipt) {
   // Above the limit with the reject policy nothing can be issued here: the notice says why, no form.
   if (limitNotice(receipt)?.kind === "reject") {
-    show("无法在线开票", heroView(receipt), purchaseView(receipt));
+    show("无法在线开票", heroView(receipt), purchaseView(receipt), merchantView(receipt.seller));
     return;
   }
   const saved = loadSaved();
-  const initial = typed ?? initialForm(receipt, saved);
-  const view = createFormView(receipt, initial, true, {
-    onSubmit: async (state, remember) => {
-      typed = state;
-      if (remember) saveBuyer(state);
-      else forgetBuyer();
-      const body = toSubmitBody(state);
-      contacts = { email: body.email || null, mobile: body.mobile || null };
-      view.setBusy(true);
-      try {
-        const { body: result } = await api.submit(body);
-        if (result.status === "issued" && result.invoices?.length) {
-          showInvoices(receipt, result.invoices, { justIssued: true });
-        } else if (result.status === "failed") {
-          show("开票未成功", failedView(receipt, refresh));
+  const titles = loadTitles();
+  let initial = typed ?? initialForm(receipt, saved);
+  // The last title comes back with the invoice type it was taken with (when this receipt allows it).
+  if (!typed && titles[0]) initial = applyTitle(initial, titles[0], receipt.invoiceTypes);
+  const view = createFormView(
+    receipt,
+    initial,
+    true,
+    {
+      onSubmit: async (state, remember) => {
+        typed = state;
+        const title = titleOf(state);
+        if (remember) {
+          saveBuyer(state);
+          saveTitle(state);
         } else {
-          void waitForInvoice(receipt);
+          forgetBuyer();
+          if (title) forgetTitles((t) => t.name !== title.name || t.taxId !== title.taxId);
         }
-      } catch (error) {
-        view.setBusy(false);
-        void handleSubmitError(error, view);
-      }
+        const body = toSubmitBody(state);
+        contacts = { email: body.email || null, mobile: body.mobile || null };
+        view.setBusy(true);
+        try {
+          const { body: result } = await api.submit(body);
+          if (result.status === "issued" && result.invoices?.length) {
+            showInvoices(receipt, result.invoices, { justIssued: true });
+          } else if (result.status === "failed") {
+            show("开票未成功", failedView(receipt, refresh));
+          } else {
+            void waitForInvoice(receipt);
+          }
+        } catch (error) {
+          view.setBusy(false);
+          void handleSubmitError(error, view);
+        }
+      },
     },
-  });
-  show("扫码开票", heroView(receipt), purchaseView(receipt), view.element);
+    titles,
+  );
+  // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
+  const short = window.innerHeight < 700;
+  show(
+    "扫码开票",
+    heroView(receipt, { compact: short }),
+    purchaseView(receipt, { folded: short }),
+    // Folded, the purchase does not show the limit's notice (a split, say): it stands on its own.
+    short ? limitNoticeView(receipt) : null,
+    view.element,
+  );
 }
 
 async function handleSubmitError(error: unknown, view: ReturnType<typeof createFormView>) {
@@ -142,7 +206,7 @@ function networkError() {
 }
 
 async function waitForInvoice(receipt: Receipt): Promise<void> {
-  show("正在开具", issuingView(receipt));
+  show("正在开具", issuingView(receipt, contacts));
   const mine = generation;
   const outcome = await pollReceipt(api.poll, {
     intervalMs: 1000,

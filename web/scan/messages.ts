@@ -6,17 +6,45 @@
 import type { ApiError } from "./api";
 import { formatChinaDateTime, formatMoney } from "./format";
 
+/** The merchant a dead end sends the consumer to, with its phone when the organization gave one. */
+export interface Merchant {
+  name: string;
+  phone: string;
+}
+
 export interface StatusPage {
-  kind: "not-found" | "expired" | "disabled" | "network" | "server" | "failed";
-  icon: "search" | "clock" | "ban" | "wifi" | "alert";
+  kind: "not-found" | "no-token" | "expired" | "disabled" | "network" | "server" | "failed";
+  icon: "search" | "clock" | "ban" | "wifi" | "alert" | "receipt";
   title: string;
   body: string[];
   /** Offer a 重试 button: only where trying again can help. */
   canRetry: boolean;
+  /** Whom to call: named on every page that says 联系商家 when the server said who it is. */
+  merchant?: Merchant;
+}
+
+/** The merchant in an error's details (`details.seller`), when the server named it. */
+export function merchantOf(details: Record<string, unknown> | undefined): Merchant | undefined {
+  const seller = details?.seller as { name?: unknown; phone?: unknown } | undefined;
+  if (!seller || typeof seller.name !== "string" || !seller.name) return undefined;
+  return { name: seller.name, phone: typeof seller.phone === "string" ? seller.phone : "" };
 }
 
 export function pageForError(error: Pick<ApiError, "code" | "status" | "message" | "details">): StatusPage {
+  const merchant = merchantOf(error.details);
+  const call = merchant ? `请联系${merchant.name}` : "请联系商家";
   switch (error.code) {
+    case "NO_TOKEN":
+      return {
+        kind: "no-token",
+        icon: "receipt",
+        title: "请扫描小票上的开票二维码",
+        body: [
+          "本页用于扫码开具电子发票，当前链接中没有开票码。",
+          "请用微信、支付宝或手机相机扫描购物小票上的开票二维码。",
+        ],
+        canRetry: false,
+      };
     case "RECEIPT_CODE_NOT_FOUND":
       return {
         kind: "not-found",
@@ -38,9 +66,10 @@ export function pageForError(error: Pick<ApiError, "code" | "status" | "message"
           expiresAt
             ? `该小票的扫码开票期限已于 ${formatChinaDateTime(expiresAt)} 截止，无法再在线开票。`
             : "该小票的扫码开票期限已过，无法再在线开票。",
-          "如仍需发票，请携带小票或付款凭证联系商家开具。",
+          `如仍需发票，请携带小票或付款凭证${call}开具。`,
         ],
         canRetry: false,
+        merchant,
       };
     }
     case "RECEIPT_CODE_DISABLED":
@@ -50,9 +79,10 @@ export function pageForError(error: Pick<ApiError, "code" | "status" | "message"
         title: "开票码已停用",
         body: [
           "商家已停用该小票的开票码，可能因为订单已退款、已更换小票或已通过其他方式开票。",
-          "如有疑问，请联系商家。",
+          `如有疑问，${call}。`,
         ],
         canRetry: false,
+        merchant,
       };
     case "NETWORK":
       return {

@@ -13,13 +13,13 @@ const LINES_SHOWN = 6;
 /** The seller on the brand colour; the deadline only while the receipt can still be invoiced. */
 export function heroView(
   receipt: Pick<Receipt, "seller" | "serialNo" | "expiresAt">,
-  options: { kicker?: string; deadline?: boolean } = {},
+  options: { kicker?: string; deadline?: boolean; compact?: boolean } = {},
 ) {
-  const { kicker = "扫码开具电子发票", deadline = true } = options;
+  const { kicker = "扫码开具电子发票", deadline = true, compact = false } = options;
   return h(
     "header",
-    { class: "hero" },
-    h("p", { class: "hero-kicker" }, kicker),
+    { class: compact ? "hero hero--compact" : "hero" },
+    compact ? null : h("p", { class: "hero-kicker" }, kicker),
     h("h1", { class: "hero-title", "data-testid": "seller-name" }, receipt.seller.name),
     h(
       "p",
@@ -66,7 +66,7 @@ function lineItem(line: ReceiptLine) {
   );
 }
 
-export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals">) {
+export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals" | "seller">) {
   const notice = limitNotice(receipt);
   if (!notice) return null;
   if (notice.kind === "split") {
@@ -92,7 +92,7 @@ export function limitNoticeView(receipt: Pick<Receipt, "limit" | "totals">) {
       null,
       `本单价税合计 ${formatMoney(notice.total)} 超过单张发票限额 ${formatMoney(notice.limit)}，`,
       h("strong", null, "无法在线开具"),
-      "，请联系商家处理。",
+      `，请联系${receipt.seller.name}处理。`,
     ),
   );
 }

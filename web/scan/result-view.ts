@@ -21,7 +21,73 @@ const STATUS_BADGES: Record<string, string> = {
   failed: "开具失败",
 };
 
-function invoiceCard(invoice: IssuedInvoice, index: number, count: number) {
+const DELIVERY_STATES: Record<string, string> = { sent: "已发送", failed: "发送失败", pending: "发送中" };
+
+type Delivery = NonNullable<IssuedInvoice["deliveries"]>[number];
+
+/** Whether an address the phone knows is the one a masked recipient (`b***r@x.com`, `139****9000`) shows. */
+export function matchesMasked(address: string, masked: string): boolean {
+  const star = masked.indexOf("***");
+  if (star < 0 || !address) return address === masked;
+  const prefix = masked.slice(0, star);
+  const suffix = masked.slice(masked.lastIndexOf("*") + 1);
+  return (
+    address.length >= prefix.length + suffix.length && address.startsWith(prefix) && address.endsWith(suffix)
+  );
+}
+
+/** Each sending of the invoice and how it went; a failed one offers to send again in one tap. */
+function deliveriesView(list: Delivery[] | undefined, onResend: (d: Delivery) => void) {
+  if (!list?.length) return null;
+  return h(
+    "ul",
+    { class: "deliveries", "aria-label": "发送记录" },
+    list.map((d) =>
+      h(
+        "li",
+        { class: `delivery delivery--${d.status}`, "data-testid": "delivery", "data-status": d.status },
+        h("span", { class: "delivery-to" }, `${d.channel === "sms" ? "短信" : "邮箱"} ${d.to}`),
+        h("span", { class: `badge badge--${d.status}` }, DELIVERY_STATES[d.status] ?? d.status),
+        d.status === "failed"
+          ? h(
+              "button",
+              { type: "button", class: "button button--ghost button--small", onclick: () => onResend(d) },
+              "重新发送",
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+/**
+ * The file buttons. In WeChat and Alipay a download is blocked, so the PDF opens in the in-app
+ * viewer instead (the server answers `inline`); elsewhere both files download.
+ */
+function fileLinks(invoice: IssuedInvoice, inApp: boolean) {
+  if (!(invoice.number && invoice.pdfUrl && invoice.xmlUrl)) return null;
+  const link = (url: string, kind: "pdf" | "xml", label: string, cls: string, withIcon: boolean) =>
+    h(
+      "a",
+      {
+        class: `button ${cls}`,
+        href: inApp ? `${url}?inline=1` : url,
+        download: inApp ? null : invoiceFileName(invoice.number ?? "", invoice.id, kind),
+        "data-testid": `download-${kind}`,
+      },
+      withIcon ? icon("file") : null,
+      label,
+    );
+  return h(
+    "div",
+    { class: "actions" },
+    link(invoice.pdfUrl, "pdf", inApp ? "查看 PDF" : "下载 PDF", "button--primary", true),
+    link(invoice.xmlUrl, "xml", inApp ? "查看 XML" : "下载 XML", "button--ghost", false),
+  );
+}
+
+function invoiceCard(invoice: IssuedInvoice, index: number, count: number, onResend: (d: Delivery) => void) {
+  const inApp = inAppBrowserName(navigator.userAgent) !== null;
   const badge = STATUS_BADGES[invoice.status];
   const row = (label: string, value: Node | string, testId?: string) =>
     h("div", { class: "kv-row" }, h("dt", null, label), h("dd", { "data-testid": testId }, value));
@@ -70,40 +136,16 @@ function invoiceCard(invoice: IssuedInvoice, index: number, count: number) {
         h("dd", { class: "num", "data-testid": "invoice-total" }, formatMoney(invoice.totals.totalAmount)),
       ),
     ),
-    invoice.email || invoice.mobile
-      ? h("p", { class: "invoice-sent" }, `接收：${contactsText(invoice.email, invoice.mobile)}`)
-      : null,
-    invoice.number && invoice.pdfUrl && invoice.xmlUrl
-      ? h(
-          "div",
-          { class: "actions" },
-          h(
-            "a",
-            {
-              class: "button button--primary",
-              href: invoice.pdfUrl,
-              download: invoiceFileName(invoice.number, invoice.id, "pdf"),
-              "data-testid": "download-pdf",
-            },
-            icon("file"),
-            "下载 PDF",
-          ),
-          h(
-            "a",
-            {
-              class: "button button--ghost",
-              href: invoice.xmlUrl,
-              download: invoiceFileName(invoice.number, invoice.id, "xml"),
-              "data-testid": "download-xml",
-            },
-            "下载 XML",
-          ),
-        )
-      : null,
+    invoice.deliveries?.length
+      ? deliveriesView(invoice.deliveries, onResend)
+      : invoice.email || invoice.mobile
+        ? h("p", { class: "invoice-sent" }, `接收：${contactsText(invoice.email, invoice.mobile)}`)
+        : null,
+    fileLinks(invoice, inApp),
   );
 }
 
-function resendCard(api: ScanApi, invoices: IssuedInvoice[]) {
+function resendCard(api: ScanApi, invoices: IssuedInvoice[], known: string[]) {
   let channel: "email" | "mobile" =
     invoices.some((i) => i.email) || !invoices.some((i) => i.mobile) ? "email" : "mobile";
   const input = h("input", {
@@ -186,21 +228,34 @@ function resendCard(api: ScanApi, invoices: IssuedInvoice[]) {
     }
   });
   setChannel(channel);
-  return h(
+  const card = h(
     "section",
-    { class: "card", "aria-labelledby": "resend-title" },
+    { class: "card", "aria-labelledby": "resend-title", id: "resend" },
     h("h2", { class: "card-title", id: "resend-title" }, "重新发送", h("small", null, "没收到或想发给别人")),
     form,
   );
+  /** A failed delivery's resend: its channel, and its address when this phone knows it. */
+  const resendTo = (d: Delivery) => {
+    const next = d.channel === "sms" ? "mobile" : "email";
+    for (const radio of Array.from(form.querySelectorAll<HTMLInputElement>("input[type=radio]")))
+      radio.checked = radio.value === next;
+    setChannel(next);
+    input.value = known.find((a) => matchesMasked(a, d.to)) ?? "";
+    card.scrollIntoView({ block: "center" });
+    input.focus();
+    if (!input.value) setStatus(`请重新输入接收${next === "email" ? "邮箱" : "手机号码"}后发送`, "");
+  };
+  return { card, resendTo };
 }
 
 export function resultView(
   receipt: Receipt,
   invoices: IssuedInvoice[],
   api: ScanApi,
-  options: { justIssued?: boolean; note?: string } = {},
+  options: { justIssued?: boolean; note?: string; known?: string[] } = {},
 ) {
   const count = invoices.length;
+  const resend = resendCard(api, invoices, options.known ?? []);
   const sentTo = invoices.find((i) => i.email || i.mobile);
   const browser = inAppBrowserName(navigator.userAgent);
   return [
@@ -225,15 +280,15 @@ export function resultView(
         options.note ? h("p", { class: "banner-note" }, options.note) : null,
       ),
     ),
-    invoices.map((invoice, i) => invoiceCard(invoice, i, count)),
+    invoices.map((invoice, i) => invoiceCard(invoice, i, count, resend.resendTo)),
     browser
       ? h(
           "p",
           { class: "hint-inapp" },
-          `在${browser}中如无法下载，请点右上角「···」选择「在浏览器打开」，或使用“重新发送”发到邮箱。`,
+          `在${browser}中点「查看 PDF」即可打开发票；如需保存文件，请点右上角「···」选择「在浏览器打开」，或使用“重新发送”发到邮箱。`,
         )
       : null,
-    resendCard(api, invoices),
+    resend.card,
     purchaseView(receipt, { folded: true }),
   ];
 }

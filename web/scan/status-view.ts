@@ -5,7 +5,7 @@
 import type { Receipt } from "./api";
 import { h, icon } from "./dom";
 import { contactsText } from "./format";
-import type { StatusPage } from "./messages";
+import type { Merchant, StatusPage } from "./messages";
 import { heroView, purchaseView } from "./receipt-view";
 
 /** Same outline as the real page, so its arrival does not shift anything. */
@@ -29,6 +29,24 @@ export function loadingView() {
   );
 }
 
+/** Who the merchant is and a button that calls it: what "联系商家" means, in one tap. */
+export function merchantView(merchant: Merchant | undefined) {
+  if (!merchant) return null;
+  const dial = merchant.phone.replace(/[^0-9+]/g, "");
+  return h(
+    "div",
+    { class: "merchant", "data-testid": "merchant-contact" },
+    h("p", { class: "merchant-name" }, "商家：", h("strong", null, merchant.name)),
+    dial
+      ? h(
+          "a",
+          { class: "button button--ghost button--block merchant-call", href: `tel:${dial}` },
+          `致电商家 ${merchant.phone}`,
+        )
+      : null,
+  );
+}
+
 export function statusPageView(page: StatusPage, onRetry?: () => void) {
   return h(
     "section",
@@ -36,6 +54,7 @@ export function statusPageView(page: StatusPage, onRetry?: () => void) {
     icon(page.icon, "status-icon"),
     h("h1", { class: "status-title" }, page.title),
     page.body.map((text) => h("p", { class: "status-text" }, text)),
+    merchantView(page.merchant),
     page.canRetry && onRetry
       ? h(
           "button",
@@ -47,7 +66,8 @@ export function statusPageView(page: StatusPage, onRetry?: () => void) {
   );
 }
 
-export function issuingView(receipt: Receipt) {
+export function issuingView(receipt: Receipt, contacts: { email: string | null; mobile: string | null }) {
+  const to = contactsText(contacts.email, contacts.mobile);
   return [
     heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
@@ -55,7 +75,14 @@ export function issuingView(receipt: Receipt) {
       { class: "progress-card card", role: "status", "aria-live": "polite", "data-testid": "issuing" },
       h("span", { class: "spinner", "aria-hidden": "true" }),
       h("h2", { class: "progress-title" }, "正在开具…"),
-      h("p", { class: "progress-text" }, "正在向税务系统开具发票，通常只需几秒钟，请勿关闭页面。"),
+      h("p", { class: "progress-text" }, "正在向税务系统开具发票，通常只需几秒钟。"),
+      h(
+        "p",
+        { class: "progress-text", "data-testid": "may-leave" },
+        to
+          ? `您可以离开本页：发票开具后会自动发送至 ${to}，再次扫描小票二维码也可查看。`
+          : "您可以离开本页：发票开具后再次扫描小票二维码即可查看和下载。",
+      ),
     ),
     purchaseView(receipt, { folded: true }),
   ];
@@ -114,10 +141,15 @@ export function failedView(receipt: Receipt, onRefresh: () => void) {
         "div",
         null,
         h("h2", { class: "banner-title" }, "发票未能开具"),
-        h("p", null, "很抱歉，本次开票没有成功，未产生发票。您填写的开票信息已保存，请联系商家处理。"),
+        h(
+          "p",
+          null,
+          `很抱歉，本次开票没有成功，未产生发票。您填写的开票信息已保存，请联系${receipt.seller.name}处理。`,
+        ),
         h("p", { class: "banner-note" }, "商家处理后，再次扫描小票二维码即可查看和下载发票。"),
       ),
     ),
+    merchantView(receipt.seller),
     h(
       "div",
       { class: "page-actions" },

@@ -20,6 +20,8 @@ export const configInput = z
       .min(1, "有效期至少 1 天")
       .max(3650, "有效期不能超过 3650 天"),
     overLimitPolicy: overLimitPolicySchema,
+    /** The buyer type the consumer page starts with; left as it is when not sent. */
+    defaultBuyerType: z.enum(["individual", "enterprise"], { error: "默认抬头类型为个人或企业" }).optional(),
     defaultDrawer: optionalText(20, "开票人不能超过 20 个字符"),
     defaultPayee: optionalText(20, "收款人不能超过 20 个字符"),
     defaultReviewer: optionalText(20, "复核人不能超过 20 个字符"),
@@ -49,6 +51,7 @@ export const configOutput = z.object({
   defaultInvoiceType: z.string(),
   validDays: z.number(),
   overLimitPolicy: z.string(),
+  defaultBuyerType: z.string(),
   defaultDrawer: z.string(),
   defaultPayee: z.string(),
   defaultReviewer: z.string(),

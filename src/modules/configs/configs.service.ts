@@ -32,6 +32,7 @@ export async function getConfig(
     defaultInvoiceType: config.defaultInvoiceType,
     validDays: config.validDays,
     overLimitPolicy: config.overLimitPolicy,
+    defaultBuyerType: config.defaultBuyerType,
     defaultDrawer: config.defaultDrawer,
     defaultPayee: config.defaultPayee,
     defaultReviewer: config.defaultReviewer,
@@ -65,6 +66,7 @@ export async function updateConfig(
       defaultDrawer: input.defaultDrawer,
       defaultPayee: input.defaultPayee,
       defaultReviewer: input.defaultReviewer,
+      ...(input.defaultBuyerType ? { defaultBuyerType: input.defaultBuyerType } : {}),
       ...(input.defaultTaxAccountId !== undefined ? { defaultTaxAccountId: input.defaultTaxAccountId } : {}),
     });
     await recordAudit(tx, {
@@ -77,6 +79,7 @@ export async function updateConfig(
         limit: input.limit,
         invoiceTypes: input.invoiceTypes,
         overLimitPolicy: input.overLimitPolicy,
+        ...(input.defaultBuyerType ? { defaultBuyerType: input.defaultBuyerType } : {}),
       },
     });
   });

@@ -1,10 +1,13 @@
+import { z } from "zod";
 import type { AppContext } from "../../context";
-import { AppError } from "../../platform/errors";
+import { AppError, isAppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import { errorBody, type HttpServer, registerScope } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
+import { withDeliveries } from "./scan.deliveries";
+import { scanPageData, withMerchant } from "./scan.page";
 import {
   resendBody,
   resendResponse,
@@ -22,15 +25,33 @@ const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody,
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
 
-/**
- * The consumer interface behind the QR (API.md §2), in its own scope: its hooks (token guessing)
- * see its requests only.
- */
-export async function registerScanRoutes(http: HttpServer, ctx: AppContext): Promise<void> {
-  await registerScope(http, {}, (app) => scanRoutes(app, ctx));
+/** WeChat's and Alipay's in-app browsers block downloads but show a PDF opened in place. */
+export function opensInline(inline: string | undefined, userAgent: string | undefined): boolean {
+  if (inline === "1") return true;
+  if (inline === "0") return false;
+  return /MicroMessenger|AlipayClient/i.test(userAgent ?? "");
 }
 
-function scanRoutes(app: HttpServer, ctx: AppContext): void {
+type ScanPageData = ReturnType<typeof scanPageData>;
+
+/**
+ * The consumer interface behind the QR (API.md §2), in its own scope: its hooks (token guessing)
+ * see its requests only. Returns what the consumer page's HTML embeds (scan.page.ts), which shares
+ * this interface's budget for unknown tokens.
+ */
+export async function registerScanRoutes(
+  http: HttpServer,
+  ctx: AppContext,
+): Promise<{ pageData: ScanPageData }> {
+  let pageData: ScanPageData | undefined;
+  await registerScope(http, {}, (app) => {
+    pageData = scanRoutes(app, ctx);
+  });
+  if (!pageData) throw new Error("the consumer API's scope was not registered");
+  return { pageData };
+}
+
+function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
   const tags = ["scan"];
   // Someone trying tokens gets a few dozen misses per 10 minutes, then 429s.
   const guesses = new FailureLimiter(30, 10 * 60_000);
@@ -56,7 +77,16 @@ function scanRoutes(app: HttpServer, ctx: AppContext): void {
         response: { 200: scanView, ...errors },
       },
     },
-    async (req) => getScanView(ctx, req.params.token, { countScan: req.headers["x-piaoma-poll"] !== "1" }),
+    async (req) => {
+      try {
+        const view = await getScanView(ctx, req.params.token, {
+          countScan: req.headers["x-piaoma-poll"] !== "1",
+        });
+        return await withDeliveries(ctx, view);
+      } catch (e) {
+        throw isAppError(e) ? await withMerchant(ctx, req.params.token, e) : e;
+      }
+    },
   );
 
   app.post(
@@ -130,7 +160,10 @@ function scanRoutes(app: HttpServer, ctx: AppContext): void {
       schema: {
         tags,
         summary: "下载发票 PDF / XML",
+        description:
+          "`?inline=1` (and any request from WeChat's or Alipay's in-app browser, which block downloads) answers with `Content-Disposition: inline`, so the in-app viewer opens the file.",
         params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        querystring: z.object({ inline: z.enum(["0", "1"]).optional() }),
       },
     },
     async (req, reply) => {
@@ -144,9 +177,13 @@ function scanRoutes(app: HttpServer, ctx: AppContext): void {
       if (!bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件尚未生成，请稍后再试");
       return reply
         .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${invoice.number}.${kind}"`)
+        .header(
+          "content-disposition",
+          `${opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment"}; filename="${invoice.number}.${kind}"`,
+        )
         .header("cache-control", "private, max-age=3600")
         .send(bytes);
     },
   );
+  return scanPageData(ctx, guesses);
 }

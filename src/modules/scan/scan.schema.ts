@@ -58,10 +58,21 @@ export const invoiceView = z.object({
   pdfUrl: z.string().nullable(),
   xmlUrl: z.string().nullable(),
   redOf: z.string().nullable(),
+  /** Where the invoice was sent and how that went, recipients masked (on the scan view only). */
+  deliveries: z
+    .array(
+      z.object({
+        channel: z.enum(["email", "sms"]),
+        to: z.string(),
+        status: z.enum(["pending", "sent", "failed"]),
+        at: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 export const scanView = z.object({
-  seller: z.object({ name: z.string() }),
+  seller: z.object({ name: z.string(), phone: z.string() }),
   serialNo: z.string(),
   status: z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed"]),
   expiresAt: z.string(),
@@ -83,6 +94,10 @@ export const scanView = z.object({
   invoiceTypes: z.array(invoiceType),
   defaultInvoiceType: invoiceType,
   limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
+  /** The buyer type the form starts with, as the organization chose (个人 or 企业). */
+  defaultBuyerType: z.enum(["individual", "enterprise"]),
+  /** E-mail and mobile the merchant gave with a pushed order (`notify`), to fill the form; null once submitted. */
+  prefill: z.object({ email: z.string(), mobile: z.string() }).nullable(),
   submission: z
     .object({
       invoiceType: z.string(),

@@ -84,7 +84,8 @@ select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expire
        rc.invoice_types, rc.default_invoice_type, rc.price_includes_tax,
        rc.amount_excluding_tax::text as amount_excluding_tax, rc.tax_amount::text as tax_amount,
        rc.total_amount::text as total_amount,
-       o.name as seller_name, c.limit_text, c.limit_amount::text as limit_amount, c.over_limit_policy,
+       o.name as seller_name, o.phone as seller_phone, c.default_buyer_type,
+       rc.notify_email, rc.notify_mobile, c.limit_text, c.limit_amount::text as limit_amount, c.over_limit_policy,
        s.invoice_type as s_invoice_type, s.buyer_type as s_buyer_type, s.buyer_name as s_buyer_name,
        s.email as s_email, s.mobile as s_mobile,
        (select coalesce(json_agg(json_build_object(
@@ -126,6 +127,10 @@ interface ScanRow {
   tax_amount: string;
   total_amount: string;
   seller_name: string;
+  seller_phone: string;
+  default_buyer_type: string | null;
+  notify_email: string | null;
+  notify_mobile: string | null;
   limit_text: string | null;
   limit_amount: string | null;
   over_limit_policy: string | null;
@@ -230,7 +235,7 @@ export async function getScanView(
     }
   }
   return {
-    seller: { name: found.sellerName },
+    seller: { name: found.sellerName, phone: row.seller_phone },
     serialNo: code.serialNo,
     status,
     expiresAt: code.expiresAt.toISOString(),
@@ -255,6 +260,12 @@ export async function getScanView(
     invoiceTypes: code.invoiceTypes as InvoiceType[],
     defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
     limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
+    defaultBuyerType: row.default_buyer_type === "individual" ? "individual" : "enterprise",
+    // The contacts the merchant pushed with the order fill the form; once submitted they are not shown.
+    prefill:
+      status === "active" && (row.notify_email || row.notify_mobile)
+        ? { email: row.notify_email ?? "", mobile: row.notify_mobile ?? "" }
+        : null,
     submission:
       submission?.buyerName != null
         ? {

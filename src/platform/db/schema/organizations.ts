@@ -106,6 +106,8 @@ export const receiptCodeConfigs = pgTable("receipt_code_configs", {
   validDays: integer("valid_days").notNull().default(30),
   /** reject | split */
   overLimitPolicy: text("over_limit_policy").notNull().default("reject"),
+  /** The buyer type the consumer page starts with: individual | enterprise. */
+  defaultBuyerType: text("default_buyer_type").notNull().default("enterprise"),
   defaultDrawer: text("default_drawer").notNull().default(""),
   defaultPayee: text("default_payee").notNull().default(""),
   defaultReviewer: text("default_reviewer").notNull().default(""),

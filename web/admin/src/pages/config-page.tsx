@@ -25,6 +25,7 @@ const FIELDS = [
   "defaultInvoiceType",
   "validDays",
   "overLimitPolicy",
+  "defaultBuyerType",
   "defaultDrawer",
   "defaultPayee",
   "defaultReviewer",
@@ -132,6 +133,19 @@ export default function ConfigPage() {
               options={[
                 { value: "reject", label: "拒绝开票" },
                 { value: "split", label: "拆分为多张发票" },
+              ]}
+            />
+          </Form.Item>
+          <Form.Item
+            label="默认抬头类型"
+            name="defaultBuyerType"
+            required
+            extra="消费者扫码后开票页面预先选中的抬头类型"
+          >
+            <Radio.Group
+              options={[
+                { value: "individual", label: "个人" },
+                { value: "enterprise", label: "企业" },
               ]}
             />
           </Form.Item>

@@ -1,0 +1,1 @@
+ALTER TABLE "receipt_code_configs" ADD COLUMN "default_buyer_type" text DEFAULT 'enterprise' NOT NULL;
