@@ -138,6 +138,12 @@ export interface Config {
     httpIdleTimeoutSeconds: number;
     /** An idle keep-alive connection is kept this long; above load balancers' usual 60 s. */
     httpKeepAliveSeconds: number;
+    /**
+     * SIGTERM: requests in flight, sweeps and jobs under way get this long to finish; what is still
+     * running then is released to other processes and the process exits. Below the orchestrator's
+     * own grace period (compose `stop_grace_period`, Kubernetes `terminationGracePeriodSeconds`).
+     */
+    shutdownSeconds: number;
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -180,6 +186,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     httpHeadersTimeoutSeconds: 30,
     httpIdleTimeoutSeconds: 300,
     httpKeepAliveSeconds: 72,
+    shutdownSeconds: 25,
   };
   for (const pair of e.PIAOMA_TUNING?.split(",") ?? []) {
     const [key, value] = pair.split("=") as [string, string];

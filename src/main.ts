@@ -136,10 +136,13 @@ async function serve(config: Config): Promise<number> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "stopping");
-    const timer = setTimeout(() => process.exit(1), 15_000);
+    const deadlineSeconds = config.tuning.shutdownSeconds;
+    log.info({ signal, deadlineSeconds }, "stopping: draining requests, sweeps and jobs");
+    // The drain has its deadline; this is the backstop should closing itself hang.
+    const timer = setTimeout(() => process.exit(1), (deadlineSeconds + 10) * 1000);
     timer.unref();
-    await app.close();
+    const report = await app.close({ deadlineSeconds });
+    log.info(report, "stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
