@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import { buildApp, openDatabase, version } from "./app";
 import { bannerLines, DEMO_CREDENTIALS_FILE, writeDemoCredentials } from "./banner";
 import { type Config, ConfigError, loadConfig } from "./config";
+import { serveAdminSocket } from "./modules/backup/backup";
+import { backupCommand } from "./modules/backup/backup.cli";
 import { createCredentials } from "./modules/credentials/credentials.service";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
@@ -36,6 +38,8 @@ Usage: piaoma [command] [options]
                         [--order-query-url U] [--webhook-url U]
   credentials:create    --org ID_OR_TAX_ID
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
+  backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
+  restore               --from DIR  into the configured database and data folder (stop servers first)
   demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
                         prints signed 3.1.01 links
@@ -64,6 +68,8 @@ const options = {
   "app-secret": { type: "string" },
   "piaoma-url": { type: "string" },
   port: { type: "string" },
+  out: { type: "string" },
+  from: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -88,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
     "credentials:create",
     "user:create",
     "demo-merchant",
+    "backup",
+    "restore",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
 
@@ -105,6 +113,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "serve") return await serve(config);
     if (command === "demo-merchant") return await demoMerchant(config, parsed.values);
+    if (command === "backup" || command === "restore") {
+      process.stdout.write(
+        `${JSON.stringify(await backupCommand(command, config, parsed.values), null, 2)}\n`,
+      );
+      return 0;
+    }
     return await runCommand(command, config, parsed.values);
   } catch (e) {
     if (e instanceof DataDirLockedError) return fail("DATA_DIR_LOCKED", e.message);
@@ -131,6 +145,8 @@ async function serve(config: Config): Promise<number> {
   let demo: DemoInfo | undefined;
   if (config.demo) demo = await seedDemo(app.ctx, { onlyIfEmpty: true });
   printBanner(config, demo);
+  // PGlite: `piaoma backup` reaches this process through a socket in the data folder.
+  const admin = config.database.kind === "pglite" ? serveAdminSocket(app.ctx, version) : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -141,6 +157,7 @@ async function serve(config: Config): Promise<number> {
     // The drain has its deadline; this is the backstop should closing itself hang.
     const timer = setTimeout(() => process.exit(1), (deadlineSeconds + 10) * 1000);
     timer.unref();
+    await admin?.close();
     const report = await app.close({ deadlineSeconds });
     log.info(report, "stopped");
     process.exit(0);
