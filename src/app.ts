@@ -7,7 +7,7 @@ import { registerConsoleRoutes } from "./modules/auth/console-api";
 import { deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
-import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
+import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
 import { issueSweep } from "./modules/issuing/issuing.service";
 import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
@@ -104,9 +104,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const providers: Providers = {
       channels: new Map([["sandbox", createSandboxChannel(database)]]),
       files:
-        config.fileStore === "local"
-          ? createLocalFileStore(database, path.join(config.dataDir, "files"))
-          : createDatabaseFileStore(database),
+        config.fileStore === "s3" && config.s3
+          ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))
+          : config.fileStore === "local"
+            ? createLocalFileStore(database, path.join(config.dataDir, "files"))
+            : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
       titles: [],

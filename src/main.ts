@@ -8,6 +8,7 @@ import { backupCommand } from "./modules/backup/backup.cli";
 import { createCredentials } from "./modules/credentials/credentials.service";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
+import { migrateFilesToS3 } from "./modules/files/files.migrate";
 import { createOrganization } from "./modules/organizations/organizations.service";
 import { createUser } from "./modules/users/users.service";
 import { systemActor } from "./platform/context";
@@ -15,7 +16,7 @@ import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
 import { DataDirLockedError } from "./platform/db/data-dir-lock";
 import { runMigrations } from "./platform/db/migrate";
-import { isAppError } from "./platform/errors";
+import { AppError, isAppError } from "./platform/errors";
 import { JobQueue } from "./platform/jobs";
 import { createLogger, describeError } from "./platform/logger";
 import { ensureWebBuilt } from "./platform/web";
@@ -39,6 +40,8 @@ Usage: piaoma [command] [options]
   credentials:create    --org ID_OR_TAX_ID
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
   backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
+  files:migrate         --to s3     move invoice files from the database or data folder into the
+                        bucket (PIAOMA_S3_*); resumable, each file checked by size and SHA-256
   restore               --from DIR  into the configured database and data folder (stop servers first)
   demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
@@ -70,6 +73,7 @@ const options = {
   port: { type: "string" },
   out: { type: "string" },
   from: { type: "string" },
+  to: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -96,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     "demo-merchant",
     "backup",
     "restore",
+    "files:migrate",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
 
@@ -254,6 +259,10 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
         result = { appKey: c.appKey, appSecret: c.appSecret };
         break;
       }
+      case "files:migrate":
+        if (flags.to !== "s3") throw new AppError("BAD_REQUEST", "files:migrate needs --to s3");
+        result = await migrateFilesToS3(ctx, { log: (line) => log.warn(line) });
+        break;
       case "user:create": {
         const u = await createUser(ctx, {
           actor,

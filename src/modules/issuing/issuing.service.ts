@@ -16,6 +16,7 @@ import { claimDue, type SweepDefinition } from "../../platform/sweeper";
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
+import { discardUnrecorded } from "../files/file-store";
 import { toComputedLine, toInvoiceDocument } from "../invoices/invoice-document";
 import {
   findInvoice,
@@ -197,43 +198,55 @@ export async function attemptIssue(
     details: { number: outcome.number, totalAmount: invoice.totalAmount },
   } as const;
   let saved: boolean;
-  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
-    // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
-    // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
-    // deliveries, the code's status and the audit entry.
-    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
-      invoiceId,
-      outcome.number,
-      outcome.issuedAt,
-      ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
-      recordsJson(deliveries, created),
-      recordsJson(auditLog, [auditRow(audit)]),
-    ]);
-    saved = Boolean(row?.saved);
-  } else {
-    saved = await db.transaction(async (tx) => {
-      const [updated] = await tx
-        .update(invoices)
-        .set({ status: "issued", number: outcome.number, issuedAt: outcome.issuedAt, updatedAt: new Date() })
-        .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
-        .returning({ id: invoices.id });
-      if (!updated) return false;
-      // Files, deliveries and the audit entry: one statement.
-      const together: SQLWrapper[] = [
-        tx
-          .insert(invoiceFiles)
-          .values(files.map((f) => ({ invoiceId, ...f })))
-          .onConflictDoNothing(),
-        auditInsert(tx, audit),
-      ];
-      if (created.length > 0) together.push(tx.insert(deliveries).values(created));
-      await runTogether(tx, together);
-      await markCodeInvoiced(tx, invoice);
-      await markBlueReversed(tx, invoice);
-      if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
-      return true;
-    });
+  try {
+    if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
+      // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
+      // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
+      // deliveries, the code's status and the audit entry.
+      const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
+        invoiceId,
+        outcome.number,
+        outcome.issuedAt,
+        ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
+        recordsJson(deliveries, created),
+        recordsJson(auditLog, [auditRow(audit)]),
+      ]);
+      saved = Boolean(row?.saved);
+    } else {
+      saved = await db.transaction(async (tx) => {
+        const [updated] = await tx
+          .update(invoices)
+          .set({
+            status: "issued",
+            number: outcome.number,
+            issuedAt: outcome.issuedAt,
+            updatedAt: new Date(),
+          })
+          .where(and(eq(invoices.id, invoiceId), ne(invoices.status, "issued")))
+          .returning({ id: invoices.id });
+        if (!updated) return false;
+        // Files, deliveries and the audit entry: one statement.
+        const together: SQLWrapper[] = [
+          tx
+            .insert(invoiceFiles)
+            .values(files.map((f) => ({ invoiceId, ...f })))
+            .onConflictDoNothing(),
+          auditInsert(tx, audit),
+        ];
+        if (created.length > 0) together.push(tx.insert(deliveries).values(created));
+        await runTogether(tx, together);
+        await markCodeInvoiced(tx, invoice);
+        await markBlueReversed(tx, invoice);
+        if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
+        return true;
+      });
+    }
+  } catch (e) {
+    // Not saved (or not known to be): the files put above go unless a row names them.
+    await discardUnrecorded(ctx, stored);
+    throw e;
   }
+  if (!saved) await discardUnrecorded(ctx, stored);
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
   if (saved) {
