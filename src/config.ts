@@ -49,6 +49,8 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3, "must be an e-mail sender").default("票码 Piaoma <invoice@piaoma.localhost>"),
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  /** Only for `piaoma secret:rotate`: the secret to rotate to. */
+  PIAOMA_NEW_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
   PIAOMA_DEMO: booleanText.optional(),
   PIAOMA_TRUST_PROXY: z.string().optional(),
@@ -120,6 +122,8 @@ export interface Config {
   mailFrom: string;
   /** Undefined means: use (or create) the key stored in the data folder. */
   secret: string | undefined;
+  /** PIAOMA_NEW_SECRET, read by `secret:rotate` only. */
+  newSecret: string | undefined;
   allowPrivateUrls: boolean;
   /**
    * Which X-Forwarded-For hops to believe: none (false), the last `n` hops (a count of proxies in
@@ -272,6 +276,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     secret: e.PIAOMA_SECRET,
+    newSecret: e.PIAOMA_NEW_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     trustProxy: trustProxy as TrustProxy,

@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from "./config";
 import { serveAdminSocket } from "./modules/backup/backup";
 import { backupCommand } from "./modules/backup/backup.cli";
 import { createCredentials } from "./modules/credentials/credentials.service";
+import { rotateMasterSecret } from "./modules/credentials/secret-rotate";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
 import { migrateFilesToS3 } from "./modules/files/files.migrate";
@@ -42,6 +43,8 @@ Usage: piaoma [command] [options]
   backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
   files:migrate         --to s3     move invoice files from the database or data folder into the
                         bucket (PIAOMA_S3_*); resumable, each file checked by size and SHA-256
+  secret:rotate         re-encrypt stored secrets from PIAOMA_SECRET to PIAOMA_NEW_SECRET (stop servers
+                        first; then give every process the new secret)
   restore               --from DIR  into the configured database and data folder (stop servers first)
   demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
@@ -101,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
     "backup",
     "restore",
     "files:migrate",
+    "secret:rotate",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
 
@@ -262,6 +266,9 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
       case "files:migrate":
         if (flags.to !== "s3") throw new AppError("BAD_REQUEST", "files:migrate needs --to s3");
         result = await migrateFilesToS3(ctx, { log: (line) => log.warn(line) });
+        break;
+      case "secret:rotate":
+        result = await rotateMasterSecret(ctx, config.newSecret);
         break;
       case "user:create": {
         const u = await createUser(ctx, {
