@@ -50,7 +50,10 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3, "must be an e-mail sender").default("票码 Piaoma <invoice@piaoma.localhost>"),
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   /** Only for `piaoma secret:rotate`: the secret to rotate to. */
-  PIAOMA_NEW_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  PIAOMA_NEW_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)")
+    .optional(),
   PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
   PIAOMA_DEMO: booleanText.optional(),
   PIAOMA_TRUST_PROXY: z.string().optional(),
