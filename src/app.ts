@@ -8,7 +8,7 @@ import type { AppContext, Providers } from "./context";
 import { createDeliveryState, deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
-import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
+import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
 import { createSandboxChannel } from "./modules/invoices/channels/sandbox";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
@@ -23,6 +23,7 @@ import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
+import { drainBackground } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
 import { type DataDirLock, lockDataDir } from "./platform/db/data-dir-lock";
@@ -52,7 +53,20 @@ export interface BuildOptions {
 export interface App {
   http: HttpServer;
   ctx: AppContext;
-  close(): Promise<void>;
+  /**
+   * Stops accepting (new connections are refused; a request on an open connection is still served,
+   * with `Connection: close`), lets requests in flight, sweeps, jobs and background issuing finish
+   * within `deadlineSeconds` (default `shutdownSeconds`), releases what is left to other processes,
+   * then closes the database.
+   */
+  close(options?: { deadlineSeconds?: number }): Promise<ShutdownReport>;
+}
+
+export interface ShutdownReport {
+  /** True when everything finished before the deadline. */
+  drained: boolean;
+  /** Rows claimed by this process's sweeps, or issued in the background, handed back unfinished. */
+  released: number;
 }
 
 /** Opens the configured database; PGlite's data folder is locked to this process first. */
@@ -91,9 +105,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const providers: Providers = {
       channels: new Map([["sandbox", createSandboxChannel(database)]]),
       files:
-        config.fileStore === "local"
-          ? createLocalFileStore(database, path.join(config.dataDir, "files"))
-          : createDatabaseFileStore(database),
+        config.fileStore === "s3" && config.s3
+          ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))
+          : config.fileStore === "local"
+            ? createLocalFileStore(database, path.join(config.dataDir, "files"))
+            : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
       titles: [],
@@ -113,8 +129,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const sweeper = new Sweeper(log);
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
-    // Sends started right after a commit finish before the database and the mailer close.
-    cleanup.unshift(() => drainDeliveries(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({
@@ -169,16 +183,56 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       cleanup.unshift(() => jobs.stop());
       if (config.roles.includes("worker")) {
         sweeper.start();
-        cleanup.unshift(() => sweeper.stop());
+        cleanup.unshift(async () => void (await sweeper.stop()));
       }
     }
     await http.ready();
+    let closing: Promise<ShutdownReport> | undefined;
+    const close = async (deadlineSeconds: number): Promise<ShutdownReport> => {
+      const deadline = Date.now() + deadlineSeconds * 1000;
+      const left = () => Math.max(0, deadline - Date.now());
+      const within = async <T>(work: Promise<T>): Promise<T | "late"> => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => {
+          timer = setTimeout(() => resolve("late"), left());
+        });
+        try {
+          return await Promise.race([work, late]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      // Everything stops taking new work at once (no new connections, claims or job fetches), then
+      // finishes what it has, in parallel, until the deadline.
+      const httpClosed = http.close();
+      const sweeps = sweeper.stop(left());
+      const jobsStopped = jobs.stop(left());
+      const requests = await within(httpClosed);
+      // Requests still running past the deadline are cut: their connections are closed.
+      if (requests === "late") http.server.closeAllConnections();
+      // What the requests started and did not wait for: background issuing, deliveries.
+      const [released, background, sends] = await Promise.all([
+        sweeps,
+        drainBackground(left()),
+        within(drainDeliveries(ctx)),
+        jobsStopped,
+      ]);
+      const report: ShutdownReport = {
+        drained: requests !== "late" && sends !== "late" && released + background === 0,
+        released: released + background,
+      };
+      if (!report.drained)
+        log.warn(report, "shutdown deadline reached: unfinished work left to other processes");
+      await httpClosed.catch(() => {});
+      for (const step of cleanup) await step();
+      return report;
+    };
     return {
       http,
       ctx,
-      close: async () => {
-        await http.close();
-        for (const step of cleanup) await step();
+      close: (closeOptions = {}) => {
+        closing ??= close(closeOptions.deadlineSeconds ?? config.tuning.shutdownSeconds);
+        return closing;
       },
     };
   } catch (e) {

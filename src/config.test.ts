@@ -160,3 +160,39 @@ describe("HTTP timeouts", () => {
     ]);
   });
 });
+
+describe("S3 file store settings", () => {
+  it("needs a bucket for PIAOMA_FILE_STORE=s3, and both keys or neither", () => {
+    expect(problemsOf({ PIAOMA_FILE_STORE: "s3" })).toEqual([
+      "PIAOMA_S3_BUCKET: required when PIAOMA_FILE_STORE=s3",
+    ]);
+    expect(
+      problemsOf({ PIAOMA_FILE_STORE: "s3", PIAOMA_S3_BUCKET: "b1b", PIAOMA_S3_ACCESS_KEY_ID: "k" })[0],
+    ).toMatch(/^PIAOMA_S3_ACCESS_KEY_ID and PIAOMA_S3_SECRET_ACCESS_KEY: set both, or neither/);
+    expect(problemsOf({ PIAOMA_S3_ENDPOINT: "minio:9000" })[0]).toMatch(
+      /^PIAOMA_S3_ENDPOINT: must be an http\(s\) URL/,
+    );
+  });
+
+  it("reads endpoint, region, keys, path style and prefix", () => {
+    const config = loadConfig({
+      PIAOMA_FILE_STORE: "s3",
+      PIAOMA_S3_BUCKET: "invoices",
+      PIAOMA_S3_ENDPOINT: "http://minio:9000",
+      PIAOMA_S3_ACCESS_KEY_ID: "id",
+      PIAOMA_S3_SECRET_ACCESS_KEY: "secret",
+      PIAOMA_S3_FORCE_PATH_STYLE: "true",
+      PIAOMA_S3_PREFIX: "piaoma/",
+    });
+    expect(config.fileStore).toBe("s3");
+    expect(config.s3).toEqual({
+      bucket: "invoices",
+      endpoint: "http://minio:9000",
+      region: "us-east-1",
+      credentials: { accessKeyId: "id", secretAccessKey: "secret" },
+      forcePathStyle: true,
+      prefix: "piaoma/",
+    });
+    expect(loadConfig({}).s3).toBeUndefined();
+  });
+});

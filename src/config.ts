@@ -49,14 +49,32 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3, "must be an e-mail sender").default("票码 Piaoma <invoice@piaoma.localhost>"),
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+  /** Only for `piaoma secret:rotate`: the secret to rotate to. */
+  PIAOMA_NEW_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)")
+    .optional(),
   PIAOMA_ALLOW_PRIVATE_URLS: booleanText.optional(),
   PIAOMA_DEMO: booleanText.optional(),
   PIAOMA_TRUST_PROXY: z.string().optional(),
   ROLES: roleList.default(["api", "worker"]),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PIAOMA_FILE_STORE: z
-    .enum(["database", "local"], { error: "must be database or local" })
+    .enum(["database", "local", "s3"], { error: "must be database, local or s3" })
     .default("database"),
+  /** S3-compatible object storage (PIAOMA_FILE_STORE=s3, and `files:migrate --to s3`). */
+  PIAOMA_S3_BUCKET: z.string().min(3, "must be a bucket name").optional(),
+  PIAOMA_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://s3.example.com" })
+    .optional(),
+  PIAOMA_S3_REGION: z.string().min(1).default("us-east-1"),
+  PIAOMA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  PIAOMA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  PIAOMA_S3_FORCE_PATH_STYLE: booleanText.optional(),
+  PIAOMA_S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "may hold letters, digits and !_.*'()/- only")
+    .optional(),
   /** Advanced: `issueBackstopSeconds=15,issueRetrySeconds=30,…` overrides the background timings. */
   PIAOMA_TUNING: z
     .string()
@@ -69,6 +87,19 @@ const envSchema = z.object({
 });
 
 export type Role = "api" | "worker";
+
+export interface S3Settings {
+  bucket: string;
+  /** Unset: AWS's own endpoint for the region. */
+  endpoint: string | undefined;
+  region: string;
+  /** Unset: the AWS SDK's default credential chain (environment, instance role, …). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** `bucket` in the path (most self-hosted servers) rather than in the host name. */
+  forcePathStyle: boolean;
+  /** Prepended to every object key, e.g. `piaoma/`. */
+  prefix: string;
+}
 
 export type TrustProxy = false | number | string[];
 
@@ -83,12 +114,19 @@ export interface Config {
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; poolSize: number };
   /** PGlite data, the local file store and the generated secret live here. */
   dataDir: string;
-  /** Invoice files in the database (default; shared by all processes) or under dataDir/files. */
-  fileStore: "database" | "local";
+  /**
+   * Invoice files in the database (default; shared by all processes), under dataDir/files, or in
+   * an S3-compatible bucket (`s3` settings).
+   */
+  fileStore: "database" | "local" | "s3";
+  /** Set when PIAOMA_S3_BUCKET is. */
+  s3: S3Settings | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Undefined means: use (or create) the key stored in the data folder. */
   secret: string | undefined;
+  /** PIAOMA_NEW_SECRET, read by `secret:rotate` only. */
+  newSecret: string | undefined;
   allowPrivateUrls: boolean;
   /**
    * Which X-Forwarded-For hops to believe: none (false), the last `n` hops (a count of proxies in
@@ -138,6 +176,12 @@ export interface Config {
     httpIdleTimeoutSeconds: number;
     /** An idle keep-alive connection is kept this long; above load balancers' usual 60 s. */
     httpKeepAliveSeconds: number;
+    /**
+     * SIGTERM: requests in flight, sweeps and jobs under way get this long to finish; what is still
+     * running then is released to other processes and the process exits. Below the orchestrator's
+     * own grace period (compose `stop_grace_period`, Kubernetes `terminationGracePeriodSeconds`).
+     */
+    shutdownSeconds: number;
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
@@ -180,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     httpHeadersTimeoutSeconds: 30,
     httpIdleTimeoutSeconds: 300,
     httpKeepAliveSeconds: 72,
+    shutdownSeconds: 25,
   };
   for (const pair of e.PIAOMA_TUNING?.split(",") ?? []) {
     const [key, value] = pair.split("=") as [string, string];
@@ -193,6 +238,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const trustProxy = parseTrustProxy(e.PIAOMA_TRUST_PROXY);
   if (typeof trustProxy === "string") {
     problems.push(`PIAOMA_TRUST_PROXY: ${trustProxy} (got ${JSON.stringify(e.PIAOMA_TRUST_PROXY)})`);
+  }
+  if (e.PIAOMA_FILE_STORE === "s3" && !e.PIAOMA_S3_BUCKET) {
+    problems.push("PIAOMA_S3_BUCKET: required when PIAOMA_FILE_STORE=s3");
+  }
+  if (Boolean(e.PIAOMA_S3_ACCESS_KEY_ID) !== Boolean(e.PIAOMA_S3_SECRET_ACCESS_KEY)) {
+    problems.push(
+      "PIAOMA_S3_ACCESS_KEY_ID and PIAOMA_S3_SECRET_ACCESS_KEY: set both, or neither (the AWS SDK's default credentials)",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -210,9 +263,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       : { kind: "pglite", dataDir: path.join(dataDir, "pglite") },
     dataDir,
     fileStore: e.PIAOMA_FILE_STORE,
+    s3: e.PIAOMA_S3_BUCKET
+      ? {
+          bucket: e.PIAOMA_S3_BUCKET,
+          endpoint: e.PIAOMA_S3_ENDPOINT,
+          region: e.PIAOMA_S3_REGION,
+          credentials:
+            e.PIAOMA_S3_ACCESS_KEY_ID && e.PIAOMA_S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.PIAOMA_S3_ACCESS_KEY_ID, secretAccessKey: e.PIAOMA_S3_SECRET_ACCESS_KEY }
+              : undefined,
+          forcePathStyle: e.PIAOMA_S3_FORCE_PATH_STYLE ?? false,
+          prefix: e.PIAOMA_S3_PREFIX ?? "",
+        }
+      : undefined,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     secret: e.PIAOMA_SECRET,
+    newSecret: e.PIAOMA_NEW_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     trustProxy: trustProxy as TrustProxy,

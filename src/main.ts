@@ -4,16 +4,20 @@ import { buildApp, openDatabase, version } from "./app";
 import { bannerLines, DEMO_CREDENTIALS_FILE, writeDemoCredentials } from "./banner";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { systemActor } from "./context";
+import { serveAdminSocket } from "./modules/backup/backup";
+import { backupCommand } from "./modules/backup/backup.cli";
 import { createCredentials } from "./modules/credentials/credentials.service";
+import { rotateMasterSecret } from "./modules/credentials/secret-rotate";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
+import { migrateFilesToS3 } from "./modules/files/files.migrate";
 import { createOrganization } from "./modules/organizations/organizations.service";
 import { createUser } from "./modules/users/users.service";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
 import { DataDirLockedError } from "./platform/db/data-dir-lock";
 import { runMigrations } from "./platform/db/migrate";
-import { isAppError } from "./platform/errors";
+import { AppError, isAppError } from "./platform/errors";
 import { JobQueue } from "./platform/jobs";
 import { createLogger, describeError } from "./platform/logger";
 import { ensureWebBuilt } from "./platform/web";
@@ -36,6 +40,12 @@ Usage: piaoma [command] [options]
                         [--order-query-url U] [--webhook-url U]
   credentials:create    --org ID_OR_TAX_ID
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
+  backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
+  files:migrate         --to s3     move invoice files from the database or data folder into the
+                        bucket (PIAOMA_S3_*); resumable, each file checked by size and SHA-256
+  secret:rotate         re-encrypt stored secrets from PIAOMA_SECRET to PIAOMA_NEW_SECRET (stop servers
+                        first; then give every process the new secret)
+  restore               --from DIR  into the configured database and data folder (stop servers first)
   demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
                         prints signed 3.1.01 links
@@ -64,6 +74,9 @@ const options = {
   "app-secret": { type: "string" },
   "piaoma-url": { type: "string" },
   port: { type: "string" },
+  out: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -88,6 +101,10 @@ async function main(argv: string[]): Promise<number> {
     "credentials:create",
     "user:create",
     "demo-merchant",
+    "backup",
+    "restore",
+    "files:migrate",
+    "secret:rotate",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
 
@@ -105,6 +122,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "serve") return await serve(config);
     if (command === "demo-merchant") return await demoMerchant(config, parsed.values);
+    if (command === "backup" || command === "restore") {
+      process.stdout.write(
+        `${JSON.stringify(await backupCommand(command, config, parsed.values), null, 2)}\n`,
+      );
+      return 0;
+    }
     return await runCommand(command, config, parsed.values);
   } catch (e) {
     if (e instanceof DataDirLockedError) return fail("DATA_DIR_LOCKED", e.message);
@@ -131,15 +154,21 @@ async function serve(config: Config): Promise<number> {
   let demo: DemoInfo | undefined;
   if (config.demo) demo = await seedDemo(app.ctx, { onlyIfEmpty: true });
   printBanner(config, demo);
+  // PGlite: `piaoma backup` reaches this process through a socket in the data folder.
+  const admin = config.database.kind === "pglite" ? serveAdminSocket(app.ctx, version) : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "stopping");
-    const timer = setTimeout(() => process.exit(1), 15_000);
+    const deadlineSeconds = config.tuning.shutdownSeconds;
+    log.info({ signal, deadlineSeconds }, "stopping: draining requests, sweeps and jobs");
+    // The drain has its deadline; this is the backstop should closing itself hang.
+    const timer = setTimeout(() => process.exit(1), (deadlineSeconds + 10) * 1000);
     timer.unref();
-    await app.close();
+    await admin?.close();
+    const report = await app.close({ deadlineSeconds });
+    log.info(report, "stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
@@ -234,6 +263,13 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
         result = { appKey: c.appKey, appSecret: c.appSecret };
         break;
       }
+      case "files:migrate":
+        if (flags.to !== "s3") throw new AppError("BAD_REQUEST", "files:migrate needs --to s3");
+        result = await migrateFilesToS3(ctx, { log: (line) => log.warn(line) });
+        break;
+      case "secret:rotate":
+        result = await rotateMasterSecret(ctx, config.newSecret);
+        break;
       case "user:create": {
         const u = await createUser(ctx, {
           actor,

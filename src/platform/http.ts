@@ -113,6 +113,10 @@ export function createHttpServer(options: {
         : randomBytes(8).toString("hex");
     },
     bodyLimit: 1024 * 1024,
+    // While stopping (SIGTERM), a request that still arrives on an open keep-alive connection is
+    // served, with `Connection: close`, rather than refused with a 503: the process is draining,
+    // not broken, and a proxy cannot retry a refused POST elsewhere.
+    return503OnClosing: false,
     // Only behind a proxy that sets it: otherwise anyone could choose their address (rate limits).
     trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     // Query strings are decoded strictly too (parseQuery): invalid UTF-8 is a field error.

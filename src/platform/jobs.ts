@@ -113,9 +113,14 @@ export class JobQueue {
     await boss.stop({ graceful: false, close: false, wait: true });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops fetching jobs and waits for the running ones at most `timeoutMs` (pg-boss waits at least
+   * a second); jobs still running then are failed, which makes them retry (after the queue's
+   * retryDelay) in whichever worker fetches them.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
+    await this.boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
   }
 }

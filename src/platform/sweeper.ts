@@ -12,8 +12,13 @@ import type { Database } from "./db/client";
  */
 export interface SweepDefinition {
   name: string;
-  /** Claims up to `limit` due rows (and pushes their due time forward); returns their ids. */
-  claim(limit: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` due rows (and pushes their due time forward); returns their ids. A claim
+   * made by `claimDue` also knows how to give rows back (`release`): at shutdown, rows claimed but
+   * not finished by the deadline are made due at once, so another process takes them without
+   * waiting for the lease to end.
+   */
+  claim: Claim;
   /** Works one claimed row. Throwing logs the error; the row is tried again when due. */
   handle(id: string): Promise<void>;
   /** How many rows are worked at once in one process. */
@@ -24,11 +29,17 @@ export interface SweepDefinition {
   isExpected?: (e: unknown) => boolean;
 }
 
+export type Claim = ((limit: number) => Promise<string[]>) & {
+  release?: (ids: string[]) => Promise<void>;
+};
+
 export class Sweeper {
   private readonly definitions: SweepDefinition[] = [];
   private running = false;
   private readonly loops: Promise<void>[] = [];
   private readonly waiting = new Set<() => void>();
+  /** Rows claimed by this process and not yet worked, per sweep. */
+  private readonly working = new Map<SweepDefinition, Set<string>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -42,10 +53,41 @@ export class Sweeper {
     for (const def of this.definitions) this.loops.push(this.loop(def));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the rows being worked, at most `deadlineMs`. Rows still unfinished
+   * then are released (due now) for other processes; returns how many.
+   */
+  async stop(deadlineMs = Number.POSITIVE_INFINITY): Promise<number> {
     this.running = false;
     for (const wake of [...this.waiting]) wake();
-    await Promise.all(this.loops.splice(0));
+    const loops = Promise.all(this.loops.splice(0)).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = Number.isFinite(deadlineMs)
+      ? await Promise.race([
+          loops,
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), deadlineMs);
+          }),
+        ])
+      : await loops;
+    clearTimeout(timer);
+    if (finished) return 0;
+    let released = 0;
+    for (const [def, ids] of this.working) {
+      if (ids.size === 0 || !def.claim.release) continue;
+      const list = [...ids];
+      try {
+        await def.claim.release(list);
+        released += list.length;
+        this.log.warn({ sweep: def.name, ids: list }, "shutdown deadline: unfinished rows released");
+      } catch (err) {
+        this.log.error(
+          { err, sweep: def.name },
+          "shutdown: could not release rows (they wait for their lease)",
+        );
+      }
+    }
+    return released;
   }
 
   /** One sweep of a definition, by hand (tests and the CLI): returns how many rows it worked. */
@@ -79,6 +121,9 @@ export class Sweeper {
 
   private async sweep(def: SweepDefinition): Promise<number> {
     const ids = await def.claim(def.concurrency);
+    const working = this.working.get(def) ?? new Set<string>();
+    this.working.set(def, working);
+    for (const id of ids) working.add(id);
     await Promise.all(
       ids.map(async (id) => {
         try {
@@ -86,6 +131,8 @@ export class Sweeper {
         } catch (err) {
           const level = def.isExpected?.(err) ? "warn" : "error";
           this.log[level]({ err, sweep: def.name, id }, "sweep: work deferred to the next attempt");
+        } finally {
+          working.delete(id);
         }
       }),
     );
@@ -102,7 +149,7 @@ export class Sweeper {
 export function claimDue(
   database: Pick<Database, "executeSql">,
   options: { table: string; unfinished: string; leaseSeconds: () => number },
-): SweepDefinition["claim"] {
+): Claim {
   const text = `
 update ${options.table} set next_attempt_at = now() + make_interval(secs => $2)
 where id in (
@@ -112,10 +159,17 @@ where id in (
   limit $1
   for update skip locked)
 returning id`;
-  return async (limit) => {
+  const claim: Claim = async (limit) => {
     const { rows } = await database.executeSql(text, [limit, options.leaseSeconds()]);
     return (rows as Array<{ id: string }>).map((r) => r.id);
   };
+  // Gives claimed rows back: due now, if they are still unfinished.
+  const release = `update ${options.table} set next_attempt_at = now()
+where id = any($1::text[]) and ${options.unfinished}`;
+  claim.release = async (ids) => {
+    await database.executeSql(release, [ids]);
+  };
+  return claim;
 }
 
 /**

@@ -18,13 +18,21 @@ export const webBuildDir = path.join(root, "dist/web");
 export async function ensureWebBuilt(log: (msg: string) => void = () => {}): Promise<void> {
   if (!isBuildStale()) return;
   log("building the web pages (vite)…");
-  const { build } = await import("vite");
+  // Vite and the pages' libraries are dev dependencies: an install with --omit=dev (the image)
+  // must bring its pages built.
+  const { build } = await import("vite").catch(() => {
+    throw new Error(
+      `the web pages are not built (${webBuildDir}) and Vite is not installed: run npm ci, or npm run build:web where it is`,
+    );
+  });
   await build({ configFile: path.join(root, "vite.config.ts"), logLevel: "warn" });
 }
 
 function isBuildStale(): boolean {
   const built = mtimeOf(path.join(webBuildDir, "admin/index.html"));
   if (built === 0 || mtimeOf(path.join(webBuildDir, "scan/index.html")) === 0) return true;
+  // A container image ships the built pages without their sources: nothing to compare with.
+  if (!fs.existsSync(webSourceDir)) return false;
   return newestMtime(webSourceDir) > built || mtimeOf(path.join(root, "vite.config.ts")) > built;
 }
 

@@ -58,10 +58,11 @@ export async function createTestApp(
   return {
     ...app,
     config,
-    close: async () => {
-      await app.close();
+    close: async (closeOptions?: { deadlineSeconds?: number }) => {
+      const report = await app.close(closeOptions);
       await database.close();
       fs.rmSync(config.dataDir, { recursive: true, force: true });
+      return report;
     },
   };
 }

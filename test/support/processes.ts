@@ -48,15 +48,16 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `piaoma serve` on a free port and waits for its banner. */
+/** Starts `piaoma serve` on a free port and waits for its banner (`from`: another tree, an image's). */
 export function startServer(
   env: Record<string, string>,
   timeoutMs = 90_000,
   nodeArgs: string[] = [],
+  from = repoRoot,
 ): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, bin, "serve"], {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, [...nodeArgs, path.join(from, "bin/piaoma.mjs"), "serve"], {
+      cwd: from,
       env: { ...cleanEnv(), PORT: "0", LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -6,6 +6,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
+import { discardUnrecorded } from "../files/file-store";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
@@ -137,14 +138,22 @@ export async function attemptIssue(
     mobile: invoice.mobile,
     reason: "submit",
   });
-  const saved = await saveIssued(ctx, {
-    invoice,
-    org,
-    number: outcome.number,
-    issuedAt: outcome.issuedAt,
-    files,
-    created,
-  });
+  let saved: boolean;
+  try {
+    saved = await saveIssued(ctx, {
+      invoice,
+      org,
+      number: outcome.number,
+      issuedAt: outcome.issuedAt,
+      files,
+      created,
+    });
+  } catch (e) {
+    // Not saved (or not known to be): the files put above go unless a row names them.
+    await discardUnrecorded(ctx, stored);
+    throw e;
+  }
+  if (!saved) await discardUnrecorded(ctx, stored);
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
   if (saved) {

@@ -5,6 +5,7 @@ import { errorBody, type HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { isFileLinkValid } from "../invoices/invoices.merchant";
 import { openInvoice } from "../invoices/invoices.merchant.schema";
+import { openForDownload } from "../files/file-store";
 import { findInvoice } from "../invoices/invoices.repository";
 import { reverseInvoice } from "../invoices/reversal.service";
 import { appActorOf } from "./open-api.auth";
@@ -87,7 +88,7 @@ export function registerInvoiceFileRoute(http: HttpServer, ctx: AppContext): voi
         throw new AppError("NOT_FOUND", "链接无效或已过期，请重新获取发票链接");
       }
       const invoice = await findInvoice(ctx.database.db, invoiceId);
-      const bytes = invoice?.number ? await ctx.providers.files.get(invoiceId, kind) : undefined;
+      const bytes = invoice?.number ? await openForDownload(ctx.providers.files, invoiceId, kind) : undefined;
       if (!invoice || !bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件不存在");
       return reply
         .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")

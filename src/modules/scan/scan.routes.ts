@@ -4,6 +4,7 @@ import { AppError, isAppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import { errorBody, type HttpServer, registerScope } from "../../platform/http";
 import { oneLine } from "../../platform/input";
+import { openForDownload } from "../files/file-store";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import { withDeliveries } from "./scan.deliveries";
@@ -173,7 +174,7 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
       if (!invoice || invoice.receiptCodeId !== code.id || !invoice.number) {
         throw new AppError("INVOICE_NOT_FOUND", "发票不存在或尚未开具");
       }
-      const bytes = await ctx.providers.files.get(invoice.id, kind);
+      const bytes = await openForDownload(ctx.providers.files, invoice.id, kind);
       if (!bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件尚未生成，请稍后再试");
       return reply
         .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
+import { trackBackground } from "../../platform/background";
 import type { Db } from "../../platform/db/client";
 import { recordObjectSql, recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {
@@ -222,6 +223,16 @@ export async function submitByToken(
     }),
   ]);
   clearTimeout(timer);
+  if (done === null) {
+    // Still issuing: a shutdown waits for it, and past its deadline makes the invoices due at once.
+    const ids = attempts.map((a) => a.invoice.id);
+    trackBackground(issuing, async () => {
+      await ctx.database.executeSql(
+        "update invoices set next_attempt_at = now() where id = any($1::text[]) and status in ('pending', 'issuing')",
+        [ids],
+      );
+    });
+  }
   // Every attempt answered here: the invoices are as they say. Otherwise read what is saved.
   const known = done?.every((r) => r !== null) ? (done as InvoiceRow[]) : null;
   const current = known ?? (await findInvoicesOfCode(db, code.id));

@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, expect, it } from "vitest";
+import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
+import { makeOrganization } from "../../../test/support/factories";
+import { loadConfig } from "../../config";
+import { systemActor } from "../../context";
+import { Keyring } from "../../platform/crypto";
+import type { Database } from "../../platform/db/client";
+import { appCredentials } from "../../platform/db/schema";
+import { createCredentials } from "./credentials.service";
+import { rotateMasterSecret } from "./secret-rotate";
+
+const OLD = "old-secret-old-secret-old-secret-old-00";
+const NEW = "new-secret-new-secret-new-secret-new-00";
+let database: Database | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await database?.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function setup(kind: Parameters<typeof openTestDatabase>[0], secret: string | undefined) {
+  database = await openTestDatabase(kind);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-rotate-"));
+  dirs.push(dataDir);
+  const config = loadConfig({ PIAOMA_DATA_DIR: dataDir, ...(secret ? { PIAOMA_SECRET: secret } : {}) });
+  if (!secret) fs.writeFileSync(path.join(dataDir, "secret.key"), `${OLD}\n`);
+  const org = await makeOrganization(database);
+  const keyring = new Keyring(OLD);
+  const secrets = [];
+  for (let i = 0; i < 3; i++) {
+    secrets.push(
+      (await createCredentials({ database, keyring }, { actor: systemActor("t"), org: org.id })).appSecret,
+    );
+  }
+  return { ctx: { database, config }, secrets, dataDir };
+}
+
+describeEachDatabase("secret:rotate", (kind) => {
+  it("re-encrypts every App Secret under the new secret; running it again changes nothing", async () => {
+    const { ctx, secrets } = await setup(kind, OLD);
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 3, alreadyNew: 0 });
+    const rows = await ctx.database.db.select().from(appCredentials);
+    expect(rows.map((r) => new Keyring(NEW).decrypt(r.secretCiphertext)).sort()).toEqual([...secrets].sort());
+    for (const r of rows) expect(() => new Keyring(OLD).decrypt(r.secretCiphertext)).toThrow();
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 0, alreadyNew: 3 });
+  });
+
+  it("refuses a missing or short new secret, and a current secret that opens nothing, changing nothing", async () => {
+    const { ctx } = await setup(kind, OLD);
+    await expect(rotateMasterSecret(ctx, undefined)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(rotateMasterSecret(ctx, OLD)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const before = await ctx.database.db.select().from(appCredentials);
+    const wrong = { ...ctx, config: { ...ctx.config, secret: "wrong-secret-wrong-secret-wrong-secret-0" } };
+    await expect(rotateMasterSecret(wrong, NEW)).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
+    expect(await ctx.database.db.select().from(appCredentials)).toEqual(before);
+  });
+
+  it("with the generated secret.key, replaces the file and keeps the old one", async () => {
+    const { ctx, dataDir } = await setup(kind, undefined);
+    const result = await rotateMasterSecret(ctx, NEW);
+    expect(result).toMatchObject({ reencrypted: 3, secretFile: path.join(dataDir, "secret.key") });
+    expect(fs.readFileSync(path.join(dataDir, "secret.key"), "utf8").trim()).toBe(NEW);
+    expect(fs.readFileSync(path.join(dataDir, "secret.key.old"), "utf8").trim()).toBe(OLD);
+    expect((fs.statSync(path.join(dataDir, "secret.key")).mode & 0o777).toString(8)).toBe("600");
+  });
+});

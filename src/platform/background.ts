@@ -1,0 +1,34 @@
+/**
+ * Work a request started and no longer waits for (a submit answers `issuing` after a few seconds
+ * while the channel call goes on). At shutdown the process waits for it up to the deadline; what is
+ * still running then is released (its rows made due at once) so another process's sweep takes it
+ * without waiting for the backstop.
+ */
+interface Running {
+  done: Promise<unknown>;
+  release: () => Promise<void>;
+}
+
+const running = new Set<Running>();
+
+export function trackBackground(work: Promise<unknown>, release: () => Promise<void>): void {
+  const entry: Running = { done: work.catch(() => {}), release };
+  running.add(entry);
+  void entry.done.finally(() => running.delete(entry));
+}
+
+/** Waits for tracked work at most `deadlineMs`; releases what is left. Returns how much was left. */
+export async function drainBackground(deadlineMs: number): Promise<number> {
+  if (running.size === 0) return 0;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all([...running].map((r) => r.done)),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadlineMs));
+    }),
+  ]);
+  clearTimeout(timer);
+  const left = [...running];
+  for (const entry of left) await entry.release().catch(() => {});
+  return left.length;
+}
