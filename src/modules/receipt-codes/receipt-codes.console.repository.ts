@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gt, gte, ilike, inArray, lt, lte, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { devices, receiptCodeLines, receiptCodes } from "../../platform/db/schema";
+import { DISABLEABLE } from "./receipt-code-status";
 import type { ReceiptCodeRow } from "./receipt-codes.repository";
 
 export interface ListFilter {
@@ -90,7 +91,7 @@ export async function disableReceiptCodeRow(tx: DbOrTx, id: string, now: Date): 
   const updated = await tx
     .update(receiptCodes)
     .set({ status: "disabled", disabledAt: now, updatedAt: now })
-    .where(and(eq(receiptCodes.id, id), inArray(receiptCodes.status, ["active", "failed"])))
+    .where(and(eq(receiptCodes.id, id), inArray(receiptCodes.status, DISABLEABLE)))
     .returning({ id: receiptCodes.id });
   return updated.length > 0;
 }

@@ -6,6 +6,7 @@ import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
+import { effectiveStatus } from "./receipt-code-status";
 import {
   disableReceiptCodeRow,
   findReceiptCodeOfOrg,
@@ -22,7 +23,6 @@ import { findReceiptCodeLines, type ReceiptCodeRow } from "./receipt-codes.repos
 import {
   consumerUrl,
   createReceiptCode,
-  effectiveStatus,
   prepareReceiptCode,
   type ReceiptCodeView,
   receiptCodeLineRows,

@@ -13,10 +13,11 @@ import {
 } from "../documents";
 import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
+import { effectiveStatus } from "./receipt-code-status";
 import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
 import { consoleReceiptCodeInput } from "./receipt-codes.console.schema";
 import { findReceiptCodeLines } from "./receipt-codes.repository";
-import { consumerUrl, effectiveStatus, prepareReceiptCode } from "./receipt-codes.service";
+import { consumerUrl, prepareReceiptCode } from "./receipt-codes.service";
 
 /**
  * 预览打印: the invoice as it would be issued for the form as it stands, drawn by the one invoice

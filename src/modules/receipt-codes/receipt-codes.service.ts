@@ -16,6 +16,7 @@ import { AppError } from "../../platform/errors";
 import { newId, newToken } from "../../platform/ids";
 import { FieldErrors, parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
+import { effectiveStatus } from "./receipt-code-status";
 import {
   findConfig,
   findDevice,
@@ -44,15 +45,6 @@ export interface ReceiptCodeView {
   expiresAt: string;
   totals: { amountExcludingTax: string; taxAmount: string; totalAmount: string };
   invoiceCount: number;
-}
-
-/** `expired` is derived: an active code past its validity. */
-export function effectiveStatus(
-  row: Pick<ReceiptCodeRow, "status" | "expiresAt">,
-  now = new Date(),
-): ReceiptCodeStatus {
-  if (row.status === "active" && row.expiresAt.getTime() <= now.getTime()) return "expired";
-  return row.status as ReceiptCodeStatus;
 }
 
 export function consumerUrl(ctx: Pick<AppContext, "config">, token: string): string {

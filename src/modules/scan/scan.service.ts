@@ -25,12 +25,12 @@ import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
+import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
 import {
   findReceiptCodeByToken,
   type ReceiptCodeLineRow,
   type ReceiptCodeRow,
 } from "../receipt-codes/receipt-codes.repository";
-import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
 import type { InvoiceView, ScanView } from "./scan.schema";
@@ -44,9 +44,7 @@ type ScanContext = Pick<AppContext, "database" | "config">;
 export async function getViewableCode(ctx: ScanContext, token: string): Promise<ReceiptCodeRow> {
   const code = await findReceiptCodeByToken(ctx.database.db, token);
   if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
+  assertCodeUsable(code);
   return code;
 }
 
@@ -197,9 +195,7 @@ export async function getScanView(
     : await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   const code = toCodeRow(row);
-  const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
+  const status = assertCodeUsable(code);
   const found = {
     sellerName: row.seller_name,
     limitText: row.limit_text,

@@ -28,8 +28,13 @@ import {
   type SubmissionRow,
 } from "../invoices/invoices.repository";
 import { type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
+import {
+  assertCodeUsable,
+  CODE_SUBMITTABLE_SQL,
+  effectiveStatus,
+  unusableError,
+} from "../receipt-codes/receipt-code-status";
 import { findReceiptCodeByToken, type ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
-import { effectiveStatus } from "../receipt-codes/receipt-codes.service";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
 
@@ -74,9 +79,7 @@ export async function submitByToken(
   const previous = target.submission;
   if (previous) return repeatOf(ctx, code.id, previous, valid.ok ? valid.value : null);
 
-  const status = effectiveStatus(code);
-  if (status === "disabled") throw new AppError("RECEIPT_CODE_DISABLED");
-  if (status === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
+  assertCodeUsable(code);
   if (!valid.ok) {
     const typeIssue = valid.issues.find((i) => i.code === "INVOICE_TYPE_NOT_ALLOWED");
     const fields = Object.fromEntries(valid.issues.map((i) => [i.path, i.message]));
@@ -206,9 +209,7 @@ export async function submitByToken(
     const winner = await findSubmission(db, code.id);
     if (winner) return repeatOf(ctx, code.id, winner, submission);
     const fresh = await findReceiptCodeByToken(db, options.token);
-    const current = fresh ? effectiveStatus(fresh) : "disabled";
-    if (current === "expired") throw new AppError("RECEIPT_CODE_EXPIRED");
-    throw new AppError("RECEIPT_CODE_DISABLED");
+    throw unusableError(fresh ? effectiveStatus(fresh) : "disabled") ?? unusableError("disabled");
   }
 
   // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
@@ -267,7 +268,7 @@ function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
 
 const SUBMIT_WRITE = `
 with locked as (
-  select id from receipt_codes where id = $1 and status = 'active' and expires_at > now() for update),
+  select id from receipt_codes where id = $1 and ${CODE_SUBMITTABLE_SQL} for update),
 sub as (
   insert into submissions ${selectRecords(submissions, "$2", "locked")}
   on conflict (receipt_code_id) do nothing returning id),

@@ -1,0 +1,60 @@
+import { AppError } from "../../platform/errors";
+import type { ReceiptCodeRow } from "./receipt-codes.repository";
+import type { ReceiptCodeStatus } from "./receipt-codes.schema";
+
+/**
+ * The one home of `receipt_codes.status`: its states and allowed moves, the check that a consumer
+ * may use a code (with its one set of messages: the error codes' defaults), and the SQL fragments
+ * the hot-path statements embed. `expired` is never stored: an active code past its validity.
+ *
+ *   active ──submit──▶ issuing ──all blue invoices issued──▶ invoiced
+ *     │                   └──────a blue invoice refused─────▶ failed ──console retry──▶ issuing
+ *     └──disable──▶ disabled ◀──disable── failed
+ */
+export type StoredCodeStatus = Exclude<ReceiptCodeStatus, "expired">;
+
+export const CODE_TRANSITIONS: Readonly<Record<StoredCodeStatus, readonly StoredCodeStatus[]>> = {
+  active: ["issuing", "disabled"],
+  issuing: ["invoiced", "failed"],
+  failed: ["issuing", "disabled"],
+  invoiced: [],
+  disabled: [],
+};
+
+/** The statuses a code may be disabled from (not once a submit is under way or done). */
+export const DISABLEABLE: StoredCodeStatus[] = (Object.keys(CODE_TRANSITIONS) as StoredCodeStatus[]).filter(
+  (s) => CODE_TRANSITIONS[s].includes("disabled"),
+);
+
+/** SQL: the code row (unqualified columns) can still be submitted — active and not past its validity. */
+export const CODE_SUBMITTABLE_SQL = "status = 'active' and expires_at > now()";
+
+/** `expired` is derived: an active code past its validity. */
+export function effectiveStatus(
+  row: Pick<ReceiptCodeRow, "status" | "expiresAt">,
+  now = new Date(),
+): ReceiptCodeStatus {
+  if (row.status === "active" && row.expiresAt.getTime() <= now.getTime()) return "expired";
+  return row.status as ReceiptCodeStatus;
+}
+
+/**
+ * A consumer may look at a code, and submit it, unless it is disabled or expired (410, each its
+ * own error code and message). Unknown codes are the caller's 404. Returns the effective status.
+ */
+export function assertCodeUsable(
+  row: Pick<ReceiptCodeRow, "status" | "expiresAt">,
+  now = new Date(),
+): ReceiptCodeStatus {
+  const status = effectiveStatus(row, now);
+  const error = unusableError(status);
+  if (error) throw error;
+  return status;
+}
+
+/** The refusal for a code in this status, if it is one a consumer cannot use. */
+export function unusableError(status: ReceiptCodeStatus): AppError | undefined {
+  if (status === "disabled") return new AppError("RECEIPT_CODE_DISABLED");
+  if (status === "expired") return new AppError("RECEIPT_CODE_EXPIRED");
+  return undefined;
+}
