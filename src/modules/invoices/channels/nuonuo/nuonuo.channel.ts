@@ -47,30 +47,30 @@ export function nuonuoOrderNo(serial: string): string {
 /** An invoice-result item as 诺诺 answers it (§1.6); only what we read. */
 const resultItem = z
   .object({
-    serialNo: z.string().optional(),
-    orderNo: z.string().optional(),
+    serialNo: z.string().nullish(),
+    orderNo: z.string().nullish(),
     status: z.union([z.string(), z.number()]).transform(String),
-    statusMsg: z.string().optional(),
-    failCause: z.string().optional(),
-    invoiceNo: z.string().optional(),
-    allElectronicInvoiceNumber: z.string().optional(),
-    allElectronicInvoiceNumbe: z.string().optional(),
-    invoiceTime: z.union([z.number(), z.string()]).optional(),
-    pdfUrl: z.string().optional(),
-    ofdUrl: z.string().optional(),
-    xmlUrl: z.string().optional(),
+    statusMsg: z.string().nullish(),
+    failCause: z.string().nullish(),
+    invoiceNo: z.string().nullish(),
+    allElectronicInvoiceNumber: z.string().nullish(),
+    allElectronicInvoiceNumbe: z.string().nullish(),
+    invoiceTime: z.union([z.number(), z.string()]).nullish(),
+    pdfUrl: z.string().nullish(),
+    ofdUrl: z.string().nullish(),
+    xmlUrl: z.string().nullish(),
   })
   .passthrough();
 type ResultItem = z.infer<typeof resultItem>;
 
 const billItem = z
   .object({
-    billId: z.string().optional(),
-    billNo: z.string().optional(),
+    billId: z.string().nullish(),
+    billNo: z.string().nullish(),
     billStatus: z.union([z.string(), z.number()]).transform(String),
-    billMessage: z.string().optional(),
-    invoiceSerialNum: z.string().optional(),
-    orderNo: z.string().optional(),
+    billMessage: z.string().nullish(),
+    invoiceSerialNum: z.string().nullish(),
+    orderNo: z.string().nullish(),
   })
   .passthrough();
 
@@ -350,9 +350,16 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
     const answer = await client.call(s, `${M}getQrCode`, { queryType, extensionNumber: s.extensionNumber });
     const r = answer.result as { qrCode?: unknown; endTime?: unknown } | null;
     if (answer.code !== NUONUO.ok || typeof r?.qrCode !== "string" || r.qrCode === "") return null;
-    const end = r.endTime === undefined ? Number.NaN : new Date(String(r.endTime)).getTime();
+    const end = chinaInstant(r.endTime);
     return { text: r.qrCode, expiresAt: Number.isFinite(end) ? new Date(end) : null };
   }
+}
+
+/** `yyyy-MM-dd HH:mm:ss` as 诺诺 prints times (China time), or epoch ms; NaN otherwise. */
+function chinaInstant(value: unknown): number {
+  if (typeof value === "number") return value;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(String(value ?? ""));
+  return m ? new Date(`${m[1]}T${m[2]}+08:00`).getTime() : Number.NaN;
 }
 
 function statusField(answer: NuonuoAnswer, key: string): string | undefined {
