@@ -9,8 +9,9 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
+import { createChannels } from "./modules/invoices/channels/channel-registry";
+import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { issueSweep } from "./modules/issuing/issuing.service";
-import { createSandboxChannel } from "./modules/issuing/providers/sandbox";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
   deleteExpiredNonces,
@@ -87,8 +88,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const jobs = new JobQueue(database, config.roles, log, config.tuning.jobMaintenanceSeconds);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
     cleanup.push(async () => mailer.close());
+    registerBuiltInChannels();
     const providers: Providers = {
-      channels: new Map([["sandbox", createSandboxChannel(database)]]),
+      channels: createChannels({ database, keyring, allowPrivateUrls: config.allowPrivateUrls }),
       files:
         config.fileStore === "local"
           ? createLocalFileStore(database, path.join(config.dataDir, "files"))

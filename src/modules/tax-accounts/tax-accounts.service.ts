@@ -1,10 +1,16 @@
+import { eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../platform/context";
 import { isUniqueViolation } from "../../platform/db/errors";
+import { receiptCodeConfigs, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
+import { channelDefinition, maskSettings, prepareSettings } from "../invoices/channels/channel-registry";
+import { registerBuiltInChannels } from "../invoices/channels/channels";
+import type { ChannelAccountStatus } from "../issuing/providers/channel";
+import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
 import {
   findTaxAccount,
   findTaxAccounts,
@@ -72,4 +78,94 @@ export async function isTaxAccountOfOrganization(
   id: string,
 ): Promise<TaxAccountRow | undefined> {
   return findTaxAccount(ctx.database.db, orgId, id);
+}
+
+/**
+ * `piaoma tax-account:create`: an account on any registered channel with its settings (validated by
+ * the channel's schema, secrets sealed), optionally the organization's default for new receipt codes.
+ */
+export async function createTaxAccountWithSettings(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: {
+    actor: Actor;
+    org: string;
+    name: string;
+    channel: string;
+    settings: unknown;
+    makeDefault?: boolean;
+  },
+): Promise<{ id: string }> {
+  const { db } = ctx.database;
+  const org = await findOrganizationByIdOrTaxId(db, options.org);
+  if (!org) throw new AppError("NOT_FOUND", `组织不存在：${options.org}`);
+  const base = parseInput(taxAccountInput.pick({ name: true }), { name: options.name });
+  registerBuiltInChannels();
+  const settings = prepareSettings(options.channel, options.settings, {
+    keyring: ctx.keyring,
+    allowPrivateUrls: ctx.config.allowPrivateUrls,
+  });
+  const id = newId("tba");
+  await db
+    .transaction(async (tx) => {
+      await insertTaxAccount(tx, { id, orgId: org.id, name: base.name, channel: options.channel, settings });
+      if (options.makeDefault)
+        await tx
+          .update(receiptCodeConfigs)
+          .set({ defaultTaxAccountId: id, updatedAt: new Date() })
+          .where(eq(receiptCodeConfigs.orgId, org.id));
+      await recordAudit(tx, {
+        actor: options.actor,
+        orgId: org.id,
+        action: "tax_account.create",
+        entityType: "tax_account",
+        entityId: id,
+        // Never the settings' secrets: what is shown to people is masked.
+        details: {
+          name: base.name,
+          channel: options.channel,
+          settings: maskSettings(options.channel, settings),
+        },
+      });
+    })
+    .catch((e) => {
+      throw isUniqueViolation(e, "tax_bureau_accounts_org_name_key") ? nameTaken() : e;
+    });
+  return { id };
+}
+
+/**
+ * `piaoma tax-account:test` (测试连接): asks the channel for the account's state (诺诺: a query for a
+ * made-up order, the session, 实人认证, 授信额度) and records the status on the account.
+ */
+export async function testTaxAccount(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: { actor: Actor; id: string },
+): Promise<ChannelAccountStatus & { id: string; channel: string }> {
+  const { db } = ctx.database;
+  const [account] = await db.select().from(taxBureauAccounts).where(eq(taxBureauAccounts.id, options.id));
+  if (!account) throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  registerBuiltInChannels();
+  const definition = channelDefinition(account.channel);
+  if (!definition) throw new AppError("VALIDATION_FAILED", `未知的开票通道：${account.channel}`);
+  const adapter = definition.create({
+    database: ctx.database,
+    keyring: ctx.keyring,
+    allowPrivateUrls: ctx.config.allowPrivateUrls,
+  });
+  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const status: ChannelAccountStatus = adapter.accountStatus
+    ? await adapter.accountStatus(settings)
+    : { status: "online", message: "该通道无需测试连接" };
+  await db.transaction(async (tx) => {
+    await updateTaxAccountRow(tx, account.id, { status: status.status });
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: account.orgId,
+      action: "tax_account.test",
+      entityType: "tax_account",
+      entityId: account.id,
+      details: { status: status.status, problem: status.problem ?? null, message: status.message },
+    });
+  });
+  return { id: account.id, channel: account.channel, ...status };
 }
