@@ -7,7 +7,12 @@ import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { channelDefinition, maskSettings, prepareSettings } from "../invoices/channels/channel-registry";
+import {
+  channelDefinition,
+  channelDefinitions,
+  maskSettings,
+  prepareSettings,
+} from "../invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "../invoices/channels/channels";
 import type { ChannelAccountStatus } from "../issuing/providers/channel";
 import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
@@ -26,6 +31,7 @@ const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
   name: r.name,
   channel: r.channel,
   status: r.status,
+  settings: maskSettings(r.channel, (r.settings ?? {}) as Record<string, unknown>),
   createdAt: r.createdAt.toISOString(),
 });
 
@@ -41,26 +47,44 @@ export async function findTaxAccountsForConsole(
 }
 
 export async function saveTaxAccount(
-  ctx: Pick<AppContext, "database">,
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
   options: { actor: Actor; orgId: string; id?: string; input: unknown },
 ): Promise<TaxAccountOutput> {
   const actor = requireOrg(options.actor, options.orgId, "administer");
   const input = parseInput(taxAccountInput, options.input);
   const { db } = ctx.database;
-  if (options.id && !(await findTaxAccount(db, options.orgId, options.id)))
-    throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  const existing = options.id ? await findTaxAccount(db, options.orgId, options.id) : undefined;
+  if (options.id && !existing) throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  registerBuiltInChannels();
+  // Settings are (re)validated when given, or when the channel changes; an edit that leaves them out
+  // keeps them. Secrets left empty or masked keep their saved value on the same channel.
+  const sameChannel = existing?.channel === input.channel;
+  const settings =
+    input.settings !== undefined || !sameChannel
+      ? prepareSettings(input.channel, input.settings ?? {}, {
+          keyring: ctx.keyring,
+          allowPrivateUrls: ctx.config.allowPrivateUrls,
+          ...(sameChannel ? { previous: (existing?.settings ?? {}) as Record<string, unknown> } : {}),
+        })
+      : undefined;
+  const values = {
+    name: input.name,
+    channel: input.channel,
+    status: input.status,
+    ...(settings ? { settings } : {}),
+  };
   const id = options.id ?? newId("tba");
   await db
     .transaction(async (tx) => {
-      if (options.id) await updateTaxAccountRow(tx, id, input);
-      else await insertTaxAccount(tx, { id, orgId: options.orgId, ...input });
+      if (options.id) await updateTaxAccountRow(tx, id, values);
+      else await insertTaxAccount(tx, { id, orgId: options.orgId, ...values });
       await recordAudit(tx, {
         actor,
         orgId: options.orgId,
         action: options.id ? "tax_account.update" : "tax_account.create",
         entityType: "tax_account",
         entityId: id,
-        details: input,
+        details: { ...values, ...(settings ? { settings: maskSettings(input.channel, settings) } : {}) },
       });
     })
     .catch((e) => {
@@ -69,6 +93,32 @@ export async function saveTaxAccount(
   const saved = await findTaxAccount(db, options.orgId, id);
   if (!saved) throw new Error("tax account vanished after save");
   return toOutput(saved);
+}
+
+/** The channels a console user can pick, with their fields. */
+export function channelsForConsole(options: { actor: Actor; orgId: string }) {
+  requireOrg(options.actor, options.orgId);
+  registerBuiltInChannels();
+  return channelDefinitions().map((d) => ({
+    id: d.id,
+    label: d.label,
+    fields: d.fields.map((f) => ({ ...f })),
+  }));
+}
+
+/** 测试连接 from the console: the organization's own account only. */
+export async function testTaxAccountForConsole(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: { actor: Actor; orgId: string; id: string },
+) {
+  const actor = requireOrg(options.actor, options.orgId, "administer");
+  if (!(await findTaxAccount(ctx.database.db, options.orgId, options.id)))
+    throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  const { qrCode, ...status } = await testTaxAccount(ctx, { actor, id: options.id });
+  return {
+    ...status,
+    ...(qrCode ? { qrCode: { text: qrCode.text, expiresAt: qrCode.expiresAt?.toISOString() ?? null } } : {}),
+  };
 }
 
 /** Whether the account belongs to the organization (a receipt code may only name its own). */
