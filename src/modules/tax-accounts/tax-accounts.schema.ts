@@ -1,5 +1,17 @@
 import { z } from "zod";
 import { oneLine } from "../../platform/input";
+import { channelDefinition, channelDefinitions } from "../invoices/channels/channel-registry";
+import { registerBuiltInChannels } from "../invoices/channels/channels";
+
+function isKnownChannel(id: string): boolean {
+  registerBuiltInChannels();
+  return channelDefinition(id) !== undefined;
+}
+
+function knownChannels(): string[] {
+  registerBuiltInChannels();
+  return channelDefinitions().map((d) => d.id);
+}
 
 export const TAX_ACCOUNT_STATUSES = ["online", "reauth", "offline"] as const;
 
@@ -11,7 +23,7 @@ export const taxAccountInput = z.object({
   name: oneLine().min(1, "请填写账号名称").max(50, "账号名称不能超过 50 个字符"),
   channel: z
     .string({ error: "请选择开票通道" })
-    .regex(/^[a-z][a-z0-9_-]{0,31}$/, "开票通道无效")
+    .refine(isKnownChannel, { error: () => `开票通道只能是：${knownChannels().join("、")}` })
     .default("sandbox"),
   status: z.enum(TAX_ACCOUNT_STATUSES, { error: "状态只能是在线、需重新认证或离线" }).default("online"),
   settings: z.record(z.string(), z.unknown(), { error: "通道设置必须是对象" }).optional(),
