@@ -10,7 +10,8 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
-import { createSandboxChannel } from "./modules/invoices/channels/sandbox";
+import { createChannels } from "./modules/invoices/channels/channel-registry";
+import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
 import { issueSweep } from "./modules/invoices/issuing.sweep";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
@@ -102,8 +103,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const jobs = new JobQueue(database, config.roles, log, config.tuning.jobMaintenanceSeconds);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
     cleanup.push(async () => mailer.close());
+    registerBuiltInChannels();
     const providers: Providers = {
-      channels: new Map([["sandbox", createSandboxChannel(database)]]),
+      channels: createChannels({ database, keyring, allowPrivateUrls: config.allowPrivateUrls }),
       files:
         config.fileStore === "s3" && config.s3
           ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))

@@ -1,17 +1,18 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildApp, openDatabase, version } from "./app";
+import { backupCommand } from "./backup-cli";
 import { bannerLines, DEMO_CREDENTIALS_FILE, writeDemoCredentials } from "./banner";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { systemActor } from "./context";
 import { serveAdminSocket } from "./modules/backup/backup";
-import { backupCommand } from "./modules/backup/backup.cli";
 import { createCredentials } from "./modules/credentials/credentials.service";
 import { rotateMasterSecret } from "./modules/credentials/secret-rotate";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
 import { migrateFilesToS3 } from "./modules/files/files.migrate";
 import { createOrganization } from "./modules/organizations/organizations.service";
+import { createTaxAccountWithSettings, testTaxAccount } from "./modules/tax-accounts/tax-accounts.service";
 import { createUser } from "./modules/users/users.service";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
@@ -21,6 +22,8 @@ import { AppError, isAppError } from "./platform/errors";
 import { JobQueue } from "./platform/jobs";
 import { createLogger, describeError } from "./platform/logger";
 import { ensureWebBuilt } from "./platform/web";
+import { StandinClock } from "./standins/clock";
+import { createNuonuoStandin, DEFAULT_APP } from "./standins/nuonuo/nuonuo-standin";
 
 /**
  * The `piaoma` command line. Every command except `serve` prints one JSON document on stdout, so
@@ -37,8 +40,11 @@ Usage: piaoma [command] [options]
   org:create            --name N --tax-id T [--address A] [--phone P] [--bank B] [--account C]
                         [--limit 10000.00] [--over-limit reject|split]
                         [--invoice-types digital_normal,digital_special]
-                        [--order-query-url U] [--webhook-url U]
+                        [--order-query-url U] [--webhook-url U] [--drawer 开票人]
   credentials:create    --org ID_OR_TAX_ID
+  tax-account:create    --org ID_OR_TAX_ID --name N --channel sandbox|nuonuo[|kingdee]
+                        --settings JSON [--default]     prints { "id": … } (docs/channels.md)
+  tax-account:test      --id ID                         测试连接: the account's status at its channel
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
   backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
   files:migrate         --to s3     move invoice files from the database or data folder into the
@@ -49,6 +55,8 @@ Usage: piaoma [command] [options]
   demo-merchant         --app-key K --app-secret S [--piaoma-url URL] [--port 4100]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
                         prints signed 3.1.01 links
+  standin nuonuo        [--port 4200] [--app-key K] [--app-secret S] [--clock real|manual]
+                        a local stand-in of the channel's open API, for demos and tests
 
 Configuration comes from the environment (PORT, HOST, PUBLIC_URL, DATABASE_URL, PIAOMA_DATA_DIR,
 SMTP_URL, MAIL_FROM, PIAOMA_SECRET, PIAOMA_ALLOW_PRIVATE_URLS, ROLES, LOG_LEVEL); see README.md.`;
@@ -77,6 +85,12 @@ const options = {
   out: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
+  drawer: { type: "string" },
+  channel: { type: "string" },
+  settings: { type: "string" },
+  default: { type: "boolean" },
+  id: { type: "string" },
+  clock: { type: "string" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -105,8 +119,13 @@ async function main(argv: string[]): Promise<number> {
     "restore",
     "files:migrate",
     "secret:rotate",
+    "tax-account:create",
+    "tax-account:test",
+    "standin",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
+
+  if (command === "standin") return await standin(parsed.positionals[1], parsed.values);
 
   let config: Config;
   try {
@@ -218,6 +237,47 @@ async function demoMerchant(config: Config, flags: Flags): Promise<number> {
   return -1; // keep running
 }
 
+/** `piaoma standin nuonuo`: a local stand-in of a channel's open API; runs until stopped. */
+async function standin(which: string | undefined, flags: Flags): Promise<number> {
+  if (which !== "nuonuo")
+    return fail("BAD_REQUEST", `standin needs the channel: nuonuo (got ${which ?? "nothing"})`);
+  const clockMode = flags.clock ?? "real";
+  if (clockMode !== "real" && clockMode !== "manual")
+    return fail("BAD_REQUEST", "--clock must be real or manual");
+  const app = {
+    appKey: flags["app-key"] ?? DEFAULT_APP.appKey,
+    appSecret: flags["app-secret"] ?? DEFAULT_APP.appSecret,
+  };
+  const created = createNuonuoStandin({
+    port: flags.port ? Number(flags.port) : 4200,
+    clock: new StandinClock(clockMode, clockMode === "real" ? new Date() : undefined),
+    apps: [app],
+  });
+  const running = await created.start();
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        standin: "nuonuo",
+        url: running.url,
+        settings: {
+          apiUrl: `${running.url}/open/v1/services`,
+          tokenUrl: `${running.url}/accessToken`,
+          appKey: app.appKey,
+          appSecret: app.appSecret,
+          extensionNumber: "8889",
+        },
+        controls: `${running.url}/__standin/`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return -1; // keep running
+}
+
 /** One-shot commands: open the database (locking PGlite's folder), migrate, act, print JSON, close. */
 async function runCommand(command: string, config: Config, flags: Flags): Promise<number> {
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, process.stderr);
@@ -253,6 +313,7 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
               | undefined,
             orderQueryUrl: flags["order-query-url"],
             webhookUrl: flags["webhook-url"],
+            drawer: flags.drawer,
           },
         });
         result = { id: org.id, taxId: org.taxId };
@@ -269,6 +330,30 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
         break;
       case "secret:rotate":
         result = await rotateMasterSecret(ctx, config.newSecret);
+        break;
+      case "tax-account:create": {
+        let settings: unknown = {};
+        if (flags.settings !== undefined) {
+          try {
+            settings = JSON.parse(flags.settings);
+          } catch {
+            return fail("VALIDATION_FAILED", "--settings 不是有效的 JSON", {
+              fields: { settings: "不是有效的 JSON" },
+            });
+          }
+        }
+        result = await createTaxAccountWithSettings(ctx, {
+          actor,
+          org: flags.org ?? "",
+          name: flags.name ?? "",
+          channel: flags.channel ?? "",
+          settings,
+          makeDefault: flags.default === true,
+        });
+        break;
+      }
+      case "tax-account:test":
+        result = await testTaxAccount(ctx, { actor, id: flags.id ?? "" });
         break;
       case "user:create": {
         const u = await createUser(ctx, {

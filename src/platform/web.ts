@@ -175,3 +175,8 @@ export async function registerWeb(app: HttpServer, options: WebOptions = {}): Pr
   app.get("/s", hidden, sendScan);
   app.get("/s/:token", hidden, sendScan);
 }
+
+/** The consumer page of a receipt code: what its QR carries (`PUBLIC_URL/s/{token}`). */
+export function consumerUrl(ctx: { config: { publicUrl: string } }, token: string): string {
+  return `${ctx.config.publicUrl}/s/${token}`;
+}

@@ -25,6 +25,7 @@ const owners: Layering["owners"] = {
   invoice_files: "invoices",
   invoice_number_sequences: "invoices",
   sandbox_issued: "invoices",
+  channel_tokens: "invoices",
   deliveries: "deliveries",
   sms_outbox: "deliveries",
   open_api_nonces: "open-api",
@@ -58,6 +59,10 @@ const allowedWrites: Layering["allowedWrites"] = {
     "a new organization gets its default 小票码配置 in the same transaction",
   "organizations writes tax_bureau_accounts": "… and its tax-bureau account",
   "organizations writes user_organizations": "… and its creator's membership",
+  "tax-accounts writes receipt_code_configs":
+    "an account created as the default becomes the 小票码配置's account in the same transaction",
+  "files writes invoice_files":
+    "files:migrate moves a file's bytes into the bucket and repoints only its storage columns, if the row is unchanged",
   "demo writes devices": "the demo seed builds a whole demo merchant",
   "demo writes items": "… with its items",
 };

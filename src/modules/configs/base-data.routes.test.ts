@@ -171,7 +171,7 @@ describeEachDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
     expect(Object.keys(orgRes.json().error.details.fields).sort()).toEqual(["bankAccount", "name", "taxId"]);
     const device = await admin.post(`/orgs/${org.id}/devices`, { deviceNo: "收银 1" });
     expect(Object.keys(device.json().error.details.fields)).toEqual(["deviceNo"]);
-    const account = await admin.post(`/orgs/${org.id}/tax-accounts`, { name: "", channel: "nuonuo" });
+    const account = await admin.post(`/orgs/${org.id}/tax-accounts`, { name: "", channel: "baiwang" });
     expect(Object.keys(account.json().error.details.fields).sort()).toEqual(["channel", "name"]);
     const item = await admin.post(
       `/orgs/${org.id}/items`,

@@ -5,7 +5,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { claimDue, firstSweepAt, type SweepDefinition } from "../../platform/sweeper";
-import { consumerUrl } from "../receipt-codes/receipt-codes.service";
+import { consumerUrl } from "../../platform/web";
 
 /** The sweep that retries deliveries not sent on their first attempt (see src/platform/sweeper.ts). */
 export const DELIVERY_SWEEP = "delivery-send";

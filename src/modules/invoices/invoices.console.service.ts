@@ -3,10 +3,10 @@ import type { Actor, AppContext } from "../../context";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";
+import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { consumerUrl } from "../receipt-codes/receipt-codes.service";
 import { toComputedLine } from "./invoice-document";
 import {
   findCounterpart,

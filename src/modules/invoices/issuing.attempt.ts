@@ -8,7 +8,7 @@ import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { discardUnrecorded } from "../files/file-store";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
-import type { TaxAccountRow } from "../tax-accounts/tax-accounts.repository";
+
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
@@ -70,7 +70,7 @@ export interface IssueAttempt {
   invoice: InvoiceRow;
   lines: InvoiceLineRow[];
   org: OrganizationRow;
-  account: TaxAccountRow | undefined;
+  account: typeof taxBureauAccounts.$inferSelect | undefined;
   /** The receipt code's token when the caller has it (a submit): deliveries are then sent as saved. */
   token?: string;
 }

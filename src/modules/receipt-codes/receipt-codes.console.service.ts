@@ -3,6 +3,7 @@ import { chinaDayStart, trimDecimal } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
+import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
@@ -21,7 +22,6 @@ import {
 } from "./receipt-codes.console.schema";
 import { findReceiptCodeLines, type ReceiptCodeRow } from "./receipt-codes.repository";
 import {
-  consumerUrl,
   createReceiptCode,
   prepareReceiptCode,
   type ReceiptCodeView,

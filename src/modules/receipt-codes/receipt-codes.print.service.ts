@@ -2,6 +2,7 @@ import type { Actor, AppContext } from "../../context";
 import { amountInCapitals, trimDecimal } from "../../domain";
 import { AppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
+import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import {
@@ -17,7 +18,7 @@ import { effectiveStatus } from "./receipt-code-status";
 import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
 import { consoleReceiptCodeInput } from "./receipt-codes.console.schema";
 import { findReceiptCodeLines } from "./receipt-codes.repository";
-import { consumerUrl, prepareReceiptCode } from "./receipt-codes.service";
+import { prepareReceiptCode } from "./receipt-codes.service";
 
 /**
  * 预览打印: the invoice as it would be issued for the form as it stands, drawn by the one invoice

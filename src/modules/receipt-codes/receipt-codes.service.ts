@@ -15,6 +15,7 @@ import type { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId, newToken } from "../../platform/ids";
 import { FieldErrors, parseInput } from "../../platform/validation";
+import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { effectiveStatus } from "./receipt-code-status";
 import {
@@ -45,10 +46,6 @@ export interface ReceiptCodeView {
   expiresAt: string;
   totals: { amountExcludingTax: string; taxAmount: string; totalAmount: string };
   invoiceCount: number;
-}
-
-export function consumerUrl(ctx: Pick<AppContext, "config">, token: string): string {
-  return `${ctx.config.publicUrl}/s/${token}`;
 }
 
 /**

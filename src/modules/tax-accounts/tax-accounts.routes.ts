@@ -3,8 +3,13 @@ import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams } from "../../platform/console-schemas";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";
-import { findTaxAccountsForConsole, saveTaxAccount } from "./tax-accounts.service";
+import { accountStatusOutput, channelOutput, taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";
+import {
+  channelsForConsole,
+  findTaxAccountsForConsole,
+  saveTaxAccount,
+  testTaxAccountForConsole,
+} from "./tax-accounts.service";
 
 /** 基础资料 · 电子税局账号. */
 export function registerTaxAccountRoutes(http: HttpServer, ctx: AppContext): void {
@@ -38,5 +43,16 @@ export function registerTaxAccountRoutes(http: HttpServer, ctx: AppContext): voi
         id: req.params.id,
         input: req.body,
       }),
+  );
+  http.get(
+    "/orgs/:orgId/tax-account-channels",
+    { schema: { ...hidden, params: orgParams, response: { 200: z.array(channelOutput) } } },
+    async (req) => channelsForConsole({ actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.post(
+    "/orgs/:orgId/tax-accounts/:id/test",
+    { schema: { ...hidden, params: orgItemParams, response: { 200: accountStatusOutput } } },
+    async (req) =>
+      testTaxAccountForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, id: req.params.id }),
   );
 }

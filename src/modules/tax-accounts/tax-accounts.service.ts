@@ -1,10 +1,21 @@
+import { eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { isUniqueViolation } from "../../platform/db/errors";
+import { receiptCodeConfigs, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
+import type { ChannelAccountStatus } from "../invoices/channels/channel";
+import {
+  channelDefinition,
+  channelDefinitions,
+  maskSettings,
+  prepareSettings,
+} from "../invoices/channels/channel-registry";
+import { registerBuiltInChannels } from "../invoices/channels/channels";
+import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
 import {
   findTaxAccount,
   findTaxAccounts,
@@ -20,6 +31,7 @@ const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
   name: r.name,
   channel: r.channel,
   status: r.status,
+  settings: maskSettings(r.channel, (r.settings ?? {}) as Record<string, unknown>),
   createdAt: r.createdAt.toISOString(),
 });
 
@@ -35,26 +47,44 @@ export async function findTaxAccountsForConsole(
 }
 
 export async function saveTaxAccount(
-  ctx: Pick<AppContext, "database">,
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
   options: { actor: Actor; orgId: string; id?: string; input: unknown },
 ): Promise<TaxAccountOutput> {
   const actor = requireOrg(options.actor, options.orgId, "administer");
   const input = parseInput(taxAccountInput, options.input);
   const { db } = ctx.database;
-  if (options.id && !(await findTaxAccount(db, options.orgId, options.id)))
-    throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  const existing = options.id ? await findTaxAccount(db, options.orgId, options.id) : undefined;
+  if (options.id && !existing) throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  registerBuiltInChannels();
+  // Settings are (re)validated when given, or when the channel changes; an edit that leaves them out
+  // keeps them. Secrets left empty or masked keep their saved value on the same channel.
+  const sameChannel = existing?.channel === input.channel;
+  const settings =
+    input.settings !== undefined || !sameChannel
+      ? prepareSettings(input.channel, input.settings ?? {}, {
+          keyring: ctx.keyring,
+          allowPrivateUrls: ctx.config.allowPrivateUrls,
+          ...(sameChannel ? { previous: (existing?.settings ?? {}) as Record<string, unknown> } : {}),
+        })
+      : undefined;
+  const values = {
+    name: input.name,
+    channel: input.channel,
+    status: input.status,
+    ...(settings ? { settings } : {}),
+  };
   const id = options.id ?? newId("tba");
   await db
     .transaction(async (tx) => {
-      if (options.id) await updateTaxAccountRow(tx, id, input);
-      else await insertTaxAccount(tx, { id, orgId: options.orgId, ...input });
+      if (options.id) await updateTaxAccountRow(tx, id, values);
+      else await insertTaxAccount(tx, { id, orgId: options.orgId, ...values });
       await recordAudit(tx, {
         actor,
         orgId: options.orgId,
         action: options.id ? "tax_account.update" : "tax_account.create",
         entityType: "tax_account",
         entityId: id,
-        details: input,
+        details: { ...values, ...(settings ? { settings: maskSettings(input.channel, settings) } : {}) },
       });
     })
     .catch((e) => {
@@ -65,6 +95,32 @@ export async function saveTaxAccount(
   return toOutput(saved);
 }
 
+/** The channels a console user can pick, with their fields. */
+export function channelsForConsole(options: { actor: Actor; orgId: string }) {
+  requireOrg(options.actor, options.orgId);
+  registerBuiltInChannels();
+  return channelDefinitions().map((d) => ({
+    id: d.id,
+    label: d.label,
+    fields: d.fields.map((f) => ({ ...f })),
+  }));
+}
+
+/** 测试连接 from the console: the organization's own account only. */
+export async function testTaxAccountForConsole(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: { actor: Actor; orgId: string; id: string },
+) {
+  const actor = requireOrg(options.actor, options.orgId, "administer");
+  if (!(await findTaxAccount(ctx.database.db, options.orgId, options.id)))
+    throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  const { qrCode, ...status } = await testTaxAccount(ctx, { actor, id: options.id });
+  return {
+    ...status,
+    ...(qrCode ? { qrCode: { text: qrCode.text, expiresAt: qrCode.expiresAt?.toISOString() ?? null } } : {}),
+  };
+}
+
 /** Whether the account belongs to the organization (a receipt code may only name its own). */
 export async function isTaxAccountOfOrganization(
   ctx: Pick<AppContext, "database">,
@@ -72,4 +128,94 @@ export async function isTaxAccountOfOrganization(
   id: string,
 ): Promise<TaxAccountRow | undefined> {
   return findTaxAccount(ctx.database.db, orgId, id);
+}
+
+/**
+ * `piaoma tax-account:create`: an account on any registered channel with its settings (validated by
+ * the channel's schema, secrets sealed), optionally the organization's default for new receipt codes.
+ */
+export async function createTaxAccountWithSettings(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: {
+    actor: Actor;
+    org: string;
+    name: string;
+    channel: string;
+    settings: unknown;
+    makeDefault?: boolean;
+  },
+): Promise<{ id: string }> {
+  const { db } = ctx.database;
+  const org = await findOrganizationByIdOrTaxId(db, options.org);
+  if (!org) throw new AppError("NOT_FOUND", `组织不存在：${options.org}`);
+  const base = parseInput(taxAccountInput.pick({ name: true }), { name: options.name });
+  registerBuiltInChannels();
+  const settings = prepareSettings(options.channel, options.settings, {
+    keyring: ctx.keyring,
+    allowPrivateUrls: ctx.config.allowPrivateUrls,
+  });
+  const id = newId("tba");
+  await db
+    .transaction(async (tx) => {
+      await insertTaxAccount(tx, { id, orgId: org.id, name: base.name, channel: options.channel, settings });
+      if (options.makeDefault)
+        await tx
+          .update(receiptCodeConfigs)
+          .set({ defaultTaxAccountId: id, updatedAt: new Date() })
+          .where(eq(receiptCodeConfigs.orgId, org.id));
+      await recordAudit(tx, {
+        actor: options.actor,
+        orgId: org.id,
+        action: "tax_account.create",
+        entityType: "tax_account",
+        entityId: id,
+        // Never the settings' secrets: what is shown to people is masked.
+        details: {
+          name: base.name,
+          channel: options.channel,
+          settings: maskSettings(options.channel, settings),
+        },
+      });
+    })
+    .catch((e) => {
+      throw isUniqueViolation(e, "tax_bureau_accounts_org_name_key") ? nameTaken() : e;
+    });
+  return { id };
+}
+
+/**
+ * `piaoma tax-account:test` (测试连接): asks the channel for the account's state (诺诺: a query for a
+ * made-up order, the session, 实人认证, 授信额度) and records the status on the account.
+ */
+export async function testTaxAccount(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  options: { actor: Actor; id: string },
+): Promise<ChannelAccountStatus & { id: string; channel: string }> {
+  const { db } = ctx.database;
+  const [account] = await db.select().from(taxBureauAccounts).where(eq(taxBureauAccounts.id, options.id));
+  if (!account) throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  registerBuiltInChannels();
+  const definition = channelDefinition(account.channel);
+  if (!definition) throw new AppError("VALIDATION_FAILED", `未知的开票通道：${account.channel}`);
+  const adapter = definition.create({
+    database: ctx.database,
+    keyring: ctx.keyring,
+    allowPrivateUrls: ctx.config.allowPrivateUrls,
+  });
+  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const status: ChannelAccountStatus = adapter.accountStatus
+    ? await adapter.accountStatus(settings)
+    : { status: "online", message: "该通道无需测试连接" };
+  await db.transaction(async (tx) => {
+    await updateTaxAccountRow(tx, account.id, { status: status.status });
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: account.orgId,
+      action: "tax_account.test",
+      entityType: "tax_account",
+      entityId: account.id,
+      details: { status: status.status, problem: status.problem ?? null, message: status.message },
+    });
+  });
+  return { id: account.id, channel: account.channel, ...status };
 }

@@ -34,7 +34,11 @@ import type {
 } from "../../../src/modules/receipt-codes/receipt-codes.console.schema";
 import type { receiptCodeStatus } from "../../../src/modules/receipt-codes/receipt-codes.schema";
 import type { statsResponse } from "../../../src/modules/stats/stats.schema";
-import type { taxAccountOutput } from "../../../src/modules/tax-accounts/tax-accounts.schema";
+import type {
+  accountStatusOutput,
+  channelOutput,
+  taxAccountOutput,
+} from "../../../src/modules/tax-accounts/tax-accounts.schema";
 import type {
   consoleMembershipOutput,
   consoleUserOutput,
@@ -56,6 +60,8 @@ export type Membership = Out<typeof consoleMembershipOutput>;
 export type Organization = Out<typeof organizationOutput>;
 export type ReceiptConfig = Out<typeof configOutput>;
 export type TaxAccount = Out<typeof taxAccountOutput>;
+export type TaxAccountChannel = Out<typeof channelOutput>;
+export type TaxAccountStatus = Out<typeof accountStatusOutput>;
 export type Device = Out<typeof deviceOutput>;
 export type Item = Out<typeof itemOutput>;
 export type ItemImportResult = Out<typeof importOutput>;

@@ -2,33 +2,91 @@ import type { ComputedLine, InvoiceTotals, InvoiceType } from "../../../domain";
 
 /**
  * An issuing channel: the way invoices reach a tax bureau (the built-in `sandbox`, or an adapter
- * for a real service). Every call carries our own idempotency `serial`; issuing the same serial
- * twice must return the first result, never a second invoice.
+ * for a real service such as 诺诺 or 金蝶; docs: ../shared/design/CHANNELS.md). Every call carries our
+ * own idempotency `serial`; issuing the same serial twice must return the first result, never a
+ * second invoice. Channels whose protocol is asynchronous answer `pending` (accepted, 开票中) and
+ * are asked again with `query`.
  */
 export interface IssueRequest {
   serial: string;
   invoiceType: InvoiceType;
   color: "blue" | "red";
-  seller: { name: string; taxId: string };
+  seller: {
+    name: string;
+    taxId: string;
+    /** 销方地址 / 电话 / 开户行 / 账号; "" when not configured. */
+    address?: string;
+    phone?: string;
+    bankName?: string;
+    bankAccount?: string;
+  };
   /**
    * `naturalPerson`: a person without a tax ID (or with an ID-card number), flagged 自然人 so the
    * invoice reaches the person's 个人票夹 (DOMAIN.md §6; e.g. 诺诺 `naturalPersonFlag`).
+   * Address, phone, bank and account are "" (or absent) when the buyer gave none.
    */
-  buyer: { type: string; name: string; taxId: string; naturalPerson: boolean };
+  buyer: {
+    type: string;
+    name: string;
+    taxId: string;
+    naturalPerson: boolean;
+    address?: string;
+    phone?: string;
+    bankName?: string;
+    bankAccount?: string;
+  };
+  /** Lines carry their kind (normal / discounted / discount), zero-rate kind and 19-digit tax code. */
   lines: ComputedLine[];
   totals: InvoiceTotals;
-  /** For a red invoice: the number of the blue invoice it reverses. */
+  /** 备注, as printed. */
+  remark?: string;
+  /** 开票人 (required by real channels: 诺诺 `clerk` must match the 数电 login's drawer), 收款人, 复核人. */
+  drawer?: string;
+  payee?: string;
+  reviewer?: string;
+  /**
+   * When the order was placed (诺诺 `invoiceDate`); defaults to the time of the call.
+   */
+  orderedAt?: Date;
+  /** For a red invoice: the number of the blue invoice it reverses, and the 红冲原因 (RED_REASONS). */
   reverses?: { number: string; reason: string };
-  /** Channel settings stored on the tax-bureau account. */
+  /** Channel settings stored on the tax-bureau account (secrets sealed; adapters open them). */
   settings: Record<string, unknown>;
 }
 
+/** A file the channel itself produced for an issued invoice (the legal copy), to be fetched at once. */
+export interface ChannelFile {
+  kind: "pdf" | "ofd" | "xml";
+  url: string;
+}
+
 export type IssueOutcome =
-  | { status: "issued"; number: string; issuedAt: Date }
-  /** Refused for good (the request itself is wrong): retrying will not help. */
-  | { status: "rejected"; code: string; message: string }
+  | {
+      status: "issued";
+      number: string;
+      issuedAt: Date;
+      /** The channel's own files (PDF / OFD / XML); absent for channels without files (sandbox). */
+      files?: ChannelFile[];
+    }
+  /**
+   * Refused for good (the request itself is wrong): retrying will not help. `code` and `message` are
+   * the channel's own (for the operator); `consumerMessage` is a plain sentence for the consumer.
+   */
+  | { status: "rejected"; code: string; message: string; consumerMessage?: string }
   /** A red invoice waiting for the buyer's 确认单 (DOMAIN.md §8). */
   | { status: "confirmation_pending" };
+
+/**
+ * Accepted, not finished (开票中, 签章中, a 红字确认单 being applied for): ask again with `query`
+ * after a short wait (about 3 s, then 5 s, then the sweep's cadence). Not an outage.
+ */
+export interface PendingOutcome {
+  status: "pending";
+  message?: string;
+}
+
+/** What a channel adapter answers: an outcome, or pending. */
+export type ChannelOutcome = IssueOutcome | PendingOutcome;
 
 /** The channel could not be reached or did not answer: the outcome is unknown, try again later. */
 export class ChannelUnavailableError extends Error {
@@ -38,9 +96,122 @@ export class ChannelUnavailableError extends Error {
   }
 }
 
+/**
+ * What is wrong with the tax-bureau account rather than with an invoice: its invoices stay queued
+ * and resume when the account is back.
+ * - `bad_credentials`: appKey / appSecret / token refused → status `reauth`;
+ * - `token_quota`: the channel's token quota is used up → `reauth` (wait, or paste a permanent token);
+ * - `logged_out`: the 数电 (电子税局) session at the channel is logged out → `reauth`;
+ * - `identity_verification_due`: 实人认证 (face check) is due → `reauth`;
+ * - `misconfigured`: a setting is missing or wrong (e.g. a private URL) → `offline`.
+ */
+export type ChannelAccountProblem =
+  | "bad_credentials"
+  | "token_quota"
+  | "logged_out"
+  | "identity_verification_due"
+  | "misconfigured";
+
+export class ChannelAccountError extends Error {
+  /** The tax-bureau account status it calls for (TAX_ACCOUNT_STATUSES). */
+  readonly accountStatus: "reauth" | "offline";
+  constructor(
+    readonly problem: ChannelAccountProblem,
+    /** The channel's code and message, for the operator. */
+    readonly code: string,
+    message: string,
+    /** What the operator should do, in Chinese (shown in the console). */
+    readonly action: string,
+  ) {
+    super(message);
+    this.name = "ChannelAccountError";
+    this.accountStatus = problem === "misconfigured" ? "offline" : "reauth";
+  }
+}
+
+/** The account as the channel sees it (测试连接 and the console's 电子税局账号 page). */
+export interface ChannelAccountStatus {
+  /** online: can issue; reauth: someone must log in / verify / fix credentials; offline: unreachable. */
+  status: "online" | "reauth" | "offline";
+  problem?: ChannelAccountProblem;
+  /** The channel's words and what to do, for the console. */
+  message: string;
+  action?: string;
+  /** 实人认证 / login QR code text (render as a QR), with its expiry, when the channel gives one. */
+  qrCode?: { text: string; expiresAt: Date | null };
+  /** 授信额度 (tax-exclusive), where the channel reports it. */
+  creditLine?: { available: string; used: string; total: string };
+}
+
+/**
+ * The channel contract the issuing path uses today: synchronous outcomes only. Adapters implement
+ * ChannelAdapter; `toIssuingChannel` bridges one to this (pending and account problems become
+ * ChannelUnavailableError, so the invoice stays queued and the sweep asks again).
+ */
 export interface IssuingChannel {
   readonly id: string;
   issue(request: IssueRequest): Promise<IssueOutcome>;
   /** What became of an earlier request with this serial; null if the channel never saw it. */
   query(serial: string, settings: Record<string, unknown>): Promise<IssueOutcome | null>;
+}
+
+/** The grown contract (CHANNELS.md §7.2): asynchronous channels, account problems, red 确认单, files. */
+export interface ChannelAdapter {
+  readonly id: string;
+  /**
+   * Issue (blue) or reverse (red, through the channel's 红字确认单 calls where it has them).
+   * Throws ChannelUnavailableError (outcome unknown: query later) or ChannelAccountError.
+   */
+  issue(request: IssueRequest): Promise<ChannelOutcome>;
+  /**
+   * What became of an earlier request with this serial; null if the channel never saw it. `color`
+   * tells a red request apart (its state lives in a 红字确认单 first); blue when absent.
+   */
+  query(
+    serial: string,
+    settings: Record<string, unknown>,
+    options?: { color?: "blue" | "red" },
+  ): Promise<ChannelOutcome | null>;
+  /**
+   * The channel-side order number for one of our serials (deterministic, within the channel's
+   * length limit; 诺诺 ≤ 20). Absent when the channel takes our serial as it is.
+   */
+  orderNoOf?(serial: string): string;
+  /**
+   * Ask the channel to try again a request it already accepted and then failed (诺诺 reInvoice on
+   * 22 / 24): the same order number, never a new one. For an operator's retry of a failed invoice
+   * and for invoices held while their account needed attention. Absent: issue() again.
+   */
+  retry?(serial: string, settings: Record<string, unknown>): Promise<ChannelOutcome | null>;
+  /** 测试连接 and the account's state (session, 实人认证, 授信额度) where the channel reports them. */
+  accountStatus?(settings: Record<string, unknown>): Promise<ChannelAccountStatus>;
+}
+
+/**
+ * Phase-1 bridge to the issuing path of today: `pending` and account problems are reported as
+ * ChannelUnavailableError (the invoice stays queued; the next attempt queries the serial first, so
+ * nothing is ever issued twice).
+ */
+export function toIssuingChannel(adapter: ChannelAdapter): IssuingChannel {
+  const settle = (outcome: ChannelOutcome | null, serial: string): IssueOutcome | null => {
+    if (outcome?.status === "pending")
+      throw new ChannelUnavailableError(`${serial}: ${outcome.message ?? "开票中"}`);
+    return outcome;
+  };
+  const wrap = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof ChannelAccountError)
+        throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
+      throw e;
+    }
+  };
+  return {
+    id: adapter.id,
+    issue: (request) => wrap(async () => settle(await adapter.issue(request), request.serial)!),
+    // A red request not yet issued is not found by a blue query; the next issue() then finds its
+    // 红字确认单 by its billId (our serial) and answers from it.
+    query: (serial, settings) => wrap(async () => settle(await adapter.query(serial, settings), serial)),
+  };
 }

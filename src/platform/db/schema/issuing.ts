@@ -24,3 +24,19 @@ export const smsOutbox = pgTable(
   },
   (t) => [index("sms_outbox_mobile_idx").on(t.mobile, t.createdAt)],
 );
+
+/**
+ * Access tokens that issuing channels obtained (诺诺's client_credentials token: 50 per 30 days, so
+ * one is kept and reused until near its expiry, never fetched per request). Keyed by the channel
+ * and what the token belongs to (a hash of the token URL and app key), so accounts sharing an app
+ * share its token. The token is sealed with the master key (src/platform/crypto.ts).
+ */
+export const channelTokens = pgTable("channel_tokens", {
+  key: text("key").primaryKey(),
+  channel: text("channel").notNull(),
+  /** AES-256-GCM under the master key: base64(iv | tag | ciphertext). */
+  tokenCiphertext: text("token_ciphertext").notNull(),
+  /** null: the channel said it does not expire. */
+  expiresAt: tstz("expires_at"),
+  obtainedAt: tstz("obtained_at").notNull(),
+});

@@ -18,7 +18,11 @@ export interface PartyContact {
  * A blue invoice to issue: the current contract's request plus what the invoice carries besides.
  * `settings` is ignored (the channel is created with its account's settings).
  */
-export interface KingdeeIssueRequest extends Omit<IssueRequest, "settings" | "seller" | "buyer" | "color"> {
+export interface KingdeeIssueRequest
+  extends Omit<
+    IssueRequest,
+    "settings" | "seller" | "buyer" | "color" | "remark" | "drawer" | "payee" | "reviewer"
+  > {
   /** Kingdee `serialNo` (≤ 50): `kingdeeSerialNo(ourSerial)`, stored by the caller before the first call. */
   channelOrderNo: string;
   seller: IssueRequest["seller"] & PartyContact;

@@ -1,29 +1,57 @@
-import { App, Button, Form, Input, Select, Table, Tag } from "antd";
+import { Alert, App, Button, Form, Input, Modal, Select, Space, Table, Tag } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
-import type { TaxAccount } from "../../api-types";
+import type { TaxAccount, TaxAccountChannel, TaxAccountStatus } from "../../api-types";
 import { formatTime, TAX_ACCOUNT_STATUS } from "../../labels";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
 
-/** 电子税局账号: through which account invoices are issued (only the sandbox channel for now). */
+/** What a saved secret shows as: never its value. */
+const MASK = "******";
+
+/**
+ * 电子税局账号: through which account, on which channel (沙箱, 诺诺 …), invoices are issued. Each
+ * channel has its own fields; secrets are masked once saved (left as they are, they keep their
+ * value); 测试连接 asks the channel for the account's state.
+ */
 export function TaxAccountsTab() {
   const { orgId } = useConsole();
   const can = useCan();
   const { message } = App.useApp();
   const [rows, setRows] = useState<TaxAccount[]>([]);
+  const [channels, setChannels] = useState<TaxAccountChannel[]>([]);
   const [editing, setEditing] = useState<Partial<TaxAccount> | null>(null);
+  const [testing, setTesting] = useState<string | null>(null);
+  const [tested, setTested] = useState<TaxAccountStatus | null>(null);
   const load = useCallback(() => api.get<TaxAccount[]>(`/orgs/${orgId}/tax-accounts`).then(setRows), [orgId]);
   useEffect(() => {
     void load();
-  }, [load]);
+    void api.get<TaxAccountChannel[]>(`/orgs/${orgId}/tax-account-channels`).then(setChannels);
+  }, [load, orgId]);
+  const labelOf = (id: string) => channels.find((c) => c.id === id)?.label ?? id;
+  const settingKeys = channels.flatMap((c) => c.fields.map((f) => `settings.${f.key}`));
+
+  const test = async (r: TaxAccount) => {
+    setTesting(r.id);
+    try {
+      setTested(await api.post<TaxAccountStatus>(`/orgs/${orgId}/tax-accounts/${r.id}/test`, {}));
+      await load();
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setTesting(null);
+    }
+  };
 
   return (
     <>
       <div className="toolbar">
         <span />
         {can("administer") && (
-          <Button type="primary" onClick={() => setEditing({ channel: "sandbox", status: "online" })}>
+          <Button
+            type="primary"
+            onClick={() => setEditing({ channel: "sandbox", status: "online", settings: {} })}
+          >
             新增账号
           </Button>
         )}
@@ -35,11 +63,7 @@ export function TaxAccountsTab() {
         pagination={false}
         columns={[
           { title: "账号名称", dataIndex: "name" },
-          {
-            title: "开票通道",
-            dataIndex: "channel",
-            render: (c: string) => (c === "sandbox" ? "沙箱（测试）" : c),
-          },
+          { title: "开票通道", dataIndex: "channel", render: (c: string) => labelOf(c) },
           {
             title: "状态",
             dataIndex: "status",
@@ -52,11 +76,21 @@ export function TaxAccountsTab() {
             ? [
                 {
                   title: "操作",
-                  width: 100,
+                  width: 180,
                   render: (_: unknown, r: TaxAccount) => (
-                    <Button type="link" size="small" onClick={() => setEditing(r)}>
-                      编辑
-                    </Button>
+                    <Space size={0}>
+                      <Button type="link" size="small" onClick={() => setEditing(r)}>
+                        编辑
+                      </Button>
+                      <Button
+                        type="link"
+                        size="small"
+                        loading={testing === r.id}
+                        onClick={() => void test(r)}
+                      >
+                        测试连接
+                      </Button>
+                    </Space>
                   ),
                 },
               ]
@@ -67,10 +101,10 @@ export function TaxAccountsTab() {
         title={editing?.id ? "编辑电子税局账号" : "新增电子税局账号"}
         open={editing !== null}
         initial={editing ?? {}}
-        fields={["name", "channel", "status"]}
+        fields={["name", "channel", "status", "settings", ...settingKeys]}
         onClose={() => setEditing(null)}
         onSave={async (v) => {
-          const body = { name: v.name, channel: v.channel, status: v.status };
+          const body = { name: v.name, channel: v.channel, status: v.status, settings: v.settings ?? {} };
           if (editing?.id) await api.put(`/orgs/${orgId}/tax-accounts/${editing.id}`, body);
           else await api.post(`/orgs/${orgId}/tax-accounts`, body);
           message.success("已保存");
@@ -83,7 +117,30 @@ export function TaxAccountsTab() {
               <Input maxLength={50} />
             </Form.Item>
             <Form.Item label="开票通道" name="channel" required>
-              <Select options={[{ value: "sandbox", label: "沙箱（测试）" }]} />
+              <Select options={channels.map((c) => ({ value: c.id, label: c.label }))} />
+            </Form.Item>
+            <Form.Item noStyle shouldUpdate={(a, b) => a.channel !== b.channel}>
+              {({ getFieldValue }) =>
+                channels
+                  .find((c) => c.id === getFieldValue("channel"))
+                  ?.fields.map((f) => (
+                    <Form.Item
+                      key={f.key}
+                      label={f.label}
+                      name={["settings", f.key]}
+                      required={f.required}
+                      extra={f.help}
+                    >
+                      {f.secret ? (
+                        <Input.Password
+                          placeholder={editing?.settings?.[f.key] === MASK ? "已保存，留空不变" : ""}
+                        />
+                      ) : (
+                        <Input placeholder={f.placeholder} />
+                      )}
+                    </Form.Item>
+                  ))
+              }
             </Form.Item>
             <Form.Item label="状态" name="status" required>
               <Select
@@ -93,6 +150,31 @@ export function TaxAccountsTab() {
           </>
         )}
       </EditModal>
+      <Modal title="测试连接" open={tested !== null} onCancel={() => setTested(null)} footer={null}>
+        {tested && (
+          <Space direction="vertical" style={{ width: "100%" }}>
+            <Alert
+              type={tested.status === "online" ? "success" : tested.status === "reauth" ? "warning" : "error"}
+              showIcon
+              message={`${TAX_ACCOUNT_STATUS[tested.status]?.label ?? tested.status}：${tested.message}`}
+              description={tested.action}
+            />
+            {tested.qrCode && (
+              <div>
+                请用手机扫码（
+                {tested.qrCode.expiresAt ? `${formatTime(tested.qrCode.expiresAt)} 前有效` : "限时有效"}）：
+                <pre style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>{tested.qrCode.text}</pre>
+              </div>
+            )}
+            {tested.creditLine && (
+              <div>
+                授信额度：可用 {tested.creditLine.available}，已用 {tested.creditLine.used}，总额{" "}
+                {tested.creditLine.total}
+              </div>
+            )}
+          </Space>
+        )}
+      </Modal>
     </>
   );
 }

@@ -1,8 +1,8 @@
-import { openDatabase, version } from "../../app";
-import type { Config } from "../../config";
-import { lockDataDir } from "../../platform/db/data-dir-lock";
-import { AppError } from "../../platform/errors";
-import { backupThroughServer, restoreBackup, writeBackup } from "./backup";
+import { openDatabase, version } from "./app";
+import type { Config } from "./config";
+import { backupThroughServer, restoreBackup, writeBackup } from "./modules/backup/backup";
+import { lockDataDir } from "./platform/db/data-dir-lock";
+import { AppError } from "./platform/errors";
 
 /** `piaoma backup --out DIR` and `piaoma restore --from DIR`; the result is printed as JSON. */
 export async function backupCommand(

@@ -1,0 +1,49 @@
+import { registerChannel, sandboxSettings } from "./channel-registry";
+import { createNuonuoChannel } from "./nuonuo/nuonuo.channel";
+import { NUONUO_SECRET_KEYS, NUONUO_URL_KEYS, nuonuoSettings } from "./nuonuo/settings";
+import { createSandboxChannel } from "./sandbox.js";
+
+/**
+ * Every issuing channel, registered once. To add one (金蝶: `kingdee`), write its settings schema
+ * and factory in its own folder and register it here with `registerChannel({ id, label,
+ * settingsSchema, secretKeys, urlKeys, fields, create })`; the command line (`tax-account:create
+ * --channel`), `tax-account:test`, the console and the server pick it up from the registry.
+ */
+let registered = false;
+
+export function registerBuiltInChannels(): void {
+  if (registered) return;
+  registered = true;
+  registerChannel({
+    id: "sandbox",
+    label: "沙箱（演示与测试）",
+    settingsSchema: sandboxSettings,
+    secretKeys: [],
+    urlKeys: [],
+    fields: [],
+    create: (deps) => createSandboxChannel(deps.database, deps.now),
+  });
+  registerChannel({
+    id: "nuonuo",
+    label: "诺诺 诺税通",
+    settingsSchema: nuonuoSettings,
+    secretKeys: NUONUO_SECRET_KEYS,
+    urlKeys: NUONUO_URL_KEYS,
+    fields: [
+      { key: "appKey", label: "appKey", required: true },
+      { key: "appSecret", label: "appSecret", required: true, secret: true },
+      {
+        key: "accessToken",
+        label: "令牌（可选）",
+        secret: true,
+        help: "在诺诺开放平台设置令牌永不过期后粘贴；留空则由票码获取并保存",
+      },
+      { key: "extensionNumber", label: "分机号", help: "诺诺工作台中数电账号的分机号" },
+      { key: "clerk", label: "开票员（可选）", help: "须与数电登录账号的开票员一致；留空则用发票的开票人" },
+      { key: "apiUrl", label: "接口地址", placeholder: "https://sdk.nuonuo.com/open/v1/services" },
+      { key: "tokenUrl", label: "令牌地址", placeholder: "https://open.nuonuo.com/accessToken" },
+    ],
+    create: (deps) => createNuonuoChannel(deps),
+  });
+  // registerChannel({ id: "kingdee", … }) — 金蝶发票云: ./kingdee/
+}

@@ -1,0 +1,62 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { demoLogin } from "../../src/modules/demo/demo.data";
+import { seedDemo } from "../../src/modules/demo/demo.seed";
+import { createNuonuoStandin, DEFAULT_APP } from "../../src/standins/nuonuo/nuonuo-standin";
+import type { RunningStandin } from "../../src/standins/server";
+import { createTestApp, type TestApp } from "../support/app";
+import { consoleContext, describeBrowser, freshPage, launchBrowser, openConsole } from "../support/browser";
+import { loginAs } from "../support/console";
+
+/** 基础资料 · 电子税局账号 in Chromium: a 诺诺 account through its fields, 测试连接 against the stand-in (masking: tax-accounts.routes.test.ts). */
+describeBrowser("电子税局账号 in Chromium", () => {
+  let app: TestApp;
+  let standin: RunningStandin;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let baseUrl: string;
+  let cookie: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    app = await createTestApp("pglite", { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+    baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
+    await seedDemo(app.ctx, { onlyIfEmpty: false });
+    cookie = (await loginAs(app, demoLogin.username, demoLogin.password)).cookie;
+    standin = await createNuonuoStandin().start();
+    browser = await launchBrowser();
+    context = await consoleContext(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await standin?.close();
+    await app?.close();
+  });
+  afterEach(() => {
+    expect(errors.splice(0)).toEqual([]);
+  });
+
+  it("adds a 诺诺 account through its fields and tests the connection", async () => {
+    page = await freshPage(context, baseUrl, errors);
+    await openConsole(page, baseUrl, cookie, "/base-data");
+    await page.getByRole("tab", { name: "电子税局账号" }).click();
+    await page.getByRole("button", { name: "新增账号" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.locator("#name").fill("诺诺测试");
+    await dialog.locator("#channel").click();
+    await page.locator(".ant-select-item-option", { hasText: "诺诺 诺税通" }).click();
+    await dialog.locator("#settings_appKey").fill(DEFAULT_APP.appKey);
+    await dialog.locator("#settings_appSecret").fill(DEFAULT_APP.appSecret);
+    await dialog.locator("#settings_apiUrl").fill(`${standin.url}/open/v1/services`);
+    await dialog.locator("#settings_tokenUrl").fill(`${standin.url}/accessToken`);
+    await dialog.getByRole("button", { name: /保\s?存/ }).click();
+    const row = page.getByRole("row", { name: /诺诺测试/ });
+    await row.waitFor();
+    await expect.poll(() => row.textContent()).toContain("诺诺 诺税通");
+
+    await row.getByRole("button", { name: "测试连接" }).click();
+    await page.getByText("在线：连接正常").waitFor();
+    await expect.poll(() => page.getByText(/授信额度/).textContent()).toContain("1000000.00");
+  }, 120_000);
+});
