@@ -63,6 +63,9 @@ const allowedWrites: Layering["allowedWrites"] = {
     "an account created as the default becomes the 小票码配置's account in the same transaction",
   "files writes invoice_files":
     "files:migrate moves a file's bytes into the bucket and repoints only its storage columns, if the row is unchanged",
+  "credentials writes tax_bureau_accounts":
+    "secret:rotate re-seals every secret kept under the master key in one transaction: channel settings",
+  "credentials writes channel_tokens": "… and the channels' kept access tokens",
   "demo writes devices": "the demo seed builds a whole demo merchant",
   "demo writes items": "… with its items",
 };

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
 import { afterEach, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
@@ -8,7 +9,9 @@ import { loadConfig } from "../../config";
 import { systemActor } from "../../context";
 import { Keyring } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
-import { appCredentials } from "../../platform/db/schema";
+import { appCredentials, channelTokens, taxBureauAccounts } from "../../platform/db/schema";
+import { openSettings } from "../invoices/channels/channel-registry";
+import { createTaxAccountWithSettings } from "../tax-accounts/tax-accounts.service";
 import { createCredentials } from "./credentials.service";
 import { rotateMasterSecret } from "./secret-rotate";
 
@@ -46,6 +49,39 @@ describeEachDatabase("secret:rotate", (kind) => {
     expect(rows.map((r) => new Keyring(NEW).decrypt(r.secretCiphertext)).sort()).toEqual([...secrets].sort());
     for (const r of rows) expect(() => new Keyring(OLD).decrypt(r.secretCiphertext)).toThrow();
     expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 0, alreadyNew: 3 });
+  });
+
+  it("re-seals the secrets in channel settings and the kept channel tokens too", async () => {
+    const { ctx } = await setup(kind, OLD);
+    const org = await makeOrganization(ctx.database);
+    const { id } = await createTaxAccountWithSettings(
+      { database: ctx.database, keyring: new Keyring(OLD), config: { allowPrivateUrls: true } },
+      {
+        actor: systemActor("t"),
+        org: org.id,
+        name: "诺诺",
+        channel: "nuonuo",
+        settings: { appKey: "key-1", appSecret: "the-app-secret", extensionNumber: "0" },
+      },
+    );
+    await ctx.database.db.insert(channelTokens).values({
+      key: "nuonuo:test",
+      channel: "nuonuo",
+      tokenCiphertext: new Keyring(OLD).encrypt("the-access-token"),
+      obtainedAt: new Date(),
+    });
+    // 3 App Secrets, 1 sealed setting, 1 token.
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 5, alreadyNew: 0 });
+    const [account] = await ctx.database.db
+      .select()
+      .from(taxBureauAccounts)
+      .where(eq(taxBureauAccounts.id, id));
+    const stored = account!.settings as Record<string, unknown>;
+    expect(openSettings(stored, new Keyring(NEW), ["appSecret"]).appSecret).toBe("the-app-secret");
+    expect(() => openSettings(stored, new Keyring(OLD), ["appSecret"])).toThrow();
+    const [token] = await ctx.database.db.select().from(channelTokens);
+    expect(new Keyring(NEW).decrypt(token!.tokenCiphertext)).toBe("the-access-token");
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 0, alreadyNew: 5 });
   });
 
   it("refuses a missing or short new secret, and a current secret that opens nothing, changing nothing", async () => {

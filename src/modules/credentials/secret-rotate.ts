@@ -4,18 +4,22 @@ import { eq } from "drizzle-orm";
 import type { Config } from "../../config";
 import { Keyring, loadOrCreateMasterSecret } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
-import { appCredentials } from "../../platform/db/schema";
+import { appCredentials, channelTokens, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 
 /**
  * `piaoma secret:rotate`: re-encrypts what is stored under the master secret (the merchants' App
- * Secrets) from the current secret (PIAOMA_SECRET, or the data folder's secret.key) to the new one
+ * Secrets, the sealed secrets in tax-bureau accounts' channel settings, the channels' kept access
+ * tokens) from the current secret (PIAOMA_SECRET, or the data folder's secret.key) to the new one
  * in PIAOMA_NEW_SECRET, in one transaction. A row that the new secret already opens is left as it
  * is, so running it again after an interruption is safe. When the current secret is the generated
  * file, the file is replaced (the old one kept as secret.key.old); otherwise the operator sets
  * PIAOMA_SECRET to the new value on every process afterwards. Signed file links handed out before
  * stop verifying (they expire within days anyway).
  */
+/** How channel settings mark a sealed value (the channel registry writes it so). */
+const SEALED_SETTING = "sealed:v1:";
+
 export async function rotateMasterSecret(
   ctx: { database: Database; config: Config },
   newSecret: string | undefined,
@@ -39,31 +43,68 @@ export async function rotateMasterSecret(
     }
   };
   const counts = await ctx.database.db.transaction(async (tx) => {
-    const rows = await tx
-      .select({ id: appCredentials.id, sealed: appCredentials.secretCiphertext })
-      .from(appCredentials)
-      .for("update");
     let reencrypted = 0;
     let alreadyNew = 0;
-    for (const row of rows) {
-      if (opens(after, row.sealed)) {
+    /** The value sealed under the new secret, or null when it is already. */
+    const reseal = (sealed: string, what: string): string | null => {
+      if (opens(after, sealed)) {
         alreadyNew += 1;
-        continue;
+        return null;
       }
       let plain: string;
       try {
-        plain = before.decrypt(row.sealed);
+        plain = before.decrypt(sealed);
       } catch {
         throw new AppError(
           "VALIDATION_FAILED",
-          `credential ${row.id} opens with neither the current nor the new secret: nothing was changed`,
+          `${what} opens with neither the current nor the new secret: nothing was changed`,
         );
       }
-      await tx
-        .update(appCredentials)
-        .set({ secretCiphertext: after.encrypt(plain) })
-        .where(eq(appCredentials.id, row.id));
       reencrypted += 1;
+      return after.encrypt(plain);
+    };
+
+    const credentials = await tx
+      .select({ id: appCredentials.id, sealed: appCredentials.secretCiphertext })
+      .from(appCredentials)
+      .for("update");
+    for (const row of credentials) {
+      const next = reseal(row.sealed, `credential ${row.id}`);
+      if (next)
+        await tx.update(appCredentials).set({ secretCiphertext: next }).where(eq(appCredentials.id, row.id));
+    }
+
+    // Channel settings keep their secrets as "sealed:v1:" + the sealed text (channel-registry.ts).
+    const accounts = await tx
+      .select({ id: taxBureauAccounts.id, settings: taxBureauAccounts.settings })
+      .from(taxBureauAccounts)
+      .for("update");
+    for (const account of accounts) {
+      const settings = { ...((account.settings ?? {}) as Record<string, unknown>) };
+      let changed = false;
+      for (const [key, value] of Object.entries(settings)) {
+        if (typeof value !== "string" || !value.startsWith(SEALED_SETTING)) continue;
+        const next = reseal(
+          value.slice(SEALED_SETTING.length),
+          `tax-bureau account ${account.id} setting ${key}`,
+        );
+        if (next) {
+          settings[key] = SEALED_SETTING + next;
+          changed = true;
+        }
+      }
+      if (changed)
+        await tx.update(taxBureauAccounts).set({ settings }).where(eq(taxBureauAccounts.id, account.id));
+    }
+
+    const tokens = await tx
+      .select({ key: channelTokens.key, sealed: channelTokens.tokenCiphertext })
+      .from(channelTokens)
+      .for("update");
+    for (const token of tokens) {
+      const next = reseal(token.sealed, `channel token ${token.key}`);
+      if (next)
+        await tx.update(channelTokens).set({ tokenCiphertext: next }).where(eq(channelTokens.key, token.key));
     }
     return { reencrypted, alreadyNew };
   });
