@@ -259,6 +259,7 @@ for (const kind of databaseKinds()) {
       "GET /docs/static/*": () => ({ params: { "*": "swagger-ui.css" }, page: true }),
       "GET /": () => ({}),
       "GET /admin": () => ({}),
+      "GET /s": () => ({}),
       "GET /admin/*": () => ({ params: { "*": "invoices" }, page: true }),
       "GET /assets/*": () => ({
         params: { "*": fs.readdirSync(path.join(webBuildDir, "assets"))[0]! },
@@ -372,6 +373,8 @@ for (const kind of databaseKinds()) {
         },
       }),
       "GET /api/console/orgs/:orgId/tax-accounts": () => ({ params: { orgId } }),
+      "GET /api/console/orgs/:orgId/tax-account-channels": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/tax-accounts/:id/test": () => ({ params: { orgId, id: taxAccountId } }),
       "POST /api/console/orgs/:orgId/tax-accounts": () => ({
         params: { orgId },
         body: { name: "沙箱账号二", channel: "sandbox", status: "online" },
