@@ -30,6 +30,7 @@ const NOT_JSON: Record<string, string> = {
   "GET /admin": "the console's HTML",
   "GET /admin/*": "the console's HTML",
   "GET /s/:token": "the consumer page's HTML",
+  "GET /s": "the consumer page's HTML (no token: the page says to scan the receipt)",
   "GET /assets/*": "the built scripts and styles",
 };
 /** @fastify/swagger-ui's own routes: the interactive documentation and the schema it renders. */
