@@ -21,121 +21,21 @@ import {
  * stand-in answers the same so the two cannot drift silently — they are listed in `GUESSED`.
  */
 
-export const GUESSED = {
-  badToken: "070302",
-  badQuery: "070602",
-  duplicateBill: "E9106",
-  refreshLimited: "E9620",
-  rateLimited: "E9999",
-  sessionRefused: "E9701",
-  blueNotFound: "E9500",
-} as const;
+import {
+  type Answer,
+  type Bill,
+  DEFAULT_APP,
+  DEFAULT_SCENARIO,
+  err,
+  GUESSED,
+  type Issued,
+  type NuonuoScenario,
+  type NuonuoStandinOptions,
+  ok,
+} from "./model";
 
-export interface NuonuoApp {
-  appKey: string;
-  appSecret: string;
-  /** `self`: 自用型应用 (client_credentials); `isv`: 第三方应用 (authorization_code; userTax header required). */
-  type?: "self" | "isv";
-}
-
-/** Scenario controls: `POST /__standin/scenario` with any of these (merged into the current one). */
-export interface NuonuoScenario {
-  /** How long 20 (开票中) lasts before the final state, on the stand-in clock. */
-  pendingMs: number;
-  /** The next accepted orders fail (22) with this cause. */
-  fail: string | null;
-  /** The next accepted orders end in 24 (签章失败) until reInvoice. */
-  sealFail: boolean;
-  /** After acceptance, queries answer E9500 for this long. */
-  unknownAfterSubmitMs: number;
-  /** The next N business calls (of `method`, if given) are done, and their answer is dropped. */
-  dropResponse: { count: number; method?: string } | null;
-  /** The next N business calls answer HTTP 502 (nothing done). */
-  http5xx: number;
-  /** The next N business calls answer a non-JSON page. */
-  malformed: number;
-  /** Every business answer is delayed this long (wall time). */
-  slowMs: number;
-  /** TTL of new tokens, seconds, or "permanent". */
-  tokenTtl: number | "permanent";
-  /** The 数电 session at 诺诺. */
-  session: "ok" | "loggedOut" | "needsFaceAuth";
-  /** How a bad session shows on issuing [G]: accepted then 22 with a cause, or refused at once. */
-  sessionMode: "fail22" | "refuse";
-  /** Throttling [G]: the next N calls (of `method`, if given) answer 429 or E9999. */
-  rateLimit: { count: number; method?: string; mode: "429" | "code" } | null;
-  /** A red form for a blue invoice not yet booked by the buyer needs no confirmation (01), else 02. */
-  redBooked: boolean;
-  /** How long a 红字确认单 stays 15 (申请中). */
-  redApplyMs: number;
-}
-
-const DEFAULT_SCENARIO: NuonuoScenario = {
-  pendingMs: 3000,
-  fail: null,
-  sealFail: false,
-  unknownAfterSubmitMs: 0,
-  dropResponse: null,
-  http5xx: 0,
-  malformed: 0,
-  slowMs: 0,
-  tokenTtl: 86400,
-  session: "ok",
-  sessionMode: "fail22",
-  rateLimit: null,
-  redBooked: false,
-  redApplyMs: 1000,
-};
-
-interface Issued {
-  serialNo: string;
-  orderNo: string;
-  taxNum: string;
-  order: Record<string, unknown>;
-  acceptedAt: number;
-  pendingMs: number;
-  final: "2" | "22" | "24";
-  failCause: string;
-  number?: string;
-  invoiceTime?: number;
-  retries: Map<string, number>;
-  callBackUrl?: string;
-  notified?: string;
-  redOf?: string;
-  excluded: string;
-}
-
-interface Bill {
-  billId: string;
-  billNo: string;
-  billUuid: string;
-  taxNum: string;
-  createdAt: number;
-  status: string;
-  statusSince: number;
-  message: string;
-  blueNumber: string;
-  orderNo: string;
-  redReason: string;
-  redSerial?: string;
-  request: Record<string, unknown>;
-}
-
-type Answer = { code: string; describe: string; result?: unknown };
-
-const ok = (result?: unknown, describe = "成功"): Answer => ({ code: "E0000", describe, result });
-const err = (code: string, describe: string): Answer => ({ code, describe });
-
-export interface NuonuoStandinOptions {
-  port?: number;
-  host?: string;
-  clock?: StandinClock;
-  apps?: NuonuoApp[];
-  /** Seller tax numbers registered at 诺诺; any when absent. */
-  sellers?: string[];
-}
-
-export const DEFAULT_APP: NuonuoApp = { appKey: "standin-app", appSecret: "standin-secret", type: "self" };
+export type { NuonuoApp, NuonuoScenario, NuonuoStandinOptions } from "./model";
+export { DEFAULT_APP, GUESSED } from "./model";
 
 export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   const clock = options.clock ?? new StandinClock("manual");
