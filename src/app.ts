@@ -24,7 +24,7 @@ import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
-import { drainBackground } from "./platform/background";
+import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
 import { type DataDirLock, lockDataDir } from "./platform/db/data-dir-lock";
@@ -125,6 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       log,
       providers,
       deliveries: createDeliveryState(),
+      background: new BackgroundWork(),
     };
 
     // Background work: sweeps over tables that are their own queue, and each module's job queues.
@@ -215,7 +216,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // What the requests started and did not wait for: background issuing, deliveries.
       const [released, background, sends] = await Promise.all([
         sweeps,
-        drainBackground(left()),
+        ctx.background.drain(left()),
         within(drainDeliveries(ctx)),
         jobsStopped,
       ]);

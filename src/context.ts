@@ -6,6 +6,7 @@ import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
 import type { IssuingChannel } from "./modules/invoices/channels/channel";
 import type { TitleProvider } from "./modules/scan/titles/title-provider";
+import type { BackgroundWork } from "./platform/background";
 import type { Keyring } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
 import type { JobQueue } from "./platform/jobs";
@@ -23,6 +24,8 @@ export interface AppContext {
   providers: Providers;
   /** The deliveries being sent now and their open "sent" mark (deliveries.service), per app. */
   deliveries: DeliveryState;
+  /** Issuing a submit no longer waits for, drained at shutdown (platform/background.ts), per app. */
+  background: BackgroundWork;
 }
 
 /** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */

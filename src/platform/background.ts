@@ -9,26 +9,29 @@ interface Running {
   release: () => Promise<void>;
 }
 
-const running = new Set<Running>();
+/** One app's background work (in its AppContext): two apps in one process never drain each other's. */
+export class BackgroundWork {
+  private readonly running = new Set<Running>();
 
-export function trackBackground(work: Promise<unknown>, release: () => Promise<void>): void {
-  const entry: Running = { done: work.catch(() => {}), release };
-  running.add(entry);
-  void entry.done.finally(() => running.delete(entry));
-}
+  track(work: Promise<unknown>, release: () => Promise<void>): void {
+    const entry: Running = { done: work.catch(() => {}), release };
+    this.running.add(entry);
+    void entry.done.finally(() => this.running.delete(entry));
+  }
 
-/** Waits for tracked work at most `deadlineMs`; releases what is left. Returns how much was left. */
-export async function drainBackground(deadlineMs: number): Promise<number> {
-  if (running.size === 0) return 0;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all([...running].map((r) => r.done)),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, deadlineMs));
-    }),
-  ]);
-  clearTimeout(timer);
-  const left = [...running];
-  for (const entry of left) await entry.release().catch(() => {});
-  return left.length;
+  /** Waits for tracked work at most `deadlineMs`; releases what is left. Returns how much was left. */
+  async drain(deadlineMs: number): Promise<number> {
+    if (this.running.size === 0) return 0;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.running].map((r) => r.done)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadlineMs));
+      }),
+    ]);
+    clearTimeout(timer);
+    const left = [...this.running];
+    for (const entry of left) await entry.release().catch(() => {});
+    return left.length;
+  }
 }

@@ -1,7 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
-import { trackBackground } from "../../platform/background";
 import type { Db } from "../../platform/db/client";
 import { recordObjectSql, recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {
@@ -38,7 +37,10 @@ import { findReceiptCodeByToken, type ReceiptCodeLineRow } from "../receipt-code
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
 
-type SubmitContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
+type SubmitContext = Pick<
+  AppContext,
+  "database" | "providers" | "jobs" | "log" | "config" | "deliveries" | "background"
+>;
 
 export interface SubmitResult {
   /** Milliseconds by step, for the Server-Timing header. */
@@ -227,7 +229,7 @@ export async function submitByToken(
   if (done === null) {
     // Still issuing: a shutdown waits for it, and past its deadline makes the invoices due at once.
     const ids = attempts.map((a) => a.invoice.id);
-    trackBackground(issuing, async () => {
+    ctx.background.track(issuing, async () => {
       await ctx.database.executeSql(
         "update invoices set next_attempt_at = now() where id = any($1::text[]) and status in ('pending', 'issuing')",
         [ids],
