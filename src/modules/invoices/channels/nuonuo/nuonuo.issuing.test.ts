@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
@@ -8,6 +8,8 @@ import { invoices, taxBureauAccounts } from "../../../../platform/db/schema";
 import { Sweeper } from "../../../../platform/sweeper";
 import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nuonuo-standin";
 import { type RunningStandin, standinControl } from "../../../../standins/server";
+import { findTaxAccountsForConsole, testTaxAccount } from "../../../tax-accounts/tax-accounts.service";
+import { ACCOUNT_CHECK_SWEEP, accountCheckSweep } from "../../../tax-accounts/tax-accounts.sweep";
 import { ISSUE_SWEEP, issueSweep } from "../../issuing.sweep";
 import { prepareSettings } from "../channel-registry";
 import { nuonuoOrderNo } from "./nuonuo.channel";
@@ -92,16 +94,34 @@ async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: R
       .where(eq(invoices.receiptCodeId, code.id));
     return row!;
   };
-  const sweep = async () => {
-    const sweeper = new Sweeper(pino({ level: "silent" }));
-    sweeper.define(issueSweep(app!.ctx));
-    await app!.ctx.database.db
-      .update(invoices)
-      .set({ nextAttemptAt: sql`now() - interval '1 second'` })
-      .where(eq(invoices.receiptCodeId, code.id));
+  const sweeper = new Sweeper(pino({ level: "silent" }));
+  sweeper.define(issueSweep(app.ctx));
+  sweeper.define(accountCheckSweep(app.ctx));
+  /** One issuing sweep; `due` first makes the code's invoices due (if they have a due time). */
+  const sweep = async (options: { due?: boolean } = { due: true }) => {
+    if (options.due)
+      await app!.ctx.database.db
+        .update(invoices)
+        .set({ nextAttemptAt: sql`now() - interval '1 second'` })
+        .where(and(eq(invoices.receiptCodeId, code.id), isNotNull(invoices.nextAttemptAt)));
     return sweeper.sweepOnce(ISSUE_SWEEP);
   };
-  return { app, org, code, control, submit, view, invoiceOfCode, sweep, waited };
+  const account = async () => {
+    const [row] = await app!.ctx.database.db
+      .select()
+      .from(taxBureauAccounts)
+      .where(eq(taxBureauAccounts.orgId, org.id));
+    return row!;
+  };
+  /** One account check, the account made due first. */
+  const checkAccounts = async () => {
+    await app!.ctx.database.db
+      .update(taxBureauAccounts)
+      .set({ nextAttemptAt: sql`now() - interval '1 second'` })
+      .where(and(eq(taxBureauAccounts.orgId, org.id), isNotNull(taxBureauAccounts.nextAttemptAt)));
+    return sweeper.sweepOnce(ACCOUNT_CHECK_SWEEP);
+  };
+  return { app, org, code, control, submit, view, invoiceOfCode, sweep, waited, account, checkAccounts };
 }
 
 interface StandinState {
@@ -162,5 +182,106 @@ describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
       status: "invoiced",
       invoices: [{ status: "issued", number: state.invoices[0]!.number }],
     });
+  });
+
+  it("数电 session logged out: the account turns 需重新认证 with what to do, the invoice stays queued, and resumes by itself (reInvoice) once the account is back", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 2000, session: "loggedOut" });
+
+    const res = await t.submit();
+    expect(res.json()).toMatchObject({ status: "issuing" });
+    // 诺诺 accepted, then failed it for the session (22 + 请先登录): an account problem, not a refusal.
+    expect(await t.invoiceOfCode()).toMatchObject({
+      status: "issuing",
+      failureCode: null,
+      nextAttemptAt: null,
+      channelData: { heldForAccount: true },
+    });
+    expect(await t.account()).toMatchObject({ status: "reauth", statusProblem: "logged_out" });
+    const actor = {
+      type: "user" as const,
+      userId: "usr_test",
+      username: "admin",
+      roles: new Map([[t.org.id, "admin" as const]]),
+      orgIds: [t.org.id],
+    };
+    const [listed] = await findTaxAccountsForConsole(t.app.ctx, { actor, orgId: t.org.id });
+    expect(listed).toMatchObject({ status: "reauth", problem: "logged_out" });
+    expect(listed?.statusAction).toMatch(/重新登录/);
+    expect(await t.view()).toMatchObject({ status: "issuing" });
+
+    // Held: the issuing sweep leaves it alone; the account check finds the session still out.
+    expect(await t.sweep({ due: false })).toBe(0);
+    expect(await t.checkAccounts()).toBe(1);
+    expect(await t.account()).toMatchObject({ status: "reauth", statusProblem: "logged_out" });
+    expect(await t.sweep({ due: false })).toBe(0);
+
+    // Someone logs in again at 诺诺: the next check finds the account online and the invoice due.
+    await t.control("scenario", { session: "ok" });
+    expect(await t.checkAccounts()).toBe(1);
+    expect(await t.account()).toMatchObject({ status: "online", statusProblem: null, nextAttemptAt: null });
+    expect(await t.sweep({ due: false })).toBe(1);
+    await t.control("clock", { advanceMs: 2000 });
+    expect(await t.sweep()).toBe(1);
+    const state = (await t.control("state")) as StandinState;
+    expect(state.invoices).toHaveLength(1);
+    // The same order, retried under its number: never a second request.
+    expect(state.calls.filter((c) => c.method.endsWith("requestBillingNew"))).toHaveLength(1);
+    expect(state.calls.filter((c) => c.method.endsWith("reInvoice"))).toHaveLength(1);
+    const row = await t.invoiceOfCode();
+    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number, failureCode: null });
+    expect(row.channelData).not.toHaveProperty("heldForAccount");
+  });
+
+  it("token quota used up: 需重新认证 before anything reaches 诺诺; later invoices wait uncalled; a successful 测试连接 resumes them", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 1000, tokenQuotaUsed: 50 });
+
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.account()).toMatchObject({ status: "reauth", statusProblem: "token_quota" });
+    expect((await t.account()).statusAction).toMatch(/永不过期/);
+    expect(await t.invoiceOfCode()).toMatchObject({
+      status: "issuing",
+      nextAttemptAt: null,
+      failureCode: null,
+    });
+    // Another consumer's invoice on the same account waits with it, without calling 诺诺.
+    const other = await makeReceiptCode(t.app.ctx, t.org.id);
+    const second = await t.app.http.inject({
+      method: "POST",
+      url: `/api/scan/${other.token}/submit`,
+      headers: { "content-type": "application/json" },
+      payload: {
+        invoiceType: "digital_normal",
+        buyer: { type: "individual", name: "李四" },
+        email: "li@example.com",
+      },
+    });
+    expect(second.json()).toMatchObject({ status: "issuing" });
+    const before = (await t.control("state")) as StandinState & { tokenCalls: Record<string, number> };
+    expect(before.calls).toEqual([]);
+    expect(before.tokenCalls[DEFAULT_APP.appKey]).toBe(50);
+
+    // The quota comes back (30 days later on the stand-in's clock); 测试连接 in the console.
+    await t.control("clock", { advanceMs: 31 * 24 * 3600_000 });
+    const actor = { type: "system" as const, reason: "test" };
+    expect(await testTaxAccount(t.app.ctx, { actor, id: (await t.account()).id })).toMatchObject({
+      status: "online",
+    });
+    expect(await t.account()).toMatchObject({ status: "online", statusProblem: null });
+    const sweeper = new Sweeper(pino({ level: "silent" }));
+    sweeper.define(issueSweep(t.app.ctx));
+    expect(await sweeper.sweepOnce(ISSUE_SWEEP)).toBe(2);
+    await t.control("clock", { advanceMs: 1000 });
+    await t.app.ctx.database.db.update(invoices).set({ nextAttemptAt: sql`now() - interval '1 second'` });
+    expect(await sweeper.sweepOnce(ISSUE_SWEEP)).toBe(2);
+    const state = (await t.control("state")) as StandinState;
+    expect(state.invoices).toHaveLength(2);
+    expect(await t.invoiceOfCode()).toMatchObject({ status: "issued" });
+    const [otherInvoice] = await t.app.ctx.database.db
+      .select()
+      .from(invoices)
+      .where(eq(invoices.receiptCodeId, other.id));
+    expect(otherInvoice).toMatchObject({ status: "issued" });
   });
 });
