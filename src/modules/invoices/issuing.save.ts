@@ -32,9 +32,17 @@ export async function saveRejected(
     invoice,
     org,
     outcome,
-  }: { invoice: InvoiceRow; org: OrganizationRow; outcome: { code: string; message: string } },
+  }: {
+    invoice: InvoiceRow;
+    org: OrganizationRow;
+    outcome: { code: string; message: string; consumerMessage?: string };
+  },
 ): Promise<InvoiceRow> {
   const { db } = ctx.database;
+  // The channel's code and words are the operator's (failure_code / failure_reason); the consumer
+  // reads the plain sentence kept beside them.
+  const consumer = outcome.consumerMessage ? { consumerMessage: outcome.consumerMessage } : {};
+  const channelData = { ...(invoice.channelData as Record<string, unknown>), ...consumer };
   await db.transaction(async (tx) => {
     await tx
       .update(invoices)
@@ -42,6 +50,7 @@ export async function saveRejected(
         status: "failed",
         failureCode: outcome.code,
         failureReason: outcome.message,
+        channelData: sql`${invoices.channelData} || ${JSON.stringify(consumer)}::jsonb`,
         updatedAt: new Date(),
       })
       .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")));
@@ -62,7 +71,13 @@ export async function saveRejected(
       details: { code: outcome.code, message: outcome.message },
     });
   });
-  return { ...invoice, status: "failed", failureCode: outcome.code, failureReason: outcome.message };
+  return {
+    ...invoice,
+    status: "failed",
+    failureCode: outcome.code,
+    failureReason: outcome.message,
+    channelData,
+  };
 }
 
 /**

@@ -10,8 +10,10 @@ import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nu
 import { type RunningStandin, standinControl } from "../../../../standins/server";
 import { findTaxAccountsForConsole, testTaxAccount } from "../../../tax-accounts/tax-accounts.service";
 import { ACCOUNT_CHECK_SWEEP, accountCheckSweep } from "../../../tax-accounts/tax-accounts.sweep";
+import { getInvoiceForConsole, retryInvoiceForConsole } from "../../invoices.console.service";
 import { ISSUE_SWEEP, issueSweep } from "../../issuing.sweep";
 import { prepareSettings } from "../channel-registry";
+import { CONSUMER_SENTENCE } from "./mapping";
 import { nuonuoOrderNo } from "./nuonuo.channel";
 
 let app: TestApp | undefined;
@@ -283,5 +285,49 @@ describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
       .from(invoices)
       .where(eq(invoices.receiptCodeId, other.id));
     expect(otherInvoice).toMatchObject({ status: "issued" });
+  });
+
+  it("a refusal keeps 诺诺's code and words for the operator, the consumer reads a plain sentence, and 重试 goes through reInvoice under the same order", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 1000, fail: "购方名称与纳税人识别号不一致" });
+
+    expect((await t.submit()).json()).toMatchObject({ status: "failed" });
+    const failed = await t.invoiceOfCode();
+    const actor = {
+      type: "user" as const,
+      userId: "usr_test",
+      username: "admin",
+      roles: new Map([[t.org.id, "admin" as const]]),
+      orgIds: [t.org.id],
+    };
+    expect(await getInvoiceForConsole(t.app.ctx, { actor, orgId: t.org.id, id: failed.id })).toMatchObject({
+      status: "failed",
+      failureCode: "NUONUO_22",
+      failureReason: "购方名称与纳税人识别号不一致",
+      canRetry: true,
+    });
+    const view = (await t.view()) as unknown as {
+      status: string;
+      invoices: Array<{ failureMessage: string }>;
+    };
+    expect(view.status).toBe("failed");
+    expect(view.invoices[0]!.failureMessage).toBe(CONSUMER_SENTENCE.refused);
+    expect(JSON.stringify(view)).not.toContain("纳税人识别号不一致");
+    expect(JSON.stringify(view)).not.toContain("NUONUO_22");
+
+    // The buyer's details are sorted out at 诺诺; the operator retries.
+    await t.control("scenario", { fail: null });
+    expect(await retryInvoiceForConsole(t.app.ctx, { actor, orgId: t.org.id, id: failed.id })).toEqual({
+      status: "issued",
+    });
+    const state = (await t.control("state")) as StandinState;
+    expect(state.calls.filter((c) => c.method.endsWith("requestBillingNew"))).toHaveLength(1);
+    expect(state.calls.filter((c) => c.method.endsWith("reInvoice"))).toHaveLength(1);
+    expect(state.invoices).toHaveLength(1);
+    const row = await t.invoiceOfCode();
+    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number, failureCode: null });
+    expect(row.channelData).not.toHaveProperty("retry");
+    expect(row.channelData).not.toHaveProperty("consumerMessage");
+    expect(await t.view()).toMatchObject({ status: "invoiced", invoices: [{ failureMessage: null }] });
   });
 });
