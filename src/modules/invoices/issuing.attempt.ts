@@ -278,7 +278,25 @@ function stopwatch(timings: Timings | undefined) {
   };
 }
 
-/** What is sent to the channel for an invoice; the serial is the one stored with the invoice. */
+/**
+ * What an invoice keeps of its channel from the start (`invoices.channel_data`, written with the
+ * invoice, before any call): the channel-side order number derived from our serial (诺诺: ≤ 20
+ * characters), so the console shows it and no later attempt could ever use another.
+ */
+export function channelDataOf(
+  channels: Map<string, ChannelAdapter>,
+  channelId: string | null | undefined,
+  serial: string,
+): { orderNo: string } {
+  const adapter = channelId ? channels.get(channelId) : undefined;
+  return { orderNo: adapter?.orderNoOf?.(serial) ?? serial };
+}
+
+/**
+ * What is sent to the channel for an invoice — the whole invoice: the serial stored with it, the
+ * seller's and the buyer's address, phone, bank and account, the natural-person flag, 备注, 开票人 /
+ * 收款人 / 复核人, and the lines with their kinds, zero-rate kinds and 19-digit tax codes.
+ */
 export function issueRequestOf(
   invoice: InvoiceRow,
   org: OrganizationRow,
@@ -290,13 +308,29 @@ export function issueRequestOf(
     serial: invoice.serial,
     invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
     color: invoice.color as IssueRequest["color"],
-    seller: { name: org.name, taxId: org.taxId },
+    seller: {
+      name: org.name,
+      taxId: org.taxId,
+      address: org.address,
+      phone: org.phone,
+      bankName: org.bankName,
+      bankAccount: org.bankAccount,
+    },
     buyer: {
       type: invoice.buyerType,
       name: invoice.buyerName,
       taxId: invoice.buyerTaxId,
       naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
+      address: invoice.buyerAddress,
+      phone: invoice.buyerPhone,
+      bankName: invoice.buyerBankName,
+      bankAccount: invoice.buyerBankAccount,
     },
+    remark: invoice.remark,
+    drawer: invoice.drawer,
+    payee: invoice.payee,
+    reviewer: invoice.reviewer,
+    orderedAt: invoice.createdAt,
     lines: lines.map(toComputedLine),
     totals: {
       amountExcludingTax: invoice.amountExcludingTax,

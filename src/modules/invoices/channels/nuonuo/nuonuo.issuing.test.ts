@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import pino from "pino";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
 import { describeEachDatabase } from "../../../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../../../test/support/factories";
@@ -36,7 +36,15 @@ interface Waited {
  * re-queries do not sleep: they move the stand-in's clock by as much, and record what the
  * database held meanwhile.
  */
-async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: Record<string, unknown> = {}) {
+async function issuingApp(
+  kind: Parameters<typeof createTestApp>[0],
+  settings: Record<string, unknown> = {},
+  overrides: {
+    org?: Parameters<typeof makeOrganization>[1];
+    code?: Parameters<typeof makeReceiptCode>[2];
+    buyer?: Record<string, unknown>;
+  } = {},
+) {
   standin = await createNuonuoStandin().start();
   const running = standin;
   const waited: Waited[] = [];
@@ -55,7 +63,7 @@ async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: R
       },
     },
   });
-  const org = await makeOrganization(app.ctx.database);
+  const org = await makeOrganization(app.ctx.database, overrides.org);
   const stored = prepareSettings(
     "nuonuo",
     {
@@ -71,7 +79,7 @@ async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: R
     .update(taxBureauAccounts)
     .set({ channel: "nuonuo", settings: stored })
     .where(eq(taxBureauAccounts.orgId, org.id));
-  const code = await makeReceiptCode(app.ctx, org.id);
+  const code = await makeReceiptCode(app.ctx, org.id, overrides.code);
   const control = (action: string, body?: unknown) => standinControl(running.url, action, body);
   const submit = () =>
     app!.http.inject({
@@ -80,7 +88,11 @@ async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: R
       headers: { "content-type": "application/json" },
       payload: {
         invoiceType: "digital_normal",
-        buyer: { type: "enterprise", name: "杭州某某贸易有限公司", taxId: makeUscc("91330100") },
+        buyer: overrides.buyer ?? {
+          type: "enterprise",
+          name: "杭州某某贸易有限公司",
+          taxId: makeUscc("91330100"),
+        },
         email: "buyer@example.com",
       },
     });
@@ -185,6 +197,11 @@ describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
       invoices: [{ status: "issued", number: state.invoices[0]!.number }],
     });
   });
+});
+
+// The rest is logic, not concurrency: PGlite only (test time is a budget).
+describe("issuing through the 诺诺 stand-in [pglite]", () => {
+  const kind = "pglite" as const;
 
   it("数电 session logged out: the account turns 需重新认证 with what to do, the invoice stays queued, and resumes by itself (reInvoice) once the account is back", async () => {
     const t = await issuingApp(kind, { clerk: "王五" });
@@ -329,5 +346,142 @@ describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
     expect(row.channelData).not.toHaveProperty("retry");
     expect(row.channelData).not.toHaveProperty("consumerMessage");
     expect(await t.view()).toMatchObject({ status: "invoiced", invoices: [{ failureMessage: null }] });
+  });
+
+  it("the whole invoice travels: seller and buyer details, 备注, 开票人 as 诺诺's clerk (no setting needed), 收款人 / 复核人, line kinds, zero-rate kinds, 19-digit codes; the order number is stored before the first call", async () => {
+    const buyerTaxId = makeUscc("91330100");
+    const t = await issuingApp(
+      kind,
+      {},
+      {
+        org: {
+          address: "深圳市南山区科技园",
+          phone: "0755-12345678",
+          bankName: "招商银行深圳分行",
+          bankAccount: "755900000000",
+        },
+        code: {
+          drawer: "张会计",
+          payee: "李收款",
+          reviewer: "赵复核",
+          remark: "桌号 8",
+          lines: [
+            {
+              name: "标准间",
+              shortName: "住宿服务",
+              taxCode: "3070402000000000000",
+              taxRate: "0.06",
+              quantity: "2",
+              unitPrice: "388.00",
+              amount: "776.00",
+              discount: "-76.00",
+            },
+            {
+              name: "图书",
+              shortName: "图书",
+              taxCode: "1060201010000000000",
+              taxRate: "0",
+              zeroRateKind: "exempt",
+              amount: "50.00",
+            },
+          ],
+        },
+        buyer: {
+          type: "enterprise",
+          name: "杭州某某贸易有限公司",
+          taxId: buyerTaxId,
+          address: "杭州市西湖区文三路 1 号",
+          phone: "0571-87654321",
+          bankName: "工商银行杭州分行",
+          bankAccount: "1202000000000000",
+        },
+      },
+    );
+    // The first call does not get through: the order number is already stored with the invoice.
+    await t.control("scenario", { pendingMs: 1000, http5xx: 1 });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    const waiting = await t.invoiceOfCode();
+    expect(waiting.channelData).toEqual({ orderNo: nuonuoOrderNo(waiting.serial) });
+    expect(nuonuoOrderNo(waiting.serial).length).toBeLessThanOrEqual(20);
+
+    expect(await t.sweep()).toBe(1);
+    await t.control("clock", { advanceMs: 1000 });
+    expect(await t.sweep()).toBe(1);
+    const state = (await t.control("state")) as StandinState;
+    expect(state.invoices).toHaveLength(1);
+    expect(await t.invoiceOfCode()).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
+    const order = state.invoices[0]!.order;
+    expect(order).toMatchObject({
+      orderNo: nuonuoOrderNo(waiting.serial),
+      invoiceLine: "pc",
+      salerAddress: "深圳市南山区科技园",
+      salerTel: "0755-12345678",
+      salerAccount: "招商银行深圳分行 755900000000",
+      buyerName: "杭州某某贸易有限公司",
+      buyerTaxNum: buyerTaxId,
+      buyerAddress: "杭州市西湖区文三路 1 号",
+      buyerTel: "0571-87654321",
+      buyerAccount: "工商银行杭州分行 1202000000000000",
+      naturalPersonFlag: "0",
+      remark: "桌号 8",
+      clerk: "张会计",
+      payee: "李收款",
+      checker: "赵复核",
+      pushMode: "-1",
+    });
+    expect(order.invoiceDetail).toEqual([
+      expect.objectContaining({
+        goodsName: "标准间",
+        goodsCode: "3070402000000000000",
+        invoiceLineProperty: "2",
+      }),
+      expect.objectContaining({ goodsName: "标准间", invoiceLineProperty: "1", taxExcludedAmount: "-71.70" }),
+      expect.objectContaining({
+        goodsName: "图书",
+        goodsCode: "1060201010000000000",
+        taxRate: "0",
+        favouredPolicyFlag: "03",
+        invoiceLineProperty: "0",
+      }),
+    ]);
+  });
+
+  it("a natural person travels as one (naturalPersonFlag 1, no tax number)", async () => {
+    const t = await issuingApp(kind, {}, { buyer: { type: "individual", name: "张三" } });
+    await t.control("scenario", { pendingMs: 1000 });
+    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    const state = (await t.control("state")) as StandinState;
+    expect(state.invoices[0]!.order).toMatchObject({
+      buyerName: "张三",
+      buyerTaxNum: "",
+      naturalPersonFlag: "1",
+    });
+  });
+
+  it("a response lost after 诺诺 accepted: the repeat is answered E9106 and resolved by a query under the same order number, never a new one", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", {
+      pendingMs: 1000,
+      unknownAfterSubmitMs: 5000,
+      dropResponse: { count: 1, method: "requestBillingNew" },
+    });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    // Next attempt: the query does not know it yet (E9500), the repeated request is a duplicate.
+    expect(await t.sweep()).toBe(1);
+    expect(await t.invoiceOfCode()).toMatchObject({ status: "issuing", failureCode: null });
+    await t.control("clock", { advanceMs: 5000 });
+    expect(await t.sweep()).toBe(1);
+    const state = (await t.control("state")) as StandinState;
+    const row = await t.invoiceOfCode();
+    expect(state.calls.map((c) => `${c.method.replace("nuonuo.OpeMplatform.", "")} ${c.code}`)).toEqual([
+      "requestBillingNew DROPPED_E0000",
+      "queryInvoiceResult E9500",
+      "requestBillingNew E9106",
+      "queryInvoiceResult E9500",
+      "queryInvoiceResult E0000",
+    ]);
+    expect(state.invoices).toHaveLength(1);
+    expect(state.invoices[0]!.orderNo).toBe((row.channelData as { orderNo: string }).orderNo);
+    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
   });
 });
