@@ -13,6 +13,7 @@ import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from ".
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
 import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
+import { findRedConfirmationOf } from "./red-confirmation.queries";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -109,7 +110,8 @@ export async function attemptIssue(
   clock.lap("channel");
 
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
-  if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
+  if (outcome.status === "confirmation_pending")
+    return saveConfirmationPending(ctx, invoice, outcome.redConfirmation);
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued: InvoiceRow = {
@@ -118,7 +120,14 @@ export async function attemptIssue(
     number: outcome.number,
     issuedAt: outcome.issuedAt,
   };
-  const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox", reverses });
+  // A red invoice prints its 确认单 number (DOMAIN.md §8): the channel's, or the one it gave earlier.
+  const confirmationNumber =
+    reverses &&
+    (outcome.redConfirmation?.number ?? (await findRedConfirmationOf(db, invoiceId))?.number ?? undefined);
+  const doc = toInvoiceDocument(org, issued, lines, {
+    sandbox: account.channel === "sandbox",
+    reverses: reverses && (confirmationNumber ? { ...reverses, confirmationNumber } : reverses),
+  });
   const pdf = await renderInvoicePdf(doc);
   const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
   clock.lap("render");
@@ -147,6 +156,7 @@ export async function attemptIssue(
       issuedAt: outcome.issuedAt,
       files,
       created,
+      redConfirmation: outcome.redConfirmation,
     });
   } catch (e) {
     // Not saved (or not known to be): the files put above go unless a row names them.

@@ -6,8 +6,10 @@ import { auditLog, deliveries, invoiceFiles, invoices, receiptCodes } from "../.
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
+import type { RedConfirmationReport } from "./channels/channel";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
+import { applyRedConfirmationOutcome } from "./red-confirmation";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -24,7 +26,11 @@ export async function saveRejected(
     invoice,
     org,
     outcome,
-  }: { invoice: InvoiceRow; org: OrganizationRow; outcome: { code: string; message: string } },
+  }: {
+    invoice: InvoiceRow;
+    org: OrganizationRow;
+    outcome: { code: string; message: string; redConfirmation?: RedConfirmationReport };
+  },
 ): Promise<InvoiceRow> {
   const { db } = ctx.database;
   await db.transaction(async (tx) => {
@@ -45,6 +51,13 @@ export async function saveRejected(
         .where(eq(receiptCodes.id, invoice.receiptCodeId));
     }
     if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "failed");
+    await applyRedConfirmationOutcome(
+      ctx,
+      tx,
+      { ...invoice, status: "failed" },
+      "rejected",
+      outcome.redConfirmation,
+    );
     await recordAudit(tx, {
       actor: { type: "system", reason: "issuing" },
       orgId: invoice.orgId,
@@ -58,13 +71,20 @@ export async function saveRejected(
 }
 
 /** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */
-export async function saveConfirmationPending(ctx: SaveContext, invoice: InvoiceRow): Promise<InvoiceRow> {
-  const { db } = ctx.database;
-  await db
-    .update(invoices)
-    .set({ status: "confirmation_pending", updatedAt: new Date() })
-    .where(eq(invoices.id, invoice.id));
-  return { ...invoice, status: "confirmation_pending" };
+export async function saveConfirmationPending(
+  ctx: SaveContext,
+  invoice: InvoiceRow,
+  report?: RedConfirmationReport,
+): Promise<InvoiceRow> {
+  const waiting = { ...invoice, status: "confirmation_pending" };
+  await ctx.database.db.transaction(async (tx) => {
+    await tx
+      .update(invoices)
+      .set({ status: "confirmation_pending", updatedAt: new Date() })
+      .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")));
+    await applyRedConfirmationOutcome(ctx, tx, waiting, "confirmation_pending", report);
+  });
+  return waiting;
 }
 
 /** A stored file of an issued invoice (invoice_files without the invoice id). */
@@ -85,6 +105,8 @@ export async function saveIssued(
     issuedAt: Date;
     files: IssuedFile[];
     created: DeliveryRow[];
+    /** For a red invoice: what the channel said of its 确认单. */
+    redConfirmation?: RedConfirmationReport;
   },
 ): Promise<boolean> {
   const { invoice, org, number, issuedAt, files, created } = options;
@@ -130,6 +152,13 @@ export async function saveIssued(
       await runTogether(tx, together);
       await markCodeInvoiced(tx, invoice);
       await markBlueReversed(tx, invoice);
+      await applyRedConfirmationOutcome(
+        ctx,
+        tx,
+        { ...invoice, status: "issued", number, issuedAt },
+        "issued",
+        options.redConfirmation,
+      );
       if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
       return true;
     });
