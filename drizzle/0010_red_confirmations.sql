@@ -28,6 +28,7 @@ CREATE TABLE "sandbox_red_confirmations" (
 	CONSTRAINT "sandbox_red_confirmations_number_key" UNIQUE("number")
 );
 --> statement-breakpoint
+DROP INDEX "invoices_code_color_seq_key";--> statement-breakpoint
 DROP INDEX "invoices_blue_invoice_key";--> statement-breakpoint
 ALTER TABLE "red_confirmations" ADD CONSTRAINT "red_confirmations_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "red_confirmations" ADD CONSTRAINT "red_confirmations_red_invoice_id_invoices_id_fk" FOREIGN KEY ("red_invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -36,6 +37,7 @@ CREATE UNIQUE INDEX "red_confirmations_red_invoice_key" ON "red_confirmations" U
 CREATE UNIQUE INDEX "red_confirmations_number_key" ON "red_confirmations" USING btree ("number");--> statement-breakpoint
 CREATE INDEX "red_confirmations_blue_invoice_idx" ON "red_confirmations" USING btree ("blue_invoice_id");--> statement-breakpoint
 CREATE INDEX "red_confirmations_expiry_idx" ON "red_confirmations" USING btree ("expires_at") WHERE "red_confirmations"."status" = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "invoices_code_color_seq_key" ON "invoices" USING btree ("receipt_code_id","color","seq") WHERE "invoices"."color" = 'blue';--> statement-breakpoint
 CREATE UNIQUE INDEX "invoices_blue_invoice_key" ON "invoices" USING btree ("blue_invoice_id") WHERE "invoices"."status" <> 'failed';--> statement-breakpoint
 -- Every red invoice has its 确认单: the red invoices from before get one, its state read from theirs
 -- (the number, never known to Piaoma then, stays empty).

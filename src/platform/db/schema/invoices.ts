@@ -89,8 +89,11 @@ export const invoices = pgTable(
   (t) => [
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
-    // One blue set per receipt code, one invoice per position in it.
-    uniqueIndex("invoices_code_color_seq_key").on(t.receiptCodeId, t.color, t.seq),
+    // One blue set per receipt code, one invoice per position in it. (Red invoices follow their
+    // blue one, which a red failed on its 确认单 leaves reversible again: invoices_blue_invoice_key.)
+    uniqueIndex("invoices_code_color_seq_key")
+      .on(t.receiptCodeId, t.color, t.seq)
+      .where(sql`${t.color} = 'blue'`),
     // A blue invoice is reversed at most once; a red invoice that failed (its 确认单 refused or
     // expired) no longer counts, so the blue one can be reversed again.
     uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId).where(sql`${t.status} <> 'failed'`),
