@@ -337,10 +337,12 @@ export async function decideSandboxConfirmationForConsole(
   requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
   if (row?.invoice.color !== "red") throw notFound();
-  await decideSandboxConfirmation(ctx, {
+  const red = await decideSandboxConfirmation(ctx, {
     actor: options.actor,
     orgId: options.orgId,
     redInvoiceId: options.id,
     decision: options.decision,
+    issuedByCaller: true,
   });
+  await issueNow(ctx, [red.id]);
 }

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Actor } from "../../context";
+import type { Actor, AppContext } from "../../context";
 import { canMoveRedConfirmation, RED_CONFIRMATION_LABELS, type RedConfirmationStatus } from "../../domain";
 import { invoices, redConfirmations, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
@@ -8,17 +8,16 @@ import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { decideSandboxRedConfirmation } from "./channels/sandbox";
 import { findInvoice, type InvoiceRow } from "./invoices.repository";
-import { type IssuingContext, issueNow } from "./issuing.attempt";
 
 /**
  * The sandbox's stand-in for the buyer (the console's action on a sandbox red invoice, `piaoma
  * sandbox:confirm`): confirms or refuses its pending 确认单 at the sandbox bureau, then asks the
- * channel again at once, as for any red invoice — confirmed, the red invoice is issued (and the
+ * channel again (at once, or by the issuing sweep), as for any red invoice — confirmed, the red invoice is issued (and the
  * blue one reversed); refused, it fails. What the channel answers moves Piaoma's 确认单, with its
  * webhook. Only sandbox accounts; only a pending 确认单.
  */
 export async function decideSandboxConfirmation(
-  ctx: IssuingContext,
+  ctx: Pick<AppContext, "database" | "config">,
   options: {
     actor: Actor;
     /** The red invoice, or the 确认单 number (the command line). */
@@ -27,6 +26,11 @@ export async function decideSandboxConfirmation(
     /** Checked for a console user: the invoice belongs to this organization. */
     orgId?: string;
     decision: "confirmed" | "refused";
+    /**
+     * The caller asks the channel at once (the console: issueNow after this); otherwise the red
+     * invoice is due now for the issuing sweep of a running server (the command line).
+     */
+    issuedByCaller: boolean;
   },
 ): Promise<InvoiceRow> {
   const { db } = ctx.database;
@@ -71,7 +75,11 @@ export async function decideSandboxConfirmation(
   await db.transaction(async (tx) => {
     await tx
       .update(invoices)
-      .set({ status: "pending", nextAttemptAt: firstSweepAt(ctx.config), updatedAt: new Date() })
+      .set({
+        status: "pending",
+        nextAttemptAt: options.issuedByCaller ? firstSweepAt(ctx.config) : new Date(),
+        updatedAt: new Date(),
+      })
       .where(and(eq(invoices.id, red.id), eq(invoices.status, "confirmation_pending")));
     await recordAudit(tx, {
       actor: options.actor,
@@ -82,6 +90,5 @@ export async function decideSandboxConfirmation(
       details: { number: confirmation.number, decision: options.decision },
     });
   });
-  await issueNow(ctx, [red.id]);
-  return (await findInvoice(db, red.id)) ?? red;
+  return { ...red, status: "pending" };
 }

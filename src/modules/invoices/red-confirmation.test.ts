@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
+import { systemActor } from "../../context";
 import {
   invoiceFiles,
   organizations,
@@ -14,7 +15,9 @@ import {
   webhookEvents,
 } from "../../platform/db/schema";
 import { Sweeper } from "../../platform/sweeper";
+import { ISSUE_SWEEP, issueSweep } from "./issuing.sweep";
 import { RED_CONFIRMATION_EXPIRY_SWEEP, redConfirmationExpirySweep } from "./red-confirmation";
+import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
 
 /**
  * 红字确认单 through the whole app on one database: the sandbox without and with required
@@ -214,6 +217,34 @@ describe("红字确认单 (sandbox, open API, console, expiry sweep)", () => {
       redConfirmation: { status: "no_confirmation_needed" },
     });
     expect((await openGet(blueId)).red).toMatchObject({ id: again.json().id, status: "issued" });
+  });
+
+  it("by its number, as `piaoma sandbox:confirm` answers: the running server's issuing sweep issues the red invoice", async () => {
+    await requireConfirmation(true);
+    const blueId = await issuedBlue();
+    const red = (await reverse(blueId)).json();
+    const notFound = decideSandboxConfirmation(app.ctx, {
+      actor: systemActor("cli:sandbox:confirm"),
+      number: "00000000000000000000",
+      decision: "confirmed",
+      issuedByCaller: false,
+    });
+    await expect(notFound).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const moved = await decideSandboxConfirmation(app.ctx, {
+      actor: systemActor("cli:sandbox:confirm"),
+      number: red.redConfirmation.number,
+      decision: "confirmed",
+      issuedByCaller: false,
+    });
+    expect(moved).toMatchObject({ id: red.id, status: "pending" });
+    const sweeper = new Sweeper(pino({ level: "silent" }));
+    sweeper.define(issueSweep(app.ctx));
+    expect(await sweeper.sweepOnce(ISSUE_SWEEP)).toBe(1);
+    expect(await openGet(red.id)).toMatchObject({
+      status: "issued",
+      redConfirmation: { status: "confirmed" },
+    });
+    expect((await openGet(blueId)).status).toBe("reversed");
   });
 
   it("已过期: the sweep expires a 确认单 pending 72 hours (on its clock), the blue one is reversible again", async () => {
