@@ -9,6 +9,15 @@ import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { toComputedLine } from "./invoice-document";
 import {
+  canAnswerConfirmation,
+  canRetry,
+  canReverse,
+  hasFailed,
+  isIssued,
+  movable,
+  moveTo,
+} from "./invoice-status";
+import {
   findCounterpart,
   findFileSizes,
   findInvoiceOfOrg,
@@ -50,7 +59,7 @@ export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceLi
     serialNo,
     deviceNo,
     source,
-    failureReason: i.status === "failed" ? (i.failureReason ?? "开具失败") : null,
+    failureReason: hasFailed(i.status) ? (i.failureReason ?? "开具失败") : null,
     reverseReason: i.reverseReason,
     redConfirmation: null,
   };
@@ -191,14 +200,14 @@ export async function getInvoiceForConsole(
     canReverse:
       operate &&
       i.color === "blue" &&
-      i.status === "issued" &&
-      (!counterpart || counterpart.status === "failed"),
-    canRetry: operate && i.status === "failed" && !closesRed(confirmation),
+      canReverse(i.status) &&
+      (!counterpart || hasFailed(counterpart.status)),
+    canRetry: operate && canRetry(i.status) && !closesRed(confirmation),
     redConfirmationRequestedBy: confirmation?.requestedBy ?? null,
     canDecideSandboxConfirmation:
       operate &&
       account === "sandbox" &&
-      i.status === "confirmation_pending" &&
+      canAnswerConfirmation(i.status) &&
       confirmation?.status === "pending",
   };
 }
@@ -226,7 +235,7 @@ export async function resendInvoiceForConsole(
   const actor = requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
   if (!row) throw notFound();
-  if (!row.invoice.number || (row.invoice.status !== "issued" && row.invoice.status !== "reversed")) {
+  if (!row.invoice.number || !isIssued(row.invoice.status)) {
     throw new AppError("CONFLICT", "发票尚未开具，不能发送", { status: row.invoice.status });
   }
   const email = options.email || null;
@@ -289,13 +298,12 @@ export async function retryInvoiceForConsole(
     const [updated] = await tx
       .update(invoices)
       .set({
-        status: "pending",
+        ...moveTo("retry"),
         failureCode: null,
         failureReason: null,
         nextAttemptAt: firstSweepAt(ctx.config),
-        updatedAt: new Date(),
       })
-      .where(and(eq(invoices.id, invoice.id), eq(invoices.status, "failed")))
+      .where(and(eq(invoices.id, invoice.id), movable("retry")))
       .returning({ id: invoices.id });
     if (!updated) return false;
     if (invoice.color === "blue") {

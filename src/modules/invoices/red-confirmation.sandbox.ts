@@ -7,6 +7,7 @@ import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { decideSandboxRedConfirmation } from "./channels/sandbox";
+import { canAnswerConfirmation, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
 import { findInvoice, type InvoiceRow } from "./invoices.repository";
 
 /**
@@ -57,7 +58,7 @@ export async function decideSandboxConfirmation(
       "只有沙箱通道的红字确认单可以在票码里模拟确认，其他通道由购买方在电子税务局确认",
     );
   const status = confirmation.status as RedConfirmationStatus;
-  if (status !== "pending" || red.status !== "confirmation_pending" || !confirmation.number)
+  if (status !== "pending" || !canAnswerConfirmation(red.status) || !confirmation.number)
     throw new AppError("CONFLICT", `红字确认单${RED_CONFIRMATION_LABELS[status]}，不能再确认或拒绝`, {
       status,
     });
@@ -76,11 +77,10 @@ export async function decideSandboxConfirmation(
     await tx
       .update(invoices)
       .set({
-        status: "pending",
+        ...moveTo("answerConfirmation"),
         nextAttemptAt: options.issuedByCaller ? firstSweepAt(ctx.config) : new Date(),
-        updatedAt: new Date(),
       })
-      .where(and(eq(invoices.id, red.id), eq(invoices.status, "confirmation_pending")));
+      .where(and(eq(invoices.id, red.id), movable("answerConfirmation")));
     await recordAudit(tx, {
       actor: options.actor,
       orgId: red.orgId,
@@ -90,5 +90,5 @@ export async function decideSandboxConfirmation(
       details: { number: confirmation.number, decision: options.decision },
     });
   });
-  return { ...red, status: "pending" };
+  return { ...red, status: INVOICE_MOVES.answerConfirmation.to };
 }

@@ -1,8 +1,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
 import { systemActor } from "../../context";
@@ -24,7 +25,7 @@ import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
  * confirmation, confirmed / refused from the console, expired by the sweep on a clock of the
  * test's, the open API's and the console's views, and the invoice.red_confirmation webhooks.
  */
-describe("红字确认单 (sandbox, open API, console, expiry sweep)", () => {
+describeOneDatabase("红字确认单 (sandbox, open API, console, expiry sweep)", (kind) => {
   let app: TestApp;
   let org: { id: string };
   let keys: AppKeys;
@@ -33,7 +34,7 @@ describe("红字确认单 (sandbox, open API, console, expiry sweep)", () => {
 
   beforeAll(async () => {
     // No background work: webhook events stay recorded (not sent), sweeps run by hand.
-    app = await createTestApp("pglite", { startJobs: false });
+    app = await createTestApp(kind, { startJobs: false });
     org = await makeOrganization(app.ctx.database, { name: "深圳某某餐饮有限公司" });
     await app.ctx.database.db
       .update(organizations)

@@ -12,6 +12,7 @@ import type { SweepDefinition } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { recordWebhookEvent } from "../webhooks/webhooks.service";
 import type { RedConfirmationReport } from "./channels/channel";
+import { movable, moveTo } from "./invoice-status";
 import { openInvoiceData, recordInvoiceOutcome } from "./invoices.merchant";
 import { findInvoice, type InvoiceRow } from "./invoices.repository";
 import type { RedConfirmationRow } from "./red-confirmation.queries";
@@ -161,7 +162,7 @@ export function redConfirmationExpirySweep(
           and(
             eq(redConfirmations.status, "pending"),
             sql`${redConfirmations.expiresAt} <= ${now().toISOString()}::timestamptz`,
-            eq(invoices.status, "confirmation_pending"),
+            movable("answerConfirmation"),
           ),
         )
         .orderBy(redConfirmations.expiresAt)
@@ -185,7 +186,7 @@ export async function expireRedConfirmation(
     const [red] = await tx
       .update(invoices)
       .set({
-        status: "failed",
+        ...moveTo("refuse"),
         failureCode: "RED_CONFIRMATION_EXPIRED",
         failureReason: "红字发票信息确认单超过 72 小时未确认，已作废；可重新红冲",
         updatedAt: now,
@@ -198,7 +199,9 @@ export async function expireRedConfirmation(
               where ${redConfirmations.id} = ${id} and ${redConfirmations.status} = 'pending'
               and ${redConfirmations.expiresAt} <= ${now.toISOString()}::timestamptz)`,
           ),
-          eq(invoices.status, "confirmation_pending"),
+          // Only a red invoice still waiting (the move's own condition allows more).
+          movable("answerConfirmation"),
+          movable("refuse"),
         ),
       )
       .returning();

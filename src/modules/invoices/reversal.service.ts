@@ -10,6 +10,7 @@ import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
+import { canReverse, INVOICE_MOVES, NEW_STATUS } from "./invoice-status";
 import {
   findInvoice,
   findInvoiceLines,
@@ -47,7 +48,7 @@ export async function reverseInvoice(
   if (blue.color !== "blue") throw new AppError("CONFLICT", "红字发票不能再红冲");
   const earlier = await findRedOf(db, blue.id);
   if (earlier) return { created: false, red: earlier };
-  if (blue.status !== "issued" || !blue.number) {
+  if (!canReverse(blue.status) || !blue.number) {
     throw new AppError("CONFLICT", "只有已开具的蓝字发票可以红冲", { status: blue.status });
   }
 
@@ -69,7 +70,7 @@ export async function reverseInvoice(
     color: "red",
     blueInvoiceId: blue.id,
     reverseReason: options.reason,
-    status: "pending",
+    status: NEW_STATUS,
     nextAttemptAt: firstSweepAt(ctx.config),
     serial: invoiceSerial(id),
     ...red.totals,
@@ -131,6 +132,6 @@ async function findRedOf(db: DbOrTx, blueInvoiceId: string): Promise<InvoiceRow 
   const [row] = await db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.blueInvoiceId, blueInvoiceId), ne(invoices.status, "failed")));
+    .where(and(eq(invoices.blueInvoiceId, blueInvoiceId), ne(invoices.status, INVOICE_MOVES.refuse.to)));
   return row;
 }
