@@ -13,6 +13,7 @@ import { registerHealthRoutes } from "./modules/health/health.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
+import { channelFilesSweep } from "./modules/invoices/issuing.files";
 import { issueSweep } from "./modules/invoices/issuing.sweep";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
@@ -135,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(channelFilesSweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({

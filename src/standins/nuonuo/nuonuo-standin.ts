@@ -300,7 +300,10 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       }
       // 数电: zero-rate kinds travel as a two-digit favouredPolicyFlag, never the legacy fields.
       if (g("zeroRateFlag") || g("favouredPolicyName") || g("deduction"))
-        return err("E4000", `接口调用失败：数电发票 invoiceDetail[${i}] 不传 zeroRateFlag、favouredPolicyName、deduction`);
+        return err(
+          "E4000",
+          `接口调用失败：数电发票 invoiceDetail[${i}] 不传 zeroRateFlag、favouredPolicyName、deduction`,
+        );
       if (g("favouredPolicyFlag") && !/^\d{2}$/.test(g("favouredPolicyFlag")))
         return err("E4000", `接口调用失败：invoiceDetail[${i}].favouredPolicyFlag 应为两位代码`);
       if (["03", "04"].includes(g("favouredPolicyFlag")) && !new Decimal(g("taxRate")).isZero())
