@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
 import { sha256Hex } from "../../platform/crypto";
@@ -19,6 +19,7 @@ import {
 } from "./channels/channel";
 import { CHANNEL_FILE_TYPES, fetchChannelFile } from "./channels/channel-files";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
+import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
 import {
   clearChannelFlags,
@@ -41,7 +42,7 @@ export type IssuingContext = Pick<
 export type PendingPolicy = "wait" | "once";
 
 /**
- * Issues one invoice: a persisted state machine (pending → issuing → issued | failed).
+ * Issues one invoice: a persisted state machine (pending → issuing → issued | failed; invoice-status.ts).
  * The channel is called outside any transaction with the invoice's own serial, stored before; if
  * an earlier attempt may have reached the channel, the serial is queried first, so an ambiguous
  * outcome never leads to a second invoice. Safe to run concurrently and repeatedly.
@@ -58,7 +59,7 @@ export async function issueInvoice(
   const { db } = ctx.database;
   const invoice = await findInvoice(db, invoiceId);
   if (!invoice) return "failed";
-  if (invoice.status !== "pending" && invoice.status !== "issuing") return invoice.status;
+  if (!canAttempt(invoice.status)) return invoice.status;
 
   const [account] = await db
     .select()
@@ -73,14 +74,19 @@ export async function issueInvoice(
   // Count the attempt before calling out: a crash after this point makes the next attempt query.
   const [marked] = await db
     .update(invoices)
-    .set({ status: "issuing", attempts: sql`${invoices.attempts} + 1`, updatedAt: new Date() })
-    .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, ["pending", "issuing"])))
+    .set({ ...moveTo("attempt"), attempts: sql`${invoices.attempts} + 1` })
+    .where(and(eq(invoices.id, invoiceId), movable("attempt")))
     .returning({ attempts: invoices.attempts });
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
   clock.lap("db");
   const outcome = await attemptIssue(
     ctx,
-    { invoice: { ...invoice, status: "issuing", attempts: marked.attempts }, lines, org, account },
+    {
+      invoice: { ...invoice, status: INVOICE_MOVES.attempt.to, attempts: marked.attempts },
+      lines,
+      org,
+      account,
+    },
     timings,
     pending,
   );
@@ -158,7 +164,7 @@ export async function attemptIssue(
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued: InvoiceRow = {
     ...invoice,
-    status: "issued",
+    status: INVOICE_MOVES.issue.to,
     number: outcome.number,
     issuedAt: outcome.issuedAt,
   };

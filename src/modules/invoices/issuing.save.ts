@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray, type SQLWrapper, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
 import { recordsJson, selectRecords } from "../../platform/db/records";
@@ -14,6 +14,7 @@ import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import type { ChannelAccountError, ChannelFile } from "./channels/channel";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
 
@@ -47,13 +48,12 @@ export async function saveRejected(
     await tx
       .update(invoices)
       .set({
-        status: "failed",
+        ...moveTo("refuse"),
         failureCode: outcome.code,
         failureReason: outcome.message,
         channelData: sql`${invoices.channelData} || ${JSON.stringify(consumer)}::jsonb`,
-        updatedAt: new Date(),
       })
-      .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")));
+      .where(and(eq(invoices.id, invoice.id), movable("refuse")));
     // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
     if (invoice.color === "blue") {
       await tx
@@ -73,7 +73,7 @@ export async function saveRejected(
   });
   return {
     ...invoice,
-    status: "failed",
+    status: INVOICE_MOVES.refuse.to,
     failureCode: outcome.code,
     failureReason: outcome.message,
     channelData,
@@ -159,9 +159,9 @@ export async function saveConfirmationPending(ctx: SaveContext, invoice: Invoice
   const { db } = ctx.database;
   await db
     .update(invoices)
-    .set({ status: "confirmation_pending", updatedAt: new Date() })
-    .where(eq(invoices.id, invoice.id));
-  return { ...invoice, status: "confirmation_pending" };
+    .set(moveTo("awaitConfirmation"))
+    .where(and(eq(invoices.id, invoice.id), movable("awaitConfirmation")));
+  return { ...invoice, status: INVOICE_MOVES.awaitConfirmation.to };
 }
 
 /** A stored file of an issued invoice (invoice_files without the invoice id). */
@@ -216,10 +216,9 @@ export async function saveIssued(
       const [updated] = await tx
         .update(invoices)
         .set({
-          status: "issued",
+          ...moveTo("issue"),
           number,
           issuedAt,
-          updatedAt: new Date(),
           ...(pendingFiles.length > 0
             ? {
                 channelData: sql`${invoices.channelData} || ${JSON.stringify({ pendingFiles })}::jsonb`,
@@ -227,7 +226,7 @@ export async function saveIssued(
               }
             : {}),
         })
-        .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")))
+        .where(and(eq(invoices.id, invoice.id), movable("issue")))
         .returning({ id: invoices.id });
       if (!updated) return false;
       // Files, deliveries and the audit entry: one statement.
@@ -252,8 +251,8 @@ export async function saveIssued(
 /** Saving the common case (see saveIssued); $4–$11 are the PDF's and the XML's columns. */
 const ISSUE_SAVE = `
 with saved as (
-  update invoices set status = 'issued', number = $2, issued_at = $3, updated_at = now()
-  where id = $1 and status <> 'issued'
+  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now()
+  where id = $1 and ${movableSql("issue")}
   returning id, receipt_code_id),
 files as (
   insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
@@ -292,7 +291,7 @@ async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> 
       and(
         eq(invoices.receiptCodeId, invoice.receiptCodeId),
         eq(invoices.color, "blue"),
-        ne(invoices.status, "issued"),
+        notInArray(invoices.status, ISSUED_STATUSES),
       ),
     );
   if (unfinished.length === 0)
@@ -304,6 +303,6 @@ async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
   if (red.color !== "red" || !red.blueInvoiceId) return;
   await tx
     .update(invoices)
-    .set({ status: "reversed", updatedAt: new Date() })
-    .where(and(eq(invoices.id, red.blueInvoiceId), eq(invoices.status, "issued")));
+    .set(moveTo("reverse"))
+    .where(and(eq(invoices.id, red.blueInvoiceId), movable("reverse")));
 }
