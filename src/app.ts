@@ -105,7 +105,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cleanup.push(async () => mailer.close());
     registerBuiltInChannels();
     const providers: Providers = {
-      channels: createChannels({ database, keyring, allowPrivateUrls: config.allowPrivateUrls }),
+      channels: createChannels({
+        database,
+        keyring,
+        allowPrivateUrls: config.allowPrivateUrls,
+        warn: (message, detail) => log.warn(detail ?? {}, message),
+      }),
       files:
         config.fileStore === "s3" && config.s3
           ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))

@@ -104,7 +104,8 @@ export async function attemptIssue(
   );
   clock.lap("db");
   let outcome: IssueOutcome | null = null;
-  if (invoice.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
+  if (invoice.attempts > 1)
+    outcome = await channel.query(invoice.serial, request.settings, { sellerTaxId: request.seller.taxId });
   outcome ??= await channel.issue(request);
   clock.lap("channel");
 

@@ -102,7 +102,10 @@ export function channelsForConsole(options: { actor: Actor; orgId: string }) {
   return channelDefinitions().map((d) => ({
     id: d.id,
     label: d.label,
-    fields: d.fields.map((f) => ({ ...f })),
+    fields: d.fields.map(({ options, ...f }) => ({
+      ...f,
+      ...(options ? { options: options.map((o) => ({ ...o })) } : {}),
+    })),
   }));
 }
 
@@ -203,8 +206,10 @@ export async function testTaxAccount(
     allowPrivateUrls: ctx.config.allowPrivateUrls,
   });
   const settings = (account.settings ?? {}) as Record<string, unknown>;
+  // 金蝶's account check is per tax ID: the organization's.
+  const org = await findOrganizationByIdOrTaxId(db, account.orgId);
   const status: ChannelAccountStatus = adapter.accountStatus
-    ? await adapter.accountStatus(settings)
+    ? await adapter.accountStatus(settings, { sellerTaxId: org?.taxId })
     : { status: "online", message: "该通道无需测试连接" };
   await db.transaction(async (tx) => {
     await updateTaxAccountRow(tx, account.id, { status: status.status });
