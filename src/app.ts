@@ -10,6 +10,7 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
+import { registerChannelCallbackRoutes } from "./modules/invoices/channel-callbacks.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
@@ -180,6 +181,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerHealthRoutes(http, ctx, version);
     const scan = await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
+    await registerChannelCallbackRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);

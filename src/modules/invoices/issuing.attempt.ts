@@ -224,6 +224,10 @@ export function issueRequestOf(
       taxAmount: invoice.taxAmount,
       totalAmount: invoice.totalAmount,
     },
+    remark: invoice.remark,
+    drawer: invoice.drawer,
+    payee: invoice.payee,
+    reviewer: invoice.reviewer,
     settings,
     ...(reverses ? { reverses } : {}),
   };
