@@ -28,6 +28,8 @@ export interface StandinHarness {
   settings(): Record<string, unknown>;
   /** Moves the stand-in's clock. */
   advance(ms: number): Promise<void>;
+  /** How long accepted invoices stay 开票中 (stand-in time); the harness starts at 20 s. */
+  pendingFor(ms: number): Promise<void>;
   /** The channel's order number for our serial (诺诺 ≤ 20 characters; 金蝶 the serial itself). */
   keyOf(serial: string): string;
   /** The invoices the stand-in accepted, by order number, with the number once issued. */
@@ -58,7 +60,8 @@ export interface StandinHarness {
   callbackPath: string;
 }
 
-const PENDING_MS = 3000;
+/** How long the stand-ins keep an invoice 开票中: beyond the submit's own waits (3 s + 5 s). */
+const PENDING_MS = 20_000;
 
 /** Runs §7.6 against `harness`. */
 export function describeChannelScenarios(name: string, makeHarness: () => StandinHarness): void {
@@ -77,13 +80,29 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
     submit(): Promise<{ id: string; serial: string; status: string }>;
     invoice(id: string): Promise<typeof invoices.$inferSelect>;
     sweep(): Promise<number>;
+    /** The submitting process's waits between re-queries (they move the stand-in's clock instead). */
+    waited: Array<{ ms: number; checkedOut: number | null }>;
     close(): Promise<void>;
   }
 
   async function open(kind: DatabaseKind): Promise<World> {
     const standin = makeHarness();
     await standin.start();
-    const app = await createTestApp(kind, { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+    await standin.pendingFor(PENDING_MS);
+    const waited: World["waited"] = [];
+    const app: TestApp = await createTestApp(kind, {
+      startJobs: false,
+      env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" },
+      providers: {
+        sleep: async (ms) => {
+          const database = app.ctx.database;
+          const checkedOut =
+            database.kind === "postgres" ? database.pool.totalCount - database.pool.idleCount : null;
+          waited.push({ ms, checkedOut });
+          await standin.advance(ms);
+        },
+      },
+    });
     const org = await makeOrganization(app.ctx.database);
     const settings = prepareSettings(standin.channel, standin.settings(), {
       keyring: app.ctx.keyring,
@@ -98,6 +117,7 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
     const w: World = {
       app,
       standin,
+      waited,
       orgId: org.id,
       orgTaxId: org.taxId,
       async submit() {
@@ -143,13 +163,32 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
   const concurrency: DatabaseKind = postgres ? "postgres" : "pglite";
 
   describe(`${name}: the tests every channel passes (CHANNELS.md §7.6)`, () => {
-    it(`1. issue → 开票中 → issued: the channel's number and time are stored, the whole invoice sent [${logic}]`, async () => {
+    it(`1a. 开票中 for 2 s: asked again after 3 s in the submitting process, no connection held while waiting → issued in the submit [${concurrency}]`, async () => {
+      world = await open(concurrency);
+      await world.standin.pendingFor(2000);
+      const submitted = await world.submit();
+      expect(submitted.status).toBe("issued");
+      expect(world.waited.map((w) => w.ms)).toEqual([3000]);
+      if (concurrency === "postgres") expect(world.waited.map((w) => w.checkedOut)).toEqual([0]);
+      const [held] = await world.standin.accepted();
+      expect(await world.invoice(submitted.id)).toMatchObject({ number: held!.number, attempts: 1 });
+    });
+
+    it(`1. 开票中 beyond 3 s + 5 s → issuing (not an outage), the sweep asks at its cadence → issued with the channel's number and time [${logic}]`, async () => {
       world = await open(logic);
       const submitted = await world.submit();
       expect(submitted.status).toBe("issuing");
+      expect(world.waited.map((w) => w.ms)).toEqual([3000, 5000]);
       expect(await world.standin.accepted()).toEqual([
         { key: world.standin.keyOf(submitted.serial), number: null },
       ]);
+      // Still 开票中 at the sweep's first look: nothing changes, the invoice waits for the next one.
+      expect(await world.sweep()).toBe(1);
+      expect(await world.invoice(submitted.id)).toMatchObject({
+        status: "issuing",
+        attempts: 2,
+        failureCode: null,
+      });
       await world.standin.advance(PENDING_MS);
       expect(await world.sweep()).toBe(1);
       const [held] = await world.standin.accepted();

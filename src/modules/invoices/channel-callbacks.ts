@@ -52,7 +52,6 @@ export async function answerNuonuoCallback(
       throw AppError.validation({ content: "content 应为 JSON 对象文本" });
     }
   }
-  const { db } = ctx.database;
   let ids: string[];
   if (body.billId) {
     // A 红字确认单 is filed under our red invoice's serial.

@@ -13,6 +13,9 @@ describeChannelScenarios("金蝶", () => {
     close: () => standin.close(),
     settings: () => standin.adapterSettings(),
     advance: async (ms) => standin.advance(ms),
+    pendingFor: async (ms) => {
+      standin.scenario({ pendingMs: ms });
+    },
     keyOf: (serial) => serial,
     accepted: async () =>
       standin.state().invoices.map((i) => ({ key: i!.serialNo, number: i!.invoiceNum || null })),

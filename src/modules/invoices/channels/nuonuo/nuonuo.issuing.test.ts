@@ -33,6 +33,7 @@ describeChannelScenarios("诺诺", () => {
       appSecret: DEFAULT_APP.appSecret,
     }),
     advance: (ms) => control("clock", { advanceMs: ms }).then(() => {}),
+    pendingFor: (ms) => scenario({ pendingMs: ms }),
     keyOf: nuonuoOrderNo,
     accepted: async () => (await state()).invoices.map((i) => ({ key: i.orderNo, number: i.number })),
     normal: () => scenario({ fail: null, sealFail: false, session: "ok" }),
