@@ -1,6 +1,6 @@
 /**
  * The settings a 金蝶发票云旗舰版 tax-bureau account stores (issue 15 "Configuration"; what each value
- * is and where a merchant finds it: docs/channels-kingdee.md). Secrets (`appSecret`, `aesPassword`)
+ * is and where a merchant finds it: docs/channels.md). Secrets (`appSecret`, `aesPassword`)
  * must be encrypted at rest by the caller and never logged.
  */
 import { z } from "zod";
