@@ -141,7 +141,8 @@ export async function queryThroughChannel(ctx: CallbackContext, invoiceId: strin
     .where(eq(taxBureauAccounts.id, invoice.taxAccountId ?? ""));
   const channel = account && ctx.providers.channels.get(account.channel);
   const org = await findOrganizationByIdOrTaxId(db, invoice.orgId);
-  if (!account || !channel || !org) return;
+  // An account waiting for attention: its invoices wait with it, whatever a callback says.
+  if (!account || !channel || !org || account.statusProblem) return;
   const refuse = async (): Promise<never> => {
     throw new ChannelUnavailableError("回调只触发查询，不重新开票");
   };
