@@ -13,6 +13,7 @@ import { findInvoiceLines } from "../../src/modules/invoices/invoices.repository
 import { issueRequestOf } from "../../src/modules/invoices/issuing.attempt";
 import { ISSUE_SWEEP, issueSweep } from "../../src/modules/invoices/issuing.sweep";
 import { findOrganizationByIdOrTaxId } from "../../src/modules/organizations/organizations.repository";
+import { checkTaxAccount } from "../../src/modules/tax-accounts/tax-accounts.sweep";
 import { invoices, taxBureauAccounts } from "../../src/platform/db/schema";
 import { Sweeper } from "../../src/platform/sweeper";
 import { createTestApp, type TestApp } from "./app";
@@ -271,7 +272,7 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
       expect(await world.invoice(submitted.id)).toEqual(issued);
     });
 
-    it(`5. a refusal fails the invoice with the channel's code and words; 5xx and a logged-out account keep it queued [${logic}]`, async () => {
+    it(`5. a refusal fails the invoice with the channel's code and words; 5xx keeps it queued; a logged-out account holds it (需重新认证) until it is back [${logic}]`, async () => {
       world = await open(logic);
       await world.standin.failNext("购买方名称与税号不匹配");
       const refused = await world.submit();
@@ -293,6 +294,19 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
       await world.sweep();
       expect(await world.invoice(held.id)).toMatchObject({ status: "issuing", number: null });
       expect((await world.invoice(outage.id)).status).not.toBe("failed");
+      const [account] = await world.app.ctx.database.db
+        .select()
+        .from(taxBureauAccounts)
+        .where(eq(taxBureauAccounts.orgId, world.orgId));
+      expect(account).toMatchObject({ status: "reauth", statusProblem: "logged_out" });
+      // Logged in again: the account check finds it online, and the held invoices go on by themselves.
+      await world.standin.loggedOut(false);
+      expect(await checkTaxAccount(world.app.ctx, account!.id)).toMatchObject({ status: "online" });
+      for (let i = 0; i < 3 && (await world.invoice(held.id)).status !== "issued"; i++) {
+        await world.sweep();
+        await world.standin.advance(PENDING_MS);
+      }
+      expect(await world.invoice(held.id)).toMatchObject({ status: "issued" });
     });
 
     it(`6. a token that expires mid-run costs one new token, and issuing goes on [${concurrency}]`, async () => {
