@@ -10,11 +10,12 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
+import { registerChannelCallbackRoutes } from "./modules/invoices/channel-callbacks.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
-import { channelFilesSweep } from "./modules/invoices/issuing.files";
 import { invoiceWebhookDocs } from "./modules/invoices/invoices.merchant.schema";
+import { channelFilesSweep } from "./modules/invoices/issuing.files";
 import { issueSweep } from "./modules/invoices/issuing.sweep";
 import { redConfirmationExpirySweep } from "./modules/invoices/red-confirmation";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
@@ -109,7 +110,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cleanup.push(async () => mailer.close());
     registerBuiltInChannels();
     const providers: Providers = {
-      channels: createChannels({ database, keyring, allowPrivateUrls: config.allowPrivateUrls }),
+      channels: createChannels({
+        database,
+        keyring,
+        allowPrivateUrls: config.allowPrivateUrls,
+        warn: (message, detail) => log.warn(detail ?? {}, message),
+      }),
       files:
         config.fileStore === "s3" && config.s3
           ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))
@@ -183,6 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerHealthRoutes(http, ctx, version);
     const scan = await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
+    await registerChannelCallbackRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);

@@ -269,6 +269,28 @@ for (const kind of databaseKinds()) {
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
         page: true,
       }),
+      // The channels' callbacks: a valid callback naming no invoice of ours is NOT_FOUND.
+      "POST /channels/nuonuo/callback": () => ({
+        body: {
+          operater: "callback",
+          orderno: "P01JZZZZZZZZZZZZZZZZ",
+          content: JSON.stringify({
+            c_status: "1",
+            c_orderno: "P01JZZZZZZZZZZZZZZZZ",
+            c_kprq: 1767000000000,
+          }),
+        },
+        validStatus: 404,
+      }),
+      "POST /channels/kingdee/callback": () => ({
+        body: {
+          returnMsg: "success",
+          returnCode: "0",
+          interfaceCode: "INVOICE.OPEN",
+          data: Buffer.from(JSON.stringify({ serialNo: "PM01JZZZZZZZZZZZZZZZZZZZZZZZ" })).toString("base64"),
+        },
+        validStatus: 404,
+      }),
       // The consumer page's API.
       "GET /api/scan/:token": async () => ({
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
