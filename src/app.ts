@@ -23,7 +23,9 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
+import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
@@ -114,7 +116,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
-      titles: [],
+      titles: { tianyancha: tianyanchaProvider({ apiUrl: config.services.tianyanchaApiUrl }) },
+      wechat: createWechatClient({ database, keyring, apiUrl: config.services.wechatApiUrl }),
       ...options.providers,
     };
     const ctx: AppContext = {

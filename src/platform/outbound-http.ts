@@ -106,6 +106,25 @@ export async function postJson(
   headers: Record<string, string>,
   options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
 ): Promise<OutboundResponse> {
+  return send("POST", url, body, headers, options);
+}
+
+/** A GET under the same rules (deadline, size cap, address checks): WeChat's token and ticket calls. */
+export async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
+  return send("GET", url, undefined, { accept: "application/json", ...headers }, options);
+}
+
+async function send(
+  method: "GET" | "POST",
+  url: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
   let target: URL;
   try {
     target = new URL(url);
@@ -123,8 +142,12 @@ export async function postJson(
     const req = client.request(
       target,
       {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "piaoma", ...headers },
+        method,
+        headers: {
+          ...(method === "POST" ? { "content-type": "application/json" } : {}),
+          "user-agent": "piaoma",
+          ...headers,
+        },
         ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
         signal: AbortSignal.timeout(options.timeoutMs),
       },

@@ -33,6 +33,17 @@ export interface FormCallbacks {
   onSubmit: (state: FormState, remember: boolean) => void;
 }
 
+/**
+ * A way to fill the title without typing (微信抬头, a title QR): a button whose code is loaded only
+ * when it is used. `run` gives the title, or null when the consumer cancelled; its error's message is
+ * shown under the buttons.
+ */
+export interface TitleTool {
+  id: string;
+  label: string;
+  run: () => Promise<TitleChoice | null>;
+}
+
 export interface FormView {
   element: HTMLElement;
   setBusy: (busy: boolean) => void;
@@ -95,6 +106,7 @@ export function createFormView(
   remembered: boolean,
   callbacks: FormCallbacks,
   titles: TitleChoice[] = [],
+  tools: TitleTool[] = [],
 ): FormView {
   let state = initial;
   const touched = new Set<FieldKey>();
@@ -287,6 +299,56 @@ export function createFormView(
       )
     : null;
 
+  // ---- 快速填写: each tool fills the whole title, as a remembered one does
+  const toolError = h("p", {
+    class: "field-error",
+    role: "alert",
+    hidden: true,
+    "data-testid": "title-tool-error",
+  });
+  const toolButton = (tool: TitleTool) => {
+    const button = h(
+      "button",
+      { type: "button", class: "button button--ghost title-tool", "data-testid": `title-tool-${tool.id}` },
+      tool.label,
+    );
+    button.addEventListener("click", () => {
+      if (button.disabled) return;
+      button.disabled = true;
+      button.classList.add("is-busy");
+      toolError.hidden = true;
+      tool
+        .run()
+        .then((title) => {
+          if (!title) return;
+          setState(applyTitle(state, title, receipt.invoiceTypes));
+          if (hasMoreDetails(state)) more.open = true;
+        })
+        .catch((error: unknown) => {
+          toolError.textContent = error instanceof Error ? error.message : String(error);
+          toolError.hidden = false;
+        })
+        .finally(() => {
+          button.disabled = false;
+          button.classList.remove("is-busy");
+        });
+    });
+    return button;
+  };
+  const titleTools = tools.length
+    ? h(
+        "div",
+        { class: "field field--stacked title-tools", "data-testid": "title-tools" },
+        h("span", { class: "field-label", id: "lbl-tools" }, "快速填写抬头"),
+        h(
+          "div",
+          { class: "title-tool-row", role: "group", "aria-labelledby": "lbl-tools" },
+          tools.map(toolButton),
+        ),
+        toolError,
+      )
+    : null;
+
   // ---- layout
   const nameField = textField("name");
   const taxIdField = textField("taxId");
@@ -332,6 +394,7 @@ export function createFormView(
       h("h2", { class: "card-title", id: "title-card" }, "发票信息"),
       choiceField("invoiceType", "发票类型", invoiceTypeGroup, invoiceTypeHint),
       savedTitles,
+      titleTools,
       choiceField("buyerType", "抬头类型", buyerTypeGroup),
       nameField,
       taxIdField,

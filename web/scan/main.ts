@@ -8,7 +8,7 @@ import "./style.css";
 import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
 import { type Children, mount } from "./dom";
 import { applyTitle, errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
-import { createFormView } from "./form-view";
+import { createFormView, type TitleTool } from "./form-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
 import { heroView, limitNoticeView, purchaseView } from "./receipt-view";
@@ -167,6 +167,7 @@ function showForm(receipt: Receipt) {
       },
     },
     titles,
+    titleTools(receipt),
   );
   // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
   const short = window.innerHeight < 700;
@@ -178,6 +179,20 @@ function showForm(receipt: Receipt) {
     short ? limitNoticeView(receipt) : null,
     view.element,
   );
+}
+
+/** The ways to fill the title this page offers; each loads its code only when tapped. */
+function titleTools(receipt: Receipt): TitleTool[] {
+  const tools: TitleTool[] = [];
+  // 微信抬头: only inside WeChat, and only when the organization configured its 公众号.
+  if (receipt.titleSources?.wechat && /MicroMessenger/i.test(navigator.userAgent)) {
+    tools.push({
+      id: "wechat",
+      label: "微信抬头",
+      run: () => import("./wechat-title").then((m) => m.chooseWechatTitle(token)),
+    });
+  }
+  return tools;
 }
 
 async function handleSubmitError(error: unknown, view: ReturnType<typeof createFormView>) {
