@@ -14,6 +14,10 @@ import {
 } from "../../src/platform/db/schema";
 import type { RunningStandin } from "../../src/standins/server";
 import { standinControl } from "../../src/standins/server";
+import {
+  createTianyanchaStandin,
+  DEFAULT_TIANYANCHA_TOKEN,
+} from "../../src/standins/tianyancha/tianyancha-standin";
 import { createWechatStandin, DEFAULT_WECHAT_APP } from "../../src/standins/wechat/wechat-standin";
 import { JSSDK_URL } from "../../web/scan/wechat-title";
 import { createTestApp, type TestApp } from "../support/app";
@@ -48,12 +52,19 @@ describeBrowser("consumer page on phones (issue 17)", () => {
   let serial = 0;
   const wechat = createWechatStandin();
   let wechatApi: RunningStandin;
+  const tyc = createTianyanchaStandin();
+  let registryApi: RunningStandin;
 
   beforeAll(async () => {
     smtp = await startSmtp();
     wechatApi = await wechat.start();
+    registryApi = await tyc.start();
     app = await createTestApp("pglite", {
-      env: { SMTP_URL: smtp.url, PIAOMA_WECHAT_API_URL: wechatApi.url },
+      env: {
+        SMTP_URL: smtp.url,
+        PIAOMA_WECHAT_API_URL: wechatApi.url,
+        PIAOMA_TIANYANCHA_API_URL: registryApi.url,
+      },
     });
     baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
     app.config.publicUrl = baseUrl;
@@ -65,6 +76,7 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     await app?.close();
     await smtp?.close();
     await wechatApi?.close();
+    await registryApi?.close();
   });
   const phones: BrowserContext[] = [];
   afterEach(async () => {
@@ -674,5 +686,56 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     await expect(plain.page.getByTestId("title-tool-wechat").count()).resolves.toBe(0);
     expect(sdkLoads.length).toBe(1);
     expect([...errors, ...other.errors, ...alipay.errors, ...plain.errors]).toEqual([]);
+  });
+
+  it("looks the company up by name from the 2nd character, not during IME composition, and fills name and tax ID", async () => {
+    const org = (await makeOrganization(app.ctx.database, { name: "抬头联想示范店", phone: SELLER_PHONE }))
+      .id;
+    await app.ctx.database.db.insert(orgIntegrations).values({
+      orgId: org,
+      titleProvider: "tianyancha",
+      titleProviderKeyCiphertext: app.ctx.keyring.encrypt(DEFAULT_TIANYANCHA_TOKEN),
+    });
+    const { page, errors } = await phone("small", ALIPAY);
+    // The page's clock is the test's: the pause before asking passes when the test says so.
+    await page.clock.install();
+    await openForm(page, (await receiptCode({ org })).token);
+    const name = page.getByLabel("抬头名称");
+    await name.click();
+    await name.fill("杭");
+    await page.clock.runFor(1000);
+    // A Chinese IME composing 拼音: nothing is asked until the composition ends.
+    await name.dispatchEvent("compositionstart");
+    await name.fill("杭州shi'li");
+    await page.clock.runFor(1000);
+    expect(tyc.searches()).toEqual([]);
+    await name.fill("杭州示例");
+    await name.dispatchEvent("compositionend");
+    await page.clock.runFor(400);
+    const suggestions = page.getByTestId("suggestion");
+    await suggestions.first().waitFor();
+    expect(tyc.searches()).toEqual(["杭州示例"]);
+    await expect(suggestions.allTextContents()).resolves.toEqual([
+      "杭州示例网络科技有限公司91330106MA2B0000X1",
+      "杭州示例餐饮管理有限公司91330105MA2C1111Y2",
+    ]);
+    await page.screenshot({ path: screenshotPath("p17-lookup-small"), fullPage: true });
+    await suggestions.nth(1).click();
+    await expect(name.inputValue()).resolves.toBe("杭州示例餐饮管理有限公司");
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe("91330105MA2C1111Y2");
+    await expect(page.getByTestId("suggestions").isHidden()).resolves.toBe(true);
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+
+    // An organization without a registry service: typing asks nothing at all.
+    const plain = await phone("small", ALIPAY);
+    await plain.page.clock.install();
+    const asked: string[] = [];
+    plain.page.on("request", (r) => r.url().includes("/titles") && asked.push(r.url()));
+    await openForm(plain.page, (await receiptCode()).token);
+    await plain.page.getByLabel("抬头名称").fill("杭州示例");
+    await plain.page.clock.runFor(1000);
+    expect(asked).toEqual([]);
+    expect(tyc.searches()).toEqual(["杭州示例"]);
   });
 });

@@ -168,6 +168,8 @@ function showForm(receipt: Receipt) {
     },
     titles,
     titleTools(receipt),
+    // The company lookup by name, only when the organization has a registry service (else no request).
+    receipt.titleSources?.lookup ? api.titles : undefined,
   );
   // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
   const short = window.innerHeight < 700;

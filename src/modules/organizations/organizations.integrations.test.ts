@@ -5,6 +5,10 @@ import { loginAs, makeUser } from "../../../test/support/console";
 import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import { orgIntegrations } from "../../platform/db/schema";
 import type { RunningStandin } from "../../standins/server";
+import {
+  createTianyanchaStandin,
+  DEFAULT_TIANYANCHA_TOKEN,
+} from "../../standins/tianyancha/tianyancha-standin";
 import { createWechatStandin, DEFAULT_WECHAT_APP } from "../../standins/wechat/wechat-standin";
 import { jsapiSignature } from "../wechat/jssdk";
 
@@ -15,7 +19,9 @@ import { jsapiSignature } from "../wechat/jssdk";
  */
 describe("the organization's 抬头 services", () => {
   const wechat = createWechatStandin();
+  const tyc = createTianyanchaStandin();
   let standin: RunningStandin;
+  let registry: RunningStandin;
   let app: TestApp;
   let orgId: string;
   let admin: Awaited<ReturnType<typeof loginAs>>;
@@ -23,8 +29,13 @@ describe("the organization's 抬头 services", () => {
 
   beforeAll(async () => {
     standin = await wechat.start();
+    registry = await tyc.start();
     app = await createTestApp("pglite", {
-      env: { PIAOMA_WECHAT_API_URL: standin.url, PUBLIC_URL: "https://fapiao.example.com" },
+      env: {
+        PIAOMA_WECHAT_API_URL: standin.url,
+        PIAOMA_TIANYANCHA_API_URL: registry.url,
+        PUBLIC_URL: "https://fapiao.example.com",
+      },
     });
     orgId = (await makeOrganization(app.ctx.database)).id;
     const a = await makeUser(app.ctx.database, { orgIds: [orgId] });
@@ -35,6 +46,7 @@ describe("the organization's 抬头 services", () => {
   afterAll(async () => {
     await app?.close();
     await standin?.close();
+    await registry?.close();
   });
 
   const wechatConfig = (token: string, url: string) =>
@@ -126,5 +138,52 @@ describe("the organization's 抬头 services", () => {
     const code = await makeReceiptCode(app.ctx, orgId);
     const view = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` });
     expect(view.json().titleSources.wechat).toBe(false);
+  });
+
+  it("looks titles up in the organization's registry service with its sealed key; without one nothing is asked", async () => {
+    const code = await makeReceiptCode(app.ctx, orgId);
+    const titles = async (q: string) =>
+      (
+        await app.http.inject({
+          method: "GET",
+          url: `/api/scan/${code.token}/titles?q=${encodeURIComponent(q)}`,
+        })
+      ).json();
+    expect(await titles("杭州示例")).toEqual({ titles: [] });
+    expect(tyc.searches()).toEqual([]);
+
+    const noKey = await admin.put(`/orgs/${orgId}/integrations`, { titleProvider: "tianyancha" });
+    expect(noKey.json().error.details.fields).toEqual({ titleProviderKey: "请填写抬头查询服务的密钥" });
+    const saved = await admin.put(`/orgs/${orgId}/integrations`, {
+      titleProvider: "tianyancha",
+      titleProviderKey: DEFAULT_TIANYANCHA_TOKEN,
+    });
+    expect(saved.json()).toMatchObject({
+      titleProvider: "tianyancha",
+      titleProviderKeyMasked: "tyc-••••5a6b",
+    });
+    const view = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` });
+    expect(view.json().titleSources).toEqual({ wechat: false, lookup: true });
+
+    expect(await titles("杭州示例")).toEqual({
+      titles: [
+        { name: "杭州示例网络科技有限公司", taxId: "91330106MA2B0000X1", type: "enterprise" },
+        { name: "杭州示例餐饮管理有限公司", taxId: "91330105MA2C1111Y2", type: "enterprise" },
+      ],
+    });
+    // One character is not enough to ask.
+    expect(await titles("杭")).toEqual({ titles: [] });
+    expect(tyc.searches()).toEqual(["杭州示例"]);
+
+    // A refused key: the consumer gets no suggestions (logged), never an error page.
+    await app.ctx.database.db
+      .update(orgIntegrations)
+      .set({ titleProviderKeyCiphertext: app.ctx.keyring.encrypt("revoked-key") })
+      .where(eq(orgIntegrations.orgId, orgId));
+    expect(await titles("上海示例")).toEqual({ titles: [] });
+
+    await admin.put(`/orgs/${orgId}/integrations`, { titleProvider: "none" });
+    expect(await titles("北京百度")).toEqual({ titles: [] });
+    expect(tyc.searches()).toEqual(["杭州示例", "上海示例"]);
   });
 });
