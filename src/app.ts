@@ -118,6 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       sms: createLogSmsProvider(database, log),
       titles: { tianyancha: tianyanchaProvider({ apiUrl: config.services.tianyanchaApiUrl }) },
       wechat: createWechatClient({ database, keyring, apiUrl: config.services.wechatApiUrl }),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...options.providers,
     };
     const ctx: AppContext = {

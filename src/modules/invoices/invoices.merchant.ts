@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { recordWebhookEvent } from "../webhooks/webhooks.service";
 import { toComputedLine } from "./invoice-document";
+import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 
@@ -14,12 +15,6 @@ import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 
 /** Signed file links stay valid this long (API.md §1 Invoices). */
 export const FILE_LINK_SECONDS = 3600;
-
-/** Internal states the contract folds: waiting for the channel or a 确认单 is still "issuing". */
-function publicStatus(status: string): OpenInvoice["status"] {
-  if (status === "issued" || status === "failed" || status === "reversed") return status;
-  return "issuing";
-}
 
 /**
  * An invoice as merchants see it (open API and webhooks), without file links: those are signed
@@ -42,7 +37,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
     orderNo: code[0]?.serialNo ?? "",
     type: invoice.invoiceType as OpenInvoice["type"],
     color: invoice.color as OpenInvoice["color"],
-    status: publicStatus(invoice.status),
+    status: merchantStatus(invoice.status),
     number: invoice.number,
     issuedAt: invoice.issuedAt?.toISOString() ?? null,
     seq: invoice.seq,
@@ -81,17 +76,16 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
       taxAmount: invoice.taxAmount,
       totalAmount: invoice.totalAmount,
     },
-    failure:
-      invoice.status === "failed"
-        ? { code: invoice.failureCode ?? "FAILED", message: invoice.failureReason ?? "开具失败" }
-        : null,
+    failure: hasFailed(invoice.status)
+      ? { code: invoice.failureCode ?? "FAILED", message: invoice.failureReason ?? "开具失败" }
+      : null,
     pdfUrl: null,
     xmlUrl: null,
     red: redRow
       ? {
           id: redRow.id,
           number: redRow.number,
-          status: publicStatus(redRow.status),
+          status: merchantStatus(redRow.status),
           issuedAt: redRow.issuedAt?.toISOString() ?? null,
           reason: redRow.reverseReason ?? "",
         }
@@ -106,7 +100,7 @@ export function withFileLinks(
   invoice: OpenInvoice,
   now = Date.now(),
 ): OpenInvoice {
-  if (!invoice.number || (invoice.status !== "issued" && invoice.status !== "reversed")) return invoice;
+  if (!invoice.number || !isIssued(invoice.status)) return invoice;
   return {
     ...invoice,
     pdfUrl: fileLink(ctx, invoice.id, "pdf", now),

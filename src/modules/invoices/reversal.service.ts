@@ -10,6 +10,7 @@ import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
+import { canReverse, NEW_STATUS } from "./invoice-status";
 import {
   findInvoice,
   findInvoiceLines,
@@ -46,7 +47,7 @@ export async function reverseInvoice(
   if (blue.color !== "blue") throw new AppError("CONFLICT", "红字发票不能再红冲");
   const earlier = await findRedOf(db, blue.id);
   if (earlier) return { created: false, red: earlier };
-  if (blue.status !== "issued" || !blue.number) {
+  if (!canReverse(blue.status) || !blue.number) {
     throw new AppError("CONFLICT", "只有已开具的蓝字发票可以红冲", { status: blue.status });
   }
 
@@ -68,7 +69,7 @@ export async function reverseInvoice(
     color: "red",
     blueInvoiceId: blue.id,
     reverseReason: options.reason,
-    status: "pending",
+    status: NEW_STATUS,
     nextAttemptAt: firstSweepAt(ctx.config),
     serial: invoiceSerial(id),
     ...red.totals,
