@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import QRCode from "qrcode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { systemActor } from "../../src/context";
 import { disableReceiptCodeRow } from "../../src/modules/receipt-codes/receipt-codes.console.repository";
@@ -737,5 +738,51 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     await plain.page.clock.runFor(1000);
     expect(asked).toEqual([]);
     expect(tyc.searches()).toEqual(["杭州示例"]);
+  });
+
+  it("reads a title QR from a photo with a decoder loaded only when the button is used", async () => {
+    const { page, errors } = await phone("large", ALIPAY);
+    const scripts: string[] = [];
+    page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+    await openForm(page, (await receiptCode()).token);
+    const firstLoad = [...scripts];
+    expect(firstLoad.some((s) => /title-qr/.test(s))).toBe(false);
+
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    const taxId = makeUscc();
+    const national = `$01${[
+      "杭州二维码示例有限公司",
+      taxId,
+      "杭州市滨江区网商路599号 0571-26888888",
+      "中国工商银行杭州分行 1202020209900012345",
+    ]
+      .map(b64)
+      .join("</>")}</>9F3A$`;
+    await page.getByTestId("title-tool-qr").click();
+    await page.getByTestId("qr-sheet").waitFor();
+    expect(scripts.slice(firstLoad.length).some((s) => /title-qr/.test(s))).toBe(true);
+    // A QR that is not a title is said to be so; the sheet stays.
+    await page.getByTestId("qr-file").setInputFiles({
+      name: "other.png",
+      mimeType: "image/png",
+      buffer: await QRCode.toBuffer("https://example.com/"),
+    });
+    await expect
+      .poll(() => page.getByTestId("qr-message").textContent())
+      .toBe("这不是发票抬头二维码，请换一个试试");
+    await page.getByTestId("qr-file").setInputFiles({
+      name: "title.png",
+      mimeType: "image/png",
+      buffer: await QRCode.toBuffer(national, { scale: 6 }),
+    });
+    await page.getByTestId("qr-sheet").waitFor({ state: "detached" });
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe("杭州二维码示例有限公司");
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe(taxId);
+    await expect(page.getByLabel("地址").inputValue()).resolves.toBe("杭州市滨江区网商路599号");
+    await expect(page.getByLabel("电话", { exact: true }).inputValue()).resolves.toBe("0571-26888888");
+    await expect(page.getByLabel("开户银行").inputValue()).resolves.toBe("中国工商银行杭州分行");
+    await expect(page.getByLabel("银行账号").inputValue()).resolves.toBe("1202020209900012345");
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    expect(errors).toEqual([]);
   });
 });

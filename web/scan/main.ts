@@ -194,6 +194,12 @@ function titleTools(receipt: Receipt): TitleTool[] {
       run: () => import("./wechat-title").then((m) => m.chooseWechatTitle(token)),
     });
   }
+  // A title QR (national 便捷开票二维码 or WeChat's), from the camera or a photo: decoder loaded on tap.
+  tools.push({
+    id: "qr",
+    label: "扫码识别抬头",
+    run: () => import("./title-qr").then((m) => m.scanTitleQr()),
+  });
   return tools;
 }
 
