@@ -24,6 +24,7 @@ import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
+import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
@@ -136,6 +137,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const sweeper = new Sweeper(log);
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
+    sweeper.define(accountCheckSweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({
