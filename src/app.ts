@@ -27,8 +27,10 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
 import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
+import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
@@ -124,7 +126,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
-      titles: [],
+      titles: { tianyancha: tianyanchaProvider({ apiUrl: config.services.tianyanchaApiUrl }) },
+      wechat: createWechatClient({ database, keyring, apiUrl: config.services.wechatApiUrl }),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...options.providers,
     };

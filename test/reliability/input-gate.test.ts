@@ -303,6 +303,11 @@ for (const kind of databaseKinds()) {
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
         query: { q: "北京" },
       }),
+      // The organization of this test has no 公众号: the gate is checked, the valid request is a 404.
+      "POST /api/scan/:token/wechat-config": async () => {
+        const token = (await makeReceiptCode(app.ctx, orgId)).token;
+        return { params: { token }, body: { url: `${app.config.publicUrl}/s/${token}` }, validStatus: 404 };
+      },
       "POST /api/scan/:token/resend": async () => ({
         params: { token: (await issued()).code.token },
         body: { email: "again@example.com" },
@@ -365,6 +370,16 @@ for (const kind of databaseKinds()) {
         },
       }),
       "GET /api/console/orgs/:orgId": () => ({ params: { orgId } }),
+      "GET /api/console/orgs/:orgId/integrations": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/integrations": () => ({
+        params: { orgId },
+        body: {
+          wechatAppId: "wx0123456789abcdef",
+          wechatSecret: "0123456789abcdef0123456789abcdef",
+          titleProvider: "tianyancha",
+          titleProviderKey: "tyc-key-0123456789",
+        },
+      }),
       "PUT /api/console/orgs/:orgId": async () => {
         const org = (await admin.get(`/orgs/${orgId}`)).json();
         return {
