@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RED_REASONS } from "../../domain";
 import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
+import { reverseParts, reversibleView } from "./invoices.merchant.schema";
 
 const day = isoDay();
 
@@ -11,6 +12,7 @@ export const invoiceStatus = z.enum([
   "issued",
   "failed",
   "reversed",
+  "partially_reversed",
   "confirmation_pending",
 ]);
 
@@ -144,9 +146,15 @@ export const invoiceDetail = invoiceListItem.extend({
     firstScannedAt: z.string().nullable(),
     url: z.string(),
   }),
-  /** A blue invoice's red counterpart, a red invoice's blue one. */
+  /** A blue invoice's (latest) red counterpart, a red invoice's blue one. */
   red: related.nullable(),
   blue: related.nullable(),
+  /** A blue invoice's red invoices, oldest first (部分红冲 makes several). */
+  reds: z.array(
+    related.extend({ reason: z.string(), issuedAt: z.string().nullable(), totalAmount: z.string() }),
+  ),
+  /** An issued blue invoice: what remains reversible, per line and in total (as the open API's). */
+  reversible: reversibleView.nullable(),
   deliveries: z.array(delivery),
   webhooks: z.array(webhookEvent),
   canResend: z.boolean(),
@@ -173,6 +181,7 @@ export const reverseBody = z.object({
   reason: z.enum(RED_REASONS, {
     error: `红冲原因须为：${RED_REASONS.join("、")}`,
   }),
+  ...reverseParts,
 });
 
 export const fileParams = z.object({

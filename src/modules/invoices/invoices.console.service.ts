@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
+import { compareDecimals } from "../../domain";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";
@@ -13,12 +14,14 @@ import {
   findFileSizes,
   findInvoiceOfOrg,
   findInvoicePage,
+  findRedsOfBlue,
   findWebhooksOfInvoice,
   type InvoiceListRow,
 } from "./invoices.console.repository";
 import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoices.console.schema";
 import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
 import { issueNow } from "./issuing.attempt";
+import { reversibleViewOf } from "./reversal.partial";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
@@ -78,12 +81,14 @@ export async function getInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const i = row.invoice;
-  const [lines, files, counterpart, deliveries, webhooks] = await Promise.all([
+  const [lines, files, counterpart, deliveries, webhooks, reds, reversible] = await Promise.all([
     findInvoiceLines(db, i.id),
     findFileSizes(db, i.id),
     findCounterpart(db, i),
     findDeliveriesOf(db, [i.id]),
     findWebhooksOfInvoice(db, i.id),
+    i.color === "blue" ? findRedsOfBlue(db, i.id) : Promise.resolve([]),
+    reversibleViewOf(db, i),
   ]);
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
@@ -141,6 +146,15 @@ export async function getInvoiceForConsole(
     },
     red: i.color === "blue" ? related : null,
     blue: i.color === "red" ? related : null,
+    reds: reds.map((r) => ({
+      id: r.id,
+      number: r.number,
+      status: r.status as InvoiceListItem["status"],
+      reason: r.reason ?? "",
+      issuedAt: iso(r.issuedAt),
+      totalAmount: r.totalAmount,
+    })),
+    reversible,
     deliveries: deliveries.map((d) => ({
       id: d.id,
       channel: d.channel,
@@ -168,7 +182,13 @@ export async function getInvoiceForConsole(
       })),
     })),
     canResend: operate && hasFiles,
-    canReverse: operate && i.color === "blue" && i.status === "issued" && !counterpart,
+    // 部分红冲: while something remains (red invoices under way count as taken).
+    canReverse:
+      operate &&
+      i.color === "blue" &&
+      (i.status === "issued" || i.status === "partially_reversed") &&
+      reversible !== null &&
+      compareDecimals(reversible.remaining.totalAmount, "0") > 0,
     canRetry: operate && i.status === "failed",
   };
 }
@@ -196,7 +216,7 @@ export async function resendInvoiceForConsole(
   const actor = requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
   if (!row) throw notFound();
-  if (!row.invoice.number || (row.invoice.status !== "issued" && row.invoice.status !== "reversed")) {
+  if (!row.invoice.number || !["issued", "reversed", "partially_reversed"].includes(row.invoice.status)) {
     throw new AppError("CONFLICT", "发票尚未开具，不能发送", { status: row.invoice.status });
   }
   const email = options.email || null;
@@ -225,7 +245,7 @@ export async function resendInvoiceForConsole(
 /** 红冲 from the console: the one reversal service (also behind the open API). */
 export async function reverseInvoiceForConsole(
   ctx: ConsoleContext,
-  options: { actor: Actor; orgId: string; id: string; reason: string },
+  options: { actor: Actor; orgId: string; id: string; reason: string; lines?: unknown; amount?: unknown },
 ): Promise<{ created: boolean; redInvoiceId: string }> {
   requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
@@ -234,6 +254,8 @@ export async function reverseInvoiceForConsole(
     actor: options.actor,
     invoiceId: options.id,
     reason: options.reason,
+    lines: options.lines,
+    amount: options.amount,
   });
   return { created, redInvoiceId: red.id };
 }

@@ -26,6 +26,7 @@ const STATUS: Record<string, string> = {
   issued: "已开具",
   failed: "开具失败",
   reversed: "已红冲",
+  partially_reversed: "部分红冲",
   confirmation_pending: "待确认",
 };
 const BUYER: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
@@ -6,6 +6,7 @@ import { recordWebhookEvent } from "../webhooks/webhooks.service";
 import { toComputedLine } from "./invoice-document";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
+import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
 
 /**
  * The merchant's view of an invoice (open API, webhooks): the shape, its signed file links, and the
@@ -17,7 +18,8 @@ export const FILE_LINK_SECONDS = 3600;
 
 /** Internal states the contract folds: waiting for the channel or a 确认单 is still "issuing". */
 function publicStatus(status: string): OpenInvoice["status"] {
-  if (status === "issued" || status === "failed" || status === "reversed") return status;
+  if (status === "issued" || status === "failed" || status === "reversed" || status === "partially_reversed")
+    return status;
   return "issuing";
 }
 
@@ -33,10 +35,15 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
       .from(receiptCodes)
       .where(eq(receiptCodes.id, invoice.receiptCodeId)),
     invoice.color === "blue"
-      ? db.select().from(invoices).where(eq(invoices.blueInvoiceId, invoice.id))
+      ? db
+          .select()
+          .from(invoices)
+          .where(eq(invoices.blueInvoiceId, invoice.id))
+          .orderBy(asc(invoices.createdAt), asc(invoices.id))
       : Promise.resolve([]),
   ]);
-  const redRow = red[0];
+  const redRow = red.at(-1);
+  const reversible = await reversibleViewOf(db, invoice);
   return {
     id: invoice.id,
     orderNo: code[0]?.serialNo ?? "",
@@ -97,6 +104,19 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
         }
       : null,
     blueInvoiceId: invoice.blueInvoiceId,
+    reds: red.map((r) => ({
+      id: r.id,
+      number: r.number,
+      status: publicStatus(r.status),
+      issuedAt: r.issuedAt?.toISOString() ?? null,
+      reason: r.reverseReason ?? "",
+      totals: {
+        amountExcludingTax: r.amountExcludingTax,
+        taxAmount: r.taxAmount,
+        totalAmount: r.totalAmount,
+      },
+    })),
+    reversible,
   };
 }
 
@@ -106,7 +126,8 @@ export function withFileLinks(
   invoice: OpenInvoice,
   now = Date.now(),
 ): OpenInvoice {
-  if (!invoice.number || (invoice.status !== "issued" && invoice.status !== "reversed")) return invoice;
+  if (!invoice.number || !["issued", "reversed", "partially_reversed"].includes(invoice.status))
+    return invoice;
   return {
     ...invoice,
     pdfUrl: fileLink(ctx, invoice.id, "pdf", now),
@@ -170,10 +191,13 @@ export async function recordInvoiceOutcome(
   const [subject] = await tx.select().from(invoices).where(eq(invoices.id, subjectId));
   if (!subject) return;
   const type = outcome === "failed" ? "invoice.failed" : isReversal ? "invoice.reversed" : "invoice.issued";
+  const data = await openInvoiceData(tx, subject);
+  // invoice.reversed says what this red invoice took (部分红冲); `reversible` what is left.
+  const reversal = isReversal ? await reversalTakenBy(tx, invoice) : null;
   await recordWebhookEvent(ctx, tx, {
     orgId: invoice.orgId,
     type,
     invoiceId: subjectId,
-    data: await openInvoiceData(tx, subject),
+    data: reversal ? { ...data, reversal } : data,
   });
 }

@@ -1,4 +1,4 @@
-import { and, eq, ne, type SQLWrapper } from "drizzle-orm";
+import { and, eq, inArray, ne, type SQLWrapper } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
 import { recordsJson, selectRecords } from "../../platform/db/records";
@@ -8,6 +8,7 @@ import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
+import { blueStatusAfterReversal } from "./reversal.partial";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -187,11 +188,21 @@ async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> 
     await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
 }
 
-/** In the transaction that saves an issued red invoice: its blue invoice is now reversed. */
+/**
+ * In the transaction that saves an issued red invoice: its blue invoice is now `reversed`, or
+ * `partially_reversed` while its issued red invoices leave some of it (部分红冲). The blue row is
+ * locked first, so two of its red invoices saved at once cannot both see the other unissued.
+ */
 async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
   if (red.color !== "red" || !red.blueInvoiceId) return;
+  const [blue] = await tx
+    .select({ id: invoices.id, totalAmount: invoices.totalAmount })
+    .from(invoices)
+    .where(eq(invoices.id, red.blueInvoiceId))
+    .for("update");
+  if (!blue) return;
   await tx
     .update(invoices)
-    .set({ status: "reversed", updatedAt: new Date() })
-    .where(and(eq(invoices.id, red.blueInvoiceId), eq(invoices.status, "issued")));
+    .set({ status: await blueStatusAfterReversal(tx, blue), updatedAt: new Date() })
+    .where(and(eq(invoices.id, blue.id), inArray(invoices.status, ["issued", "partially_reversed"])));
 }

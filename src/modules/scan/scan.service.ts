@@ -277,7 +277,7 @@ export async function getScanView(
 }
 
 export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
-  const issued = i.status === "issued" || i.status === "reversed";
+  const issued = ["issued", "reversed", "partially_reversed"].includes(i.status);
   return {
     id: i.id,
     number: i.number,
@@ -328,8 +328,8 @@ export async function resendByToken(
   const mobile = to.mobile ? normalizeMobile(to.mobile) : undefined;
   if (to.mobile && !isValidMobile(mobile ?? "")) throw AppError.validation({ mobile: "手机号格式不正确" });
   const code = await getViewableCode(ctx, token);
-  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter(
-    (i) => i.status === "issued" || i.status === "reversed",
+  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter((i) =>
+    ["issued", "reversed", "partially_reversed"].includes(i.status),
   );
   if (issued.length === 0) throw new AppError("CONFLICT", "发票尚未开具完成，开具后会自动发送");
   const deliveryIds = await ctx.database.db.transaction(async (tx) => {

@@ -264,7 +264,8 @@ async function repeatOf(
 function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
   const blue = rows.filter((r) => r.color === "blue");
   if (blue.some((r) => r.status === "failed")) return "failed";
-  if (blue.length > 0 && blue.every((r) => r.status === "issued" || r.status === "reversed")) return "issued";
+  if (blue.length > 0 && blue.every((r) => ["issued", "reversed", "partially_reversed"].includes(r.status)))
+    return "issued";
   return "issuing";
 }
 

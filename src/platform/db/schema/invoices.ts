@@ -90,9 +90,10 @@ export const invoices = pgTable(
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
     // One blue set per receipt code, one invoice per position in it.
-    uniqueIndex("invoices_code_color_seq_key").on(t.receiptCodeId, t.color, t.seq),
-    // A blue invoice is reversed at most once.
-    uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId),
+    uniqueIndex("invoices_code_blue_seq_key").on(t.receiptCodeId, t.seq).where(sql`${t.color} = 'blue'`),
+    // A blue invoice's red invoices (部分红冲 makes several; their sum is bounded under a row lock
+    // on the blue invoice, reversal.service.ts).
+    index("invoices_blue_invoice_idx").on(t.blueInvoiceId),
     index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
@@ -123,6 +124,8 @@ export const invoiceLines = pgTable(
     zeroRateKind: text("zero_rate_kind"),
     tax: money("tax").notNull(),
     amountIncludingTax: money("amount_including_tax").notNull(),
+    /** On a red invoice: the number of the blue line it reverses (lineNo, 1-based as printed). */
+    blueLineNo: integer("blue_line_no"),
   },
   (t) => [primaryKey({ columns: [t.invoiceId, t.position] })],
 );
