@@ -11,7 +11,7 @@ import {
   startMerchant,
 } from "../../../test/support/open-api";
 import { waitUntil } from "../../../test/support/wait";
-import { invoices, organizations } from "../../platform/db/schema";
+import { invoices, organizations, taxBureauAccounts } from "../../platform/db/schema";
 
 /**
  * 部分红冲 over HTTP (one database: the money is the domain's, tested in red-partial.test.ts; the
@@ -197,6 +197,32 @@ describe("partial red (部分红冲) through the open API and the console [pglit
       reds: [],
       reversible: { remaining: { totalAmount: "800.00" } },
     });
+  });
+
+  it("refuses a partial red through a channel that only reverses whole invoices", async () => {
+    const id = await issuedInvoice();
+    const [blue] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, id));
+    await app.ctx.database.db
+      .update(taxBureauAccounts)
+      .set({ channel: "nuonuo" })
+      .where(eq(taxBureauAccounts.id, blue!.taxAccountId!));
+    try {
+      const res = await reverse(id, { reason: "销货退回", lines: [{ lineNo: 1 }] });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error).toMatchObject({
+        code: "PARTIAL_RED_NOT_SUPPORTED",
+        details: { channel: "nuonuo" },
+      });
+      expect(res.json().error.message).toContain("只能整张红冲");
+      expect(await app.ctx.database.db.select().from(invoices).where(eq(invoices.blueInvoiceId, id))).toEqual(
+        [],
+      );
+    } finally {
+      await app.ctx.database.db
+        .update(taxBureauAccounts)
+        .set({ channel: "sandbox" })
+        .where(eq(taxBureauAccounts.id, blue!.taxAccountId!));
+    }
   });
 
   it("refuses a quantity sent as a number at the gate", async () => {

@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { isRedReason, RED_REASONS, reversibleOf } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
-import { invoices } from "../../platform/db/schema";
+import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
+import { channelDefinition } from "./channels/channel-registry";
 import { toComputedLine } from "./invoice-document";
 import {
   findInvoice,
@@ -59,6 +60,7 @@ export async function reverseInvoice(
   const blueLines = (await findInvoiceLines(db, blue.id)).map(toComputedLine);
   const request = { reason: options.reason, lines: options.lines, amount: options.amount };
   const whole = request.lines === undefined && request.amount === undefined;
+  if (!whole) await requirePartialRed(db, blue);
   const id = newId("inv");
   const outcome = await db.transaction(async (tx): Promise<{ existing: InvoiceRow } | { row: NewRow }> => {
     await lockBlueInvoice(tx, blue.id);
@@ -98,6 +100,23 @@ export async function reverseInvoice(
 }
 
 type NewRow = typeof invoices.$inferInsert;
+
+/** 部分红冲 only through channels that send the red lines (the others reverse a whole invoice). */
+async function requirePartialRed(db: DbOrTx, blue: InvoiceRow): Promise<void> {
+  if (!blue.taxAccountId) return;
+  const [account] = await db
+    .select({ channel: taxBureauAccounts.channel })
+    .from(taxBureauAccounts)
+    .where(eq(taxBureauAccounts.id, blue.taxAccountId));
+  const definition = account ? channelDefinition(account.channel) : undefined;
+  if (account && !definition?.partialRed) {
+    throw new AppError(
+      "PARTIAL_RED_NOT_SUPPORTED",
+      `开票通道「${definition?.label ?? account.channel}」只能整张红冲：请只填红冲原因（全额红冲），或在通道平台上办理部分红冲`,
+      { channel: account.channel },
+    );
+  }
+}
 
 /** A blue invoice in these states can be reversed (what remains of it: reversal.partial.ts). */
 const REVERSIBLE_STATUSES: readonly string[] = ["issued", "partially_reversed", "reversed"];

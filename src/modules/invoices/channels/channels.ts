@@ -21,6 +21,7 @@ export function registerBuiltInChannels(): void {
     secretKeys: [],
     urlKeys: [],
     fields: [],
+    partialRed: true,
     create: (deps) => createSandboxChannel(deps.database, deps.now),
   });
   registerChannel({
