@@ -175,7 +175,9 @@ export function ReverseModal(props: {
                 <Input
                   size="small"
                   data-testid={`reverse-line-${l.lineNo}`}
-                  placeholder={l.quantity === null ? "金额" : "数量"}
+                  placeholder={
+                    l.quantity === null ? (reason === "销售折让" ? "金额或“全部”" : "“全部”") : "数量"
+                  }
                   disabled={l.remainingAmount === "0.00"}
                   value={quantities[l.lineNo] ?? ""}
                   onChange={(e) => setQuantities({ ...quantities, [l.lineNo]: e.target.value })}
