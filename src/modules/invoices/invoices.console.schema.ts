@@ -2,19 +2,12 @@ import { z } from "zod";
 import { RED_REASONS } from "../../domain";
 import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
+import { INVOICE_STATUSES } from "./invoice-status";
 import { reverseParts, reversibleView } from "./invoices.merchant.schema";
 
 const day = isoDay();
 
-export const invoiceStatus = z.enum([
-  "pending",
-  "issuing",
-  "issued",
-  "failed",
-  "reversed",
-  "partially_reversed",
-  "confirmation_pending",
-]);
+export const invoiceStatus = z.enum(INVOICE_STATUSES);
 
 /** The list's filters; also what the export takes, so an export is exactly the filtered list. */
 export const invoiceFilterQuery = z.object({

@@ -9,6 +9,7 @@ import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { toComputedLine } from "./invoice-document";
+import { canRetry, canReverse, hasFailed, isIssued, movable, moveTo } from "./invoice-status";
 import {
   findCounterpart,
   findFileSizes,
@@ -46,7 +47,7 @@ export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceLi
     serialNo,
     deviceNo,
     source,
-    failureReason: i.status === "failed" ? (i.failureReason ?? "开具失败") : null,
+    failureReason: hasFailed(i.status) ? (i.failureReason ?? "开具失败") : null,
     reverseReason: i.reverseReason,
   };
 }
@@ -186,10 +187,10 @@ export async function getInvoiceForConsole(
     canReverse:
       operate &&
       i.color === "blue" &&
-      (i.status === "issued" || i.status === "partially_reversed") &&
+      canReverse(i.status) &&
       reversible !== null &&
       compareDecimals(reversible.remaining.totalAmount, "0") > 0,
-    canRetry: operate && i.status === "failed",
+    canRetry: operate && canRetry(i.status),
   };
 }
 
@@ -216,7 +217,7 @@ export async function resendInvoiceForConsole(
   const actor = requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
   if (!row) throw notFound();
-  if (!row.invoice.number || !["issued", "reversed", "partially_reversed"].includes(row.invoice.status)) {
+  if (!row.invoice.number || !isIssued(row.invoice.status)) {
     throw new AppError("CONFLICT", "发票尚未开具，不能发送", { status: row.invoice.status });
   }
   const email = options.email || null;
@@ -279,13 +280,12 @@ export async function retryInvoiceForConsole(
     const [updated] = await tx
       .update(invoices)
       .set({
-        status: "pending",
+        ...moveTo("retry"),
         failureCode: null,
         failureReason: null,
         nextAttemptAt: firstSweepAt(ctx.config),
-        updatedAt: new Date(),
       })
-      .where(and(eq(invoices.id, invoice.id), eq(invoices.status, "failed")))
+      .where(and(eq(invoices.id, invoice.id), movable("retry")))
       .returning({ id: invoices.id });
     if (!updated) return false;
     if (invoice.color === "blue") {

@@ -6,6 +6,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoiceLines } from "../../platform/db/schema";
 import { requireOrgScope } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
+import { hasFailed, statusLabel } from "./invoice-status";
 import { findOrganizationNames, type InvoiceListRow, invoiceBatches } from "./invoices.console.repository";
 import type { InvoiceFilter } from "./invoices.console.schema";
 
@@ -20,15 +21,6 @@ const TYPE = {
   digital_normal: "电子发票（普通发票）",
   digital_special: "电子发票（增值税专用发票）",
 } as Record<string, string>;
-const STATUS: Record<string, string> = {
-  pending: "待开具",
-  issuing: "开具中",
-  issued: "已开具",
-  failed: "开具失败",
-  reversed: "已红冲",
-  partially_reversed: "部分红冲",
-  confirmation_pending: "待确认",
-};
 const BUYER: Record<string, string> = {
   individual: "个人",
   enterprise: "企业",
@@ -57,7 +49,7 @@ interface Column<T> {
 const INVOICE_COLUMNS: Column<InvoiceListRow>[] = [
   { header: "发票号码", width: 24, value: (r) => r.invoice.number ?? "" },
   { header: "红蓝字", width: 8, value: (r) => (r.invoice.color === "red" ? "红字" : "蓝字") },
-  { header: "状态", width: 10, value: (r) => STATUS[r.invoice.status] ?? r.invoice.status },
+  { header: "状态", width: 10, value: (r) => statusLabel(r.invoice.status) },
   { header: "发票类型", width: 26, value: (r) => TYPE[r.invoice.invoiceType] ?? r.invoice.invoiceType },
   { header: "开票时间", width: 20, value: (r) => chinaTime(r.invoice.issuedAt) },
   { header: "购买方类型", width: 12, value: (r) => BUYER[r.invoice.buyerType] ?? r.invoice.buyerType },
@@ -73,7 +65,7 @@ const INVOICE_COLUMNS: Column<InvoiceListRow>[] = [
   {
     header: "失败原因",
     width: 24,
-    value: (r) => (r.invoice.status === "failed" ? (r.invoice.failureReason ?? "") : ""),
+    value: (r) => (hasFailed(r.invoice.status) ? (r.invoice.failureReason ?? "") : ""),
   },
   { header: "邮箱", width: 24, value: (r) => r.invoice.email ?? "" },
   { header: "手机号", width: 14, value: (r) => r.invoice.mobile ?? "" },

@@ -4,6 +4,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { recordWebhookEvent } from "../webhooks/webhooks.service";
 import { toComputedLine } from "./invoice-document";
+import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
@@ -15,13 +16,6 @@ import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
 
 /** Signed file links stay valid this long (API.md §1 Invoices). */
 export const FILE_LINK_SECONDS = 3600;
-
-/** Internal states the contract folds: waiting for the channel or a 确认单 is still "issuing". */
-function publicStatus(status: string): OpenInvoice["status"] {
-  if (status === "issued" || status === "failed" || status === "reversed" || status === "partially_reversed")
-    return status;
-  return "issuing";
-}
 
 /**
  * An invoice as merchants see it (open API and webhooks), without file links: those are signed
@@ -49,7 +43,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
     orderNo: code[0]?.serialNo ?? "",
     type: invoice.invoiceType as OpenInvoice["type"],
     color: invoice.color as OpenInvoice["color"],
-    status: publicStatus(invoice.status),
+    status: merchantStatus(invoice.status),
     number: invoice.number,
     issuedAt: invoice.issuedAt?.toISOString() ?? null,
     seq: invoice.seq,
@@ -88,17 +82,16 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
       taxAmount: invoice.taxAmount,
       totalAmount: invoice.totalAmount,
     },
-    failure:
-      invoice.status === "failed"
-        ? { code: invoice.failureCode ?? "FAILED", message: invoice.failureReason ?? "开具失败" }
-        : null,
+    failure: hasFailed(invoice.status)
+      ? { code: invoice.failureCode ?? "FAILED", message: invoice.failureReason ?? "开具失败" }
+      : null,
     pdfUrl: null,
     xmlUrl: null,
     red: redRow
       ? {
           id: redRow.id,
           number: redRow.number,
-          status: publicStatus(redRow.status),
+          status: merchantStatus(redRow.status),
           issuedAt: redRow.issuedAt?.toISOString() ?? null,
           reason: redRow.reverseReason ?? "",
         }
@@ -107,7 +100,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
     reds: red.map((r) => ({
       id: r.id,
       number: r.number,
-      status: publicStatus(r.status),
+      status: merchantStatus(r.status),
       issuedAt: r.issuedAt?.toISOString() ?? null,
       reason: r.reverseReason ?? "",
       totals: {
@@ -126,8 +119,7 @@ export function withFileLinks(
   invoice: OpenInvoice,
   now = Date.now(),
 ): OpenInvoice {
-  if (!invoice.number || !["issued", "reversed", "partially_reversed"].includes(invoice.status))
-    return invoice;
+  if (!invoice.number || !isIssued(invoice.status)) return invoice;
   return {
     ...invoice,
     pdfUrl: fileLink(ctx, invoice.id, "pdf", now),

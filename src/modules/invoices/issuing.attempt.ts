@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
 import { sha256Hex } from "../../platform/crypto";
@@ -9,8 +9,15 @@ import { renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { discardUnrecorded } from "../files/file-store";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 
-import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
+import {
+  ChannelAccountError,
+  type ChannelAdapter,
+  type ChannelOutcome,
+  ChannelUnavailableError,
+  type IssueRequest,
+} from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
+import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
 import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
 
@@ -20,7 +27,14 @@ export type IssuingContext = Pick<
 >;
 
 /**
- * Issues one invoice: a persisted state machine (pending → issuing → issued | failed).
+ * How an attempt treats a channel that answers 开票中: `wait` (the process that submitted, retried
+ * or reversed) asks again after about 3 s and 5 s before leaving it to the sweep; `once` (the sweep,
+ * whose claim already set the next look `issueRetrySeconds` ahead) asks once and moves on.
+ */
+export type PendingPolicy = "wait" | "once";
+
+/**
+ * Issues one invoice: a persisted state machine (pending → issuing → issued | failed; invoice-status.ts).
  * The channel is called outside any transaction with the invoice's own serial, stored before; if
  * an earlier attempt may have reached the channel, the serial is queried first, so an ambiguous
  * outcome never leads to a second invoice. Safe to run concurrently and repeatedly.
@@ -31,12 +45,13 @@ export async function issueInvoice(
   ctx: IssuingContext,
   invoiceId: string,
   timings?: Timings,
+  pending: PendingPolicy = "once",
 ): Promise<InvoiceRow["status"]> {
   const clock = stopwatch(timings);
   const { db } = ctx.database;
   const invoice = await findInvoice(db, invoiceId);
   if (!invoice) return "failed";
-  if (invoice.status !== "pending" && invoice.status !== "issuing") return invoice.status;
+  if (!canAttempt(invoice.status)) return invoice.status;
 
   const [account] = await db
     .select()
@@ -51,15 +66,21 @@ export async function issueInvoice(
   // Count the attempt before calling out: a crash after this point makes the next attempt query.
   const [marked] = await db
     .update(invoices)
-    .set({ status: "issuing", attempts: sql`${invoices.attempts} + 1`, updatedAt: new Date() })
-    .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, ["pending", "issuing"])))
+    .set({ ...moveTo("attempt"), attempts: sql`${invoices.attempts} + 1` })
+    .where(and(eq(invoices.id, invoiceId), movable("attempt")))
     .returning({ attempts: invoices.attempts });
   if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
   clock.lap("db");
   const outcome = await attemptIssue(
     ctx,
-    { invoice: { ...invoice, status: "issuing", attempts: marked.attempts }, lines, org, account },
+    {
+      invoice: { ...invoice, status: INVOICE_MOVES.attempt.to, attempts: marked.attempts },
+      lines,
+      org,
+      account,
+    },
     timings,
+    pending,
   );
   return outcome.status;
 }
@@ -85,16 +106,16 @@ export async function attemptIssue(
   ctx: IssuingContext,
   attempt: IssueAttempt,
   timings?: Timings,
+  pending: PendingPolicy = "once",
 ): Promise<InvoiceRow> {
   const clock = stopwatch(timings);
-  const { db } = ctx.database;
   const { invoice, lines, org, account } = attempt;
   const invoiceId = invoice.id;
   const channel = account && ctx.providers.channels.get(account.channel);
   if (!account || !channel)
     throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
 
-  const reverses = await reversedBlueOf(db, invoice);
+  const reverses = await reversedBlueOf(ctx.database.db, invoice);
   const request = issueRequestOf(
     invoice,
     org,
@@ -103,18 +124,20 @@ export async function attemptIssue(
     reverses,
   );
   clock.lap("db");
-  let outcome: IssueOutcome | null = null;
-  if (invoice.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
-  outcome ??= await channel.issue(request);
+  // No transaction and no connection is held from here until the outcome is saved: the channel
+  // calls and the waits between them happen with nothing of the database checked out.
+  const outcome = await askChannel(ctx, channel, invoice, request, pending);
   clock.lap("channel");
 
+  // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
+  if (outcome.status === "pending") return invoice;
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
   if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued: InvoiceRow = {
     ...invoice,
-    status: "issued",
+    status: INVOICE_MOVES.issue.to,
     number: outcome.number,
     issuedAt: outcome.issuedAt,
   };
@@ -172,6 +195,42 @@ export async function attemptIssue(
     );
   }
   return issued;
+}
+
+/**
+ * One attempt's conversation with the channel: the serial is queried first when an earlier attempt
+ * may have reached the channel (never a second request for it), else issued; a 开票中 answer is
+ * asked again after `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait`
+ * policy. An answer of "not known" right after an acceptance stays pending. Account problems are
+ * reported as an outage for now (the invoice stays queued).
+ */
+async function askChannel(
+  ctx: IssuingContext,
+  channel: ChannelAdapter,
+  invoice: InvoiceRow,
+  request: IssueRequest,
+  policy: PendingPolicy,
+): Promise<ChannelOutcome> {
+  const color = invoice.color as "blue" | "red";
+  const query = () => channel.query(invoice.serial, request.settings, { color });
+  try {
+    let outcome: ChannelOutcome | null = null;
+    if (invoice.attempts > 1) outcome = await query();
+    outcome ??= await channel.issue(request);
+    if (policy === "wait") {
+      const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
+      for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
+        if (outcome.status !== "pending") break;
+        await ctx.providers.sleep(seconds * 1000);
+        outcome = (await query()) ?? outcome;
+      }
+    }
+    return outcome;
+  } catch (e) {
+    if (e instanceof ChannelAccountError)
+      throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
+    throw e;
+  }
 }
 
 /** What a red invoice reverses, for the channel request and the red PDF. */
@@ -244,9 +303,9 @@ export async function issueNow(
     const id = typeof item === "string" ? item : item.invoice.id;
     try {
       if (typeof item === "string") {
-        await issueInvoice(ctx, item, timings);
+        await issueInvoice(ctx, item, timings, "wait");
         results.push(null);
-      } else results.push(await attemptIssue(ctx, item, timings));
+      } else results.push(await attemptIssue(ctx, item, timings, "wait"));
     } catch (e) {
       results.push(null);
       const level = e instanceof ChannelUnavailableError ? "warn" : "error";

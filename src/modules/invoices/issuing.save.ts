@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, type SQLWrapper } from "drizzle-orm";
+import { and, eq, notInArray, type SQLWrapper } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
 import { recordsJson, selectRecords } from "../../platform/db/records";
@@ -6,9 +6,10 @@ import { auditLog, deliveries, invoiceFiles, invoices, receiptCodes } from "../.
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
-import { blueStatusAfterReversal } from "./reversal.partial";
+import { blueMoveAfterReversal } from "./reversal.partial";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -31,13 +32,8 @@ export async function saveRejected(
   await db.transaction(async (tx) => {
     await tx
       .update(invoices)
-      .set({
-        status: "failed",
-        failureCode: outcome.code,
-        failureReason: outcome.message,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")));
+      .set({ ...moveTo("refuse"), failureCode: outcome.code, failureReason: outcome.message })
+      .where(and(eq(invoices.id, invoice.id), movable("refuse")));
     // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
     if (invoice.color === "blue") {
       await tx
@@ -55,7 +51,12 @@ export async function saveRejected(
       details: { code: outcome.code, message: outcome.message },
     });
   });
-  return { ...invoice, status: "failed", failureCode: outcome.code, failureReason: outcome.message };
+  return {
+    ...invoice,
+    status: INVOICE_MOVES.refuse.to,
+    failureCode: outcome.code,
+    failureReason: outcome.message,
+  };
 }
 
 /** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */
@@ -63,9 +64,9 @@ export async function saveConfirmationPending(ctx: SaveContext, invoice: Invoice
   const { db } = ctx.database;
   await db
     .update(invoices)
-    .set({ status: "confirmation_pending", updatedAt: new Date() })
-    .where(eq(invoices.id, invoice.id));
-  return { ...invoice, status: "confirmation_pending" };
+    .set(moveTo("awaitConfirmation"))
+    .where(and(eq(invoices.id, invoice.id), movable("awaitConfirmation")));
+  return { ...invoice, status: INVOICE_MOVES.awaitConfirmation.to };
 }
 
 /** A stored file of an issued invoice (invoice_files without the invoice id). */
@@ -115,8 +116,8 @@ export async function saveIssued(
     saved = await ctx.database.db.transaction(async (tx) => {
       const [updated] = await tx
         .update(invoices)
-        .set({ status: "issued", number, issuedAt, updatedAt: new Date() })
-        .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "issued")))
+        .set({ ...moveTo("issue"), number, issuedAt })
+        .where(and(eq(invoices.id, invoice.id), movable("issue")))
         .returning({ id: invoices.id });
       if (!updated) return false;
       // Files, deliveries and the audit entry: one statement.
@@ -141,8 +142,8 @@ export async function saveIssued(
 /** Saving the common case (see saveIssued); $4–$11 are the PDF's and the XML's columns. */
 const ISSUE_SAVE = `
 with saved as (
-  update invoices set status = 'issued', number = $2, issued_at = $3, updated_at = now()
-  where id = $1 and status <> 'issued'
+  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now()
+  where id = $1 and ${movableSql("issue")}
   returning id, receipt_code_id),
 files as (
   insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
@@ -181,7 +182,7 @@ async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> 
       and(
         eq(invoices.receiptCodeId, invoice.receiptCodeId),
         eq(invoices.color, "blue"),
-        ne(invoices.status, "issued"),
+        notInArray(invoices.status, ISSUED_STATUSES),
       ),
     );
   if (unfinished.length === 0)
@@ -201,8 +202,9 @@ async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
     .where(eq(invoices.id, red.blueInvoiceId))
     .for("update");
   if (!blue) return;
+  const move = await blueMoveAfterReversal(tx, blue);
   await tx
     .update(invoices)
-    .set({ status: await blueStatusAfterReversal(tx, blue), updatedAt: new Date() })
-    .where(and(eq(invoices.id, blue.id), inArray(invoices.status, ["issued", "partially_reversed"])));
+    .set(moveTo(move))
+    .where(and(eq(invoices.id, blue.id), movable(move)));
 }

@@ -1,6 +1,7 @@
 import type { SweepDefinition } from "../../platform/sweeper";
 import { claimDue } from "../../platform/sweeper";
 import { ChannelUnavailableError } from "./channels/channel";
+import { UNFINISHED_SQL } from "./invoice-status";
 import { type IssuingContext, issueInvoice } from "./issuing.attempt";
 
 /** The sweep that retries unfinished invoices (see src/platform/sweeper.ts). */
@@ -19,7 +20,7 @@ export function issueSweep(ctx: IssuingContext): SweepDefinition {
     intervalSeconds: ctx.config.tuning.jobPollSeconds,
     claim: claimDue(ctx.database, {
       table: "invoices",
-      unfinished: "status in ('pending', 'issuing')",
+      unfinished: UNFINISHED_SQL,
       leaseSeconds: () => ctx.config.tuning.issueRetrySeconds,
     }),
     handle: async (id) => {

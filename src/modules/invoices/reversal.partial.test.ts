@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import {
   type AppKeys,
@@ -19,7 +20,7 @@ import { invoices, organizations, taxBureauAccounts } from "../../platform/db/sc
  * 1) 午餐 100.00 at 6 %; 2) 标准间 2 × 388.00 = 776.00 with 3) its discount −76.00 — reversible as
  * line 1 (100.00) and line 2 (net 700.00, quantity 2); 800.00 in all.
  */
-describe("partial red (部分红冲) through the open API and the console [pglite]", () => {
+describeOneDatabase("partial red (部分红冲) through the open API and the console", (kind) => {
   let app: TestApp;
   let keys: AppKeys;
   let orgId: string;
@@ -30,7 +31,7 @@ describe("partial red (部分红冲) through the open API and the console [pglit
       res.statusCode = 200;
       res.end("ok");
     });
-    app = await createTestApp("pglite", { env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+    app = await createTestApp(kind, { env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
     orgId = (await makeOrganization(app.ctx.database)).id;
     keys = await makeCredentials(app, orgId);
     await app.ctx.database.db

@@ -18,6 +18,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { invoiceLines, invoices } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { toComputedLine } from "./invoice-document";
+import { INVOICE_MOVES } from "./invoice-status";
 import { type InvoiceLineRow, type InvoiceRow, invoiceLineRows } from "./invoices.repository";
 
 /**
@@ -175,22 +176,25 @@ export async function reversibleViewOf(db: DbOrTx, invoice: InvoiceRow): Promise
 }
 
 /**
- * The status of a blue invoice once one of its red invoices is issued (called in the transaction
- * that saves it, after locking the blue row): `reversed` when its issued red invoices take all of
- * it, `partially_reversed` otherwise.
+ * The move of a blue invoice once one of its red invoices is issued (called in the transaction that
+ * saves it, after locking the blue row): `reverse` (to `reversed`) when its issued red invoices take
+ * all of it, `reversePartly` (to `partially_reversed`) otherwise.
  */
-export async function blueStatusAfterReversal(
+export async function blueMoveAfterReversal(
   tx: DbOrTx,
   blue: Pick<InvoiceRow, "id" | "totalAmount">,
-): Promise<"reversed" | "partially_reversed"> {
+): Promise<"reverse" | "reversePartly"> {
   const issued = await tx
     .select({ totalAmount: invoices.totalAmount })
     .from(invoices)
-    .where(and(eq(invoices.blueInvoiceId, blue.id), eq(invoices.status, "issued")));
+    .where(and(eq(invoices.blueInvoiceId, blue.id), eq(invoices.status, ISSUED)));
   // Red totals are negative: fully reversed when their sum reaches the negated blue total.
   const taken = sumAmounts(issued.map((r) => r.totalAmount));
-  return compareDecimals(taken, negateAmount(blue.totalAmount)) <= 0 ? "reversed" : "partially_reversed";
+  return compareDecimals(taken, negateAmount(blue.totalAmount)) <= 0 ? "reverse" : "reversePartly";
 }
+
+/** A red invoice counts once issued (INVOICE_MOVES.issue). */
+const ISSUED = INVOICE_MOVES.issue.to;
 
 /** What one red invoice took from its blue invoice, positive (the invoice.reversed webhook). */
 export interface ReversalTaken {

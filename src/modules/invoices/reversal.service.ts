@@ -10,6 +10,7 @@ import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { channelDefinition } from "./channels/channel-registry";
 import { toComputedLine } from "./invoice-document";
+import { canReverse, INVOICE_MOVES, NEW_STATUS } from "./invoice-status";
 import {
   findInvoice,
   findInvoiceLines,
@@ -53,7 +54,9 @@ export async function reverseInvoice(
     throw AppError.validation({ reason: `红冲原因须为：${RED_REASONS.join("、")}` });
   }
   if (blue.color !== "blue") throw new AppError("CONFLICT", "红字发票不能再红冲");
-  if (!REVERSIBLE_STATUSES.includes(blue.status) || !blue.number) {
+  // A reversed invoice is let through too: asking again for the whole answers with its red invoice,
+  // anything else with NOTHING_LEFT_TO_REVERSE (reversal.partial.ts).
+  if (!(canReverse(blue.status) || blue.status === INVOICE_MOVES.reverse.to) || !blue.number) {
     throw new AppError("CONFLICT", "只有已开具的蓝字发票可以红冲", { status: blue.status });
   }
 
@@ -78,7 +81,7 @@ export async function reverseInvoice(
       color: "red",
       blueInvoiceId: blue.id,
       reverseReason: options.reason,
-      status: "pending",
+      status: NEW_STATUS,
       nextAttemptAt: firstSweepAt(ctx.config),
       serial: invoiceSerial(id),
       ...plan.red.totals,
@@ -117,9 +120,6 @@ async function requirePartialRed(db: DbOrTx, blue: InvoiceRow): Promise<void> {
     );
   }
 }
-
-/** A blue invoice in these states can be reversed (what remains of it: reversal.partial.ts). */
-const REVERSIBLE_STATUSES: readonly string[] = ["issued", "partially_reversed", "reversed"];
 
 /** The parts a red invoice takes from its blue one: same code, seller account, buyer, people. */
 function copiedParties(blue: InvoiceRow) {

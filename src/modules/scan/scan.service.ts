@@ -24,6 +24,7 @@ import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
+import { isIssued } from "../invoices/invoice-status";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
 import {
@@ -277,7 +278,7 @@ export async function getScanView(
 }
 
 export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
-  const issued = ["issued", "reversed", "partially_reversed"].includes(i.status);
+  const issued = isIssued(i.status);
   return {
     id: i.id,
     number: i.number,
@@ -328,9 +329,7 @@ export async function resendByToken(
   const mobile = to.mobile ? normalizeMobile(to.mobile) : undefined;
   if (to.mobile && !isValidMobile(mobile ?? "")) throw AppError.validation({ mobile: "手机号格式不正确" });
   const code = await getViewableCode(ctx, token);
-  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter((i) =>
-    ["issued", "reversed", "partially_reversed"].includes(i.status),
-  );
+  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter((i) => isIssued(i.status));
   if (issued.length === 0) throw new AppError("CONFLICT", "发票尚未开具完成，开具后会自动发送");
   const deliveryIds = await ctx.database.db.transaction(async (tx) => {
     // Lock the code so concurrent resends are counted one after another.

@@ -18,6 +18,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
 import { auditRow } from "../audit/audit.service";
+import { codeInvoicesStatus, SUBMITTED_STATUS, UNFINISHED_SQL } from "../invoices/invoice-status";
 import {
   findInvoicesOfCode,
   findSubmission,
@@ -139,7 +140,7 @@ export async function submitByToken(
       reverseReason: null,
       invoiceType: submission.invoiceType,
       // The first attempt is counted here, with the submit; it is made right after.
-      status: "issuing",
+      status: SUBMITTED_STATUS,
       attempts: 1,
       nextAttemptAt,
       // Our idempotency serial for the channel: fixed before any call is made.
@@ -231,7 +232,7 @@ export async function submitByToken(
     const ids = attempts.map((a) => a.invoice.id);
     ctx.background.track(issuing, async () => {
       await ctx.database.executeSql(
-        "update invoices set next_attempt_at = now() where id = any($1::text[]) and status in ('pending', 'issuing')",
+        `update invoices set next_attempt_at = now() where id = any($1::text[]) and ${UNFINISHED_SQL}`,
         [ids],
       );
     });
@@ -239,7 +240,7 @@ export async function submitByToken(
   // Every attempt answered here: the invoices are as they say. Otherwise read what is saved.
   const known = done?.every((r) => r !== null) ? (done as InvoiceRow[]) : null;
   const current = known ?? (await findInvoicesOfCode(db, code.id));
-  return { created: true, status: overallStatus(current), invoices: current, timings };
+  return { created: true, status: codeInvoicesStatus(current), invoices: current, timings };
 }
 
 /** The same buyer submitting again gets the same invoices; a different one is refused. */
@@ -258,15 +259,7 @@ async function repeatOf(
   if (!same)
     throw new AppError("ALREADY_INVOICED", "该小票已提交开票，不能更换购买方；如需修改请联系商家红冲后重开");
   const current = await findInvoicesOfCode(ctx.database.db, receiptCodeId);
-  return { created: false, status: overallStatus(current), invoices: current, timings: {} };
-}
-
-function overallStatus(rows: InvoiceRow[]): SubmitResult["status"] {
-  const blue = rows.filter((r) => r.color === "blue");
-  if (blue.some((r) => r.status === "failed")) return "failed";
-  if (blue.length > 0 && blue.every((r) => ["issued", "reversed", "partially_reversed"].includes(r.status)))
-    return "issued";
-  return "issuing";
+  return { created: false, status: codeInvoicesStatus(current), invoices: current, timings: {} };
 }
 
 const SUBMIT_WRITE = `

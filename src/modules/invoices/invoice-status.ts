@@ -1,0 +1,154 @@
+import { inArray, type SQL } from "drizzle-orm";
+import { invoices } from "../../platform/db/schema";
+
+/**
+ * The one home of `invoices.status`: its states with what each means to the product, the allowed
+ * moves (each write of the column names one), the checks built on them and the SQL fragments the
+ * hot-path statements embed. Adding a status is adding it to STATUS (and to the moves it takes
+ * part in); every list, check and fragment below follows.
+ *
+ *   pending ──attempt──▶ issuing ──issued──▶ issued ──reversed (its red invoices issued take all)──▶ reversed
+ *                                              └──reversePartly (部分红冲)──▶ partially_reversed ──▶ …
+ *      ▲                   │ ▲ └──refused──▶ failed ──retry──▶ pending
+ *      │                   │ └─attempt (again: the sweep, a query by serial first)
+ *      │                   └──awaitConfirmation──▶ confirmation_pending ──issued / refused──▶ …
+ *   (a submit inserts its invoices as issuing, their first attempt counted; a reversal as pending)
+ */
+const STATUS = {
+  /** Stored, not yet tried (a reversal, a retry): the sweep takes it when due. */
+  pending: { unfinished: true, issued: false, merchant: "issuing", label: "待开具" },
+  /** An attempt is counted (and may have reached the channel): the sweep tries again when due. */
+  issuing: { unfinished: true, issued: false, merchant: "issuing", label: "开具中" },
+  /** The channel waits for the buyer's 红字确认单; the sweep does not take it. */
+  confirmation_pending: { unfinished: false, issued: false, merchant: "issuing", label: "待确认" },
+  /** Numbered by the channel, its files stored. */
+  issued: { unfinished: false, issued: true, merchant: "issued", label: "已开具" },
+  /** The channel refused it (reason kept on the row). */
+  failed: { unfinished: false, issued: false, merchant: "failed", label: "开具失败" },
+  /** Issued, and its red invoices issued since take all of it. */
+  reversed: { unfinished: false, issued: true, merchant: "reversed", label: "已红冲" },
+  /** Issued, and red invoices issued since take part of it (部分红冲); more can be reversed. */
+  partially_reversed: { unfinished: false, issued: true, merchant: "partially_reversed", label: "部分红冲" },
+} as const satisfies Record<string, StatusFacts>;
+
+interface StatusFacts {
+  /** Not settled yet: the issuing sweep claims it when due (`next_attempt_at`). */
+  unfinished: boolean;
+  /** The invoice exists at the tax bureau: it has a number, files to download and send. */
+  issued: boolean;
+  /** What the open API and webhooks call it (API.md's four, and partially_reversed of 部分红冲). */
+  merchant: "issuing" | "issued" | "failed" | "reversed" | "partially_reversed";
+  /** The console export's 状态 column. */
+  label: string;
+}
+
+export type InvoiceStatus = keyof typeof STATUS;
+export type MerchantInvoiceStatus = StatusFacts["merchant"];
+
+/** Every status, in the order above (the console's filter and the schemas' enums). */
+export const INVOICE_STATUSES = Object.keys(STATUS) as [InvoiceStatus, ...InvoiceStatus[]];
+
+/**
+ * The moves, each one write of the column: from which statuses, to which. A write moves the row only
+ * if it is still in one of `from` (the condition is part of its statement), so two processes racing
+ * cannot move an invoice twice or backwards.
+ */
+export const INVOICE_MOVES = {
+  /** An attempt is counted before the channel is called (pending, or issuing again). */
+  attempt: { from: ["pending", "issuing"], to: "issuing" },
+  /** The channel answered with a number. Also after a refusal was saved: the number is the truth. */
+  issue: { from: ["pending", "issuing", "confirmation_pending", "failed"], to: "issued" },
+  /** The channel refused. */
+  refuse: { from: ["pending", "issuing", "confirmation_pending"], to: "failed" },
+  /** The channel waits for the buyer's 确认单. */
+  awaitConfirmation: { from: ["pending", "issuing"], to: "confirmation_pending" },
+  /** 重试 from the console: the same serial (nothing was issued under it), due at once. */
+  retry: { from: ["failed"], to: "pending" },
+  /** Its red invoices issued (the last one just now) take all of it. */
+  reverse: { from: ["issued", "partially_reversed"], to: "reversed" },
+  /** A red invoice issued takes part of it, and some remains (部分红冲). */
+  reversePartly: { from: ["issued", "partially_reversed"], to: "partially_reversed" },
+} as const satisfies Record<string, { from: readonly InvoiceStatus[]; to: InvoiceStatus }>;
+
+export type InvoiceMove = keyof typeof INVOICE_MOVES;
+
+/** Where each status may go (derived from the moves; the small-tier test reads it as a table). */
+export const INVOICE_TRANSITIONS: Readonly<Record<InvoiceStatus, readonly InvoiceStatus[]>> =
+  Object.fromEntries(
+    INVOICE_STATUSES.map((s) => [
+      s,
+      [
+        ...new Set(
+          Object.values(INVOICE_MOVES)
+            .filter((m) => (m.from as readonly string[]).includes(s))
+            .map((m) => m.to),
+        ),
+      ],
+    ]),
+  ) as Record<InvoiceStatus, InvoiceStatus[]>;
+
+/** The statuses of an invoice that exists at the tax bureau (see isIssued). */
+export const ISSUED_STATUSES = INVOICE_STATUSES.filter((s) => STATUS[s].issued);
+
+/** The status a submit inserts its invoices with: the first attempt is counted with the submit. */
+export const SUBMITTED_STATUS: InvoiceStatus = "issuing";
+/** The status a red invoice is inserted with: tried right after, the sweep as backstop. */
+export const NEW_STATUS: InvoiceStatus = "pending";
+
+const is = (status: string): status is InvoiceStatus => Object.hasOwn(STATUS, status);
+const can = (move: InvoiceMove, status: string) =>
+  (INVOICE_MOVES[move].from as readonly string[]).includes(status);
+
+/** An attempt may be made (and counted) now. */
+export const canAttempt = (status: string) => can("attempt", status);
+/** 红冲 may be asked for (the blue invoice must also have a number). */
+export const canReverse = (status: string) => can("reverse", status);
+/** 重试 may be asked for. */
+export const canRetry = (status: string) => can("retry", status);
+/** The channel refused it. */
+export const hasFailed = (status: string) => status === INVOICE_MOVES.refuse.to;
+/** It exists at the tax bureau: a number, files to download, deliveries to send again. */
+export const isIssued = (status: string) => is(status) && STATUS[status].issued;
+
+/** The merchant's statuses (open API, webhooks): waiting of any kind is "issuing". */
+export function merchantStatus(status: string): MerchantInvoiceStatus {
+  return is(status) ? STATUS[status].merchant : "issuing";
+}
+
+/** The export's words for a status. */
+export function statusLabel(status: string): string {
+  return is(status) ? STATUS[status].label : status;
+}
+
+/**
+ * What a consumer is told of a code's invoices: failed when a blue one failed, issued once every
+ * blue one is, issuing until then (red invoices do not count).
+ */
+export function codeInvoicesStatus(
+  rows: Array<{ color: string; status: string }>,
+): "issuing" | "issued" | "failed" {
+  const blue = rows.filter((r) => r.color === "blue");
+  if (blue.some((r) => hasFailed(r.status))) return "failed";
+  if (blue.length > 0 && blue.every((r) => isIssued(r.status))) return "issued";
+  return "issuing";
+}
+
+const quoted = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).join(", ");
+
+/** SQL (unqualified columns): the invoice is unfinished — what the sweep claims and the partial index covers. */
+export const UNFINISHED_SQL = `status in (${quoted(INVOICE_STATUSES.filter((s) => STATUS[s].unfinished))})`;
+
+/** SQL (unqualified columns): the row may make this move; for statements written as text. */
+export function movableSql(move: InvoiceMove): string {
+  return `status in (${quoted(INVOICE_MOVES[move].from)})`;
+}
+
+/** Drizzle: the row may make this move (the condition a write of the move carries). */
+export function movable(move: InvoiceMove): SQL {
+  return inArray(invoices.status, [...INVOICE_MOVES[move].from]);
+}
+
+/** The columns a write of the move sets (with whatever else the caller sets beside them). */
+export function moveTo(move: InvoiceMove): { status: InvoiceStatus; updatedAt: Date } {
+  return { status: INVOICE_MOVES[move].to, updatedAt: new Date() };
+}
