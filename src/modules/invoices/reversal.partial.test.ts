@@ -11,8 +11,9 @@ import {
   openRequest,
   startMerchant,
 } from "../../../test/support/open-api";
+import { pdfToText } from "../../../test/support/system-tools";
 import { waitUntil } from "../../../test/support/wait";
-import { invoices, organizations, taxBureauAccounts } from "../../platform/db/schema";
+import { invoiceLines, invoices, organizations, taxBureauAccounts } from "../../platform/db/schema";
 
 /**
  * 部分红冲 over HTTP (one database: the money is the domain's, tested in red-partial.test.ts; the
@@ -90,6 +91,14 @@ describeOneDatabase("partial red (部分红冲) through the open API and the con
       totals: { amountExcludingTax: "-330.19", taxAmount: "-19.81", totalAmount: "-350.00" },
       lines: [{ itemName: "*住宿服务*标准间", quantity: "-1", amountIncludingTax: "-350.00" }],
     });
+    // Its PDF: （负数） capitals of the part reversed, 备注 naming the blue invoice (DOMAIN.md §8).
+    const pdf = await app.http.inject({
+      method: "GET",
+      url: first.json().pdfUrl.replace(app.config.publicUrl, ""),
+    });
+    const text = (await pdfToText(pdf.rawPayload)).replace(/\s+/g, "");
+    expect(text).toContain("（负数）叁佰伍拾圆整");
+    expect(text).toContain(`被红冲蓝字数电发票号码：${fresh.number}`);
     const afterFirst = await view(id);
     expect(afterFirst).toMatchObject({
       status: "partially_reversed",
@@ -198,6 +207,27 @@ describeOneDatabase("partial red (部分红冲) through the open API and the con
       reds: [],
       reversible: { remaining: { totalAmount: "800.00" } },
     });
+  });
+
+  it("counts a red invoice from before 部分红冲 (no blue line numbers stored) as the whole invoice", async () => {
+    const id = await issuedInvoice();
+    const red = await reverse(id, { reason: "开票有误" });
+    expect(red.statusCode).toBe(201);
+    await app.ctx.database.db
+      .update(invoiceLines)
+      .set({ blueLineNo: null })
+      .where(eq(invoiceLines.invoiceId, red.json().id));
+    expect((await view(id)).reversible).toMatchObject({
+      remaining: { totalAmount: "0.00" },
+      lines: [
+        { lineNo: 1, reversedAmount: "100.00", remainingAmount: "0.00" },
+        { lineNo: 2, reversedQuantity: "2", reversedAmount: "700.00", remainingAmount: "0.00" },
+      ],
+    });
+    const more = await reverse(id, { reason: "开票有误", lines: [{ lineNo: 1 }] });
+    expect([more.statusCode, more.json().error.code]).toEqual([409, "NOTHING_LEFT_TO_REVERSE"]);
+    const again = await reverse(id, { reason: "开票有误" });
+    expect([again.statusCode, again.json().id]).toEqual([200, red.json().id]);
   });
 
   it("refuses a partial red through a channel that only reverses whole invoices", async () => {
