@@ -19,7 +19,13 @@ import {
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
-import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
+import {
+  clearChannelFlags,
+  saveConfirmationPending,
+  saveHeldForAccount,
+  saveIssued,
+  saveRejected,
+} from "./issuing.save";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -124,9 +130,28 @@ export async function attemptIssue(
     reverses,
   );
   clock.lap("db");
+  // The account has a problem the channel reported: the invoice waits with it, uncalled.
+  if (account.statusProblem)
+    return saveHeldForAccount(ctx, {
+      invoice,
+      accountId: account.id,
+      problem: new ChannelAccountError(
+        account.statusProblem as ChannelAccountError["problem"],
+        account.statusCode ?? "",
+        account.statusMessage ?? "",
+        account.statusAction ?? "",
+      ),
+    });
   // No transaction and no connection is held from here until the outcome is saved: the channel
   // calls and the waits between them happen with nothing of the database checked out.
-  const outcome = await askChannel(ctx, channel, invoice, request, pending);
+  let outcome: ChannelOutcome;
+  try {
+    outcome = await askChannel(ctx, channel, invoice, request, pending);
+  } catch (e) {
+    if (!(e instanceof ChannelAccountError)) throw e;
+    ctx.log.warn({ invoiceId, accountId: account.id, problem: e.problem, code: e.code }, e.message);
+    return saveHeldForAccount(ctx, { invoice, accountId: account.id, problem: e });
+  }
   clock.lap("channel");
 
   // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
@@ -198,11 +223,12 @@ export async function attemptIssue(
 }
 
 /**
- * One attempt's conversation with the channel: the serial is queried first when an earlier attempt
- * may have reached the channel (never a second request for it), else issued; a 开票中 answer is
- * asked again after `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait`
- * policy. An answer of "not known" right after an acceptance stays pending. Account problems are
- * reported as an outage for now (the invoice stays queued).
+ * One attempt's conversation with the channel: an invoice held while its account needed attention
+ * (or retried by an operator) is first handed to the channel's `retry` (诺诺 reInvoice: the same
+ * order number); otherwise the serial is queried first when an earlier attempt may have reached
+ * the channel (never a second request for it), else issued. A 开票中 answer is asked again after
+ * `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait` policy; "not known"
+ * right after an acceptance stays pending. Throws ChannelAccountError and ChannelUnavailableError.
  */
 async function askChannel(
   ctx: IssuingContext,
@@ -213,24 +239,25 @@ async function askChannel(
 ): Promise<ChannelOutcome> {
   const color = invoice.color as "blue" | "red";
   const query = () => channel.query(invoice.serial, request.settings, { color });
-  try {
-    let outcome: ChannelOutcome | null = null;
-    if (invoice.attempts > 1) outcome = await query();
-    outcome ??= await channel.issue(request);
-    if (policy === "wait") {
-      const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
-      for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
-        if (outcome.status !== "pending") break;
-        await ctx.providers.sleep(seconds * 1000);
-        outcome = (await query()) ?? outcome;
-      }
+  let outcome: ChannelOutcome | null = null;
+  const data = invoice.channelData as { heldForAccount?: boolean; retry?: boolean } | null;
+  if (data?.heldForAccount || data?.retry) {
+    outcome =
+      channel.retry && color === "blue" ? await channel.retry(invoice.serial, request.settings) : null;
+    outcome ??= await query();
+    // Asked once: later attempts query (诺诺 allows 20 retries a day per order).
+    await clearChannelFlags(ctx, invoice.id);
+  } else if (invoice.attempts > 1) outcome = await query();
+  outcome ??= await channel.issue(request);
+  if (policy === "wait") {
+    const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
+    for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
+      if (outcome.status !== "pending") break;
+      await ctx.providers.sleep(seconds * 1000);
+      outcome = (await query()) ?? outcome;
     }
-    return outcome;
-  } catch (e) {
-    if (e instanceof ChannelAccountError)
-      throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
-    throw e;
   }
+  return outcome;
 }
 
 /** What a red invoice reverses, for the channel request and the red PDF. */
@@ -257,7 +284,25 @@ function stopwatch(timings: Timings | undefined) {
   };
 }
 
-/** What is sent to the channel for an invoice; the serial is the one stored with the invoice. */
+/**
+ * What an invoice keeps of its channel from the start (`invoices.channel_data`, written with the
+ * invoice, before any call): the channel-side order number derived from our serial (诺诺: ≤ 20
+ * characters), so the console shows it and no later attempt could ever use another.
+ */
+export function channelDataOf(
+  channels: Map<string, ChannelAdapter>,
+  channelId: string | null | undefined,
+  serial: string,
+): { orderNo: string } {
+  const adapter = channelId ? channels.get(channelId) : undefined;
+  return { orderNo: adapter?.orderNoOf?.(serial) ?? serial };
+}
+
+/**
+ * What is sent to the channel for an invoice — the whole invoice: the serial stored with it, the
+ * seller's and the buyer's address, phone, bank and account, the natural-person flag, 备注, 开票人 /
+ * 收款人 / 复核人, and the lines with their kinds, zero-rate kinds and 19-digit tax codes.
+ */
 export function issueRequestOf(
   invoice: InvoiceRow,
   org: OrganizationRow,
@@ -269,13 +314,29 @@ export function issueRequestOf(
     serial: invoice.serial,
     invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
     color: invoice.color as IssueRequest["color"],
-    seller: { name: org.name, taxId: org.taxId },
+    seller: {
+      name: org.name,
+      taxId: org.taxId,
+      address: org.address,
+      phone: org.phone,
+      bankName: org.bankName,
+      bankAccount: org.bankAccount,
+    },
     buyer: {
       type: invoice.buyerType,
       name: invoice.buyerName,
       taxId: invoice.buyerTaxId,
       naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
+      address: invoice.buyerAddress,
+      phone: invoice.buyerPhone,
+      bankName: invoice.buyerBankName,
+      bankAccount: invoice.buyerBankAccount,
     },
+    remark: invoice.remark,
+    drawer: invoice.drawer,
+    payee: invoice.payee,
+    reviewer: invoice.reviewer,
+    orderedAt: invoice.createdAt,
     lines: lines.map(toComputedLine),
     totals: {
       amountExcludingTax: invoice.amountExcludingTax,

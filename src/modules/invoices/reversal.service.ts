@@ -18,7 +18,7 @@ import {
   insertInvoices,
   invoiceSerial,
 } from "./invoices.repository";
-import { issueNow } from "./issuing.attempt";
+import { channelDataOf, issueNow } from "./issuing.attempt";
 import {
   earlierRedLinesOf,
   lockBlueInvoice,
@@ -63,7 +63,11 @@ export async function reverseInvoice(
   const blueLines = (await findInvoiceLines(db, blue.id)).map(toComputedLine);
   const request = { reason: options.reason, lines: options.lines, amount: options.amount };
   const whole = request.lines === undefined && request.amount === undefined;
-  if (!whole) await requirePartialRed(db, blue);
+  const [account] = await db
+    .select({ channel: taxBureauAccounts.channel })
+    .from(taxBureauAccounts)
+    .where(eq(taxBureauAccounts.id, blue.taxAccountId ?? ""));
+  if (!whole) requirePartialRed(account?.channel);
   const id = newId("inv");
   const outcome = await db.transaction(async (tx): Promise<{ existing: InvoiceRow } | { row: NewRow }> => {
     await lockBlueInvoice(tx, blue.id);
@@ -84,6 +88,7 @@ export async function reverseInvoice(
       status: NEW_STATUS,
       nextAttemptAt: firstSweepAt(ctx.config),
       serial: invoiceSerial(id),
+      channelData: channelDataOf(ctx.providers.channels, account?.channel, invoiceSerial(id)),
       ...plan.red.totals,
     } satisfies typeof invoices.$inferInsert;
     await insertInvoices(tx, [row], redLineRows(id, plan));
@@ -105,18 +110,14 @@ export async function reverseInvoice(
 type NewRow = typeof invoices.$inferInsert;
 
 /** 部分红冲 only through channels that send the red lines (the others reverse a whole invoice). */
-async function requirePartialRed(db: DbOrTx, blue: InvoiceRow): Promise<void> {
-  if (!blue.taxAccountId) return;
-  const [account] = await db
-    .select({ channel: taxBureauAccounts.channel })
-    .from(taxBureauAccounts)
-    .where(eq(taxBureauAccounts.id, blue.taxAccountId));
-  const definition = account ? channelDefinition(account.channel) : undefined;
-  if (account && !definition?.partialRed) {
+function requirePartialRed(channel: string | undefined): void {
+  if (channel === undefined) return;
+  const definition = channelDefinition(channel);
+  if (!definition?.partialRed) {
     throw new AppError(
       "PARTIAL_RED_NOT_SUPPORTED",
-      `开票通道「${definition?.label ?? account.channel}」只能整张红冲：请只填红冲原因（全额红冲），或在通道平台上办理部分红冲`,
-      { channel: account.channel },
+      `开票通道「${definition?.label ?? channel}」只能整张红冲：请只填红冲原因（全额红冲），或在通道平台上办理部分红冲`,
+      { channel },
     );
   }
 }

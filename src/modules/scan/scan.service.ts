@@ -294,7 +294,16 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
     pdfUrl: issued ? `/api/scan/${token}/invoices/${i.id}.pdf` : null,
     xmlUrl: issued ? `/api/scan/${token}/invoices/${i.id}.xml` : null,
     redOf: i.blueInvoiceId,
+    failureMessage: i.status === "failed" ? consumerFailureMessage(i) : null,
   };
+}
+
+/** What a consumer reads about a failed invoice: the channel's plain sentence, or ours. */
+function consumerFailureMessage(i: InvoiceRow): string {
+  const data = i.channelData as { consumerMessage?: unknown } | null;
+  return typeof data?.consumerMessage === "string" && data.consumerMessage
+    ? data.consumerMessage
+    : "开票信息未通过税务校验，商家正在处理，请稍后查看或联系商家";
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
+import { channelDataOf, type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
 import {
   assertCodeUsable,
   CODE_SUBMITTABLE_SQL,
@@ -156,7 +156,8 @@ export async function submitByToken(
       ...inv.totals,
       failureCode: null,
       failureReason: null,
-      channelData: {},
+      // The channel's order number, derived from the serial, stored before the first call.
+      channelData: channelDataOf(ctx.providers.channels, account?.channel, invoiceSerial(id)),
       createdAt: now,
       updatedAt: now,
     };
