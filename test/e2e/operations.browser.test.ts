@@ -185,7 +185,8 @@ describeBrowser("operations in Chromium", () => {
       await dialog.getByText("销货退回").click();
       await dialog.getByText("全额（剩余全部）").click();
       await page.locator("#confirm-reverse").click();
-      await page.getByText("已红冲，红字发票号码").waitFor();
+      // The partial reversal's toast may still show beside this one: the status tag tells them apart.
+      await page.getByText("已红冲，红字发票号码").last().waitFor();
       await page.getByTestId("invoice-status").getByText("已红冲").waitFor();
       const redNumber = (await page.getByTestId("open-red").textContent()) ?? "";
       expect(redNumber).toMatch(/^\d{20}$/);
