@@ -62,6 +62,17 @@ export {
   verifyRedInvoice,
 } from "./red";
 export {
+  allowsRedIssue,
+  canMoveRedConfirmation,
+  isRedConfirmationStatus,
+  RED_CONFIRMATION_HOURS,
+  RED_CONFIRMATION_LABELS,
+  RED_CONFIRMATION_STATUSES,
+  type RedConfirmationStatus,
+  redConfirmationAfter,
+  redConfirmationDeadline,
+} from "./red-confirmation";
+export {
   type EarlierRedLine,
   EXCEEDS_CODES,
   planReversal,

@@ -7,6 +7,7 @@ import { toComputedLine } from "./invoice-document";
 import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
+import { findRedConfirmationOf, redConfirmationView } from "./red-confirmation.queries";
 import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
 
 /**
@@ -22,12 +23,13 @@ export const FILE_LINK_SECONDS = 3600;
  * and expire, so they are added when the invoice is sent (withFileLinks).
  */
 export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<OpenInvoice> {
-  const [lines, code, red] = await Promise.all([
+  const [lines, code, red, confirmation] = await Promise.all([
     findInvoiceLines(db, invoice.id),
     db
       .select({ serialNo: receiptCodes.serialNo })
       .from(receiptCodes)
       .where(eq(receiptCodes.id, invoice.receiptCodeId)),
+    // The newest red invoice: one whose 确认单 was refused or expired may precede it.
     invoice.color === "blue"
       ? db
           .select()
@@ -35,6 +37,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
           .where(eq(invoices.blueInvoiceId, invoice.id))
           .orderBy(asc(invoices.createdAt), asc(invoices.id))
       : Promise.resolve([]),
+    invoice.color === "red" ? findRedConfirmationOf(db, invoice.id) : Promise.resolve(undefined),
   ]);
   const redRow = red.at(-1);
   const reversible = await reversibleViewOf(db, invoice);
@@ -110,6 +113,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
       },
     })),
     reversible,
+    redConfirmation: redConfirmationView(confirmation),
   };
 }
 

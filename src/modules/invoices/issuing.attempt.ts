@@ -26,6 +26,7 @@ import {
   saveIssued,
   saveRejected,
 } from "./issuing.save";
+import { findRedConfirmationOf } from "./red-confirmation.queries";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -157,7 +158,8 @@ export async function attemptIssue(
   // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
   if (outcome.status === "pending") return invoice;
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
-  if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
+  if (outcome.status === "confirmation_pending")
+    return saveConfirmationPending(ctx, invoice, outcome.redConfirmation);
 
   // Render outside the transaction; it is pure CPU work on data we already hold.
   const issued: InvoiceRow = {
@@ -166,7 +168,16 @@ export async function attemptIssue(
     number: outcome.number,
     issuedAt: outcome.issuedAt,
   };
-  const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox", reverses });
+  // A red invoice prints its 确认单 number (DOMAIN.md §8): the channel's, or the one it gave earlier.
+  const confirmationNumber =
+    reverses &&
+    (outcome.redConfirmation?.number ??
+      (await findRedConfirmationOf(ctx.database.db, invoiceId))?.number ??
+      undefined);
+  const doc = toInvoiceDocument(org, issued, lines, {
+    sandbox: account.channel === "sandbox",
+    reverses: reverses && (confirmationNumber ? { ...reverses, confirmationNumber } : reverses),
+  });
   const pdf = await renderInvoicePdf(doc);
   const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
   clock.lap("render");
@@ -195,6 +206,7 @@ export async function attemptIssue(
       issuedAt: outcome.issuedAt,
       files,
       created,
+      redConfirmation: outcome.redConfirmation,
     });
   } catch (e) {
     // Not saved (or not known to be): the files put above go unless a row names them.

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import {
   type ComputedLine,
   compareDecimals,
@@ -27,8 +27,8 @@ import { type InvoiceLineRow, type InvoiceRow, invoiceLineRows } from "./invoice
  * the other and never add up to more than it), the refusals as API errors, and what remains
  * reversible for the console and the open API.
  *
- * Every red invoice of a blue one counts, failed ones included: a failed red invoice can be retried
- * (console 重试), so what it would reverse stays reserved for it.
+ * Every red invoice of a blue one counts except failed ones (refused by the channel, or its 红字确认单
+ * refused or expired): what they would have reversed is reversible again.
  */
 
 /** The red invoices' lines of a blue invoice, each with the blue line it reverses. */
@@ -40,7 +40,7 @@ export async function earlierRedLinesOf(
   const reds = await db
     .select({ id: invoices.id })
     .from(invoices)
-    .where(eq(invoices.blueInvoiceId, blueId))
+    .where(and(eq(invoices.blueInvoiceId, blueId), ne(invoices.status, INVOICE_MOVES.refuse.to)))
     .orderBy(asc(invoices.createdAt));
   if (reds.length === 0) return [];
   const rows = await db

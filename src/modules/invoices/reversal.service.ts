@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { isRedReason, RED_REASONS, reversibleOf } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
@@ -19,6 +19,7 @@ import {
   invoiceSerial,
 } from "./invoices.repository";
 import { channelDataOf, issueNow } from "./issuing.attempt";
+import { recordRedConfirmationRequest } from "./red-confirmation";
 import {
   earlierRedLinesOf,
   lockBlueInvoice,
@@ -92,6 +93,7 @@ export async function reverseInvoice(
       ...plan.red.totals,
     } satisfies typeof invoices.$inferInsert;
     await insertInvoices(tx, [row], redLineRows(id, plan));
+    await recordRedConfirmationRequest(tx, row, options.actor);
     await recordAudit(tx, {
       actor: options.actor,
       orgId: blue.orgId,
@@ -148,6 +150,10 @@ function copiedParties(blue: InvoiceRow) {
   };
 }
 
+/** The blue invoice's red invoices; a failed one (refused, its 确认单 refused or expired) does not count. */
 async function findRedsOf(db: DbOrTx, blueInvoiceId: string): Promise<InvoiceRow[]> {
-  return db.select().from(invoices).where(eq(invoices.blueInvoiceId, blueInvoiceId));
+  return db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.blueInvoiceId, blueInvoiceId), ne(invoices.status, INVOICE_MOVES.refuse.to)));
 }

@@ -89,10 +89,13 @@ export const invoices = pgTable(
   (t) => [
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
-    // One blue set per receipt code, one invoice per position in it.
-    uniqueIndex("invoices_code_blue_seq_key").on(t.receiptCodeId, t.seq).where(sql`${t.color} = 'blue'`),
-    // A blue invoice's red invoices (部分红冲 makes several; their sum is bounded under a row lock
-    // on the blue invoice, reversal.service.ts).
+    // One blue set per receipt code, one invoice per position in it. (Red invoices follow their
+    // blue one, which may have several: 部分红冲.)
+    uniqueIndex("invoices_code_color_seq_key")
+      .on(t.receiptCodeId, t.color, t.seq)
+      .where(sql`${t.color} = 'blue'`),
+    // A blue invoice's red invoices (部分红冲 makes several; what they take is bounded under a row
+    // lock on the blue invoice, reversal.partial.ts; a failed one no longer counts).
     index("invoices_blue_invoice_idx").on(t.blueInvoiceId),
     index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
@@ -194,4 +197,48 @@ export const invoiceNumberSequences = pgTable(
     lastValue: bigint("last_value", { mode: "bigint" }).notNull().default(sql`0`),
   },
   (t) => [primaryKey({ columns: [t.year, t.province] })],
+);
+
+/**
+ * The 红字发票信息确认单 behind every red invoice (DOMAIN.md §8), as Piaoma knows it: created with the
+ * red invoice (`requested`), then moved by what the channel answers and by the expiry sweep
+ * (states and moves: src/domain/red-confirmation.ts; service: modules/invoices/red-confirmation.ts).
+ */
+export const redConfirmations = pgTable(
+  "red_confirmations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    redInvoiceId: text("red_invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    blueInvoiceId: text("blue_invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    /** 确认单编号, once the channel gave one. */
+    number: text("number"),
+    /** requested | no_confirmation_needed | pending | confirmed | refused | expired | failed */
+    status: text("status").notNull().default("requested"),
+    /** Who asked: `user:{username}`, `app:{appKey}`, `system:{reason}`. */
+    requestedBy: text("requested_by").notNull(),
+    reason: text("reason").notNull(),
+    amountExcludingTax: money("amount_excluding_tax").notNull(),
+    taxAmount: money("tax_amount").notNull(),
+    totalAmount: money("total_amount").notNull(),
+    /** While pending: when it expires (72 h after it became pending). */
+    expiresAt: tstz("expires_at"),
+    /** When it left `requested` / `pending` for a final state. */
+    decidedAt: tstz("decided_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("red_confirmations_red_invoice_key").on(t.redInvoiceId),
+    uniqueIndex("red_confirmations_number_key").on(t.number),
+    index("red_confirmations_blue_invoice_idx").on(t.blueInvoiceId),
+    // The expiry sweep: pending 确认单 by deadline.
+    index("red_confirmations_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+  ],
 );
