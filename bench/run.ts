@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<{ default: (args: string[]) => Promise<void> }>> = {
   pdf: () => import("./pdf"),
   issue: () => import("./issue"),
+  "issue-channel": () => import("./issue-channel"),
   scan: () => import("./scan"),
   "scan-page": () => import("./scan-page"),
   push: () => import("./push"),

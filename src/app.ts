@@ -13,6 +13,7 @@ import { registerHealthRoutes } from "./modules/health/health.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
+import { channelFilesSweep } from "./modules/invoices/issuing.files";
 import { invoiceWebhookDocs } from "./modules/invoices/invoices.merchant.schema";
 import { issueSweep } from "./modules/invoices/issuing.sweep";
 import { redConfirmationExpirySweep } from "./modules/invoices/red-confirmation";
@@ -137,6 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(channelFilesSweep(ctx));
     sweeper.define(redConfirmationExpirySweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).

@@ -106,6 +106,27 @@ export async function postJson(
   headers: Record<string, string>,
   options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
 ): Promise<OutboundResponse> {
+  return send("POST", url, body, { "content-type": "application/json", ...headers }, options);
+}
+
+/**
+ * A GET under the same guards (deadline, size cap, addresses checked at connect time, redirects
+ * not followed: a 3xx comes back as it is, for the caller to refuse).
+ */
+export async function getBytes(
+  url: string,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
+  return send("GET", url, undefined, {}, options);
+}
+
+async function send(
+  method: "GET" | "POST",
+  url: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
   let target: URL;
   try {
     target = new URL(url);
@@ -123,8 +144,8 @@ export async function postJson(
     const req = client.request(
       target,
       {
-        method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "piaoma", ...headers },
+        method,
+        headers: { "user-agent": "piaoma", ...headers },
         ...(options.allowPrivate ? {} : { lookup: guardedLookup as never }),
         signal: AbortSignal.timeout(options.timeoutMs),
       },
@@ -132,17 +153,24 @@ export async function postJson(
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
+          if (tooLarge) return;
           size += chunk.length;
           if (size > options.maxBytes) {
-            req.destroy(new OutboundError("too_large", `应答超过 ${options.maxBytes} 字节`));
+            // Refused as too large, never answered as a cut-off body.
+            tooLarge = true;
+            reject(new OutboundError("too_large", `应答超过 ${options.maxBytes} 字节`));
+            req.destroy();
             return;
           }
           chunks.push(chunk);
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("end", () => {
+          if (!tooLarge) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
         res.on("error", (e) => reject(classify(e)));
       },
     );
+    let tooLarge = false;
     req.on("error", (e) => reject(classify(e)));
     req.end(body);
   });

@@ -10,7 +10,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { S3Settings } from "../../config";
 import type { Database, DbOrTx } from "../../platform/db/client";
@@ -23,13 +23,37 @@ import { AppError } from "../../platform/errors";
  * folder and keeps only the key in the database; `s3` puts them in an S3-compatible bucket and keeps
  * `s3:{object key}` in the row.
  */
+/**
+ * The files of an invoice: `pdf`, `xml`, `ofd` — the legal files (the channel's own when it has
+ * them, else Piaoma's rendering, as for the sandbox) — and `preview_pdf` / `preview_xml`, Piaoma's
+ * rendering kept as the preview when the channel has its own.
+ */
+export type InvoiceFileKind = "pdf" | "xml" | "ofd" | "preview_pdf" | "preview_xml";
+
+/** The rows that answer for a kind, best first: the legal file, else its preview. */
+export function kindsFor(kind: InvoiceFileKind): InvoiceFileKind[] {
+  return kind === "pdf" || kind === "xml" ? [kind, `preview_${kind}`] : [kind];
+}
+
+/** The stored row for a kind (the legal file, or the preview while the legal one is not there). */
+async function fileRow(db: DbOrTx, invoiceId: string, kind: InvoiceFileKind) {
+  const kinds = kindsFor(kind);
+  const rows = await db
+    .select({ kind: invoiceFiles.kind, storageKey: invoiceFiles.storageKey, content: invoiceFiles.content })
+    .from(invoiceFiles)
+    .where(and(eq(invoiceFiles.invoiceId, invoiceId), inArray(invoiceFiles.kind, kinds)));
+  return rows.sort(
+    (a, b) => kinds.indexOf(a.kind as InvoiceFileKind) - kinds.indexOf(b.kind as InvoiceFileKind),
+  )[0];
+}
+
 export interface FileStore {
   readonly id: "database" | "local" | "s3";
   /** Stores the bytes; returns what to write into invoice_files (content or storage key). */
   put(key: string, bytes: Buffer): Promise<Placement>;
-  get(invoiceId: string, kind: "pdf" | "xml"): Promise<Buffer | undefined>;
+  get(invoiceId: string, kind: InvoiceFileKind): Promise<Buffer | undefined>;
   /** The file as a stream, for downloads (stores that can stream; the others answer `get`). */
-  open?(invoiceId: string, kind: "pdf" | "xml"): Promise<Readable | undefined>;
+  open?(invoiceId: string, kind: InvoiceFileKind): Promise<Readable | undefined>;
   /** Deletes what `put` wrote (only stores whose keys are never reused: each put its own key). */
   remove?(storageKey: string): Promise<void>;
 }
@@ -40,7 +64,7 @@ export type Placement = { content: Buffer | null; storageKey: string | null };
 export async function openForDownload(
   store: FileStore,
   invoiceId: string,
-  kind: "pdf" | "xml",
+  kind: InvoiceFileKind,
 ): Promise<Buffer | Readable | undefined> {
   return store.open ? store.open(invoiceId, kind) : store.get(invoiceId, kind);
 }
@@ -92,10 +116,7 @@ export function createLocalFileStore(database: Database, root: string): FileStor
       return { content: null, storageKey: key };
     },
     get: async (invoiceId, kind) => {
-      const [row] = await database.db
-        .select({ storageKey: invoiceFiles.storageKey, content: invoiceFiles.content })
-        .from(invoiceFiles)
-        .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
+      const row = await fileRow(database.db, invoiceId, kind);
       if (!row) return undefined;
       if (row.content) return row.content;
       if (!row.storageKey || row.storageKey.includes("..")) return undefined;
@@ -104,12 +125,12 @@ export function createLocalFileStore(database: Database, root: string): FileStor
   };
 }
 
-async function readContent(db: DbOrTx, invoiceId: string, kind: "pdf" | "xml"): Promise<Buffer | undefined> {
-  const [row] = await db
-    .select({ content: invoiceFiles.content })
-    .from(invoiceFiles)
-    .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
-  return row?.content ?? undefined;
+async function readContent(
+  db: DbOrTx,
+  invoiceId: string,
+  kind: InvoiceFileKind,
+): Promise<Buffer | undefined> {
+  return (await fileRow(db, invoiceId, kind))?.content ?? undefined;
 }
 
 const S3_PREFIX = "s3:";
@@ -131,13 +152,7 @@ export function createS3FileStore(
     forcePathStyle: settings.forcePathStyle,
     credentials: settings.credentials,
   });
-  const row = async (invoiceId: string, kind: "pdf" | "xml") => {
-    const [found] = await database.db
-      .select({ storageKey: invoiceFiles.storageKey, content: invoiceFiles.content })
-      .from(invoiceFiles)
-      .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
-    return found;
-  };
+  const row = (invoiceId: string, kind: InvoiceFileKind) => fileRow(database.db, invoiceId, kind);
   const fetchObject = async (key: string) => {
     try {
       const answer = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: key }));
@@ -163,7 +178,11 @@ export function createS3FileStore(
             Key: objectKey,
             Body: bytes,
             ContentLength: bytes.length,
-            ContentType: key.endsWith(".pdf") ? "application/pdf" : "application/xml",
+            ContentType: key.endsWith(".pdf")
+              ? "application/pdf"
+              : key.endsWith(".ofd")
+                ? "application/ofd"
+                : "application/xml",
           }),
         );
       } catch (e) {

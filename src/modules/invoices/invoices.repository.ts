@@ -3,6 +3,7 @@ import type { ComputedLine } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
 import { deliveries, invoiceFiles, invoiceLines, invoices, submissions } from "../../platform/db/schema";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
+import { type InvoiceFileKind, kindsFor } from "../files/file-store";
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
@@ -53,16 +54,22 @@ export async function findDeliveriesOf(db: DbOrTx, invoiceIds: string[]): Promis
     .orderBy(asc(deliveries.createdAt));
 }
 
-export async function findInvoiceFileMeta(db: DbOrTx, invoiceId: string, kind: "pdf" | "xml") {
-  const [row] = await db
+/** A file's size and digest: the legal file, or its preview while the legal one is not there. */
+export async function findInvoiceFileMeta(db: DbOrTx, invoiceId: string, kind: InvoiceFileKind) {
+  const kinds = kindsFor(kind);
+  const rows = await db
     .select({
+      kind: invoiceFiles.kind,
       contentType: invoiceFiles.contentType,
       size: invoiceFiles.size,
       sha256: invoiceFiles.sha256,
       storageKey: invoiceFiles.storageKey,
     })
     .from(invoiceFiles)
-    .where(and(eq(invoiceFiles.invoiceId, invoiceId), eq(invoiceFiles.kind, kind)));
+    .where(and(eq(invoiceFiles.invoiceId, invoiceId), inArray(invoiceFiles.kind, kinds)));
+  const [row] = rows.sort(
+    (a, b) => kinds.indexOf(a.kind as InvoiceFileKind) - kinds.indexOf(b.kind as InvoiceFileKind),
+  );
   return row;
 }
 

@@ -12,10 +12,12 @@ import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizati
 import {
   ChannelAccountError,
   type ChannelAdapter,
+  type ChannelFile,
   type ChannelOutcome,
   ChannelUnavailableError,
   type IssueRequest,
 } from "./channels/channel";
+import { CHANNEL_FILE_TYPES, fetchChannelFile } from "./channels/channel-files";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
@@ -181,16 +183,32 @@ export async function attemptIssue(
   const pdf = await renderInvoicePdf(doc);
   const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
   clock.lap("render");
-  const stored = await Promise.all([
-    ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.pdf`, pdf),
-    ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.xml`, xml),
-  ]);
-
-  clock.lap("files");
-  const files = [
-    { kind: "pdf", contentType: "application/pdf", size: pdf.length, sha256: sha256Hex(pdf), ...stored[0] },
-    { kind: "xml", contentType: "application/xml", size: xml.length, sha256: sha256Hex(xml), ...stored[1] },
+  // The channel's own files are the legal ones (fetched now, under the guards of channel-files.ts);
+  // ours are then the preview. One that cannot be fetched now is fetched later by the files sweep
+  // and never undoes the invoice. A channel without files (the sandbox): ours are the invoice's.
+  const channelFiles = outcome.files ?? [];
+  const { fetched, missing } = await fetchIssuedFiles(ctx, channel, account, invoiceId, channelFiles);
+  const preview = channelFiles.length > 0 ? "preview_" : "";
+  const base = `invoices/${invoice.orgId}/${outcome.number}`;
+  const toStore = [
+    { kind: `${preview}pdf`, contentType: CHANNEL_FILE_TYPES.pdf, bytes: pdf, key: `${base}.${preview}pdf` },
+    { kind: `${preview}xml`, contentType: CHANNEL_FILE_TYPES.xml, bytes: xml, key: `${base}.${preview}xml` },
+    ...fetched.map((f) => ({
+      kind: f.kind,
+      contentType: CHANNEL_FILE_TYPES[f.kind],
+      bytes: f.bytes,
+      key: `${base}.${f.kind}`,
+    })),
   ];
+  const stored = await Promise.all(toStore.map((f) => ctx.providers.files.put(f.key, f.bytes)));
+  clock.lap("files");
+  const files = toStore.map((f, i) => ({
+    kind: f.kind,
+    contentType: f.contentType,
+    size: f.bytes.length,
+    sha256: sha256Hex(f.bytes),
+    ...stored[i]!,
+  }));
   const created = deliveryRows(ctx, {
     invoiceIds: [invoiceId],
     email: invoice.email,
@@ -206,6 +224,7 @@ export async function attemptIssue(
       issuedAt: outcome.issuedAt,
       files,
       created,
+      pendingFiles: missing,
       redConfirmation: outcome.redConfirmation,
     });
   } catch (e) {
@@ -227,11 +246,50 @@ export async function attemptIssue(
             invoice: issued,
             sellerName: org.name,
             token,
-            files: { pdf, xml },
+            // The legal files when the channel's came, else ours.
+            files: {
+              pdf: fetched.find((f) => f.kind === "pdf")?.bytes ?? pdf,
+              xml: fetched.find((f) => f.kind === "xml")?.bytes ?? xml,
+            },
           })),
     );
   }
   return issued;
+}
+
+/**
+ * The channel's files of an issued invoice, fetched at once and in parallel; what could not be
+ * fetched (refused host, redirect, too large, deadline, the channel not serving it yet) is listed
+ * for the files sweep.
+ */
+async function fetchIssuedFiles(
+  ctx: IssuingContext,
+  channel: ChannelAdapter,
+  account: NonNullable<IssueAttempt["account"]>,
+  invoiceId: string,
+  files: ChannelFile[],
+): Promise<{ fetched: Array<ChannelFile & { bytes: Buffer }>; missing: ChannelFile[] }> {
+  if (files.length === 0) return { fetched: [], missing: [] };
+  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const allowedHosts = channel.fileHosts?.(settings) ?? [];
+  const results = await Promise.all(
+    files.map(async (file) => {
+      try {
+        const bytes = await fetchChannelFile(file, {
+          allowedHosts,
+          allowPrivate: ctx.config.allowPrivateUrls,
+        });
+        return { ...file, bytes };
+      } catch (e) {
+        ctx.log.warn({ invoiceId, kind: file.kind, err: e }, "channel file not fetched yet");
+        return null;
+      }
+    }),
+  );
+  return {
+    fetched: results.filter((r) => r !== null),
+    missing: files.filter((_, i) => results[i] === null),
+  };
 }
 
 /**

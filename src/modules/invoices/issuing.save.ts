@@ -13,7 +13,7 @@ import {
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
-import type { ChannelAccountError, RedConfirmationReport } from "./channels/channel";
+import type { ChannelAccountError, ChannelFile, RedConfirmationReport } from "./channels/channel";
 import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
@@ -203,11 +203,14 @@ export async function saveIssued(
     issuedAt: Date;
     files: IssuedFile[];
     created: DeliveryRow[];
+    /** The channel's files not fetched yet: the files sweep fetches them (channel_data.pendingFiles). */
+    pendingFiles?: ChannelFile[];
     /** For a red invoice: what the channel said of its 确认单. */
     redConfirmation?: RedConfirmationReport;
   },
 ): Promise<boolean> {
   const { invoice, org, number, issuedAt, files, created } = options;
+  const pendingFiles = options.pendingFiles ?? [];
   const audit = {
     actor: { type: "system", reason: "issuing" },
     orgId: invoice.orgId,
@@ -217,7 +220,8 @@ export async function saveIssued(
     details: { number, totalAmount: invoice.totalAmount },
   } as const;
   let saved: boolean;
-  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl) {
+  const plain = files.length === 2 && files[0]?.kind === "pdf" && files[1]?.kind === "xml";
+  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl && plain) {
     // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
     // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
     // deliveries, the code's status and the audit entry.
@@ -234,7 +238,17 @@ export async function saveIssued(
     saved = await ctx.database.db.transaction(async (tx) => {
       const [updated] = await tx
         .update(invoices)
-        .set({ ...moveTo("issue"), number, issuedAt })
+        .set({
+          ...moveTo("issue"),
+          number,
+          issuedAt,
+          ...(pendingFiles.length > 0
+            ? {
+                channelData: sql`${invoices.channelData} || ${JSON.stringify({ pendingFiles })}::jsonb`,
+                nextAttemptAt: new Date(Date.now() + ctx.config.tuning.issueRetrySeconds * 1000),
+              }
+            : {}),
+        })
         .where(and(eq(invoices.id, invoice.id), movable("issue")))
         .returning({ id: invoices.id });
       if (!updated) return false;

@@ -160,16 +160,16 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
     {
       schema: {
         tags,
-        summary: "下载发票 PDF / XML",
+        summary: "下载发票 PDF / OFD / XML",
         description:
           "`?inline=1` (and any request from WeChat's or Alipay's in-app browser, which block downloads) answers with `Content-Disposition: inline`, so the in-app viewer opens the file.",
-        params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|ofd|xml)$/) }),
         querystring: z.object({ inline: z.enum(["0", "1"]).optional() }),
       },
     },
     async (req, reply) => {
       const code = await getViewableCode(ctx, req.params.token);
-      const [invoiceId, kind] = req.params.file.split(".") as [string, "pdf" | "xml"];
+      const [invoiceId, kind] = req.params.file.split(".") as [string, "pdf" | "ofd" | "xml"];
       const invoice = await findInvoice(ctx.database.db, invoiceId);
       if (!invoice || invoice.receiptCodeId !== code.id || !invoice.number) {
         throw new AppError("INVOICE_NOT_FOUND", "发票不存在或尚未开具");
@@ -177,7 +177,13 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
       const bytes = await openForDownload(ctx.providers.files, invoice.id, kind);
       if (!bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件尚未生成，请稍后再试");
       return reply
-        .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
+        .type(
+          kind === "pdf"
+            ? "application/pdf"
+            : kind === "ofd"
+              ? "application/ofd"
+              : "application/xml; charset=utf-8",
+        )
         .header(
           "content-disposition",
           `${opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment"}; filename="${invoice.number}.${kind}"`,

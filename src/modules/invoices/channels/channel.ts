@@ -203,6 +203,12 @@ export interface ChannelAdapter {
   retry?(serial: string, settings: Record<string, unknown>): Promise<ChannelOutcome | null>;
   /** 测试连接 and the account's state (session, 实人认证, 授信额度) where the channel reports them. */
   accountStatus?(settings: Record<string, unknown>): Promise<ChannelAccountStatus>;
+  /**
+   * The hosts the channel's files (ChannelFile urls) may be downloaded from, for these settings:
+   * the account's setting, or the channel's known file hosts plus the host of its API URL
+   * (channel-files.ts `fileHostsOf`). Required of a channel that answers files.
+   */
+  fileHosts?(settings: Record<string, unknown>): string[];
 }
 
 /**

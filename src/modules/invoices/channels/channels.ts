@@ -50,6 +50,11 @@ export function registerBuiltInChannels(): void {
       { key: "clerk", label: "开票员（可选）", help: "须与数电登录账号的开票员一致；留空则用发票的开票人" },
       { key: "apiUrl", label: "接口地址", placeholder: "https://sdk.nuonuo.com/open/v1/services" },
       { key: "tokenUrl", label: "令牌地址", placeholder: "https://open.nuonuo.com/accessToken" },
+      {
+        key: "fileHosts",
+        label: "发票文件域名（可选）",
+        help: "只从这些域名下载诺诺的发票文件（逗号分隔，.example.com 含子域名）；留空则用诺诺的已知域名和接口地址的域名",
+      },
     ],
     create: (deps) => createNuonuoChannel(deps),
   });

@@ -103,6 +103,8 @@ export const invoices = pgTable(
     index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
     // The issuing sweep (modules/invoices/issuing.sweep.ts): unfinished invoices due for an attempt.
     index("invoices_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'issuing')`),
+    // The channel-files sweep (issuing.files.ts): issued invoices whose channel files are still due.
+    index("invoices_pending_files_idx").on(t.nextAttemptAt).where(sql`${t.channelData} ? 'pendingFiles'`),
   ],
 );
 

@@ -131,3 +131,10 @@ export const CONSUMER_SENTENCE = {
 export const TOKEN_REFRESH_MARGIN_MS = 60 * 60 * 1000;
 /** [G] When 诺诺 answers `expires_in` that is missing, 0 or negative, the token is taken as permanent. */
 export const PERMANENT_TOKEN_WHEN_NO_EXPIRY = true;
+
+/**
+ * [G] Where 诺诺's invoice files (pdfUrl / ofdUrl / xmlUrl) are served from: no public source lists
+ * the hosts. These are the 诺诺 / 航信 names seen in integrators' logs; the account's `fileHosts`
+ * setting replaces the list, and the host of `apiUrl` is always added to it.
+ */
+export const FILE_HOSTS: readonly string[] = [".nuonuo.com", ".jss.com.cn", ".nuonuocs.cn"];

@@ -10,11 +10,13 @@ import {
   ChannelUnavailableError,
   type IssueRequest,
 } from "../channel.js";
+import { fileHostsOf } from "../channel-files";
 import { openSettings } from "../channel-registry";
 import { createNuonuoClient, type NuonuoAnswer, type NuonuoClientOptions } from "./client";
 import {
   BILL_STATUS,
   CONSUMER_SENTENCE,
+  FILE_HOSTS,
   INVOICE_LINE,
   INVOICE_STATUS,
   LINE_PROPERTY,
@@ -284,6 +286,11 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
 
     async accountStatus(settings) {
       return accountStatusOf(settings);
+    },
+
+    fileHosts(settings) {
+      const s = settingsOf(settings);
+      return fileHostsOf(s.fileHosts, FILE_HOSTS, [s.apiUrl]);
     },
   };
 

@@ -4,13 +4,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
 import { describeEachDatabase } from "../../../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../../../test/support/factories";
-import { invoices, taxBureauAccounts } from "../../../../platform/db/schema";
+import { invoiceFiles, invoices, taxBureauAccounts } from "../../../../platform/db/schema";
 import { Sweeper } from "../../../../platform/sweeper";
 import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nuonuo-standin";
 import { type RunningStandin, standinControl } from "../../../../standins/server";
 import { findTaxAccountsForConsole, testTaxAccount } from "../../../tax-accounts/tax-accounts.service";
 import { ACCOUNT_CHECK_SWEEP, accountCheckSweep } from "../../../tax-accounts/tax-accounts.sweep";
-import { getInvoiceForConsole, retryInvoiceForConsole } from "../../invoices.console.service";
+import {
+  getInvoiceFileForConsole,
+  getInvoiceForConsole,
+  retryInvoiceForConsole,
+} from "../../invoices.console.service";
+import { CHANNEL_FILES_SWEEP, channelFilesSweep } from "../../issuing.files";
 import { ISSUE_SWEEP, issueSweep } from "../../issuing.sweep";
 import { prepareSettings } from "../channel-registry";
 import { CONSUMER_SENTENCE } from "./mapping";
@@ -483,5 +488,87 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     expect(state.invoices).toHaveLength(1);
     expect(state.invoices[0]!.orderNo).toBe((row.channelData as { orderNo: string }).orderNo);
     expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
+  });
+
+  it("诺诺's own PDF, OFD and XML are fetched at once and become the invoice's files (ours the preview), served to the consumer and the console", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 1000 });
+    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    const row = await t.invoiceOfCode();
+    const kinds = await t.app.ctx.database.db
+      .select({ kind: invoiceFiles.kind })
+      .from(invoiceFiles)
+      .where(eq(invoiceFiles.invoiceId, row.id));
+    expect(kinds.map((k) => k.kind).sort()).toEqual(["ofd", "pdf", "preview_pdf", "preview_xml", "xml"]);
+    const pdf = await t.app.http.inject({
+      method: "GET",
+      url: `/api/scan/${t.code.token}/invoices/${row.id}.pdf`,
+    });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.body).toBe(`%PDF standin ${row.number}`);
+    const ofd = await t.app.http.inject({
+      method: "GET",
+      url: `/api/scan/${t.code.token}/invoices/${row.id}.ofd`,
+    });
+    expect(ofd.headers["content-type"]).toBe("application/ofd");
+    expect(ofd.body).toBe(`%OFD standin ${row.number}`);
+    expect((await t.app.ctx.providers.files.get(row.id, "xml"))?.toString()).toContain(
+      `number="${row.number}"`,
+    );
+    expect((await t.app.ctx.providers.files.get(row.id, "preview_pdf"))?.subarray(0, 5).toString()).toBe(
+      "%PDF-",
+    );
+    expect(row.channelData).not.toHaveProperty("pendingFiles");
+    const actor = {
+      type: "user" as const,
+      userId: "usr_test",
+      username: "admin",
+      roles: new Map([[t.org.id, "admin" as const]]),
+      orgIds: [t.org.id],
+    };
+    const fromConsole = await getInvoiceFileForConsole(t.app.ctx, {
+      actor,
+      orgId: t.org.id,
+      id: row.id,
+      kind: "pdf",
+    });
+    expect(fromConsole.bytes.toString()).toBe(`%PDF standin ${row.number}`);
+  });
+
+  it("files from a host outside the allowed list are not fetched: the invoice is issued with our files as the preview, and the sweep fetches them once allowed", async () => {
+    const t = await issuingApp(kind, { clerk: "王五", fileHosts: "files.example.com" });
+    await t.control("scenario", { pendingMs: 1000 });
+    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    const row = await t.invoiceOfCode();
+    expect(row.status).toBe("issued");
+    expect((row.channelData as { pendingFiles: unknown[] }).pendingFiles).toHaveLength(3);
+    // Until then, downloads serve our rendering.
+    const before = await t.app.http.inject({
+      method: "GET",
+      url: `/api/scan/${t.code.token}/invoices/${row.id}.pdf`,
+    });
+    expect(before.body.startsWith("%PDF-")).toBe(true);
+
+    const account = await t.account();
+    const url = new URL(String((account.settings as Record<string, unknown>).apiUrl));
+    await t.app.ctx.database.db
+      .update(taxBureauAccounts)
+      .set({ settings: { ...(account.settings as object), fileHosts: url.hostname } })
+      .where(eq(taxBureauAccounts.id, account.id));
+    await t.app.ctx.database.db
+      .update(invoices)
+      .set({ nextAttemptAt: sql`now() - interval '1 second'` })
+      .where(eq(invoices.id, row.id));
+    const sweeper = new Sweeper(pino({ level: "silent" }));
+    sweeper.define(channelFilesSweep(t.app.ctx));
+    expect(await sweeper.sweepOnce(CHANNEL_FILES_SWEEP)).toBe(1);
+    const after = await t.invoiceOfCode();
+    expect(after).toMatchObject({ status: "issued", nextAttemptAt: null });
+    expect(after.channelData).not.toHaveProperty("pendingFiles");
+    const pdf = await t.app.http.inject({
+      method: "GET",
+      url: `/api/scan/${t.code.token}/invoices/${row.id}.pdf`,
+    });
+    expect(pdf.body).toBe(`%PDF standin ${row.number}`);
   });
 });

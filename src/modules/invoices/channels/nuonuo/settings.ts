@@ -24,6 +24,11 @@ export const nuonuoSettings = z
     extensionNumber: text("extensionNumber", 20).default(""),
     /** 开票员 that matches the 数电 login; the invoice's 开票人 otherwise. */
     clerk: text("clerk", 20).optional(),
+    /**
+     * Hosts 诺诺's invoice files may be downloaded from (comma-separated; `.example.com` allows its
+     * subdomains); default: 诺诺's known file hosts plus the host of apiUrl.
+     */
+    fileHosts: text("fileHosts", 500).optional(),
     /** Where 诺诺 posts results; the server's own callback URL when absent (phase 2). */
     callbackUrl: url("callbackUrl").optional(),
   })
