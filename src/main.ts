@@ -26,6 +26,12 @@ import { ensureWebBuilt } from "./platform/web";
 import { StandinClock } from "./standins/clock";
 import { startKingdeeStandin } from "./standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "./standins/nuonuo/nuonuo-standin";
+import {
+  createTianyanchaStandin,
+  DEFAULT_COMPANIES,
+  DEFAULT_TIANYANCHA_TOKEN,
+} from "./standins/tianyancha/tianyancha-standin";
+import { createWechatStandin, DEFAULT_WECHAT_APP } from "./standins/wechat/wechat-standin";
 
 /**
  * The `piaoma` command line. Every command except `serve` prints one JSON document on stdout, so
@@ -62,6 +68,10 @@ Usage: piaoma [command] [options]
                         prints signed 3.1.01 links
   standin nuonuo        [--port 4200] [--app-key K] [--app-secret S] [--clock real|manual]
   standin kingdee       [--port 4300] [--encryption base64|aes] [--piaoma-url URL] [--clock real|manual]
+  standin wechat        [--port 4400]   WeChat's token and jsapi_ticket endpoints (微信抬头 demos);
+                        give the server PIAOMA_WECHAT_API_URL=<its url>
+  standin tianyancha    [--port 4500]   天眼查's company search (抬头 lookup demos);
+                        give the server PIAOMA_TIANYANCHA_API_URL=<its url>
                         a local stand-in of the channel's open API, for demos and tests; prints
                         the settings to pass to tax-account:create (金蝶: with --piaoma-url its
                         results are called back to URL/channels/kingdee/callback)
@@ -251,14 +261,18 @@ async function demoMerchant(config: Config, flags: Flags): Promise<number> {
 
 /** `piaoma standin nuonuo|kingdee`: a local stand-in of a channel's open API; runs until stopped. */
 async function standin(which: string | undefined, flags: Flags): Promise<number> {
-  if (which !== "nuonuo" && which !== "kingdee")
-    return fail("BAD_REQUEST", `standin needs the channel: nuonuo or kingdee (got ${which ?? "nothing"})`);
+  if (which !== "nuonuo" && which !== "kingdee" && which !== "wechat" && which !== "tianyancha")
+    return fail(
+      "BAD_REQUEST",
+      `standin needs the service: nuonuo, kingdee, wechat or tianyancha (got ${which ?? "nothing"})`,
+    );
   const clockMode = flags.clock ?? "real";
   if (clockMode !== "real" && clockMode !== "manual")
     return fail("BAD_REQUEST", "--clock must be real or manual");
   if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port))
     return fail("BAD_REQUEST", "--port must be a port number");
   if (which === "kingdee") return kingdeeStandin(flags, clockMode);
+  if (which === "wechat" || which === "tianyancha") return serviceStandin(which, flags, clockMode);
   const app = {
     appKey: flags["app-key"] ?? DEFAULT_APP.appKey,
     appSecret: flags["app-secret"] ?? DEFAULT_APP.appSecret,
@@ -286,6 +300,55 @@ async function standin(which: string | undefined, flags: Flags): Promise<number>
       null,
       2,
     )}\n`,
+  );
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return -1; // keep running
+}
+
+/**
+ * `piaoma standin wechat|tianyancha`: the services behind the consumer page's title tools, for demos.
+ * Prints the variable that points the server at it and the credentials it accepts; runs until stopped.
+ */
+async function serviceStandin(
+  which: "wechat" | "tianyancha",
+  flags: Flags,
+  clockMode: "real" | "manual",
+): Promise<number> {
+  const printed =
+    which === "wechat"
+      ? await (async () => {
+          const running = await createWechatStandin({
+            port: flags.port ? Number(flags.port) : 4400,
+            clock: new StandinClock(clockMode, clockMode === "real" ? new Date() : undefined),
+          }).start();
+          return {
+            running,
+            info: {
+              env: { PIAOMA_WECHAT_API_URL: running.url },
+              // What to enter in 组织信息 › 扫码页抬头服务 (公众号 AppID and AppSecret).
+              app: DEFAULT_WECHAT_APP,
+            },
+          };
+        })()
+      : await (async () => {
+          const running = await createTianyanchaStandin({
+            port: flags.port ? Number(flags.port) : 4500,
+          }).start();
+          return {
+            running,
+            info: {
+              env: { PIAOMA_TIANYANCHA_API_URL: running.url },
+              // What to enter in 组织信息 › 扫码页抬头服务 (企业名称查询: 天眼查, its Token).
+              token: DEFAULT_TIANYANCHA_TOKEN,
+              companies: DEFAULT_COMPANIES.map((c) => c.name),
+            },
+          };
+        })();
+  const { running, info } = printed;
+  process.stdout.write(
+    `${JSON.stringify({ standin: which, url: running.url, ...info, controls: `${running.url}/__standin/` }, null, 2)}\n`,
   );
   const stop = () => void running.close().then(() => process.exit(0));
   process.on("SIGINT", stop);

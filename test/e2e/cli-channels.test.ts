@@ -6,7 +6,7 @@ import { startKingdeeStandin } from "../../src/standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "../../src/standins/nuonuo/nuonuo-standin";
 import type { RunningStandin } from "../../src/standins/server";
 import { makeUscc } from "../support/factories";
-import { runCli } from "../support/processes";
+import { runCli, startStandinProcess } from "../support/processes";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-cli-channels-"));
 const env = { PIAOMA_DATA_DIR: dataDir, PIAOMA_ALLOW_PRIVATE_URLS: "false" };
@@ -118,5 +118,50 @@ describe("piaoma sandbox:confirm", () => {
     const res = await runCli(["sandbox:confirm", "--number", "44030026120300000001", "--refuse"], env);
     expect(res.code).toBe(1);
     expect(res.json).toMatchObject({ error: { code: "NOT_FOUND", message: "红字确认单不存在" } });
+  });
+});
+
+describe("piaoma standin", () => {
+  it("starts each stand-in, prints where it listens and what to configure, and speaks its service's protocol", async () => {
+    const started = await Promise.all(
+      ["nuonuo", "kingdee", "wechat", "tianyancha"].map((s) => startStandinProcess(s)),
+    );
+    try {
+      const [nuonuo, kingdee, wechat, tyc] = started.map((s) => s.info);
+      expect(nuonuo).toMatchObject({ standin: "nuonuo", settings: { appKey: DEFAULT_APP.appKey } });
+      expect(kingdee).toMatchObject({ standin: "kingdee" });
+
+      // WeChat: the printed app gets a token, a made-up secret is refused with WeChat's code.
+      expect(wechat).toMatchObject({ standin: "wechat", env: { PIAOMA_WECHAT_API_URL: wechat?.url } });
+      const app = wechat?.app as { appId: string; secret: string };
+      const token = (secret: string) =>
+        fetch(
+          `${wechat?.url}/cgi-bin/token?grant_type=client_credential&appid=${app.appId}&secret=${secret}`,
+        ).then((r) => r.json() as Promise<Record<string, unknown>>);
+      expect(await token(app.secret)).toMatchObject({ access_token: expect.any(String), expires_in: 7200 });
+      expect((await token("wrong")).errcode).toBe(40125);
+
+      // 天眼查: the printed token finds the printed companies; no token, no answer.
+      expect(tyc).toMatchObject({ standin: "tianyancha", env: { PIAOMA_TIANYANCHA_API_URL: tyc?.url } });
+      const search = (auth?: string) =>
+        fetch(`${tyc?.url}/services/open/search/2.0?word=${encodeURIComponent("杭州示例")}`, {
+          headers: auth ? { Authorization: auth } : {},
+        }).then((r) => r.json() as Promise<{ error_code: number; result: { items?: unknown[] } | null }>);
+      const found = await search(tyc?.token as string);
+      expect(found.error_code).toBe(0);
+      expect(found.result?.items?.length).toBe(2);
+      expect((await search()).error_code).not.toBe(0);
+    } finally {
+      await Promise.all(started.map((s) => s.stop()));
+    }
+  });
+
+  it("names the services it knows when asked for another", async () => {
+    const result = await runCli(["standin", "baiwang"], env);
+    expect(result.code).not.toBe(0);
+    expect(result.json).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    expect(String((result.json as { error: { message: string } }).error.message)).toMatch(
+      /nuonuo, kingdee, wechat or tianyancha/,
+    );
   });
 });

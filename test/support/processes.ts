@@ -110,3 +110,48 @@ function cleanEnv(): Record<string, string> {
   }
   return env;
 }
+
+/**
+ * Starts `piaoma standin <service> --port 0` and waits for the JSON it prints (the stand-in's address
+ * and what to configure); `stop()` ends it by its own process id.
+ */
+export function startStandinProcess(
+  service: string,
+  timeoutMs = 60_000,
+): Promise<{ info: Record<string, unknown>; stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "standin", service, "--port", "0"], {
+      cwd: repoRoot,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`standin ${service} printed nothing usable in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const stop = () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null || child.signalCode !== null) return res();
+        child.once("exit", () => res());
+        child.kill("SIGTERM");
+      });
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      try {
+        const info = JSON.parse(out) as Record<string, unknown>;
+        clearTimeout(timer);
+        resolve({ info, stop });
+      } catch {
+        // not whole yet
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d;
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`standin ${service} exited with ${code}:\n${out}`));
+    });
+  });
+}
