@@ -1,27 +1,10 @@
 import { z } from "zod";
+import { buyerView, invoiceLineView, totalsView } from "./invoices.schema";
 
 /**
  * An invoice as merchants see it: the open API's answers (API.md §1 Invoices) and the data of the
  * `invoice.*` webhook events are this one shape.
  */
-
-const money = z.string();
-export const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
-
-export const invoiceLineOut = z.object({
-  kind: z.enum(["normal", "discounted", "discount"]),
-  itemName: z.string(),
-  taxCode: z.string(),
-  spec: z.string(),
-  unit: z.string(),
-  quantity: z.string().nullable(),
-  unitPrice: z.string().nullable(),
-  amountExcludingTax: money,
-  taxRate: z.string(),
-  taxRateLabel: z.string(),
-  tax: money,
-  amountIncludingTax: money,
-});
 
 export const openInvoice = z.object({
   id: z.string(),
@@ -34,20 +17,12 @@ export const openInvoice = z.object({
   /** 1..seqCount when an order above the limit was split into several invoices. */
   seq: z.number(),
   seqCount: z.number(),
-  buyer: z.object({
-    type: z.string(),
-    name: z.string(),
-    taxId: z.string(),
-    address: z.string(),
-    phone: z.string(),
-    bankName: z.string(),
-    bankAccount: z.string(),
-  }),
+  buyer: buyerView,
   email: z.string().nullable(),
   mobile: z.string().nullable(),
   remark: z.string(),
-  lines: z.array(invoiceLineOut),
-  totals,
+  lines: z.array(invoiceLineView),
+  totals: totalsView,
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** Signed download links, valid for one hour. */
   pdfUrl: z.string().nullable(),

@@ -12,6 +12,7 @@ import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizati
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
+import { totalsOf } from "./invoices.presenter";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
 import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
 
@@ -224,11 +225,7 @@ export function issueRequestOf(
       naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
     },
     lines: lines.map(toComputedLine),
-    totals: {
-      amountExcludingTax: invoice.amountExcludingTax,
-      taxAmount: invoice.taxAmount,
-      totalAmount: invoice.totalAmount,
-    },
+    totals: totalsOf(invoice),
     settings,
     ...(reverses ? { reverses } : {}),
   };

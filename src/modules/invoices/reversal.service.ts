@@ -11,6 +11,7 @@ import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
 import { canReverse, NEW_STATUS } from "./invoice-status";
+import { buyerColumnsOf, buyerOf, totalsOf } from "./invoices.presenter";
 import {
   findInvoice,
   findInvoiceLines,
@@ -55,11 +56,7 @@ export async function reverseInvoice(
   const computed: ComputedInvoice = {
     priceIncludesTax: true,
     lines: blueLines.map(toComputedLine),
-    totals: {
-      amountExcludingTax: blue.amountExcludingTax,
-      taxAmount: blue.taxAmount,
-      totalAmount: blue.totalAmount,
-    },
+    totals: totalsOf(blue),
   };
   const red = redInvoiceFrom(computed);
   const id = newId("inv");
@@ -109,13 +106,7 @@ function copiedParties(blue: InvoiceRow) {
     seq: blue.seq,
     seqCount: blue.seqCount,
     invoiceType: blue.invoiceType,
-    buyerType: blue.buyerType,
-    buyerName: blue.buyerName,
-    buyerTaxId: blue.buyerTaxId,
-    buyerAddress: blue.buyerAddress,
-    buyerPhone: blue.buyerPhone,
-    buyerBankName: blue.buyerBankName,
-    buyerBankAccount: blue.buyerBankAccount,
+    ...buyerColumnsOf(buyerOf(blue)),
     email: blue.email,
     mobile: blue.mobile,
     drawer: blue.drawer,

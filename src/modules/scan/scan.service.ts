@@ -25,6 +25,7 @@ import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { isIssued } from "../invoices/invoice-status";
+import { totalsOf } from "../invoices/invoices.presenter";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
 import {
@@ -287,7 +288,7 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
     status: i.status,
     seq: i.seq,
     issuedAt: i.issuedAt?.toISOString() ?? null,
-    totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
+    totals: totalsOf(i),
     buyer: { type: i.buyerType as BuyerType, name: i.buyerName, taxId: maskTaxId(i.buyerTaxId) },
     email: maskEmail(i.email),
     mobile: maskMobile(i.mobile),

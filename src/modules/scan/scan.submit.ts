@@ -19,6 +19,7 @@ import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
 import { auditRow } from "../audit/audit.service";
 import { codeInvoicesStatus, SUBMITTED_STATUS, UNFINISHED_SQL } from "../invoices/invoice-status";
+import { buyerColumnsOf } from "../invoices/invoices.presenter";
 import {
   findInvoicesOfCode,
   findSubmission,
@@ -113,13 +114,7 @@ export async function submitByToken(
   const now = new Date();
   // The buyer as stored, the same on the submission and on each of its invoices.
   const buyer = {
-    buyerType: submission.buyer.type,
-    buyerName: submission.buyer.name,
-    buyerTaxId: submission.buyer.taxId ?? "",
-    buyerAddress: submission.buyer.address ?? "",
-    buyerPhone: submission.buyer.phone ?? "",
-    buyerBankName: submission.buyer.bankName ?? "",
-    buyerBankAccount: submission.buyer.bankAccount ?? "",
+    ...buyerColumnsOf(submission.buyer),
     email: submission.email,
     mobile: submission.mobile,
   };
