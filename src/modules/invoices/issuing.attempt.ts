@@ -1,20 +1,19 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
 import { sha256Hex } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
-import { invoices, taxBureauAccounts } from "../../platform/db/schema";
-import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
-import { renderInvoicePdf, renderInvoiceXml } from "../documents";
+import { type DeliveryRow, deliverNow, deliveryRows } from "../deliveries/deliveries.service";
+import { type InvoiceDocument, renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { discardUnrecorded } from "../files/file-store";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 
 import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
-import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
+import { canAttempt, INVOICE_MOVES } from "./invoice-status";
 import { totalsOf } from "./invoices.presenter";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
-import { saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
+import { countAttempt, findTaxAccount, type TaxAccountRow } from "./issuing.queries";
+import { type IssuedFile, saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -39,35 +38,21 @@ export async function issueInvoice(
   const invoice = await findInvoice(db, invoiceId);
   if (!invoice) return "failed";
   if (!canAttempt(invoice.status)) return invoice.status;
-
-  const [account] = await db
-    .select()
-    .from(taxBureauAccounts)
-    .where(eq(taxBureauAccounts.id, invoice.taxAccountId ?? ""));
+  const [account, org, lines] = await Promise.all([
+    findTaxAccount(db, invoice.taxAccountId),
+    findOrganizationByIdOrTaxId(db, invoice.orgId),
+    findInvoiceLines(db, invoiceId),
+  ]);
   if (!account || !ctx.providers.channels.get(account.channel))
     throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
-  const org = await findOrganizationByIdOrTaxId(db, invoice.orgId);
   if (!org) throw new Error(`invoice ${invoiceId}: organization missing`);
-  const lines = await findInvoiceLines(db, invoiceId);
 
   // Count the attempt before calling out: a crash after this point makes the next attempt query.
-  const [marked] = await db
-    .update(invoices)
-    .set({ ...moveTo("attempt"), attempts: sql`${invoices.attempts} + 1` })
-    .where(and(eq(invoices.id, invoiceId), movable("attempt")))
-    .returning({ attempts: invoices.attempts });
-  if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
+  const attempts = await countAttempt(db, invoiceId);
+  if (attempts === undefined) return (await findInvoice(db, invoiceId))?.status ?? "failed";
   clock.lap("db");
-  const outcome = await attemptIssue(
-    ctx,
-    {
-      invoice: { ...invoice, status: INVOICE_MOVES.attempt.to, attempts: marked.attempts },
-      lines,
-      org,
-      account,
-    },
-    timings,
-  );
+  const counted = { ...invoice, status: INVOICE_MOVES.attempt.to, attempts };
+  const outcome = await attemptIssue(ctx, { invoice: counted, lines, org, account }, timings);
   return outcome.status;
 }
 
@@ -77,7 +62,7 @@ export interface IssueAttempt {
   invoice: InvoiceRow;
   lines: InvoiceLineRow[];
   org: OrganizationRow;
-  account: typeof taxBureauAccounts.$inferSelect | undefined;
+  account: TaxAccountRow | undefined;
   /** The receipt code's token when the caller has it (a submit): deliveries are then sent as saved. */
   token?: string;
 }
@@ -94,98 +79,114 @@ export async function attemptIssue(
   timings?: Timings,
 ): Promise<InvoiceRow> {
   const clock = stopwatch(timings);
-  const { db } = ctx.database;
-  const { invoice, lines, org, account } = attempt;
-  const invoiceId = invoice.id;
-  const channel = account && ctx.providers.channels.get(account.channel);
-  if (!account || !channel)
-    throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
-
-  const reverses = await reversedBlueOf(db, invoice);
-  const request = issueRequestOf(
-    invoice,
-    org,
-    lines,
-    (account.settings ?? {}) as Record<string, unknown>,
-    reverses,
-  );
+  const { invoice, org, account } = attempt;
+  const reverses = await reversedBlueOf(ctx.database.db, invoice);
   clock.lap("db");
-  let outcome: IssueOutcome | null = null;
-  if (invoice.attempts > 1) outcome = await channel.query(invoice.serial, request.settings);
-  outcome ??= await channel.issue(request);
+  const outcome = await askChannel(ctx, attempt, reverses);
   clock.lap("channel");
 
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
   if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
 
-  // Render outside the transaction; it is pure CPU work on data we already hold.
-  const issued: InvoiceRow = {
-    ...invoice,
-    status: INVOICE_MOVES.issue.to,
-    number: outcome.number,
-    issuedAt: outcome.issuedAt,
-  };
-  const doc = toInvoiceDocument(org, issued, lines, { sandbox: account.channel === "sandbox", reverses });
-  const pdf = await renderInvoicePdf(doc);
-  const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
+  const issued: InvoiceRow = { ...invoice, status: INVOICE_MOVES.issue.to, ...numbered(outcome) };
+  const sandbox = account?.channel === "sandbox";
+  const rendered = await renderFiles(toInvoiceDocument(org, issued, attempt.lines, { sandbox, reverses }));
   clock.lap("render");
-  const stored = await Promise.all([
-    ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.pdf`, pdf),
-    ctx.providers.files.put(`invoices/${invoice.orgId}/${outcome.number}.xml`, xml),
-  ]);
-
+  const files = await storeFiles(ctx, issued, rendered);
   clock.lap("files");
-  const files = [
-    { kind: "pdf", contentType: "application/pdf", size: pdf.length, sha256: sha256Hex(pdf), ...stored[0] },
-    { kind: "xml", contentType: "application/xml", size: xml.length, sha256: sha256Hex(xml), ...stored[1] },
-  ];
   const created = deliveryRows(ctx, {
-    invoiceIds: [invoiceId],
+    invoiceIds: [invoice.id],
     email: invoice.email,
     mobile: invoice.mobile,
     reason: "submit",
   });
-  let saved: boolean;
-  try {
-    saved = await saveIssued(ctx, {
-      invoice,
-      org,
-      number: outcome.number,
-      issuedAt: outcome.issuedAt,
-      files,
-      created,
-    });
-  } catch (e) {
-    // Not saved (or not known to be): the files put above go unless a row names them.
-    await discardUnrecorded(ctx, stored);
-    throw e;
-  }
-  if (!saved) await discardUnrecorded(ctx, stored);
+  const saved = await saveOrDiscard(ctx, { invoice, org, ...numbered(outcome), files, created });
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
-  if (saved) {
-    const { token } = attempt;
-    deliverNow(
-      ctx,
-      token === undefined
-        ? created.map((d) => d.id)
-        : created.map((delivery) => ({
-            delivery,
-            invoice: issued,
-            sellerName: org.name,
-            token,
-            files: { pdf, xml },
-          })),
-    );
-  }
+  if (saved) sendAsSaved(ctx, attempt, issued, created, rendered);
   return issued;
 }
 
+type Issued = Extract<IssueOutcome, { status: "issued" }>;
+/** What a red invoice reverses: the blue number and the reason. */
+type Reverses = { number: string; reason: string };
+
+const numbered = (outcome: Issued) => ({ number: outcome.number, issuedAt: outcome.issuedAt });
+
+/** The channel's answer: by serial first when an earlier attempt may have reached it, else a new issue. */
+async function askChannel(
+  ctx: IssuingContext,
+  { invoice, lines, org, account }: IssueAttempt,
+  reverses: Reverses | undefined,
+): Promise<IssueOutcome> {
+  const channel = account && ctx.providers.channels.get(account.channel);
+  if (!account || !channel)
+    throw new Error(`invoice ${invoice.id}: no issuing channel for its tax-bureau account`);
+  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const request = issueRequestOf(invoice, org, lines, settings, reverses);
+  const earlier = invoice.attempts > 1 ? await channel.query(invoice.serial, request.settings) : null;
+  return earlier ?? (await channel.issue(request));
+}
+
+/** PDF and XML, rendered outside any transaction: pure CPU work on data already in hand. */
+async function renderFiles(doc: InvoiceDocument): Promise<{ pdf: Buffer; xml: Buffer }> {
+  return { pdf: await renderInvoicePdf(doc), xml: Buffer.from(renderInvoiceXml(doc), "utf8") };
+}
+
+/** Puts both files in the store (before the row naming them commits) and describes them. */
+async function storeFiles(
+  ctx: IssuingContext,
+  issued: InvoiceRow,
+  { pdf, xml }: { pdf: Buffer; xml: Buffer },
+): Promise<IssuedFile[]> {
+  const stored = await Promise.all([
+    ctx.providers.files.put(`invoices/${issued.orgId}/${issued.number}.pdf`, pdf),
+    ctx.providers.files.put(`invoices/${issued.orgId}/${issued.number}.xml`, xml),
+  ]);
+  return [
+    { kind: "pdf", contentType: "application/pdf", size: pdf.length, sha256: sha256Hex(pdf), ...stored[0] },
+    { kind: "xml", contentType: "application/xml", size: xml.length, sha256: sha256Hex(xml), ...stored[1] },
+  ];
+}
+
+/** Saves the issued invoice; the files put go again unless a row names them (not saved, or not known to be). */
+async function saveOrDiscard(
+  ctx: IssuingContext,
+  options: Parameters<typeof saveIssued>[1],
+): Promise<boolean> {
+  const placements = options.files.map((f) => ({
+    content: f.content ?? null,
+    storageKey: f.storageKey ?? null,
+  }));
+  let saved: boolean;
+  try {
+    saved = await saveIssued(ctx, options);
+  } catch (e) {
+    await discardUnrecorded(ctx, placements);
+    throw e;
+  }
+  if (!saved) await discardUnrecorded(ctx, placements);
+  return saved;
+}
+
+/** The deliveries just saved go out now; with the token in hand, with the files just rendered. */
+function sendAsSaved(
+  ctx: IssuingContext,
+  { token, org }: IssueAttempt,
+  invoice: InvoiceRow,
+  created: DeliveryRow[],
+  files: { pdf: Buffer; xml: Buffer },
+): void {
+  deliverNow(
+    ctx,
+    token === undefined
+      ? created.map((d) => d.id)
+      : created.map((delivery) => ({ delivery, invoice, sellerName: org.name, token, files })),
+  );
+}
+
 /** What a red invoice reverses, for the channel request and the red PDF. */
-async function reversedBlueOf(
-  db: DbOrTx,
-  red: InvoiceRow,
-): Promise<{ number: string; reason: string } | undefined> {
+async function reversedBlueOf(db: DbOrTx, red: InvoiceRow): Promise<Reverses | undefined> {
   if (red.color !== "red" || !red.blueInvoiceId) return undefined;
   const blue = await findInvoice(db, red.blueInvoiceId);
   return blue?.number ? { number: blue.number, reason: red.reverseReason ?? "" } : undefined;

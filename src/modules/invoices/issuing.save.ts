@@ -1,14 +1,15 @@
 import { and, eq, notInArray, type SQLWrapper } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
-import { recordsJson, selectRecords } from "../../platform/db/records";
+import { recordsJson, runStatement } from "../../platform/db/records";
 import { auditLog, deliveries, invoiceFiles, invoices, receiptCodes } from "../../platform/db/schema";
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
-import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./invoice-status";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
+import { ISSUE_SAVE } from "./issuing.queries";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -102,7 +103,7 @@ export async function saveIssued(
     // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
     // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
     // deliveries, the code's status and the audit entry.
-    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
+    const [row] = await runStatement(ctx.database, ISSUE_SAVE, [
       invoice.id,
       number,
       issuedAt,
@@ -137,25 +138,6 @@ export async function saveIssued(
   }
   return saved;
 }
-
-/** Saving the common case (see saveIssued); $4–$11 are the PDF's and the XML's columns. */
-const ISSUE_SAVE = `
-with saved as (
-  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now()
-  where id = $1 and ${movableSql("issue")}
-  returning id, receipt_code_id),
-files as (
-  insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
-  select saved.id, f.* from saved, (values
-    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
-    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
-  on conflict do nothing),
-dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
-code as (
-  update receipt_codes set status = 'invoiced', updated_at = now()
-  where id = (select receipt_code_id from saved)),
-audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
-select count(*)::int as saved from saved`;
 
 /**
  * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue
