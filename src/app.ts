@@ -115,6 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       mailer,
       sms: createLogSmsProvider(database, log),
       titles: [],
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...options.providers,
     };
     const ctx: AppContext = {

@@ -146,6 +146,13 @@ export interface Config {
     issueBackstopSeconds: number;
     /** Retry interval while a channel is unreachable (the issuing sweep's lease). */
     issueRetrySeconds: number;
+    /**
+     * A channel that accepted an invoice and answered 开票中 is asked again after this long, then
+     * after `issuePendingThenSeconds`, in the process that submitted it; after that the sweep asks
+     * at its own cadence (`issueRetrySeconds`).
+     */
+    issuePendingFirstSeconds: number;
+    issuePendingThenSeconds: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
     /**
@@ -215,6 +222,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const tuning: Config["tuning"] = {
     issueBackstopSeconds: 15,
     issueRetrySeconds: 30,
+    issuePendingFirstSeconds: 3,
+    issuePendingThenSeconds: 5,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
     jobExpireSeconds: 120,

@@ -4,7 +4,7 @@ import type { DeliveryState } from "./modules/deliveries/deliveries.service";
 import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
-import type { IssuingChannel } from "./modules/invoices/channels/channel";
+import type { ChannelAdapter } from "./modules/invoices/channels/channel";
 import type { TitleProvider } from "./modules/scan/titles/title-provider";
 import type { BackgroundWork } from "./platform/background";
 import type { Keyring } from "./platform/crypto";
@@ -31,7 +31,12 @@ export interface AppContext {
 /** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */
 export interface Providers {
   /** Issuing channels by id (`sandbox` built in). */
-  channels: Map<string, IssuingChannel>;
+  channels: Map<string, ChannelAdapter>;
+  /**
+   * Waits this long (the pause before asking a channel again about an invoice it answered 开票中).
+   * A timer by default; tests pass one that moves a stand-in's clock instead.
+   */
+  sleep: (ms: number) => Promise<void>;
   files: FileStore;
   mailer: Mailer;
   sms: SmsProvider;

@@ -65,4 +65,16 @@ export function describeEachDatabase(name: string, suite: (kind: DatabaseKind) =
   for (const kind of databaseKinds()) describe(`${name} [${kind}]`, () => suite(kind));
 }
 
+/**
+ * Runs a suite once, on PostgreSQL when TEST_DATABASE_URL is set (CI always sets it) and on PGlite
+ * otherwise. For suites that drive routes over HTTP: what they check is the routes' behaviour, not
+ * SQL dialect, and a fresh PGlite per test costs several times a PostgreSQL clone. The SQL itself is
+ * covered on both databases by the suites that use `describeEachDatabase`, and the whole application
+ * runs on PGlite in the browser, command-line and demo tests.
+ */
+export function describeOneDatabase(name: string, suite: (kind: DatabaseKind) => void): void {
+  const kind: DatabaseKind = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+  describe(`${name} [${kind}]`, () => suite(kind));
+}
+
 export const describePostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;

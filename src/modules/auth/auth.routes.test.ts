@@ -2,14 +2,14 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { consoleSessions, users } from "../../platform/db/schema";
 import type { AppError } from "../../platform/errors";
 import { login as loginService } from "./auth.service";
 import { createLoginThrottle } from "./login-throttle";
 
-describeEachDatabase("console login, session, CSRF and lock-out", (kind) => {
+describeOneDatabase("console login, session, CSRF and lock-out", (kind) => {
   let app: TestApp;
   beforeEach(async () => {
     app = await createTestApp(kind);

@@ -2,7 +2,7 @@ import ExcelJS from "exceljs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeUscc } from "../../../test/support/factories";
 
 function configInput(overrides: Record<string, unknown> = {}) {
@@ -43,7 +43,7 @@ function multipart(fileName: string, content: Buffer) {
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-describeEachDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
+describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
   let app: TestApp;
   let org: { id: string };
   let admin: ConsoleClient;

@@ -3,7 +3,7 @@ import ExcelJS from "exceljs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
 import { deliveries, receiptCodes, taxBureauAccounts } from "../../platform/db/schema";
@@ -11,7 +11,7 @@ import { toErrorResponse } from "../../platform/http";
 import { resolveSession } from "../auth/auth.service";
 import { exportInvoicesCsv, exportInvoicesXlsx } from "./invoices.export";
 
-describeEachDatabase("console invoices over HTTP", (kind) => {
+describeOneDatabase("console invoices over HTTP", (kind) => {
   let app: TestApp;
   let orgA: { id: string };
   let orgB: { id: string };

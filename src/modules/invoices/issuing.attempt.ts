@@ -7,7 +7,13 @@ import { type InvoiceDocument, renderInvoicePdf, renderInvoiceXml } from "../doc
 import { discardUnrecorded } from "../files/file-store";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 
-import { ChannelUnavailableError, type IssueOutcome, type IssueRequest } from "./channels/channel";
+import {
+  ChannelAccountError,
+  type ChannelAdapter,
+  type ChannelOutcome,
+  ChannelUnavailableError,
+  type IssueRequest,
+} from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { canAttempt, INVOICE_MOVES } from "./invoice-status";
 import { totalsOf } from "./invoices.presenter";
@@ -21,6 +27,13 @@ export type IssuingContext = Pick<
 >;
 
 /**
+ * How an attempt treats a channel that answers 开票中: `wait` (the process that submitted, retried
+ * or reversed) asks again after about 3 s and 5 s before leaving it to the sweep; `once` (the sweep,
+ * whose claim already set the next look `issueRetrySeconds` ahead) asks once and moves on.
+ */
+export type PendingPolicy = "wait" | "once";
+
+/**
  * Issues one invoice: a persisted state machine (pending → issuing → issued | failed; invoice-status.ts).
  * The channel is called outside any transaction with the invoice's own serial, stored before; if
  * an earlier attempt may have reached the channel, the serial is queried first, so an ambiguous
@@ -32,6 +45,7 @@ export async function issueInvoice(
   ctx: IssuingContext,
   invoiceId: string,
   timings?: Timings,
+  pending: PendingPolicy = "once",
 ): Promise<InvoiceRow["status"]> {
   const clock = stopwatch(timings);
   const { db } = ctx.database;
@@ -52,7 +66,7 @@ export async function issueInvoice(
   if (attempts === undefined) return (await findInvoice(db, invoiceId))?.status ?? "failed";
   clock.lap("db");
   const counted = { ...invoice, status: INVOICE_MOVES.attempt.to, attempts };
-  const outcome = await attemptIssue(ctx, { invoice: counted, lines, org, account }, timings);
+  const outcome = await attemptIssue(ctx, { invoice: counted, lines, org, account }, timings, pending);
   return outcome.status;
 }
 
@@ -77,14 +91,19 @@ export async function attemptIssue(
   ctx: IssuingContext,
   attempt: IssueAttempt,
   timings?: Timings,
+  pending: PendingPolicy = "once",
 ): Promise<InvoiceRow> {
   const clock = stopwatch(timings);
   const { invoice, org, account } = attempt;
   const reverses = await reversedBlueOf(ctx.database.db, invoice);
   clock.lap("db");
-  const outcome = await askChannel(ctx, attempt, reverses);
+  // No transaction and no connection is held from here until the outcome is saved: the channel
+  // calls and the waits between them happen with nothing of the database checked out.
+  const outcome = await askChannel(ctx, attempt, reverses, pending);
   clock.lap("channel");
 
+  // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
+  if (outcome.status === "pending") return invoice;
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
   if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
 
@@ -107,25 +126,50 @@ export async function attemptIssue(
   return issued;
 }
 
-type Issued = Extract<IssueOutcome, { status: "issued" }>;
+type Issued = Extract<ChannelOutcome, { status: "issued" }>;
 /** What a red invoice reverses: the blue number and the reason. */
 type Reverses = { number: string; reason: string };
 
 const numbered = (outcome: Issued) => ({ number: outcome.number, issuedAt: outcome.issuedAt });
 
-/** The channel's answer: by serial first when an earlier attempt may have reached it, else a new issue. */
+/**
+ * One attempt's conversation with the channel: the serial is queried first when an earlier attempt
+ * may have reached the channel (never a second request for it), else issued; a 开票中 answer is
+ * asked again after `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait`
+ * policy. An answer of "not known" right after an acceptance stays pending. Account problems are
+ * reported as an outage for now (the invoice stays queued).
+ */
 async function askChannel(
   ctx: IssuingContext,
   { invoice, lines, org, account }: IssueAttempt,
   reverses: Reverses | undefined,
-): Promise<IssueOutcome> {
-  const channel = account && ctx.providers.channels.get(account.channel);
+  policy: PendingPolicy,
+): Promise<ChannelOutcome> {
+  const channel: ChannelAdapter | undefined = account && ctx.providers.channels.get(account.channel);
   if (!account || !channel)
     throw new Error(`invoice ${invoice.id}: no issuing channel for its tax-bureau account`);
   const settings = (account.settings ?? {}) as Record<string, unknown>;
   const request = issueRequestOf(invoice, org, lines, settings, reverses);
-  const earlier = invoice.attempts > 1 ? await channel.query(invoice.serial, request.settings) : null;
-  return earlier ?? (await channel.issue(request));
+  const color = invoice.color as "blue" | "red";
+  const query = () => channel.query(invoice.serial, request.settings, { color });
+  try {
+    let outcome: ChannelOutcome | null = null;
+    if (invoice.attempts > 1) outcome = await query();
+    outcome ??= await channel.issue(request);
+    if (policy === "wait") {
+      const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
+      for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
+        if (outcome.status !== "pending") break;
+        await ctx.providers.sleep(seconds * 1000);
+        outcome = (await query()) ?? outcome;
+      }
+    }
+    return outcome;
+  } catch (e) {
+    if (e instanceof ChannelAccountError)
+      throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
+    throw e;
+  }
 }
 
 /** PDF and XML, rendered outside any transaction: pure CPU work on data already in hand. */
@@ -248,9 +292,9 @@ export async function issueNow(
     const id = typeof item === "string" ? item : item.invoice.id;
     try {
       if (typeof item === "string") {
-        await issueInvoice(ctx, item, timings);
+        await issueInvoice(ctx, item, timings, "wait");
         results.push(null);
-      } else results.push(await attemptIssue(ctx, item, timings));
+      } else results.push(await attemptIssue(ctx, item, timings, "wait"));
     } catch (e) {
       results.push(null);
       const level = e instanceof ChannelUnavailableError ? "warn" : "error";

@@ -2,7 +2,7 @@ import ExcelJS from "exceljs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { buildXlsx, inlineRows } from "../../../test/support/zip";
 import { MAX_IMPORT_ROWS } from "./items.import-limits";
@@ -22,7 +22,7 @@ function multipart(fileName: string, content: Buffer) {
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-describeEachDatabase("item import limits over HTTP", (kind) => {
+describeOneDatabase("item import limits over HTTP", (kind) => {
   let app: TestApp;
   let orgId: string;
   let admin: ConsoleClient;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { receiptCodes } from "../../platform/db/schema";
 
@@ -35,7 +35,7 @@ function codeInput(overrides: Record<string, unknown> = {}) {
   };
 }
 
-describeEachDatabase("console receipt codes over HTTP", (kind) => {
+describeOneDatabase("console receipt codes over HTTP", (kind) => {
   let app: TestApp;
   let orgA: { id: string };
   let orgB: { id: string };

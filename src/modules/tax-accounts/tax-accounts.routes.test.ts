@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { createNuonuoStandin, DEFAULT_APP } from "../../standins/nuonuo/nuonuo-standin";
 import { type RunningStandin, standinControl } from "../../standins/server";
@@ -11,7 +11,7 @@ let standin: RunningStandin;
 let admin: ConsoleClient;
 let orgId: string;
 
-describeEachDatabase("console 电子税局账号 on real channels", (kind) => {
+describeOneDatabase("console 电子税局账号 on real channels", (kind) => {
   beforeEach(async () => {
     app = await createTestApp(kind, { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
     standin = await createNuonuoStandin().start();

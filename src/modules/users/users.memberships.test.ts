@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { appCredentials, auditLog, userOrganizations } from "../../platform/db/schema";
 
@@ -11,7 +11,7 @@ import { appCredentials, auditLog, userOrganizations } from "../../platform/db/s
  * viewer in A and operator in B. Whatever B's admin does to S, S's power in A stays what A's admins
  * gave it; A's admin can remove S from A on its own.
  */
-describeEachDatabase("a user shared by two organizations", (kind) => {
+describeOneDatabase("a user shared by two organizations", (kind) => {
   let app: TestApp;
   let orgA: { id: string; name: string };
   let orgB: { id: string; name: string };

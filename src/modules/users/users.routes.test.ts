@@ -2,11 +2,11 @@ import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeEachDatabase } from "../../../test/support/db";
+import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { users } from "../../platform/db/schema";
 
-describeEachDatabase("users page over HTTP", (kind) => {
+describeOneDatabase("users page over HTTP", (kind) => {
   let app: TestApp;
   let orgA: { id: string };
   let orgB: { id: string };

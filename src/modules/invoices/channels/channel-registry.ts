@@ -4,7 +4,7 @@ import type { Keyring } from "../../../platform/crypto";
 import type { Database } from "../../../platform/db/client";
 import { AppError } from "../../../platform/errors";
 import { isGlobalUnicast } from "../../../platform/ip-address";
-import { type ChannelAdapter, type IssuingChannel, toIssuingChannel } from "./channel.js";
+import type { ChannelAdapter } from "./channel.js";
 
 /**
  * The issuing channels Piaoma knows, each with its settings schema and a factory. A channel
@@ -61,8 +61,8 @@ export function channelDefinitions(): ChannelDefinition[] {
 }
 
 /** The channels to issue through, built from every registered definition. */
-export function createChannels(deps: ChannelDeps): Map<string, IssuingChannel> {
-  return new Map(channelDefinitions().map((d) => [d.id, toIssuingChannel(d.create(deps))]));
+export function createChannels(deps: ChannelDeps): Map<string, ChannelAdapter> {
+  return new Map(channelDefinitions().map((d) => [d.id, d.create(deps)]));
 }
 
 /** Marks a sealed value inside stored settings. */

@@ -21,31 +21,56 @@ afterEach(async () => {
   standin = undefined;
 });
 
-// Phase 1: the issuing path of today, through the bridge (pending → "try again later"): a consumer's
-// invoice is issued through the 诺诺 stand-in, once, under its fixed order number.
-describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
-  it("submit → 开票中 (202 issuing) → the sweep asks for the order → issued with 诺诺's number", async () => {
-    app = await createTestApp(kind, { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
-    standin = await createNuonuoStandin().start();
-    const org = await makeOrganization(app.ctx.database);
-    const settings = prepareSettings(
-      "nuonuo",
-      {
-        apiUrl: `${standin.url}/open/v1/services`,
-        tokenUrl: `${standin.url}/accessToken`,
-        appKey: DEFAULT_APP.appKey,
-        appSecret: DEFAULT_APP.appSecret,
-        clerk: "王五",
-      },
-      { keyring: app.ctx.keyring, allowPrivateUrls: true },
-    );
-    await app.ctx.database.db
-      .update(taxBureauAccounts)
-      .set({ channel: "nuonuo", settings })
-      .where(eq(taxBureauAccounts.orgId, org.id));
+interface Waited {
+  ms: number;
+  /** Database connections checked out of the pool while waiting (PostgreSQL), or null (PGlite). */
+  checkedOut: number | null;
+}
 
-    const code = await makeReceiptCode(app.ctx, org.id);
-    const res = await app.http.inject({
+/**
+ * The application issuing through a running 诺诺 stand-in (manual clock). Its waits between
+ * re-queries do not sleep: they move the stand-in's clock by as much, and record what the
+ * database held meanwhile.
+ */
+async function issuingApp(kind: Parameters<typeof createTestApp>[0], settings: Record<string, unknown> = {}) {
+  standin = await createNuonuoStandin().start();
+  const running = standin;
+  const waited: Waited[] = [];
+  app = await createTestApp(kind, {
+    startJobs: false,
+    env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" },
+    providers: {
+      sleep: async (ms) => {
+        const database = app!.ctx.database;
+        waited.push({
+          ms,
+          checkedOut:
+            database.kind === "postgres" ? database.pool.totalCount - database.pool.idleCount : null,
+        });
+        await standinControl(running.url, "clock", { advanceMs: ms });
+      },
+    },
+  });
+  const org = await makeOrganization(app.ctx.database);
+  const stored = prepareSettings(
+    "nuonuo",
+    {
+      apiUrl: `${running.url}/open/v1/services`,
+      tokenUrl: `${running.url}/accessToken`,
+      appKey: DEFAULT_APP.appKey,
+      appSecret: DEFAULT_APP.appSecret,
+      ...settings,
+    },
+    { keyring: app.ctx.keyring, allowPrivateUrls: true },
+  );
+  await app.ctx.database.db
+    .update(taxBureauAccounts)
+    .set({ channel: "nuonuo", settings: stored })
+    .where(eq(taxBureauAccounts.orgId, org.id));
+  const code = await makeReceiptCode(app.ctx, org.id);
+  const control = (action: string, body?: unknown) => standinControl(running.url, action, body);
+  const submit = () =>
+    app!.http.inject({
       method: "POST",
       url: `/api/scan/${code.token}/submit`,
       headers: { "content-type": "application/json" },
@@ -55,31 +80,87 @@ describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
         email: "buyer@example.com",
       },
     });
-    expect(res.statusCode, res.body).toBe(202);
-    const [waiting] = await app.ctx.database.db
+  const view = async () =>
+    (await app!.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json() as {
+      status: string;
+      invoices: Array<{ status: string; number: string | null }>;
+    };
+  const invoiceOfCode = async () => {
+    const [row] = await app!.ctx.database.db
       .select()
       .from(invoices)
       .where(eq(invoices.receiptCodeId, code.id));
-    expect(waiting?.status).toBe("issuing");
-
-    await standinControl(standin.url, "clock", { advanceMs: 3000 });
-    await app.ctx.database.db
+    return row!;
+  };
+  const sweep = async () => {
+    const sweeper = new Sweeper(pino({ level: "silent" }));
+    sweeper.define(issueSweep(app!.ctx));
+    await app!.ctx.database.db
       .update(invoices)
       .set({ nextAttemptAt: sql`now() - interval '1 second'` })
-      .where(eq(invoices.id, waiting!.id));
-    const sweeper = new Sweeper(pino({ level: "silent" }));
-    sweeper.define(issueSweep(app.ctx));
-    expect(await sweeper.sweepOnce(ISSUE_SWEEP)).toBe(1);
+      .where(eq(invoices.receiptCodeId, code.id));
+    return sweeper.sweepOnce(ISSUE_SWEEP);
+  };
+  return { app, org, code, control, submit, view, invoiceOfCode, sweep, waited };
+}
 
-    const [issued] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, waiting!.id));
-    const state = (await standinControl(standin.url, "state")) as {
-      invoices: Array<{ orderNo: string; number: string; order: Record<string, unknown> }>;
-    };
+interface StandinState {
+  invoices: Array<{ orderNo: string; status: string; number: string | null; order: Record<string, unknown> }>;
+  calls: Array<{ method: string; code: string }>;
+}
+
+describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
+  it("开票中 for 2 s: asked again after 3 s in the submitting process, with no connection held while waiting → issued", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 2000 });
+
+    const res = await t.submit();
+    expect(res.statusCode, res.body).toBe(202);
+    const state = (await t.control("state")) as StandinState;
     expect(state.invoices).toHaveLength(1);
-    expect(state.invoices[0]).toMatchObject({
-      orderNo: nuonuoOrderNo(waiting!.serial),
-      order: { clerk: "王五" },
+    const answered = res.json() as { status: string; invoices: Array<{ number: string | null }> };
+    expect(answered).toMatchObject({ status: "issued", invoices: [{ number: state.invoices[0]!.number }] });
+    // One wait of 3 s (the stand-in's clock moved by it), then the query found it issued.
+    expect(t.waited.map((w) => w.ms)).toEqual([3000]);
+    if (kind === "postgres") expect(t.waited.map((w) => w.checkedOut)).toEqual([0]);
+    expect(state.calls.map((c) => `${c.method.replace("nuonuo.OpeMplatform.", "")} ${c.code}`)).toEqual([
+      "requestBillingNew E0000",
+      "queryInvoiceResult E0000",
+    ]);
+    const row = await t.invoiceOfCode();
+    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number, attempts: 1 });
+    expect(state.invoices[0]).toMatchObject({ orderNo: nuonuoOrderNo(row.serial), order: { clerk: "王五" } });
+  });
+
+  it("开票中 beyond 3 s + 5 s: the consumer sees issuing, the sweep asks at its cadence, then the invoice (not an outage)", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 20_000 });
+
+    const res = await t.submit();
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ status: "issuing" });
+    expect(t.waited.map((w) => w.ms)).toEqual([3000, 5000]);
+    if (kind === "postgres") expect(t.waited.map((w) => w.checkedOut)).toEqual([0, 0]);
+    expect(await t.view()).toMatchObject({
+      status: "issuing",
+      invoices: [{ status: "issuing", number: null }],
     });
-    expect(issued).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
+
+    // Still 开票中 at the sweep's first look: nothing changes, the invoice waits for the next one.
+    expect(await t.sweep()).toBe(1);
+    expect(await t.invoiceOfCode()).toMatchObject({ status: "issuing", attempts: 2, failureCode: null });
+
+    await t.control("clock", { advanceMs: 12_000 });
+    expect(await t.sweep()).toBe(1);
+    const state = (await t.control("state")) as StandinState;
+    // One request, never a second: every later look was a query by the same order number.
+    expect(state.calls.filter((c) => c.method.endsWith("requestBillingNew"))).toHaveLength(1);
+    expect(state.invoices).toHaveLength(1);
+    const row = await t.invoiceOfCode();
+    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
+    expect(await t.view()).toMatchObject({
+      status: "invoiced",
+      invoices: [{ status: "issued", number: state.invoices[0]!.number }],
+    });
   });
 });
