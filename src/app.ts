@@ -23,6 +23,7 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
@@ -133,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const sweeper = new Sweeper(log);
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
+    sweeper.define(accountCheckSweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({

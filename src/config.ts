@@ -153,6 +153,11 @@ export interface Config {
      */
     issuePendingFirstSeconds: number;
     issuePendingThenSeconds: number;
+    /**
+     * A tax-bureau account the channel reported a problem with (需重新认证 / 离线) is asked again
+     * this often whether it is back; its invoices wait meanwhile.
+     */
+    accountCheckSeconds: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
     /**
@@ -224,6 +229,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     issueRetrySeconds: 30,
     issuePendingFirstSeconds: 3,
     issuePendingThenSeconds: 5,
+    accountCheckSeconds: 60,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
     jobExpireSeconds: 120,

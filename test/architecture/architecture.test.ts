@@ -53,6 +53,8 @@ const allowedWrites: Layering["allowedWrites"] = {
     "saving an outcome moves the code to invoiced / failed in the same statement or transaction",
   "invoices writes deliveries": "the issued invoice's deliveries are inserted in the statement that saves it",
   "invoices writes audit_log": "… and its audit entry",
+  "invoices writes tax_bureau_accounts":
+    "an account problem met while issuing (需重新认证 / 离线) is recorded on the account in the transaction that holds the invoice",
   "auth writes users": "a failed login is counted on the user, and five lock it (the login lock)",
   "open-api writes app_credentials": "a signed request records when its key was last used",
   "organizations writes receipt_code_configs":

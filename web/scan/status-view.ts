@@ -131,6 +131,8 @@ export function queuedView(
  * submitted again from here; the merchant resolves it, so the page says so and offers a refresh.
  */
 export function failedView(receipt: Receipt, onRefresh: () => void) {
+  // The channel's plain sentence for the consumer (its own code and words are the merchant's).
+  const reason = receipt.invoices?.find((i) => i.status === "failed" && i.failureMessage)?.failureMessage;
   return [
     heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
@@ -146,6 +148,7 @@ export function failedView(receipt: Receipt, onRefresh: () => void) {
           null,
           `很抱歉，本次开票没有成功，未产生发票。您填写的开票信息已保存，请联系${receipt.seller.name}处理。`,
         ),
+        reason ? h("p", { class: "banner-note", "data-testid": "failure-message" }, reason) : null,
         h("p", { class: "banner-note" }, "商家处理后，再次扫描小票二维码即可查看和下载发票。"),
       ),
     ),

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
@@ -215,7 +215,7 @@ export async function reverseInvoiceForConsole(
 
 /**
  * 重试 a failed invoice: back to pending with the same serial (the channel refused it, so nothing
- * was issued under it), the receipt code back to issuing, the backstop job queued in the same
+ * was issued under it; its next attempt asks the channel's `retry`), the receipt code back to issuing, the backstop job queued in the same
  * transaction, then issued at once in this request like a submit. Only one of two concurrent
  * retries moves it out of `failed`; the other is told it is no longer failed.
  */
@@ -235,6 +235,9 @@ export async function retryInvoiceForConsole(
         ...moveTo("retry"),
         failureCode: null,
         failureReason: null,
+        // The next attempt goes through the channel's retry (诺诺 reInvoice for 22 / 24: the same
+        // order number), since the channel has the refused request under this serial.
+        channelData: sql`(${invoices.channelData} - 'consumerMessage') || '{"retry": true}'::jsonb`,
         nextAttemptAt: firstSweepAt(ctx.config),
       })
       .where(and(eq(invoices.id, invoice.id), movable("retry")))

@@ -5,6 +5,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { type DeliveryRow, deliverNow, deliveryRows } from "../deliveries/deliveries.service";
 import { type InvoiceDocument, renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { discardUnrecorded } from "../files/file-store";
+import { sellerOf } from "../organizations/organizations.presenter";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 
 import {
@@ -16,10 +17,17 @@ import {
 } from "./channels/channel";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
 import { canAttempt, INVOICE_MOVES } from "./invoice-status";
-import { totalsOf } from "./invoices.presenter";
+import { buyerOf, totalsOf } from "./invoices.presenter";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
 import { countAttempt, findTaxAccount, type TaxAccountRow } from "./issuing.queries";
-import { type IssuedFile, saveConfirmationPending, saveIssued, saveRejected } from "./issuing.save";
+import {
+  clearChannelFlags,
+  type IssuedFile,
+  saveConfirmationPending,
+  saveHeldForAccount,
+  saveIssued,
+  saveRejected,
+} from "./issuing.save";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -94,12 +102,26 @@ export async function attemptIssue(
   pending: PendingPolicy = "once",
 ): Promise<InvoiceRow> {
   const clock = stopwatch(timings);
-  const { invoice, org, account } = attempt;
+  const { invoice, org } = attempt;
+  const { account, channel } = channelOf(ctx, attempt);
   const reverses = await reversedBlueOf(ctx.database.db, invoice);
   clock.lap("db");
+  // The account has a problem the channel reported: the invoice waits with it, uncalled.
+  if (account.statusProblem)
+    return saveHeldForAccount(ctx, { invoice, accountId: account.id, problem: reportedProblemOf(account) });
   // No transaction and no connection is held from here until the outcome is saved: the channel
   // calls and the waits between them happen with nothing of the database checked out.
-  const outcome = await askChannel(ctx, attempt, reverses, pending);
+  let outcome: ChannelOutcome;
+  try {
+    outcome = await askChannel(ctx, channel, attempt, reverses, pending);
+  } catch (e) {
+    if (!(e instanceof ChannelAccountError)) throw e;
+    ctx.log.warn(
+      { invoiceId: invoice.id, accountId: account.id, problem: e.problem, code: e.code },
+      e.message,
+    );
+    return saveHeldForAccount(ctx, { invoice, accountId: account.id, problem: e });
+  }
   clock.lap("channel");
 
   // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
@@ -108,7 +130,7 @@ export async function attemptIssue(
   if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
 
   const issued: InvoiceRow = { ...invoice, status: INVOICE_MOVES.issue.to, ...numbered(outcome) };
-  const sandbox = account?.channel === "sandbox";
+  const sandbox = account.channel === "sandbox";
   const rendered = await renderFiles(toInvoiceDocument(org, issued, attempt.lines, { sandbox, reverses }));
   clock.lap("render");
   const files = await storeFiles(ctx, issued, rendered);
@@ -132,44 +154,62 @@ type Reverses = { number: string; reason: string };
 
 const numbered = (outcome: Issued) => ({ number: outcome.number, issuedAt: outcome.issuedAt });
 
+/** The attempt's account and its channel adapter (an invoice without them is a bug, not an outage). */
+function channelOf(ctx: IssuingContext, { invoice, account }: IssueAttempt) {
+  const channel = account && ctx.providers.channels.get(account.channel);
+  if (!account || !channel)
+    throw new Error(`invoice ${invoice.id}: no issuing channel for its tax-bureau account`);
+  return { account, channel };
+}
+
+/** The problem the account check or an earlier call recorded on the account. */
+function reportedProblemOf(account: TaxAccountRow): ChannelAccountError {
+  return new ChannelAccountError(
+    account.statusProblem as ChannelAccountError["problem"],
+    account.statusCode ?? "",
+    account.statusMessage ?? "",
+    account.statusAction ?? "",
+  );
+}
+
 /**
- * One attempt's conversation with the channel: the serial is queried first when an earlier attempt
- * may have reached the channel (never a second request for it), else issued; a 开票中 answer is
- * asked again after `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait`
- * policy. An answer of "not known" right after an acceptance stays pending. Account problems are
- * reported as an outage for now (the invoice stays queued).
+ * One attempt's conversation with the channel: an invoice held while its account needed attention
+ * (or retried by an operator) is first handed to the channel's `retry` (诺诺 reInvoice: the same
+ * order number); otherwise the serial is queried first when an earlier attempt may have reached
+ * the channel (never a second request for it), else issued. A 开票中 answer is asked again after
+ * `issuePendingFirstSeconds` and `issuePendingThenSeconds` under the `wait` policy; "not known"
+ * right after an acceptance stays pending. Throws ChannelAccountError and ChannelUnavailableError.
  */
 async function askChannel(
   ctx: IssuingContext,
+  channel: ChannelAdapter,
   { invoice, lines, org, account }: IssueAttempt,
   reverses: Reverses | undefined,
   policy: PendingPolicy,
 ): Promise<ChannelOutcome> {
-  const channel: ChannelAdapter | undefined = account && ctx.providers.channels.get(account.channel);
-  if (!account || !channel)
-    throw new Error(`invoice ${invoice.id}: no issuing channel for its tax-bureau account`);
-  const settings = (account.settings ?? {}) as Record<string, unknown>;
+  const settings = (account?.settings ?? {}) as Record<string, unknown>;
   const request = issueRequestOf(invoice, org, lines, settings, reverses);
   const color = invoice.color as "blue" | "red";
   const query = () => channel.query(invoice.serial, request.settings, { color });
-  try {
-    let outcome: ChannelOutcome | null = null;
-    if (invoice.attempts > 1) outcome = await query();
-    outcome ??= await channel.issue(request);
-    if (policy === "wait") {
-      const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
-      for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
-        if (outcome.status !== "pending") break;
-        await ctx.providers.sleep(seconds * 1000);
-        outcome = (await query()) ?? outcome;
-      }
+  let outcome: ChannelOutcome | null = null;
+  const data = invoice.channelData as { heldForAccount?: boolean; retry?: boolean } | null;
+  if (data?.heldForAccount || data?.retry) {
+    outcome =
+      channel.retry && color === "blue" ? await channel.retry(invoice.serial, request.settings) : null;
+    outcome ??= await query();
+    // Asked once: later attempts query (诺诺 allows 20 retries a day per order).
+    await clearChannelFlags(ctx, invoice.id);
+  } else if (invoice.attempts > 1) outcome = await query();
+  outcome ??= await channel.issue(request);
+  if (policy === "wait") {
+    const { issuePendingFirstSeconds, issuePendingThenSeconds } = ctx.config.tuning;
+    for (const seconds of [issuePendingFirstSeconds, issuePendingThenSeconds]) {
+      if (outcome.status !== "pending") break;
+      await ctx.providers.sleep(seconds * 1000);
+      outcome = (await query()) ?? outcome;
     }
-    return outcome;
-  } catch (e) {
-    if (e instanceof ChannelAccountError)
-      throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
-    throw e;
   }
+  return outcome;
 }
 
 /** PDF and XML, rendered outside any transaction: pure CPU work on data already in hand. */
@@ -250,7 +290,25 @@ function stopwatch(timings: Timings | undefined) {
   };
 }
 
-/** What is sent to the channel for an invoice; the serial is the one stored with the invoice. */
+/**
+ * What an invoice keeps of its channel from the start (`invoices.channel_data`, written with the
+ * invoice, before any call): the channel-side order number derived from our serial (诺诺: ≤ 20
+ * characters), so the console shows it and no later attempt could ever use another.
+ */
+export function channelDataOf(
+  channels: Map<string, ChannelAdapter>,
+  channelId: string | null | undefined,
+  serial: string,
+): { orderNo: string } {
+  const adapter = channelId ? channels.get(channelId) : undefined;
+  return { orderNo: adapter?.orderNoOf?.(serial) ?? serial };
+}
+
+/**
+ * What is sent to the channel for an invoice — the whole invoice: the serial stored with it, the
+ * seller's and the buyer's address, phone, bank and account, the natural-person flag, 备注, 开票人 /
+ * 收款人 / 复核人, and the lines with their kinds, zero-rate kinds and 19-digit tax codes.
+ */
 export function issueRequestOf(
   invoice: InvoiceRow,
   org: OrganizationRow,
@@ -262,13 +320,16 @@ export function issueRequestOf(
     serial: invoice.serial,
     invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
     color: invoice.color as IssueRequest["color"],
-    seller: { name: org.name, taxId: org.taxId },
+    seller: sellerOf(org),
     buyer: {
-      type: invoice.buyerType,
-      name: invoice.buyerName,
-      taxId: invoice.buyerTaxId,
+      ...buyerOf(invoice),
       naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
     },
+    remark: invoice.remark,
+    drawer: invoice.drawer,
+    payee: invoice.payee,
+    reviewer: invoice.reviewer,
+    orderedAt: invoice.createdAt,
     lines: lines.map(toComputedLine),
     totals: totalsOf(invoice),
     settings,

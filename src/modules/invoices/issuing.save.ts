@@ -1,12 +1,20 @@
-import { and, eq, notInArray, type SQLWrapper } from "drizzle-orm";
+import { and, eq, isNull, notInArray, type SQLWrapper, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
 import { recordsJson, runStatement } from "../../platform/db/records";
-import { auditLog, deliveries, invoiceFiles, invoices, receiptCodes } from "../../platform/db/schema";
+import {
+  auditLog,
+  deliveries,
+  invoiceFiles,
+  invoices,
+  receiptCodes,
+  taxBureauAccounts,
+} from "../../platform/db/schema";
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
-import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo } from "./invoice-status";
+import type { ChannelAccountError } from "./channels/channel";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
 import { ISSUE_SAVE } from "./issuing.queries";
@@ -26,13 +34,26 @@ export async function saveRejected(
     invoice,
     org,
     outcome,
-  }: { invoice: InvoiceRow; org: OrganizationRow; outcome: { code: string; message: string } },
+  }: {
+    invoice: InvoiceRow;
+    org: OrganizationRow;
+    outcome: { code: string; message: string; consumerMessage?: string };
+  },
 ): Promise<InvoiceRow> {
   const { db } = ctx.database;
+  // The channel's code and words are the operator's (failure_code / failure_reason); the consumer
+  // reads the plain sentence kept beside them.
+  const consumer = outcome.consumerMessage ? { consumerMessage: outcome.consumerMessage } : {};
+  const channelData = { ...(invoice.channelData as Record<string, unknown>), ...consumer };
   await db.transaction(async (tx) => {
     await tx
       .update(invoices)
-      .set({ ...moveTo("refuse"), failureCode: outcome.code, failureReason: outcome.message })
+      .set({
+        ...moveTo("refuse"),
+        failureCode: outcome.code,
+        failureReason: outcome.message,
+        channelData: sql`${invoices.channelData} || ${JSON.stringify(consumer)}::jsonb`,
+      })
       .where(and(eq(invoices.id, invoice.id), movable("refuse")));
     // A refused red invoice leaves the code as it was: only blue outcomes decide its status.
     if (invoice.color === "blue") {
@@ -56,7 +77,76 @@ export async function saveRejected(
     status: INVOICE_MOVES.refuse.to,
     failureCode: outcome.code,
     failureReason: outcome.message,
+    channelData,
   };
+}
+
+/**
+ * What the channel's account problem means (ChannelAccountError: bad credentials, token quota, the
+ * 数电 session logged out, 实人认证 due, a bad setting): the tax-bureau account turns 需重新认证 or
+ * 离线 with the channel's words and what to do, and is checked again by the account check
+ * (tax-accounts.sweep.ts) every `accountCheckSeconds`; the invoice stays queued (`issuing`, not
+ * failed) without a due time, so the issuing sweep leaves it alone until the account is back
+ * (resumeHeldInvoices). Its next attempt asks the channel to retry it (held: a 诺诺 order that
+ * failed for the session is reInvoiced under the same order number). One transaction.
+ */
+export async function saveHeldForAccount(
+  ctx: SaveContext,
+  { invoice, accountId, problem }: { invoice: InvoiceRow; accountId: string; problem: ChannelAccountError },
+): Promise<InvoiceRow> {
+  const checkSeconds = ctx.config.tuning.accountCheckSeconds;
+  const channelData = { ...(invoice.channelData as Record<string, unknown>), heldForAccount: true };
+  await ctx.database.db.transaction(async (tx) => {
+    await tx
+      .update(taxBureauAccounts)
+      .set({
+        status: problem.accountStatus,
+        statusProblem: problem.problem,
+        statusCode: problem.code,
+        statusMessage: problem.message,
+        statusAction: problem.action,
+        statusChangedAt: new Date(),
+        nextAttemptAt: sql`coalesce(${taxBureauAccounts.nextAttemptAt}, now() + make_interval(secs => ${checkSeconds}))`,
+        updatedAt: new Date(),
+      })
+      .where(eq(taxBureauAccounts.id, accountId));
+    await tx
+      .update(invoices)
+      .set({
+        nextAttemptAt: null,
+        channelData: sql`${invoices.channelData} || '{"heldForAccount": true}'::jsonb`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(invoices.id, invoice.id), unfinished()));
+  });
+  return { ...invoice, nextAttemptAt: null, channelData };
+}
+
+/**
+ * The account is back (the account check or 测试连接 found it online): its held invoices are due
+ * now, for the issuing sweep. Returns how many.
+ */
+export async function resumeHeldInvoices(
+  ctx: Pick<AppContext, "database">,
+  accountId: string,
+): Promise<number> {
+  const resumed = await ctx.database.db
+    .update(invoices)
+    .set({ nextAttemptAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(invoices.taxAccountId, accountId), unfinished(), isNull(invoices.nextAttemptAt)))
+    .returning({ id: invoices.id });
+  return resumed.length;
+}
+
+/**
+ * A held (or operator-retried) invoice's attempt has asked the channel to retry it: the marks go,
+ * so later attempts query instead.
+ */
+export async function clearChannelFlags(ctx: Pick<AppContext, "database">, invoiceId: string): Promise<void> {
+  await ctx.database.db
+    .update(invoices)
+    .set({ channelData: sql`${invoices.channelData} - 'heldForAccount' - 'retry'` })
+    .where(eq(invoices.id, invoiceId));
 }
 
 /** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */

@@ -3,7 +3,7 @@ import type { Actor, AppContext } from "../../context";
 import { type ComputedInvoice, isRedReason, RED_REASONS, redInvoiceFrom } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
 import { isUniqueViolation } from "../../platform/db/errors";
-import { invoices } from "../../platform/db/schema";
+import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
@@ -20,7 +20,7 @@ import {
   invoiceLineRows,
   invoiceSerial,
 } from "./invoices.repository";
-import { issueNow } from "./issuing.attempt";
+import { channelDataOf, issueNow } from "./issuing.attempt";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
@@ -60,6 +60,10 @@ export async function reverseInvoice(
   };
   const red = redInvoiceFrom(computed);
   const id = newId("inv");
+  const [account] = await db
+    .select({ channel: taxBureauAccounts.channel })
+    .from(taxBureauAccounts)
+    .where(eq(taxBureauAccounts.id, blue.taxAccountId ?? ""));
   const row = {
     ...copiedParties(blue),
     id,
@@ -69,6 +73,7 @@ export async function reverseInvoice(
     status: NEW_STATUS,
     nextAttemptAt: firstSweepAt(ctx.config),
     serial: invoiceSerial(id),
+    channelData: channelDataOf(ctx.providers.channels, account?.channel, invoiceSerial(id)),
     ...red.totals,
   } satisfies typeof invoices.$inferInsert;
   const lines = invoiceLineRows(id, red.lines);

@@ -58,6 +58,11 @@ export const invoiceView = z.object({
   pdfUrl: z.string().nullable(),
   xmlUrl: z.string().nullable(),
   redOf: z.string().nullable(),
+  /**
+   * For a failed invoice: a plain sentence for the consumer (the channel's own code and words are
+   * for the merchant's operator, in the console); null otherwise.
+   */
+  failureMessage: z.string().nullable().optional(),
   /** Where the invoice was sent and how that went, recipients masked (on the scan view only). */
   deliveries: z
     .array(

@@ -25,7 +25,7 @@ import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { isIssued } from "../invoices/invoice-status";
+import { hasFailed, isIssued } from "../invoices/invoice-status";
 import { totalsOf } from "../invoices/invoices.presenter";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
@@ -186,7 +186,16 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
     pdfUrl: issued ? `/api/scan/${token}/invoices/${i.id}.pdf` : null,
     xmlUrl: issued ? `/api/scan/${token}/invoices/${i.id}.xml` : null,
     redOf: i.blueInvoiceId,
+    failureMessage: hasFailed(i.status) ? consumerFailureMessage(i) : null,
   };
+}
+
+/** What a consumer reads about a failed invoice: the channel's plain sentence, or ours. */
+function consumerFailureMessage(i: InvoiceRow): string {
+  const data = i.channelData as { consumerMessage?: unknown } | null;
+  return typeof data?.consumerMessage === "string" && data.consumerMessage
+    ? data.consumerMessage
+    : "开票信息未通过税务校验，商家正在处理，请稍后查看或联系商家";
 }
 
 /**

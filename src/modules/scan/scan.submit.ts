@@ -22,7 +22,7 @@ import {
   invoiceSerial,
   type SubmissionRow,
 } from "../invoices/invoices.repository";
-import { type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
+import { channelDataOf, type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
 import { assertCodeUsable, effectiveStatus, unusableError } from "../receipt-codes/receipt-code-status";
 import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
 import { RELEASE_UNFINISHED, SUBMIT_WRITE, submitTarget } from "./scan.queries";
@@ -176,7 +176,8 @@ function submissionRows(
       ...inv.totals,
       failureCode: null,
       failureReason: null,
-      channelData: {},
+      // The channel's order number, derived from the serial, stored before the first call.
+      channelData: channelDataOf(ctx.providers.channels, account?.channel, invoiceSerial(id)),
       createdAt: now,
       updatedAt: now,
     };

@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
+import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
 import { makeUscc } from "../../../test/support/factories";
+import type { Config } from "../../config";
 import { systemActor } from "../../context";
 import { Keyring } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
@@ -27,7 +29,12 @@ describeEachDatabase("tax-bureau accounts on real channels", (kind) => {
     await database.close();
   });
 
-  const ctx = (allowPrivateUrls: boolean) => ({ database, keyring, config: { allowPrivateUrls } });
+  const ctx = (allowPrivateUrls: boolean) => ({
+    database,
+    keyring,
+    log: pino({ level: "silent" }),
+    config: { allowPrivateUrls, tuning: { accountCheckSeconds: 60 } as Config["tuning"] },
+  });
   const nuonuo = () => ({
     apiUrl: `${standin.url}/open/v1/services`,
     tokenUrl: `${standin.url}/accessToken`,

@@ -38,6 +38,15 @@ export const taxAccountOutput = z.object({
   status: z.string(),
   /** The channel's settings with every secret masked (`******`): never a secret's value. */
   settings: z.record(z.string(), z.unknown()),
+  /**
+   * What the channel last reported wrong with the account (bad_credentials, token_quota,
+   * logged_out, identity_verification_due, misconfigured), its words and what to do; null while
+   * fine. Its invoices wait meanwhile and resume by themselves once it is back.
+   */
+  problem: z.string().nullable(),
+  statusMessage: z.string().nullable(),
+  statusAction: z.string().nullable(),
+  statusChangedAt: z.string().nullable(),
   createdAt: z.string(),
 });
 export type TaxAccountOutput = z.infer<typeof taxAccountOutput>;

@@ -24,6 +24,7 @@ import {
   updateTaxAccountRow,
 } from "./tax-accounts.repository";
 import { type TaxAccountOutput, taxAccountInput } from "./tax-accounts.schema";
+import { recordAccountStatus } from "./tax-accounts.sweep";
 
 const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
   id: r.id,
@@ -32,6 +33,10 @@ const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
   channel: r.channel,
   status: r.status,
   settings: maskSettings(r.channel, (r.settings ?? {}) as Record<string, unknown>),
+  problem: r.statusProblem,
+  statusMessage: r.statusMessage,
+  statusAction: r.statusAction,
+  statusChangedAt: r.statusChangedAt?.toISOString() ?? null,
   createdAt: r.createdAt.toISOString(),
 });
 
@@ -108,7 +113,9 @@ export function channelsForConsole(options: { actor: Actor; orgId: string }) {
 
 /** 测试连接 from the console: the organization's own account only. */
 export async function testTaxAccountForConsole(
-  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  ctx: Pick<AppContext, "database" | "keyring" | "log"> & {
+    config: Pick<AppContext["config"], "allowPrivateUrls" | "tuning">;
+  },
   options: { actor: Actor; orgId: string; id: string },
 ) {
   const actor = requireOrg(options.actor, options.orgId, "administer");
@@ -188,7 +195,9 @@ export async function createTaxAccountWithSettings(
  * made-up order, the session, 实人认证, 授信额度) and records the status on the account.
  */
 export async function testTaxAccount(
-  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  ctx: Pick<AppContext, "database" | "keyring" | "log"> & {
+    config: Pick<AppContext["config"], "allowPrivateUrls" | "tuning">;
+  },
   options: { actor: Actor; id: string },
 ): Promise<ChannelAccountStatus & { id: string; channel: string }> {
   const { db } = ctx.database;
@@ -206,8 +215,9 @@ export async function testTaxAccount(
   const status: ChannelAccountStatus = adapter.accountStatus
     ? await adapter.accountStatus(settings)
     : { status: "online", message: "该通道无需测试连接" };
+  // Recorded as the account check would (a success resumes the invoices held for the account).
+  await recordAccountStatus(ctx, account, status);
   await db.transaction(async (tx) => {
-    await updateTaxAccountRow(tx, account.id, { status: status.status });
     await recordAudit(tx, {
       actor: options.actor,
       orgId: account.orgId,

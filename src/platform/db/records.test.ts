@@ -102,6 +102,12 @@ describeEachDatabase("rows through JSON", (kind) => {
       channel: "sandbox",
       status: "online",
       settings: { mode: "online", delayMs: i, nested: { list: [1, "二", null] } },
+      statusProblem: null,
+      statusCode: null,
+      statusMessage: null,
+      statusAction: null,
+      statusChangedAt: null,
+      nextAttemptAt: null,
       createdAt: now,
       updatedAt: now,
     }));

@@ -218,6 +218,19 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     if (s("invoiceLine") === "bs" && !s("buyerTaxNum"))
       return err("E4000", "接口调用失败：专票购方税号不能为空");
     if (s("remark").length > 200) return err("E4000", "接口调用失败：备注不能超过200");
+    // The buyer's and seller's details as §1.5 bounds them, the natural-person flag, the people.
+    if ((s("buyerTel") + s("buyerAddress")).length > 100)
+      return err("E4000", "接口调用失败：购方地址和电话合计不能超过100");
+    for (const k of ["buyerAccount", "salerAccount", "buyerName"])
+      if (s(k).length > 100) return err("E4000", `接口调用失败：${k} 不能超过100`);
+    if (!["", "0", "1"].includes(s("naturalPersonFlag")))
+      return err("E4000", "接口调用失败：naturalPersonFlag 只能是 0 或 1");
+    if (s("naturalPersonFlag") === "1" && s("invoiceLine") !== "pc")
+      return err("E4000", "接口调用失败：自然人标识仅适用于数电普票");
+    for (const k of ["clerk", "payee", "checker"])
+      if (s(k).length > 20) return err("E4000", `接口调用失败：${k} 不能超过20`);
+    if (!["pc", "bs", "es", "ec"].includes(s("invoiceLine")))
+      return err("E4000", "接口调用失败：数电发票须传 invoiceLine（pc、bs、es、ec）");
     const lines = order.invoiceDetail;
     if (!Array.isArray(lines) || lines.length === 0) return err("E9122", "商品详情为空");
     const lineProblem = checkLines(lines as Array<Record<string, unknown>>);
@@ -285,6 +298,18 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
         if (new Decimal(g("price")).times(g("num")).minus(amount).abs().greaterThan("0.01"))
           return err("E9126", "单价*数量≠金额");
       }
+      // 数电: zero-rate kinds travel as a two-digit favouredPolicyFlag, never the legacy fields.
+      if (g("zeroRateFlag") || g("favouredPolicyName") || g("deduction"))
+        return err(
+          "E4000",
+          `接口调用失败：数电发票 invoiceDetail[${i}] 不传 zeroRateFlag、favouredPolicyName、deduction`,
+        );
+      if (g("favouredPolicyFlag") && !/^\d{2}$/.test(g("favouredPolicyFlag")))
+        return err("E4000", `接口调用失败：invoiceDetail[${i}].favouredPolicyFlag 应为两位代码`);
+      if (["03", "04"].includes(g("favouredPolicyFlag")) && !new Decimal(g("taxRate")).isZero())
+        return err("E4000", `接口调用失败：invoiceDetail[${i}] 免税或不征税的税率应为 0`);
+      if (!["", "0", "1", "2"].includes(g("invoiceLineProperty")))
+        return err("E4000", `接口调用失败：invoiceDetail[${i}].invoiceLineProperty 只能是 0、1、2`);
       const property = g("invoiceLineProperty") || "0";
       if (property === "1") {
         const prev = lines[i - 1];

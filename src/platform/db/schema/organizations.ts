@@ -39,10 +39,28 @@ export const taxBureauAccounts = pgTable(
     status: text("status").notNull().default("online"),
     /** Channel-specific settings (the sandbox reads fail/slow/offline switches from here). */
     settings: jsonb("settings").notNull().default(sql`'{}'::jsonb`),
+    /**
+     * What the channel last said is wrong with the account (ChannelAccountProblem: bad_credentials,
+     * token_quota, logged_out, identity_verification_due, misconfigured), its code and words, and
+     * what to do — null while the account is fine. Its invoices wait (queued) while it is set.
+     */
+    statusProblem: text("status_problem"),
+    statusCode: text("status_code"),
+    statusMessage: text("status_message"),
+    statusAction: text("status_action"),
+    statusChangedAt: tstz("status_changed_at"),
+    /** When the account check (tax-accounts.sweep.ts) next asks the channel whether it is back. */
+    nextAttemptAt: tstz("next_attempt_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("tax_bureau_accounts_org_name_key").on(t.orgId, t.name)],
+  (t) => [
+    uniqueIndex("tax_bureau_accounts_org_name_key").on(t.orgId, t.name),
+    // The account check: accounts with a problem, due for a look.
+    index("tax_bureau_accounts_next_attempt_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.statusProblem} is not null`),
+  ],
 );
 
 /** 设备: a POS terminal registered to an organization. */

@@ -1,4 +1,4 @@
-import { Alert, App, Button, Form, Input, Modal, Select, Space, Table, Tag } from "antd";
+import { Alert, App, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import type { TaxAccount, TaxAccountChannel, TaxAccountStatus } from "../../api-types";
@@ -67,8 +67,18 @@ export function TaxAccountsTab() {
           {
             title: "状态",
             dataIndex: "status",
-            render: (s: string) => (
-              <Tag color={TAX_ACCOUNT_STATUS[s]?.color}>{TAX_ACCOUNT_STATUS[s]?.label ?? s}</Tag>
+            // What the channel reported and what to do; the account's invoices wait meanwhile.
+            render: (s: string, r: TaxAccount) => (
+              <Space direction="vertical" size={2}>
+                <Tag color={TAX_ACCOUNT_STATUS[s]?.color} title={r.statusMessage ?? undefined}>
+                  {TAX_ACCOUNT_STATUS[s]?.label ?? s}
+                </Tag>
+                {r.problem && (
+                  <Typography.Text type="secondary" data-testid="tax-account-action">
+                    {r.statusAction ?? r.statusMessage}（待开发票已暂停，恢复后自动继续）
+                  </Typography.Text>
+                )}
+              </Space>
             ),
           },
           { title: "创建时间", dataIndex: "createdAt", render: formatTime },
