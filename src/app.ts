@@ -13,7 +13,9 @@ import { registerHealthRoutes } from "./modules/health/health.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
+import { invoiceWebhookDocs } from "./modules/invoices/invoices.merchant.schema";
 import { issueSweep } from "./modules/invoices/issuing.sweep";
+import { redConfirmationExpirySweep } from "./modules/invoices/red-confirmation";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
   deleteExpiredNonces,
@@ -135,6 +137,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(redConfirmationExpirySweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({
@@ -174,7 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         keepAliveMs: tuning.httpKeepAliveSeconds * 1000,
       },
     });
-    await registerOpenApi(http, version);
+    await registerOpenApi(http, version, invoiceWebhookDocs());
     registerHealthRoutes(http, ctx, version);
     const scan = await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);

@@ -11,6 +11,7 @@ import { rotateMasterSecret } from "./modules/credentials/secret-rotate";
 import { type DemoInfo, seedDemo } from "./modules/demo/demo.seed";
 import { DEMO_MERCHANT_PORT, startDemoMerchant } from "./modules/demo/demo-merchant";
 import { migrateFilesToS3 } from "./modules/files/files.migrate";
+import { decideSandboxConfirmation } from "./modules/invoices/red-confirmation.sandbox";
 import { createOrganization } from "./modules/organizations/organizations.service";
 import { createTaxAccountWithSettings, testTaxAccount } from "./modules/tax-accounts/tax-accounts.service";
 import { createUser } from "./modules/users/users.service";
@@ -45,6 +46,9 @@ Usage: piaoma [command] [options]
   tax-account:create    --org ID_OR_TAX_ID --name N --channel sandbox|nuonuo[|kingdee]
                         --settings JSON [--default]     prints { "id": … } (docs/channels.md)
   tax-account:test      --id ID                         测试连接: the account's status at its channel
+  sandbox:confirm       --number 确认单编号 [--refuse]   the buyer's answer to a pending sandbox 红字确认单
+                        (account setting redConfirmation=required); a running server's issuing sweep
+                        then issues the red invoice (confirmed) or fails it (refused)
   user:create           --username U --password P --role admin|operator|viewer --org ID_OR_TAX_ID[,…]
   backup                --out DIR   database (PGlite dump or pg_dump), local files, generated secret
   files:migrate         --to s3     move invoice files from the database or data folder into the
@@ -91,6 +95,8 @@ const options = {
   default: { type: "boolean" },
   id: { type: "string" },
   clock: { type: "string" },
+  number: { type: "string" },
+  refuse: { type: "boolean" },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
@@ -121,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     "secret:rotate",
     "tax-account:create",
     "tax-account:test",
+    "sandbox:confirm",
     "standin",
   ];
   if (!known.includes(command)) return fail("BAD_REQUEST", `unknown command "${command}"\n\n${USAGE}`);
@@ -355,6 +362,17 @@ async function runCommand(command: string, config: Config, flags: Flags): Promis
       case "tax-account:test":
         result = await testTaxAccount(ctx, { actor, id: flags.id ?? "" });
         break;
+      case "sandbox:confirm": {
+        const decision = flags.refuse === true ? "refused" : "confirmed";
+        const red = await decideSandboxConfirmation(ctx, {
+          actor,
+          number: flags.number ?? "",
+          decision,
+          issuedByCaller: false,
+        });
+        result = { number: flags.number, decision, redInvoiceId: red.id, invoiceStatus: red.status };
+        break;
+      }
       case "user:create": {
         const u = await createUser(ctx, {
           actor,

@@ -61,6 +61,17 @@ export {
   redLinesFrom,
   verifyRedInvoice,
 } from "./red";
+export {
+  allowsRedIssue,
+  canMoveRedConfirmation,
+  isRedConfirmationStatus,
+  RED_CONFIRMATION_HOURS,
+  RED_CONFIRMATION_LABELS,
+  RED_CONFIRMATION_STATUSES,
+  type RedConfirmationStatus,
+  redConfirmationAfter,
+  redConfirmationDeadline,
+} from "./red-confirmation";
 export { type Seller, type SellerInput, validateSeller } from "./seller";
 export { MAX_SPLIT_INVOICES } from "./split";
 export { type TaxBureau, taxBureauOf } from "./tax-bureau";

@@ -393,9 +393,16 @@ export function fieldPath(instancePath: string, issuePath?: unknown[]): string {
 }
 
 /** OpenAPI from the route schemas; `/docs` serves the interactive documentation. */
-export async function registerOpenApi(app: HttpServer, version: string): Promise<void> {
+export async function registerOpenApi(
+  app: HttpServer,
+  version: string,
+  /** The calls Piaoma makes to merchants (OpenAPI `webhooks`), described by the modules. */
+  webhooks: Record<string, unknown> = {},
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
+      // OpenAPI path items built by the modules (JSON, not typed against the spec's types here).
+      webhooks: webhooks as never,
       info: {
         title: "票码 Piaoma API",
         version,

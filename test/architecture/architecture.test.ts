@@ -26,6 +26,8 @@ const owners: Layering["owners"] = {
   invoice_number_sequences: "invoices",
   sandbox_issued: "invoices",
   channel_tokens: "invoices",
+  red_confirmations: "invoices",
+  sandbox_red_confirmations: "invoices",
   deliveries: "deliveries",
   sms_outbox: "deliveries",
   open_api_nonces: "open-api",

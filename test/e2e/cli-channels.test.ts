@@ -78,3 +78,11 @@ describe("piaoma tax-account commands", () => {
     expect(tested.stdout).not.toContain(DEFAULT_APP.appSecret);
   }, 240_000);
 });
+
+describe("piaoma sandbox:confirm", () => {
+  it("answers a 确认单 number it does not know with NOT_FOUND (the answer itself: src/modules/invoices/red-confirmation.test.ts)", async () => {
+    const res = await runCli(["sandbox:confirm", "--number", "44030026120300000001", "--refuse"], env);
+    expect(res.code).toBe(1);
+    expect(res.json).toMatchObject({ error: { code: "NOT_FOUND", message: "红字确认单不存在" } });
+  });
+});

@@ -513,6 +513,12 @@ for (const kind of databaseKinds()) {
         params: { orgId, id: (await issued()).invoiceId },
         body: { reason: "开票有误" },
       }),
+      // Only a sandbox red invoice waiting for its 确认单 can be decided: a blue one is not found.
+      "POST /api/console/orgs/:orgId/invoices/:id/sandbox-confirmation": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        body: { decision: "confirmed" },
+        validStatus: 404,
+      }),
       // Only a failed invoice can be retried: an issued one answers 409 — after its id was looked up.
       "POST /api/console/orgs/:orgId/invoices/:id/retry": async () => ({
         params: { orgId, id: (await issued()).invoiceId },

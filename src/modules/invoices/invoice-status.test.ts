@@ -18,7 +18,7 @@ describe("the invoice's status", () => {
     expect(INVOICE_TRANSITIONS).toEqual({
       pending: ["issuing", "issued", "failed", "confirmation_pending"],
       issuing: ["issuing", "issued", "failed", "confirmation_pending"],
-      confirmation_pending: ["issued", "failed"],
+      confirmation_pending: ["issued", "failed", "pending"],
       issued: ["reversed"],
       failed: ["issued", "pending"],
       reversed: [],

@@ -11,6 +11,7 @@ import { invoices } from "../../platform/db/schema";
  *      ▲                   │ ▲ └──refused──▶ failed ──retry──▶ pending
  *      │                   │ └─attempt (again: the sweep, a query by serial first)
  *      │                   └──awaitConfirmation──▶ confirmation_pending ──issued / refused──▶ …
+ *      └──────────────────────────answerConfirmation (sandbox)───────────────┘
  *   (a submit inserts its invoices as issuing, their first attempt counted; a reversal as pending)
  */
 const STATUS = {
@@ -59,6 +60,11 @@ export const INVOICE_MOVES = {
   refuse: { from: ["pending", "issuing", "confirmation_pending"], to: "failed" },
   /** The channel waits for the buyer's 确认单. */
   awaitConfirmation: { from: ["pending", "issuing"], to: "confirmation_pending" },
+  /**
+   * The buyer answered the 确认单 (the sandbox's stand-in: console, `piaoma sandbox:confirm`): the
+   * channel is asked again, which then issues or refuses (red-confirmation.sandbox.ts).
+   */
+  answerConfirmation: { from: ["confirmation_pending"], to: "pending" },
   /** 重试 from the console: the same serial (nothing was issued under it), due at once. */
   retry: { from: ["failed"], to: "pending" },
   /** The red invoice reversing it was issued. */
@@ -98,6 +104,8 @@ const can = (move: InvoiceMove, status: string) =>
 export const canAttempt = (status: string) => can("attempt", status);
 /** 红冲 may be asked for (the blue invoice must also have a number). */
 export const canReverse = (status: string) => can("reverse", status);
+/** The buyer's answer to its 确认单 may be given (a red invoice waiting for it). */
+export const canAnswerConfirmation = (status: string) => can("answerConfirmation", status);
 /** 重试 may be asked for. */
 export const canRetry = (status: string) => can("retry", status);
 /** The channel refused it. */

@@ -7,6 +7,7 @@ import {
   invoices,
   organizations,
   receiptCodes,
+  taxBureauAccounts,
   webhookAttempts,
   webhookEvents,
 } from "../../platform/db/schema";
@@ -156,11 +157,24 @@ export async function findCounterpart(db: DbOrTx, invoice: typeof invoices.$infe
     invoice.color === "red" && invoice.blueInvoiceId
       ? eq(invoices.id, invoice.blueInvoiceId)
       : eq(invoices.blueInvoiceId, invoice.id);
+  // The newest: a red whose 确认单 was refused or expired may precede the one reversing it now.
   const [row] = await db
     .select({ id: invoices.id, number: invoices.number, status: invoices.status })
     .from(invoices)
-    .where(where);
+    .where(where)
+    .orderBy(desc(invoices.createdAt))
+    .limit(1);
   return row;
+}
+
+/** The channel of an invoice's tax-bureau account (`sandbox`, `nuonuo`, …). */
+export async function findTaxAccountChannel(db: DbOrTx, taxAccountId: string | null): Promise<string | null> {
+  if (!taxAccountId) return null;
+  const [row] = await db
+    .select({ channel: taxBureauAccounts.channel })
+    .from(taxBureauAccounts)
+    .where(eq(taxBureauAccounts.id, taxAccountId));
+  return row?.channel ?? null;
 }
 
 /** The webhook events about one invoice, each with every attempt made. */

@@ -13,8 +13,10 @@ import {
   invoiceListQuery,
   resendBody,
   reverseBody,
+  sandboxConfirmationBody,
 } from "./invoices.console.schema";
 import {
+  decideSandboxConfirmationForConsole,
   findInvoiceFileForConsole,
   findInvoicesForConsole,
   getInvoiceForConsole,
@@ -143,6 +145,23 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
       return reply
         .status(created ? 201 : 200)
         .send(await getInvoiceForConsole(ctx, { actor, orgId, id: redInvoiceId }));
+    },
+  );
+  http.post(
+    `${base}/:id/sandbox-confirmation`,
+    {
+      schema: {
+        ...hidden,
+        params: orgItemParams,
+        body: sandboxConfirmationBody,
+        response: { 200: invoiceDetail },
+      },
+    },
+    async (req) => {
+      const actor = actorOf(req);
+      const { orgId, id } = req.params;
+      await decideSandboxConfirmationForConsole(ctx, { actor, orgId, id, decision: req.body.decision });
+      return getInvoiceForConsole(ctx, { actor, orgId, id });
     },
   );
   http.post(

@@ -3,6 +3,7 @@ import { RED_REASONS } from "../../domain";
 import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
 import { INVOICE_STATUSES } from "./invoice-status";
+import { redConfirmationOut } from "./invoices.merchant.schema";
 import { buyerView, invoiceLineView, totalsView } from "./invoices.schema";
 
 const day = isoDay();
@@ -55,6 +56,8 @@ export const invoiceListItem = z.object({
   source: z.string(),
   failureReason: z.string().nullable(),
   reverseReason: z.string().nullable(),
+  /** A red invoice's 红字确认单 (number, state, times); null on a blue invoice. */
+  redConfirmation: redConfirmationOut.nullable(),
 });
 export type InvoiceListItem = z.infer<typeof invoiceListItem>;
 
@@ -126,6 +129,10 @@ export const invoiceDetail = invoiceListItem.extend({
   canResend: z.boolean(),
   canReverse: z.boolean(),
   canRetry: z.boolean(),
+  /** Who asked for the red invoice (`user:…`, `app:…`), as its 确认单 keeps it. */
+  redConfirmationRequestedBy: z.string().nullable(),
+  /** A sandbox red invoice waiting for its 确认单: the console may confirm or refuse it as the buyer. */
+  canDecideSandboxConfirmation: z.boolean(),
 });
 export type InvoiceDetail = z.infer<typeof invoiceDetail>;
 
@@ -153,4 +160,8 @@ export const fileParams = z.object({
   orgId: recordId(),
   id: recordId(),
   kind: z.enum(["pdf", "xml"]),
+});
+
+export const sandboxConfirmationBody = z.object({
+  decision: z.enum(["confirmed", "refused"], { error: "decision 只能是 confirmed 或 refused" }),
 });

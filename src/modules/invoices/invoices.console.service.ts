@@ -7,12 +7,21 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { canRetry, canReverse, hasFailed, isIssued, movable, moveTo } from "./invoice-status";
+import {
+  canAnswerConfirmation,
+  canRetry,
+  canReverse,
+  hasFailed,
+  isIssued,
+  movable,
+  moveTo,
+} from "./invoice-status";
 import {
   findCounterpart,
   findFileSizes,
   findInvoiceOfOrg,
   findInvoicePage,
+  findTaxAccountChannel,
   findWebhooksOfInvoice,
   type InvoiceListRow,
 } from "./invoices.console.repository";
@@ -20,6 +29,12 @@ import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoice
 import { buyerOf, invoiceLineOf, totalsOf } from "./invoices.presenter";
 import { findDeliveriesOf, findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 import { issueNow } from "./issuing.attempt";
+import {
+  findRedConfirmationOf,
+  findRedConfirmationsOf,
+  redConfirmationView,
+} from "./red-confirmation.queries";
+import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
@@ -46,6 +61,7 @@ export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceLi
     source,
     failureReason: hasFailed(i.status) ? (i.failureReason ?? "开具失败") : null,
     reverseReason: i.reverseReason,
+    redConfirmation: null,
   };
 }
 
@@ -66,7 +82,15 @@ export async function findInvoicesForConsole(
     (page - 1) * pageSize,
     pageSize,
   );
-  return { items: rows.map(listItemOf), total, page, pageSize };
+  const confirmations = await findRedConfirmationsOf(
+    ctx.database.db,
+    rows.filter((r) => r.invoice.color === "red").map((r) => r.invoice.id),
+  );
+  const items = rows.map((r) => ({
+    ...listItemOf(r),
+    redConfirmation: redConfirmationView(confirmations.get(r.invoice.id)),
+  }));
+  return { items, total, page, pageSize };
 }
 
 /** Everything about one invoice an operator needs to answer a customer. */
@@ -79,12 +103,14 @@ export async function getInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const i = row.invoice;
-  const [lines, files, counterpart, deliveries, webhooks] = await Promise.all([
+  const [lines, files, counterpart, deliveries, webhooks, confirmation, account] = await Promise.all([
     findInvoiceLines(db, i.id),
     findFileSizes(db, i.id),
     findCounterpart(db, i),
     findDeliveriesOf(db, [i.id]),
     findWebhooksOfInvoice(db, i.id),
+    i.color === "red" ? findRedConfirmationOf(db, i.id) : Promise.resolve(undefined),
+    findTaxAccountChannel(db, i.taxAccountId),
   ]);
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
@@ -93,6 +119,7 @@ export async function getInvoiceForConsole(
   const hasFiles = files.length > 0 && Boolean(i.number);
   return {
     ...listItemOf(row),
+    redConfirmation: redConfirmationView(confirmation),
     buyer: buyerOf(i),
     email: i.email,
     mobile: i.mobile,
@@ -146,8 +173,19 @@ export async function getInvoiceForConsole(
       })),
     })),
     canResend: operate && hasFiles,
-    canReverse: operate && i.color === "blue" && canReverse(i.status) && !counterpart,
-    canRetry: operate && canRetry(i.status),
+    // A red invoice whose 确认单 was refused or expired no longer reverses it: reverse again.
+    canReverse:
+      operate &&
+      i.color === "blue" &&
+      canReverse(i.status) &&
+      (!counterpart || hasFailed(counterpart.status)),
+    canRetry: operate && canRetry(i.status) && !closesRed(confirmation),
+    redConfirmationRequestedBy: confirmation?.requestedBy ?? null,
+    canDecideSandboxConfirmation:
+      operate &&
+      account === "sandbox" &&
+      canAnswerConfirmation(i.status) &&
+      confirmation?.status === "pending",
   };
 }
 
@@ -228,6 +266,8 @@ export async function retryInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const invoice = row.invoice;
+  if (invoice.color === "red" && closesRed(await findRedConfirmationOf(db, invoice.id)))
+    throw new AppError("CONFLICT", "红字确认单已拒绝或已过期，不能重试；请对蓝字发票重新红冲");
   const moved = await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(invoices)
@@ -260,7 +300,34 @@ export async function retryInvoiceForConsole(
     return true;
   });
   if (!moved) throw new AppError("CONFLICT", "只有开具失败的发票可以重试", { status: invoice.status });
+  // (A red retried while a newer red reverses its blue is refused by invoices_blue_invoice_key.)
   await issueNow(ctx, [invoice.id]);
   const after = await findInvoiceOfOrg(db, options.orgId, options.id);
   return { status: after?.invoice.status ?? "pending" };
+}
+
+/** A 确认单 refused or expired ends its red invoice: the blue one is reversed by a new red, not a retry. */
+function closesRed(confirmation: { status: string } | undefined): boolean {
+  return confirmation?.status === "refused" || confirmation?.status === "expired";
+}
+
+/**
+ * 沙箱确认: the console stands in for the buyer of a sandbox red invoice waiting for its 确认单
+ * (red-confirmation.sandbox.ts).
+ */
+export async function decideSandboxConfirmationForConsole(
+  ctx: ConsoleContext,
+  options: { actor: Actor; orgId: string; id: string; decision: "confirmed" | "refused" },
+): Promise<void> {
+  requireOrg(options.actor, options.orgId, "operate");
+  const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
+  if (row?.invoice.color !== "red") throw notFound();
+  const red = await decideSandboxConfirmation(ctx, {
+    actor: options.actor,
+    orgId: options.orgId,
+    redInvoiceId: options.id,
+    decision: options.decision,
+    issuedByCaller: true,
+  });
+  await issueNow(ctx, [red.id]);
 }

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
@@ -7,6 +7,7 @@ import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { buyerOf, invoiceLineOf, totalsOf } from "./invoices.presenter";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
+import { findRedConfirmationOf, redConfirmationView } from "./red-confirmation.queries";
 
 /**
  * The merchant's view of an invoice (open API, webhooks): the shape, its signed file links, and the
@@ -21,15 +22,21 @@ export const FILE_LINK_SECONDS = 3600;
  * and expire, so they are added when the invoice is sent (withFileLinks).
  */
 export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<OpenInvoice> {
-  const [lines, code, red] = await Promise.all([
+  const [lines, code, red, confirmation] = await Promise.all([
     findInvoiceLines(db, invoice.id),
     db
       .select({ serialNo: receiptCodes.serialNo })
       .from(receiptCodes)
       .where(eq(receiptCodes.id, invoice.receiptCodeId)),
+    // The newest red invoice: one whose 确认单 was refused or expired may precede it.
     invoice.color === "blue"
-      ? db.select().from(invoices).where(eq(invoices.blueInvoiceId, invoice.id))
+      ? db
+          .select()
+          .from(invoices)
+          .where(eq(invoices.blueInvoiceId, invoice.id))
+          .orderBy(desc(invoices.createdAt))
       : Promise.resolve([]),
+    invoice.color === "red" ? findRedConfirmationOf(db, invoice.id) : Promise.resolve(undefined),
   ]);
   const redRow = red[0];
   return {
@@ -63,6 +70,7 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
         }
       : null,
     blueInvoiceId: invoice.blueInvoiceId,
+    redConfirmation: redConfirmationView(confirmation),
   };
 }
 

@@ -28,6 +28,7 @@ import {
   saveIssued,
   saveRejected,
 } from "./issuing.save";
+import { findRedConfirmationOf } from "./red-confirmation.queries";
 
 export type IssuingContext = Pick<
   AppContext,
@@ -127,11 +128,15 @@ export async function attemptIssue(
   // Accepted, not finished: the invoice stays `issuing`; the sweep asks again when it is due.
   if (outcome.status === "pending") return invoice;
   if (outcome.status === "rejected") return saveRejected(ctx, { invoice, org, outcome });
-  if (outcome.status === "confirmation_pending") return saveConfirmationPending(ctx, invoice);
+  if (outcome.status === "confirmation_pending")
+    return saveConfirmationPending(ctx, invoice, outcome.redConfirmation);
 
   const issued: InvoiceRow = { ...invoice, status: INVOICE_MOVES.issue.to, ...numbered(outcome) };
   const sandbox = account.channel === "sandbox";
-  const rendered = await renderFiles(toInvoiceDocument(org, issued, attempt.lines, { sandbox, reverses }));
+  const printed = await withConfirmationNumber(ctx, invoice.id, outcome, reverses);
+  const rendered = await renderFiles(
+    toInvoiceDocument(org, issued, attempt.lines, { sandbox, reverses: printed }),
+  );
   clock.lap("render");
   const files = await storeFiles(ctx, issued, rendered);
   clock.lap("files");
@@ -141,7 +146,14 @@ export async function attemptIssue(
     mobile: invoice.mobile,
     reason: "submit",
   });
-  const saved = await saveOrDiscard(ctx, { invoice, org, ...numbered(outcome), files, created });
+  const saved = await saveOrDiscard(ctx, {
+    invoice,
+    org,
+    ...numbered(outcome),
+    files,
+    created,
+    redConfirmation: outcome.redConfirmation,
+  });
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
   if (saved) sendAsSaved(ctx, attempt, issued, created, rendered);
@@ -210,6 +222,19 @@ async function askChannel(
     }
   }
   return outcome;
+}
+
+/** A red invoice prints its 确认单 number (DOMAIN.md §8): the channel's, or the one it gave earlier. */
+async function withConfirmationNumber(
+  ctx: IssuingContext,
+  invoiceId: string,
+  outcome: Issued,
+  reverses: Reverses | undefined,
+): Promise<(Reverses & { confirmationNumber?: string }) | undefined> {
+  if (!reverses) return undefined;
+  const confirmationNumber =
+    outcome.redConfirmation?.number ?? (await findRedConfirmationOf(ctx.database.db, invoiceId))?.number;
+  return confirmationNumber ? { ...reverses, confirmationNumber } : reverses;
 }
 
 /** PDF and XML, rendered outside any transaction: pure CPU work on data already in hand. */

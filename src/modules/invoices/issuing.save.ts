@@ -13,11 +13,12 @@ import {
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
-import type { ChannelAccountError } from "./channels/channel";
+import type { ChannelAccountError, RedConfirmationReport } from "./channels/channel";
 import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
 import { ISSUE_SAVE } from "./issuing.queries";
+import { applyRedConfirmationOutcome } from "./red-confirmation";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -37,7 +38,12 @@ export async function saveRejected(
   }: {
     invoice: InvoiceRow;
     org: OrganizationRow;
-    outcome: { code: string; message: string; consumerMessage?: string };
+    outcome: {
+      code: string;
+      message: string;
+      consumerMessage?: string;
+      redConfirmation?: RedConfirmationReport;
+    };
   },
 ): Promise<InvoiceRow> {
   const { db } = ctx.database;
@@ -63,6 +69,13 @@ export async function saveRejected(
         .where(eq(receiptCodes.id, invoice.receiptCodeId));
     }
     if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "failed");
+    await applyRedConfirmationOutcome(
+      ctx,
+      tx,
+      { ...invoice, status: "failed" },
+      "rejected",
+      outcome.redConfirmation,
+    );
     await recordAudit(tx, {
       actor: { type: "system", reason: "issuing" },
       orgId: invoice.orgId,
@@ -150,13 +163,20 @@ export async function clearChannelFlags(ctx: Pick<AppContext, "database">, invoi
 }
 
 /** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */
-export async function saveConfirmationPending(ctx: SaveContext, invoice: InvoiceRow): Promise<InvoiceRow> {
-  const { db } = ctx.database;
-  await db
-    .update(invoices)
-    .set(moveTo("awaitConfirmation"))
-    .where(and(eq(invoices.id, invoice.id), movable("awaitConfirmation")));
-  return { ...invoice, status: INVOICE_MOVES.awaitConfirmation.to };
+export async function saveConfirmationPending(
+  ctx: SaveContext,
+  invoice: InvoiceRow,
+  report?: RedConfirmationReport,
+): Promise<InvoiceRow> {
+  const waiting = { ...invoice, status: INVOICE_MOVES.awaitConfirmation.to };
+  await ctx.database.db.transaction(async (tx) => {
+    await tx
+      .update(invoices)
+      .set(moveTo("awaitConfirmation"))
+      .where(and(eq(invoices.id, invoice.id), movable("awaitConfirmation")));
+    await applyRedConfirmationOutcome(ctx, tx, waiting, "confirmation_pending", report);
+  });
+  return waiting;
 }
 
 /** A stored file of an issued invoice (invoice_files without the invoice id). */
@@ -177,6 +197,8 @@ export async function saveIssued(
     issuedAt: Date;
     files: IssuedFile[];
     created: DeliveryRow[];
+    /** For a red invoice: what the channel said of its 确认单. */
+    redConfirmation?: RedConfirmationReport;
   },
 ): Promise<boolean> {
   const { invoice, org, number, issuedAt, files, created } = options;
@@ -222,6 +244,13 @@ export async function saveIssued(
       await runTogether(tx, together);
       await markCodeInvoiced(tx, invoice);
       await markBlueReversed(tx, invoice);
+      await applyRedConfirmationOutcome(
+        ctx,
+        tx,
+        { ...invoice, status: "issued", number, issuedAt },
+        "issued",
+        options.redConfirmation,
+      );
       if (org.webhookUrl) await recordInvoiceOutcome(ctx, tx, invoice, "issued");
       return true;
     });

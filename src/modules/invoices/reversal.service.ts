@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { type ComputedInvoice, isRedReason, RED_REASONS, redInvoiceFrom } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
@@ -10,7 +10,7 @@ import { firstSweepAt } from "../../platform/sweeper";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { toComputedLine } from "./invoice-document";
-import { canReverse, NEW_STATUS } from "./invoice-status";
+import { canReverse, INVOICE_MOVES, NEW_STATUS } from "./invoice-status";
 import { buyerColumnsOf, buyerOf, totalsOf } from "./invoices.presenter";
 import {
   findInvoice,
@@ -21,6 +21,7 @@ import {
   invoiceSerial,
 } from "./invoices.repository";
 import { channelDataOf, issueNow } from "./issuing.attempt";
+import { recordRedConfirmationRequest } from "./red-confirmation";
 
 type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
 
@@ -81,6 +82,7 @@ export async function reverseInvoice(
   try {
     await db.transaction(async (tx) => {
       await insertInvoices(tx, [row], lines);
+      await recordRedConfirmationRequest(tx, row, options.actor);
       await recordAudit(tx, {
         actor: options.actor,
         orgId: blue.orgId,
@@ -121,7 +123,11 @@ function copiedParties(blue: InvoiceRow) {
   };
 }
 
+/** The blue invoice's red one; a failed red (its 确认单 refused or expired) does not count. */
 async function findRedOf(db: DbOrTx, blueInvoiceId: string): Promise<InvoiceRow | undefined> {
-  const [row] = await db.select().from(invoices).where(eq(invoices.blueInvoiceId, blueInvoiceId));
+  const [row] = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.blueInvoiceId, blueInvoiceId), ne(invoices.status, INVOICE_MOVES.refuse.to)));
   return row;
 }

@@ -34,6 +34,23 @@ describe("/docs: the open API", () => {
     expect(doc.paths["/q/{appKey}"].get.tags).toEqual(["open"]);
   });
 
+  it("documents the invoice webhooks, invoice.red_confirmation with the invoice's redConfirmation", async () => {
+    const doc = (await app.http.inject({ method: "GET", url: "/openapi.json" })).json();
+    expect(Object.keys(doc.webhooks)).toEqual([
+      "invoice.issued",
+      "invoice.failed",
+      "invoice.reversed",
+      "invoice.red_confirmation",
+    ]);
+    const body = doc.webhooks["invoice.red_confirmation"].post.requestBody.content["application/json"].schema;
+    expect(body.properties.type.enum).toEqual(["invoice.red_confirmation"]);
+    const confirmation = body.properties.data.properties.redConfirmation;
+    expect(JSON.stringify(confirmation)).toContain("no_confirmation_needed");
+    // GET /open/v1/invoices/{id} answers the same field.
+    const get = doc.paths["/open/v1/invoices/{id}"].get.responses["200"].content["application/json"].schema;
+    expect(JSON.stringify(get)).toContain("redConfirmation");
+  });
+
   it("describes the consumer page's polling header on the scan route", async () => {
     const doc = (await app.http.inject({ method: "GET", url: "/openapi.json" })).json();
     expect(doc.paths["/api/scan/{token}"].get.description).toContain("X-Piaoma-Poll: 1");

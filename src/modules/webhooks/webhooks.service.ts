@@ -13,7 +13,12 @@ export const WEBHOOK_QUEUE = "webhook-send";
 export const WEBHOOK_LADDER_SECONDS = [60, 300, 1800, 7200, 21600, 86400] as const;
 export const WEBHOOK_TIMEOUT_MS = 5000;
 
-export type WebhookEventType = "invoice.issued" | "invoice.failed" | "invoice.reversed" | "webhook.test";
+export type WebhookEventType =
+  | "invoice.issued"
+  | "invoice.failed"
+  | "invoice.reversed"
+  | "invoice.red_confirmation"
+  | "webhook.test";
 
 type WebhookContext = Pick<AppContext, "database" | "config" | "keyring" | "jobs" | "log">;
 

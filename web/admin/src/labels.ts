@@ -81,6 +81,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "invoice.resend": "重新发送发票",
   "invoice.retry": "重试开具",
   "invoice.reverse": "红冲发票",
+  "invoice.red_confirmation": "红字确认单状态变化",
+  "invoice.sandbox_confirmation": "沙箱确认单确认/拒绝",
   "scan.submit": "消费者提交开票",
   "scan.resend": "消费者重发发票",
 };

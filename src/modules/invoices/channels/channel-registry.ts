@@ -188,5 +188,13 @@ export const sandboxSettings = z
       .optional(),
     message: z.string().max(200).optional(),
     delayMs: z.number().int().min(0).max(30_000).optional(),
+    /**
+     * 红字确认单: `required` — every red invoice waits for the buyer's confirmation (confirmed or
+     * refused by hand: the console's sandbox action, `piaoma sandbox:confirm`); `auto` or empty —
+     * 无需确认, issued at once.
+     */
+    redConfirmation: z
+      .enum(["", "auto", "required"], { error: "redConfirmation 只能是 auto 或 required" })
+      .optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import type { ComputedLine, InvoiceTotals, InvoiceType } from "../../../domain";
+import type { ComputedLine, InvoiceTotals, InvoiceType, RedConfirmationStatus } from "../../../domain";
 
 /**
  * An issuing channel: the way invoices reach a tax bureau (the built-in `sandbox`, or an adapter
@@ -60,6 +60,17 @@ export interface ChannelFile {
   url: string;
 }
 
+/**
+ * What a channel tells of a red invoice's 红字发票信息确认单, where it tells it (DOMAIN.md §8): its
+ * number, its state and, while pending, its deadline. Channels that say nothing leave Piaoma to
+ * infer the state from the outcome (src/domain/red-confirmation.ts).
+ */
+export interface RedConfirmationReport {
+  number?: string;
+  status?: Exclude<RedConfirmationStatus, "requested" | "failed">;
+  expiresAt?: Date;
+}
+
 export type IssueOutcome =
   | {
       status: "issued";
@@ -67,14 +78,21 @@ export type IssueOutcome =
       issuedAt: Date;
       /** The channel's own files (PDF / OFD / XML); absent for channels without files (sandbox). */
       files?: ChannelFile[];
+      redConfirmation?: RedConfirmationReport;
     }
   /**
    * Refused for good (the request itself is wrong): retrying will not help. `code` and `message` are
    * the channel's own (for the operator); `consumerMessage` is a plain sentence for the consumer.
    */
-  | { status: "rejected"; code: string; message: string; consumerMessage?: string }
+  | {
+      status: "rejected";
+      code: string;
+      message: string;
+      consumerMessage?: string;
+      redConfirmation?: RedConfirmationReport;
+    }
   /** A red invoice waiting for the buyer's 确认单 (DOMAIN.md §8). */
-  | { status: "confirmation_pending" };
+  | { status: "confirmation_pending"; redConfirmation?: RedConfirmationReport };
 
 /**
  * Accepted, not finished (开票中, 签章中, a 红字确认单 being applied for): ask again with `query`

@@ -20,7 +20,14 @@ export function registerBuiltInChannels(): void {
     settingsSchema: sandboxSettings,
     secretKeys: [],
     urlKeys: [],
-    fields: [],
+    fields: [
+      {
+        key: "redConfirmation",
+        label: "红字确认单",
+        placeholder: "auto",
+        help: "填 required：红字发票须经购买方确认（在发票详情中模拟确认或拒绝）；留空或 auto：无需确认，立即开具",
+      },
+    ],
     create: (deps) => createSandboxChannel(deps.database, deps.now),
   });
   registerChannel({

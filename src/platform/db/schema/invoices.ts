@@ -89,10 +89,14 @@ export const invoices = pgTable(
   (t) => [
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
-    // One blue set per receipt code, one invoice per position in it.
-    uniqueIndex("invoices_code_color_seq_key").on(t.receiptCodeId, t.color, t.seq),
-    // A blue invoice is reversed at most once.
-    uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId),
+    // One blue set per receipt code, one invoice per position in it. (Red invoices follow their
+    // blue one, which a red failed on its 确认单 leaves reversible again: invoices_blue_invoice_key.)
+    uniqueIndex("invoices_code_color_seq_key")
+      .on(t.receiptCodeId, t.color, t.seq)
+      .where(sql`${t.color} = 'blue'`),
+    // A blue invoice is reversed at most once; a red invoice that failed (its 确认单 refused or
+    // expired) no longer counts, so the blue one can be reversed again.
+    uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId).where(sql`${t.status} <> 'failed'`),
     index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
@@ -191,4 +195,48 @@ export const invoiceNumberSequences = pgTable(
     lastValue: bigint("last_value", { mode: "bigint" }).notNull().default(sql`0`),
   },
   (t) => [primaryKey({ columns: [t.year, t.province] })],
+);
+
+/**
+ * The 红字发票信息确认单 behind every red invoice (DOMAIN.md §8), as Piaoma knows it: created with the
+ * red invoice (`requested`), then moved by what the channel answers and by the expiry sweep
+ * (states and moves: src/domain/red-confirmation.ts; service: modules/invoices/red-confirmation.ts).
+ */
+export const redConfirmations = pgTable(
+  "red_confirmations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    redInvoiceId: text("red_invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    blueInvoiceId: text("blue_invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    /** 确认单编号, once the channel gave one. */
+    number: text("number"),
+    /** requested | no_confirmation_needed | pending | confirmed | refused | expired | failed */
+    status: text("status").notNull().default("requested"),
+    /** Who asked: `user:{username}`, `app:{appKey}`, `system:{reason}`. */
+    requestedBy: text("requested_by").notNull(),
+    reason: text("reason").notNull(),
+    amountExcludingTax: money("amount_excluding_tax").notNull(),
+    taxAmount: money("tax_amount").notNull(),
+    totalAmount: money("total_amount").notNull(),
+    /** While pending: when it expires (72 h after it became pending). */
+    expiresAt: tstz("expires_at"),
+    /** When it left `requested` / `pending` for a final state. */
+    decidedAt: tstz("decided_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("red_confirmations_red_invoice_key").on(t.redInvoiceId),
+    uniqueIndex("red_confirmations_number_key").on(t.number),
+    index("red_confirmations_blue_invoice_idx").on(t.blueInvoiceId),
+    // The expiry sweep: pending 确认单 by deadline.
+    index("red_confirmations_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+  ],
 );

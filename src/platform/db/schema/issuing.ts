@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { index, jsonb, pgSequence, pgTable, text } from "drizzle-orm/pg-core";
 import { createdAt, tstz } from "./common";
 
 /**
@@ -12,6 +12,24 @@ export const sandboxIssued = pgTable("sandbox_issued", {
   issuedAt: tstz("issued_at").notNull(),
   request: jsonb("request").notNull().default(sql`'{}'::jsonb`),
 });
+
+/**
+ * The sandbox bureau's 红字发票信息确认单, by the serial of the red invoice applied for: its number,
+ * state (no_confirmation_needed | pending | confirmed | refused | expired) and deadline. Confirmed
+ * or refused by hand (the console's sandbox action, `piaoma sandbox:confirm`), as the buyer would.
+ */
+export const sandboxRedConfirmations = pgTable("sandbox_red_confirmations", {
+  serial: text("serial").primaryKey(),
+  number: text("number").notNull().unique("sandbox_red_confirmations_number_key"),
+  blueNumber: text("blue_number").notNull(),
+  status: text("status").notNull(),
+  createdAt: tstz("created_at").notNull(),
+  expiresAt: tstz("expires_at"),
+  decidedAt: tstz("decided_at"),
+});
+
+/** The sandbox's 确认单 numbers (the last 8 digits of the 20). */
+export const sandboxRedConfirmationSeq = pgSequence("sandbox_red_confirmation_seq", { startWith: 1 });
 
 /** Messages "sent" by the built-in `log` SMS provider, kept so people and tests can read them. */
 export const smsOutbox = pgTable(

@@ -6,7 +6,7 @@ import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { formatTime, INVOICE_TYPE_LABELS, INVOICE_TYPE_OPTIONS, SOURCE_LABELS } from "../labels";
 import { useConsole } from "../session";
 import { InvoiceDetailDrawer } from "./invoices/invoice-detail-drawer";
-import { INVOICE_STATUS, yuan } from "./invoices/invoice-labels";
+import { INVOICE_STATUS, RED_CONFIRMATION, yuan } from "./invoices/invoice-labels";
 
 /** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
 type FilterForm = Omit<InvoiceFilters, "from" | "to"> & { dates?: DayRange };
@@ -218,9 +218,20 @@ export default function InvoicesPage() {
               dataIndex: "status",
               width: 100,
               render: (s: InvoiceSummary["status"], r) => (
-                <Tag color={INVOICE_STATUS[s].color} title={r.failureReason ?? undefined}>
-                  {INVOICE_STATUS[s].label}
-                </Tag>
+                <>
+                  <Tag color={INVOICE_STATUS[s].color} title={r.failureReason ?? undefined}>
+                    {INVOICE_STATUS[s].label}
+                  </Tag>
+                  {r.redConfirmation && (
+                    <Tag
+                      color={RED_CONFIRMATION[r.redConfirmation.status].color}
+                      title={`红字确认单 ${r.redConfirmation.number ?? ""}`}
+                      data-testid="red-confirmation-tag"
+                    >
+                      确认单{RED_CONFIRMATION[r.redConfirmation.status].label}
+                    </Tag>
+                  )}
+                </>
               ),
             },
             {

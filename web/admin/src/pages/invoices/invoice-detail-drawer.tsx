@@ -19,7 +19,7 @@ import type { InvoiceDetail } from "../../api-types";
 import { showFieldErrors } from "../../form-errors";
 import { formatTime, INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../../labels";
 import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sections";
-import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_REASONS, yuan } from "./invoice-labels";
+import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_CONFIRMATION, RED_REASONS, yuan } from "./invoice-labels";
 
 interface Props {
   orgId: string;
@@ -40,6 +40,7 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
   const [resending, setResending] = useState(false);
   const [reversing, setReversing] = useState(false);
   const [retrying, setRetrying] = useState(false);
+  const [deciding, setDeciding] = useState<"confirmed" | "refused" | null>(null);
 
   const load = useCallback(async () => {
     if (!invoiceId) return;
@@ -63,6 +64,29 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
       message.error(e instanceof Error ? e.message : String(e));
     } finally {
       setRetrying(false);
+    }
+  };
+
+  /** The sandbox only: answer the pending 确认单 as the buyer would. */
+  const decide = async (decision: "confirmed" | "refused") => {
+    if (!detail) return;
+    setDeciding(decision);
+    try {
+      const after = await api.post<InvoiceDetail>(
+        `/orgs/${orgId}/invoices/${detail.id}/sandbox-confirmation`,
+        {
+          decision,
+        },
+      );
+      setDetail(after);
+      if (after.status === "issued") message.success(`确认单已确认，红字发票号码 ${after.number}`);
+      else if (after.status === "failed") message.warning(`确认单已拒绝：${after.failureReason ?? ""}`);
+      else message.info("已提交，红字发票开具中");
+      onChanged();
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setDeciding(null);
     }
   };
 
@@ -95,6 +119,28 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
                 红冲
               </Button>
             )}
+            {detail.canDecideSandboxConfirmation && (
+              <>
+                <Button
+                  type="primary"
+                  loading={deciding === "confirmed"}
+                  disabled={deciding !== null}
+                  onClick={() => decide("confirmed")}
+                  data-testid="sandbox-confirm"
+                >
+                  沙箱：购买方确认
+                </Button>
+                <Button
+                  danger
+                  loading={deciding === "refused"}
+                  disabled={deciding !== null}
+                  onClick={() => decide("refused")}
+                  data-testid="sandbox-refuse"
+                >
+                  沙箱：购买方拒绝
+                </Button>
+              </>
+            )}
             {detail.canRetry && (
               <Button type="primary" loading={retrying} onClick={retry} data-testid="retry">
                 重试开具
@@ -115,7 +161,7 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
               showIcon
               message={
                 <span>
-                  已红冲：红字发票{" "}
+                  {detail.red.status === "failed" ? "红冲未完成（可重新红冲）" : "已红冲"}：红字发票{" "}
                   <Typography.Link onClick={() => onOpen(detail.red!.id)} data-testid="open-red">
                     {detail.red.number ?? "开具中"}
                   </Typography.Link>
@@ -137,6 +183,37 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
                 </span>
               }
             />
+          )}
+          {detail.redConfirmation && (
+            <Descriptions
+              bordered
+              size="small"
+              column={2}
+              title="红字发票信息确认单"
+              data-testid="red-confirmation"
+            >
+              <Descriptions.Item label="确认单编号">
+                {detail.redConfirmation.number ?? "（申请中）"}
+              </Descriptions.Item>
+              <Descriptions.Item label="确认单状态">
+                <Tag
+                  color={RED_CONFIRMATION[detail.redConfirmation.status].color}
+                  data-testid="red-confirmation-status"
+                >
+                  {RED_CONFIRMATION[detail.redConfirmation.status].label}
+                </Tag>
+              </Descriptions.Item>
+              <Descriptions.Item label="申请时间">
+                {formatTime(detail.redConfirmation.createdAt)}
+              </Descriptions.Item>
+              <Descriptions.Item label="申请人">{detail.redConfirmationRequestedBy ?? "—"}</Descriptions.Item>
+              <Descriptions.Item label="确认期限">
+                {detail.redConfirmation.expiresAt ? formatTime(detail.redConfirmation.expiresAt) : "—"}
+              </Descriptions.Item>
+              <Descriptions.Item label="处理时间">
+                {detail.redConfirmation.decidedAt ? formatTime(detail.redConfirmation.decidedAt) : "—"}
+              </Descriptions.Item>
+            </Descriptions>
           )}
           <Descriptions bordered size="small" column={2}>
             {orgName && (

@@ -1,4 +1,8 @@
 /** The labels of the console's invoice and statistics values, and money as the pages show it. */
+import {
+  RED_CONFIRMATION_LABELS,
+  type RedConfirmationStatus,
+} from "../../../../../src/domain/red-confirmation";
 import type { InvoiceStatus } from "../../api-types";
 
 export const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: string }> = {
@@ -9,6 +13,23 @@ export const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: strin
   reversed: { label: "已红冲", color: "volcano" },
   confirmation_pending: { label: "待确认", color: "orange" },
 };
+
+/** 红字确认单 states (src/domain/red-confirmation.ts) with their tag colours. */
+const RED_CONFIRMATION_COLORS: Record<RedConfirmationStatus, string> = {
+  requested: "processing",
+  no_confirmation_needed: "green",
+  pending: "orange",
+  confirmed: "green",
+  refused: "red",
+  expired: "default",
+  failed: "red",
+};
+export const RED_CONFIRMATION = Object.fromEntries(
+  Object.entries(RED_CONFIRMATION_LABELS).map(([status, label]) => [
+    status,
+    { label, color: RED_CONFIRMATION_COLORS[status as RedConfirmationStatus] },
+  ]),
+) as Record<RedConfirmationStatus, { label: string; color: string }>;
 
 export const BUYER_TYPE_LABELS: Record<string, string> = {
   individual: "个人",
