@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseLimit } from "../../domain";
 import { optionalText } from "../../platform/console-schemas";
 import { oneLine, recordId } from "../../platform/input";
-import { invoiceTypeSchema, overLimitPolicySchema } from "../organizations/organizations.schema";
+import { invoiceTypeSchema, overLimitPolicySchema, partyView } from "../organizations/organizations.schema";
 
 /** 小票码配置 (F17025) as the console saves it. */
 export const configInput = z
@@ -37,14 +37,7 @@ export type ConfigInput = z.input<typeof configInput>;
 
 export const configOutput = z.object({
   orgId: z.string(),
-  seller: z.object({
-    name: z.string(),
-    taxId: z.string(),
-    address: z.string(),
-    phone: z.string(),
-    bankName: z.string(),
-    bankAccount: z.string(),
-  }),
+  seller: partyView,
   limit: z.string(),
   limitAmount: z.string(),
   invoiceTypes: z.array(z.string()),

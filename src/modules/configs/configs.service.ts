@@ -4,6 +4,7 @@ import { AppError } from "../../platform/errors";
 import { FieldErrors, parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
+import { sellerOf } from "../organizations/organizations.presenter";
 import { findConfigWithSeller, isTaxAccountOfOrg, updateConfigRow } from "./configs.repository";
 import { type ConfigOutput, configInput } from "./configs.schema";
 
@@ -18,14 +19,7 @@ export async function getConfig(
   const { config, org } = found;
   return {
     orgId: org.id,
-    seller: {
-      name: org.name,
-      taxId: org.taxId,
-      address: org.address,
-      phone: org.phone,
-      bankName: org.bankName,
-      bankAccount: org.bankAccount,
-    },
+    seller: sellerOf(org),
     limit: config.limitText,
     limitAmount: config.limitAmount,
     invoiceTypes: config.invoiceTypes,

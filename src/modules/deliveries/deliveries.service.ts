@@ -2,10 +2,12 @@ import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { chinaDateIso } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
+import { runStatement } from "../../platform/db/records";
 import { deliveries, invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { newId } from "../../platform/ids";
 import { claimDue, firstSweepAt, type SweepDefinition } from "../../platform/sweeper";
 import { consumerUrl } from "../../platform/web";
+import { DELIVERIES_SENT } from "./deliveries.queries";
 
 /** The sweep that retries deliveries not sent on their first attempt (see src/platform/sweeper.ts). */
 export const DELIVERY_SWEEP = "delivery-send";
@@ -202,7 +204,7 @@ function markSent(ctx: Pick<AppContext, "database" | "deliveries">, deliveryId: 
     const ids: string[] = [];
     const written = new Promise((resolve) => setTimeout(resolve, SENT_MARK_WINDOW_MS)).then(async () => {
       state.openMark = undefined;
-      await ctx.database.prepared("deliveries_sent", DELIVERIES_SENT, [ids]);
+      await runStatement(ctx.database, DELIVERIES_SENT, [ids]);
     });
     batch = { ids, written };
     state.openMark = batch;
@@ -210,11 +212,6 @@ function markSent(ctx: Pick<AppContext, "database" | "deliveries">, deliveryId: 
   batch.ids.push(deliveryId);
   return batch.written;
 }
-
-const DELIVERIES_SENT = `
-update deliveries set attempts = attempts + 1, status = 'sent', sent_at = now(), last_error = null,
-  next_attempt_at = null, updated_at = now()
-where id = any($1::text[])`;
 
 /**
  * The backstop for every delivery not sent by `deliverNow`: claimed when due (leased for

@@ -7,7 +7,9 @@ import {
   trimDecimal,
 } from "../../domain";
 import { documentLineOf, type InvoiceDocument, type ReversedInvoice } from "../documents";
+import { sellerOf } from "../organizations/organizations.presenter";
 import type { OrganizationRow } from "../organizations/organizations.repository";
+import { buyerPartyOf, totalsOf } from "./invoices.presenter";
 import type { InvoiceLineRow, InvoiceRow } from "./invoices.repository";
 
 /** Stored line → the domain's computed-line shape (what channels and renderers take). */
@@ -46,27 +48,11 @@ export function toInvoiceDocument(
     invoiceType: invoice.invoiceType as InvoiceType,
     number: invoice.number ?? undefined,
     issuedAt,
-    seller: {
-      name: org.name,
-      taxId: org.taxId,
-      address: org.address,
-      phone: org.phone,
-      bankName: org.bankName,
-      bankAccount: org.bankAccount,
-    },
-    buyer: {
-      name: invoice.buyerName,
-      taxId: invoice.buyerTaxId,
-      address: invoice.buyerAddress,
-      phone: invoice.buyerPhone,
-      bankName: invoice.buyerBankName,
-      bankAccount: invoice.buyerBankAccount,
-    },
+    seller: sellerOf(org),
+    buyer: buyerPartyOf(invoice),
     lines: lines.map((l) => documentLineOf(toComputedLine(l))),
     totals: {
-      amountExcludingTax: invoice.amountExcludingTax,
-      taxAmount: invoice.taxAmount,
-      totalAmount: invoice.totalAmount,
+      ...totalsOf(invoice),
       totalInCapitals: amountInCapitals(invoice.totalAmount),
     },
     remark: invoice.remark || undefined,

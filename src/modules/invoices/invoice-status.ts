@@ -146,6 +146,14 @@ const quoted = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).jo
 /** SQL (unqualified columns): the invoice is unfinished — what the sweep claims and the partial index covers. */
 export const UNFINISHED_SQL = `status in (${quoted(INVOICE_STATUSES.filter((s) => STATUS[s].unfinished))})`;
 
+/** Drizzle: the invoice is unfinished (UNFINISHED_SQL). */
+export function unfinished(): SQL {
+  return inArray(
+    invoices.status,
+    INVOICE_STATUSES.filter((s) => STATUS[s].unfinished),
+  );
+}
+
 /** SQL (unqualified columns): the row may make this move; for statements written as text. */
 export function movableSql(move: InvoiceMove): string {
   return `status in (${quoted(INVOICE_MOVES[move].from)})`;

@@ -4,6 +4,7 @@ import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
+import { sendInvoiceFile } from "./invoice-file";
 import {
   exportQuery,
   fileParams,
@@ -16,8 +17,8 @@ import {
 } from "./invoices.console.schema";
 import {
   decideSandboxConfirmationForConsole,
+  findInvoiceFileForConsole,
   findInvoicesForConsole,
-  getInvoiceFileForConsole,
   getInvoiceForConsole,
   resendInvoiceForConsole,
   retryInvoiceForConsole,
@@ -94,12 +95,13 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
       getInvoiceForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, id: req.params.id }),
   );
   http.get(`${base}/:id/files/:kind`, { schema: { ...hidden, params: fileParams } }, async (req, reply) => {
-    const { bytes, fileName } = await getInvoiceFileForConsole(ctx, { actor: actorOf(req), ...req.params });
-    return reply
-      .type(req.params.kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
-      .header("content-disposition", attachment(fileName))
-      .header("cache-control", "no-store")
-      .send(bytes);
+    return sendInvoiceFile(ctx, reply, {
+      invoice: await findInvoiceFileForConsole(ctx, { actor: actorOf(req), ...req.params }),
+      kind: req.params.kind,
+      disposition: "attachment",
+      cacheControl: "no-store",
+      notFound: "发票文件不存在",
+    });
   });
   http.post(
     `${base}/:id/resend`,

@@ -4,6 +4,7 @@ import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
 import { INVOICE_STATUSES } from "./invoice-status";
 import { redConfirmationOut, reverseParts, reversibleView } from "./invoices.merchant.schema";
+import { buyerView, invoiceLineView, totalsView } from "./invoices.schema";
 
 const day = isoDay();
 
@@ -36,8 +37,6 @@ export const exportQuery = invoiceFilterQuery.extend({
   lines: z.enum(["0", "1"]).optional(),
 });
 
-const totals = z.object({ amountExcludingTax: z.string(), taxAmount: z.string(), totalAmount: z.string() });
-
 export const invoiceListItem = z.object({
   id: z.string(),
   /** The invoice's organization: the 组织 column of 「全部组织」, and where its detail lives. */
@@ -51,7 +50,7 @@ export const invoiceListItem = z.object({
   buyerType: z.string(),
   buyerName: z.string(),
   buyerTaxId: z.string(),
-  totals,
+  totals: totalsView,
   serialNo: z.string(),
   deviceNo: z.string().nullable(),
   source: z.string(),
@@ -62,19 +61,8 @@ export const invoiceListItem = z.object({
 });
 export type InvoiceListItem = z.infer<typeof invoiceListItem>;
 
-const line = z.object({
-  kind: z.string(),
-  itemName: z.string(),
-  taxCode: z.string(),
-  spec: z.string(),
-  unit: z.string(),
-  quantity: z.string().nullable(),
-  unitPrice: z.string().nullable(),
-  amountExcludingTax: z.string(),
-  taxRateLabel: z.string(),
-  tax: z.string(),
-  amountIncludingTax: z.string(),
-});
+/** The console's line: the merchant's without the bare rate (the label says it). */
+const line = invoiceLineView.omit({ taxRate: true });
 
 const delivery = z.object({
   id: z.string(),
@@ -109,15 +97,7 @@ const webhookEvent = z.object({
 const related = z.object({ id: z.string(), number: z.string().nullable(), status: invoiceStatus });
 
 export const invoiceDetail = invoiceListItem.extend({
-  buyer: z.object({
-    type: z.string(),
-    name: z.string(),
-    taxId: z.string(),
-    address: z.string(),
-    phone: z.string(),
-    bankName: z.string(),
-    bankAccount: z.string(),
-  }),
+  buyer: buyerView,
   email: z.string().nullable(),
   mobile: z.string().nullable(),
   drawer: z.string(),
@@ -186,7 +166,7 @@ export const reverseBody = z.object({
 export const fileParams = z.object({
   orgId: recordId(),
   id: recordId(),
-  kind: z.enum(["pdf", "xml"]),
+  kind: z.enum(["pdf", "ofd", "xml"]),
 });
 
 export const sandboxConfirmationBody = z.object({

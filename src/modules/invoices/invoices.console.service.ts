@@ -8,7 +8,6 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { toComputedLine } from "./invoice-document";
 import {
   canAnswerConfirmation,
   canRetry,
@@ -29,7 +28,8 @@ import {
   type InvoiceListRow,
 } from "./invoices.console.repository";
 import type { InvoiceDetail, InvoiceListItem, InvoiceListQuery } from "./invoices.console.schema";
-import { findDeliveriesOf, findInvoiceLines } from "./invoices.repository";
+import { buyerOf, invoiceLineOf, totalsOf } from "./invoices.presenter";
+import { findDeliveriesOf, findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 import { issueNow } from "./issuing.attempt";
 import {
   findRedConfirmationOf,
@@ -58,7 +58,7 @@ export function listItemOf({ invoice: i, serialNo, source, deviceNo }: InvoiceLi
     buyerType: i.buyerType,
     buyerName: i.buyerName,
     buyerTaxId: i.buyerTaxId,
-    totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
+    totals: totalsOf(i),
     serialNo,
     deviceNo,
     source,
@@ -126,15 +126,7 @@ export async function getInvoiceForConsole(
   return {
     ...listItemOf(row),
     redConfirmation: redConfirmationView(confirmation),
-    buyer: {
-      type: i.buyerType,
-      name: i.buyerName,
-      taxId: i.buyerTaxId,
-      address: i.buyerAddress,
-      phone: i.buyerPhone,
-      bankName: i.buyerBankName,
-      bankAccount: i.buyerBankAccount,
-    },
+    buyer: buyerOf(i),
     email: i.email,
     mobile: i.mobile,
     drawer: i.drawer,
@@ -145,22 +137,7 @@ export async function getInvoiceForConsole(
     seqCount: i.seqCount,
     attempts: i.attempts,
     failureCode: i.failureCode,
-    lines: lines.map((l) => {
-      const c = toComputedLine(l);
-      return {
-        kind: c.kind,
-        itemName: c.itemName,
-        taxCode: c.taxCode,
-        spec: c.spec,
-        unit: c.unit,
-        quantity: c.quantity,
-        unitPrice: c.unitPrice,
-        amountExcludingTax: c.amountExcludingTax,
-        taxRateLabel: c.taxRateLabel,
-        tax: c.tax,
-        amountIncludingTax: c.amountIncludingTax,
-      };
-    }),
+    lines: lines.map(invoiceLineOf),
     files,
     receiptCode: {
       id: row.code.id,
@@ -229,16 +206,13 @@ export async function getInvoiceForConsole(
   };
 }
 
-/** The PDF or XML of an invoice of the organization, with the name to save it under. */
-export async function getInvoiceFileForConsole(
-  ctx: Pick<AppContext, "database" | "providers">,
-  options: { actor: Actor; orgId: string; id: string; kind: "pdf" | "xml" },
-): Promise<{ bytes: Buffer; fileName: string }> {
+/** The invoice of the organization whose PDF or XML is asked for (sent by sendInvoiceFile). */
+export async function findInvoiceFileForConsole(
+  ctx: Pick<AppContext, "database">,
+  options: { actor: Actor; orgId: string; id: string },
+): Promise<InvoiceRow | undefined> {
   requireOrg(options.actor, options.orgId);
-  const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
-  const bytes = row?.invoice.number ? await ctx.providers.files.get(options.id, options.kind) : undefined;
-  if (!row || !bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件不存在");
-  return { bytes, fileName: `${row.invoice.number}.${options.kind}` };
+  return (await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id))?.invoice;
 }
 
 /**

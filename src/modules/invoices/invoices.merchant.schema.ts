@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RED_CONFIRMATION_STATUSES } from "../../domain";
+import { buyerView, invoiceLineView, totalsView } from "./invoices.schema";
 
 /**
  * An invoice as merchants see it: the open API's answers (API.md §1 Invoices) and the data of the
@@ -7,29 +8,13 @@ import { RED_CONFIRMATION_STATUSES } from "../../domain";
  */
 
 const money = z.string();
-export const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
-
-export const invoiceLineOut = z.object({
-  kind: z.enum(["normal", "discounted", "discount"]),
-  itemName: z.string(),
-  taxCode: z.string(),
-  spec: z.string(),
-  unit: z.string(),
-  quantity: z.string().nullable(),
-  unitPrice: z.string().nullable(),
-  amountExcludingTax: money,
-  taxRate: z.string(),
-  taxRateLabel: z.string(),
-  tax: money,
-  amountIncludingTax: money,
-});
 
 /**
  * What remains reversible of an issued blue invoice, in total and per line (lineNo as printed; a
  * discounted line with its discount as one line, net); amounts tax-inclusive and positive.
  */
 export const reversibleView = z.object({
-  remaining: totals,
+  remaining: totalsView,
   lines: z.array(
     z.object({
       lineNo: z.number(),
@@ -71,20 +56,12 @@ export const openInvoice = z.object({
   /** 1..seqCount when an order above the limit was split into several invoices. */
   seq: z.number(),
   seqCount: z.number(),
-  buyer: z.object({
-    type: z.string(),
-    name: z.string(),
-    taxId: z.string(),
-    address: z.string(),
-    phone: z.string(),
-    bankName: z.string(),
-    bankAccount: z.string(),
-  }),
+  buyer: buyerView,
   email: z.string().nullable(),
   mobile: z.string().nullable(),
   remark: z.string(),
-  lines: z.array(invoiceLineOut),
-  totals,
+  lines: z.array(invoiceLineView),
+  totals: totalsView,
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** Signed download links, valid for one hour. */
   pdfUrl: z.string().nullable(),
@@ -109,7 +86,7 @@ export const openInvoice = z.object({
       status: z.string(),
       issuedAt: z.string().nullable(),
       reason: z.string(),
-      totals,
+      totals: totalsView,
     }),
   ),
   /**
@@ -135,7 +112,7 @@ export const openInvoice = z.object({
           amountIncludingTax: money,
         }),
       ),
-      totals,
+      totals: totalsView,
     })
     .optional(),
   /**

@@ -3,9 +3,9 @@ import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
 import { recordWebhookEvent } from "../webhooks/webhooks.service";
-import { toComputedLine } from "./invoice-document";
 import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
+import { buyerOf, invoiceLineOf, totalsOf } from "./invoices.presenter";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 import { findRedConfirmationOf, redConfirmationView } from "./red-confirmation.queries";
 import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
@@ -51,40 +51,12 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
     issuedAt: invoice.issuedAt?.toISOString() ?? null,
     seq: invoice.seq,
     seqCount: invoice.seqCount,
-    buyer: {
-      type: invoice.buyerType,
-      name: invoice.buyerName,
-      taxId: invoice.buyerTaxId,
-      address: invoice.buyerAddress,
-      phone: invoice.buyerPhone,
-      bankName: invoice.buyerBankName,
-      bankAccount: invoice.buyerBankAccount,
-    },
+    buyer: buyerOf(invoice),
     email: invoice.email,
     mobile: invoice.mobile,
     remark: invoice.remark,
-    lines: lines.map((l) => {
-      const c = toComputedLine(l);
-      return {
-        kind: c.kind,
-        itemName: c.itemName,
-        taxCode: c.taxCode,
-        spec: c.spec,
-        unit: c.unit,
-        quantity: c.quantity,
-        unitPrice: c.unitPrice,
-        amountExcludingTax: c.amountExcludingTax,
-        taxRate: c.taxRate,
-        taxRateLabel: c.taxRateLabel,
-        tax: c.tax,
-        amountIncludingTax: c.amountIncludingTax,
-      };
-    }),
-    totals: {
-      amountExcludingTax: invoice.amountExcludingTax,
-      taxAmount: invoice.taxAmount,
-      totalAmount: invoice.totalAmount,
-    },
+    lines: lines.map(invoiceLineOf),
+    totals: totalsOf(invoice),
     failure: hasFailed(invoice.status)
       ? { code: invoice.failureCode ?? "FAILED", message: invoice.failureReason ?? "开具失败" }
       : null,
@@ -145,7 +117,7 @@ export function fileLink(
 /** True when the link was made by us for this file and has not expired. */
 export function isFileLinkValid(
   ctx: Pick<AppContext, "keyring">,
-  link: { invoiceId: string; kind: "pdf" | "xml"; e: string; s: string },
+  link: { invoiceId: string; kind: "pdf" | "ofd" | "xml"; e: string; s: string },
   now = Date.now(),
 ): boolean {
   if (!/^\d{1,12}$/.test(link.e) || Number(link.e) * 1000 < now) return false;

@@ -1,12 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { isNaturalPerson } from "../../domain";
 import { sha256Hex } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
-import { invoices, taxBureauAccounts } from "../../platform/db/schema";
-import { deliverNow, deliveryRows } from "../deliveries/deliveries.service";
-import { renderInvoicePdf, renderInvoiceXml } from "../documents";
+import { type DeliveryRow, deliverNow, deliveryRows } from "../deliveries/deliveries.service";
+import { type InvoiceDocument, renderInvoicePdf, renderInvoiceXml } from "../documents";
 import { discardUnrecorded } from "../files/file-store";
+import { sellerOf } from "../organizations/organizations.presenter";
 import { findOrganizationByIdOrTaxId, type OrganizationRow } from "../organizations/organizations.repository";
 
 import {
@@ -19,10 +18,13 @@ import {
 } from "./channels/channel";
 import { CHANNEL_FILE_TYPES, fetchChannelFile } from "./channels/channel-files";
 import { toComputedLine, toInvoiceDocument } from "./invoice-document";
-import { canAttempt, INVOICE_MOVES, movable, moveTo } from "./invoice-status";
+import { canAttempt, INVOICE_MOVES } from "./invoice-status";
+import { buyerOf, totalsOf } from "./invoices.presenter";
 import { findInvoice, findInvoiceLines, type InvoiceLineRow, type InvoiceRow } from "./invoices.repository";
+import { countAttempt, findTaxAccount, type TaxAccountRow } from "./issuing.queries";
 import {
   clearChannelFlags,
+  type IssuedFile,
   saveConfirmationPending,
   saveHeldForAccount,
   saveIssued,
@@ -61,36 +63,21 @@ export async function issueInvoice(
   const invoice = await findInvoice(db, invoiceId);
   if (!invoice) return "failed";
   if (!canAttempt(invoice.status)) return invoice.status;
-
-  const [account] = await db
-    .select()
-    .from(taxBureauAccounts)
-    .where(eq(taxBureauAccounts.id, invoice.taxAccountId ?? ""));
+  const [account, org, lines] = await Promise.all([
+    findTaxAccount(db, invoice.taxAccountId),
+    findOrganizationByIdOrTaxId(db, invoice.orgId),
+    findInvoiceLines(db, invoiceId),
+  ]);
   if (!account || !ctx.providers.channels.get(account.channel))
     throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
-  const org = await findOrganizationByIdOrTaxId(db, invoice.orgId);
   if (!org) throw new Error(`invoice ${invoiceId}: organization missing`);
-  const lines = await findInvoiceLines(db, invoiceId);
 
   // Count the attempt before calling out: a crash after this point makes the next attempt query.
-  const [marked] = await db
-    .update(invoices)
-    .set({ ...moveTo("attempt"), attempts: sql`${invoices.attempts} + 1` })
-    .where(and(eq(invoices.id, invoiceId), movable("attempt")))
-    .returning({ attempts: invoices.attempts });
-  if (!marked) return (await findInvoice(db, invoiceId))?.status ?? "failed";
+  const attempts = await countAttempt(db, invoiceId);
+  if (attempts === undefined) return (await findInvoice(db, invoiceId))?.status ?? "failed";
   clock.lap("db");
-  const outcome = await attemptIssue(
-    ctx,
-    {
-      invoice: { ...invoice, status: INVOICE_MOVES.attempt.to, attempts: marked.attempts },
-      lines,
-      org,
-      account,
-    },
-    timings,
-    pending,
-  );
+  const counted = { ...invoice, status: INVOICE_MOVES.attempt.to, attempts };
+  const outcome = await attemptIssue(ctx, { invoice: counted, lines, org, account }, timings, pending);
   return outcome.status;
 }
 
@@ -100,7 +87,7 @@ export interface IssueAttempt {
   invoice: InvoiceRow;
   lines: InvoiceLineRow[];
   org: OrganizationRow;
-  account: typeof taxBureauAccounts.$inferSelect | undefined;
+  account: TaxAccountRow | undefined;
   /** The receipt code's token when the caller has it (a submit): deliveries are then sent as saved. */
   token?: string;
 }
@@ -118,41 +105,24 @@ export async function attemptIssue(
   pending: PendingPolicy = "once",
 ): Promise<InvoiceRow> {
   const clock = stopwatch(timings);
-  const { invoice, lines, org, account } = attempt;
-  const invoiceId = invoice.id;
-  const channel = account && ctx.providers.channels.get(account.channel);
-  if (!account || !channel)
-    throw new Error(`invoice ${invoiceId}: no issuing channel for its tax-bureau account`);
-
+  const { invoice, org } = attempt;
+  const { account, channel } = channelOf(ctx, attempt);
   const reverses = await reversedBlueOf(ctx.database.db, invoice);
-  const request = issueRequestOf(
-    invoice,
-    org,
-    lines,
-    (account.settings ?? {}) as Record<string, unknown>,
-    reverses,
-  );
   clock.lap("db");
   // The account has a problem the channel reported: the invoice waits with it, uncalled.
   if (account.statusProblem)
-    return saveHeldForAccount(ctx, {
-      invoice,
-      accountId: account.id,
-      problem: new ChannelAccountError(
-        account.statusProblem as ChannelAccountError["problem"],
-        account.statusCode ?? "",
-        account.statusMessage ?? "",
-        account.statusAction ?? "",
-      ),
-    });
+    return saveHeldForAccount(ctx, { invoice, accountId: account.id, problem: reportedProblemOf(account) });
   // No transaction and no connection is held from here until the outcome is saved: the channel
   // calls and the waits between them happen with nothing of the database checked out.
   let outcome: ChannelOutcome;
   try {
-    outcome = await askChannel(ctx, channel, invoice, request, pending);
+    outcome = await askChannel(ctx, channel, attempt, reverses, pending);
   } catch (e) {
     if (!(e instanceof ChannelAccountError)) throw e;
-    ctx.log.warn({ invoiceId, accountId: account.id, problem: e.problem, code: e.code }, e.message);
+    ctx.log.warn(
+      { invoiceId: invoice.id, accountId: account.id, problem: e.problem, code: e.code },
+      e.message,
+    );
     return saveHeldForAccount(ctx, { invoice, accountId: account.id, problem: e });
   }
   clock.lap("channel");
@@ -163,98 +133,68 @@ export async function attemptIssue(
   if (outcome.status === "confirmation_pending")
     return saveConfirmationPending(ctx, invoice, outcome.redConfirmation);
 
-  // Render outside the transaction; it is pure CPU work on data we already hold.
-  const issued: InvoiceRow = {
-    ...invoice,
-    status: INVOICE_MOVES.issue.to,
-    number: outcome.number,
-    issuedAt: outcome.issuedAt,
-  };
-  // A red invoice prints its 确认单 number (DOMAIN.md §8): the channel's, or the one it gave earlier.
-  const confirmationNumber =
-    reverses &&
-    (outcome.redConfirmation?.number ??
-      (await findRedConfirmationOf(ctx.database.db, invoiceId))?.number ??
-      undefined);
-  const doc = toInvoiceDocument(org, issued, lines, {
-    sandbox: account.channel === "sandbox",
-    reverses: reverses && (confirmationNumber ? { ...reverses, confirmationNumber } : reverses),
-  });
-  const pdf = await renderInvoicePdf(doc);
-  const xml = Buffer.from(renderInvoiceXml(doc), "utf8");
+  const issued: InvoiceRow = { ...invoice, status: INVOICE_MOVES.issue.to, ...numbered(outcome) };
+  const sandbox = account.channel === "sandbox";
+  const printed = await withConfirmationNumber(ctx, invoice.id, outcome, reverses);
+  const rendered = await renderFiles(
+    toInvoiceDocument(org, issued, attempt.lines, { sandbox, reverses: printed }),
+  );
   clock.lap("render");
   // The channel's own files are the legal ones (fetched now, under the guards of channel-files.ts);
   // ours are then the preview. One that cannot be fetched now is fetched later by the files sweep
   // and never undoes the invoice. A channel without files (the sandbox): ours are the invoice's.
   const channelFiles = outcome.files ?? [];
-  const { fetched, missing } = await fetchIssuedFiles(ctx, channel, account, invoiceId, channelFiles);
-  const preview = channelFiles.length > 0 ? "preview_" : "";
-  const base = `invoices/${invoice.orgId}/${outcome.number}`;
-  const toStore = [
-    { kind: `${preview}pdf`, contentType: CHANNEL_FILE_TYPES.pdf, bytes: pdf, key: `${base}.${preview}pdf` },
-    { kind: `${preview}xml`, contentType: CHANNEL_FILE_TYPES.xml, bytes: xml, key: `${base}.${preview}xml` },
-    ...fetched.map((f) => ({
-      kind: f.kind,
-      contentType: CHANNEL_FILE_TYPES[f.kind],
-      bytes: f.bytes,
-      key: `${base}.${f.kind}`,
-    })),
-  ];
-  const stored = await Promise.all(toStore.map((f) => ctx.providers.files.put(f.key, f.bytes)));
+  const { fetched, missing } = await fetchIssuedFiles(ctx, channel, account, invoice.id, channelFiles);
+  const files = await storeFiles(ctx, issued, rendered, fetched, channelFiles.length > 0);
   clock.lap("files");
-  const files = toStore.map((f, i) => ({
-    kind: f.kind,
-    contentType: f.contentType,
-    size: f.bytes.length,
-    sha256: sha256Hex(f.bytes),
-    ...stored[i]!,
-  }));
   const created = deliveryRows(ctx, {
-    invoiceIds: [invoiceId],
+    invoiceIds: [invoice.id],
     email: invoice.email,
     mobile: invoice.mobile,
     reason: "submit",
   });
-  let saved: boolean;
-  try {
-    saved = await saveIssued(ctx, {
-      invoice,
-      org,
-      number: outcome.number,
-      issuedAt: outcome.issuedAt,
-      files,
-      created,
-      pendingFiles: missing,
-      redConfirmation: outcome.redConfirmation,
-    });
-  } catch (e) {
-    // Not saved (or not known to be): the files put above go unless a row names them.
-    await discardUnrecorded(ctx, stored);
-    throw e;
-  }
-  if (!saved) await discardUnrecorded(ctx, stored);
+  const saved = await saveOrDiscard(ctx, {
+    invoice,
+    org,
+    ...numbered(outcome),
+    files,
+    created,
+    pendingFiles: missing,
+    redConfirmation: outcome.redConfirmation,
+  });
   clock.lap("db");
   // Saved already by a concurrent attempt (the same serial gave the same number): nothing to send.
-  if (saved) {
-    const { token } = attempt;
-    deliverNow(
-      ctx,
-      token === undefined
-        ? created.map((d) => d.id)
-        : created.map((delivery) => ({
-            delivery,
-            invoice: issued,
-            sellerName: org.name,
-            token,
-            // The legal files when the channel's came, else ours.
-            files: {
-              pdf: fetched.find((f) => f.kind === "pdf")?.bytes ?? pdf,
-              xml: fetched.find((f) => f.kind === "xml")?.bytes ?? xml,
-            },
-          })),
-    );
-  }
+  // The legal files go out when the channel's came, else ours.
+  if (saved)
+    sendAsSaved(ctx, attempt, issued, created, {
+      pdf: fetched.find((f) => f.kind === "pdf")?.bytes ?? rendered.pdf,
+      xml: fetched.find((f) => f.kind === "xml")?.bytes ?? rendered.xml,
+    });
   return issued;
+}
+
+type Issued = Extract<ChannelOutcome, { status: "issued" }>;
+/** What a red invoice reverses: the blue number and the reason. */
+type Reverses = { number: string; reason: string };
+
+const numbered = (outcome: Issued) => ({ number: outcome.number, issuedAt: outcome.issuedAt });
+
+/** The attempt's account and its channel adapter (an invoice without them is a bug, not an outage). */
+function channelOf(ctx: IssuingContext, { invoice, account }: IssueAttempt) {
+  const channel = account && ctx.providers.channels.get(account.channel);
+  if (!account || !channel)
+    throw new Error(`invoice ${invoice.id}: no issuing channel for its tax-bureau account`);
+  return { account, channel };
+}
+
+/** The problem the account check or an earlier call recorded on the account. */
+function reportedProblemOf(account: TaxAccountRow): ChannelAccountError {
+  return new ChannelAccountError(
+    account.statusProblem as ChannelAccountError["problem"],
+    account.statusCode ?? "",
+    account.statusMessage ?? "",
+    account.statusAction ?? "",
+  );
 }
 
 /**
@@ -303,10 +243,12 @@ async function fetchIssuedFiles(
 async function askChannel(
   ctx: IssuingContext,
   channel: ChannelAdapter,
-  invoice: InvoiceRow,
-  request: IssueRequest,
+  { invoice, lines, org, account }: IssueAttempt,
+  reverses: Reverses | undefined,
   policy: PendingPolicy,
 ): Promise<ChannelOutcome> {
+  const settings = (account?.settings ?? {}) as Record<string, unknown>;
+  const request = issueRequestOf(invoice, org, lines, settings, reverses);
   const color = invoice.color as "blue" | "red";
   // 金蝶 queries by serial and seller.
   const query = () =>
@@ -332,11 +274,92 @@ async function askChannel(
   return outcome;
 }
 
+/** A red invoice prints its 确认单 number (DOMAIN.md §8): the channel's, or the one it gave earlier. */
+async function withConfirmationNumber(
+  ctx: IssuingContext,
+  invoiceId: string,
+  outcome: Issued,
+  reverses: Reverses | undefined,
+): Promise<(Reverses & { confirmationNumber?: string }) | undefined> {
+  if (!reverses) return undefined;
+  const confirmationNumber =
+    outcome.redConfirmation?.number ?? (await findRedConfirmationOf(ctx.database.db, invoiceId))?.number;
+  return confirmationNumber ? { ...reverses, confirmationNumber } : reverses;
+}
+
+/** PDF and XML, rendered outside any transaction: pure CPU work on data already in hand. */
+async function renderFiles(doc: InvoiceDocument): Promise<{ pdf: Buffer; xml: Buffer }> {
+  return { pdf: await renderInvoicePdf(doc), xml: Buffer.from(renderInvoiceXml(doc), "utf8") };
+}
+
+/** Puts both files in the store (before the row naming them commits) and describes them. */
+async function storeFiles(
+  ctx: IssuingContext,
+  issued: InvoiceRow,
+  { pdf, xml }: { pdf: Buffer; xml: Buffer },
+  fetched: Array<ChannelFile & { bytes: Buffer }>,
+  fromChannel: boolean,
+): Promise<IssuedFile[]> {
+  const preview = fromChannel ? "preview_" : "";
+  const base = `invoices/${issued.orgId}/${issued.number}`;
+  const toStore = [
+    { kind: `${preview}pdf`, contentType: CHANNEL_FILE_TYPES.pdf, bytes: pdf, key: `${base}.${preview}pdf` },
+    { kind: `${preview}xml`, contentType: CHANNEL_FILE_TYPES.xml, bytes: xml, key: `${base}.${preview}xml` },
+    ...fetched.map((f) => ({
+      kind: f.kind,
+      contentType: CHANNEL_FILE_TYPES[f.kind],
+      bytes: f.bytes,
+      key: `${base}.${f.kind}`,
+    })),
+  ];
+  const stored = await Promise.all(toStore.map((f) => ctx.providers.files.put(f.key, f.bytes)));
+  return toStore.map((f, i) => ({
+    kind: f.kind,
+    contentType: f.contentType,
+    size: f.bytes.length,
+    sha256: sha256Hex(f.bytes),
+    ...stored[i]!,
+  }));
+}
+
+/** Saves the issued invoice; the files put go again unless a row names them (not saved, or not known to be). */
+async function saveOrDiscard(
+  ctx: IssuingContext,
+  options: Parameters<typeof saveIssued>[1],
+): Promise<boolean> {
+  const placements = options.files.map((f) => ({
+    content: f.content ?? null,
+    storageKey: f.storageKey ?? null,
+  }));
+  let saved: boolean;
+  try {
+    saved = await saveIssued(ctx, options);
+  } catch (e) {
+    await discardUnrecorded(ctx, placements);
+    throw e;
+  }
+  if (!saved) await discardUnrecorded(ctx, placements);
+  return saved;
+}
+
+/** The deliveries just saved go out now; with the token in hand, with the files just rendered. */
+function sendAsSaved(
+  ctx: IssuingContext,
+  { token, org }: IssueAttempt,
+  invoice: InvoiceRow,
+  created: DeliveryRow[],
+  files: { pdf: Buffer; xml: Buffer },
+): void {
+  deliverNow(
+    ctx,
+    token === undefined
+      ? created.map((d) => d.id)
+      : created.map((delivery) => ({ delivery, invoice, sellerName: org.name, token, files })),
+  );
+}
+
 /** What a red invoice reverses, for the channel request and the red PDF. */
-async function reversedBlueOf(
-  db: DbOrTx,
-  red: InvoiceRow,
-): Promise<{ number: string; reason: string } | undefined> {
+async function reversedBlueOf(db: DbOrTx, red: InvoiceRow): Promise<Reverses | undefined> {
   if (red.color !== "red" || !red.blueInvoiceId) return undefined;
   const blue = await findInvoice(db, red.blueInvoiceId);
   return blue?.number ? { number: blue.number, reason: red.reverseReason ?? "" } : undefined;
@@ -386,23 +409,10 @@ export function issueRequestOf(
     serial: invoice.serial,
     invoiceType: invoice.invoiceType as IssueRequest["invoiceType"],
     color: invoice.color as IssueRequest["color"],
-    seller: {
-      name: org.name,
-      taxId: org.taxId,
-      address: org.address,
-      phone: org.phone,
-      bankName: org.bankName,
-      bankAccount: org.bankAccount,
-    },
+    seller: sellerOf(org),
     buyer: {
-      type: invoice.buyerType,
-      name: invoice.buyerName,
-      taxId: invoice.buyerTaxId,
+      ...buyerOf(invoice),
       naturalPerson: isNaturalPerson(invoice.buyerType, invoice.buyerTaxId),
-      address: invoice.buyerAddress,
-      phone: invoice.buyerPhone,
-      bankName: invoice.buyerBankName,
-      bankAccount: invoice.buyerBankAccount,
     },
     remark: invoice.remark,
     drawer: invoice.drawer,
@@ -410,11 +420,7 @@ export function issueRequestOf(
     reviewer: invoice.reviewer,
     orderedAt: invoice.createdAt,
     lines: lines.map(toComputedLine),
-    totals: {
-      amountExcludingTax: invoice.amountExcludingTax,
-      taxAmount: invoice.taxAmount,
-      totalAmount: invoice.totalAmount,
-    },
+    totals: totalsOf(invoice),
     settings,
     ...(reverses ? { reverses } : {}),
   };

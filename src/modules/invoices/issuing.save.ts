@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, notInArray, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, isNull, notInArray, type SQLWrapper, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { type DbOrTx, runTogether } from "../../platform/db/client";
-import { recordsJson, selectRecords } from "../../platform/db/records";
+import { recordsJson, runStatement } from "../../platform/db/records";
 import {
   auditLog,
   deliveries,
@@ -14,9 +14,10 @@ import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import type { ChannelAccountError, ChannelFile, RedConfirmationReport } from "./channels/channel";
-import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./invoice-status";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
+import { ISSUE_SAVE } from "./issuing.queries";
 import { applyRedConfirmationOutcome } from "./red-confirmation";
 import { blueMoveAfterReversal } from "./reversal.partial";
 
@@ -130,7 +131,7 @@ export async function saveHeldForAccount(
         channelData: sql`${invoices.channelData} || '{"heldForAccount": true}'::jsonb`,
         updatedAt: new Date(),
       })
-      .where(and(eq(invoices.id, invoice.id), inArray(invoices.status, ["pending", "issuing"])));
+      .where(and(eq(invoices.id, invoice.id), unfinished()));
   });
   return { ...invoice, nextAttemptAt: null, channelData };
 }
@@ -146,13 +147,7 @@ export async function resumeHeldInvoices(
   const resumed = await ctx.database.db
     .update(invoices)
     .set({ nextAttemptAt: new Date(), updatedAt: new Date() })
-    .where(
-      and(
-        eq(invoices.taxAccountId, accountId),
-        inArray(invoices.status, ["pending", "issuing"]),
-        isNull(invoices.nextAttemptAt),
-      ),
-    )
+    .where(and(eq(invoices.taxAccountId, accountId), unfinished(), isNull(invoices.nextAttemptAt)))
     .returning({ id: invoices.id });
   return resumed.length;
 }
@@ -225,7 +220,7 @@ export async function saveIssued(
     // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
     // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
     // deliveries, the code's status and the audit entry.
-    const [row] = await ctx.database.prepared<{ saved: number }>("issue_save", ISSUE_SAVE, [
+    const [row] = await runStatement(ctx.database, ISSUE_SAVE, [
       invoice.id,
       number,
       issuedAt,
@@ -277,25 +272,6 @@ export async function saveIssued(
   }
   return saved;
 }
-
-/** Saving the common case (see saveIssued); $4–$11 are the PDF's and the XML's columns. */
-const ISSUE_SAVE = `
-with saved as (
-  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now()
-  where id = $1 and ${movableSql("issue")}
-  returning id, receipt_code_id),
-files as (
-  insert into invoice_files (invoice_id, kind, content_type, size, sha256, storage_key, content)
-  select saved.id, f.* from saved, (values
-    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
-    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
-  on conflict do nothing),
-dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
-code as (
-  update receipt_codes set status = 'invoiced', updated_at = now()
-  where id = (select receipt_code_id from saved)),
-audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
-select count(*)::int as saved from saved`;
 
 /**
  * In the transaction that saves an issued invoice: the receipt code is invoiced once all its blue

@@ -11,6 +11,7 @@ import { requireOrg } from "../auth/access";
 import { channelDefinition } from "./channels/channel-registry";
 import { toComputedLine } from "./invoice-document";
 import { canReverse, INVOICE_MOVES, NEW_STATUS } from "./invoice-status";
+import { buyerColumnsOf, buyerOf, totalsOf } from "./invoices.presenter";
 import {
   findInvoice,
   findInvoiceLines,
@@ -134,13 +135,7 @@ function copiedParties(blue: InvoiceRow) {
     seq: blue.seq,
     seqCount: blue.seqCount,
     invoiceType: blue.invoiceType,
-    buyerType: blue.buyerType,
-    buyerName: blue.buyerName,
-    buyerTaxId: blue.buyerTaxId,
-    buyerAddress: blue.buyerAddress,
-    buyerPhone: blue.buyerPhone,
-    buyerBankName: blue.buyerBankName,
-    buyerBankAccount: blue.buyerBankAccount,
+    ...buyerColumnsOf(buyerOf(blue)),
     email: blue.email,
     mobile: blue.mobile,
     drawer: blue.drawer,

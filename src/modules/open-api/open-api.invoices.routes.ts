@@ -3,7 +3,7 @@ import type { AppContext } from "../../context";
 import { AppError } from "../../platform/errors";
 import { errorBody, type HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
-import { openForDownload } from "../files/file-store";
+import { invoiceFileName, invoiceFileOf, sendInvoiceFile } from "../invoices/invoice-file";
 import { isFileLinkValid } from "../invoices/invoices.merchant";
 import { openInvoice } from "../invoices/invoices.merchant.schema";
 import { findInvoice } from "../invoices/invoices.repository";
@@ -80,23 +80,22 @@ export function registerInvoiceFileRoute(http: HttpServer, ctx: AppContext): voi
       schema: {
         tags: ["open"],
         summary: "发票文件（签名链接，1 小时有效）Invoice file behind a signed link",
-        params: z.object({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|xml)$/) }),
+        params: z.object({ file: invoiceFileName() }),
         querystring: z.object({ e: oneLine().max(20), s: oneLine().max(100) }),
       },
     },
     async (req, reply) => {
-      const [invoiceId, kind] = req.params.file.split(".") as [string, "pdf" | "xml"];
+      const { invoiceId, kind } = invoiceFileOf(req.params.file);
       if (!isFileLinkValid(ctx, { invoiceId, kind, e: req.query.e, s: req.query.s })) {
         throw new AppError("NOT_FOUND", "链接无效或已过期，请重新获取发票链接");
       }
-      const invoice = await findInvoice(ctx.database.db, invoiceId);
-      const bytes = invoice?.number ? await openForDownload(ctx.providers.files, invoiceId, kind) : undefined;
-      if (!invoice || !bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件不存在");
-      return reply
-        .type(kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${invoice.number}.${kind}"`)
-        .header("cache-control", "private, max-age=600")
-        .send(bytes);
+      return sendInvoiceFile(ctx, reply, {
+        invoice: await findInvoice(ctx.database.db, invoiceId),
+        kind,
+        disposition: "attachment",
+        cacheControl: "private, max-age=600",
+        notFound: "发票文件不存在",
+      });
     },
   );
 }

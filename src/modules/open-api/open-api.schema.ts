@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { oneLine, recordId } from "../../platform/input";
-import { openInvoice, reverseParts, totals } from "../invoices/invoices.merchant.schema";
+import { openInvoice, reverseParts } from "../invoices/invoices.merchant.schema";
+import { totalsView as totals } from "../invoices/invoices.schema";
 
 import { createReceiptCodeInput, receiptCodeStatus } from "../receipt-codes/receipt-codes.schema";
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { gbkByteLength, isValidUscc } from "../../domain";
 import { optionalText } from "../../platform/console-schemas";
 import { folded, identifier, oneLine } from "../../platform/input";
+import { partyView } from "./organizations.schema";
 
 /** 销售方 as the console edits it. Lengths in GBK bytes where the invoice prints them (DOMAIN.md §6). */
 /** Phone and bank account: digits typed in full width are folded (DOMAIN.md §6). */
@@ -32,12 +33,7 @@ export type OrganizationInput = z.input<typeof organizationInput>;
 
 export const organizationOutput = z.object({
   id: z.string(),
-  name: z.string(),
-  taxId: z.string(),
-  address: z.string(),
-  phone: z.string(),
-  bankName: z.string(),
-  bankAccount: z.string(),
+  ...partyView.shape,
   isDemo: z.boolean(),
   createdAt: z.string(),
 });

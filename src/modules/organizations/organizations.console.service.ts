@@ -6,6 +6,7 @@ import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg, requirePermission } from "../auth/access";
 import { type OrganizationOutput, organizationInput } from "./organizations.console.schema";
+import { sellerOf } from "./organizations.presenter";
 import {
   findOrganizationByIdOrTaxId,
   findOrganizationsByIds,
@@ -17,12 +18,7 @@ import { createOrganization } from "./organizations.service";
 export function toOrganizationOutput(row: OrganizationRow): OrganizationOutput {
   return {
     id: row.id,
-    name: row.name,
-    taxId: row.taxId,
-    address: row.address,
-    phone: row.phone,
-    bankName: row.bankName,
-    bankAccount: row.bankAccount,
+    ...sellerOf(row),
     isDemo: row.isDemo,
     createdAt: row.createdAt.toISOString(),
   };

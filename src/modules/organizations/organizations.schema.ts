@@ -42,3 +42,17 @@ export const createOrganizationInput = z.object({
   drawer: optionalText(20),
 });
 export type CreateOrganizationInput = z.input<typeof createOrganizationInput>;
+
+/**
+ * A party as the answers show it (the seller, and with its type the buyer): the one shape of the
+ * 销售方 / 购买方 block in every response (organizations.presenter.ts builds the seller's).
+ */
+export const partyView = z.object({
+  name: z.string(),
+  taxId: z.string(),
+  address: z.string(),
+  phone: z.string(),
+  bankName: z.string(),
+  bankAccount: z.string(),
+});
+export type PartyView = z.infer<typeof partyView>;

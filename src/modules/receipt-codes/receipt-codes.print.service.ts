@@ -12,6 +12,7 @@ import {
   renderInvoicePdf,
   renderReceiptSlipPdf,
 } from "../documents";
+import { sellerOf } from "../organizations/organizations.presenter";
 import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
 import { effectiveStatus } from "./receipt-code-status";
@@ -42,14 +43,7 @@ export async function previewReceiptCodePdf(
     color: "blue",
     invoiceType: fields.defaultInvoiceType as InvoiceDocument["invoiceType"],
     issuedAt: options.now ?? new Date(),
-    seller: {
-      name: org.name,
-      taxId: org.taxId,
-      address: org.address,
-      phone: org.phone,
-      bankName: org.bankName,
-      bankAccount: org.bankAccount,
-    },
+    seller: sellerOf(org),
     buyer: { name: "（购买方由消费者扫码填写）" },
     lines: computed.lines.map(documentLineOf),
     totals: { ...computed.totals, totalInCapitals: amountInCapitals(computed.totals.totalAmount) },

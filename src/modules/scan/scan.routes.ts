@@ -1,10 +1,9 @@
 import { z } from "zod";
 import type { AppContext } from "../../context";
-import { AppError, isAppError } from "../../platform/errors";
+import { type AppError, isAppError } from "../../platform/errors";
 import { FailureLimiter } from "../../platform/failure-limiter";
 import { errorBody, type HttpServer, registerScope } from "../../platform/http";
-import { oneLine } from "../../platform/input";
-import { openForDownload } from "../files/file-store";
+import { invoiceFileName, invoiceFileOf, sendInvoiceFile } from "../invoices/invoice-file";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import { withDeliveries } from "./scan.deliveries";
@@ -198,33 +197,22 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
         summary: "下载发票 PDF / OFD / XML",
         description:
           "`?inline=1` (and any request from WeChat's or Alipay's in-app browser, which block downloads) answers with `Content-Disposition: inline`, so the in-app viewer opens the file.",
-        params: tokenParams.extend({ file: oneLine().regex(/^[a-z0-9_]+\.(pdf|ofd|xml)$/) }),
+        params: tokenParams.extend({ file: invoiceFileName() }),
         querystring: z.object({ inline: z.enum(["0", "1"]).optional() }),
       },
     },
     async (req, reply) => {
       const code = await getViewableCode(ctx, req.params.token);
-      const [invoiceId, kind] = req.params.file.split(".") as [string, "pdf" | "ofd" | "xml"];
+      const { invoiceId, kind } = invoiceFileOf(req.params.file);
       const invoice = await findInvoice(ctx.database.db, invoiceId);
-      if (!invoice || invoice.receiptCodeId !== code.id || !invoice.number) {
-        throw new AppError("INVOICE_NOT_FOUND", "发票不存在或尚未开具");
-      }
-      const bytes = await openForDownload(ctx.providers.files, invoice.id, kind);
-      if (!bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件尚未生成，请稍后再试");
-      return reply
-        .type(
-          kind === "pdf"
-            ? "application/pdf"
-            : kind === "ofd"
-              ? "application/ofd"
-              : "application/xml; charset=utf-8",
-        )
-        .header(
-          "content-disposition",
-          `${opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment"}; filename="${invoice.number}.${kind}"`,
-        )
-        .header("cache-control", "private, max-age=3600")
-        .send(bytes);
+      return sendInvoiceFile(ctx, reply, {
+        invoice: invoice?.receiptCodeId === code.id ? invoice : undefined,
+        kind,
+        disposition: opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment",
+        cacheControl: "private, max-age=3600",
+        notFound: "发票不存在或尚未开具",
+        notStored: "发票文件尚未生成，请稍后再试",
+      });
     },
   );
   return scanPageData(ctx, guesses);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { oneLine } from "../../platform/input";
+import { totalsView as totals } from "../invoices/invoices.schema";
 
 /**
  * Shapes of the consumer interface (API.md §2). Rules (tax IDs, e-mail…) are the domain's; every
@@ -41,7 +42,6 @@ const money = z.string();
 // The answers name these as the domain does (src/domain/types.ts), so the page reads them typed.
 const invoiceType = z.enum(["digital_normal", "digital_special"]);
 const buyerType = z.enum(["individual", "enterprise", "non_enterprise"]);
-const totals = z.object({ amountExcludingTax: money, taxAmount: money, totalAmount: money });
 
 export const invoiceView = z.object({
   id: z.string(),

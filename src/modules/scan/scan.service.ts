@@ -19,12 +19,14 @@ import {
   trimDecimal,
   type ZeroRateKind,
 } from "../../domain";
+import { runStatement } from "../../platform/db/records";
 import { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";
 import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { isIssued } from "../invoices/invoice-status";
+import { hasFailed, isIssued } from "../invoices/invoice-status";
+import { totalsOf } from "../invoices/invoices.presenter";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { openIntegrations } from "../organizations/organizations.integrations";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
@@ -37,6 +39,7 @@ import type { JssdkConfig } from "../wechat/jssdk";
 import { signJssdkConfig } from "../wechat/wechat.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
+import { SCAN_VIEW, SCAN_VIEW_COUNTING } from "./scan.queries";
 import type { InvoiceView, ScanView } from "./scan.schema";
 import { searchTitles, type TitleSuggestion } from "./titles/title-provider";
 
@@ -53,7 +56,10 @@ export async function getViewableCode(ctx: ScanContext, token: string): Promise<
 }
 
 /** The computed order of a stored code: recomputed by the rules engine from what was stored. */
-export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[]): ComputedInvoice {
+export function computeStored(
+  code: Pick<ReceiptCodeRow, "id" | "priceIncludesTax">,
+  lines: ReceiptCodeLineRow[],
+): ComputedInvoice {
   const input: LineInput[] = lines.map((l) =>
     l.kind === "discount"
       ? { kind: "discount", amount: l.amount }
@@ -78,117 +84,6 @@ export function computeStored(code: ReceiptCodeRow, lines: ReceiptCodeLineRow[])
 }
 
 /**
- * The scan in one round trip: the code, its seller, configuration and submission, and its lines as
- * JSON. Raw SQL as a prepared statement: this is the hottest query of the product.
- */
-const SCAN_VIEW_SQL = `
-select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expires_at, rc.receipt_footer,
-       rc.invoice_types, rc.default_invoice_type, rc.price_includes_tax,
-       rc.amount_excluding_tax::text as amount_excluding_tax, rc.tax_amount::text as tax_amount,
-       rc.total_amount::text as total_amount,
-       o.name as seller_name, o.phone as seller_phone, c.default_buyer_type,
-       rc.notify_email, rc.notify_mobile, c.limit_text, c.limit_amount::text as limit_amount, c.over_limit_policy,
-       s.invoice_type as s_invoice_type, s.buyer_type as s_buyer_type, s.buyer_name as s_buyer_name,
-       s.email as s_email, s.mobile as s_mobile,
-       (i.wechat_app_id is not null and i.wechat_secret_ciphertext is not null) as wechat_titles,
-       (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as title_lookup,
-       (select coalesce(json_agg(json_build_object(
-          'position', l.position, 'kind', l.kind, 'name', l.name, 'shortName', l.short_name,
-          'taxCode', l.tax_code, 'taxRate', l.tax_rate::text, 'zeroRateKind', l.zero_rate_kind,
-          'spec', l.spec, 'unit', l.unit, 'quantity', l.quantity::text, 'unitPrice', l.unit_price::text,
-          'amount', l.amount::text, 'amountExcludingTax', l.amount_excluding_tax::text, 'tax', l.tax::text,
-          'amountIncludingTax', l.amount_including_tax::text) order by l.position), '[]'::json)
-        from receipt_code_lines l where l.receipt_code_id = rc.id) as lines
-  from receipt_codes rc
-  join organizations o on o.id = rc.org_id
-  left join receipt_code_configs c on c.org_id = rc.org_id
-  left join submissions s on s.receipt_code_id = rc.id
-  left join org_integrations i on i.org_id = rc.org_id
- where rc.token = $1`;
-
-/**
- * The same, counting the scan (a first load, not the page's polling) in the same statement: the
- * code's counter moves unless the view refuses it (disabled, or still active past its expiry).
- */
-const SCAN_VIEW_COUNTING_SQL = `
-with counted as (
-  update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now())
-  where token = $1 and status <> 'disabled' and (status <> 'active' or expires_at > now()))
-${SCAN_VIEW_SQL}`;
-
-interface ScanRow {
-  id: string;
-  org_id: string;
-  token: string;
-  serial_no: string;
-  source: string;
-  status: string;
-  expires_at: Date | string;
-  receipt_footer: string;
-  invoice_types: string[];
-  default_invoice_type: string;
-  price_includes_tax: boolean;
-  amount_excluding_tax: string;
-  tax_amount: string;
-  total_amount: string;
-  seller_name: string;
-  seller_phone: string;
-  default_buyer_type: string | null;
-  notify_email: string | null;
-  notify_mobile: string | null;
-  limit_text: string | null;
-  limit_amount: string | null;
-  over_limit_policy: string | null;
-  s_invoice_type: string | null;
-  s_buyer_type: string | null;
-  s_buyer_name: string | null;
-  s_email: string | null;
-  s_mobile: string | null;
-  wechat_titles: boolean | null;
-  title_lookup: boolean | null;
-  lines: StoredLineJson[] | string;
-}
-
-/** The columns of the code the rest of the view needs, in the repository's row shape. */
-function toCodeRow(r: ScanRow) {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    token: r.token,
-    serialNo: r.serial_no,
-    source: r.source,
-    status: r.status,
-    expiresAt: r.expires_at instanceof Date ? r.expires_at : new Date(r.expires_at),
-    receiptFooter: r.receipt_footer,
-    invoiceTypes: r.invoice_types,
-    defaultInvoiceType: r.default_invoice_type,
-    priceIncludesTax: r.price_includes_tax,
-    amountExcludingTax: r.amount_excluding_tax,
-    taxAmount: r.tax_amount,
-    totalAmount: r.total_amount,
-  };
-}
-
-/** A stored line as the scan query returns it (numeric columns as text). */
-interface StoredLineJson {
-  position: number;
-  kind: string;
-  name: string;
-  shortName: string;
-  taxCode: string;
-  taxRate: string;
-  zeroRateKind: string | null;
-  spec: string;
-  unit: string;
-  quantity: string | null;
-  unitPrice: string | null;
-  amount: string;
-  amountExcludingTax: string;
-  tax: string;
-  amountIncludingTax: string;
-}
-
-/**
  * What the consumer page shows. The hot path of a scan: one query returns the code with its seller,
  * configuration, submission and lines; the invoices are read only once submitted, and the split
  * plan is computed only when the total is above the limit.
@@ -199,29 +94,27 @@ export async function getScanView(
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
-  const [row] = options.countScan
-    ? await ctx.database.prepared<ScanRow>("scan-view-counting", SCAN_VIEW_COUNTING_SQL, [token])
-    : await ctx.database.prepared<ScanRow>("scan-view", SCAN_VIEW_SQL, [token]);
+  const [row] = await runStatement(ctx.database, options.countScan ? SCAN_VIEW_COUNTING : SCAN_VIEW, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  const code = toCodeRow(row);
+  // A driver answering timestamps or JSON as text is handled too (PGlite and node-postgres parse both).
+  const code = { ...row, expiresAt: new Date(row.expiresAt) };
   const status = assertCodeUsable(code);
   const found = {
-    sellerName: row.seller_name,
-    limitText: row.limit_text,
-    limitAmount: row.limit_amount,
-    policy: row.over_limit_policy,
+    sellerName: row.sellerName,
+    limitText: row.configLimitText,
+    limitAmount: row.configLimitAmount,
+    policy: row.configOverLimitPolicy,
   };
-  const submission = row.s_buyer_name
+  const submission = row.submissionBuyerName
     ? {
-        invoiceType: row.s_invoice_type,
-        buyerType: row.s_buyer_type,
-        buyerName: row.s_buyer_name,
-        email: row.s_email,
-        mobile: row.s_mobile,
+        invoiceType: row.submissionInvoiceType,
+        buyerType: row.submissionBuyerType,
+        buyerName: row.submissionBuyerName,
+        email: row.submissionEmail,
+        mobile: row.submissionMobile,
       }
     : null;
-  // PGlite and node-postgres both hand json back parsed; a driver returning text is handled too.
-  const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as StoredLineJson[];
+  const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as ReceiptCodeLineRow[];
 
   const invoiceRows = submission?.buyerName ? await findInvoicesOfCode(db, code.id) : [];
   const policy = (found.policy ?? "reject") as OverLimitPolicy;
@@ -229,18 +122,12 @@ export async function getScanView(
   if (found.limitText !== null) {
     if (compareDecimals(code.totalAmount, found.limitText) <= 0) invoiceCount = 1;
     else if (policy === "split") {
-      const plan = planInvoices(
-        computeStored(code as ReceiptCodeRow, lines as unknown as ReceiptCodeLineRow[]),
-        {
-          limit: found.limitText,
-          policy,
-        },
-      );
+      const plan = planInvoices(computeStored(code, lines), { limit: found.limitText, policy });
       invoiceCount = plan.ok ? plan.value.invoices.length : 0;
     }
   }
   return {
-    seller: { name: found.sellerName, phone: row.seller_phone },
+    seller: { name: found.sellerName, phone: row.sellerPhone },
     serialNo: code.serialNo,
     status,
     expiresAt: code.expiresAt.toISOString(),
@@ -265,12 +152,12 @@ export async function getScanView(
     invoiceTypes: code.invoiceTypes as InvoiceType[],
     defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
     limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
-    defaultBuyerType: row.default_buyer_type === "individual" ? "individual" : "enterprise",
-    titleSources: { wechat: row.wechat_titles === true, lookup: row.title_lookup === true },
+    defaultBuyerType: row.configDefaultBuyerType === "individual" ? "individual" : "enterprise",
+    titleSources: { wechat: row.wechatTitles === true, lookup: row.titleLookup === true },
     // The contacts the merchant pushed with the order fill the form; once submitted they are not shown.
     prefill:
-      status === "active" && (row.notify_email || row.notify_mobile)
-        ? { email: row.notify_email ?? "", mobile: row.notify_mobile ?? "" }
+      status === "active" && (row.notifyEmail || row.notifyMobile)
+        ? { email: row.notifyEmail ?? "", mobile: row.notifyMobile ?? "" }
         : null,
     submission:
       submission?.buyerName != null
@@ -296,14 +183,14 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
     status: i.status,
     seq: i.seq,
     issuedAt: i.issuedAt?.toISOString() ?? null,
-    totals: { amountExcludingTax: i.amountExcludingTax, taxAmount: i.taxAmount, totalAmount: i.totalAmount },
+    totals: totalsOf(i),
     buyer: { type: i.buyerType as BuyerType, name: i.buyerName, taxId: maskTaxId(i.buyerTaxId) },
     email: maskEmail(i.email),
     mobile: maskMobile(i.mobile),
     pdfUrl: issued ? `/api/scan/${token}/invoices/${i.id}.pdf` : null,
     xmlUrl: issued ? `/api/scan/${token}/invoices/${i.id}.xml` : null,
     redOf: i.blueInvoiceId,
-    failureMessage: i.status === "failed" ? consumerFailureMessage(i) : null,
+    failureMessage: hasFailed(i.status) ? consumerFailureMessage(i) : null,
   };
 }
 

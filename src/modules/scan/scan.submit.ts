@@ -1,24 +1,19 @@
-import { eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
-import { type OverLimitPolicy, planInvoices, validateBuyer } from "../../domain";
-import type { Db } from "../../platform/db/client";
-import { recordObjectSql, recordsJson, selectRecords, storedRow } from "../../platform/db/records";
 import {
-  auditLog,
-  invoiceLines,
-  invoices,
-  organizations,
-  receiptCodeConfigs,
-  receiptCodeLines,
-  receiptCodes,
-  submissions,
-  taxBureauAccounts,
-} from "../../platform/db/schema";
+  type OverLimitPolicy,
+  planInvoices,
+  type Result,
+  type ValidBuyerSubmission,
+  validateBuyer,
+} from "../../domain";
+import { recordsJson, runStatement, storedRow } from "../../platform/db/records";
+import { auditLog, invoiceLines, invoices, submissions } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { firstSweepAt } from "../../platform/sweeper";
 import { auditRow } from "../audit/audit.service";
-import { codeInvoicesStatus, SUBMITTED_STATUS, UNFINISHED_SQL } from "../invoices/invoice-status";
+import { codeInvoicesStatus, SUBMITTED_STATUS } from "../invoices/invoice-status";
+import { buyerColumnsOf } from "../invoices/invoices.presenter";
 import {
   findInvoicesOfCode,
   findSubmission,
@@ -28,15 +23,14 @@ import {
   type SubmissionRow,
 } from "../invoices/invoices.repository";
 import { channelDataOf, type IssueAttempt, issueNow, type Timings } from "../invoices/issuing.attempt";
-import {
-  assertCodeUsable,
-  CODE_SUBMITTABLE_SQL,
-  effectiveStatus,
-  unusableError,
-} from "../receipt-codes/receipt-code-status";
-import { findReceiptCodeByToken, type ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
+import { assertCodeUsable, effectiveStatus, unusableError } from "../receipt-codes/receipt-code-status";
+import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
+import { RELEASE_UNFINISHED, SUBMIT_WRITE, submitTarget } from "./scan.queries";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
+
+/** One invoice of the plan: its lines and totals. */
+type PlannedInvoice = Extract<ReturnType<typeof planInvoices>, { ok: true }>["value"]["invoices"][number];
 
 type SubmitContext = Pick<
   AppContext,
@@ -62,70 +56,96 @@ export async function submitByToken(
   ctx: SubmitContext,
   options: { token: string; body: SubmitBody },
 ): Promise<SubmitResult> {
-  const { db } = ctx.database;
-  const timings: Timings = {};
   const started = performance.now();
-  // One statement, prepared once per connection: the code with its submission, configuration,
-  // organization, tax-bureau account and lines.
-  const targets = await submitStatement(db).execute({ token: options.token });
-  const target = targets[0];
+  const target = await readTarget(ctx, options.token);
+  const buyer = validateBuyerOf(options.body);
+  if (target.submission) return sameBuyerAgain(ctx, target.code.id, target.submission, buyer);
+
+  assertCodeUsable(target.code);
+  const submission = acceptedSubmission(target, buyer);
+  const planned = plannedInvoices(target);
+  const written = submissionRows(ctx, target, submission, planned, options.token);
+  if (!(await writeOnce(ctx, written))) return afterLostRace(ctx, target, submission, options.token);
+
+  const timings: Timings = { submit: performance.now() - started };
+  const current = await issueWithinWait(ctx, target.code.id, written.attempts, timings);
+  return { created: true, status: codeInvoicesStatus(current), invoices: current, timings };
+}
+
+type Target = NonNullable<Awaited<ReturnType<ReturnType<typeof submitTarget>["execute"]>>[number]>;
+
+/** The code with its submission, configuration, organization, account and lines: one statement. */
+async function readTarget(ctx: SubmitContext, token: string): Promise<Target> {
+  const [target] = await submitTarget(ctx.database.db).execute({ token });
   if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  const { code, config, org, account, lines } = target;
+  return target;
+}
 
-  const valid = validateBuyer({
-    invoiceType: options.body.invoiceType as "digital_normal",
-    buyer: { ...options.body.buyer, type: options.body.buyer.type as "enterprise" },
-    email: options.body.email,
-    mobile: options.body.mobile,
+function validateBuyerOf(body: SubmitBody): Result<ValidBuyerSubmission> {
+  return validateBuyer({
+    invoiceType: body.invoiceType as "digital_normal",
+    buyer: { ...body.buyer, type: body.buyer.type as "enterprise" },
+    email: body.email,
+    mobile: body.mobile,
   });
+}
 
-  const previous = target.submission;
-  if (previous) return repeatOf(ctx, code.id, previous, valid.ok ? valid.value : null);
-
-  assertCodeUsable(code);
-  if (!valid.ok) {
-    const typeIssue = valid.issues.find((i) => i.code === "INVOICE_TYPE_NOT_ALLOWED");
-    const fields = Object.fromEntries(valid.issues.map((i) => [i.path, i.message]));
+/** The buyer, valid and of an invoice type the merchant allows on this code. */
+function acceptedSubmission(target: Target, buyer: Result<ValidBuyerSubmission>): ValidBuyerSubmission {
+  if (!buyer.ok) {
+    const typeIssue = buyer.issues.find((i) => i.code === "INVOICE_TYPE_NOT_ALLOWED");
+    const fields = Object.fromEntries(buyer.issues.map((i) => [i.path, i.message]));
     if (typeIssue) throw new AppError("INVOICE_TYPE_NOT_ALLOWED", typeIssue.message, { fields });
     throw AppError.validation(fields);
   }
-  const submission = valid.value;
-  if (!code.invoiceTypes.includes(submission.invoiceType)) {
+  if (!target.code.invoiceTypes.includes(buyer.value.invoiceType)) {
     throw new AppError("INVOICE_TYPE_NOT_ALLOWED", "该发票类型不可选，请选择商家允许的发票类型", {
       fields: { invoiceType: "该发票类型不可选" },
     });
   }
+  return buyer.value;
+}
 
+/** The invoices the order makes under the organization's limit (one, or split), or the refusal. */
+function plannedInvoices(target: Target): PlannedInvoice[] {
+  const { code, config, org } = target;
   if (!config || !org) throw new Error(`receipt code ${code.id}: organization or config missing`);
-  const plan = planInvoices(computeStored(code, lines), {
+  const plan = planInvoices(computeStored(code, target.lines), {
     limit: config.limitText,
     policy: config.overLimitPolicy as OverLimitPolicy,
   });
-  if (!plan.ok) {
-    const over = plan.issues.find((i) => i.code === "AMOUNT_OVER_LIMIT");
-    if (over) throw new AppError("AMOUNT_OVER_LIMIT", over.message, { ...over.details });
-    throw new AppError("VALIDATION_FAILED", plan.issues[0]?.message ?? "无法开具", {
-      fields: Object.fromEntries(plan.issues.map((i) => [i.path, i.message])),
-    });
-  }
+  if (plan.ok) return plan.value.invoices;
+  const over = plan.issues.find((i) => i.code === "AMOUNT_OVER_LIMIT");
+  if (over) throw new AppError("AMOUNT_OVER_LIMIT", over.message, { ...over.details });
+  throw new AppError("VALIDATION_FAILED", plan.issues[0]?.message ?? "无法开具", {
+    fields: Object.fromEntries(plan.issues.map((i) => [i.path, i.message])),
+  });
+}
 
+interface SubmissionRows {
+  code: Target["code"];
+  submission: SubmissionRow;
+  audit: ReturnType<typeof auditRow>;
+  /** Each invoice with its lines, its first attempt counted: what issuing needs, nothing read back. */
+  attempts: IssueAttempt[];
+}
+
+/** The rows the submit writes: the submission, its audit entry and the planned invoices. */
+function submissionRows(
+  ctx: SubmitContext,
+  target: Target,
+  submission: ValidBuyerSubmission,
+  planned: PlannedInvoice[],
+  token: string,
+): SubmissionRows {
+  const { code, org, account } = target;
   const submissionId = newId("sub");
   const now = new Date();
   // The buyer as stored, the same on the submission and on each of its invoices.
-  const buyer = {
-    buyerType: submission.buyer.type,
-    buyerName: submission.buyer.name,
-    buyerTaxId: submission.buyer.taxId ?? "",
-    buyerAddress: submission.buyer.address ?? "",
-    buyerPhone: submission.buyer.phone ?? "",
-    buyerBankName: submission.buyer.bankName ?? "",
-    buyerBankAccount: submission.buyer.bankAccount ?? "",
-    email: submission.email,
-    mobile: submission.mobile,
-  };
-  const count = plan.value.invoices.length;
+  const buyer = { ...buyerColumnsOf(submission.buyer), email: submission.email, mobile: submission.mobile };
+  const count = planned.length;
   const nextAttemptAt = firstSweepAt(ctx.config);
-  const attempts = plan.value.invoices.map((inv, i): IssueAttempt => {
+  const attempts = planned.map((inv, i): IssueAttempt => {
     const id = newId("inv");
     const invoice: InvoiceRow = {
       id,
@@ -164,61 +184,74 @@ export async function submitByToken(
     return {
       invoice: storedRow(invoices, invoice),
       lines: invoiceLineRows(id, inv.lines).map((l) => storedRow(invoiceLines, l)),
-      org,
+      org: org!,
       account: account ?? undefined,
-      token: options.token,
+      token,
     };
   });
+  return {
+    code,
+    submission: {
+      id: submissionId,
+      receiptCodeId: code.id,
+      invoiceType: submission.invoiceType,
+      ...buyer,
+      createdAt: now,
+    },
+    audit: auditRow({
+      actor: { type: "consumer", token },
+      orgId: code.orgId,
+      action: "scan.submit",
+      entityType: "receipt_code",
+      entityId: code.id,
+      details: { invoiceType: submission.invoiceType, buyerType: submission.buyer.type, invoiceCount: count },
+    }),
+    attempts,
+  };
+}
 
-  // One statement, so one round trip and atomic without a transaction: the code is locked if it
-  // is still active; the submission (unique per code) is inserted only then, and the code moved to
-  // issuing, the audit entry, the invoices and their lines only if that insert happened.
-  const [state] = await ctx.database.prepared<{ inserted: number }>("submit_write", SUBMIT_WRITE, [
-    code.id,
-    recordsJson(submissions, [
-      {
-        id: submissionId,
-        receiptCodeId: code.id,
-        invoiceType: submission.invoiceType,
-        ...buyer,
-        createdAt: now,
-      },
-    ]),
-    recordsJson(auditLog, [
-      auditRow({
-        actor: { type: "consumer", token: options.token },
-        orgId: code.orgId,
-        action: "scan.submit",
-        entityType: "receipt_code",
-        entityId: code.id,
-        details: {
-          invoiceType: submission.invoiceType,
-          buyerType: submission.buyer.type,
-          invoiceCount: count,
-        },
-      }),
-    ]),
+/** Writes the rows in one statement (SUBMIT_WRITE); false when the code was taken or closed meanwhile. */
+async function writeOnce(ctx: SubmitContext, rows: SubmissionRows): Promise<boolean> {
+  const [state] = await runStatement(ctx.database, SUBMIT_WRITE, [
+    rows.code.id,
+    recordsJson(submissions, [rows.submission]),
+    recordsJson(auditLog, [rows.audit]),
     recordsJson(
       invoices,
-      attempts.map((a) => a.invoice),
+      rows.attempts.map((a) => a.invoice),
     ),
     recordsJson(
       invoiceLines,
-      attempts.flatMap((a) => a.lines),
+      rows.attempts.flatMap((a) => a.lines),
     ),
   ]);
+  return Boolean(state?.inserted);
+}
 
-  if (!state?.inserted) {
-    // Another submit for this code won, or the code was disabled or expired since our read.
-    const winner = await findSubmission(db, code.id);
-    if (winner) return repeatOf(ctx, code.id, winner, submission);
-    const fresh = await findReceiptCodeByToken(db, options.token);
-    throw unusableError(fresh ? effectiveStatus(fresh) : "disabled") ?? unusableError("disabled");
-  }
+/** Another submit for this code won (answered as a repeat), or the code was disabled or expired since our read. */
+async function afterLostRace(
+  ctx: SubmitContext,
+  target: Target,
+  submission: ValidBuyerSubmission,
+  token: string,
+): Promise<SubmitResult> {
+  const winner = await findSubmission(ctx.database.db, target.code.id);
+  if (winner) return sameBuyerAgain(ctx, target.code.id, winner, { ok: true, value: submission });
+  const fresh = await findReceiptCodeByToken(ctx.database.db, token);
+  throw unusableError(fresh ? effectiveStatus(fresh) : "disabled") ?? unusableError("disabled");
+}
 
-  // Wait for the channel a few seconds at most: a slow tax bureau must not hold the phone. Issuing
-  // goes on in the background; the page polls, and the issuing sweep is the backstop.
-  timings.submit = performance.now() - started;
+/**
+ * Issues at once, waiting for the channel a few seconds at most: a slow tax bureau must not hold the
+ * phone. Issuing goes on in the background; the page polls, and the issuing sweep is the backstop.
+ * Returns the invoices as the attempts left them, or as saved when one is still under way.
+ */
+async function issueWithinWait(
+  ctx: SubmitContext,
+  receiptCodeId: string,
+  attempts: IssueAttempt[],
+  timings: Timings,
+): Promise<InvoiceRow[]> {
   const issuing = issueNow(ctx, attempts, timings);
   let timer: NodeJS.Timeout | undefined;
   const done = await Promise.race([
@@ -228,29 +261,26 @@ export async function submitByToken(
     }),
   ]);
   clearTimeout(timer);
+  const ids = attempts.map((a) => a.invoice.id);
   if (done === null) {
     // Still issuing: a shutdown waits for it, and past its deadline makes the invoices due at once.
-    const ids = attempts.map((a) => a.invoice.id);
     ctx.background.track(issuing, async () => {
-      await ctx.database.executeSql(
-        `update invoices set next_attempt_at = now() where id = any($1::text[]) and ${UNFINISHED_SQL}`,
-        [ids],
-      );
+      await ctx.database.executeSql(RELEASE_UNFINISHED, [ids]);
     });
   }
   // Every attempt answered here: the invoices are as they say. Otherwise read what is saved.
-  const known = done?.every((r) => r !== null) ? (done as InvoiceRow[]) : null;
-  const current = known ?? (await findInvoicesOfCode(db, code.id));
-  return { created: true, status: codeInvoicesStatus(current), invoices: current, timings };
+  if (done?.every((r) => r !== null)) return done as InvoiceRow[];
+  return findInvoicesOfCode(ctx.database.db, receiptCodeId);
 }
 
-/** The same buyer submitting again gets the same invoices; a different one is refused. */
-async function repeatOf(
+/** The same buyer submitting again gets the same invoices; a different one (or an invalid one) is refused. */
+async function sameBuyerAgain(
   ctx: SubmitContext,
   receiptCodeId: string,
   previous: SubmissionRow,
-  now: { invoiceType: string; buyer: { type: string; name: string; taxId: string | null } } | null,
+  buyer: Result<ValidBuyerSubmission>,
 ): Promise<SubmitResult> {
+  const now = buyer.ok ? buyer.value : null;
   const same =
     now !== null &&
     now.invoiceType === previous.invoiceType &&
@@ -261,52 +291,4 @@ async function repeatOf(
     throw new AppError("ALREADY_INVOICED", "该小票已提交开票，不能更换购买方；如需修改请联系商家红冲后重开");
   const current = await findInvoicesOfCode(ctx.database.db, receiptCodeId);
   return { created: false, status: codeInvoicesStatus(current), invoices: current, timings: {} };
-}
-
-const SUBMIT_WRITE = `
-with locked as (
-  select id from receipt_codes where id = $1 and ${CODE_SUBMITTABLE_SQL} for update),
-sub as (
-  insert into submissions ${selectRecords(submissions, "$2", "locked")}
-  on conflict (receipt_code_id) do nothing returning id),
-moved as (
-  update receipt_codes set status = 'issuing', updated_at = now()
-  where id = $1 and exists (select 1 from sub)),
-audit as (insert into audit_log ${selectRecords(auditLog, "$3", "sub")}),
-inv as (insert into invoices ${selectRecords(invoices, "$4", "sub")}),
-lin as (insert into invoice_lines ${selectRecords(invoiceLines, "$5", "sub")})
-select (select count(*) from sub)::int as inserted`;
-
-/** The submit's read, prepared once per database handle. */
-const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitStatement>>();
-
-function submitStatement(db: Db) {
-  let statement = prepared.get(db);
-  if (!statement) {
-    statement = prepareSubmitStatement(db);
-    prepared.set(db, statement);
-  }
-  return statement;
-}
-
-function prepareSubmitStatement(db: Db) {
-  const lines = sql<ReceiptCodeLineRow[]>`(
-    select coalesce(json_agg(${sql.raw(recordObjectSql(receiptCodeLines, "l"))} order by l.position), '[]'::json)
-    from ${receiptCodeLines} l where l.receipt_code_id = ${receiptCodes.id})`;
-  return db
-    .select({
-      code: receiptCodes,
-      submission: submissions,
-      config: receiptCodeConfigs,
-      org: organizations,
-      account: taxBureauAccounts,
-      lines,
-    })
-    .from(receiptCodes)
-    .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
-    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
-    .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
-    .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
-    .where(eq(receiptCodes.token, sql.placeholder("token")))
-    .prepare("submit_target");
 }

@@ -4,8 +4,30 @@ import { afterEach, describe, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../test/support/db";
 import { newId } from "../ids";
 import type { Database } from "./client";
-import { recordObjectSql, recordsJson, selectRecords, storedRow } from "./records";
+import {
+  columnNamesSql,
+  columnsSql,
+  recordObjectSql,
+  recordsJson,
+  selectRecords,
+  storedRow,
+} from "./records";
 import { invoiceLines, organizations, taxBureauAccounts } from "./schema";
+
+describe("column lists from the table", () => {
+  it("select columns named as the table's properties (numerics as text, a prefix capitalised), and insert lists by column name", () => {
+    expect(columnsSql(invoiceLines, "l", ["invoiceId", "taxRate"])).toBe(
+      'l."invoice_id" as "invoiceId", l."tax_rate"::text as "taxRate"',
+    );
+    expect(columnsSql(organizations, "o", ["name", "taxId"], "seller")).toBe(
+      'o."name" as "sellerName", o."tax_id" as "sellerTaxId"',
+    );
+    expect(columnNamesSql(invoiceLines, ["invoiceId", "amountIncludingTax"])).toBe(
+      '"invoice_id", "amount_including_tax"',
+    );
+    expect(() => columnsSql(invoiceLines, "l", ["nothing" as "kind"])).toThrow(/no column nothing/);
+  });
+});
 
 describe("storedRow", () => {
   it("writes numerics at their column's scale, as PostgreSQL returns them, and leaves the rest", () => {

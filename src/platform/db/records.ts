@@ -86,3 +86,65 @@ function numericScale(column: Column): number | null {
   const scale = (column as Column & { scale?: number }).scale;
   return typeof scale === "number" ? scale : null;
 }
+
+/** A row's properties named `${prefix}${Property}` (the names columnsSql gives with a prefix). */
+export type Prefixed<R, P extends string> = { [K in keyof R & string as `${P}${Capitalize<K>}`]: R[K] };
+
+/** Every property may be null (the columns of a left-joined row that may be missing). */
+export type Nullable<R> = { [K in keyof R]: R[K] | null };
+
+/**
+ * SQL selecting these columns of `alias` (a row of `table`), each named as its property — or,
+ * with a prefix, `prefixProperty` — so a hand-written statement returns rows in the table's own
+ * TypeScript shape (`Pick<T["$inferSelect"], K>`, with Prefixed for a prefix). Numerics as text,
+ * exactly as stored. Not for bytea columns.
+ */
+export function columnsSql<T extends Table>(
+  table: T,
+  alias: string,
+  keys: ReadonlyArray<keyof T["$inferSelect"] & string>,
+  prefix = "",
+): string {
+  const byKey = new Map(recordShape(table).columns.map(([key, name, scale]) => [key, { name, scale }]));
+  return keys
+    .map((key) => {
+      const column = byKey.get(key);
+      if (!column) throw new Error(`${recordShape(table).sqlName} has no column ${key}`);
+      const as = prefix ? `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}` : key;
+      return `${alias}."${column.name}"${column.scale === null ? "" : "::text"} as "${as}"`;
+    })
+    .join(", ");
+}
+
+/** SQL naming these columns of `table`, for `insert into <table> (<this>)`. */
+export function columnNamesSql<T extends Table>(
+  table: T,
+  keys: ReadonlyArray<keyof T["$inferSelect"] & string>,
+) {
+  const names = new Map(recordShape(table).columns.map(([key, name]) => [key, name]));
+  return keys.map((key) => `"${names.get(key) ?? key}"`).join(", ");
+}
+
+/**
+ * A hot-path statement: a fixed text run as a named prepared statement (parsed and planned once per
+ * connection). `P` is what its parameters take, `R` the row it returns. Declared in the module's
+ * `*.queries.ts`, run with `runStatement`.
+ */
+export interface HotStatement<P extends unknown[], R> {
+  name: string;
+  text: string;
+  /** Only carries the types. */
+  readonly types?: { params: P; row: R };
+}
+
+export function hotStatement<P extends unknown[], R = never>(name: string, text: string): HotStatement<P, R> {
+  return { name, text };
+}
+
+export function runStatement<P extends unknown[], R>(
+  database: { prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> },
+  statement: HotStatement<P, R>,
+  values: P,
+): Promise<R[]> {
+  return database.prepared<R>(statement.name, statement.text, values);
+}

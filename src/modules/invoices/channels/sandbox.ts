@@ -11,6 +11,7 @@ import {
 } from "../../../domain";
 import type { Database } from "../../../platform/db/client";
 import { isUniqueViolation } from "../../../platform/db/errors";
+import { runStatement } from "../../../platform/db/records";
 import { sandboxIssued, sandboxRedConfirmations } from "../../../platform/db/schema";
 import {
   ChannelUnavailableError,
@@ -19,6 +20,7 @@ import {
   type IssuingChannel,
   type RedConfirmationReport,
 } from "./channel";
+import { ALLOCATE } from "./sandbox.queries";
 
 /**
  * The built-in sandbox: validates like a tax bureau, allocates 20-digit numbers per (year,
@@ -146,7 +148,7 @@ export function createSandboxChannel(database: Database, now: () => Date = () =>
       // roll back; the first answer is then returned), so no number is ever skipped or repeated;
       // the sequence row stays locked only while it runs.
       try {
-        const rows = await database.prepared<{ number: string }>("sandbox_allocate", ALLOCATE_SQL, [
+        const rows = await runStatement(database, ALLOCATE, [
           Number(year),
           province,
           request.serial,
@@ -230,26 +232,6 @@ export async function findSandboxRedConfirmation(
     .where(key.number ? eq(t.number, key.number) : eq(t.serial, key.serial ?? ""));
   return bill;
 }
-
-/**
- * The sequence row is locked from the update until the commit, so allocations are one at a time;
- * if each commit waited for its WAL flush, the sandbox would number one invoice per flush of the
- * whole server's WAL (PDFs included) — under load, its ceiling. So this one statement commits
- * without waiting for the flush (`synchronous_commit` off for its own transaction). Nothing can be
- * numbered twice or skipped that way: WAL is written in order, so the first durable commit of
- * anything that uses the number (the invoice saved with it, always a synchronous commit) makes the
- * allocation durable too; a crash before that loses the allocation and its serial together, and
- * the retry, finding no serial, gets the same number again.
- */
-const ALLOCATE_SQL = `
-with settings as (select set_config('synchronous_commit', 'off', true)),
-seq as (
-  insert into invoice_number_sequences (year, province, last_value) values ($1, $2, 1)
-  on conflict (year, province) do update set last_value = invoice_number_sequences.last_value + 1
-  returning last_value)
-insert into sandbox_issued (serial, number, issued_at, request)
-select $3, $4 || lpad(seq.last_value::text, 15, '0'), $5::timestamptz, $6::jsonb from seq, settings
-returning number`;
 
 /** What a tax bureau would refuse: inconsistent amounts, a red invoice without its blue number. */
 function validate(request: IssueRequest): string | null {
