@@ -14,7 +14,7 @@ import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import type { ChannelAccountError, ChannelFile, RedConfirmationReport } from "./channels/channel";
-import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo, unfinished } from "./invoice-status";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
 import { ISSUE_SAVE } from "./issuing.queries";

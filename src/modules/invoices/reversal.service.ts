@@ -11,7 +11,7 @@ import { requireOrg } from "../auth/access";
 import { channelDefinition } from "./channels/channel-registry";
 import { toComputedLine } from "./invoice-document";
 import { canReverse, INVOICE_MOVES, NEW_STATUS } from "./invoice-status";
-import { buyerColumnsOf, buyerOf, totalsOf } from "./invoices.presenter";
+import { buyerColumnsOf, buyerOf } from "./invoices.presenter";
 import {
   findInvoice,
   findInvoiceLines,
