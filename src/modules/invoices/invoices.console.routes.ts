@@ -96,7 +96,13 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
   http.get(`${base}/:id/files/:kind`, { schema: { ...hidden, params: fileParams } }, async (req, reply) => {
     const { bytes, fileName } = await getInvoiceFileForConsole(ctx, { actor: actorOf(req), ...req.params });
     return reply
-      .type(req.params.kind === "pdf" ? "application/pdf" : "application/xml; charset=utf-8")
+      .type(
+        req.params.kind.endsWith("pdf")
+          ? "application/pdf"
+          : req.params.kind === "ofd"
+            ? "application/ofd"
+            : "application/xml; charset=utf-8",
+      )
       .header("content-disposition", attachment(fileName))
       .header("cache-control", "no-store")
       .send(bytes);

@@ -7,6 +7,7 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
+import type { InvoiceFileKind } from "../files/file-store";
 import { toComputedLine } from "./invoice-document";
 import {
   canAnswerConfirmation,
@@ -215,13 +216,13 @@ export async function getInvoiceForConsole(
 /** The PDF or XML of an invoice of the organization, with the name to save it under. */
 export async function getInvoiceFileForConsole(
   ctx: Pick<AppContext, "database" | "providers">,
-  options: { actor: Actor; orgId: string; id: string; kind: "pdf" | "xml" },
+  options: { actor: Actor; orgId: string; id: string; kind: InvoiceFileKind },
 ): Promise<{ bytes: Buffer; fileName: string }> {
   requireOrg(options.actor, options.orgId);
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
   const bytes = row?.invoice.number ? await ctx.providers.files.get(options.id, options.kind) : undefined;
   if (!row || !bytes) throw new AppError("INVOICE_NOT_FOUND", "发票文件不存在");
-  return { bytes, fileName: `${row.invoice.number}.${options.kind}` };
+  return { bytes, fileName: `${row.invoice.number}.${options.kind.replace("preview_", "preview.")}` };
 }
 
 /**

@@ -533,6 +533,14 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
       kind: "pdf",
     });
     expect(fromConsole.bytes.toString()).toBe(`%PDF standin ${row.number}`);
+    const previewFromConsole = await getInvoiceFileForConsole(t.app.ctx, {
+      actor,
+      orgId: t.org.id,
+      id: row.id,
+      kind: "preview_pdf",
+    });
+    expect(previewFromConsole.fileName).toBe(`${row.number}.preview.pdf`);
+    expect(previewFromConsole.bytes.subarray(0, 5).toString()).toBe("%PDF-");
   });
 
   it("files from a host outside the allowed list are not fetched: the invoice is issued with our files as the preview, and the sweep fetches them once allowed", async () => {
