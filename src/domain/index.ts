@@ -72,6 +72,18 @@ export {
   redConfirmationAfter,
   redConfirmationDeadline,
 } from "./red-confirmation";
+export {
+  type EarlierRedLine,
+  EXCEEDS_CODES,
+  planReversal,
+  type RedPiece,
+  type ReversalPlan,
+  type ReversalRequest,
+  type Reversible,
+  type ReversibleAmounts,
+  type ReversibleLine,
+  reversibleOf,
+} from "./red-partial";
 export { type Seller, type SellerInput, validateSeller } from "./seller";
 export { MAX_SPLIT_INVOICES } from "./split";
 export { type TaxBureau, taxBureauOf } from "./tax-bureau";

@@ -40,6 +40,8 @@ export const errorStatus = {
   AMOUNT_OVER_LIMIT: 422,
   INVOICE_TYPE_NOT_ALLOWED: 422,
   INVOICE_NOT_FOUND: 404,
+  NOTHING_LEFT_TO_REVERSE: 409,
+  PARTIAL_RED_NOT_SUPPORTED: 422,
   // 3.1.02 order query
   ORDER_QUERY_FAILED: 502,
   ORDER_NOT_FOUND: 404,
@@ -82,6 +84,8 @@ export const defaultMessage: Record<ErrorCode, string> = {
   AMOUNT_OVER_LIMIT: "金额超过开票限额",
   INVOICE_TYPE_NOT_ALLOWED: "不允许开具该发票类型",
   INVOICE_NOT_FOUND: "发票不存在",
+  NOTHING_LEFT_TO_REVERSE: "红冲超过了这张发票可红冲的数量或金额",
+  PARTIAL_RED_NOT_SUPPORTED: "该开票通道暂不支持部分红冲",
   ORDER_QUERY_FAILED: "查询商家订单失败",
   ORDER_NOT_FOUND: "商家订单不存在",
   ORDER_AMOUNT_MISMATCH: "订单金额不一致",

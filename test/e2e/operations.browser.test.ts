@@ -167,14 +167,26 @@ describeBrowser("operations in Chromium", () => {
       await page.getByTestId("deliveries").getByText("操作员重发").waitFor();
     });
 
-    it("reverses it: a red invoice with negative amounts, 红字, （负数） capitals and the blue number in its PDF", async () => {
+    it("reverses one room (部分红冲), then the rest: a red invoice with negative amounts, 红字, （负数） capitals and the blue number in its PDF", async () => {
       await openInvoice(number);
+      // 部分红冲 first: one of the two rooms (line 2, net 700.00 for 2) → 350.00; 450.00 remain.
+      await page.getByTestId("reverse").click();
+      const partial = page.locator(".ant-modal").filter({ hasText: "确认红冲" });
+      await partial.getByText("销货退回").click();
+      await partial.getByText("按明细行与数量").click();
+      await partial.getByTestId("reverse-line-2").fill("1");
+      await shot("operations-reverse-dialog");
+      await page.locator("#confirm-reverse").click();
+      await page.getByTestId("invoice-status").getByText("部分红冲").waitFor();
+      await page.getByTestId("reversible-total").getByText("可红冲合计 ¥450.00").waitFor();
+
       await page.getByTestId("reverse").click();
       const dialog = page.locator(".ant-modal").filter({ hasText: "确认红冲" });
       await dialog.getByText("销货退回").click();
-      await shot("operations-reverse-dialog");
+      await dialog.getByText("全额（剩余全部）").click();
       await page.locator("#confirm-reverse").click();
-      await page.getByText("已红冲，红字发票号码").waitFor();
+      // The partial reversal's toast may still show beside this one: the status tag tells them apart.
+      await page.getByText("已红冲，红字发票号码").last().waitFor();
       await page.getByTestId("invoice-status").getByText("已红冲").waitFor();
       const redNumber = (await page.getByTestId("open-red").textContent()) ?? "";
       expect(redNumber).toMatch(/^\d{20}$/);
@@ -195,7 +207,7 @@ describeBrowser("operations in Chromium", () => {
           { timeout: 45_000 },
         )
         .toBe(true);
-      await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("-¥800.00");
+      await expect(detail.getByTestId("invoice-total").textContent()).resolves.toBe("-¥450.00");
       await page.waitForTimeout(400);
       await shot("operations-red-invoice");
 
@@ -205,10 +217,10 @@ describeBrowser("operations in Chromium", () => {
       const text = await pdfToText(Buffer.from(await pdf.body()));
       expect(text).toContain("红字");
       // （负数） capitals (DOMAIN.md §4) and the red 备注 naming the blue invoice, not the reason (§8).
-      expect(text).toContain(amountInCapitals("-800.00"));
+      expect(text).toContain(amountInCapitals("-450.00"));
       expect(text).toContain("（负数）");
       expect(text.replace(/\s+/g, "")).toContain(`被红冲蓝字数电发票号码：${number}`);
-      expect(text).toContain("-800.00");
+      expect(text).toContain("-450.00");
       // The red invoice goes to the buyer like the blue one did.
       await mailTo("buyer@example.com", redNumber);
     });

@@ -17,6 +17,7 @@ import { heroView, purchaseView } from "./receipt-view";
 
 const STATUS_BADGES: Record<string, string> = {
   reversed: "已红冲",
+  partially_reversed: "部分红冲",
   issuing: "开具中",
   failed: "开具失败",
 };

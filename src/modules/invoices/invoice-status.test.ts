@@ -19,9 +19,10 @@ describe("the invoice's status", () => {
       pending: ["issuing", "issued", "failed", "confirmation_pending"],
       issuing: ["issuing", "issued", "failed", "confirmation_pending"],
       confirmation_pending: ["issued", "failed", "pending"],
-      issued: ["reversed"],
+      issued: ["reversed", "partially_reversed"],
       failed: ["issued", "pending"],
       reversed: [],
+      partially_reversed: ["reversed", "partially_reversed"],
     });
   });
 
@@ -33,6 +34,8 @@ describe("the invoice's status", () => {
     ["issued", false, true, false, true, "issued"],
     ["failed", false, false, true, false, "failed"],
     ["reversed", false, false, false, true, "reversed"],
+    // 部分红冲: more can be reversed; still issued (files, resend).
+    ["partially_reversed", false, true, false, true, "partially_reversed"],
   ] as const)(
     "%s: attempt %s, 红冲 %s, 重试 %s, issued %s, merchant sees %s",
     (status, attempt, reverse, retry, issued, merchant) => {

@@ -7,7 +7,8 @@ import { invoices } from "../../platform/db/schema";
  * hot-path statements embed. Adding a status is adding it to STATUS (and to the moves it takes
  * part in); every list, check and fragment below follows.
  *
- *   pending ──attempt──▶ issuing ──issued──▶ issued ──reversed (its red invoice issued)──▶ reversed
+ *   pending ──attempt──▶ issuing ──issued──▶ issued ──reversed (its red invoices issued take all)──▶ reversed
+ *                                              └──reversePartly (部分红冲)──▶ partially_reversed ──▶ …
  *      ▲                   │ ▲ └──refused──▶ failed ──retry──▶ pending
  *      │                   │ └─attempt (again: the sweep, a query by serial first)
  *      │                   └──awaitConfirmation──▶ confirmation_pending ──issued / refused──▶ …
@@ -25,8 +26,10 @@ const STATUS = {
   issued: { unfinished: false, issued: true, merchant: "issued", label: "已开具" },
   /** The channel refused it (reason kept on the row). */
   failed: { unfinished: false, issued: false, merchant: "failed", label: "开具失败" },
-  /** Issued, and its red invoice issued since. */
+  /** Issued, and its red invoices issued since take all of it. */
   reversed: { unfinished: false, issued: true, merchant: "reversed", label: "已红冲" },
+  /** Issued, and red invoices issued since take part of it (部分红冲); more can be reversed. */
+  partially_reversed: { unfinished: false, issued: true, merchant: "partially_reversed", label: "部分红冲" },
 } as const satisfies Record<string, StatusFacts>;
 
 interface StatusFacts {
@@ -34,8 +37,8 @@ interface StatusFacts {
   unfinished: boolean;
   /** The invoice exists at the tax bureau: it has a number, files to download and send. */
   issued: boolean;
-  /** What the open API and webhooks call it (API.md keeps four). */
-  merchant: "issuing" | "issued" | "failed" | "reversed";
+  /** What the open API and webhooks call it (API.md's four, and partially_reversed of 部分红冲). */
+  merchant: "issuing" | "issued" | "failed" | "reversed" | "partially_reversed";
   /** The console export's 状态 column. */
   label: string;
 }
@@ -67,8 +70,10 @@ export const INVOICE_MOVES = {
   answerConfirmation: { from: ["confirmation_pending"], to: "pending" },
   /** 重试 from the console: the same serial (nothing was issued under it), due at once. */
   retry: { from: ["failed"], to: "pending" },
-  /** The red invoice reversing it was issued. */
-  reverse: { from: ["issued"], to: "reversed" },
+  /** Its red invoices issued (the last one just now) take all of it. */
+  reverse: { from: ["issued", "partially_reversed"], to: "reversed" },
+  /** A red invoice issued takes part of it, and some remains (部分红冲). */
+  reversePartly: { from: ["issued", "partially_reversed"], to: "partially_reversed" },
 } as const satisfies Record<string, { from: readonly InvoiceStatus[]; to: InvoiceStatus }>;
 
 export type InvoiceMove = keyof typeof INVOICE_MOVES;
@@ -113,7 +118,7 @@ export const hasFailed = (status: string) => status === INVOICE_MOVES.refuse.to;
 /** It exists at the tax bureau: a number, files to download, deliveries to send again. */
 export const isIssued = (status: string) => is(status) && STATUS[status].issued;
 
-/** The merchant's four statuses (open API, webhooks): waiting of any kind is "issuing". */
+/** The merchant's statuses (open API, webhooks): waiting of any kind is "issuing". */
 export function merchantStatus(status: string): MerchantInvoiceStatus {
   return is(status) ? STATUS[status].merchant : "issuing";
 }

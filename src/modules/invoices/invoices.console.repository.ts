@@ -151,7 +151,7 @@ export async function findFileSizes(db: DbOrTx, invoiceId: string) {
     .orderBy(asc(invoiceFiles.kind));
 }
 
-/** The red invoice of a blue one, or the blue one of a red one. */
+/** The (latest) red invoice of a blue one, or the blue one of a red one. */
 export async function findCounterpart(db: DbOrTx, invoice: typeof invoices.$inferSelect) {
   const where =
     invoice.color === "red" && invoice.blueInvoiceId
@@ -162,9 +162,25 @@ export async function findCounterpart(db: DbOrTx, invoice: typeof invoices.$infe
     .select({ id: invoices.id, number: invoices.number, status: invoices.status })
     .from(invoices)
     .where(where)
-    .orderBy(desc(invoices.createdAt))
+    .orderBy(desc(invoices.createdAt), desc(invoices.id))
     .limit(1);
   return row;
+}
+
+/** All red invoices of a blue one (部分红冲 makes several), oldest first. */
+export async function findRedsOfBlue(db: DbOrTx, blueInvoiceId: string) {
+  return db
+    .select({
+      id: invoices.id,
+      number: invoices.number,
+      status: invoices.status,
+      reason: invoices.reverseReason,
+      issuedAt: invoices.issuedAt,
+      totalAmount: invoices.totalAmount,
+    })
+    .from(invoices)
+    .where(eq(invoices.blueInvoiceId, blueInvoiceId))
+    .orderBy(asc(invoices.createdAt), asc(invoices.id));
 }
 
 /** The channel of an invoice's tax-bureau account (`sandbox`, `nuonuo`, …). */

@@ -145,6 +145,8 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
         orgId,
         id,
         reason: req.body.reason,
+        lines: req.body.lines,
+        amount: req.body.amount,
       });
       return reply
         .status(created ? 201 : 200)

@@ -3,7 +3,7 @@ import { RED_REASONS } from "../../domain";
 import { pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
 import { INVOICE_STATUSES } from "./invoice-status";
-import { redConfirmationOut } from "./invoices.merchant.schema";
+import { redConfirmationOut, reverseParts, reversibleView } from "./invoices.merchant.schema";
 
 const day = isoDay();
 
@@ -141,9 +141,15 @@ export const invoiceDetail = invoiceListItem.extend({
     firstScannedAt: z.string().nullable(),
     url: z.string(),
   }),
-  /** A blue invoice's red counterpart, a red invoice's blue one. */
+  /** A blue invoice's (latest) red counterpart, a red invoice's blue one. */
   red: related.nullable(),
   blue: related.nullable(),
+  /** A blue invoice's red invoices, oldest first (部分红冲 makes several). */
+  reds: z.array(
+    related.extend({ reason: z.string(), issuedAt: z.string().nullable(), totalAmount: z.string() }),
+  ),
+  /** An issued blue invoice: what remains reversible, per line and in total (as the open API's). */
+  reversible: reversibleView.nullable(),
   deliveries: z.array(delivery),
   webhooks: z.array(webhookEvent),
   canResend: z.boolean(),
@@ -174,6 +180,7 @@ export const reverseBody = z.object({
   reason: z.enum(RED_REASONS, {
     error: `红冲原因须为：${RED_REASONS.join("、")}`,
   }),
+  ...reverseParts,
 });
 
 export const fileParams = z.object({

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
+import { compareDecimals } from "../../domain";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";
@@ -23,6 +24,7 @@ import {
   findFileSizes,
   findInvoiceOfOrg,
   findInvoicePage,
+  findRedsOfBlue,
   findTaxAccountChannel,
   findWebhooksOfInvoice,
   type InvoiceListRow,
@@ -36,6 +38,7 @@ import {
   redConfirmationView,
 } from "./red-confirmation.queries";
 import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
+import { reversibleViewOf } from "./reversal.partial";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
@@ -104,15 +107,18 @@ export async function getInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const i = row.invoice;
-  const [lines, files, counterpart, deliveries, webhooks, confirmation, account] = await Promise.all([
-    findInvoiceLines(db, i.id),
-    findFileSizes(db, i.id),
-    findCounterpart(db, i),
-    findDeliveriesOf(db, [i.id]),
-    findWebhooksOfInvoice(db, i.id),
-    i.color === "red" ? findRedConfirmationOf(db, i.id) : Promise.resolve(undefined),
-    findTaxAccountChannel(db, i.taxAccountId),
-  ]);
+  const [lines, files, counterpart, deliveries, webhooks, confirmation, account, reds, reversible] =
+    await Promise.all([
+      findInvoiceLines(db, i.id),
+      findFileSizes(db, i.id),
+      findCounterpart(db, i),
+      findDeliveriesOf(db, [i.id]),
+      findWebhooksOfInvoice(db, i.id),
+      i.color === "red" ? findRedConfirmationOf(db, i.id) : Promise.resolve(undefined),
+      findTaxAccountChannel(db, i.taxAccountId),
+      i.color === "blue" ? findRedsOfBlue(db, i.id) : Promise.resolve([]),
+      reversibleViewOf(db, i),
+    ]);
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
     : null;
@@ -170,6 +176,15 @@ export async function getInvoiceForConsole(
     },
     red: i.color === "blue" ? related : null,
     blue: i.color === "red" ? related : null,
+    reds: reds.map((r) => ({
+      id: r.id,
+      number: r.number,
+      status: r.status as InvoiceListItem["status"],
+      reason: r.reason ?? "",
+      issuedAt: iso(r.issuedAt),
+      totalAmount: r.totalAmount,
+    })),
+    reversible,
     deliveries: deliveries.map((d) => ({
       id: d.id,
       channel: d.channel,
@@ -197,12 +212,14 @@ export async function getInvoiceForConsole(
       })),
     })),
     canResend: operate && hasFiles,
-    // A red invoice whose 确认单 was refused or expired no longer reverses it: reverse again.
+    // 部分红冲: while something remains (red invoices under way count as taken; a red whose 确认单
+    // was refused or expired has failed and no longer does).
     canReverse:
       operate &&
       i.color === "blue" &&
       canReverse(i.status) &&
-      (!counterpart || hasFailed(counterpart.status)),
+      reversible !== null &&
+      compareDecimals(reversible.remaining.totalAmount, "0") > 0,
     canRetry: operate && canRetry(i.status) && !closesRed(confirmation),
     redConfirmationRequestedBy: confirmation?.requestedBy ?? null,
     canDecideSandboxConfirmation:
@@ -265,7 +282,7 @@ export async function resendInvoiceForConsole(
 /** 红冲 from the console: the one reversal service (also behind the open API). */
 export async function reverseInvoiceForConsole(
   ctx: ConsoleContext,
-  options: { actor: Actor; orgId: string; id: string; reason: string },
+  options: { actor: Actor; orgId: string; id: string; reason: string; lines?: unknown; amount?: unknown },
 ): Promise<{ created: boolean; redInvoiceId: string }> {
   requireOrg(options.actor, options.orgId, "operate");
   const row = await findInvoiceOfOrg(ctx.database.db, options.orgId, options.id);
@@ -274,6 +291,8 @@ export async function reverseInvoiceForConsole(
     actor: options.actor,
     invoiceId: options.id,
     reason: options.reason,
+    lines: options.lines,
+    amount: options.amount,
   });
   return { created, redInvoiceId: red.id };
 }

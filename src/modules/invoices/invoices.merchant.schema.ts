@@ -24,6 +24,27 @@ export const invoiceLineOut = z.object({
   amountIncludingTax: money,
 });
 
+/**
+ * What remains reversible of an issued blue invoice, in total and per line (lineNo as printed; a
+ * discounted line with its discount as one line, net); amounts tax-inclusive and positive.
+ */
+export const reversibleView = z.object({
+  remaining: totals,
+  lines: z.array(
+    z.object({
+      lineNo: z.number(),
+      itemName: z.string(),
+      unit: z.string(),
+      taxRateLabel: z.string(),
+      quantity: z.string().nullable(),
+      amountIncludingTax: money,
+      reversedQuantity: z.string().nullable(),
+      reversedAmount: money,
+      remainingQuantity: z.string().nullable(),
+      remainingAmount: money,
+    }),
+  ),
+});
 /** A 红字确认单 as merchants and the console see it. */
 export const redConfirmationOut = z
   .object({
@@ -43,7 +64,8 @@ export const openInvoice = z.object({
   orderNo: z.string(),
   type: z.enum(["digital_normal", "digital_special"]),
   color: z.enum(["blue", "red"]),
-  status: z.enum(["issuing", "issued", "failed", "reversed"]),
+  /** `partially_reversed`: red invoices (部分红冲) took part of it; `reversible` says what remains. */
+  status: z.enum(["issuing", "issued", "failed", "reversed", "partially_reversed"]),
   number: z.string().nullable(),
   issuedAt: z.string().nullable(),
   /** 1..seqCount when an order above the limit was split into several invoices. */
@@ -67,7 +89,7 @@ export const openInvoice = z.object({
   /** Signed download links, valid for one hour. */
   pdfUrl: z.string().nullable(),
   xmlUrl: z.string().nullable(),
-  /** The red invoice reversing this one (on a blue invoice), once there is one. */
+  /** The (latest) red invoice reversing this one (on a blue invoice), once there is one. */
   red: z
     .object({
       id: z.string(),
@@ -79,6 +101,43 @@ export const openInvoice = z.object({
     .nullable(),
   /** On a red invoice: the blue invoice it reverses. */
   blueInvoiceId: z.string().nullable(),
+  /** On a blue invoice: all its red invoices (部分红冲 makes several), oldest first. */
+  reds: z.array(
+    z.object({
+      id: z.string(),
+      number: z.string().nullable(),
+      status: z.string(),
+      issuedAt: z.string().nullable(),
+      reason: z.string(),
+      totals,
+    }),
+  ),
+  /**
+   * On an issued blue invoice: what remains reversible, in total and per line (lineNo as printed;
+   * a discounted line with its discount as one line, net), amounts tax-inclusive and positive.
+   */
+  reversible: reversibleView.nullable(),
+  /**
+   * Only in an `invoice.reversed` event: what the red invoice just issued took from this one
+   * (positive amounts; `reversible.remaining` is what is left).
+   */
+  reversal: z
+    .object({
+      redInvoiceId: z.string(),
+      number: z.string().nullable(),
+      reason: z.string(),
+      lines: z.array(
+        z.object({
+          lineNo: z.number(),
+          quantity: z.string().nullable(),
+          amountExcludingTax: money,
+          tax: money,
+          amountIncludingTax: money,
+        }),
+      ),
+      totals,
+    })
+    .optional(),
   /**
    * On a red invoice: its 红字发票信息确认单 (DOMAIN.md §8) — number (null until the channel gives
    * one), state, when it was applied for, its deadline while pending, when it was decided.
@@ -88,6 +147,26 @@ export const openInvoice = z.object({
 export type OpenInvoice = z.infer<typeof openInvoice>;
 
 /**
+ * 部分红冲 in a reverse request (open API and console): `lines` — the blue lines by lineNo (as
+ * printed, 1-based), each with a `quantity`, or an `amount` (价税合计, for 销售折让), or neither
+ * (what remains of the line); or a top-level `amount` (销售折让, shared by the lines). Neither: the
+ * whole invoice (what remains of it). The rules (what remains, signs, decimals) are the domain's.
+ */
+export const reverseParts = {
+  lines: z
+    .array(
+      z.object({
+        lineNo: z.number({ error: "lineNo 应为行号（整数）" }).int("lineNo 应为行号（整数）"),
+        quantity: z.string({ error: 'quantity 应为字符串形式的数字，如 "1"' }).max(40).optional(),
+        amount: z.string({ error: 'amount 应为字符串形式的金额，如 "10.00"' }).max(40).optional(),
+      }),
+    )
+    .max(2000, "最多选择 2000 行")
+    .optional(),
+  amount: z.string({ error: 'amount 应为字符串形式的金额，如 "10.00"' }).max(40).optional(),
+};
+
+/**
  * The `invoice.*` webhook events (API.md §1 Webhooks), for the generated API document: each is
  * `POST {webhookUrl}` with `{ id, type, createdAt, data }`, `data` the invoice in the shape above.
  */
@@ -95,7 +174,8 @@ export const INVOICE_WEBHOOK_EVENTS = {
   "invoice.issued": "发票开具成功 An invoice was issued; data: the invoice",
   "invoice.failed":
     "发票开具失败 An invoice failed (a red one too: 确认单 refused or expired); data: the invoice",
-  "invoice.reversed": "发票已红冲 A blue invoice was reversed; data: the blue invoice, its red one in `red`",
+  "invoice.reversed":
+    "发票已红冲 A blue invoice was reversed (in full or in part); data: the blue invoice, its latest red one in `red`, what this red invoice took in `reversal`, what remains in `reversible`",
   "invoice.red_confirmation":
     "红字确认单状态变化 A red invoice's 红字确认单 changed state (pending 待确认, confirmed 已确认, refused 已拒绝, expired 已过期 after 72 h, no_confirmation_needed 无需确认, failed 申请失败); data: the red invoice, the 确认单 in `redConfirmation`",
 } as const;

@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
 import { invoices, organizations, receiptCodes } from "../../platform/db/schema";
@@ -8,6 +8,7 @@ import { hasFailed, isIssued, merchantStatus } from "./invoice-status";
 import type { OpenInvoice } from "./invoices.merchant.schema";
 import { findInvoiceLines, type InvoiceRow } from "./invoices.repository";
 import { findRedConfirmationOf, redConfirmationView } from "./red-confirmation.queries";
+import { reversalTakenBy, reversibleViewOf } from "./reversal.partial";
 
 /**
  * The merchant's view of an invoice (open API, webhooks): the shape, its signed file links, and the
@@ -34,11 +35,12 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
           .select()
           .from(invoices)
           .where(eq(invoices.blueInvoiceId, invoice.id))
-          .orderBy(desc(invoices.createdAt))
+          .orderBy(asc(invoices.createdAt), asc(invoices.id))
       : Promise.resolve([]),
     invoice.color === "red" ? findRedConfirmationOf(db, invoice.id) : Promise.resolve(undefined),
   ]);
-  const redRow = red[0];
+  const redRow = red.at(-1);
+  const reversible = await reversibleViewOf(db, invoice);
   return {
     id: invoice.id,
     orderNo: code[0]?.serialNo ?? "",
@@ -98,6 +100,19 @@ export async function openInvoiceData(db: DbOrTx, invoice: InvoiceRow): Promise<
         }
       : null,
     blueInvoiceId: invoice.blueInvoiceId,
+    reds: red.map((r) => ({
+      id: r.id,
+      number: r.number,
+      status: merchantStatus(r.status),
+      issuedAt: r.issuedAt?.toISOString() ?? null,
+      reason: r.reverseReason ?? "",
+      totals: {
+        amountExcludingTax: r.amountExcludingTax,
+        taxAmount: r.taxAmount,
+        totalAmount: r.totalAmount,
+      },
+    })),
+    reversible,
     redConfirmation: redConfirmationView(confirmation),
   };
 }
@@ -172,10 +187,13 @@ export async function recordInvoiceOutcome(
   const [subject] = await tx.select().from(invoices).where(eq(invoices.id, subjectId));
   if (!subject) return;
   const type = outcome === "failed" ? "invoice.failed" : isReversal ? "invoice.reversed" : "invoice.issued";
+  const data = await openInvoiceData(tx, subject);
+  // invoice.reversed says what this red invoice took (部分红冲); `reversible` what is left.
+  const reversal = isReversal ? await reversalTakenBy(tx, invoice) : null;
   await recordWebhookEvent(ctx, tx, {
     orgId: invoice.orgId,
     type,
     invoiceId: subjectId,
-    data: await openInvoiceData(tx, subject),
+    data: reversal ? { ...data, reversal } : data,
   });
 }

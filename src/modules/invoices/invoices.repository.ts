@@ -97,5 +97,6 @@ export function invoiceLineRows(invoiceId: string, lines: ComputedLine[]): Invoi
     zeroRateKind: l.zeroRateKind,
     tax: l.tax,
     amountIncludingTax: l.amountIncludingTax,
+    blueLineNo: null,
   }));
 }

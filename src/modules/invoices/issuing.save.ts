@@ -18,6 +18,7 @@ import { INVOICE_MOVES, ISSUED_STATUSES, movable, movableSql, moveTo } from "./i
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
 import { applyRedConfirmationOutcome } from "./red-confirmation";
+import { blueMoveAfterReversal } from "./reversal.partial";
 
 /**
  * Saving what the channel answered for one attempt (issuing.attempt.ts): a refusal, a 确认单 to
@@ -327,11 +328,22 @@ async function markCodeInvoiced(tx: DbOrTx, invoice: InvoiceRow): Promise<void> 
     await tx.update(receiptCodes).set(invoiced).where(eq(receiptCodes.id, invoice.receiptCodeId));
 }
 
-/** In the transaction that saves an issued red invoice: its blue invoice is now reversed. */
+/**
+ * In the transaction that saves an issued red invoice: its blue invoice is now `reversed`, or
+ * `partially_reversed` while its issued red invoices leave some of it (部分红冲). The blue row is
+ * locked first, so two of its red invoices saved at once cannot both see the other unissued.
+ */
 async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
   if (red.color !== "red" || !red.blueInvoiceId) return;
+  const [blue] = await tx
+    .select({ id: invoices.id, totalAmount: invoices.totalAmount })
+    .from(invoices)
+    .where(eq(invoices.id, red.blueInvoiceId))
+    .for("update");
+  if (!blue) return;
+  const move = await blueMoveAfterReversal(tx, blue);
   await tx
     .update(invoices)
-    .set(moveTo("reverse"))
-    .where(and(eq(invoices.id, red.blueInvoiceId), movable("reverse")));
+    .set(moveTo(move))
+    .where(and(eq(invoices.id, blue.id), movable(move)));
 }

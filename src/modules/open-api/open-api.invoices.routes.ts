@@ -64,6 +64,8 @@ export function registerOpenInvoiceRoutes(api: HttpServer, ctx: AppContext): voi
         actor,
         invoiceId: req.params.id,
         reason: req.body.reason,
+        lines: req.body.lines,
+        amount: req.body.amount,
       });
       return reply.status(created ? 201 : 200).send(await getInvoiceForApp(ctx, { actor, id: red.id }));
     },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { oneLine, recordId } from "../../platform/input";
-import { openInvoice, totals } from "../invoices/invoices.merchant.schema";
+import { openInvoice, reverseParts, totals } from "../invoices/invoices.merchant.schema";
 
 import { createReceiptCodeInput, receiptCodeStatus } from "../receipt-codes/receipt-codes.schema";
 
@@ -68,5 +68,5 @@ export const orderNoParams = z.object({ orderNo });
 export const invoiceIdParams = z.object({ id: recordId() });
 export const invoiceListQuery = z.object({ orderNo });
 export const reverseBody = z
-  .object({ reason: oneLine().min(1, "请填写红冲原因").max(50, "红冲原因过长") })
-  .meta({ example: { reason: "销货退回" } });
+  .object({ reason: oneLine().min(1, "请填写红冲原因").max(50, "红冲原因过长"), ...reverseParts })
+  .meta({ example: { reason: "销货退回", lines: [{ lineNo: 1, quantity: "1" }] } });

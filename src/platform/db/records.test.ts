@@ -26,6 +26,7 @@ describe("storedRow", () => {
       zeroRateKind: null,
       tax: "1.42",
       amountIncludingTax: "25.00",
+      blueLineNo: null,
     });
     expect(line).toMatchObject({
       quantity: "2.0000000000000",

@@ -46,6 +46,11 @@ export interface ChannelDefinition {
   /** Keys holding URLs the server will call. */
   urlKeys: readonly string[];
   fields: readonly ChannelField[];
+  /**
+   * The channel issues a red invoice with the lines it is given (部分红冲). Channels that only
+   * reverse a blue invoice as a whole by its number leave it out: partial requests are refused.
+   */
+  partialRed?: boolean;
   create(deps: ChannelDeps): ChannelAdapter;
 }
 

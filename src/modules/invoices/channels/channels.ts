@@ -35,6 +35,7 @@ export function registerBuiltInChannels(): void {
         help: "填 required：红字发票须经购买方确认（在发票详情中模拟确认或拒绝）；留空或 auto：无需确认，立即开具",
       },
     ],
+    partialRed: true,
     create: (deps) => createSandboxChannel(deps.database, deps.now),
   });
   registerChannel({

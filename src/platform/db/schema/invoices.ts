@@ -90,13 +90,13 @@ export const invoices = pgTable(
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
     // One blue set per receipt code, one invoice per position in it. (Red invoices follow their
-    // blue one, which a red failed on its 确认单 leaves reversible again: invoices_blue_invoice_key.)
+    // blue one, which may have several: 部分红冲.)
     uniqueIndex("invoices_code_color_seq_key")
       .on(t.receiptCodeId, t.color, t.seq)
       .where(sql`${t.color} = 'blue'`),
-    // A blue invoice is reversed at most once; a red invoice that failed (its 确认单 refused or
-    // expired) no longer counts, so the blue one can be reversed again.
-    uniqueIndex("invoices_blue_invoice_key").on(t.blueInvoiceId).where(sql`${t.status} <> 'failed'`),
+    // A blue invoice's red invoices (部分红冲 makes several; what they take is bounded under a row
+    // lock on the blue invoice, reversal.partial.ts; a failed one no longer counts).
+    index("invoices_blue_invoice_idx").on(t.blueInvoiceId),
     index("invoices_org_issued_idx").on(t.orgId, t.issuedAt),
     index("invoices_org_created_idx").on(t.orgId, t.createdAt),
     // Statistics (modules/stats): failures in a range, without reading the issued ones.
@@ -129,6 +129,8 @@ export const invoiceLines = pgTable(
     zeroRateKind: text("zero_rate_kind"),
     tax: money("tax").notNull(),
     amountIncludingTax: money("amount_including_tax").notNull(),
+    /** On a red invoice: the number of the blue line it reverses (lineNo, 1-based as printed). */
+    blueLineNo: integer("blue_line_no"),
   },
   (t) => [primaryKey({ columns: [t.invoiceId, t.position] })],
 );

@@ -7,7 +7,6 @@ import {
   Form,
   Input,
   Modal,
-  Radio,
   Space,
   Spin,
   Tag,
@@ -19,7 +18,8 @@ import type { InvoiceDetail } from "../../api-types";
 import { showFieldErrors } from "../../form-errors";
 import { formatTime, INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../../labels";
 import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sections";
-import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_CONFIRMATION, RED_REASONS, yuan } from "./invoice-labels";
+import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_CONFIRMATION, yuan } from "./invoice-labels";
+import { ReverseModal, ReversibleTable } from "./reverse-modal";
 
 interface Props {
   orgId: string;
@@ -155,17 +155,25 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
               description={`${detail.failureReason ?? ""}（${detail.failureCode ?? ""}，已尝试 ${detail.attempts} 次）`}
             />
           )}
-          {detail.red && (
+          {detail.reds.length > 0 && (
             <Alert
               type="warning"
               showIcon
               message={
                 <span>
-                  {detail.red.status === "failed" ? "红冲未完成（可重新红冲）" : "已红冲"}：红字发票{" "}
-                  <Typography.Link onClick={() => onOpen(detail.red!.id)} data-testid="open-red">
-                    {detail.red.number ?? "开具中"}
-                  </Typography.Link>
-                  （{INVOICE_STATUS[detail.red.status].label}）
+                  {detail.status === "partially_reversed" ? "部分红冲" : "已红冲"}：红字发票{" "}
+                  {detail.reds.map((red, i) => (
+                    <span key={red.id}>
+                      {i > 0 && "、"}
+                      <Typography.Link
+                        onClick={() => onOpen(red.id)}
+                        data-testid={i === detail.reds.length - 1 ? "open-red" : undefined}
+                      >
+                        {red.number ?? "开具中"}
+                      </Typography.Link>
+                      （{yuan(red.totalAmount)}，{INVOICE_STATUS[red.status].label}）
+                    </span>
+                  ))}
                 </span>
               }
             />
@@ -266,6 +274,12 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
           </Descriptions>
           <Typography.Title level={5}>商品明细</Typography.Title>
           <LinesTable lines={detail.lines} />
+          {detail.reversible && (detail.reds.length > 0 || detail.canReverse) && (
+            <>
+              <Typography.Title level={5}>可红冲</Typography.Title>
+              <ReversibleTable reversible={detail.reversible} />
+            </>
+          )}
           <Typography.Title level={5}>交付记录</Typography.Title>
           <DeliveriesTable deliveries={detail.deliveries} />
           <Typography.Title level={5}>Webhook 推送</Typography.Title>
@@ -347,57 +361,6 @@ function ResendModal(props: {
           <Input data-testid="resend-mobile" />
         </Form.Item>
       </Form>
-    </Modal>
-  );
-}
-
-function ReverseModal(props: {
-  open: boolean;
-  orgId: string;
-  detail: InvoiceDetail;
-  onDone(redId: string | null): void;
-}) {
-  const { message } = App.useApp();
-  const [reason, setReason] = useState<string>(RED_REASONS[0]);
-  const [saving, setSaving] = useState(false);
-  const submit = async () => {
-    setSaving(true);
-    try {
-      const red = await api.post<InvoiceDetail>(`/orgs/${props.orgId}/invoices/${props.detail.id}/reverse`, {
-        reason,
-      });
-      if (red.status === "issued") message.success(`已红冲，红字发票号码 ${red.number}`);
-      else if (red.status === "failed") message.error(`红字发票开具失败：${red.failureReason ?? ""}`);
-      else message.info("红字发票已提交，等待开具或确认");
-      props.onDone(red.id);
-    } catch (e) {
-      message.error(e instanceof Error ? e.message : String(e));
-    } finally {
-      setSaving(false);
-    }
-  };
-  return (
-    <Modal
-      title={`红冲发票 ${props.detail.number}`}
-      open={props.open}
-      onCancel={() => props.onDone(null)}
-      onOk={submit}
-      okText="确认红冲"
-      okButtonProps={{ danger: true, id: "confirm-reverse" }}
-      confirmLoading={saving}
-      destroyOnHidden
-    >
-      <Typography.Paragraph>
-        将开具一张全额红字发票（价税合计 {yuan(`-${props.detail.totals.totalAmount}`)}
-        ），并发送给购买方。每张蓝字发票只能红冲一次。
-      </Typography.Paragraph>
-      <Typography.Text strong>红冲原因</Typography.Text>
-      <Radio.Group
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        style={{ display: "flex", gap: 8, marginTop: 8 }}
-        options={RED_REASONS.map((r) => ({ value: r, label: r }))}
-      />
     </Modal>
   );
 }

@@ -11,6 +11,7 @@ export const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: strin
   issued: { label: "已开具", color: "green" },
   failed: { label: "开具失败", color: "red" },
   reversed: { label: "已红冲", color: "volcano" },
+  partially_reversed: { label: "部分红冲", color: "orange" },
   confirmation_pending: { label: "待确认", color: "orange" },
 };
 
