@@ -5,14 +5,15 @@ import { oneLine } from "../../platform/input";
 import { openForDownload } from "../files/file-store";
 import type { InvoiceRow } from "./invoices.repository";
 
-export type InvoiceFileKind = "pdf" | "ofd" | "xml";
+/** The legal files, and Piaoma's own rendering kept as the preview when the channel sent its own. */
+export type InvoiceFileKind = "pdf" | "ofd" | "xml" | "preview_pdf" | "preview_xml";
 
 /** A download path's last part, `<invoice id>.pdf|ofd|xml`. */
 export const invoiceFileName = () => oneLine().regex(/^[a-z0-9_]+\.(pdf|ofd|xml)$/);
 
 /** `<invoice id>.pdf|ofd|xml` (checked by invoiceFileName) → its invoice id and kind. */
-export function invoiceFileOf(file: string): { invoiceId: string; kind: InvoiceFileKind } {
-  const [invoiceId, kind] = file.split(".") as [string, InvoiceFileKind];
+export function invoiceFileOf(file: string): { invoiceId: string; kind: "pdf" | "ofd" | "xml" } {
+  const [invoiceId, kind] = file.split(".") as [string, "pdf" | "ofd" | "xml"];
   return { invoiceId, kind };
 }
 
@@ -20,6 +21,8 @@ const CONTENT_TYPES: Record<InvoiceFileKind, string> = {
   pdf: "application/pdf",
   ofd: "application/ofd",
   xml: "application/xml; charset=utf-8",
+  preview_pdf: "application/pdf",
+  preview_xml: "application/xml; charset=utf-8",
 };
 
 /**
@@ -50,7 +53,10 @@ export async function sendInvoiceFile(
   if (!body) throw new AppError("INVOICE_NOT_FOUND", options.notStored ?? options.notFound);
   return reply
     .type(CONTENT_TYPES[kind])
-    .header("content-disposition", `${options.disposition}; filename="${invoice.number}.${kind}"`)
+    .header(
+      "content-disposition",
+      `${options.disposition}; filename="${invoice.number}.${kind.replace("preview_", "preview.")}"`,
+    )
     .header("cache-control", options.cacheControl)
     .send(body);
 }

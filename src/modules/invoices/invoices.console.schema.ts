@@ -166,7 +166,8 @@ export const reverseBody = z.object({
 export const fileParams = z.object({
   orgId: recordId(),
   id: recordId(),
-  kind: z.enum(["pdf", "ofd", "xml"]),
+  /** The legal files (the channel's own when it has them), and Piaoma's rendering as the preview. */
+  kind: z.enum(["pdf", "ofd", "xml", "preview_pdf", "preview_xml"]),
 });
 
 export const sandboxConfirmationBody = z.object({

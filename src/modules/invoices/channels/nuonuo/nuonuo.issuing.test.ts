@@ -2,6 +2,7 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
+import { loginAs, makeUser } from "../../../../../test/support/console";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../../../test/support/factories";
 import { invoiceFiles, invoices, taxBureauAccounts } from "../../../../platform/db/schema";
 import { Sweeper } from "../../../../platform/sweeper";
@@ -9,11 +10,7 @@ import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nu
 import { type RunningStandin, standinControl } from "../../../../standins/server";
 import { findTaxAccountsForConsole, testTaxAccount } from "../../../tax-accounts/tax-accounts.service";
 import { ACCOUNT_CHECK_SWEEP, accountCheckSweep } from "../../../tax-accounts/tax-accounts.sweep";
-import {
-  findInvoiceFileForConsole,
-  getInvoiceForConsole,
-  retryInvoiceForConsole,
-} from "../../invoices.console.service";
+import { getInvoiceForConsole, retryInvoiceForConsole } from "../../invoices.console.service";
 import { CHANNEL_FILES_SWEEP, channelFilesSweep } from "../../issuing.files";
 import { ISSUE_SWEEP, issueSweep } from "../../issuing.sweep";
 import { prepareSettings } from "../channel-registry";
@@ -465,18 +462,16 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
       "%PDF-",
     );
     expect(row.channelData).not.toHaveProperty("pendingFiles");
-    const actor = {
-      type: "user" as const,
-      userId: "usr_test",
-      username: "admin",
-      roles: new Map([[t.org.id, "admin" as const]]),
-      orgIds: [t.org.id],
-    };
-    const fromConsole = await findInvoiceFileForConsole(t.app.ctx, { actor, orgId: t.org.id, id: row.id });
-    expect(fromConsole?.id).toBe(row.id);
-    expect((await t.app.ctx.providers.files.get(row.id, "pdf"))?.toString()).toBe(
-      `%PDF standin ${row.number}`,
-    );
+    // Through the console's download route: the legal PDF (the channel's), and ours as the preview.
+    const user = await makeUser(t.app.ctx.database, { orgIds: [t.org.id] });
+    const operator = await loginAs(t.app, user.username, user.password);
+    const legal = await operator.get(`/orgs/${t.org.id}/invoices/${row.id}/files/pdf`);
+    expect(legal.statusCode).toBe(200);
+    expect(legal.body).toBe(`%PDF standin ${row.number}`);
+    const preview = await operator.get(`/orgs/${t.org.id}/invoices/${row.id}/files/preview_pdf`);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.headers["content-disposition"]).toContain(`filename="${row.number}.preview.pdf"`);
+    expect(preview.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
   });
 
   it("files from a host outside the allowed list are not fetched: the invoice is issued with our files as the preview, and the sweep fetches them once allowed", async () => {
