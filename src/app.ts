@@ -10,6 +10,7 @@ import { createMailer } from "./modules/deliveries/mailer";
 import { createLogSmsProvider } from "./modules/deliveries/sms";
 import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
+import { registerChannelCallbackRoutes } from "./modules/invoices/channel-callbacks.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
@@ -26,8 +27,10 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
 import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
+import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
 import { type Database, openPglite, openPostgres } from "./platform/db/client";
@@ -109,7 +112,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cleanup.push(async () => mailer.close());
     registerBuiltInChannels();
     const providers: Providers = {
-      channels: createChannels({ database, keyring, allowPrivateUrls: config.allowPrivateUrls }),
+      channels: createChannels({
+        database,
+        keyring,
+        allowPrivateUrls: config.allowPrivateUrls,
+        warn: (message, detail) => log.warn(detail ?? {}, message),
+      }),
       files:
         config.fileStore === "s3" && config.s3
           ? createS3FileStore(database, config.s3, path.join(config.dataDir, "files"))
@@ -118,7 +126,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             : createDatabaseFileStore(database),
       mailer,
       sms: createLogSmsProvider(database, log),
-      titles: [],
+      titles: { tianyancha: tianyanchaProvider({ apiUrl: config.services.tianyanchaApiUrl }) },
+      wechat: createWechatClient({ database, keyring, apiUrl: config.services.wechatApiUrl }),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...options.providers,
     };
@@ -183,6 +192,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerHealthRoutes(http, ctx, version);
     const scan = await registerScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
+    await registerChannelCallbackRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);

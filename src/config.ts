@@ -83,6 +83,14 @@ const envSchema = z.object({
       "must look like issueBackstopSeconds=15,issueRetrySeconds=30",
     )
     .optional(),
+  /** WeChat's API base (token, jsapi_ticket); a stand-in's address in tests and demos. */
+  PIAOMA_WECHAT_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.weixin.qq.com" })
+    .default("https://api.weixin.qq.com"),
+  /** 天眼查 open API's base, for the organizations that chose it as their 抬头 lookup. */
+  PIAOMA_TIANYANCHA_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://open.api.tianyancha.com" })
+    .default("http://open.api.tianyancha.com"),
   DB_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1).max(500).default(10),
 });
 
@@ -128,6 +136,11 @@ export interface Config {
   /** PIAOMA_NEW_SECRET, read by `secret:rotate` only. */
   newSecret: string | undefined;
   allowPrivateUrls: boolean;
+  /**
+   * Third-party services the deployment reaches for the consumer page (issue 17), without a trailing
+   * slash. Set by the operator, so they may be private addresses (a proxy, a stand-in).
+   */
+  services: { wechatApiUrl: string; tianyanchaApiUrl: string };
   /**
    * Which X-Forwarded-For hops to believe: none (false), the last `n` hops (a count of proxies in
    * front of Piaoma), or only hops sent by these proxy addresses / CIDRs. Never every hop: the first
@@ -296,6 +309,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret: e.PIAOMA_SECRET,
     newSecret: e.PIAOMA_NEW_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
+    services: {
+      wechatApiUrl: e.PIAOMA_WECHAT_API_URL.replace(/\/+$/, ""),
+      tianyanchaApiUrl: e.PIAOMA_TIANYANCHA_API_URL.replace(/\/+$/, ""),
+    },
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     trustProxy: trustProxy as TrustProxy,
     roles: e.ROLES,

@@ -5,7 +5,8 @@ import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
 import type { ChannelAdapter } from "./modules/invoices/channels/channel";
-import type { TitleProvider } from "./modules/scan/titles/title-provider";
+import type { TitleProviderFactory } from "./modules/scan/titles/title-provider";
+import type { WechatClient } from "./modules/wechat/wechat.client";
 import type { BackgroundWork } from "./platform/background";
 import type { Keyring } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
@@ -40,8 +41,13 @@ export interface Providers {
   files: FileStore;
   mailer: Mailer;
   sms: SmsProvider;
-  /** 抬头 suggestion sources, asked in order; none built in (never other buyers' titles). */
-  titles: TitleProvider[];
+  /**
+   * Company-registry services for the 抬头 lookup by id (`tianyancha`); an organization chooses one
+   * with its key in the console, else it has no lookup (never other buyers' titles).
+   */
+  titles: Record<string, TitleProviderFactory>;
+  /** WeChat's jsapi_ticket per 公众号, kept sealed (the consumer page's 微信抬头). */
+  wechat: WechatClient;
 }
 
 /** Who is acting. Services take it in their options and enforce what it may see. */

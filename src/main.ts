@@ -24,6 +24,7 @@ import { JobQueue } from "./platform/jobs";
 import { createLogger, describeError } from "./platform/logger";
 import { ensureWebBuilt } from "./platform/web";
 import { StandinClock } from "./standins/clock";
+import { startKingdeeStandin } from "./standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "./standins/nuonuo/nuonuo-standin";
 
 /**
@@ -43,7 +44,7 @@ Usage: piaoma [command] [options]
                         [--invoice-types digital_normal,digital_special]
                         [--order-query-url U] [--webhook-url U] [--drawer 开票人]
   credentials:create    --org ID_OR_TAX_ID
-  tax-account:create    --org ID_OR_TAX_ID --name N --channel sandbox|nuonuo[|kingdee]
+  tax-account:create    --org ID_OR_TAX_ID --name N --channel sandbox|nuonuo|kingdee
                         --settings JSON [--default]     prints { "id": … } (docs/channels.md)
   tax-account:test      --id ID                         测试连接: the account's status at its channel
   sandbox:confirm       --number 确认单编号 [--refuse]   the buyer's answer to a pending sandbox 红字确认单
@@ -60,7 +61,10 @@ Usage: piaoma [command] [options]
                         a local merchant system for the demo: answers 3.1.02, receives webhooks,
                         prints signed 3.1.01 links
   standin nuonuo        [--port 4200] [--app-key K] [--app-secret S] [--clock real|manual]
-                        a local stand-in of the channel's open API, for demos and tests
+  standin kingdee       [--port 4300] [--encryption base64|aes] [--piaoma-url URL] [--clock real|manual]
+                        a local stand-in of the channel's open API, for demos and tests; prints
+                        the settings to pass to tax-account:create (金蝶: with --piaoma-url its
+                        results are called back to URL/channels/kingdee/callback)
 
 Configuration comes from the environment (PORT, HOST, PUBLIC_URL, DATABASE_URL, PIAOMA_DATA_DIR,
 SMTP_URL, MAIL_FROM, PIAOMA_SECRET, PIAOMA_ALLOW_PRIVATE_URLS, ROLES, LOG_LEVEL); see README.md.`;
@@ -95,6 +99,7 @@ const options = {
   default: { type: "boolean" },
   id: { type: "string" },
   clock: { type: "string" },
+  encryption: { type: "string" },
   number: { type: "string" },
   refuse: { type: "boolean" },
 } as const;
@@ -244,13 +249,16 @@ async function demoMerchant(config: Config, flags: Flags): Promise<number> {
   return -1; // keep running
 }
 
-/** `piaoma standin nuonuo`: a local stand-in of a channel's open API; runs until stopped. */
+/** `piaoma standin nuonuo|kingdee`: a local stand-in of a channel's open API; runs until stopped. */
 async function standin(which: string | undefined, flags: Flags): Promise<number> {
-  if (which !== "nuonuo")
-    return fail("BAD_REQUEST", `standin needs the channel: nuonuo (got ${which ?? "nothing"})`);
+  if (which !== "nuonuo" && which !== "kingdee")
+    return fail("BAD_REQUEST", `standin needs the channel: nuonuo or kingdee (got ${which ?? "nothing"})`);
   const clockMode = flags.clock ?? "real";
   if (clockMode !== "real" && clockMode !== "manual")
     return fail("BAD_REQUEST", "--clock must be real or manual");
+  if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port))
+    return fail("BAD_REQUEST", "--port must be a port number");
+  if (which === "kingdee") return kingdeeStandin(flags, clockMode);
   const app = {
     appKey: flags["app-key"] ?? DEFAULT_APP.appKey,
     appSecret: flags["app-secret"] ?? DEFAULT_APP.appSecret,
@@ -274,6 +282,47 @@ async function standin(which: string | undefined, flags: Flags): Promise<number>
           extensionNumber: "8889",
         },
         controls: `${running.url}/__standin/`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return -1; // keep running
+}
+
+/** `piaoma standin kingdee`: a local 金蝶发票云旗舰版 tenant (CHANNELS.md §7.5); runs until stopped. */
+async function kingdeeStandin(flags: Flags, clockMode: "real" | "manual"): Promise<number> {
+  const encryption = flags.encryption ?? "base64";
+  if (encryption !== "base64" && encryption !== "aes")
+    return fail("BAD_REQUEST", "--encryption must be base64 or aes");
+  let callbackUrl: string | null = null;
+  if (flags["piaoma-url"] !== undefined) {
+    try {
+      callbackUrl = new URL("/channels/kingdee/callback", flags["piaoma-url"]).toString();
+    } catch {
+      return fail("BAD_REQUEST", "--piaoma-url must be a URL, e.g. http://127.0.0.1:3000");
+    }
+  }
+  // The manual clock stands still until moved through POST /__standin/advance { "ms": … }.
+  const startedAt = Date.now();
+  const running = await startKingdeeStandin({
+    port: flags.port ? Number(flags.port) : 4300,
+    ...(clockMode === "manual" ? { now: () => startedAt } : {}),
+    tenant: { encryption, businessSystems: { PIAOMA: callbackUrl } },
+    ...(callbackUrl ? { autoCallbacksEveryMs: 1000 } : {}),
+  });
+  const described = running.describe();
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        standin: "kingdee",
+        url: described.baseUrl,
+        settings: described.settings,
+        callbackUrl,
+        controls: described.controlUrl,
       },
       null,
       2,

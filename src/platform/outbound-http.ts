@@ -120,6 +120,15 @@ export async function getBytes(
   return send("GET", url, undefined, {}, options);
 }
 
+/** A GET under the same rules (deadline, size cap, address checks): WeChat's token and ticket calls. */
+export async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
+  return send("GET", url, undefined, { accept: "application/json", ...headers }, options);
+}
+
 async function send(
   method: "GET" | "POST",
   url: string,

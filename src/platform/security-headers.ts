@@ -6,12 +6,13 @@ import type { HttpServer } from "./http";
  * page): scripts only from our own files (plus the hashes of a page's own inline scripts), nothing
  * framed by another site. Styles allow 'unsafe-inline' because antd (CSS-in-JS) and Swagger UI insert
  * <style> elements at run time; an injected style cannot run code. `blob:` frames are the console's
- * invoice preview (a PDF fetched with the session and shown in an iframe).
+ * invoice preview (a PDF fetched with the session and shown in an iframe). `scriptOrigins`: the
+ * consumer page may load WeChat's JS-SDK (only inside WeChat, for an organization with a 公众号).
  */
-export function pagePolicy(scriptHashes: string[] = []): string {
+export function pagePolicy(scriptHashes: string[] = [], scriptOrigins: string[] = []): string {
   return [
     "default-src 'self'",
-    `script-src 'self'${scriptHashes.map((h) => ` '${h}'`).join("")}`,
+    `script-src 'self'${scriptOrigins.map((o) => ` ${o}`).join("")}${scriptHashes.map((h) => ` '${h}'`).join("")}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",

@@ -10,6 +10,8 @@ import { inlineScriptHashes, pagePolicy } from "./security-headers";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const webSourceDir = path.join(root, "web");
 export const webBuildDir = path.join(root, "dist/web");
+/** Where WeChat serves its JS-SDK (web/scan/wechat-title.ts loads it, inside WeChat only). */
+export const WECHAT_JSSDK_ORIGIN = "https://res.wx.qq.com";
 
 /**
  * Builds the console and the consumer page with Vite when the build is missing or older than its
@@ -141,7 +143,7 @@ export async function registerWeb(app: HttpServer, options: WebOptions = {}): Pr
   const sendAdmin = async (req: FastifyRequest, reply: FastifyReply) =>
     sendEncoded(req, htmlHeaders(reply, adminPolicy), adminPage);
 
-  const scanPolicy = pagePolicy(inlineScriptHashes(scanHtml));
+  const scanPolicy = pagePolicy(inlineScriptHashes(scanHtml), [WECHAT_JSSDK_ORIGIN]);
   // The data goes right after the page's <main>, before the module script reads it.
   const at = scanHtml.indexOf("</main>") + "</main>".length;
   const [scanHead, scanTail] = at > 6 ? [scanHtml.slice(0, at), scanHtml.slice(at)] : [scanHtml, ""];

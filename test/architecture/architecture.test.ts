@@ -36,6 +36,8 @@ const owners: Layering["owners"] = {
   stats_daily: "stats",
   stats_days: "stats",
   stats_dirty_days: "stats",
+  org_integrations: "organizations",
+  wechat_tokens: "wechat",
 };
 
 /**
@@ -70,6 +72,8 @@ const allowedWrites: Layering["allowedWrites"] = {
   "credentials writes tax_bureau_accounts":
     "secret:rotate re-seals every secret kept under the master key in one transaction: channel settings",
   "credentials writes channel_tokens": "… and the channels' kept access tokens",
+  "credentials writes org_integrations": "… and the organizations' sealed 公众号 secrets and registry keys",
+  "credentials writes wechat_tokens": "… and WeChat's kept access tokens and tickets",
   "demo writes devices": "the demo seed builds a whole demo merchant",
   "demo writes items": "… with its items",
 };

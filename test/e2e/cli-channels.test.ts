@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startKingdeeStandin } from "../../src/standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "../../src/standins/nuonuo/nuonuo-standin";
 import type { RunningStandin } from "../../src/standins/server";
 import { makeUscc } from "../support/factories";
@@ -76,6 +77,39 @@ describe("piaoma tax-account commands", () => {
     expect(tested.code, tested.stderr).toBe(0);
     expect(tested.json).toMatchObject({ id, channel: "nuonuo", status: "online", message: "连接正常" });
     expect(tested.stdout).not.toContain(DEFAULT_APP.appSecret);
+
+    // 金蝶: the same commands; 测试连接 is the account check of the organization's tax ID.
+    const kingdee = await startKingdeeStandin({
+      tenant: { encryption: "aes", aesPassword: "cli-aes-password" },
+    });
+    try {
+      const kd = (s: unknown) =>
+        runCli(
+          [
+            "tax-account:create",
+            "--org",
+            taxId,
+            "--name",
+            "金蝶",
+            "--channel",
+            "kingdee",
+            "--settings",
+            JSON.stringify(s),
+          ],
+          { ...env, PIAOMA_ALLOW_PRIVATE_URLS: "true" },
+        );
+      const made = await kd(kingdee.adapterSettings());
+      expect(made.code, made.stderr).toBe(0);
+      const kdId = (made.json as { id: string }).id;
+      const kdTested = await runCli(["tax-account:test", "--id", kdId], {
+        ...env,
+        PIAOMA_ALLOW_PRIVATE_URLS: "true",
+      });
+      expect(kdTested.json).toMatchObject({ id: kdId, channel: "kingdee", status: "online" });
+      expect(kdTested.stdout + made.stdout).not.toContain("cli-aes-password");
+    } finally {
+      await kingdee.close();
+    }
   }, 240_000);
 });
 

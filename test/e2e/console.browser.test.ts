@@ -158,6 +158,8 @@ describeBrowser("console in Chromium", () => {
       await page.getByText("限额最多 20 个字符").waitFor();
       await page.getByTestId("config-limit").fill("20000.00");
       await page.getByLabel("默认开票人").fill("李会计");
+      // The organization's consumers start as 个人 (the printed code's page shows it, below).
+      await page.getByRole("radio", { name: "个人" }).check();
       await page.getByRole("button", { name: "保 存" }).click();
       await page.getByText("小票码配置已保存").waitFor();
       await shot("console-config", { top: true });
@@ -313,6 +315,9 @@ describeBrowser("console in Chromium", () => {
       const scan = await consumer.request.get(`${baseUrl}/api/scan/${token}`);
       expect(scan.status()).toBe(200);
       expect((await scan.json()).totals.totalAmount).toBe("821.00");
+      // The default buyer type chosen in 小票码配置 (the first step) is what the consumer page starts with.
+      await consumer.getByTestId("submit").waitFor();
+      await expect(consumer.getByRole("radio", { name: "个人" }).isChecked()).resolves.toBe(true);
       await consumer.close();
     }, 60_000);
 

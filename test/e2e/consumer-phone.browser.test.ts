@@ -1,15 +1,26 @@
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import QRCode from "qrcode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { systemActor } from "../../src/context";
 import { disableReceiptCodeRow } from "../../src/modules/receipt-codes/receipt-codes.console.repository";
 import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes.service";
+import { jsapiSignature } from "../../src/modules/wechat/jssdk";
 import {
   deliveries,
+  orgIntegrations,
   receiptCodeConfigs,
   receiptCodes,
   taxBureauAccounts,
 } from "../../src/platform/db/schema";
+import type { RunningStandin } from "../../src/standins/server";
+import { standinControl } from "../../src/standins/server";
+import {
+  createTianyanchaStandin,
+  DEFAULT_TIANYANCHA_TOKEN,
+} from "../../src/standins/tianyancha/tianyancha-standin";
+import { createWechatStandin, DEFAULT_WECHAT_APP } from "../../src/standins/wechat/wechat-standin";
+import { JSSDK_URL } from "../../web/scan/wechat-title";
 import { createTestApp, type TestApp } from "../support/app";
 import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeOrganization, makeUscc } from "../support/factories";
@@ -40,10 +51,22 @@ describeBrowser("consumer page on phones (issue 17)", () => {
   let baseUrl: string;
   let orgId: string;
   let serial = 0;
+  const wechat = createWechatStandin();
+  let wechatApi: RunningStandin;
+  const tyc = createTianyanchaStandin();
+  let registryApi: RunningStandin;
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    app = await createTestApp("pglite", { env: { SMTP_URL: smtp.url } });
+    wechatApi = await wechat.start();
+    registryApi = await tyc.start();
+    app = await createTestApp("pglite", {
+      env: {
+        SMTP_URL: smtp.url,
+        PIAOMA_WECHAT_API_URL: wechatApi.url,
+        PIAOMA_TIANYANCHA_API_URL: registryApi.url,
+      },
+    });
     baseUrl = await app.http.listen({ port: 0, host: "127.0.0.1" });
     app.config.publicUrl = baseUrl;
     orgId = (await makeOrganization(app.ctx.database, { name: SELLER, phone: SELLER_PHONE })).id;
@@ -53,6 +76,8 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     await browser?.close();
     await app?.close();
     await smtp?.close();
+    await wechatApi?.close();
+    await registryApi?.close();
   });
   const phones: BrowserContext[] = [];
   afterEach(async () => {
@@ -556,6 +581,208 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     await expect(page.getByLabel("电子邮箱").inputValue()).resolves.toBe("me@example.com");
     // Nothing was asked of the server: the titles are the phone's own.
     expect(asked).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it("微信抬头: inside WeChat, fills the whole title from the user's saved ones through a signed wx.config", async () => {
+    // An organization with its 公众号 configured (the console's 扫码页抬头服务 saves the same row).
+    const org = (await makeOrganization(app.ctx.database, { name: "微信抬头示范店", phone: SELLER_PHONE }))
+      .id;
+    await app.ctx.database.db.insert(orgIntegrations).values({
+      orgId: org,
+      wechatAppId: DEFAULT_WECHAT_APP.appId,
+      wechatSecretCiphertext: app.ctx.keyring.encrypt(DEFAULT_WECHAT_APP.secret),
+    });
+    const chosen = {
+      type: "0",
+      title: "上海微信示例信息技术有限公司",
+      taxNumber: makeUscc(),
+      companyAddress: "上海市浦东新区世纪大道100号",
+      telephone: "021-66668888",
+      bankName: "招商银行上海分行",
+      bankAccount: "6225880212345678",
+    };
+    // The test's stand-in for WeChat's JS bridge, served where the page loads the JS-SDK from.
+    const fakeJssdk = `window.wx = {
+      config: function (c) { window.__wxConfig = c; var self = this; setTimeout(function () { self._ready && self._ready(); }, 0); },
+      ready: function (cb) { this._ready = cb; },
+      error: function () {},
+      chooseInvoiceTitle: function (o) { window.__wxScene = o.scene; o.success({ choose_invoice_title_info: ${JSON.stringify(JSON.stringify(chosen))} }); }
+    };`;
+    const { context, page, errors } = await phone("large", WECHAT);
+    const sdkLoads: string[] = [];
+    await context.route(JSSDK_URL, (route) => {
+      sdkLoads.push(route.request().url());
+      return route.fulfill({ contentType: "application/javascript", body: fakeJssdk });
+    });
+    await openForm(page, (await receiptCode({ org })).token);
+    // The script is not part of the first load: only a tap brings it.
+    expect(sdkLoads).toEqual([]);
+
+    // WeChat refuses the ticket once (rate limit): the page says so and nothing is filled.
+    await standinControl(wechatApi.url, "fail", {
+      endpoint: "ticket",
+      errcode: 45009,
+      errmsg: "api freq out of limit",
+    });
+    await page.getByTestId("title-tool-wechat").click();
+    await page.getByTestId("title-tool-error").waitFor();
+    await expect(page.getByTestId("title-tool-error").textContent()).resolves.toContain("45009");
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe("");
+
+    await page.getByTestId("title-tool-wechat").click();
+    await expect.poll(() => page.getByLabel("抬头名称").inputValue()).toBe(chosen.title);
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe(chosen.taxNumber);
+    await expect(page.getByLabel("地址").inputValue()).resolves.toBe(chosen.companyAddress);
+    await expect(page.getByLabel("电话", { exact: true }).inputValue()).resolves.toBe(chosen.telephone);
+    await expect(page.getByLabel("开户银行").inputValue()).resolves.toBe(chosen.bankName);
+    await expect(page.getByLabel("银行账号").inputValue()).resolves.toBe(chosen.bankAccount);
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId("title-tool-error").isHidden()).resolves.toBe(true);
+
+    // wx.config was signed for this very page with the ticket WeChat handed out.
+    const config = (await page.evaluate(
+      () => (window as unknown as { __wxConfig: Record<string, unknown> }).__wxConfig,
+    )) as {
+      appId: string;
+      timestamp: number;
+      nonceStr: string;
+      signature: string;
+      jsApiList: string[];
+      debug: boolean;
+    };
+    expect(config).toMatchObject({
+      appId: DEFAULT_WECHAT_APP.appId,
+      jsApiList: ["chooseInvoiceTitle"],
+      debug: false,
+    });
+    expect(config.signature).toBe(
+      jsapiSignature({
+        ticket: wechat.tickets().at(-1)!,
+        nonceStr: config.nonceStr,
+        timestamp: config.timestamp,
+        url: page.url().split("#")[0]!,
+      }),
+    );
+    expect(wechat.calls()).toEqual({ token: 2, ticket: 2 });
+    await page.screenshot({ path: screenshotPath("p17-wechat-title"), fullPage: true });
+
+    // Another phone of the same organization: the kept ticket serves it, WeChat is not asked again.
+    const other = await phone("small", WECHAT);
+    await other.context.route(JSSDK_URL, (route) =>
+      route.fulfill({ contentType: "application/javascript", body: fakeJssdk }),
+    );
+    await openForm(other.page, (await receiptCode({ org })).token);
+    await other.page.getByTestId("title-tool-wechat").click();
+    await expect.poll(() => other.page.getByLabel("抬头名称").inputValue()).toBe(chosen.title);
+    expect(wechat.calls()).toEqual({ token: 2, ticket: 2 });
+
+    // Outside WeChat (Alipay) there is no such button, and neither is there for an organization
+    // without a 公众号 inside WeChat.
+    const alipay = await phone("large", ALIPAY);
+    await openForm(alipay.page, (await receiptCode({ org })).token);
+    await expect(alipay.page.getByTestId("title-tool-wechat").count()).resolves.toBe(0);
+    const plain = await phone("large", WECHAT);
+    await openForm(plain.page, (await receiptCode()).token);
+    await expect(plain.page.getByTestId("title-tool-wechat").count()).resolves.toBe(0);
+    expect(sdkLoads.length).toBe(1);
+    expect([...errors, ...other.errors, ...alipay.errors, ...plain.errors]).toEqual([]);
+  });
+
+  it("looks the company up by name from the 2nd character, not during IME composition, and fills name and tax ID", async () => {
+    const org = (await makeOrganization(app.ctx.database, { name: "抬头联想示范店", phone: SELLER_PHONE }))
+      .id;
+    await app.ctx.database.db.insert(orgIntegrations).values({
+      orgId: org,
+      titleProvider: "tianyancha",
+      titleProviderKeyCiphertext: app.ctx.keyring.encrypt(DEFAULT_TIANYANCHA_TOKEN),
+    });
+    const { page, errors } = await phone("small", ALIPAY);
+    // The page's clock is the test's: the pause before asking passes when the test says so.
+    await page.clock.install();
+    await openForm(page, (await receiptCode({ org })).token);
+    const name = page.getByLabel("抬头名称");
+    await name.click();
+    await name.fill("杭");
+    await page.clock.runFor(1000);
+    // A Chinese IME composing 拼音: nothing is asked until the composition ends.
+    await name.dispatchEvent("compositionstart");
+    await name.fill("杭州shi'li");
+    await page.clock.runFor(1000);
+    expect(tyc.searches()).toEqual([]);
+    await name.fill("杭州示例");
+    await name.dispatchEvent("compositionend");
+    await page.clock.runFor(400);
+    const suggestions = page.getByTestId("suggestion");
+    await suggestions.first().waitFor();
+    expect(tyc.searches()).toEqual(["杭州示例"]);
+    await expect(suggestions.allTextContents()).resolves.toEqual([
+      "杭州示例网络科技有限公司91330106MA2B0000X1",
+      "杭州示例餐饮管理有限公司91330105MA2C1111Y2",
+    ]);
+    await page.screenshot({ path: screenshotPath("p17-lookup-small"), fullPage: true });
+    await suggestions.nth(1).click();
+    await expect(name.inputValue()).resolves.toBe("杭州示例餐饮管理有限公司");
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe("91330105MA2C1111Y2");
+    await expect(page.getByTestId("suggestions").isHidden()).resolves.toBe(true);
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+
+    // An organization without a registry service: typing asks nothing at all.
+    const plain = await phone("small", ALIPAY);
+    await plain.page.clock.install();
+    const asked: string[] = [];
+    plain.page.on("request", (r) => r.url().includes("/titles") && asked.push(r.url()));
+    await openForm(plain.page, (await receiptCode()).token);
+    await plain.page.getByLabel("抬头名称").fill("杭州示例");
+    await plain.page.clock.runFor(1000);
+    expect(asked).toEqual([]);
+    expect(tyc.searches()).toEqual(["杭州示例"]);
+  });
+
+  it("reads a title QR from a photo with a decoder loaded only when the button is used", async () => {
+    const { page, errors } = await phone("large", ALIPAY);
+    const scripts: string[] = [];
+    page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+    await openForm(page, (await receiptCode()).token);
+    const firstLoad = [...scripts];
+    expect(firstLoad.some((s) => /title-qr/.test(s))).toBe(false);
+
+    const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+    const taxId = makeUscc();
+    const national = `$01${[
+      "杭州二维码示例有限公司",
+      taxId,
+      "杭州市滨江区网商路599号 0571-26888888",
+      "中国工商银行杭州分行 1202020209900012345",
+    ]
+      .map(b64)
+      .join("</>")}</>9F3A$`;
+    await page.getByTestId("title-tool-qr").click();
+    await page.getByTestId("qr-sheet").waitFor();
+    expect(scripts.slice(firstLoad.length).some((s) => /title-qr/.test(s))).toBe(true);
+    // A QR that is not a title is said to be so; the sheet stays.
+    await page.getByTestId("qr-file").setInputFiles({
+      name: "other.png",
+      mimeType: "image/png",
+      buffer: await QRCode.toBuffer("https://example.com/"),
+    });
+    await expect
+      .poll(() => page.getByTestId("qr-message").textContent())
+      .toBe("这不是发票抬头二维码，请换一个试试");
+    await page.getByTestId("qr-file").setInputFiles({
+      name: "title.png",
+      mimeType: "image/png",
+      buffer: await QRCode.toBuffer(national, { scale: 6 }),
+    });
+    await page.getByTestId("qr-sheet").waitFor({ state: "detached" });
+    await expect(page.getByLabel("抬头名称").inputValue()).resolves.toBe("杭州二维码示例有限公司");
+    await expect(page.getByLabel("税号").inputValue()).resolves.toBe(taxId);
+    await expect(page.getByLabel("地址").inputValue()).resolves.toBe("杭州市滨江区网商路599号");
+    await expect(page.getByLabel("电话", { exact: true }).inputValue()).resolves.toBe("0571-26888888");
+    await expect(page.getByLabel("开户银行").inputValue()).resolves.toBe("中国工商银行杭州分行");
+    await expect(page.getByLabel("银行账号").inputValue()).resolves.toBe("1202020209900012345");
+    await expect(page.getByRole("radio", { name: "企业", exact: true }).isChecked()).resolves.toBe(true);
     expect(errors).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { demoLogin } from "../../src/modules/demo/demo.data";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
+import { startKingdeeStandin } from "../../src/standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "../../src/standins/nuonuo/nuonuo-standin";
 import type { RunningStandin } from "../../src/standins/server";
 import { createTestApp, type TestApp } from "../support/app";
@@ -58,5 +59,37 @@ describeBrowser("电子税局账号 in Chromium", () => {
     await row.getByRole("button", { name: "测试连接" }).click();
     await page.getByText("在线：连接正常").waitFor();
     await expect.poll(() => page.getByText(/授信额度/).textContent()).toContain("1000000.00");
+  }, 120_000);
+
+  it("adds a 金蝶 account through its fields (用户类型 and 加密策略 picked from lists) and tests the connection", async () => {
+    const kingdee = await startKingdeeStandin({ tenant: { encryption: "aes", aesPassword: "browser-aes" } });
+    try {
+      const s = kingdee.adapterSettings();
+      page = await freshPage(context, baseUrl, errors);
+      await openConsole(page, baseUrl, cookie, "/base-data");
+      await page.getByRole("tab", { name: "电子税局账号" }).click();
+      await page.getByRole("button", { name: "新增账号" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.locator("#name").fill("金蝶测试");
+      await dialog.locator("#channel").click();
+      await page.locator(".ant-select-item-option", { hasText: "金蝶发票云旗舰版" }).click();
+      for (const key of ["baseUrl", "appId", "appSecret", "accountId", "user", "businessSystemCode"] as const)
+        await dialog.locator(`#settings_${key}`).fill(String(s[key]));
+      await dialog.locator("#settings_userType").click();
+      await page.locator(".ant-select-item-option", { hasText: "手机号（Mobile）" }).click();
+      await dialog.locator("#settings_encryption").click();
+      await page.locator(".ant-select-item-option", { hasText: "AES" }).click();
+      await dialog.locator("#settings_aesPassword").fill("browser-aes");
+      await dialog.getByRole("button", { name: /保\s?存/ }).click();
+      const row = page.getByRole("row", { name: /金蝶测试/ });
+      await row.waitFor();
+      await expect.poll(() => row.textContent()).toContain("金蝶发票云旗舰版");
+
+      await row.getByRole("button", { name: "测试连接" }).click();
+      await page.getByText(/在线：连接正常/).waitFor();
+      await expect.poll(() => page.getByText(/授信额度/).textContent()).toContain("可用 1000000.00");
+    } finally {
+      await kingdee.close();
+    }
   }, 120_000);
 });

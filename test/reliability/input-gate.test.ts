@@ -269,6 +269,28 @@ for (const kind of databaseKinds()) {
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
         page: true,
       }),
+      // The channels' callbacks: a valid callback naming no invoice of ours is NOT_FOUND.
+      "POST /channels/nuonuo/callback": () => ({
+        body: {
+          operater: "callback",
+          orderno: "P01JZZZZZZZZZZZZZZZZ",
+          content: JSON.stringify({
+            c_status: "1",
+            c_orderno: "P01JZZZZZZZZZZZZZZZZ",
+            c_kprq: 1767000000000,
+          }),
+        },
+        validStatus: 404,
+      }),
+      "POST /channels/kingdee/callback": () => ({
+        body: {
+          returnMsg: "success",
+          returnCode: "0",
+          interfaceCode: "INVOICE.OPEN",
+          data: Buffer.from(JSON.stringify({ serialNo: "PM01JZZZZZZZZZZZZZZZZZZZZZZZ" })).toString("base64"),
+        },
+        validStatus: 404,
+      }),
       // The consumer page's API.
       "GET /api/scan/:token": async () => ({
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
@@ -281,6 +303,11 @@ for (const kind of databaseKinds()) {
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
         query: { q: "北京" },
       }),
+      // The organization of this test has no 公众号: the gate is checked, the valid request is a 404.
+      "POST /api/scan/:token/wechat-config": async () => {
+        const token = (await makeReceiptCode(app.ctx, orgId)).token;
+        return { params: { token }, body: { url: `${app.config.publicUrl}/s/${token}` }, validStatus: 404 };
+      },
       "POST /api/scan/:token/resend": async () => ({
         params: { token: (await issued()).code.token },
         body: { email: "again@example.com" },
@@ -343,6 +370,16 @@ for (const kind of databaseKinds()) {
         },
       }),
       "GET /api/console/orgs/:orgId": () => ({ params: { orgId } }),
+      "GET /api/console/orgs/:orgId/integrations": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/integrations": () => ({
+        params: { orgId },
+        body: {
+          wechatAppId: "wx0123456789abcdef",
+          wechatSecret: "0123456789abcdef0123456789abcdef",
+          titleProvider: "tianyancha",
+          titleProviderKey: "tyc-key-0123456789",
+        },
+      }),
       "PUT /api/console/orgs/:orgId": async () => {
         const org = (await admin.get(`/orgs/${orgId}`)).json();
         return {

@@ -17,7 +17,8 @@ const SOURCES = ["src", "test", "web"];
 
 export function tierOf(file: string, text: string): Tier {
   if (E2E.some((pattern) => pattern.test(file))) return "e2e";
-  if (/support\/app"/.test(text) || /\.inject\(/.test(text)) return "http";
+  // (channel-scenarios drives the whole application: the §7.6 list every channel adapter runs.)
+  if (/support\/(app|channel-scenarios)"/.test(text) || /\.inject\(/.test(text)) return "http";
   if (/support\/(db|global-setup)"/.test(text)) return "medium";
   return "small";
 }

@@ -13,6 +13,7 @@ import type {
   scanView,
   submitBody,
   submitResponse,
+  titlesResponse,
 } from "../../src/modules/scan/scan.schema";
 
 /** `GET /api/scan/{token}`: the receipt, what may be chosen, and the invoices once submitted. */
@@ -31,3 +32,6 @@ export type SubmitResult = z.output<typeof submitResponse>;
 /** `POST /api/scan/{token}/resend`: one e-mail address or one mobile number. */
 export type ResendBody = z.input<typeof resendBody>;
 export type ResendResult = z.output<typeof resendResponse>;
+
+/** `GET /api/scan/{token}/titles`: companies matching a name, from the organization's registry service. */
+export type TitlesResult = z.output<typeof titlesResponse>;

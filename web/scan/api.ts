@@ -5,7 +5,7 @@
  * details; a request that never got an answer is `NETWORK` (status 0), so the page can offer a retry.
  */
 import type { BuyerType, InvoiceType } from "../../src/domain/types";
-import type { Receipt, ResendBody, ResendResult, SubmitBody, SubmitResult } from "./api-types";
+import type { Receipt, ResendBody, ResendResult, SubmitBody, SubmitResult, TitlesResult } from "./api-types";
 
 export type * from "./api-types";
 export type { BuyerType, InvoiceType };
@@ -94,6 +94,9 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
     poll: async () => (await requestJson<Receipt>(fetcher, base, { headers: { "x-piaoma-poll": "1" } })).body,
     submit: async (body: SubmitBody) =>
       requestJson<SubmitResult>(fetcher, `${base}/submit`, { method: "POST", body }),
+    /** Company lookup by name (the organization's registry service); only when `titleSources.lookup`. */
+    titles: async (q: string) =>
+      (await requestJson<TitlesResult>(fetcher, `${base}/titles?q=${encodeURIComponent(q)}`)).body.titles,
     resend: async (to: ResendBody) =>
       (await requestJson<ResendResult>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
   };

@@ -6,7 +6,7 @@
 import { normalizeTaxId } from "../../src/domain/tax-id";
 import type { BuyerType, InvoiceType, Receipt } from "./api";
 import { confirmSheet } from "./confirm-sheet";
-import { h } from "./dom";
+import { h, mount } from "./dom";
 import {
   applyTitle,
   BUYER_TYPE_ORDER,
@@ -28,9 +28,21 @@ import {
   visibleErrors,
 } from "./form";
 import { BUYER_TYPE_LABELS, formatMoney, INVOICE_TYPE_NAMES, INVOICE_TYPE_SHORT } from "./format";
+import { createTitleLookup, type TitleSuggestion } from "./title-lookup";
 
 export interface FormCallbacks {
   onSubmit: (state: FormState, remember: boolean) => void;
+}
+
+/**
+ * A way to fill the title without typing (微信抬头, a title QR): a button whose code is loaded only
+ * when it is used. `run` gives the title, or null when the consumer cancelled; its error's message is
+ * shown under the buttons.
+ */
+export interface TitleTool {
+  id: string;
+  label: string;
+  run: () => Promise<TitleChoice | null>;
 }
 
 export interface FormView {
@@ -95,6 +107,9 @@ export function createFormView(
   remembered: boolean,
   callbacks: FormCallbacks,
   titles: TitleChoice[] = [],
+  tools: TitleTool[] = [],
+  /** The company lookup by name, when the organization has a registry service. */
+  lookupTitles?: (q: string) => Promise<TitleSuggestion[]>,
 ): FormView {
   let state = initial;
   const touched = new Set<FieldKey>();
@@ -287,8 +302,59 @@ export function createFormView(
       )
     : null;
 
+  // ---- 快速填写: each tool fills the whole title, as a remembered one does
+  const toolError = h("p", {
+    class: "field-error",
+    role: "alert",
+    hidden: true,
+    "data-testid": "title-tool-error",
+  });
+  const toolButton = (tool: TitleTool) => {
+    const button = h(
+      "button",
+      { type: "button", class: "button button--ghost title-tool", "data-testid": `title-tool-${tool.id}` },
+      tool.label,
+    );
+    button.addEventListener("click", () => {
+      if (button.disabled) return;
+      button.disabled = true;
+      button.classList.add("is-busy");
+      toolError.hidden = true;
+      tool
+        .run()
+        .then((title) => {
+          if (!title) return;
+          setState(applyTitle(state, title, receipt.invoiceTypes));
+          if (hasMoreDetails(state)) more.open = true;
+        })
+        .catch((error: unknown) => {
+          toolError.textContent = error instanceof Error ? error.message : String(error);
+          toolError.hidden = false;
+        })
+        .finally(() => {
+          button.disabled = false;
+          button.classList.remove("is-busy");
+        });
+    });
+    return button;
+  };
+  const titleTools = tools.length
+    ? h(
+        "div",
+        { class: "field field--stacked title-tools", "data-testid": "title-tools" },
+        h("span", { class: "field-label", id: "lbl-tools" }, "快速填写抬头"),
+        h(
+          "div",
+          { class: "title-tool-row", role: "group", "aria-labelledby": "lbl-tools" },
+          tools.map(toolButton),
+        ),
+        toolError,
+      )
+    : null;
+
   // ---- layout
   const nameField = textField("name");
+  if (lookupTitles) bindLookup(lookupTitles);
   const taxIdField = textField("taxId");
   const taxIdHint = h("p", { class: "field-hint", id: "taxid-hint" }, "个人可不填；填写身份证号码时会校验");
   taxIdField.insertBefore(taxIdHint, errorNodes.get("taxId") ?? null);
@@ -332,6 +398,7 @@ export function createFormView(
       h("h2", { class: "card-title", id: "title-card" }, "发票信息"),
       choiceField("invoiceType", "发票类型", invoiceTypeGroup, invoiceTypeHint),
       savedTitles,
+      titleTools,
       choiceField("buyerType", "抬头类型", buyerTypeGroup),
       nameField,
       taxIdField,
@@ -400,6 +467,82 @@ export function createFormView(
       if (confirmed) callbacks.onSubmit(sent, remember.checked);
     });
   });
+
+  /** Suggestions under 抬头名称 as the consumer types a company's name; a tap fills the whole title. */
+  function bindLookup(search: (q: string) => Promise<TitleSuggestion[]>) {
+    const input = inputs.name;
+    const list = h("ul", {
+      class: "suggestions",
+      role: "listbox",
+      id: "name-suggestions",
+      hidden: true,
+      "data-testid": "suggestions",
+    });
+    input.setAttribute("aria-controls", "name-suggestions");
+    input.setAttribute("aria-autocomplete", "list");
+    const hide = () => {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+    };
+    const lookup = createTitleLookup({
+      // Persons are not in a company registry: no lookup for 个人.
+      search: (q) => (state.buyerType === "individual" ? Promise.resolve([]) : search(q)),
+      show: (found) => {
+        mount(
+          list,
+          found.map((t) =>
+            h(
+              "li",
+              { role: "option" },
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "suggestion",
+                  "data-testid": "suggestion",
+                  // Keeps the focus in the field, so picking does not count as leaving it first.
+                  onmousedown: (e: Event) => e.preventDefault(),
+                  onclick: () => pick(t),
+                },
+                h("span", { class: "suggestion-name" }, t.name),
+                t.taxId ? h("small", { class: "suggestion-id" }, t.taxId) : null,
+              ),
+            ),
+          ),
+        );
+        list.hidden = found.length === 0 || document.activeElement !== input;
+        input.setAttribute("aria-expanded", String(!list.hidden));
+      },
+    });
+    const pick = (t: TitleSuggestion) => {
+      lookup.close();
+      hide();
+      setState(
+        applyTitle(
+          state,
+          {
+            buyerType: state.buyerType === "individual" ? "enterprise" : state.buyerType,
+            name: t.name,
+            taxId: t.taxId,
+            address: t.address ?? state.address,
+            phone: t.phone ?? state.phone,
+            bankName: t.bankName ?? state.bankName,
+            bankAccount: t.bankAccount ?? state.bankAccount,
+          },
+          receipt.invoiceTypes,
+        ),
+      );
+      if (hasMoreDetails(state)) more.open = true;
+    };
+    input.addEventListener("input", () => lookup.input(input.value));
+    input.addEventListener("compositionstart", () => lookup.compositionStart());
+    input.addEventListener("compositionend", () => lookup.compositionEnd(input.value));
+    input.addEventListener("blur", () => {
+      lookup.close();
+      hide();
+    });
+    nameField.querySelector(".field-control")?.appendChild(list);
+  }
 
   function focusField(key: FieldKey) {
     if (key === "form") return formError.scrollIntoView({ block: "center" });

@@ -8,7 +8,7 @@ import "./style.css";
 import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
 import { type Children, mount } from "./dom";
 import { applyTitle, errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
-import { createFormView } from "./form-view";
+import { createFormView, type TitleTool } from "./form-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
 import { heroView, limitNoticeView, purchaseView } from "./receipt-view";
@@ -167,6 +167,9 @@ function showForm(receipt: Receipt) {
       },
     },
     titles,
+    titleTools(receipt),
+    // The company lookup by name, only when the organization has a registry service (else no request).
+    receipt.titleSources?.lookup ? api.titles : undefined,
   );
   // On a short screen (320×568) the purchase folds to its total, so the first field shows on arrival.
   const short = window.innerHeight < 700;
@@ -178,6 +181,26 @@ function showForm(receipt: Receipt) {
     short ? limitNoticeView(receipt) : null,
     view.element,
   );
+}
+
+/** The ways to fill the title this page offers; each loads its code only when tapped. */
+function titleTools(receipt: Receipt): TitleTool[] {
+  const tools: TitleTool[] = [];
+  // 微信抬头: only inside WeChat, and only when the organization configured its 公众号.
+  if (receipt.titleSources?.wechat && /MicroMessenger/i.test(navigator.userAgent)) {
+    tools.push({
+      id: "wechat",
+      label: "微信抬头",
+      run: () => import("./wechat-title").then((m) => m.chooseWechatTitle(token)),
+    });
+  }
+  // A title QR (national 便捷开票二维码 or WeChat's), from the camera or a photo: decoder loaded on tap.
+  tools.push({
+    id: "qr",
+    label: "扫码识别抬头",
+    run: () => import("./title-qr").then((m) => m.scanTitleQr()),
+  });
+  return tools;
 }
 
 async function handleSubmitError(error: unknown, view: ReturnType<typeof createFormView>) {

@@ -9,7 +9,13 @@ import { loadConfig } from "../../config";
 import { systemActor } from "../../context";
 import { Keyring } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
-import { appCredentials, channelTokens, taxBureauAccounts } from "../../platform/db/schema";
+import {
+  appCredentials,
+  channelTokens,
+  orgIntegrations,
+  taxBureauAccounts,
+  wechatTokens,
+} from "../../platform/db/schema";
 import { openSettings } from "../invoices/channels/channel-registry";
 import { createTaxAccountWithSettings } from "../tax-accounts/tax-accounts.service";
 import { createCredentials } from "./credentials.service";
@@ -82,6 +88,38 @@ describeEachDatabase("secret:rotate", (kind) => {
     const [token] = await ctx.database.db.select().from(channelTokens);
     expect(new Keyring(NEW).decrypt(token!.tokenCiphertext)).toBe("the-access-token");
     expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 0, alreadyNew: 5 });
+  });
+
+  it("re-seals the organizations' 公众号 secrets and registry keys, and WeChat's kept token and ticket", async () => {
+    const { ctx } = await setup(kind, OLD);
+    const org = await makeOrganization(ctx.database);
+    const old = new Keyring(OLD);
+    await ctx.database.db.insert(orgIntegrations).values({
+      orgId: org.id,
+      wechatAppId: "wx0123456789abcdef",
+      wechatSecretCiphertext: old.encrypt("the-wechat-secret"),
+      titleProvider: "tianyancha",
+      titleProviderKeyCiphertext: old.encrypt("the-registry-key"),
+    });
+    await ctx.database.db.insert(wechatTokens).values({
+      key: "wechat:test",
+      accessTokenCiphertext: old.encrypt("the-token"),
+      accessTokenExpiresAt: new Date(),
+      ticketCiphertext: old.encrypt("the-ticket"),
+      ticketExpiresAt: new Date(),
+    });
+    // 3 App Secrets, 2 organization secrets, token and ticket.
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 7, alreadyNew: 0 });
+    const next = new Keyring(NEW);
+    const [row] = await ctx.database.db.select().from(orgIntegrations);
+    expect(next.decrypt(row!.wechatSecretCiphertext!)).toBe("the-wechat-secret");
+    expect(next.decrypt(row!.titleProviderKeyCiphertext!)).toBe("the-registry-key");
+    const [kept] = await ctx.database.db.select().from(wechatTokens);
+    expect([next.decrypt(kept!.accessTokenCiphertext), next.decrypt(kept!.ticketCiphertext!)]).toEqual([
+      "the-token",
+      "the-ticket",
+    ]);
+    expect(await rotateMasterSecret(ctx, NEW)).toMatchObject({ reencrypted: 0, alreadyNew: 7 });
   });
 
   it("refuses a missing or short new secret, and a current secret that opens nothing, changing nothing", async () => {

@@ -4,13 +4,19 @@ import { eq } from "drizzle-orm";
 import type { Config } from "../../config";
 import { Keyring, loadOrCreateMasterSecret } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
-import { appCredentials, channelTokens, taxBureauAccounts } from "../../platform/db/schema";
+import {
+  appCredentials,
+  channelTokens,
+  orgIntegrations,
+  taxBureauAccounts,
+  wechatTokens,
+} from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 
 /**
  * `piaoma secret:rotate`: re-encrypts what is stored under the master secret (the merchants' App
  * Secrets, the sealed secrets in tax-bureau accounts' channel settings, the channels' kept access
- * tokens) from the current secret (PIAOMA_SECRET, or the data folder's secret.key) to the new one
+ * tokens, the organizations' 公众号 secrets and registry keys, WeChat's kept token and ticket) from the current secret (PIAOMA_SECRET, or the data folder's secret.key) to the new one
  * in PIAOMA_NEW_SECRET, in one transaction. A row that the new secret already opens is left as it
  * is, so running it again after an interruption is safe. When the current secret is the generated
  * file, the file is replaced (the old one kept as secret.key.old); otherwise the operator sets
@@ -105,6 +111,38 @@ export async function rotateMasterSecret(
       const next = reseal(token.sealed, `channel token ${token.key}`);
       if (next)
         await tx.update(channelTokens).set({ tokenCiphertext: next }).where(eq(channelTokens.key, token.key));
+    }
+
+    // The consumer page's services: 公众号 secrets, registry keys, WeChat's kept token and ticket.
+    const integrations = await tx.select().from(orgIntegrations).for("update");
+    for (const row of integrations) {
+      const secret = row.wechatSecretCiphertext
+        ? reseal(row.wechatSecretCiphertext, `organization ${row.orgId} 公众号 secret`)
+        : null;
+      const key = row.titleProviderKeyCiphertext
+        ? reseal(row.titleProviderKeyCiphertext, `organization ${row.orgId} title provider key`)
+        : null;
+      if (secret || key)
+        await tx
+          .update(orgIntegrations)
+          .set({
+            ...(secret ? { wechatSecretCiphertext: secret } : {}),
+            ...(key ? { titleProviderKeyCiphertext: key } : {}),
+          })
+          .where(eq(orgIntegrations.orgId, row.orgId));
+    }
+    const wechat = await tx.select().from(wechatTokens).for("update");
+    for (const row of wechat) {
+      const token = reseal(row.accessTokenCiphertext, `WeChat token ${row.key}`);
+      const ticket = row.ticketCiphertext ? reseal(row.ticketCiphertext, `WeChat ticket ${row.key}`) : null;
+      if (token || ticket)
+        await tx
+          .update(wechatTokens)
+          .set({
+            ...(token ? { accessTokenCiphertext: token } : {}),
+            ...(ticket ? { ticketCiphertext: ticket } : {}),
+          })
+          .where(eq(wechatTokens.key, row.key));
     }
     return { reencrypted, alreadyNew };
   });

@@ -308,7 +308,9 @@ async function askChannel(
   policy: PendingPolicy,
 ): Promise<ChannelOutcome> {
   const color = invoice.color as "blue" | "red";
-  const query = () => channel.query(invoice.serial, request.settings, { color });
+  // 金蝶 queries by serial and seller.
+  const query = () =>
+    channel.query(invoice.serial, request.settings, { color, sellerTaxId: request.seller.taxId });
   let outcome: ChannelOutcome | null = null;
   const data = invoice.channelData as { heldForAccount?: boolean; retry?: boolean } | null;
   if (data?.heldForAccount || data?.retry) {

@@ -10,6 +10,12 @@ import {
   getOrganizationForConsole,
   updateOrganizationForConsole,
 } from "./organizations.console.service";
+import {
+  getIntegrationsForConsole,
+  integrationsInput,
+  integrationsOutput,
+  updateIntegrationsForConsole,
+} from "./organizations.integrations";
 
 /** 基础资料 · 组织 (销售方). */
 export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): void {
@@ -41,5 +47,24 @@ export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): v
     },
     async (req) =>
       updateOrganizationForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
+  );
+  // 扫码页抬头服务: the 公众号 for 微信抬头 and the 抬头 lookup's registry service (secrets masked).
+  http.get(
+    "/orgs/:orgId/integrations",
+    { schema: { ...hidden, params: orgParams, response: { 200: integrationsOutput } } },
+    async (req) => getIntegrationsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.put(
+    "/orgs/:orgId/integrations",
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: integrationsInput,
+        response: { 200: integrationsOutput },
+      },
+    },
+    async (req) =>
+      updateIntegrationsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
   );
 }

@@ -6,7 +6,7 @@ import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/suppo
 import { pdfToText } from "../../../test/support/system-tools";
 import { amountInCapitals } from "../../domain";
 import { receiptCodeConfigs, receiptCodes, sandboxIssued } from "../../platform/db/schema";
-import { TITLE_LOOKUPS_PER_WINDOW } from "./scan.routes";
+import { TITLE_LOOKUPS_PER_CODE, TITLE_LOOKUPS_PER_WINDOW } from "./scan.routes";
 
 const json = { "content-type": "application/json" };
 
@@ -433,18 +433,25 @@ for (const kind of databaseKinds()) {
 }
 
 describe("title lookups", () => {
-  it("are bounded per client address, while other addresses still get answers", async () => {
+  it("are bounded per client address and per code, while other addresses and codes still get answers", async () => {
     const app = await createTestApp("pglite");
     try {
       const org = await makeOrganization(app.ctx.database);
-      const code = await makeReceiptCode(app.ctx, org.id);
-      const ask = (remoteAddress: string) =>
-        app.http.inject({ method: "GET", url: `/api/scan/${code.token}/titles?q=abc`, remoteAddress });
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await makeReceiptCode(app.ctx, org.id)).token);
+      const ask = (remoteAddress: string, token: string) =>
+        app.http.inject({ method: "GET", url: `/api/scan/${token}/titles?q=abc`, remoteAddress });
       for (let i = 0; i < TITLE_LOOKUPS_PER_WINDOW; i++)
-        expect((await ask("203.0.113.7")).statusCode).toBe(200);
-      const limited = await ask("203.0.113.7");
+        expect((await ask("203.0.113.7", codes[i % 3]!)).statusCode).toBe(200);
+      const limited = await ask("203.0.113.7", codes[3]!);
       expect([limited.statusCode, limited.json().error.code]).toEqual([429, "RATE_LIMITED"]);
-      expect((await ask("198.51.100.8")).statusCode).toBe(200);
+      expect((await ask("198.51.100.8", codes[3]!)).statusCode).toBe(200);
+
+      // One receipt's page, from however many addresses, gets 60 (a paid registry stands behind it).
+      for (let i = 1; i < TITLE_LOOKUPS_PER_CODE; i++)
+        expect((await ask(`198.51.100.${10 + (i % 50)}`, codes[3]!)).statusCode).toBe(200);
+      const perCode = await ask("192.0.2.99", codes[3]!);
+      expect([perCode.statusCode, perCode.json().error.code]).toEqual([429, "RATE_LIMITED"]);
     } finally {
       await app.close();
     }

@@ -18,13 +18,24 @@ import {
   titlesQuery,
   titlesResponse,
   tokenParams,
+  wechatConfigBody,
+  wechatConfigResponse,
 } from "./scan.schema";
-import { findTitles, getScanView, getViewableCode, resendByToken, toInvoiceView } from "./scan.service";
+import {
+  findTitles,
+  getScanView,
+  getViewableCode,
+  resendByToken,
+  toInvoiceView,
+  wechatConfigForToken,
+} from "./scan.service";
 import { submitByToken } from "./scan.submit";
 
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
+/** A lookup may cost the merchant (a paid registry): one receipt's page gets this many per 10 minutes. */
+export const TITLE_LOOKUPS_PER_CODE = 60;
 
 /** WeChat's and Alipay's in-app browsers block downloads but show a PDF opened in place. */
 export function opensInline(inline: string | undefined, userAgent: string | undefined): boolean {
@@ -114,6 +125,7 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
 
   // Title lookups may reach a paid registry later: each client address gets a budget of them.
   const lookups = new FailureLimiter(TITLE_LOOKUPS_PER_WINDOW, 10 * 60_000);
+  const lookupsPerCode = new FailureLimiter(TITLE_LOOKUPS_PER_CODE, 10 * 60_000);
   app.get(
     "/api/scan/:token/titles",
     {
@@ -121,7 +133,7 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
         tags,
         summary: "抬头联想 Title suggestions",
         description:
-          "Up to 10 titles (`name`, `taxId`, `type`) matching `q` (at least 2 characters) from the title sources the deployment configured, such as a company-registry lookup. None is built in, so by default the list is empty. Titles other buyers of the organization invoiced are never returned: the consumer page remembers its own buyer on the phone. A valid token is required; each client address may ask 120 times per 10 minutes (then 429 `RATE_LIMITED`).",
+          "Up to 10 titles (`name`, `taxId`, `type`, and `address`, `phone`, `bankName`, `bankAccount` where the service gives them) matching `q` (at least 2 characters) from the company-registry service the organization chose in the console (天眼查); without one the list is empty and nothing is asked (`titleSources.lookup` in the scan view says which). Titles other buyers of the organization invoiced are never returned: the consumer page remembers its own buyer on the phone. A valid token is required; each client address may ask 120 times and each code 60 times per 10 minutes (then 429 `RATE_LIMITED`).",
         params: tokenParams,
         querystring: titlesQuery,
         response: { 200: titlesResponse, ...errors },
@@ -129,8 +141,31 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
     },
     async (req) => {
       lookups.check(req.ip);
+      lookupsPerCode.check(req.params.token);
       lookups.record(req.ip);
+      lookupsPerCode.record(req.params.token);
       return findTitles(ctx, req.params.token, req.query.q);
+    },
+  );
+
+  // Each call may reach WeChat when the kept ticket is due: the same per-address budget as lookups.
+  app.post(
+    "/api/scan/:token/wechat-config",
+    {
+      schema: {
+        tags,
+        summary: "微信 JS-SDK 配置 The signed wx.config for 微信抬头",
+        description:
+          "Inside WeChat, the consumer page asks for `wx.config` to open the user's saved invoice titles (`chooseInvoiceTitle`). Signed with the organization's 公众号 jsapi_ticket (kept until near expiry) for `url`, which must be this deployment's `/s/` page. 404 `NOT_FOUND` when the organization has not configured its 公众号; 503 `SERVICE_UNAVAILABLE` when WeChat refuses or does not answer.",
+        params: tokenParams,
+        body: wechatConfigBody,
+        response: { 200: wechatConfigResponse, ...errors, 503: errorBody },
+      },
+    },
+    async (req) => {
+      lookups.check(req.ip);
+      lookups.record(req.ip);
+      return wechatConfigForToken(ctx, req.params.token, req.body.url);
     },
   );
 

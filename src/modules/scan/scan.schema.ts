@@ -101,6 +101,11 @@ export const scanView = z.object({
   limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
   /** The buyer type the form starts with, as the organization chose (个人 or 企业). */
   defaultBuyerType: z.enum(["individual", "enterprise"]),
+  /**
+   * Which of the organization's 抬头 services the form offers: WeChat's saved titles (inside WeChat,
+   * through `wechat-config`) and the company lookup by name (`titles`).
+   */
+  titleSources: z.object({ wechat: z.boolean(), lookup: z.boolean() }),
   /** E-mail and mobile the merchant gave with a pushed order (`notify`), to fill the form; null once submitted. */
   prefill: z.object({ email: z.string(), mobile: z.string() }).nullable(),
   submission: z
@@ -122,7 +127,28 @@ export const submitResponse = z.object({
   invoices: z.array(invoiceView),
 });
 export const resendResponse = z.object({ status: z.literal("queued") });
+export const wechatConfigBody = z.object({
+  /** The page's own address (`location.href` without `#…`): what the JS-SDK signature covers. */
+  url: oneLine().min(1).max(2000),
+});
+export const wechatConfigResponse = z.object({
+  appId: z.string(),
+  timestamp: z.number(),
+  nonceStr: z.string(),
+  signature: z.string(),
+  jsApiList: z.array(z.string()),
+});
 export const titlesQuery = z.object({ q: oneLine().max(100).default("") });
 export const titlesResponse = z.object({
-  titles: z.array(z.object({ name: z.string(), taxId: z.string(), type: z.string() })),
+  titles: z.array(
+    z.object({
+      name: z.string(),
+      taxId: z.string(),
+      type: z.string(),
+      address: z.string().optional(),
+      phone: z.string().optional(),
+      bankName: z.string().optional(),
+      bankAccount: z.string().optional(),
+    }),
+  ),
 });

@@ -26,16 +26,19 @@ import { recordAudit } from "../audit/audit.service";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
 import { isIssued } from "../invoices/invoice-status";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
+import { openIntegrations } from "../organizations/organizations.integrations";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
 import {
   findReceiptCodeByToken,
   type ReceiptCodeLineRow,
   type ReceiptCodeRow,
 } from "../receipt-codes/receipt-codes.repository";
+import type { JssdkConfig } from "../wechat/jssdk";
+import { signJssdkConfig } from "../wechat/wechat.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
 import type { InvoiceView, ScanView } from "./scan.schema";
-import { searchTitles } from "./titles/title-provider";
+import { searchTitles, type TitleSuggestion } from "./titles/title-provider";
 
 export { RESENDS_PER_HOUR };
 
@@ -87,6 +90,8 @@ select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expire
        rc.notify_email, rc.notify_mobile, c.limit_text, c.limit_amount::text as limit_amount, c.over_limit_policy,
        s.invoice_type as s_invoice_type, s.buyer_type as s_buyer_type, s.buyer_name as s_buyer_name,
        s.email as s_email, s.mobile as s_mobile,
+       (i.wechat_app_id is not null and i.wechat_secret_ciphertext is not null) as wechat_titles,
+       (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as title_lookup,
        (select coalesce(json_agg(json_build_object(
           'position', l.position, 'kind', l.kind, 'name', l.name, 'shortName', l.short_name,
           'taxCode', l.tax_code, 'taxRate', l.tax_rate::text, 'zeroRateKind', l.zero_rate_kind,
@@ -98,6 +103,7 @@ select rc.id, rc.org_id, rc.token, rc.serial_no, rc.source, rc.status, rc.expire
   join organizations o on o.id = rc.org_id
   left join receipt_code_configs c on c.org_id = rc.org_id
   left join submissions s on s.receipt_code_id = rc.id
+  left join org_integrations i on i.org_id = rc.org_id
  where rc.token = $1`;
 
 /**
@@ -138,6 +144,8 @@ interface ScanRow {
   s_buyer_name: string | null;
   s_email: string | null;
   s_mobile: string | null;
+  wechat_titles: boolean | null;
+  title_lookup: boolean | null;
   lines: StoredLineJson[] | string;
 }
 
@@ -258,6 +266,7 @@ export async function getScanView(
     defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
     limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
     defaultBuyerType: row.default_buyer_type === "individual" ? "individual" : "enterprise",
+    titleSources: { wechat: row.wechat_titles === true, lookup: row.title_lookup === true },
     // The contacts the merchant pushed with the order fill the form; once submitted they are not shown.
     prefill:
       status === "active" && (row.notify_email || row.notify_mobile)
@@ -307,19 +316,23 @@ function consumerFailureMessage(i: InvoiceRow): string {
 }
 
 /**
- * 抬头 suggestions for the 名称 field, from the configured title providers (at least 2 characters
- * typed); none is built in, so the answer is empty unless a registry lookup is configured.
+ * 抬头 suggestions for the 名称 field (at least 2 characters typed) from the registry service the
+ * organization chose with its key; without one the answer is empty and no request leaves. A
+ * failing service is logged and answers empty: the consumer types on.
  */
 export async function findTitles(
-  ctx: Pick<AppContext, "database" | "config" | "providers" | "log">,
+  ctx: Pick<AppContext, "database" | "config" | "providers" | "log" | "keyring">,
   token: string,
   q: string,
-) {
+): Promise<{ titles: TitleSuggestion[] }> {
   const code = await getViewableCode(ctx, token);
   const query = q.trim();
-  if (query.length < 2) return { titles: [] };
-  const titles = await searchTitles(ctx.providers.titles, code.orgId, query, 10, (provider, err) =>
-    ctx.log.warn({ provider, err }, "title provider failed"),
+  if (Array.from(query).length < 2) return { titles: [] };
+  const { titleProvider } = await openIntegrations(ctx, code.orgId);
+  const factory = titleProvider ? ctx.providers.titles[titleProvider.id] : undefined;
+  if (!titleProvider || !factory) return { titles: [] };
+  const titles = await searchTitles([factory(titleProvider.key)], query, 10, (provider, err) =>
+    ctx.log.warn({ provider, err, orgId: code.orgId }, "title provider failed"),
   );
   return { titles };
 }
@@ -376,4 +389,22 @@ export async function resendByToken(
     });
   });
   deliverNow(ctx, deliveryIds);
+}
+
+/**
+ * `wx.config` for the consumer page inside WeChat, signed with the organization's 公众号 (微信抬头):
+ * only for a code the consumer may use, only for this deployment's `/s/` pages.
+ */
+export async function wechatConfigForToken(
+  ctx: Pick<AppContext, "database" | "config" | "keyring" | "providers">,
+  token: string,
+  url: string,
+): Promise<JssdkConfig> {
+  const code = await getViewableCode(ctx, token);
+  const { wechat } = await openIntegrations(ctx, code.orgId);
+  if (!wechat) throw new AppError("NOT_FOUND", "该商户未开通微信抬头");
+  return signJssdkConfig(ctx.providers.wechat, wechat, {
+    url,
+    allowedPrefix: `${ctx.config.publicUrl}/s/`,
+  });
 }

@@ -63,6 +63,8 @@ export const channelOutput = z.object({
       required: z.boolean().optional(),
       placeholder: z.string().optional(),
       help: z.string().optional(),
+      /** A closed list of values: the console shows a picker. */
+      options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
     }),
   ),
 });

@@ -107,7 +107,10 @@ export function channelsForConsole(options: { actor: Actor; orgId: string }) {
   return channelDefinitions().map((d) => ({
     id: d.id,
     label: d.label,
-    fields: d.fields.map((f) => ({ ...f })),
+    fields: d.fields.map(({ options, ...f }) => ({
+      ...f,
+      ...(options ? { options: options.map((o) => ({ ...o })) } : {}),
+    })),
   }));
 }
 
@@ -212,8 +215,10 @@ export async function testTaxAccount(
     allowPrivateUrls: ctx.config.allowPrivateUrls,
   });
   const settings = (account.settings ?? {}) as Record<string, unknown>;
+  // 金蝶's account check is per tax ID: the organization's.
+  const org = await findOrganizationByIdOrTaxId(db, account.orgId);
   const status: ChannelAccountStatus = adapter.accountStatus
-    ? await adapter.accountStatus(settings)
+    ? await adapter.accountStatus(settings, { sellerTaxId: org?.taxId })
     : { status: "online", message: "该通道无需测试连接" };
   // Recorded as the account check would (a success resumes the invoices held for the account).
   await recordAccountStatus(ctx, account, status);

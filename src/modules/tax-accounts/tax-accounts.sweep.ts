@@ -4,6 +4,7 @@ import { taxBureauAccounts } from "../../platform/db/schema";
 import { claimDue, type SweepDefinition } from "../../platform/sweeper";
 import type { ChannelAccountStatus } from "../invoices/channels/channel";
 import { resumeHeldInvoices } from "../invoices/issuing.save";
+import { findOrganizationByIdOrTaxId } from "../organizations/organizations.repository";
 import type { TaxAccountRow } from "./tax-accounts.repository";
 
 /** The sweep that asks the channel whether an account with a problem is back. */
@@ -41,8 +42,12 @@ export async function checkTaxAccount(ctx: CheckContext, id: string): Promise<Ch
     .where(eq(taxBureauAccounts.id, id));
   const adapter = account && ctx.providers.channels.get(account.channel);
   if (!account || !adapter) return null;
+  // 金蝶's account check is per tax ID: the organization's.
+  const org = await findOrganizationByIdOrTaxId(ctx.database.db, account.orgId);
   const status: ChannelAccountStatus = adapter.accountStatus
-    ? await adapter.accountStatus((account.settings ?? {}) as Record<string, unknown>)
+    ? await adapter.accountStatus((account.settings ?? {}) as Record<string, unknown>, {
+        sellerTaxId: org?.taxId,
+      })
     : { status: "online", message: "该通道无需测试连接" };
   await recordAccountStatus(ctx, account, status);
   return status;

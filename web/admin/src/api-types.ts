@@ -25,6 +25,7 @@ import type {
   webhookTestOutput,
 } from "../../../src/modules/open-api/open-api.console.schema";
 import type { organizationOutput } from "../../../src/modules/organizations/organizations.console.schema";
+import type { integrationsOutput } from "../../../src/modules/organizations/organizations.integrations";
 import type {
   receiptCodeCreated,
   receiptCodeDetail,
@@ -58,6 +59,8 @@ export type Membership = Out<typeof consoleMembershipOutput>;
 
 // 基础资料, 小票码配置
 export type Organization = Out<typeof organizationOutput>;
+/** 扫码页抬头服务: the 公众号 and the 抬头 lookup's registry service, secrets masked. */
+export type Integrations = Out<typeof integrationsOutput>;
 export type ReceiptConfig = Out<typeof configOutput>;
 export type TaxAccount = Out<typeof taxAccountOutput>;
 export type TaxAccountChannel = Out<typeof channelOutput>;

@@ -20,6 +20,8 @@ export interface ChannelDeps {
   /** PIAOMA_ALLOW_PRIVATE_URLS: channel URLs on loopback / private addresses are allowed. */
   allowPrivateUrls: boolean;
   now?: () => Date;
+  /** Something unexpected but harmless a channel saw (an unknown status code): for the operator's log. */
+  warn?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
 /** A field of the channel's settings as the console shows it. */
@@ -30,6 +32,8 @@ export interface ChannelField {
   required?: boolean;
   placeholder?: string;
   help?: string;
+  /** A closed list: the console shows a picker. */
+  options?: ReadonlyArray<{ value: string; label: string }>;
 }
 
 export interface ChannelDefinition {
@@ -134,7 +138,11 @@ function settingsIssues(error: z.ZodError): Record<string, string> {
     }
     const key = issue.path.map(String).join(".");
     const message =
-      issue.code === "invalid_type" && issue.input === undefined ? `缺少设置项 ${key}` : issue.message;
+      issue.code === "invalid_type" && issue.input === undefined
+        ? `缺少设置项 ${key}`
+        : key && !issue.message.includes(key)
+          ? `${key}：${issue.message}`
+          : issue.message;
     fields[key ? `settings.${key}` : "settings"] ??= message;
   }
   return fields;

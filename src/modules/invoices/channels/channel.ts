@@ -170,7 +170,11 @@ export interface IssuingChannel {
   readonly id: string;
   issue(request: IssueRequest): Promise<IssueOutcome>;
   /** What became of an earlier request with this serial; null if the channel never saw it. */
-  query(serial: string, settings: Record<string, unknown>): Promise<IssueOutcome | null>;
+  query(
+    serial: string,
+    settings: Record<string, unknown>,
+    options?: { color?: "blue" | "red"; sellerTaxId?: string },
+  ): Promise<IssueOutcome | null>;
 }
 
 /** The grown contract (CHANNELS.md §7.2): asynchronous channels, account problems, red 确认单, files. */
@@ -184,11 +188,12 @@ export interface ChannelAdapter {
   /**
    * What became of an earlier request with this serial; null if the channel never saw it. `color`
    * tells a red request apart (its state lives in a 红字确认单 first); blue when absent.
+   * `sellerTaxId`: the seller's tax ID (金蝶 queries by serial and seller; required there).
    */
   query(
     serial: string,
     settings: Record<string, unknown>,
-    options?: { color?: "blue" | "red" },
+    options?: { color?: "blue" | "red"; sellerTaxId?: string },
   ): Promise<ChannelOutcome | null>;
   /**
    * The channel-side order number for one of our serials (deterministic, within the channel's
@@ -201,8 +206,14 @@ export interface ChannelAdapter {
    * and for invoices held while their account needed attention. Absent: issue() again.
    */
   retry?(serial: string, settings: Record<string, unknown>): Promise<ChannelOutcome | null>;
-  /** 测试连接 and the account's state (session, 实人认证, 授信额度) where the channel reports them. */
-  accountStatus?(settings: Record<string, unknown>): Promise<ChannelAccountStatus>;
+  /**
+   * 测试连接 and the account's state (session, 实人认证, 授信额度) where the channel reports them.
+   * `account.sellerTaxId`: the organization's tax ID (金蝶's account check is per tax ID).
+   */
+  accountStatus?(
+    settings: Record<string, unknown>,
+    account?: { sellerTaxId?: string },
+  ): Promise<ChannelAccountStatus>;
   /**
    * The hosts the channel's files (ChannelFile urls) may be downloaded from, for these settings:
    * the account's setting, or the channel's known file hosts plus the host of its API URL
@@ -236,6 +247,7 @@ export function toIssuingChannel(adapter: ChannelAdapter): IssuingChannel {
     issue: (request) => wrap(async () => settle(await adapter.issue(request), request.serial)!),
     // A red request not yet issued is not found by a blue query; the next issue() then finds its
     // 红字确认单 by its billId (our serial) and answers from it.
-    query: (serial, settings) => wrap(async () => settle(await adapter.query(serial, settings), serial)),
+    query: (serial, settings, options) =>
+      wrap(async () => settle(await adapter.query(serial, settings, options), serial)),
   };
 }

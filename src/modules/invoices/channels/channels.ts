@@ -1,10 +1,17 @@
 import { registerChannel, sandboxSettings } from "./channel-registry";
+import {
+  createKingdeeAdapter,
+  KINGDEE_FIELDS,
+  KINGDEE_SECRET_KEYS,
+  KINGDEE_URL_KEYS,
+} from "./kingdee/kingdee.channel";
+import { kingdeeSettingsSchema } from "./kingdee/settings";
 import { createNuonuoChannel } from "./nuonuo/nuonuo.channel";
 import { NUONUO_SECRET_KEYS, NUONUO_URL_KEYS, nuonuoSettings } from "./nuonuo/settings";
 import { createSandboxChannel } from "./sandbox.js";
 
 /**
- * Every issuing channel, registered once. To add one (金蝶: `kingdee`), write its settings schema
+ * Every issuing channel, registered once. To add one, write its settings schema
  * and factory in its own folder and register it here with `registerChannel({ id, label,
  * settingsSchema, secretKeys, urlKeys, fields, create })`; the command line (`tax-account:create
  * --channel`), `tax-account:test`, the console and the server pick it up from the registry.
@@ -58,5 +65,13 @@ export function registerBuiltInChannels(): void {
     ],
     create: (deps) => createNuonuoChannel(deps),
   });
-  // registerChannel({ id: "kingdee", … }) — 金蝶发票云: ./kingdee/
+  registerChannel({
+    id: "kingdee",
+    label: "金蝶发票云旗舰版",
+    settingsSchema: kingdeeSettingsSchema,
+    secretKeys: KINGDEE_SECRET_KEYS,
+    urlKeys: KINGDEE_URL_KEYS,
+    fields: KINGDEE_FIELDS,
+    create: (deps) => createKingdeeAdapter(deps),
+  });
 }

@@ -10,7 +10,6 @@ describe("searchTitles", () => {
   it("merges providers in order, drops duplicates, stops at the limit", async () => {
     const titles = await searchTitles(
       [fixed("registry", ["甲公司", "乙公司"]), fixed("external", ["乙公司", "丙公司", "丁公司"])],
-      "org",
       "公司",
       3,
     );
@@ -23,7 +22,7 @@ describe("searchTitles", () => {
       search: async () => Promise.reject(new Error("timeout")),
     };
     const failures: string[] = [];
-    const titles = await searchTitles([failing, fixed("registry", ["甲公司"])], "org", "甲", 10, (id) =>
+    const titles = await searchTitles([failing, fixed("registry", ["甲公司"])], "甲", 10, (id) =>
       failures.push(id),
     );
     expect(titles.map((t) => t.name)).toEqual(["甲公司"]);

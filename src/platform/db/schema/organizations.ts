@@ -213,3 +213,36 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_org_created_idx").on(t.orgId, t.createdAt)],
 );
+
+/**
+ * An organization's third-party services for the consumer page (issue 17): its 公众号 for WeChat's
+ * saved invoice titles (JS-SDK `chooseInvoiceTitle`) and the company-registry service its 抬头 lookup
+ * asks. Secrets are sealed with the master key (src/platform/crypto.ts) and never shown again.
+ */
+export const orgIntegrations = pgTable("org_integrations", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => organizations.id),
+  wechatAppId: text("wechat_app_id"),
+  /** AES-256-GCM under the master key: base64(iv | tag | ciphertext). */
+  wechatSecretCiphertext: text("wechat_secret_ciphertext"),
+  /** A TitleProvider id (modules/scan/titles), or null: no lookup at all. */
+  titleProvider: text("title_provider"),
+  /** The provider's API key, sealed like the WeChat secret. */
+  titleProviderKeyCiphertext: text("title_provider_key_ciphertext"),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * WeChat's access token and jsapi_ticket per 公众号 (both live 7200 s and are rate-limited by WeChat:
+ * fetched once and kept until near expiry, shared by every process). Keyed by a hash of appId and
+ * secret, so a wrong secret for someone else's appId never reaches their ticket. Sealed.
+ */
+export const wechatTokens = pgTable("wechat_tokens", {
+  key: text("key").primaryKey(),
+  accessTokenCiphertext: text("access_token_ciphertext").notNull(),
+  accessTokenExpiresAt: tstz("access_token_expires_at").notNull(),
+  ticketCiphertext: text("ticket_ciphertext"),
+  ticketExpiresAt: tstz("ticket_expires_at"),
+  updatedAt: updatedAt(),
+});

@@ -31,6 +31,20 @@ export const memoryKingdeeTokenStore: KingdeeTokenStore = {
   },
 };
 
+/**
+ * Tokens kept where every process sees them (the server's `channel_tokens`, channel-tokens.ts): a
+ * new one is fetched at most once at a time per account across the cluster. When given, it replaces
+ * `tokenStore` and the in-process sharing of logins.
+ */
+export interface SharedKingdeeTokens {
+  /** The kept token if `usable` (and not `rejected`), else the one `fetch` gets, kept first. */
+  obtain(
+    key: string,
+    fetch: () => Promise<CachedKingdeeToken>,
+    options: { usable(token: CachedKingdeeToken): boolean; rejected?: string },
+  ): Promise<string>;
+}
+
 /** Logins under way, per account: concurrent calls (even through different channel objects) share one. */
 const loginsInFlight = new Map<string, Promise<string>>();
 
@@ -41,6 +55,8 @@ export interface KingdeeDeps {
   /** Per HTTP call (default 15 s). A call that takes longer counts as lost: the result is then queried. */
   timeoutMs?: number;
   tokenStore?: KingdeeTokenStore;
+  /** Tokens shared across processes (the server's); `tokenStore` is then not used. */
+  sharedTokens?: SharedKingdeeTokens;
   /** Renew this long before the token's `expire_time` (default 5 min). */
   renewBeforeMs?: number;
   /** Three digits for the requestId; random by default. */
@@ -74,6 +90,8 @@ const OPERATOR = {
   codec: "金蝶无法解读请求：加密方式（encryption）或 AES 密码与租户的加密策略不一致。",
   unknown_system: "业务系统编码（businessSystemCode）未在金蝶登记：请向金蝶实施人员确认。",
   base_url: "租户地址（baseUrl）不对：金蝶答复找不到接口。",
+  private_url:
+    "租户地址（baseUrl）指向本机或内网，已拒绝：请检查 baseUrl（部署方可设置 PIAOMA_ALLOW_PRIVATE_URLS=true 放开）。",
 } as const;
 
 export function accountProblem(
@@ -82,7 +100,9 @@ export function accountProblem(
   channelMessage: string,
 ): Extract<KingdeeResult, { status: "account_problem" }> {
   const kind =
-    problem === "codec" || problem === "unknown_system" || problem === "base_url" ? "misconfigured" : problem;
+    problem === "codec" || problem === "unknown_system" || problem === "base_url" || problem === "private_url"
+      ? "misconfigured"
+      : problem;
   return {
     status: "account_problem",
     problem: kind,
@@ -129,6 +149,7 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
+      if (e instanceof KingdeeStop) throw e;
       const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw transient(timedOut ? "金蝶未在时限内答复" : `无法连接金蝶：${(e as Error).message}`);
     }
@@ -183,7 +204,8 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
     );
   }
 
-  async function login(): Promise<string> {
+  /** The token chain: app token → login → access token (not kept: see login / accessToken). */
+  async function fetchToken(): Promise<CachedKingdeeToken> {
     const tenant = settings.tenantId ? { tenantid: settings.tenantId } : {};
     const app = await authCall(
       "/api/getAppToken.do",
@@ -208,12 +230,27 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
     const expireTime = Number(user.expire_time);
     const expiresAt =
       Number.isFinite(expireTime) && expireTime > now() ? expireTime : now() + M.accessTokenTtlMs;
-    await store.set(tokenKey, { accessToken, expiresAt });
-    return accessToken;
+    return { accessToken, expiresAt };
   }
 
-  /** The cached token while it has more than `renewBeforeMs` left; otherwise one shared login. */
-  async function accessToken(): Promise<string> {
+  /** A new access token, kept in the token store. */
+  async function login(): Promise<string> {
+    const token = await fetchToken();
+    await store.set(tokenKey, token);
+    return token.accessToken;
+  }
+
+  /**
+   * The kept token while it has more than `renewBeforeMs` left; otherwise one shared login.
+   * `rejected`: the token Kingdee just refused, never handed out again.
+   */
+  async function accessToken(rejected?: string): Promise<string> {
+    if (deps.sharedTokens)
+      return deps.sharedTokens.obtain(tokenKey, fetchToken, {
+        usable: (t) => t.expiresAt - renewBeforeMs > now(),
+        ...(rejected ? { rejected } : {}),
+      });
+    if (rejected) await dropToken(rejected);
     const cached = await store.get(tokenKey);
     if (cached && cached.expiresAt - renewBeforeMs > now()) return cached.accessToken;
     let pending = loginsInFlight.get(tokenKey);
@@ -293,8 +330,7 @@ export function createKingdeeClient(settings: KingdeeSettings, codec: KingdeeCod
     const token = await accessToken();
     const first = await send(interfaceCode, encoded, token);
     if (first !== "token") return first;
-    await dropToken(token);
-    const second = await send(interfaceCode, encoded, await accessToken());
+    const second = await send(interfaceCode, encoded, await accessToken(token));
     if (second !== "token") return second;
     throw new KingdeeStop(accountProblem("token_expired", "token", "金蝶拒绝了新取得的访问令牌"));
   }

@@ -1,4 +1,4 @@
-/** The 金蝶发票云旗舰版 channel's public surface (see kingdee.ts; docs/channels-kingdee.md for merchants). */
+/** The 金蝶发票云旗舰版 channel's public surface (see kingdee.ts; docs/channels.md for merchants). */
 export {
   type CachedKingdeeToken,
   type KingdeeDeps,

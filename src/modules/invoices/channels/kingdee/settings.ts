@@ -1,10 +1,12 @@
 /**
  * The settings a 金蝶发票云旗舰版 tax-bureau account stores (issue 15 "Configuration"; what each value
- * is and where a merchant finds it: docs/channels-kingdee.md). Secrets (`appSecret`, `aesPassword`)
+ * is and where a merchant finds it: docs/channels.md). Secrets (`appSecret`, `aesPassword`)
  * must be encrypted at rest by the caller and never logged.
  */
 import { z } from "zod";
 
+/** An optional setting: left empty (a cleared form field) is the same as left out. */
+const optional = (max: number) => z.preprocess((v) => (v === "" ? undefined : v), text(max).optional());
 const text = (max: number) => z.string().trim().min(1, "不能为空").max(max, `不能超过 ${max} 个字符`);
 
 export const kingdeeSettingsSchema = z
@@ -27,7 +29,7 @@ export const kingdeeSettingsSchema = z
     /** 租户数据中心 id. */
     accountId: text(100),
     /** Optional tenant id some private deployments ask for in the token calls. */
-    tenantId: text(100).optional(),
+    tenantId: optional(100),
     /** The 发票云 user the app logs in as. */
     user: text(100),
     userType: z.enum(["UserName", "Mobile"], { message: "应为 UserName 或 Mobile" }),
@@ -35,7 +37,7 @@ export const kingdeeSettingsSchema = z
     businessSystemCode: text(100),
     encryption: z.enum(["base64", "aes"], { message: "应为 base64 或 aes" }),
     /** Required when `encryption` is `aes`. */
-    aesPassword: text(200).optional(),
+    aesPassword: optional(200),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import { sha256Hex } from "../../../../platform/crypto";
-import { channelTokens } from "../../../../platform/db/schema";
 import { OutboundError, postJson } from "../../../../platform/outbound-http";
 import { ChannelAccountError, ChannelUnavailableError } from "../channel.js";
 import type { ChannelDeps } from "../channel-registry";
+import { type ChannelTokenKeeper, createChannelTokenKeeper, type KeptToken } from "../channel-tokens";
 import { isAccountCode, NUONUO, TOKEN_ERRORS, TOKEN_REFRESH_MARGIN_MS } from "./mapping";
 import type { NuonuoSettings } from "./settings";
 import { newNonce, newSenid, nuonuoSign } from "./signing";
@@ -20,11 +19,13 @@ export interface NuonuoClientOptions extends ChannelDeps {
   timeoutMs?: number;
   /** Cap on an answer's size. */
   maxBytes?: number;
+  /** Where tokens are kept (default: `channel_tokens` in `database`). */
+  tokens?: ChannelTokenKeeper;
 }
 
 /**
  * The 诺诺 gateway as a client: the access token (kept sealed in `channel_tokens`, reused until near
- * its expiry; fetched at most once at a time per app in this process), and signed business calls
+ * its expiry; fetched at most once at a time per app across processes: channel-tokens.ts), and signed business calls
  * through the guarded outbound client. Transport failures become ChannelUnavailableError; token and
  * credential failures ChannelAccountError.
  */
@@ -33,7 +34,7 @@ export function createNuonuoClient(options: NuonuoClientOptions) {
   const now = options.now ?? (() => new Date());
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
-  const fetching = new Map<string, Promise<string>>();
+  const tokens = options.tokens ?? createChannelTokenKeeper({ database, keyring, now });
 
   const tokenKey = (s: NuonuoSettings) => `nuonuo:${sha256Hex(`${s.tokenUrl}\n${s.appKey}`)}`;
 
@@ -56,7 +57,8 @@ export function createNuonuoClient(options: NuonuoClientOptions) {
     }
   }
 
-  async function fetchToken(s: NuonuoSettings, key: string): Promise<string> {
+  /** A new token from 诺诺's token URL (one of the 50 per 30 days). */
+  async function fetchToken(s: NuonuoSettings): Promise<KeptToken> {
     const form = new URLSearchParams({
       client_id: s.appKey,
       client_secret: s.appSecret,
@@ -89,40 +91,23 @@ export function createNuonuoClient(options: NuonuoClientOptions) {
       );
     }
     const seconds = Number(answer.expires_in);
-    const obtainedAt = now();
     // [G] (mapping.ts) no usable expires_in: a permanent token.
     const expiresAt =
-      Number.isFinite(seconds) && seconds > 0 ? new Date(obtainedAt.getTime() + seconds * 1000) : null;
-    const row = {
-      key,
-      channel: "nuonuo",
-      tokenCiphertext: keyring.encrypt(answer.access_token),
-      expiresAt,
-      obtainedAt,
-    };
-    await database.db
-      .insert(channelTokens)
-      .values(row)
-      .onConflictDoUpdate({ target: channelTokens.key, set: row });
-    return answer.access_token;
+      Number.isFinite(seconds) && seconds > 0 ? new Date(now().getTime() + seconds * 1000) : null;
+    return { token: answer.access_token, expiresAt };
   }
 
-  /** The token to call with: the pasted one, the kept one while fresh, or a new one. */
-  async function token(s: NuonuoSettings, options: { renew?: boolean } = {}): Promise<string> {
+  /**
+   * The token to call with: the pasted one, the kept one while fresh, or a new one — fetched once
+   * at a time per app across every process (the quota is 50 per 30 days). `rejected`: the token the
+   * gateway just refused, never handed out again.
+   */
+  async function token(s: NuonuoSettings, options: { rejected?: string } = {}): Promise<string> {
     if (s.accessToken) return s.accessToken;
-    const key = tokenKey(s);
-    if (!options.renew) {
-      const [row] = await database.db.select().from(channelTokens).where(eq(channelTokens.key, key));
-      if (row && (!row.expiresAt || row.expiresAt.getTime() - now().getTime() > TOKEN_REFRESH_MARGIN_MS))
-        return keyring.decrypt(row.tokenCiphertext);
-    }
-    // One fetch at a time per app: concurrent callers share it (the quota is 50 per 30 days).
-    let pending = fetching.get(key);
-    if (!pending) {
-      pending = fetchToken(s, key).finally(() => fetching.delete(key));
-      fetching.set(key, pending);
-    }
-    return pending;
+    return tokens.obtain(tokenKey(s), "nuonuo", () => fetchToken(s), {
+      usable: (t) => !t.expiresAt || t.expiresAt.getTime() - now().getTime() > TOKEN_REFRESH_MARGIN_MS,
+      ...(options.rejected ? { rejected: options.rejected } : {}),
+    });
   }
 
   async function send(
@@ -182,9 +167,10 @@ export function createNuonuoClient(options: NuonuoClientOptions) {
     userTax = "",
   ): Promise<NuonuoAnswer> {
     const body = JSON.stringify(payload);
-    let answer = await send(s, method, body, await token(s), userTax);
+    const first = await token(s);
+    let answer = await send(s, method, body, first, userTax);
     if (answer.code === NUONUO.badToken && !s.accessToken)
-      answer = await send(s, method, body, await token(s, { renew: true }), userTax);
+      answer = await send(s, method, body, await token(s, { rejected: first }), userTax);
     if (isAccountCode(answer.code)) {
       const signature = answer.code === NUONUO.badSignature;
       throw new ChannelAccountError(

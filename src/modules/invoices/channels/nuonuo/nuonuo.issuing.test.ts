@@ -2,7 +2,6 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
-import { describeEachDatabase } from "../../../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../../../test/support/factories";
 import { invoiceFiles, invoices, taxBureauAccounts } from "../../../../platform/db/schema";
 import { Sweeper } from "../../../../platform/sweeper";
@@ -148,63 +147,10 @@ interface StandinState {
   calls: Array<{ method: string; code: string }>;
 }
 
-describeEachDatabase("issuing through the 诺诺 stand-in", (kind) => {
-  it("开票中 for 2 s: asked again after 3 s in the submitting process, with no connection held while waiting → issued", async () => {
-    const t = await issuingApp(kind, { clerk: "王五" });
-    await t.control("scenario", { pendingMs: 2000 });
+// 开票中 briefly (issued within the submit) and beyond the submit's waits: the list every channel
+// runs, test/support/channel-scenarios.ts (1a, 1), through nuonuo.scenarios.test.ts.
 
-    const res = await t.submit();
-    expect(res.statusCode, res.body).toBe(202);
-    const state = (await t.control("state")) as StandinState;
-    expect(state.invoices).toHaveLength(1);
-    const answered = res.json() as { status: string; invoices: Array<{ number: string | null }> };
-    expect(answered).toMatchObject({ status: "issued", invoices: [{ number: state.invoices[0]!.number }] });
-    // One wait of 3 s (the stand-in's clock moved by it), then the query found it issued.
-    expect(t.waited.map((w) => w.ms)).toEqual([3000]);
-    if (kind === "postgres") expect(t.waited.map((w) => w.checkedOut)).toEqual([0]);
-    expect(state.calls.map((c) => `${c.method.replace("nuonuo.OpeMplatform.", "")} ${c.code}`)).toEqual([
-      "requestBillingNew E0000",
-      "queryInvoiceResult E0000",
-    ]);
-    const row = await t.invoiceOfCode();
-    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number, attempts: 1 });
-    expect(state.invoices[0]).toMatchObject({ orderNo: nuonuoOrderNo(row.serial), order: { clerk: "王五" } });
-  });
-
-  it("开票中 beyond 3 s + 5 s: the consumer sees issuing, the sweep asks at its cadence, then the invoice (not an outage)", async () => {
-    const t = await issuingApp(kind, { clerk: "王五" });
-    await t.control("scenario", { pendingMs: 20_000 });
-
-    const res = await t.submit();
-    expect(res.statusCode, res.body).toBe(202);
-    expect(res.json()).toMatchObject({ status: "issuing" });
-    expect(t.waited.map((w) => w.ms)).toEqual([3000, 5000]);
-    if (kind === "postgres") expect(t.waited.map((w) => w.checkedOut)).toEqual([0, 0]);
-    expect(await t.view()).toMatchObject({
-      status: "issuing",
-      invoices: [{ status: "issuing", number: null }],
-    });
-
-    // Still 开票中 at the sweep's first look: nothing changes, the invoice waits for the next one.
-    expect(await t.sweep()).toBe(1);
-    expect(await t.invoiceOfCode()).toMatchObject({ status: "issuing", attempts: 2, failureCode: null });
-
-    await t.control("clock", { advanceMs: 12_000 });
-    expect(await t.sweep()).toBe(1);
-    const state = (await t.control("state")) as StandinState;
-    // One request, never a second: every later look was a query by the same order number.
-    expect(state.calls.filter((c) => c.method.endsWith("requestBillingNew"))).toHaveLength(1);
-    expect(state.invoices).toHaveLength(1);
-    const row = await t.invoiceOfCode();
-    expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
-    expect(await t.view()).toMatchObject({
-      status: "invoiced",
-      invoices: [{ status: "issued", number: state.invoices[0]!.number }],
-    });
-  });
-});
-
-// The rest is logic, not concurrency: PGlite only (test time is a budget).
+// 诺诺's own: logic, not concurrency — PGlite only (test time is a budget).
 describe("issuing through the 诺诺 stand-in [pglite]", () => {
   const kind = "pglite" as const;
 

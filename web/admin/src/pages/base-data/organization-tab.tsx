@@ -5,6 +5,7 @@ import type { Organization } from "../../api-types";
 import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
+import { IntegrationsCard } from "./integrations-card";
 
 const FIELDS = ["name", "taxId", "address", "phone", "bankName", "bankAccount"];
 
@@ -98,6 +99,7 @@ export function OrganizationTab() {
           </Space>
         )}
       </Form>
+      {admin && <IntegrationsCard orgId={orgId} />}
       <EditModal<Organization>
         title="新增组织"
         open={creating}

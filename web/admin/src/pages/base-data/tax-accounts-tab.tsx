@@ -10,7 +10,7 @@ import { EditModal } from "./edit-modal";
 const MASK = "******";
 
 /**
- * 电子税局账号: through which account, on which channel (沙箱, 诺诺 …), invoices are issued. Each
+ * 电子税局账号: through which account, on which channel (沙箱, 诺诺, 金蝶 …), invoices are issued. Each
  * channel has its own fields; secrets are masked once saved (left as they are, they keep their
  * value); 测试连接 asks the channel for the account's state.
  */
@@ -141,7 +141,9 @@ export function TaxAccountsTab() {
                       required={f.required}
                       extra={f.help}
                     >
-                      {f.secret ? (
+                      {f.options ? (
+                        <Select options={f.options} />
+                      ) : f.secret ? (
                         <Input.Password
                           placeholder={editing?.settings?.[f.key] === MASK ? "已保存，留空不变" : ""}
                         />
@@ -178,8 +180,9 @@ export function TaxAccountsTab() {
             )}
             {tested.creditLine && (
               <div>
-                授信额度：可用 {tested.creditLine.available}，已用 {tested.creditLine.used}，总额{" "}
-                {tested.creditLine.total}
+                授信额度：可用 {tested.creditLine.available}
+                {tested.creditLine.used && `，已用 ${tested.creditLine.used}`}
+                {tested.creditLine.total && `，总额 ${tested.creditLine.total}`}
               </div>
             )}
           </Space>

@@ -1,0 +1,145 @@
+import { eq } from "drizzle-orm";
+import { type Keyring, sha256Hex } from "../../platform/crypto";
+import type { Database } from "../../platform/db/client";
+import { wechatTokens } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
+import { getJson } from "../../platform/outbound-http";
+
+/** Both live 7200 s; a kept one is renewed this long before it ends, so no page gets a dying ticket. */
+export const WECHAT_RENEW_MARGIN_MS = 5 * 60_000;
+
+/** WeChat's answers that mean the access token is no longer good (全局返回码说明). */
+const STALE_TOKEN_CODES = new Set([40001, 40014, 42001]);
+
+export interface WechatClientOptions {
+  database: Database;
+  keyring: Keyring;
+  /** `https://api.weixin.qq.com`, or a stand-in's address. */
+  apiUrl: string;
+  now?: () => Date;
+  timeoutMs?: number;
+}
+
+export interface WechatCredentials {
+  appId: string;
+  secret: string;
+}
+
+interface WechatAnswer {
+  errcode?: number;
+  errmsg?: string;
+  access_token?: string;
+  ticket?: string;
+  expires_in?: number;
+}
+
+/**
+ * A 公众号's jsapi_ticket, obtained with its access token (`/cgi-bin/token`, then
+ * `/cgi-bin/ticket/getticket?type=jsapi`). Both are kept sealed in `wechat_tokens` and reused by every
+ * process until near expiry — WeChat limits how often they may be fetched — and fetched at most once
+ * at a time per 公众号 in this process. A failure is `SERVICE_UNAVAILABLE` with WeChat's code.
+ */
+export function createWechatClient(options: WechatClientOptions) {
+  const { database, keyring } = options;
+  const now = options.now ?? (() => new Date());
+  const timeoutMs = options.timeoutMs ?? 8_000;
+  const fetching = new Map<string, Promise<string>>();
+
+  const keyOf = (c: WechatCredentials) => `wechat:${sha256Hex(`${c.appId}\n${c.secret}`)}`;
+  const fresh = (expiresAt: Date | null | undefined) =>
+    !!expiresAt && expiresAt.getTime() - now().getTime() > WECHAT_RENEW_MARGIN_MS;
+
+  async function call(path: string, query: Record<string, string>): Promise<WechatAnswer> {
+    const url = `${options.apiUrl}${path}?${new URLSearchParams(query)}`;
+    let res: { status: number; body: Buffer };
+    try {
+      res = await getJson(url, {}, { timeoutMs, maxBytes: 64 * 1024, allowPrivate: true });
+    } catch (e) {
+      throw unavailable(`微信接口无应答：${(e as Error).message}`);
+    }
+    try {
+      return JSON.parse(res.body.toString("utf8")) as WechatAnswer;
+    } catch {
+      throw unavailable(`微信接口应答不是 JSON（HTTP ${res.status}）`);
+    }
+  }
+
+  async function fetchAccessToken(c: WechatCredentials): Promise<{ token: string; expiresAt: Date }> {
+    const answer = await call("/cgi-bin/token", {
+      grant_type: "client_credential",
+      appid: c.appId,
+      secret: c.secret,
+    });
+    if (!answer.access_token) throw refused("获取 access_token", answer);
+    return { token: answer.access_token, expiresAt: expiry(answer.expires_in) };
+  }
+
+  async function fetchTicket(c: WechatCredentials, key: string): Promise<string> {
+    const [row] = await database.db.select().from(wechatTokens).where(eq(wechatTokens.key, key));
+    let access =
+      row && fresh(row.accessTokenExpiresAt)
+        ? { token: keyring.decrypt(row.accessTokenCiphertext), expiresAt: row.accessTokenExpiresAt }
+        : null;
+    let renewed = false;
+    if (!access) {
+      access = await fetchAccessToken(c);
+      renewed = true;
+    }
+    let answer = await call("/cgi-bin/ticket/getticket", { access_token: access.token, type: "jsapi" });
+    if (!answer.ticket && !renewed && STALE_TOKEN_CODES.has(Number(answer.errcode))) {
+      // The kept token was revoked early (another system fetched a new one for this 公众号): once more.
+      access = await fetchAccessToken(c);
+      answer = await call("/cgi-bin/ticket/getticket", { access_token: access.token, type: "jsapi" });
+    }
+    if (!answer.ticket) throw refused("获取 jsapi_ticket", answer);
+    const values = {
+      key,
+      accessTokenCiphertext: keyring.encrypt(access.token),
+      accessTokenExpiresAt: access.expiresAt,
+      ticketCiphertext: keyring.encrypt(answer.ticket),
+      ticketExpiresAt: expiry(answer.expires_in),
+      updatedAt: now(),
+    };
+    await database.db
+      .insert(wechatTokens)
+      .values(values)
+      .onConflictDoUpdate({ target: wechatTokens.key, set: values });
+    return answer.ticket;
+  }
+
+  function expiry(seconds: unknown): Date {
+    const s = Number(seconds);
+    return new Date(now().getTime() + (Number.isFinite(s) && s > 0 ? s : 7200) * 1000);
+  }
+
+  return {
+    /** The 公众号's jsapi_ticket: the kept one while fresh, else a new one. */
+    async jsapiTicket(c: WechatCredentials): Promise<string> {
+      const key = keyOf(c);
+      const [row] = await database.db.select().from(wechatTokens).where(eq(wechatTokens.key, key));
+      if (row?.ticketCiphertext && fresh(row.ticketExpiresAt)) return keyring.decrypt(row.ticketCiphertext);
+      let pending = fetching.get(key);
+      if (!pending) {
+        pending = fetchTicket(c, key).finally(() => fetching.delete(key));
+        fetching.set(key, pending);
+      }
+      return pending;
+    },
+  };
+}
+
+export type WechatClient = ReturnType<typeof createWechatClient>;
+
+function unavailable(message: string): AppError {
+  return new AppError("SERVICE_UNAVAILABLE", message);
+}
+
+function refused(step: string, answer: WechatAnswer): AppError {
+  return new AppError(
+    "SERVICE_UNAVAILABLE",
+    `微信${step}失败：${answer.errcode ?? "?"} ${answer.errmsg ?? ""}`.trim(),
+    {
+      wechatErrcode: answer.errcode ?? null,
+    },
+  );
+}
