@@ -55,6 +55,8 @@ export interface StandinHarness {
   callback(serial: string, url: string, times?: number): Promise<unknown[]>;
   /** A forged callback claiming the invoice issued under a made-up number; the reply. */
   forgeCallback(serial: string, url: string): Promise<unknown>;
+  /** What the stand-in serves as the legal PDF of the invoice with this number. */
+  legalPdf(number: string): string;
   /** The acknowledgement the channel expects from the receiver. */
   acknowledgement: Record<string, unknown>;
   /** Where the channel's callbacks go on our side. */
@@ -173,6 +175,11 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
       if (concurrency === "postgres") expect(world.waited.map((w) => w.checkedOut)).toEqual([0]);
       const [held] = await world.standin.accepted();
       expect(await world.invoice(submitted.id)).toMatchObject({ number: held!.number, attempts: 1 });
+      // The channel's own files were fetched from its host and are the legal ones; ours the preview.
+      const files = world.app.ctx.providers.files;
+      expect((await files.get(submitted.id, "pdf"))?.toString()).toBe(world.standin.legalPdf(held!.number!));
+      expect((await files.get(submitted.id, "preview_pdf"))?.subarray(0, 5).toString()).toBe("%PDF-");
+      expect((await world.invoice(submitted.id)).channelData).not.toHaveProperty("pendingFiles");
     });
 
     it(`1. 开票中 beyond 3 s + 5 s → issuing (not an outage), the sweep asks at its cadence → issued with the channel's number and time [${logic}]`, async () => {

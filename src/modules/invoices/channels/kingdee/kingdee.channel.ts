@@ -18,11 +18,13 @@ import {
   ChannelUnavailableError,
   type IssueRequest,
 } from "../channel.js";
+import { fileHostsOf } from "../channel-files";
 import { type ChannelDeps, type ChannelField, openSettings } from "../channel-registry";
 import { type ChannelTokenKeeper, createChannelTokenKeeper } from "../channel-tokens";
 import { accountProblem, KingdeeStop, type SharedKingdeeTokens } from "./client";
 import { isKingdeeFileUrl, kingdeeSerialNo } from "./invoice-data";
 import { createKingdeeChannel, type KingdeeChannel } from "./kingdee";
+import { KINGDEE_MAPPING } from "./mapping";
 import { type KingdeeSettings, KingdeeSettingsError, parseKingdeeSettings } from "./settings";
 import type { AccountProblem, KingdeeAccountCheck, KingdeeIssueRequest, KingdeeResult } from "./types";
 
@@ -267,6 +269,13 @@ export function createKingdeeAdapter(deps: KingdeeAdapterDeps): ChannelAdapter {
           return { status: e.accountStatus, problem: e.problem, message: e.message, action: e.action };
         throw e;
       }
+    },
+
+    // The files' hosts: the tenant's own (its baseUrl) and Kingdee's domains with their subdomains
+    // (mapping.ts fileHostSuffixes) — the same rule the answer's URLs were filtered by.
+    fileHosts(settings) {
+      const known = KINGDEE_MAPPING.fileHostSuffixes.flatMap((suffix) => [suffix, `.${suffix}`]);
+      return fileHostsOf(undefined, known, [String(settings.baseUrl ?? "")]);
     },
   };
 }

@@ -51,6 +51,7 @@ describeChannelScenarios("金蝶", () => {
         data: { serialNo: serial, invoiceNum: "26000000000000000001", invoiceStatus: "0" },
       });
     },
+    legalPdf: (number) => `kingdee-standin pdf ${number}`,
     acknowledgement: { message: "回调成功", errorCode: "0", success: true },
     callbackPath: "/channels/kingdee/callback",
   };

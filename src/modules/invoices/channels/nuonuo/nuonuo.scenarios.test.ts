@@ -54,6 +54,7 @@ describeChannelScenarios("诺诺", () => {
           allElectronicInvoiceNumber: "26000000000000000001",
         })
       )[0],
+    legalPdf: (number) => `%PDF standin ${number}`,
     acknowledgement: { status: "0000", message: "同步成功" },
     callbackPath: "/channels/nuonuo/callback",
   };
