@@ -82,6 +82,7 @@ export {
   type Reversible,
   type ReversibleAmounts,
   type ReversibleLine,
+  redStillFits,
   reversibleOf,
 } from "./red-partial";
 export { type Seller, type SellerInput, validateSeller } from "./seller";

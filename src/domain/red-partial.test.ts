@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { amountInCapitals } from "./capitals";
 import { sumAmounts } from "./money";
 import { redInvoiceFrom } from "./red";
-import { type EarlierRedLine, planReversal, type ReversalPlan, reversibleOf } from "./red-partial";
+import {
+  type EarlierRedLine,
+  planReversal,
+  type ReversalPlan,
+  redStillFits,
+  reversibleOf,
+} from "./red-partial";
 import { computed, item } from "./test-support";
 import { lineTaxError, taxRoundingError } from "./totals";
 import type { ComputedLine } from "./types";
@@ -117,6 +123,22 @@ describe("partial red: what to reverse", () => {
       amountIncludingTax: "0.00",
     });
     expect(rest.lines[0]!.reversed).toMatchObject({ quantity: "4", amountIncludingTax: "100.00" });
+  });
+
+  it("a failed red retried fits only what the reds issued since have left of its blue lines", () => {
+    const failed = earlierOf(planned([], { reason: "销货退回", lines: [{ lineNo: 1, quantity: "2" }] }));
+    // Nothing else reversed line 1 meanwhile: it fits, also beside a red of another line.
+    expect(redStillFits(blue, [], failed)).toBe(true);
+    const other = earlierOf(planned([], { reason: "销货退回", lines: [{ lineNo: 2 }] }));
+    expect(redStillFits(blue, other, failed)).toBe(true);
+    // Two of line 1's four pieces were taken since: two remain, it still fits; three taken: not.
+    const two = earlierOf(planned([], { reason: "销货退回", lines: [{ lineNo: 1, quantity: "2" }] }));
+    expect(redStillFits(blue, two, failed)).toBe(true);
+    const three = earlierOf(planned([], { reason: "销货退回", lines: [{ lineNo: 1, quantity: "3" }] }));
+    expect(redStillFits(blue, three, failed)).toBe(false);
+    // A 销售折让 amount taken from the whole invoice leaves line 1 less than the red asks.
+    const allowance = earlierOf(planned([], { reason: "销售折让", lines: [{ lineNo: 1, amount: "60.00" }] }));
+    expect(redStillFits(blue, allowance, failed)).toBe(false);
   });
 
   it("what remains, per line and in total, after earlier reversals", () => {

@@ -174,6 +174,32 @@ export function reversibleOf(
   return { lines, remaining, exhausted: lines.every((l) => toDec(l.remaining.amountIncludingTax).isZero()) };
 }
 
+/**
+ * Whether a red invoice's own lines still fit what its blue invoice has left, given the other (not
+ * failed) red invoices — for a failed red retried after other reds took part of the blue meanwhile.
+ * Compared per blue line, tax included, and by quantity where the line has one.
+ */
+export function redStillFits(
+  blueLines: readonly ComputedLine[],
+  others: readonly EarlierRedLine[],
+  own: readonly EarlierRedLine[],
+): boolean {
+  const left = new Map(reversibleOf(blueLines, others).lines.map((l) => [l.lineNo, l.remaining]));
+  const wanted = new Map<number, { amount: Dec; quantity: Dec | null }>();
+  for (const r of own) {
+    const w = wanted.get(r.blueLineNo) ?? { amount: ZERO, quantity: null };
+    w.amount = w.amount.plus(toDec(r.amountIncludingTax).abs());
+    if (r.quantity !== null) w.quantity = (w.quantity ?? ZERO).plus(toDec(r.quantity).abs());
+    wanted.set(r.blueLineNo, w);
+  }
+  for (const [lineNo, w] of wanted) {
+    const rest = left.get(lineNo);
+    if (!rest || w.amount.gt(toDec(rest.amountIncludingTax))) return false;
+    if (w.quantity !== null && rest.quantity !== null && w.quantity.gt(toDec(rest.quantity))) return false;
+  }
+  return true;
+}
+
 /** A reversal request as the open API or the console sends it (read defensively). */
 export interface ReversalRequest {
   reason: unknown;

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
-import { compareDecimals } from "../../domain";
+import { compareDecimals, redStillFits, reversibleOf } from "../../domain";
+import type { DbOrTx } from "../../platform/db/client";
 import { invoices, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { firstSweepAt } from "../../platform/sweeper";
@@ -8,6 +9,7 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
+import { toComputedLine } from "./invoice-document";
 import {
   canAnswerConfirmation,
   canRetry,
@@ -37,7 +39,7 @@ import {
   redConfirmationView,
 } from "./red-confirmation.queries";
 import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
-import { reversibleViewOf } from "./reversal.partial";
+import { earlierRedLinesOf, lockBlueInvoice, redLinesOf, reversibleViewOf } from "./reversal.partial";
 import { reverseInvoice } from "./reversal.service";
 
 type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
@@ -288,6 +290,7 @@ export async function retryInvoiceForConsole(
   if (invoice.color === "red" && closesRed(await findRedConfirmationOf(db, invoice.id)))
     throw new AppError("CONFLICT", "红字确认单已拒绝或已过期，不能重试；请对蓝字发票重新红冲");
   const moved = await db.transaction(async (tx) => {
+    if (invoice.color === "red" && invoice.blueInvoiceId) await requireRedStillFits(tx, invoice);
     const [updated] = await tx
       .update(invoices)
       .set({
@@ -319,7 +322,6 @@ export async function retryInvoiceForConsole(
     return true;
   });
   if (!moved) throw new AppError("CONFLICT", "只有开具失败的发票可以重试", { status: invoice.status });
-  // (A red retried while a newer red reverses its blue is refused by invoices_blue_invoice_key.)
   await issueNow(ctx, [invoice.id]);
   const after = await findInvoiceOfOrg(db, options.orgId, options.id);
   return { status: after?.invoice.status ?? "pending" };
@@ -349,4 +351,24 @@ export async function decideSandboxConfirmationForConsole(
     issuedByCaller: true,
   });
   await issueNow(ctx, [red.id]);
+}
+
+/**
+ * A failed red invoice is retried only if what it reverses is still there: other red invoices may
+ * have taken part of its blue invoice since it failed (a failed red counts for nothing). Checked
+ * under the blue invoice's row lock, as every reversal is, so the reds never add up to more than it.
+ */
+async function requireRedStillFits(tx: DbOrTx, red: InvoiceRow): Promise<void> {
+  const blueId = red.blueInvoiceId as string;
+  await lockBlueInvoice(tx, blueId);
+  const blueLines = (await findInvoiceLines(tx, blueId)).map(toComputedLine);
+  const others = await earlierRedLinesOf(tx, blueId, blueLines);
+  const own = await redLinesOf(tx, [red.id], blueLines);
+  if (!redStillFits(blueLines, others, own)) {
+    throw new AppError(
+      "NOTHING_LEFT_TO_REVERSE",
+      "这张红字发票要冲销的部分已被其后的红字发票冲销，不能重试；请按剩余可红冲的部分重新红冲",
+      { remaining: reversibleOf(blueLines, others).remaining },
+    );
+  }
 }

@@ -263,6 +263,55 @@ describeOneDatabase("partial red (部分红冲) through the open API and the con
     expect(Object.keys(res.json().error.details.fields)).toEqual(["lines[0].quantity"]);
   });
 
+  it("a failed red is retried only while what it reverses is still there", async () => {
+    const sandbox = async (settings: Record<string, unknown>, blueId: string) => {
+      const [blue] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, blueId));
+      await app.ctx.database.db
+        .update(taxBureauAccounts)
+        .set({ settings })
+        .where(eq(taxBureauAccounts.id, blue!.taxAccountId!));
+    };
+    const failedRed = async (blueId: string, lines: object[]) => {
+      await sandbox({ mode: "reject", message: "沙箱拒绝" }, blueId);
+      const res = await operator.post(`/orgs/${orgId}/invoices/${blueId}/reverse`, {
+        reason: "销货退回",
+        lines,
+      });
+      await sandbox({}, blueId);
+      expect(res.json().status).toBe("failed");
+      return res.json().id as string;
+    };
+    const retry = (redId: string) => operator.post(`/orgs/${orgId}/invoices/${redId}/retry`);
+
+    // Line 2 (2 rooms): the failed red asked for one; the other red issued since took both.
+    const taken = await issuedInvoice();
+    const stale = await failedRed(taken, [{ lineNo: 2, quantity: "1" }]);
+    const both = await operator.post(`/orgs/${orgId}/invoices/${taken}/reverse`, {
+      reason: "销货退回",
+      lines: [{ lineNo: 2, quantity: "2" }],
+    });
+    expect(both.json().status).toBe("issued");
+    const refused = await retry(stale);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([409, "NOTHING_LEFT_TO_REVERSE"]);
+    expect(refused.json().error.details.remaining).toMatchObject({ totalAmount: "100.00" });
+    expect((await operator.get(`/orgs/${orgId}/invoices/${stale}`)).json().status).toBe("failed");
+
+    // Room left: the other red took line 1 only, so the failed one's room is still there.
+    const room = await issuedInvoice();
+    const fits = await failedRed(room, [{ lineNo: 2, quantity: "1" }]);
+    await operator.post(`/orgs/${orgId}/invoices/${room}/reverse`, {
+      reason: "销货退回",
+      lines: [{ lineNo: 1 }],
+    });
+    const retried = await retry(fits);
+    expect(retried.statusCode).toBe(200);
+    expect((await operator.get(`/orgs/${orgId}/invoices/${fits}`)).json().status).toBe("issued");
+    expect((await operator.get(`/orgs/${orgId}/invoices/${room}`)).json()).toMatchObject({
+      status: "partially_reversed",
+      reversible: { remaining: { totalAmount: "350.00" } },
+    });
+  });
+
   it("the console reverses chosen lines and shows what remains; the list filters 部分红冲", async () => {
     const id = await issuedInvoice();
     const url = `/orgs/${orgId}/invoices/${id}`;

@@ -42,16 +42,24 @@ export async function earlierRedLinesOf(
     .from(invoices)
     .where(and(eq(invoices.blueInvoiceId, blueId), ne(invoices.status, INVOICE_MOVES.refuse.to)))
     .orderBy(asc(invoices.createdAt));
-  if (reds.length === 0) return [];
+  return redLinesOf(
+    db,
+    reds.map((r) => r.id),
+    blueLines,
+  );
+}
+
+/** The lines of these red invoices (of one blue invoice), each with the blue line it reverses. */
+export async function redLinesOf(
+  db: DbOrTx,
+  redIds: readonly string[],
+  blueLines: readonly ComputedLine[],
+): Promise<EarlierRedLine[]> {
+  if (redIds.length === 0) return [];
   const rows = await db
     .select()
     .from(invoiceLines)
-    .where(
-      inArray(
-        invoiceLines.invoiceId,
-        reds.map((r) => r.id),
-      ),
-    )
+    .where(inArray(invoiceLines.invoiceId, [...redIds]))
     .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position));
   // Red invoices from before 部分红冲 reversed everything, one red line per blue line (a discounted
   // pair merged) in order, and did not store the blue line's number.
