@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { AppError } from "../../platform/errors";
-import { assertCodeUsable, CODE_TRANSITIONS, DISABLEABLE, effectiveStatus } from "./receipt-code-status";
+import {
+  assertCodeUsable,
+  CODE_MOVES,
+  CODE_TRANSITIONS,
+  codeMoveSetSql,
+  DISABLEABLE,
+  effectiveStatus,
+} from "./receipt-code-status";
 
 describe("the receipt code's status", () => {
   const now = new Date("2026-03-05T00:00:00Z");
@@ -32,5 +39,12 @@ describe("the receipt code's status", () => {
     expect(refusal("active", earlier)).toEqual(["RECEIPT_CODE_EXPIRED", "该开票码已过期，请联系商家", 410]);
     expect(refusal("active", later)).toBeUndefined();
     expect(refusal("invoiced", earlier)).toBeUndefined();
+  });
+
+  it.each(Object.entries(CODE_MOVES))("moves %s only along an allowed transition", (_name, move) => {
+    for (const from of move.from) expect(CODE_TRANSITIONS[from]).toContain(move.to);
+    expect(codeMoveSetSql(_name as keyof typeof CODE_MOVES)).toBe(
+      `status = '${move.to}', updated_at = now()`,
+    );
   });
 });

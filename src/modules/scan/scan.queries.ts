@@ -20,7 +20,7 @@ import {
   taxBureauAccounts,
 } from "../../platform/db/schema";
 import { UNFINISHED_SQL } from "../invoices/invoice-status";
-import { CODE_SUBMITTABLE_SQL } from "../receipt-codes/receipt-code-status";
+import { CODE_SUBMITTABLE_SQL, codeMoveSetSql } from "../receipt-codes/receipt-code-status";
 import type { ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
 
 /**
@@ -114,7 +114,7 @@ sub as (
   insert into submissions ${selectRecords(submissions, "$2", "locked")}
   on conflict (receipt_code_id) do nothing returning id),
 moved as (
-  update receipt_codes set status = 'issuing', updated_at = now()
+  update receipt_codes set ${codeMoveSetSql("submit")}
   where id = $1 and exists (select 1 from sub)),
 audit as (insert into audit_log ${selectRecords(auditLog, "$3", "sub")}),
 inv as (insert into invoices ${selectRecords(invoices, "$4", "sub")}),
