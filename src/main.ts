@@ -26,6 +26,7 @@ import { ensureWebBuilt } from "./platform/web";
 import { StandinClock } from "./standins/clock";
 import { startKingdeeStandin } from "./standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "./standins/nuonuo/nuonuo-standin";
+import type { RunningStandin } from "./standins/server";
 import {
   createTianyanchaStandin,
   DEFAULT_COMPANIES,
@@ -283,28 +284,18 @@ async function standin(which: string | undefined, flags: Flags): Promise<number>
     apps: [app],
   });
   const running = await created.start();
-  process.stdout.write(
-    `${JSON.stringify(
-      {
-        standin: "nuonuo",
-        url: running.url,
-        settings: {
-          apiUrl: `${running.url}/open/v1/services`,
-          tokenUrl: `${running.url}/accessToken`,
-          appKey: app.appKey,
-          appSecret: app.appSecret,
-          extensionNumber: "8889",
-        },
-        controls: `${running.url}/__standin/`,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  return -1; // keep running
+  return keepRunning(running, {
+    standin: "nuonuo",
+    url: running.url,
+    settings: {
+      apiUrl: `${running.url}/open/v1/services`,
+      tokenUrl: `${running.url}/accessToken`,
+      appKey: app.appKey,
+      appSecret: app.appSecret,
+      extensionNumber: "8889",
+    },
+    controls: `${running.url}/__standin/`,
+  });
 }
 
 /**
@@ -316,44 +307,28 @@ async function serviceStandin(
   flags: Flags,
   clockMode: "real" | "manual",
 ): Promise<number> {
-  const printed =
-    which === "wechat"
-      ? await (async () => {
-          const running = await createWechatStandin({
-            port: flags.port ? Number(flags.port) : 4400,
-            clock: new StandinClock(clockMode, clockMode === "real" ? new Date() : undefined),
-          }).start();
-          return {
-            running,
-            info: {
-              env: { PIAOMA_WECHAT_API_URL: running.url },
-              // What to enter in 组织信息 › 扫码页抬头服务 (公众号 AppID and AppSecret).
-              app: DEFAULT_WECHAT_APP,
-            },
-          };
-        })()
-      : await (async () => {
-          const running = await createTianyanchaStandin({
-            port: flags.port ? Number(flags.port) : 4500,
-          }).start();
-          return {
-            running,
-            info: {
-              env: { PIAOMA_TIANYANCHA_API_URL: running.url },
-              // What to enter in 组织信息 › 扫码页抬头服务 (企业名称查询: 天眼查, its Token).
-              token: DEFAULT_TIANYANCHA_TOKEN,
-              companies: DEFAULT_COMPANIES.map((c) => c.name),
-            },
-          };
-        })();
-  const { running, info } = printed;
-  process.stdout.write(
-    `${JSON.stringify({ standin: which, url: running.url, ...info, controls: `${running.url}/__standin/` }, null, 2)}\n`,
-  );
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  return -1; // keep running
+  const printed = (running: RunningStandin, info: Record<string, unknown>) =>
+    keepRunning(running, {
+      standin: which,
+      url: running.url,
+      ...info,
+      controls: `${running.url}/__standin/`,
+    });
+  if (which === "wechat") {
+    const running = await createWechatStandin({
+      port: flags.port ? Number(flags.port) : 4400,
+      clock: new StandinClock(clockMode, clockMode === "real" ? new Date() : undefined),
+    }).start();
+    // What to enter in 组织信息 › 扫码页抬头服务: the 公众号's AppID and AppSecret.
+    return printed(running, { env: { PIAOMA_WECHAT_API_URL: running.url }, app: DEFAULT_WECHAT_APP });
+  }
+  const running = await createTianyanchaStandin({ port: flags.port ? Number(flags.port) : 4500 }).start();
+  // What to enter in 组织信息 › 扫码页抬头服务: 企业名称查询 天眼查 with this Token.
+  return printed(running, {
+    env: { PIAOMA_TIANYANCHA_API_URL: running.url },
+    token: DEFAULT_TIANYANCHA_TOKEN,
+    companies: DEFAULT_COMPANIES.map((c) => c.name),
+  });
 }
 
 /** `piaoma standin kingdee`: a local 金蝶发票云旗舰版 tenant (CHANNELS.md §7.5); runs until stopped. */
@@ -378,19 +353,18 @@ async function kingdeeStandin(flags: Flags, clockMode: "real" | "manual"): Promi
     ...(callbackUrl ? { autoCallbacksEveryMs: 1000 } : {}),
   });
   const described = running.describe();
-  process.stdout.write(
-    `${JSON.stringify(
-      {
-        standin: "kingdee",
-        url: described.baseUrl,
-        settings: described.settings,
-        callbackUrl,
-        controls: described.controlUrl,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  return keepRunning(running, {
+    standin: "kingdee",
+    url: described.baseUrl,
+    settings: described.settings,
+    callbackUrl,
+    controls: described.controlUrl,
+  });
+}
+
+/** A stand-in started: prints what it is (one JSON document) and runs until SIGINT / SIGTERM. */
+function keepRunning(running: { close(): Promise<void> }, info: Record<string, unknown>): number {
+  process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
   const stop = () => void running.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
