@@ -6,6 +6,7 @@ import { type App, type BuildOptions, buildApp } from "../../src/app";
 import { type Config, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/platform/logger";
 import { type DatabaseKind, openTestDatabase } from "./db";
+import { makeUscc } from "./factories";
 
 /** A configuration for tests: a temporary data folder, silent logs, the given variables on top. */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -65,4 +66,17 @@ export async function createTestApp(
       return report;
     },
   };
+}
+
+/** A consumer submits the receipt code as a company, the invoice to be e-mailed: the response. */
+export function submitAsCompany(app: TestApp, token: string) {
+  return app.http.inject({
+    method: "POST",
+    url: `/api/scan/${token}/submit`,
+    payload: {
+      invoiceType: "digital_normal",
+      buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
+      email: "buyer@example.com",
+    },
+  });
 }

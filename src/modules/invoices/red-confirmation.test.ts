@@ -1,10 +1,10 @@
 import { and, asc, eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/support/app";
+import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
 import { describeOneDatabase } from "../../../test/support/db";
-import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
+import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
 import { systemActor } from "../../context";
 import {
@@ -58,15 +58,7 @@ describeOneDatabase("红字确认单 (sandbox, open API, console, expiry sweep)"
 
   async function issuedBlue(): Promise<string> {
     const code = await makeReceiptCode(app.ctx, org.id);
-    const res = await app.http.inject({
-      method: "POST",
-      url: `/api/scan/${code.token}/submit`,
-      payload: {
-        invoiceType: "digital_normal",
-        buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
-        email: "buyer@example.com",
-      },
-    });
+    const res = await submitAsCompany(app, code.token);
     expect(res.json().status).toBe("issued");
     return res.json().invoices[0].id;
   }

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/support/app";
+import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
 import { describeOneDatabase } from "../../../test/support/db";
-import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
+import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import {
   type AppKeys,
   type MerchantServer,
@@ -49,15 +49,7 @@ describeOneDatabase("partial red (部分红冲) through the open API and the con
 
   async function issuedInvoice(): Promise<string> {
     const code = await makeReceiptCode(app.ctx, orgId);
-    const res = await app.http.inject({
-      method: "POST",
-      url: `/api/scan/${code.token}/submit`,
-      payload: {
-        invoiceType: "digital_normal",
-        buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
-        email: "buyer@example.com",
-      },
-    });
+    const res = await submitAsCompany(app, code.token);
     expect(res.json().status).toBe("issued");
     return res.json().invoices[0].id as string;
   }

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/support/app";
+import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
 import { describePostgres } from "../../../test/support/db";
-import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
+import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import { type AppKeys, makeCredentials, openRequest } from "../../../test/support/open-api";
 import { sumAmounts } from "../../domain";
 import { invoices } from "../../platform/db/schema";
@@ -25,15 +25,7 @@ describePostgres("parallel reversals of one invoice [postgres]", () => {
 
   it("six requests for one room of two: two red invoices; then four for the rest: one", async () => {
     const code = await makeReceiptCode(app.ctx, orgId);
-    const submitted = await app.http.inject({
-      method: "POST",
-      url: `/api/scan/${code.token}/submit`,
-      payload: {
-        invoiceType: "digital_normal",
-        buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
-        email: "buyer@example.com",
-      },
-    });
+    const submitted = await submitAsCompany(app, code.token);
     const blueId = submitted.json().invoices[0].id as string;
     const url = `/open/v1/invoices/${blueId}/reverse`;
     const fire = (n: number, body: object) =>
@@ -60,15 +52,7 @@ describePostgres("parallel reversals of one invoice [postgres]", () => {
 
   it("parallel requests for the whole invoice make one red invoice and all answer with it", async () => {
     const code = await makeReceiptCode(app.ctx, orgId);
-    const submitted = await app.http.inject({
-      method: "POST",
-      url: `/api/scan/${code.token}/submit`,
-      payload: {
-        invoiceType: "digital_normal",
-        buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
-        email: "buyer@example.com",
-      },
-    });
+    const submitted = await submitAsCompany(app, code.token);
     const blueId = submitted.json().invoices[0].id as string;
     const answers = await Promise.all(
       Array.from({ length: 5 }, () =>
