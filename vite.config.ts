@@ -13,11 +13,16 @@ const outDir = path.resolve(import.meta.dirname, "dist/web");
  * the consumer page's script (BENCHMARKS.md); gzip stays for browsers that do not offer `br`.
  */
 function precompress(): Plugin {
+  // The build's own output folder (the image build passes --outDir), not always dist/web.
+  let built = outDir;
   return {
     name: "piaoma-precompress",
     apply: "build",
+    configResolved(config) {
+      built = path.resolve(config.root, config.build.outDir);
+    },
     closeBundle() {
-      const dir = path.join(outDir, "assets");
+      const dir = path.join(built, "assets");
       if (!fs.existsSync(dir)) return;
       for (const name of fs.readdirSync(dir)) {
         if (!/\.(js|css|svg|json)$/.test(name)) continue;
@@ -39,12 +44,34 @@ function precompress(): Plugin {
   };
 }
 
-// Two pages, built together into dist/web: the operator console (React + antd) and the consumer
-// page behind the QR (no framework: its first load on a phone is a performance target).
+/**
+ * Records how the pages were built (dist/web/build.json): the server rebuilds a build that was not
+ * made for production (src/platform/web.ts), e.g. one made under NODE_ENV=test, whose React is the
+ * development one — several times larger and slower.
+ */
+function buildInfo(): Plugin {
+  let production = false;
+  let built = outDir;
+  return {
+    name: "piaoma-build-info",
+    apply: "build",
+    configResolved(config) {
+      production = config.isProduction;
+      built = path.resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      fs.writeFileSync(path.join(built, "build.json"), `${JSON.stringify({ production })}\n`);
+    },
+  };
+}
+
+// Three pages, built together into dist/web: the operator console (React + antd) and the consumer
+// page behind the QR (no framework: its first load on a phone is a performance target), and 我的发票
+// beside it (the same light code).
 export default defineConfig({
   root: path.resolve(import.meta.dirname, "web"),
   base: "/",
-  plugins: [react(), precompress()],
+  plugins: [react(), precompress(), buildInfo()],
   build: {
     outDir,
     emptyOutDir: true,
@@ -59,6 +86,8 @@ export default defineConfig({
       input: {
         admin: path.resolve(import.meta.dirname, "web/admin/index.html"),
         scan: path.resolve(import.meta.dirname, "web/scan/index.html"),
+        // 我的发票 (/my): the consumer's invoices by mobile number or e-mail, in the consumer page's style.
+        my: path.resolve(import.meta.dirname, "web/my/index.html"),
       },
     },
   },

@@ -19,6 +19,8 @@ import {
   pool,
   round,
   seedReceiptCodes,
+  smokeCheck,
+  benchSubmitBody as submitBody,
   writeSection,
 } from "./support";
 
@@ -27,7 +29,7 @@ import {
  * submitting an enterprise buyer; the server issues in-process with the sandbox channel, renders PDF
  * and XML, and queues the deliveries. Run with 1 or 2 server processes against one database.
  *
- *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1] [pool=40 in all] [rate=0]
+ *   npm run bench -- issue [codes=10000] [consumers=50] [processes=1] [pool=40 in all] [rate=0] [warm-up=300]
  *
  * With rate 0 (closed loop) each consumer submits again as soon as it has its answer: the most the
  * server can do, where latency is the consumers' queue (Little's law: 50 consumers at 100/s wait
@@ -36,14 +38,8 @@ import {
  * so a server that falls behind is charged for the wait: the latency of that load. Each server
  * process first takes WARM_UP_SUBMITS submits that are not measured.
  */
-/** Submits per server process before the measured run. */
+/** Submits per server process before the measured run (the sixth argument). */
 const WARM_UP_SUBMITS = 300;
-
-const submitBody = JSON.stringify({
-  invoiceType: "digital_normal",
-  buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: "91310000PMDEM00255" },
-  email: "finance@example.com",
-});
 
 export default async function run(args: string[]): Promise<void> {
   const codes = Number(args[0] ?? 10_000);
@@ -51,6 +47,7 @@ export default async function run(args: string[]): Promise<void> {
   const processes = Number(args[2] ?? 1);
   const poolTotal = Number(args[3] ?? 40);
   const rate = Number(args[4] ?? 0);
+  const warmUpSubmits = Number(args[5] ?? WARM_UP_SUBMITS);
   const db = await freshDatabase("piaoma_bench");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-bench-"));
   const env = {
@@ -83,7 +80,7 @@ export default async function run(args: string[]): Promise<void> {
     });
     // Codes submitted before measuring, so that the servers are warm (compiled code, connections
     // open, statements prepared, the font template built) as a server in service would be.
-    const warmUp = await seedReceiptCodes({ database, config }, org.id, WARM_UP_SUBMITS * processes, {
+    const warmUp = await seedReceiptCodes({ database, config }, org.id, warmUpSubmits * processes, {
       prefix: "WARM",
       lines: benchLines,
     });
@@ -130,6 +127,7 @@ export default async function run(args: string[]): Promise<void> {
     });
     const seconds = (performance.now() - start) / 1000;
     agent.destroy();
+    smokeCheck(failures === 0, `${failures} submits not answered 202 issued`);
     const cpu = cpuSpent(
       cpuBefore,
       cpuSnapshot(),
@@ -154,7 +152,7 @@ export default async function run(args: string[]): Promise<void> {
     process.stdout.write(`${table}\nserver time per invoice: ${breakdown}\n${cpuSummary}\n`);
     writeSection(
       `Issue: submit → issued (${processes} process${processes > 1 ? "es" : ""}${rate > 0 ? `, ${rate}/s on schedule` : ""})`,
-      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes} ${poolTotal}${rate > 0 ? ` ${rate}` : ""}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued and sent (to the log mailer); ${poolTotal} database connections in all; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
+      `Command: \`npm run bench -- issue ${codes} ${consumers} ${processes} ${poolTotal}${rate > 0 || warmUpSubmits !== WARM_UP_SUBMITS ? ` ${rate}` : ""}${warmUpSubmits !== WARM_UP_SUBMITS ? ` ${warmUpSubmits}` : ""}\` — PostgreSQL, sandbox channel, PDF + XML rendered and stored, e-mail delivery queued and sent (to the log mailer); ${poolTotal} database connections in all; the load generator runs on the same machine.\nMachine: ${machine()}.\n\n${table}\n\nWhere the server's time goes (from the Server-Timing header, summed over all submits): ${breakdown}.\n\nCPU (from /proc, over the measured run): ${cpuSummary}.`,
     );
   } finally {
     for (const s of servers) await s.stop("SIGTERM");

@@ -10,10 +10,11 @@ import {
 import { machine, percentiles, round, writeSection } from "./support";
 
 /**
- * Invoice PDF rendering: renders per second for a 5-line and a 200-line invoice with pdfkit, against
+ * Invoice PDF rendering: renders per second for a 5-line and a 200-line invoice with our renderer
+ * (src/modules/documents: PdfCanvas writing the page content and fonts, PdfWriter the file), against
  * the common alternative of printing the same invoice as HTML through headless Chromium.
  */
-function invoice(lines: number): InvoiceDocument {
+export function invoice(lines: number): InvoiceDocument {
   const computed = computeInvoice({
     lines: Array.from({ length: lines }, (_, i) => ({
       name: `商品${i + 1}号（规格较长的名称用于测试换行）`,
@@ -107,7 +108,7 @@ export default async function run(args: string[]): Promise<void> {
     const row = (what: string, r: Awaited<ReturnType<typeof timeIt>>) =>
       `| ${lines} | ${what} | ${round(r.perSecond)} | ${round(r.p50, 2)} | ${round(r.p99, 2)} | ${round(r.bytes / 1024)} |`;
     rows.push(
-      row("pdfkit + Noto Sans SC subset (ours)", ours),
+      row("ours (PdfCanvas + PdfWriter, Noto Sans SC subsets)", ours),
       row("XML (ours)", xml),
       row("Chromium page.pdf() of a plain HTML table", chrome),
     );

@@ -18,6 +18,7 @@ import {
   percentiles,
   pool,
   round,
+  smokeCheck,
   writeSection,
 } from "./support";
 
@@ -89,6 +90,7 @@ export default async function run(args: string[]): Promise<void> {
     });
     const seconds = (performance.now() - start) / 1000;
     agent.destroy();
+    smokeCheck(errors === 0, `${errors} pushes not answered 201`);
     const p = percentiles(latencies);
     const table = [
       "| orders | connections | pushes/s | p50 ms | p99 ms | errors |",

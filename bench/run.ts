@@ -5,8 +5,10 @@ const benches: Record<string, () => Promise<{ default: (args: string[]) => Promi
   "issue-channel": () => import("./issue-channel"),
   scan: () => import("./scan"),
   "scan-page": () => import("./scan-page"),
+  "console-load": () => import("./console-load"),
   push: () => import("./push"),
   stats: () => import("./stats"),
+  "issue-statements": () => import("./issue-statements"),
 };
 
 const [which, ...rest] = process.argv.slice(2);

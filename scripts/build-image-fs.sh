@@ -19,7 +19,7 @@ fi
 
 # 1. The console and the consumer page, built by Vite (the only step that needs dev dependencies).
 echo "build-image-fs: web pages"
-(cd "$repo" && node_modules/.bin/vite build --logLevel warn --outDir "$out/dist/web" --emptyOutDir)
+(cd "$repo" && NODE_ENV=production node_modules/.bin/vite build --logLevel warn --outDir "$out/dist/web" --emptyOutDir)
 
 # 2. The program: run by tsx from its TypeScript sources, as `npm start` runs it.
 echo "build-image-fs: program"

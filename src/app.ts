@@ -5,19 +5,36 @@ import type { Logger } from "pino";
 import type { Config } from "./config";
 import { registerConsoleRoutes } from "./console-api";
 import type { AppContext, Providers } from "./context";
+import { registerCorrectionScanRoutes } from "./modules/corrections/corrections.routes";
+import { type BounceListener, startBounceListener } from "./modules/deliveries/bounces";
+import { registerBounceRoutes } from "./modules/deliveries/bounces.routes";
 import { createDeliveryState, deliverySweep, drainDeliveries } from "./modules/deliveries/deliveries.service";
 import { createMailer } from "./modules/deliveries/mailer";
-import { createLogSmsProvider } from "./modules/deliveries/sms";
+import { createSmsProvider } from "./modules/deliveries/sms-providers";
+import { registerSmsReportRoutes } from "./modules/deliveries/sms-reports";
+import {
+  DIGEST_CRON,
+  DIGEST_QUEUE,
+  registerDigestRoutes,
+  runDailyDigests,
+} from "./modules/digest/digest.service";
 import { createDatabaseFileStore, createLocalFileStore, createS3FileStore } from "./modules/files/file-store";
 import { registerHealthRoutes } from "./modules/health/health.routes";
+import { countRequests, defineDatabaseGauges, registerMetricsRoute } from "./modules/health/metrics.routes";
 import { registerChannelCallbackRoutes } from "./modules/invoices/channel-callbacks.routes";
 import { createChannels } from "./modules/invoices/channels/channel-registry";
 import { registerBuiltInChannels } from "./modules/invoices/channels/channels";
 import { webhookDataNow } from "./modules/invoices/invoices.merchant";
 import { invoiceWebhookDocs } from "./modules/invoices/invoices.merchant.schema";
 import { channelFilesSweep } from "./modules/invoices/issuing.files";
-import { issueSweep } from "./modules/invoices/issuing.sweep";
+import { issueSweep, redConfirmationPollSweep } from "./modules/invoices/issuing.sweep";
 import { redConfirmationExpirySweep } from "./modules/invoices/red-confirmation";
+import { registerMyInvoicesRoutes } from "./modules/my-invoices/my-invoices.routes";
+import {
+  deleteStaleLoginRows,
+  MY_LOGIN_CLEANUP_CRON,
+  MY_LOGIN_CLEANUP_QUEUE,
+} from "./modules/my-invoices/my-login.service";
 import { registerInvoiceFileRoute } from "./modules/open-api/open-api.invoices.routes";
 import {
   deleteExpiredNonces,
@@ -26,8 +43,13 @@ import {
 } from "./modules/open-api/open-api.jobs";
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
+import { refundsSweep } from "./modules/refunds/refunds.service";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
+import { registerWechatCardEventRoute } from "./modules/scan/scan.wechat-card.routes";
 import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
+import { refreshStatsRollup, STATS_ROLLUP_CRON, STATS_ROLLUP_QUEUE } from "./modules/stats/stats.service";
+import { registerStoreCodeScanRoutes } from "./modules/store-codes/store-codes.routes";
+import { pendingExpirySweep } from "./modules/store-codes/store-codes.service";
 import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import { createWechatClient } from "./modules/wechat/wechat.client";
@@ -39,6 +61,7 @@ import { runMigrations } from "./platform/db/migrate";
 import { createHttpServer, type HttpServer, registerOpenApi } from "./platform/http";
 import { JobQueue } from "./platform/jobs";
 import { createLogger } from "./platform/logger";
+import { Metrics } from "./platform/metrics";
 import { Sweeper } from "./platform/sweeper";
 import { registerWeb } from "./platform/web";
 
@@ -61,6 +84,8 @@ export interface BuildOptions {
 export interface App {
   http: HttpServer;
   ctx: AppContext;
+  /** The inbound SMTP listener for bounces, when MAIL_BOUNCE_SMTP_PORT is set. */
+  bounceListener?: BounceListener;
   /**
    * Stops accepting (new connections are refused; a request on an open connection is still served,
    * with `Connection: close`), lets requests in flight, sweeps, jobs and background issuing finish
@@ -111,6 +136,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, log });
     cleanup.push(async () => mailer.close());
     registerBuiltInChannels();
+    const metrics = new Metrics();
     const providers: Providers = {
       channels: createChannels({
         database,
@@ -125,10 +151,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ? createLocalFileStore(database, path.join(config.dataDir, "files"))
             : createDatabaseFileStore(database),
       mailer,
-      sms: createLogSmsProvider(database, log),
+      sms: createSmsProvider(config.sms, database, log),
       titles: { tianyancha: tianyanchaProvider({ apiUrl: config.services.tianyanchaApiUrl }) },
       wechat: createWechatClient({ database, keyring, apiUrl: config.services.wechatApiUrl }),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      clock: () => new Date(),
       ...options.providers,
     };
     const ctx: AppContext = {
@@ -140,15 +167,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       providers,
       deliveries: createDeliveryState(),
       background: new BackgroundWork(),
+      metrics,
     };
+    defineDatabaseGauges(ctx);
 
     // Background work: sweeps over tables that are their own queue, and each module's job queues.
-    const sweeper = new Sweeper(log);
+    const sweeper = new Sweeper(log, (sweep, result) => {
+      metrics.sweepRuns.inc({ sweep, result: "error" in result ? "error" : "ok" });
+      if ("rows" in result && result.rows > 0) metrics.sweepRows.inc({ sweep }, result.rows);
+    });
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(pendingExpirySweep(ctx));
     sweeper.define(channelFilesSweep(ctx));
     sweeper.define(redConfirmationExpirySweep(ctx));
+    sweeper.define(refundsSweep(ctx));
+    sweeper.define(redConfirmationPollSweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({
@@ -176,6 +211,49 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
     });
 
+    // 我的发票: login codes and sessions past use, once an hour in a worker.
+    jobs.define({
+      name: MY_LOGIN_CLEANUP_QUEUE,
+      policy: "stately",
+      cron: MY_LOGIN_CLEANUP_CRON,
+      retryLimit: 0,
+      expireInSeconds: config.tuning.jobExpireSeconds,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      handler: async () => {
+        const deleted = await deleteStaleLoginRows(ctx);
+        if (deleted > 0) log.debug({ deleted }, "stale 我的发票 codes and sessions deleted");
+      },
+    });
+
+    // The daily digest: every few minutes in a worker; each organization's digest once a day (digest_runs).
+    jobs.define({
+      name: DIGEST_QUEUE,
+      policy: "stately",
+      cron: DIGEST_CRON,
+      retryLimit: 0,
+      expireInSeconds: config.tuning.jobExpireSeconds,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      handler: async () => {
+        const sent = await runDailyDigests(ctx);
+        if (sent > 0) log.info({ sent }, "daily digests sent");
+      },
+    });
+
+    // 统计分析: the rollup of settled days kept up to date ahead of the requests, every few minutes.
+    jobs.define({
+      name: STATS_ROLLUP_QUEUE,
+      policy: "stately",
+      cron: STATS_ROLLUP_CRON,
+      retryLimit: 0,
+      // The first run over years of history builds every day once: minutes, in chunks that commit.
+      expireInSeconds: Math.max(config.tuning.jobExpireSeconds, 3600),
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      handler: async () => {
+        const { days } = await refreshStatsRollup(ctx);
+        if (days > 0) log.debug({ days }, "statistics rollup: days built");
+      },
+    });
+
     const { tuning } = config;
     const http = createHttpServer({
       logger: log,
@@ -188,11 +266,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         keepAliveMs: tuning.httpKeepAliveSeconds * 1000,
       },
     });
+    countRequests(http, metrics);
     await registerOpenApi(http, version, invoiceWebhookDocs());
     registerHealthRoutes(http, ctx, version);
+    registerMetricsRoute(http, ctx);
+    registerDigestRoutes(http, ctx);
     const scan = await registerScanRoutes(http, ctx);
+    await registerStoreCodeScanRoutes(http, ctx);
+    await registerMyInvoicesRoutes(http, ctx);
+    await registerCorrectionScanRoutes(http, ctx);
     await registerOpenApiRoutes(http, ctx);
     await registerChannelCallbackRoutes(http, ctx);
+    await registerBounceRoutes(http, ctx);
+    await registerWechatCardEventRoute(http, ctx);
+    await registerSmsReportRoutes(http, ctx);
     registerInvoiceFileRoute(http, ctx);
     registerOrderLinkRoute(http, ctx);
     await registerConsoleRoutes(http, ctx);
@@ -206,6 +293,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         sweeper.start();
         cleanup.unshift(async () => void (await sweeper.stop()));
       }
+    }
+    // Bounces returned by SMTP (MAIL_BOUNCE_SMTP_PORT), received by the api role.
+    let bounceListener: BounceListener | undefined;
+    if (config.mailBounce.smtpPort !== undefined && config.roles.includes("api")) {
+      const listener = await startBounceListener(ctx, {
+        port: config.mailBounce.smtpPort,
+        host: config.host,
+      });
+      bounceListener = listener;
+      cleanup.unshift(() => listener.close());
     }
     await http.ready();
     let closing: Promise<ShutdownReport> | undefined;
@@ -251,6 +348,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return {
       http,
       ctx,
+      bounceListener,
       close: (closeOptions = {}) => {
         closing ??= close(closeOptions.deadlineSeconds ?? config.tuning.shutdownSeconds);
         return closing;

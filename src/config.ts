@@ -47,7 +47,24 @@ const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587")
     .optional(),
-  MAIL_FROM: z.string().min(3, "must be an e-mail sender").default("票码 Piaoma <invoice@piaoma.localhost>"),
+  /** The sender of invoice e-mails; `{org}` in the name is replaced by the merchant's name. */
+  MAIL_FROM: z
+    .string()
+    .min(3, "must be an e-mail sender")
+    .regex(
+      /^([^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/,
+      'must look like "Name <addr@host>" or addr@host',
+    )
+    .default("票码 Piaoma <invoice@piaoma.localhost>"),
+  /** Where bounces return: sent with a VERP envelope sender bounce+token@host, matched to the delivery. */
+  MAIL_BOUNCE_ADDRESS: z
+    .string()
+    .regex(/^[^@\s+]+@[^@\s]+$/, "must be an e-mail address without a +tag, e.g. bounce@mail.example.com")
+    .optional(),
+  /** A port for the inbound SMTP listener that receives bounces (DSNs); unset = no listener. */
+  MAIL_BOUNCE_SMTP_PORT: z.coerce.number().int("must be a whole number").min(0).max(65535).optional(),
+  /** Bearer token of POST /mail/bounces (a mail provider's bounce webhook posting the DSN); unset = off. */
+  MAIL_BOUNCE_WEBHOOK_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   PIAOMA_SECRET: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
   /** Only for `piaoma secret:rotate`: the secret to rotate to. */
   PIAOMA_NEW_SECRET: z
@@ -91,10 +108,71 @@ const envSchema = z.object({
   PIAOMA_TIANYANCHA_API_URL: z
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as http://open.api.tianyancha.com" })
     .default("http://open.api.tianyancha.com"),
+  /** SMS gateway for invoice messages: log (recorded, not sent; default), aliyun or tencent. */
+  PIAOMA_SMS_PROVIDER: z
+    .enum(["log", "aliyun", "tencent"], { error: "must be log, aliyun or tencent" })
+    .default("log"),
+  /** The installation's own 短信签名 (login codes, notices); organizations' invoice SMS use theirs. */
+  PIAOMA_SMS_SIGN_NAME: z
+    .string()
+    .trim()
+    .min(2, "must be 2 to 12 characters")
+    .max(12, "must be 2 to 12 characters")
+    .default("票码"),
+  /** The gateway's template for 我的发票 login codes (variable `code`); unset with a real gateway: no SMS codes. */
+  PIAOMA_SMS_CODE_TEMPLATE: z.string().trim().min(1).optional(),
+  /** The gateway's template for notices pointing at a code's page (variables `name`, `code`). */
+  PIAOMA_SMS_NOTICE_TEMPLATE: z.string().trim().min(1).optional(),
+  PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET: z.string().min(1).optional(),
+  PIAOMA_ALIYUN_SMS_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://dysmsapi.aliyuncs.com" })
+    .default("https://dysmsapi.aliyuncs.com"),
+  PIAOMA_TENCENT_SMS_SECRET_ID: z.string().min(1).optional(),
+  PIAOMA_TENCENT_SMS_SECRET_KEY: z.string().min(1).optional(),
+  PIAOMA_TENCENT_SMS_SDK_APP_ID: z
+    .string()
+    .regex(/^\d{6,12}$/, "must be the SmsSdkAppId (digits)")
+    .optional(),
+  PIAOMA_TENCENT_SMS_REGION: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+$/, "must be a region such as ap-guangzhou")
+    .default("ap-guangzhou"),
+  PIAOMA_TENCENT_SMS_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://sms.tencentcloudapi.com" })
+    .default("https://sms.tencentcloudapi.com"),
+  /** The secret path segment of the SMS delivery-report URLs given to the provider; unset: reports off. */
+  PIAOMA_SMS_REPORT_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,128}$/, "must be 16–128 letters, digits, - or _ (e.g. openssl rand -hex 16)")
+    .optional(),
+  /** At most this many SMS to one number per China day (all organizations). */
+  PIAOMA_SMS_CAP_PER_NUMBER_DAY: z.coerce.number().int("must be a whole number").min(1).max(1000).default(10),
+  /** At most this many SMS for one receipt code, ever (first send and resends). */
+  PIAOMA_SMS_CAP_PER_CODE: z.coerce.number().int("must be a whole number").min(1).max(100).default(5),
+  /** Bearer token for GET /metrics (Prometheus); unset: no /metrics at all. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. openssl rand -hex 16)").optional(),
+  /** The hour (China time, 0–23) from which each organization's daily digest of yesterday is sent. */
+  PIAOMA_DIGEST_HOUR: z.coerce.number().int("must be a whole number").min(0).max(23).default(8),
   DB_POOL_SIZE: z.coerce.number().int("must be a whole number").min(1).max(500).default(10),
 });
 
 export type Role = "api" | "worker";
+
+export interface SmsSettings {
+  provider: "log" | "aliyun" | "tencent";
+  /** The installation's own sign name and templates (login codes, notices). */
+  signName: string;
+  codeTemplate: string | undefined;
+  noticeTemplate: string | undefined;
+  aliyun: { accessKeyId: string; accessKeySecret: string; apiUrl: string } | undefined;
+  tencent:
+    | { secretId: string; secretKey: string; sdkAppId: string; region: string; apiUrl: string }
+    | undefined;
+  /** The secret in the delivery-report URLs (`/sms/aliyun/report/{token}`); unset: reports refused. */
+  reportToken: string | undefined;
+  caps: { perNumberPerDay: number; perCode: number };
+}
 
 export interface S3Settings {
   bucket: string;
@@ -130,7 +208,10 @@ export interface Config {
   /** Set when PIAOMA_S3_BUCKET is. */
   s3: S3Settings | undefined;
   smtpUrl: string | undefined;
+  /** MAIL_FROM: a template, `{org}` stands for the merchant's name. */
   mailFrom: string;
+  /** Bounces: the VERP base address, the inbound SMTP listener's port and the webhook's token. */
+  mailBounce: { address: string | undefined; smtpPort: number | undefined; webhookToken: string | undefined };
   /** Undefined means: use (or create) the key stored in the data folder. */
   secret: string | undefined;
   /** PIAOMA_NEW_SECRET, read by `secret:rotate` only. */
@@ -147,6 +228,12 @@ export interface Config {
    * entries are whatever the client wrote.
    */
   trustProxy: TrustProxy;
+  /** The SMS gateway (PIAOMA_SMS_*; secrets never logged). */
+  sms: SmsSettings;
+  /** Bearer token of GET /metrics; undefined: the endpoint does not exist. */
+  metricsToken: string | undefined;
+  /** China hour from which the daily digest goes out. */
+  digestHour: number;
   /** Seed the demo organization into an empty database at start. */
   demo: boolean;
   roles: Role[];
@@ -180,6 +267,11 @@ export interface Config {
     jobExpireSeconds: number;
     /** How often pg-boss looks for such jobs (and does its housekeeping). */
     jobMaintenanceSeconds: number;
+    /**
+     * A red invoice waiting for its 红字确认单 at a channel where the buyer answers at the bureau
+     * (诺诺, 金蝶) is asked about this often (the red-confirmation poll).
+     */
+    redConfirmationPollSeconds: number;
     /** How long a submit waits for the channel before answering `issuing`. */
     submitWaitSeconds: number;
     /** How often workers poll their queues and sweeps look for due rows. */
@@ -245,6 +337,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     accountCheckSeconds: 60,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
+    redConfirmationPollSeconds: 60,
     jobExpireSeconds: 120,
     jobMaintenanceSeconds: 30,
     jobPollSeconds: 1,
@@ -270,9 +363,27 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (e.PIAOMA_FILE_STORE === "s3" && !e.PIAOMA_S3_BUCKET) {
     problems.push("PIAOMA_S3_BUCKET: required when PIAOMA_FILE_STORE=s3");
   }
+  if (e.MAIL_BOUNCE_SMTP_PORT !== undefined && !e.MAIL_BOUNCE_ADDRESS)
+    problems.push("MAIL_BOUNCE_SMTP_PORT: needs MAIL_BOUNCE_ADDRESS (the address bounces return to)");
   if (Boolean(e.PIAOMA_S3_ACCESS_KEY_ID) !== Boolean(e.PIAOMA_S3_SECRET_ACCESS_KEY)) {
     problems.push(
       "PIAOMA_S3_ACCESS_KEY_ID and PIAOMA_S3_SECRET_ACCESS_KEY: set both, or neither (the AWS SDK's default credentials)",
+    );
+  }
+  if (
+    e.PIAOMA_SMS_PROVIDER === "aliyun" &&
+    !(e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID && e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET)
+  ) {
+    problems.push(
+      "PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID and PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET: required when PIAOMA_SMS_PROVIDER=aliyun",
+    );
+  }
+  if (
+    e.PIAOMA_SMS_PROVIDER === "tencent" &&
+    !(e.PIAOMA_TENCENT_SMS_SECRET_ID && e.PIAOMA_TENCENT_SMS_SECRET_KEY && e.PIAOMA_TENCENT_SMS_SDK_APP_ID)
+  ) {
+    problems.push(
+      "PIAOMA_TENCENT_SMS_SECRET_ID, PIAOMA_TENCENT_SMS_SECRET_KEY and PIAOMA_TENCENT_SMS_SDK_APP_ID: required when PIAOMA_SMS_PROVIDER=tencent",
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -306,6 +417,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       : undefined,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mailBounce: {
+      address: e.MAIL_BOUNCE_ADDRESS,
+      smtpPort: e.MAIL_BOUNCE_SMTP_PORT,
+      webhookToken: e.MAIL_BOUNCE_WEBHOOK_TOKEN,
+    },
     secret: e.PIAOMA_SECRET,
     newSecret: e.PIAOMA_NEW_SECRET,
     allowPrivateUrls: e.PIAOMA_ALLOW_PRIVATE_URLS ?? isDemoSetup,
@@ -313,6 +429,34 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       wechatApiUrl: e.PIAOMA_WECHAT_API_URL.replace(/\/+$/, ""),
       tianyanchaApiUrl: e.PIAOMA_TIANYANCHA_API_URL.replace(/\/+$/, ""),
     },
+    sms: {
+      provider: e.PIAOMA_SMS_PROVIDER,
+      signName: e.PIAOMA_SMS_SIGN_NAME,
+      codeTemplate: e.PIAOMA_SMS_CODE_TEMPLATE,
+      noticeTemplate: e.PIAOMA_SMS_NOTICE_TEMPLATE,
+      aliyun:
+        e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID && e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET
+          ? {
+              accessKeyId: e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID,
+              accessKeySecret: e.PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET,
+              apiUrl: e.PIAOMA_ALIYUN_SMS_API_URL.replace(/\/+$/, ""),
+            }
+          : undefined,
+      tencent:
+        e.PIAOMA_TENCENT_SMS_SECRET_ID && e.PIAOMA_TENCENT_SMS_SECRET_KEY && e.PIAOMA_TENCENT_SMS_SDK_APP_ID
+          ? {
+              secretId: e.PIAOMA_TENCENT_SMS_SECRET_ID,
+              secretKey: e.PIAOMA_TENCENT_SMS_SECRET_KEY,
+              sdkAppId: e.PIAOMA_TENCENT_SMS_SDK_APP_ID,
+              region: e.PIAOMA_TENCENT_SMS_REGION,
+              apiUrl: e.PIAOMA_TENCENT_SMS_API_URL.replace(/\/+$/, ""),
+            }
+          : undefined,
+      reportToken: e.PIAOMA_SMS_REPORT_TOKEN,
+      caps: { perNumberPerDay: e.PIAOMA_SMS_CAP_PER_NUMBER_DAY, perCode: e.PIAOMA_SMS_CAP_PER_CODE },
+    },
+    metricsToken: e.METRICS_TOKEN,
+    digestHour: e.PIAOMA_DIGEST_HOUR,
     demo: e.PIAOMA_DEMO ?? e.NODE_ENV !== "production",
     trustProxy: trustProxy as TrustProxy,
     roles: e.ROLES,

@@ -11,6 +11,7 @@ import type { BackgroundWork } from "./platform/background";
 import type { Keyring } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
 import type { JobQueue } from "./platform/jobs";
+import type { Metrics } from "./platform/metrics";
 
 /**
  * What services need from the platform, built once by buildApp and passed explicitly as the first
@@ -25,6 +26,8 @@ export interface AppContext {
   providers: Providers;
   /** The deliveries being sent now and their open "sent" mark (deliveries.service), per app. */
   deliveries: DeliveryState;
+  /** Prometheus counters and gauges of this application (platform/metrics.ts, GET /metrics). */
+  metrics: Metrics;
   /** Issuing a submit no longer waits for, drained at shutdown (platform/background.ts), per app. */
   background: BackgroundWork;
 }
@@ -38,6 +41,8 @@ export interface Providers {
    * A timer by default; tests pass one that moves a stand-in's clock instead.
    */
   sleep: (ms: number) => Promise<void>;
+  /** The time now, for rules that count minutes (我的发票's code lifetime and throttles); tests move it. */
+  clock: () => Date;
   files: FileStore;
   mailer: Mailer;
   sms: SmsProvider;

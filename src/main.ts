@@ -28,6 +28,19 @@ import { startKingdeeStandin } from "./standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "./standins/nuonuo/nuonuo-standin";
 import type { RunningStandin } from "./standins/server";
 import {
+  createAliyunSmsStandin,
+  DEFAULT_ALIYUN_KEY,
+  DEFAULT_ALIYUN_SIGN,
+  DEFAULT_ALIYUN_TEMPLATE,
+} from "./standins/sms/aliyun-sms-standin";
+import {
+  createTencentSmsStandin,
+  DEFAULT_TENCENT_KEY,
+  DEFAULT_TENCENT_SDK_APP_ID,
+  DEFAULT_TENCENT_SIGN,
+  DEFAULT_TENCENT_TEMPLATE,
+} from "./standins/sms/tencent-sms-standin";
+import {
   createTianyanchaStandin,
   DEFAULT_COMPANIES,
   DEFAULT_TIANYANCHA_TOKEN,
@@ -76,6 +89,9 @@ Usage: piaoma [command] [options]
                         a local stand-in of the channel's open API, for demos and tests; prints
                         the settings to pass to tax-account:create (金蝶: with --piaoma-url its
                         results are called back to URL/channels/kingdee/callback)
+  standin aliyun-sms    [--port 4600] [--piaoma-url URL]   阿里云短信 SendSms (signature, flow control,
+                        delivery reports); prints the PIAOMA_SMS_* variables and the sign/template
+  standin tencent-sms   [--port 4700] [--piaoma-url URL]   腾讯云短信 SendSms (TC3-HMAC-SHA256), the same
 
 Configuration comes from the environment (PORT, HOST, PUBLIC_URL, DATABASE_URL, PIAOMA_DATA_DIR,
 SMTP_URL, MAIL_FROM, PIAOMA_SECRET, PIAOMA_ALLOW_PRIVATE_URLS, ROLES, LOG_LEVEL); see README.md.`;
@@ -262,10 +278,11 @@ async function demoMerchant(config: Config, flags: Flags): Promise<number> {
 
 /** `piaoma standin nuonuo|kingdee`: a local stand-in of a channel's open API; runs until stopped. */
 async function standin(which: string | undefined, flags: Flags): Promise<number> {
-  if (which !== "nuonuo" && which !== "kingdee" && which !== "wechat" && which !== "tianyancha")
+  const services = ["nuonuo", "kingdee", "wechat", "tianyancha", "aliyun-sms", "tencent-sms"];
+  if (which === undefined || !services.includes(which))
     return fail(
       "BAD_REQUEST",
-      `standin needs the service: nuonuo, kingdee, wechat or tianyancha (got ${which ?? "nothing"})`,
+      `standin needs the service: ${services.join(", ")} (got ${which ?? "nothing"})`,
     );
   const clockMode = flags.clock ?? "real";
   if (clockMode !== "real" && clockMode !== "manual")
@@ -273,6 +290,7 @@ async function standin(which: string | undefined, flags: Flags): Promise<number>
   if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port))
     return fail("BAD_REQUEST", "--port must be a port number");
   if (which === "kingdee") return kingdeeStandin(flags, clockMode);
+  if (which === "aliyun-sms" || which === "tencent-sms") return smsStandin(which, flags);
   if (which === "wechat" || which === "tianyancha") return serviceStandin(which, flags, clockMode);
   const app = {
     appKey: flags["app-key"] ?? DEFAULT_APP.appKey,
@@ -328,6 +346,60 @@ async function serviceStandin(
     env: { PIAOMA_TIANYANCHA_API_URL: running.url },
     token: DEFAULT_TIANYANCHA_TOKEN,
     companies: DEFAULT_COMPANIES.map((c) => c.name),
+  });
+}
+
+/**
+ * `piaoma standin aliyun-sms|tencent-sms`: a local SMS gateway that checks signatures and flow
+ * control; prints the variables that point Piaoma at it and the sign name and template to enter in
+ * 组织信息 › 短信通知. `--piaoma-url` sets where its delivery reports go (POST /__standin/report).
+ */
+async function smsStandin(which: "aliyun-sms" | "tencent-sms", flags: Flags): Promise<number> {
+  const piaoma = flags["piaoma-url"] ?? "http://127.0.0.1:3000";
+  try {
+    new URL(piaoma);
+  } catch {
+    return fail("BAD_REQUEST", "--piaoma-url must be a URL, e.g. http://127.0.0.1:3000");
+  }
+  const reportToken = "standin-report-token-0001";
+  if (which === "aliyun-sms") {
+    const running = await createAliyunSmsStandin({
+      port: flags.port ? Number(flags.port) : 4600,
+      templates: { [DEFAULT_ALIYUN_TEMPLATE]: `\${name}发票：${piaoma}/s/\${code}` },
+      reportUrl: `${piaoma}/sms/aliyun/report/${reportToken}`,
+    }).start();
+    return keepRunning(running, {
+      standin: which,
+      url: running.url,
+      env: {
+        PIAOMA_SMS_PROVIDER: "aliyun",
+        PIAOMA_ALIYUN_SMS_API_URL: running.url,
+        PIAOMA_ALIYUN_SMS_ACCESS_KEY_ID: DEFAULT_ALIYUN_KEY.accessKeyId,
+        PIAOMA_ALIYUN_SMS_ACCESS_KEY_SECRET: DEFAULT_ALIYUN_KEY.accessKeySecret,
+        PIAOMA_SMS_REPORT_TOKEN: reportToken,
+      },
+      organization: { signName: DEFAULT_ALIYUN_SIGN, templateCode: DEFAULT_ALIYUN_TEMPLATE },
+      controls: `${running.url}/__standin/`,
+    });
+  }
+  const running = await createTencentSmsStandin({
+    port: flags.port ? Number(flags.port) : 4700,
+    templates: { [DEFAULT_TENCENT_TEMPLATE]: `{1}发票：${piaoma}/s/{2}` },
+    reportUrl: `${piaoma}/sms/tencent/report/${reportToken}`,
+  }).start();
+  return keepRunning(running, {
+    standin: which,
+    url: running.url,
+    env: {
+      PIAOMA_SMS_PROVIDER: "tencent",
+      PIAOMA_TENCENT_SMS_API_URL: running.url,
+      PIAOMA_TENCENT_SMS_SECRET_ID: DEFAULT_TENCENT_KEY.secretId,
+      PIAOMA_TENCENT_SMS_SECRET_KEY: DEFAULT_TENCENT_KEY.secretKey,
+      PIAOMA_TENCENT_SMS_SDK_APP_ID: DEFAULT_TENCENT_SDK_APP_ID,
+      PIAOMA_SMS_REPORT_TOKEN: reportToken,
+    },
+    organization: { signName: DEFAULT_TENCENT_SIGN, templateCode: DEFAULT_TENCENT_TEMPLATE },
+    controls: `${running.url}/__standin/`,
   });
 }
 

@@ -67,6 +67,8 @@ export const ISSUE_CODES = [
   "EMAIL_INVALID",
   "MOBILE_INVALID",
   "CONTACT_REQUIRED",
+  // 合并开票.
+  "MERGE_PRICE_BASIS_MIXED",
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];

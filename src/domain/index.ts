@@ -42,7 +42,17 @@ export {
 export { crc16Hex, crc16Umts, invoiceQrText, isQrTextIntact } from "./invoice-qr";
 export { checkLimit, type InvoicePlan, OVER_LIMIT_POLICIES, parseLimit, planInvoices } from "./limit";
 export { computeLineAmounts, printedItemName } from "./lines";
+export { mergeComputedInvoices } from "./merge";
 export {
+  type MergedPiece,
+  mergedPiecesOf,
+  planShareReversal,
+  type ShareInvoice,
+  type ShareRedRequest,
+  type ShareReversal,
+} from "./merge-share";
+export {
+  amountInFen,
   compareDecimals,
   formatAmount,
   formatPrice,
@@ -77,15 +87,25 @@ export {
   EXCEEDS_CODES,
   planReversal,
   type RedPiece,
+  type RemainingLine,
   type ReversalPlan,
   type ReversalRequest,
   type Reversible,
   type ReversibleAmounts,
   type ReversibleLine,
   redStillFits,
+  remainingLinesOf,
   reversibleOf,
+  takenBy,
 } from "./red-partial";
 export { type Seller, type SellerInput, validateSeller } from "./seller";
+export {
+  formatShortCode,
+  normalizeShortCode,
+  SHORT_CODE_ALPHABET,
+  SHORT_CODE_LENGTH,
+  SHORT_CODE_SPACE,
+} from "./short-code";
 export { MAX_SPLIT_INVOICES } from "./split";
 export { type TaxBureau, taxBureauOf } from "./tax-bureau";
 export {

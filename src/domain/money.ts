@@ -143,6 +143,11 @@ export function toDec(text: string): Dec {
   return new Dec(text);
 }
 
+/** A stored amount in 元 as whole 分 (WeChat's fee fields): "1060.00" → 106000. */
+export function amountInFen(text: string): number {
+  return toDec(text).times(100).toDecimalPlaces(0).toNumber();
+}
+
 export function parseAmount(
   text: unknown,
   path = "amount",

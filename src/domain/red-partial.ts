@@ -520,3 +520,45 @@ function pieceOf(t: Tally, quantity: Dec | null, incl: Dec): RedPiece {
 }
 
 const CENT = toDec("0.01");
+
+/** A line that remains of a purchase after refunds, positive, under its number as first given. */
+export interface RemainingLine {
+  lineNo: number;
+  line: ComputedLine;
+}
+
+/**
+ * What is left of a purchase not yet invoiced after refunds that took pieces of it as a red invoice
+ * would (the pieces of planReversal, as EarlierRedLine): each line with something left, in order, a
+ * discounted pair as its net line. A line whose quantity is all refunded but not its money keeps no
+ * quantity.
+ */
+export function remainingLinesOf(
+  lines: readonly ComputedLine[],
+  taken: readonly EarlierRedLine[],
+): RemainingLine[] {
+  return reversibleOf(lines, taken)
+    .lines.filter((l) => !toDec(l.remaining.amountIncludingTax).isZero())
+    .map((l) => {
+      const q = l.remaining.quantity === null ? null : toDec(l.remaining.quantity);
+      return {
+        lineNo: l.lineNo,
+        line: makeLine(identityOf(l.line), "normal", q, {
+          excl: toDec(l.remaining.amountExcludingTax),
+          tax: toDec(l.remaining.tax),
+          incl: toDec(l.remaining.amountIncludingTax),
+        }),
+      };
+    });
+}
+
+/** A red piece as the EarlierRedLine later plans count it. */
+export function takenBy(plan: Pick<ReversalPlan, "pieces">): EarlierRedLine[] {
+  return plan.pieces.map((p) => ({
+    blueLineNo: p.blueLineNo,
+    quantity: p.line.quantity,
+    amountExcludingTax: p.line.amountExcludingTax,
+    tax: p.line.tax,
+    amountIncludingTax: p.line.amountIncludingTax,
+  }));
+}

@@ -19,6 +19,11 @@ export class BackgroundWork {
     void entry.done.finally(() => this.running.delete(entry));
   }
 
+  /** Resolves when the work tracked now (and any tracked meanwhile) has ended; tests wait on it. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running].map((r) => r.done));
+  }
+
   /** Waits for tracked work at most `deadlineMs`; releases what is left. Returns how much was left. */
   async drain(deadlineMs: number): Promise<number> {
     if (this.running.size === 0) return 0;

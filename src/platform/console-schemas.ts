@@ -20,3 +20,22 @@ export function pageOf<T extends z.ZodType>(item: T) {
 /** Optional one-line text as a form sends it: "" and absent are the same. */
 export const optionalText = (max: number, message = `不能超过 ${max} 个字符`) =>
   oneLine().max(max, message).optional().default("");
+
+/** The most a bulk action of the console (its checkboxes) takes at once. */
+export const MAX_BULK_IDS = 500;
+
+/** A bulk action's body: 1–500 record ids of the organization, repeats dropped (the first kept). */
+export const bulkIdsBody = z.object({
+  ids: z
+    .array(recordId())
+    .min(1, "请至少选择一项")
+    .max(MAX_BULK_IDS, `一次最多选择 ${MAX_BULK_IDS} 项`)
+    .transform((ids) => [...new Set(ids)]),
+});
+
+/** What a bulk action did: the records done, and each one left as it was with the reason. */
+export const bulkOutcome = z.object({
+  done: z.array(z.object({ id: z.string(), label: z.string() })),
+  skipped: z.array(z.object({ id: z.string(), label: z.string(), reason: z.string() })),
+});
+export type BulkOutcome = z.infer<typeof bulkOutcome>;

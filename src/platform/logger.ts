@@ -29,9 +29,9 @@ const REDACTED = "[redacted]";
 /**
  * Path segments and query values that are secrets in themselves: the receipt-code token (it opens
  * the consumer page, with the buyer's masked e-mail and mobile, and lets anyone resend), a signed
- * file link's `s`, a 3.1.01 link's `sig`.
+ * file link's `s`, a 3.1.01 link's `sig`, the SMS report URLs' token.
  */
-const SECRET_PATHS = [/^(\/s\/)[^/?#]+/, /^(\/api\/scan\/)[^/?#]+/];
+const SECRET_PATHS = [/^(\/s\/)[^/?#]+/, /^(\/api\/scan\/)[^/?#]+/, /^(\/sms\/[a-z]+\/report\/)[^/?#]+/];
 const SECRET_QUERY_KEYS = new Set(["s", "sig", "signature", "token", "secret", "password", "appsecret"]);
 
 /** A request URL fit for the log: the token in `/s/{token}` and `/api/scan/{token}/…` and signatures removed. */

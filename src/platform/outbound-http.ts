@@ -109,6 +109,16 @@ export async function postJson(
   return send("POST", url, body, { "content-type": "application/json", ...headers }, options);
 }
 
+/** A POST of bytes with their content type (a multipart upload) under the same guards. */
+export async function postBytes(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
+): Promise<OutboundResponse> {
+  return send("POST", url, body, { "content-length": String(body.length), ...headers }, options);
+}
+
 /**
  * A GET under the same guards (deadline, size cap, addresses checked at connect time, redirects
  * not followed: a 3xx comes back as it is, for the caller to refuse).
@@ -132,7 +142,7 @@ export async function getJson(
 async function send(
   method: "GET" | "POST",
   url: string,
-  body: string | undefined,
+  body: string | Buffer | undefined,
   headers: Record<string, string>,
   options: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
 ): Promise<OutboundResponse> {

@@ -49,7 +49,8 @@ export function inlineScriptHashes(html: string): string[] {
  * document's policy.
  */
 export function registerSecurityHeaders(app: HttpServer): void {
-  app.addHook("onSend", async (_req, reply, payload) => {
+  // A plain callback, not an async function: no promise per request.
+  app.addHook("onSend", (_req, reply, payload, done) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
     const type = String(reply.getHeader("content-type") ?? "");
@@ -59,6 +60,6 @@ export function registerSecurityHeaders(app: HttpServer): void {
     } else if (!type.startsWith("application/pdf") && !reply.hasHeader("content-security-policy")) {
       reply.header("content-security-policy", NON_PAGE_POLICY);
     }
-    return payload;
+    done(null, payload);
   });
 }

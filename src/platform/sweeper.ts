@@ -41,7 +41,11 @@ export class Sweeper {
   /** Rows claimed by this process and not yet worked, per sweep. */
   private readonly working = new Map<SweepDefinition, Set<string>>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    /** Told of each sweep run (its rows, or its error): the metrics. */
+    private readonly observe?: (sweep: string, result: { rows: number } | { error: unknown }) => void,
+  ) {}
 
   define(definition: SweepDefinition): void {
     this.definitions.push(definition);
@@ -120,7 +124,14 @@ export class Sweeper {
   }
 
   private async sweep(def: SweepDefinition): Promise<number> {
-    const ids = await def.claim(def.concurrency);
+    let ids: string[];
+    try {
+      ids = await def.claim(def.concurrency);
+    } catch (error) {
+      this.observe?.(def.name, { error });
+      throw error;
+    }
+    this.observe?.(def.name, { rows: ids.length });
     const working = this.working.get(def) ?? new Set<string>();
     this.working.set(def, working);
     for (const id of ids) working.add(id);

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import "./zod-messages";
 import { AppError } from "./errors";
 import { fieldPath } from "./http";
 
@@ -22,6 +23,16 @@ export class FieldErrors {
 
   add(path: string, message: string): void {
     this.fields[path] ??= message;
+  }
+
+  /** Each field's problem, in the order they were found. */
+  entries(): Array<[string, string]> {
+    return Object.entries(this.fields);
+  }
+
+  /** How many fields have a problem. */
+  get size(): number {
+    return Object.keys(this.fields).length;
   }
 
   get isEmpty(): boolean {

@@ -27,14 +27,39 @@ export async function ensureWebBuilt(log: (msg: string) => void = () => {}): Pro
       `the web pages are not built (${webBuildDir}) and Vite is not installed: run npm ci, or npm run build:web where it is`,
     );
   });
-  await build({ configFile: path.join(root, "vite.config.ts"), logLevel: "warn" });
+  // Always a production build: under a test runner NODE_ENV is "test", and Vite would then bundle
+  // React's development build (about 1.4 MB of script on the console's first load instead of a
+  // few hundred KB). NODE_ENV is the process's own, so it is put back afterwards.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: path.join(root, "vite.config.ts"), logLevel: "warn", mode: "production" });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+/** Whether dist/web was built for production (vite.config.ts writes build.json). */
+export function isProductionBuild(): boolean {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(webBuildDir, "build.json"), "utf8")).production === true;
+  } catch {
+    return false;
+  }
 }
 
 function isBuildStale(): boolean {
   const built = mtimeOf(path.join(webBuildDir, "admin/index.html"));
-  if (built === 0 || mtimeOf(path.join(webBuildDir, "scan/index.html")) === 0) return true;
+  if (
+    built === 0 ||
+    mtimeOf(path.join(webBuildDir, "scan/index.html")) === 0 ||
+    mtimeOf(path.join(webBuildDir, "my/index.html")) === 0
+  )
+    return true;
   // A container image ships the built pages without their sources: nothing to compare with.
   if (!fs.existsSync(webSourceDir)) return false;
+  if (!isProductionBuild()) return true;
   return newestMtime(webSourceDir) > built || mtimeOf(path.join(root, "vite.config.ts")) > built;
 }
 
@@ -111,13 +136,14 @@ function sendEncoded(req: FastifyRequest, reply: FastifyReply, page: EncodedPage
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
-/** Serves the built pages: the console under /admin, the consumer page at /s/{token}. */
+/** Serves the built pages: the console under /admin, the consumer page at /s/{token}, 我的发票 at /my. */
 export async function registerWeb(app: HttpServer, options: WebOptions = {}): Promise<void> {
   if (!fs.existsSync(path.join(webBuildDir, "admin/index.html"))) {
     throw new Error(`web pages are not built (${webBuildDir}); run npm run build:web`);
   }
   const adminHtml = fs.readFileSync(path.join(webBuildDir, "admin/index.html"));
   const scanHtml = fs.readFileSync(path.join(webBuildDir, "scan/index.html"), "utf8");
+  const myHtml = fs.readFileSync(path.join(webBuildDir, "my/index.html"));
 
   await app.register(fastifyStatic, {
     root: path.join(webBuildDir, "assets"),
@@ -142,6 +168,12 @@ export async function registerWeb(app: HttpServer, options: WebOptions = {}): Pr
   const adminPolicy = pagePolicy(inlineScriptHashes(adminHtml.toString("utf8")));
   const sendAdmin = async (req: FastifyRequest, reply: FastifyReply) =>
     sendEncoded(req, htmlHeaders(reply, adminPolicy), adminPage);
+
+  // 我的发票: a static page (the session is a cookie only its API reads).
+  const myPage = encodePage(myHtml);
+  const myPolicy = pagePolicy(inlineScriptHashes(myHtml.toString("utf8")));
+  const sendMy = async (req: FastifyRequest, reply: FastifyReply) =>
+    sendEncoded(req, htmlHeaders(reply, myPolicy), myPage);
 
   const scanPolicy = pagePolicy(inlineScriptHashes(scanHtml), [WECHAT_JSSDK_ORIGIN]);
   // The data goes right after the page's <main>, before the module script reads it.
@@ -176,6 +208,13 @@ export async function registerWeb(app: HttpServer, options: WebOptions = {}): Pr
   app.get("/admin/*", hidden, sendAdmin);
   app.get("/s", hidden, sendScan);
   app.get("/s/:token", hidden, sendScan);
+  // 门店码 (`/m/{storeToken}`) and a submission waiting there (`/m/p/{token}`): the same page, its own data.
+  const sendBareScan = async (req: FastifyRequest, reply: FastifyReply) =>
+    sendEncoded(req, htmlHeaders(reply, scanPolicy), bareScanPage);
+  app.get("/m/:token", hidden, sendBareScan);
+  app.get("/m/p/:token", hidden, sendBareScan);
+  app.get("/my", hidden, sendMy);
+  app.get("/my/*", hidden, sendMy);
 }
 
 /** The consumer page of a receipt code: what its QR carries (`PUBLIC_URL/s/{token}`). */

@@ -161,7 +161,7 @@ describe("piaoma standin", () => {
     expect(result.code).not.toBe(0);
     expect(result.json).toMatchObject({ error: { code: "BAD_REQUEST" } });
     expect(String((result.json as { error: { message: string } }).error.message)).toMatch(
-      /nuonuo, kingdee, wechat or tianyancha/,
+      /nuonuo, kingdee, wechat, tianyancha, aliyun-sms, tencent-sms \(got baiwang\)/,
     );
   });
 });

@@ -242,20 +242,50 @@ describeBrowser("console in Chromium", () => {
       await page.getByTestId("row-serial").filter({ hasText: "POS-01-0001" }).waitFor();
     }, 60_000);
 
-    it("copies the code into a new form that needs a new serial number, then disables the copy", async () => {
+    it("copies the code into a new form with a new (suggested) serial number, then disables the copy", async () => {
       await signIn("/receipt-codes");
       await page.getByRole("row").filter({ hasText: original.serialNo }).click();
       await page.getByRole("button", { name: "新增（复制）" }).click();
       await page.getByText("新增小票码（复制）").waitFor();
       await expect.poll(() => page.getByTestId("total-amount").textContent()).toBe("¥821.00");
-      await page.getByTestId("save").click();
-      await page.getByText("请填写小票流水号").waitFor();
+      // A copy needs a new serial number: the form suggests one (issue 20, item 6); one is typed here.
+      await expect.poll(() => page.getByTestId("serial-no").inputValue()).toMatch(/\d{8}-\d{4}$/);
       await page.getByTestId("serial-no").fill("POS-01-0002");
       await page.getByTestId("save").click();
-      await page.getByTestId("saved-url").waitFor();
-      await page.getByRole("dialog").getByRole("button", { name: "返回列表" }).click();
+      const link = (await page.getByTestId("saved-url").textContent()) ?? "";
+      expect(link).toMatch(new RegExp(`^${baseUrl}/s/[A-Za-z0-9_-]{24}$`));
+      // After saving: 复制链接 puts the link on the clipboard, 打印小票 opens the print dialog for
+      // this code, 继续新增 gives an empty form.
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+      await page.getByTestId("saved-copy").click();
+      await page.getByText("已复制开票链接").waitFor();
+      await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(link);
+      await page.getByTestId("saved-print").click();
+      const printDialog = page.locator(".ant-modal").filter({ hasText: "打印小票 POS-01-0002" });
+      const printHref = (await printDialog.getByTestId("print-link").getAttribute("href")) ?? "";
+      const { rows } = await app.ctx.database.executeSql(
+        "select id from receipt_codes where serial_no = $1",
+        ["POS-01-0002"],
+      );
+      expect(printHref).toContain(`/receipt-codes/${(rows[0] as { id: string }).id}/slip.pdf?format=`);
+      await printDialog.getByRole("button", { name: "取 消" }).click();
+      await page.getByTestId("saved-add-another").click();
+      await page.getByTestId("saved-url").waitFor({ state: "hidden" });
+      // A fresh form, with a suggested number (date and sequence) rather than the last one.
+      await expect.poll(() => page.getByTestId("serial-no").inputValue()).toMatch(/^\d{8}-\d{4}$/);
+      await page.getByRole("button", { name: "返回列表" }).click();
 
       const copyRow = page.getByRole("row").filter({ hasText: "POS-01-0002" });
+      // 详情 from the list: the code's link, scans and 复制链接.
+      await copyRow.getByTestId("row-detail").click();
+      const drawer = page.getByTestId("code-detail");
+      await expect(drawer.getByTestId("code-url").textContent()).resolves.toBe(link);
+      await expect(drawer.getByTestId("code-scans").textContent()).resolves.toBe("0");
+      await page.evaluate(() => navigator.clipboard.writeText("旧内容"));
+      await drawer.getByTestId("code-copy").click();
+      await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(link);
+      await page.keyboard.press("Escape");
+      await drawer.waitFor({ state: "hidden" });
       await copyRow.click();
       await page.getByRole("button", { name: "禁 用" }).click();
       await page.getByRole("button", { name: "确认禁用" }).click();

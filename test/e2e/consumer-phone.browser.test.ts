@@ -163,13 +163,11 @@ describeBrowser("consumer page on phones (issue 17)", () => {
     it(`names the merchant and its phone on every dead end (${size})`, async () => {
       const { page, errors } = await phone(size);
 
-      // No token at all: the page, not JSON.
+      // No token at all: the page, not JSON — where the 开票码 under the QR can be typed instead.
       for (const url of ["/s/", "/s"]) {
         await page.goto(`${baseUrl}${url}`);
-        await page.getByTestId("status-no-token").waitFor();
-        await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(
-          "请扫描小票上的开票二维码",
-        );
+        await page.getByTestId("typed-code").waitFor();
+        await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("输入开票码");
       }
 
       const expired = await receiptCode({ validDays: 1 });

@@ -36,6 +36,13 @@ describePostgres("the container image's file tree", () => {
   it("holds the built pages, the program and production dependencies only", () => {
     expect(fs.existsSync(path.join(tree, "dist/web/admin/index.html"))).toBe(true);
     expect(fs.existsSync(path.join(tree, "dist/web/scan/index.html"))).toBe(true);
+    expect(fs.existsSync(path.join(tree, "dist/web/my/index.html"))).toBe(true);
+    // A production build, compressed copies beside its scripts — in the image's own folder (the build
+    // once wrote both into the checkout's dist/web instead, under the test runner's NODE_ENV).
+    expect(JSON.parse(fs.readFileSync(path.join(tree, "dist/web/build.json"), "utf8"))).toEqual({
+      production: true,
+    });
+    expect(fs.readdirSync(path.join(tree, "dist/web/assets")).some((f) => f.endsWith(".js.br"))).toBe(true);
     expect(fs.existsSync(path.join(tree, "src/main.ts"))).toBe(true);
     expect(fs.existsSync(path.join(tree, "drizzle"))).toBe(true);
     // No page sources, no tests, no build or test tools.

@@ -172,7 +172,12 @@ describeBrowser("operations in Chromium", () => {
       // 部分红冲 first: one of the two rooms (line 2, net 700.00 for 2) → 350.00; 450.00 remain.
       await page.getByTestId("reverse").click();
       const partial = page.locator(".ant-modal").filter({ hasText: "确认红冲" });
+      // No reason is preselected, and the dialog refuses to go on without one.
+      await expect(partial.locator("input[type=radio][value='开票有误']").isChecked()).resolves.toBe(false);
+      await page.locator("#confirm-reverse").click();
+      await partial.getByTestId("reverse-error").getByText("请选择红冲原因").waitFor();
       await partial.getByText("销货退回").click();
+      await expect(partial.getByTestId("reverse-error").count()).resolves.toBe(0);
       await partial.getByText("按明细行与数量").click();
       await partial.getByTestId("reverse-line-2").fill("1");
       await shot("operations-reverse-dialog");
@@ -300,12 +305,18 @@ describeBrowser("operations in Chromium", () => {
       const start = new Date(`${from}T00:00:00+08:00`);
       const { rows } = await app.ctx.database.executeSql(
         `select count(*) filter (where color = 'blue')::int as blue, count(*) filter (where color = 'red')::int as red,
-           coalesce(sum(total_amount) filter (where color = 'blue'), 0)::text as amount
+           coalesce(sum(total_amount), 0)::text as amount,
+           count(distinct ((issued_at at time zone 'UTC') + interval '8 hours')::date)::int as days
          from invoices where org_id = $1 and issued_at >= $2`,
         [orgId, start.toISOString()],
       );
-      const expected = rows[0] as { blue: number; red: number; amount: string };
+      // 价税合计 is net of red invoices (their amounts are negative); the chart has every day of the range.
+      const expected = rows[0] as { blue: number; red: number; amount: string; days: number };
       expect(expected.blue).toBeGreaterThan(500);
+      expect(expected.red).toBeGreaterThan(0);
+      await expect(page.getByTestId("daily-days").textContent()).resolves.toBe(
+        `30 天，其中 ${30 - expected.days} 天无开票`,
+      );
       const shown = (await kpi.locator(".ant-statistic-content").textContent())?.replaceAll(",", "");
       expect(Number(shown)).toBe(expected.blue);
       const amount = await page.getByTestId("kpi-amount").locator(".ant-statistic-content").textContent();

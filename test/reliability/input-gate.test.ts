@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pendingSubmissions, smsOutbox } from "../../src/platform/db/schema";
 import { registeredRoutes, toErrorResponse } from "../../src/platform/http";
 import { signedHeaders, signLinkParams } from "../../src/platform/signing";
 import { webBuildDir } from "../../src/platform/web";
@@ -43,6 +44,8 @@ interface Probe {
   validStatus?: number;
   /** A console session of its own (logging out ends it). */
   client?: ConsoleClient;
+  /** A 我的发票 session's cookie (`/api/my`). */
+  cookie?: string;
   /** A static page: any path under it may be served, but nothing may be stored and nothing may crash. */
   page?: boolean;
 }
@@ -193,6 +196,36 @@ for (const kind of databaseKinds()) {
       expect(invoice.status).toBe("issued");
       return { code, invoiceId: invoice.id };
     }
+    let mobiles = 0;
+    const freshMobile = () => `1370013${String(++mobiles).padStart(4, "0")}`;
+    /** A 我的发票 login code sent by SMS (the log provider keeps it in sms_outbox). */
+    async function myCode(mobile: string): Promise<string> {
+      const res = await app.http.inject({ method: "POST", url: "/api/my/code", payload: { mobile } });
+      expect(res.statusCode, res.body).toBe(202);
+      const rows = await app.ctx.database.db.select().from(smsOutbox).where(eq(smsOutbox.mobile, mobile));
+      const code = rows
+        .map((r) => /验证码为?(\d{6})/.exec(r.text)?.[1])
+        .filter(Boolean)
+        .at(-1);
+      if (!code) throw new Error("no 我的发票 code in sms_outbox");
+      return code;
+    }
+    /** A 我的发票 session of the number the issued invoices are sent to (submitBody's). */
+    async function mySession(mobile = "13800138000"): Promise<string> {
+      const code = await myCode(mobile);
+      const res = await app.http.inject({
+        method: "POST",
+        url: "/api/my/session",
+        payload: { mobile, code },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return `piaoma_my=${res.cookies.find((c) => c.name === "piaoma_my")?.value}`;
+    }
+    let ownSession: Promise<string> | undefined;
+    const own = () => {
+      ownSession ??= mySession();
+      return ownSession;
+    };
     async function pushed() {
       const orderNo = unique("ORD");
       const res = await send("POST", "/open/v1/receipt-codes", { body: { orderNo, ...order() } });
@@ -203,6 +236,27 @@ for (const kind of databaseKinds()) {
       const res = await admin.post(`/orgs/${orgId}/credentials`, { label: "临时" });
       expect(res.statusCode, res.body).toBe(201);
       return res.json().appKey as string;
+    }
+    /** A 门店码 of org A, created in the console. */
+    async function storeCode() {
+      const res = await admin.post(`/orgs/${orgId}/store-codes`, { name: unique("桌") });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json() as { id: string; token: string };
+    }
+    /** A buyer waiting on a 门店码 to be matched: its id and its page's token. */
+    async function pending() {
+      const res = await app.http.inject({
+        method: "POST",
+        url: `/api/store/${(await storeCode()).token}/submissions`,
+        payload: submitBody(),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const token = res.json().token as string;
+      const [row] = await app.ctx.database.db
+        .select()
+        .from(pendingSubmissions)
+        .where(eq(pendingSubmissions.token, token));
+      return { id: row!.id, token };
     }
     const itemBody = (code: string) => ({
       code,
@@ -233,6 +287,26 @@ for (const kind of databaseKinds()) {
       ...order(),
       ...(copiedFromId ? { copiedFromId } : {}),
     });
+    const correctionBody = (invoiceId: string) => ({
+      invoiceId,
+      reason: "title",
+      note: "抬头少了一个字",
+      invoiceType: "digital_normal",
+      buyer: { type: "enterprise", name: "深圳正确名称有限公司", taxId: makeUscc("91440300") },
+      email: "right@example.com",
+      mobile: "13800138000",
+    });
+    /** An issued code with a pending 换开 request. */
+    async function corrected() {
+      const { code, invoiceId } = await issued();
+      const res = await app.http.inject({
+        method: "POST",
+        url: `/api/scan/${code.token}/corrections`,
+        payload: correctionBody(invoiceId),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return { token: code.token, id: res.json().id as string };
+    }
     const filters = {
       from: "2026-01-01",
       to: "2099-12-31",
@@ -260,11 +334,22 @@ for (const kind of databaseKinds()) {
       "GET /": () => ({}),
       "GET /admin": () => ({}),
       "GET /s": () => ({}),
+      "GET /my": () => ({}),
+      "GET /my/*": () => ({ params: { "*": "invoices" }, page: true }),
       "GET /admin/*": () => ({ params: { "*": "invoices" }, page: true }),
       "GET /assets/*": () => ({
         params: { "*": fs.readdirSync(path.join(webBuildDir, "assets"))[0]! },
         page: true,
       }),
+      "GET /m/:token": async () => ({ params: { token: (await storeCode()).token }, page: true }),
+      "GET /m/p/:token": async () => ({ params: { token: (await pending()).token }, page: true }),
+      // 门店码's consumer API.
+      "GET /api/store/:token": async () => ({ params: { token: (await storeCode()).token } }),
+      "POST /api/store/:token/submissions": async () => ({
+        params: { token: (await storeCode()).token },
+        body: { ...submitBody(), amount: "88.00", receiptNo: "R-0001" },
+      }),
+      "GET /api/pending/:token": async () => ({ params: { token: (await pending()).token } }),
       "GET /s/:token": async () => ({
         params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
         page: true,
@@ -308,6 +393,26 @@ for (const kind of databaseKinds()) {
         const token = (await makeReceiptCode(app.ctx, orgId)).token;
         return { params: { token }, body: { url: `${app.config.publicUrl}/s/${token}` }, validStatus: 404 };
       },
+      // 微信卡包: the organization of this test has no 卡包 either (404 after the gate and the lookup).
+      "POST /api/scan/:token/invoices/:invoiceId/wechat-card": async () => {
+        const { code, invoiceId } = await issued();
+        return { params: { token: code.token, invoiceId }, validStatus: 404 };
+      },
+      "POST /api/scan/:token/invoices/:invoiceId/wechat-card/check": async () => {
+        const { code, invoiceId } = await issued();
+        return { params: { token: code.token, invoiceId }, validStatus: 404 };
+      },
+      // WeChat's card event: answered "success" whatever it names (an unknown order changes nothing).
+      "POST /wechat/card-events/:orgId": () => ({ params: { orgId } }),
+      // 输入开票码 and 合并开票 (merging is off by default: the valid request is refused by that rule).
+      "POST /api/scan/lookup": async () => ({
+        body: { code: (await makeReceiptCode(app.ctx, orgId)).shortCode },
+      }),
+      "POST /api/scan/:token/merge": async () => ({
+        params: { token: (await makeReceiptCode(app.ctx, orgId)).token },
+        body: { codes: [(await makeReceiptCode(app.ctx, orgId)).shortCode] },
+        validStatus: 422,
+      }),
       "POST /api/scan/:token/resend": async () => ({
         params: { token: (await issued()).code.token },
         body: { email: "again@example.com" },
@@ -315,6 +420,34 @@ for (const kind of databaseKinds()) {
       "GET /api/scan/:token/invoices/:file": async () => {
         const { code, invoiceId } = await issued();
         return { params: { token: code.token, file: `${invoiceId}.pdf` } };
+      },
+      // 我的发票 (/api/my): the login, then the invoices sent to the session's number.
+      "POST /api/my/code": () => ({ body: { mobile: freshMobile() } }),
+      "POST /api/my/session": async () => {
+        const mobile = freshMobile();
+        return { body: { mobile, code: await myCode(mobile) } };
+      },
+      "GET /api/my/session": async () => ({ cookie: await own() }),
+      "DELETE /api/my/session": async () => ({ cookie: await mySession(freshMobile()), validStatus: 204 }),
+      "GET /api/my/invoices": async () => ({
+        cookie: await own(),
+        query: { seller: orgId, month: "2026-01", page: "1" },
+      }),
+      "GET /api/my/invoices/:id": async () => {
+        const { invoiceId } = await issued();
+        return { cookie: await own(), params: { id: invoiceId } };
+      },
+      "POST /api/my/invoices/:id/resend": async () => {
+        const { invoiceId } = await issued();
+        return {
+          cookie: await own(),
+          params: { id: invoiceId },
+          body: { email: "again-my@example.com" },
+        };
+      },
+      "GET /api/my/files/:file": async () => {
+        const { invoiceId } = await issued();
+        return { cookie: await own(), params: { file: `${invoiceId}.pdf` } };
       },
       // The merchant open API (signed).
       "POST /open/v1/receipt-codes": () => ({
@@ -325,6 +458,11 @@ for (const kind of databaseKinds()) {
       "GET /open/v1/receipt-codes/:orderNo/qr.png": async () => ({ params: { orderNo: await pushed() } }),
       "GET /open/v1/receipt-codes/:orderNo/qr.svg": async () => ({ params: { orderNo: await pushed() } }),
       "POST /open/v1/receipt-codes/:orderNo/disable": async () => ({ params: { orderNo: await pushed() } }),
+      "GET /open/v1/pending-submissions": () => ({ query: { status: "waiting", page: "1", pageSize: "20" } }),
+      "POST /open/v1/pending-submissions/:id/match": async () => ({
+        params: { id: (await pending()).id },
+        body: { orderNo: await pushed() },
+      }),
       "GET /open/v1/invoices": async () => ({ query: { orderNo: (await issued()).code.serialNo } }),
       "GET /open/v1/invoices/:id": async () => ({ params: { id: (await issued()).invoiceId } }),
       "POST /open/v1/invoices/:id/reverse": async () => ({
@@ -440,8 +578,17 @@ for (const kind of databaseKinds()) {
       }),
       "POST /api/console/orgs/:orgId/items/import": () => {
         const { priceIncludesTax: _p, isActive: _a, ...row } = itemBody(unique("IMP"));
-        return { params: { orgId }, upload: { fileName: "开票项.csv", rows: [row] } };
+        return {
+          params: { orgId },
+          query: { skipBadRows: "false" },
+          upload: { fileName: "开票项.csv", rows: [row] },
+        };
       },
+      "GET /api/console/orgs/:orgId/tax-codes": () => ({ params: { orgId }, query: { q: "餐饮" } }),
+      "GET /api/console/orgs/:orgId/receipt-codes/next-serial": () => ({
+        params: { orgId },
+        query: { deviceNo: "POS-01" },
+      }),
       "GET /api/console/orgs/:orgId/receipt-codes": () => ({
         params: { orgId },
         query: {
@@ -475,6 +622,44 @@ for (const kind of databaseKinds()) {
       }),
       "POST /api/console/orgs/:orgId/receipt-codes/:id/disable": async () => ({
         params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+      }),
+      "POST /api/console/orgs/:orgId/receipt-codes/bulk/disable": async () => ({
+        params: { orgId },
+        body: {
+          ids: [(await makeReceiptCode(app.ctx, orgId)).id, (await makeReceiptCode(app.ctx, orgId)).id],
+        },
+      }),
+      "POST /api/console/orgs/:orgId/receipt-codes/bulk/slips.pdf": async () => ({
+        params: { orgId },
+        body: { ids: [(await makeReceiptCode(app.ctx, orgId)).id] },
+      }),
+      "GET /api/console/orgs/:orgId/receipt-codes/:id/history": async () => ({
+        params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
+      }),
+      "GET /api/console/orgs/:orgId/store-codes": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/store-codes": () => ({
+        params: { orgId },
+        body: { name: unique("桌") },
+      }),
+      "POST /api/console/orgs/:orgId/store-codes/:id/disable": async () => ({
+        params: { orgId, id: (await storeCode()).id },
+      }),
+      "POST /api/console/orgs/:orgId/store-codes/:id/enable": async () => ({
+        params: { orgId, id: (await storeCode()).id },
+      }),
+      "GET /api/console/orgs/:orgId/store-codes/:id/card.pdf": async () => ({
+        params: { orgId, id: (await storeCode()).id },
+      }),
+      "GET /api/console/orgs/:orgId/pending-submissions": () => ({
+        params: { orgId },
+        query: { status: "waiting", page: "1", pageSize: "20" },
+      }),
+      "POST /api/console/orgs/:orgId/pending-submissions/:id/match": async () => ({
+        params: { orgId, id: (await pending()).id },
+        body: { orderNo: (await makeReceiptCode(app.ctx, orgId)).serialNo },
+      }),
+      "POST /api/console/orgs/:orgId/pending-submissions/:id/dismiss": async () => ({
+        params: { orgId, id: (await pending()).id },
       }),
       "GET /api/console/orgs/:orgId/receipt-codes/:id/slip.pdf": async () => ({
         params: { orgId, id: (await makeReceiptCode(app.ctx, orgId)).id },
@@ -521,6 +706,10 @@ for (const kind of databaseKinds()) {
       }),
       "POST /api/console/orgs/:orgId/open-api/webhook-test": () => ({ params: { orgId } }),
       "GET /api/console/orgs/:orgId/webhook-events": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/webhook-events/:eventId/redeliver": async () => {
+        const sent = await admin.post(`/orgs/${orgId}/open-api/webhook-test`);
+        return { params: { orgId, eventId: sent.json().eventId } };
+      },
       "GET /api/console/orgs/:orgId/invoices": () => ({
         params: { orgId },
         query: { ...filters, page: "1", pageSize: "20" },
@@ -536,6 +725,20 @@ for (const kind of databaseKinds()) {
         query: { ...filters, lines: "1" },
       }),
       "GET /api/console/invoices/export.csv": () => ({ query: { ...filters, lines: "0" } }),
+      "GET /api/console/orgs/:orgId/invoices/summary": () => ({ params: { orgId }, query: { ...filters } }),
+      "GET /api/console/invoices/summary": () => ({ query: { ...filters } }),
+      "POST /api/console/orgs/:orgId/invoices/bulk/export": async () => ({
+        params: { orgId },
+        body: { ids: [(await issued()).invoiceId], format: "csv", lines: true },
+      }),
+      "POST /api/console/orgs/:orgId/invoices/bulk/resend": async () => ({
+        params: { orgId },
+        body: { ids: [(await issued()).invoiceId] },
+      }),
+      "POST /api/console/orgs/:orgId/invoices/bulk/pdf.zip": async () => ({
+        params: { orgId },
+        body: { ids: [(await issued()).invoiceId] },
+      }),
       "GET /api/console/orgs/:orgId/invoices/:id": async () => ({
         params: { orgId, id: (await issued()).invoiceId },
       }),
@@ -562,6 +765,109 @@ for (const kind of databaseKinds()) {
         validStatus: 409,
       }),
       "GET /api/console/stats": () => ({ query: { orgId, from: "2026-01-01", to: "2026-03-31" } }),
+      // 审核开票: the rules; a decision on an invoice no rule held answers 409 (after the lookup).
+      // SMS: the organization's sign name and template; the gateways' delivery reports (the test app
+      // sets no report token, so a well-formed report is answered 404, after its body was checked).
+      "GET /api/console/orgs/:orgId/sms-settings": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/sms-settings": () => ({
+        params: { orgId },
+        body: { signName: "票码测试", templateCode: "SMS_123456" },
+      }),
+      "POST /sms/aliyun/report/:token": () => ({
+        params: { token: "report-token" },
+        body: [{ biz_id: "123^456", success: true, err_code: "DELIVERED", err_msg: "用户接收成功" }],
+        validStatus: 404,
+      }),
+      "POST /sms/tencent/report/:token": () => ({
+        params: { token: "report-token" },
+        body: [
+          { sid: "2019:123", report_status: "SUCCESS", errmsg: "DELIVRD", description: "用户短信送达成功" },
+        ],
+        validStatus: 404,
+      }),
+      // The daily digest: one's own setting, and the e-mail's signed unsubscribe link (a small page).
+      "GET /api/console/me/digest": () => ({}),
+      "PUT /api/console/me/digest": () => ({ body: { email: "finance@example.com", dailyDigest: true } }),
+      "GET /digest/unsubscribe": async () => {
+        const user = await makeUser(app.ctx.database, { orgIds: [orgId], role: "viewer" });
+        return {
+          query: { u: user.id, s: app.ctx.keyring.signLink(`digest-unsubscribe:${user.id}`) },
+          page: true,
+        };
+      },
+      "GET /api/console/orgs/:orgId/review-rules": () => ({ params: { orgId } }),
+      "POST /api/console/orgs/:orgId/review-rules": () => ({
+        params: { orgId },
+        body: {
+          source: "push",
+          invoiceType: "digital_special",
+          minAmount: "100000.00",
+          buyerType: "personal",
+        },
+        validStatus: 201,
+      }),
+      "DELETE /api/console/orgs/:orgId/review-rules/:id": async () => {
+        const made = await admin.post(`/orgs/${orgId}/review-rules`, { source: "link" });
+        return { params: { orgId, id: made.json().id as string }, validStatus: 204 };
+      },
+      "POST /api/console/orgs/:orgId/invoices/:id/approve": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        validStatus: 409,
+      }),
+      "POST /api/console/orgs/:orgId/invoices/:id/decline": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        body: { reason: "订单信息有误" },
+        validStatus: 409,
+      }),
+      // 异常中心: an issued invoice is no exception of the kind named (409 after the lookup).
+      "GET /api/console/exceptions": () => ({ query: { orgId, kind: "invoice_failed" } }),
+      "GET /api/console/exceptions/counts": () => ({ query: { orgId } }),
+      "POST /api/console/orgs/:orgId/exceptions/:kind/:id/action": async () => ({
+        params: { orgId, kind: "invoice_failed", id: (await issued()).invoiceId },
+        validStatus: 409,
+      }),
+      // 退款: a pushed order not yet invoiced is reduced by the refunded line; the console's lists.
+      "POST /open/v1/receipt-codes/:orderNo/refunds": async () => ({
+        params: { orderNo: await pushed() },
+        body: { refundNo: unique("R"), reason: "销货退回", lines: [{ lineNo: 1, quantity: "1" }] },
+        validStatus: 201,
+      }),
+      "GET /api/console/orgs/:orgId/receipt-codes/:id/refunds": async () => ({
+        params: { orgId, id: (await issued()).code.id },
+      }),
+      "GET /api/console/orgs/:orgId/invoices/:id/refunds": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+      }),
+      // 换开: the consumer's request on an issued code, the console's list and decisions on a pending
+      // one, and 红冲并重开 of an issued invoice.
+      "POST /api/scan/:token/corrections": async () => {
+        const { code, invoiceId } = await issued();
+        return { params: { token: code.token }, body: correctionBody(invoiceId), validStatus: 201 };
+      },
+      "GET /api/scan/:token/corrections": async () => ({ params: { token: (await corrected()).token } }),
+      "GET /api/console/orgs/:orgId/corrections": () => ({ params: { orgId }, query: { status: "pending" } }),
+      "POST /api/console/orgs/:orgId/corrections/:id/approve": async () => ({
+        params: { orgId, id: (await corrected()).id },
+      }),
+      "POST /api/console/orgs/:orgId/corrections/:id/refuse": async () => ({
+        params: { orgId, id: (await corrected()).id },
+        body: { reason: "抬头与营业执照不符" },
+      }),
+      "POST /api/console/orgs/:orgId/invoices/:id/reissue": async () => ({
+        params: { orgId, id: (await issued()).invoiceId },
+        body: {
+          invoiceType: "digital_normal",
+          buyer: { type: "enterprise", name: "深圳正确名称有限公司", taxId: makeUscc("91440300") },
+          email: "right@example.com",
+          mobile: "13800138000",
+        },
+        validStatus: 201,
+      }),
+      "GET /api/console/orgs/:orgId/exception-settings": () => ({ params: { orgId } }),
+      "PUT /api/console/orgs/:orgId/exception-settings": () => ({
+        params: { orgId },
+        body: { stuckMinutes: 45, expiringDays: 5, creditThreshold: "5000.00" },
+      }),
     };
 
     function urlOf(pattern: string, probe: Probe): string {
@@ -609,6 +915,7 @@ for (const kind of databaseKinds()) {
         headers.cookie = client.cookie;
         headers["x-csrf-token"] = client.csrfToken;
       }
+      if (probe.cookie) headers.cookie = probe.cookie;
       return app.http.inject({ method: method as InjectOptions["method"], url, headers, payload });
     }
 

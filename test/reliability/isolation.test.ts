@@ -44,6 +44,25 @@ describe("cross-organization access through every route", () => {
     expect(leaks).toEqual([]);
   });
 
+  it("an admin of A naming B's webhook event through A (重新投递) finds nothing and changes nothing", async () => {
+    const a = await makeOrganization(app.ctx.database, { webhookUrl: "http://127.0.0.1:9/a" });
+    const b = await makeOrganization(app.ctx.database, { webhookUrl: "http://127.0.0.1:9/b" });
+    await app.ctx.database.executeSql(
+      "insert into webhook_events (id, org_id, type, status, attempts) values ($1, $2, 'webhook.test', 'delivered', 1)",
+      ["evt_of_b_isolation", b.id],
+    );
+    const user = await makeUser(app.ctx.database, { orgIds: [a.id], role: "admin" });
+    const client = await loginAs(app, user.username, user.password);
+    const res = await client.post(`/orgs/${a.id}/webhook-events/evt_of_b_isolation/redeliver`, {});
+    expect(res.statusCode).toBe(404);
+    const row = await app.ctx.database.executeSql(
+      "select status, attempts from webhook_events where id = 'evt_of_b_isolation'",
+    );
+    expect(row.rows[0]).toEqual({ status: "delivered", attempts: 1 });
+    const events = (await client.get(`/orgs/${a.id}/webhook-events`)).json();
+    expect(events).toEqual([]);
+  });
+
   it("a viewer in B who is admin in A changes nothing in B through any console write under /orgs/:orgId", async () => {
     const a = await makeOrganization(app.ctx.database, { name: "甲管理组织" });
     const b = await makeOrganization(app.ctx.database, { name: "乙只读组织" });
@@ -144,6 +163,43 @@ describe("cross-organization access through every route", () => {
     expect(seenByB).toBe(3);
   });
 
+  it("every console bulk route (/bulk/) refuses, whole, a list naming another organization's record", async () => {
+    const a = await makeOrganization(app.ctx.database, { name: "甲批量组织" });
+    const b = await makeOrganization(app.ctx.database, { name: "乙批量组织" });
+    const ownCode = await makeReceiptCode(app.ctx, a.id);
+    const codeOfB = await makeReceiptCode(app.ctx, b.id);
+    const submitted = await app.http.inject({
+      method: "POST",
+      url: `/api/scan/${codeOfB.token}/submit`,
+      payload: {
+        invoiceType: "digital_normal",
+        buyer: { type: "enterprise", name: "乙的批量顾客有限公司", taxId: makeUscc("91310000") },
+        email: "buyer@example.com",
+      },
+    });
+    const invoiceOfB: string = submitted.json().invoices[0].id;
+    const user = await makeUser(app.ctx.database, { orgIds: [a.id], role: "admin" });
+    const client = await loginAs(app, user.username, user.password);
+    const bulk = routes().filter((r) => r.url.includes("/bulk/") && r.method !== "HEAD");
+    expect(bulk.length).toBeGreaterThanOrEqual(5);
+    const audit = async () =>
+      (await app.ctx.database.executeSql("select count(*)::int as n from audit_log", [])).rows[0];
+    const before = await audit();
+    const leaks: string[] = [];
+    for (const r of bulk) {
+      const url = r.url.replace("/api/console", "").replace(":orgId", a.id);
+      const res = await client.request(r.method as "POST", url, {
+        ids: [ownCode.id, codeOfB.id, invoiceOfB],
+      });
+      if (res.statusCode !== 404 || res.body.includes(b.name) || res.body.includes(codeOfB.serialNo))
+        leaks.push(`${r.method} ${r.url} → ${res.statusCode}`);
+    }
+    const history = await client.get(`/orgs/${a.id}/receipt-codes/${codeOfB.id}/history`);
+    if (history.statusCode !== 404) leaks.push(`history of B's code → ${history.statusCode}`);
+    expect(leaks).toEqual([]);
+    expect(await audit()).toEqual(before);
+  });
+
   it("every open-API route with an order number or invoice id answers 404 for another organization's", async () => {
     const a = await makeOrganization(app.ctx.database, { name: "甲商户" });
     const b = await makeOrganization(app.ctx.database, { name: "乙商户" });
@@ -158,7 +214,17 @@ describe("cross-organization access through every route", () => {
       const url = r.url
         .replace(":orderNo", codeOfB.serialNo)
         .replace(":id", "inv_00000000000000000000000000");
-      const body = r.method === "GET" ? "" : JSON.stringify({ reason: "开票有误" });
+      // A valid body, so that only the other organization's order or invoice can be refused.
+      const body =
+        r.method === "GET"
+          ? ""
+          : JSON.stringify(
+              r.url.endsWith("/refunds")
+                ? { refundNo: "R-1", reason: "销货退回" }
+                : r.url.endsWith("/match")
+                  ? { orderNo: codeOfB.serialNo }
+                  : { reason: "开票有误" },
+            );
       const headers = signedHeaders(keys.appKey, keys.appSecret, {
         method: r.method as "GET",
         pathWithQuery: url,

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { type App, type BuildOptions, buildApp } from "../../src/app";
 import { type Config, loadConfig } from "../../src/config";
+import type { Database } from "../../src/platform/db/client";
 import { createLogger } from "../../src/platform/logger";
 import { type DatabaseKind, openTestDatabase } from "./db";
 import { makeUscc } from "./factories";
@@ -34,6 +35,8 @@ export async function createTestApp(
     tuning?: Partial<Config["tuning"]>;
     /** Where the application logs (silent by default); a test that reads the log passes its own. */
     logger?: Logger;
+    /** A database of the test's own (a second process on the same PostgreSQL clone); closed with the app. */
+    database?: Database;
   } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
@@ -49,7 +52,7 @@ export async function createTestApp(
     jobPollSeconds: 0.5,
     ...options.tuning,
   };
-  const database = await openTestDatabase(kind);
+  const database = options.database ?? (await openTestDatabase(kind));
   const app = await buildApp(config, {
     database,
     logger: options.logger ?? createLogger("silent"),
@@ -68,8 +71,11 @@ export async function createTestApp(
   };
 }
 
-/** A consumer submits the receipt code as a company, the invoice to be e-mailed: the response. */
-export function submitAsCompany(app: TestApp, token: string) {
+/**
+ * A consumer submits the receipt code as a company, the invoice to be e-mailed (with `mergeCodes`:
+ * together with those receipts, 合并开票): the response.
+ */
+export function submitAsCompany(app: TestApp, token: string, extra: { mergeCodes?: string[] } = {}) {
   return app.http.inject({
     method: "POST",
     url: `/api/scan/${token}/submit`,
@@ -77,6 +83,7 @@ export function submitAsCompany(app: TestApp, token: string) {
       invoiceType: "digital_normal",
       buyer: { type: "enterprise", name: "上海某某科技有限公司", taxId: makeUscc("91310000") },
       email: "buyer@example.com",
+      ...extra,
     },
   });
 }

@@ -134,3 +134,15 @@ export function collectPageErrors(page: Page, errors: string[]): void {
     );
   });
 }
+
+/**
+ * Waits until an antd dialog (Modal, Modal.confirm) has finished zooming in: a click on one of its
+ * buttons while it still animates was seen to be lost now and then (CI, 2026-12-04).
+ */
+export async function dialogSettled(dialog: Locator): Promise<void> {
+  await dialog.waitFor();
+  const modal = dialog.locator("xpath=ancestor-or-self::*[contains(@class, 'ant-modal')][1]");
+  await expect
+    .poll(async () => (await modal.getAttribute("class")) ?? "", { timeout: 30_000 })
+    .not.toMatch(/ant-zoom/);
+}

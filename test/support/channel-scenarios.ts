@@ -7,11 +7,25 @@
 import { eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config";
+import { systemActor } from "../../src/context";
 import { ChannelUnavailableError } from "../../src/modules/invoices/channels/channel";
 import { prepareSettings } from "../../src/modules/invoices/channels/channel-registry";
 import { findInvoiceLines } from "../../src/modules/invoices/invoices.repository";
 import { issueRequestOf } from "../../src/modules/invoices/issuing.attempt";
-import { ISSUE_SWEEP, issueSweep } from "../../src/modules/invoices/issuing.sweep";
+import { ensurePreviewFile } from "../../src/modules/invoices/issuing.preview";
+import {
+  ISSUE_SWEEP,
+  issueSweep,
+  RED_CONFIRMATION_POLL_SWEEP,
+  redConfirmationPollSweep,
+} from "../../src/modules/invoices/issuing.sweep";
+import {
+  findRedConfirmationOf,
+  type RedConfirmationRow,
+} from "../../src/modules/invoices/red-confirmation.queries";
+import { reversibleViewOf } from "../../src/modules/invoices/reversal.partial";
+import { reverseInvoice } from "../../src/modules/invoices/reversal.service";
 import { findOrganizationByIdOrTaxId } from "../../src/modules/organizations/organizations.repository";
 import { checkTaxAccount } from "../../src/modules/tax-accounts/tax-accounts.sweep";
 import { invoices, taxBureauAccounts } from "../../src/platform/db/schema";
@@ -61,6 +75,29 @@ export interface StandinHarness {
   acknowledgement: Record<string, unknown>;
   /** Where the channel's callbacks go on our side. */
   callbackPath: string;
+  /**
+   * Whether the buyer has booked the blue invoice with this serial (入账): its red invoice then
+   * needs the buyer's 红字确认单 (诺诺: for every red applied for from now on).
+   */
+  booked(blueSerial: string, on: boolean): Promise<void>;
+  /** The buyer answers the 红字确认单 of the red invoice with this serial at the bureau. */
+  answerRed(redSerial: string, agree: boolean): Promise<void>;
+  /** How many 红字确认单 (red requests) the channel holds. */
+  redApplications(): Promise<number>;
+  /** Every business call is throttled (true) or not (false). */
+  rateLimited(on: boolean): Promise<void>;
+  /** Business calls the stand-in received so far (token calls not counted). */
+  businessCalls(): Promise<number>;
+  /** Whether the channel issues 部分红冲 (red invoices of chosen lines); the others refuse it, uncalled. */
+  partialRed: boolean;
+  /**
+   * A 红字确认单 for the whole of one blue line (numbered as printed) applied for outside Piaoma, at
+   * the channel's own workbench: the channel counts it against the blue invoice; Piaoma knows nothing.
+   * For channels with partialRed.
+   */
+  reverseLineOutside?(blueNumber: string, lineNo: number): Promise<void>;
+  /** The protocol's published vectors as the adapter's own signer / codec computes them. */
+  signingVectors(): Array<{ name: string; expected: string; actual: string }>;
 }
 
 /** How long the stand-ins keep an invoice 开票中: beyond the submit's own waits (3 s + 5 s). */
@@ -80,21 +117,36 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
     standin: StandinHarness;
     orgId: string;
     orgTaxId: string;
-    submit(): Promise<{ id: string; serial: string; status: string }>;
+    submit(): Promise<{ id: string; serial: string; status: string; token: string }>;
     invoice(id: string): Promise<typeof invoices.$inferSelect>;
     sweep(): Promise<number>;
+    /** One pass of the red-confirmation poll over every red invoice waiting, due now. */
+    pollRed(): Promise<number>;
+    /** A blue invoice submitted and issued (through the sweep). */
+    issuedBlue(): Promise<{ id: string; serial: string; token: string }>;
+    /**
+     * 红冲 of a blue invoice (as the console or the open API asks): whole, or the part `lines` /
+     * `amount` name (部分红冲); the red invoice after.
+     */
+    reverse(
+      blueId: string,
+      part?: { lines?: unknown; amount?: unknown; reason?: string },
+    ): Promise<typeof invoices.$inferSelect>;
+    /** Our 红字确认单 of a red invoice. */
+    confirmation(redId: string): Promise<RedConfirmationRow | undefined>;
     /** The submitting process's waits between re-queries (they move the stand-in's clock instead). */
     waited: Array<{ ms: number; checkedOut: number | null }>;
     close(): Promise<void>;
   }
 
-  async function open(kind: DatabaseKind): Promise<World> {
+  async function open(kind: DatabaseKind, tuning: Partial<Config["tuning"]> = {}): Promise<World> {
     const standin = makeHarness();
     await standin.start();
     await standin.pendingFor(PENDING_MS);
     const waited: World["waited"] = [];
     const app: TestApp = await createTestApp(kind, {
       startJobs: false,
+      tuning,
       env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" },
       providers: {
         sleep: async (ms) => {
@@ -117,6 +169,7 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
       .where(eq(taxBureauAccounts.orgId, org.id));
     const sweeper = new Sweeper(pino({ level: "silent" }));
     sweeper.define(issueSweep(app.ctx));
+    sweeper.define(redConfirmationPollSweep(app.ctx));
     const w: World = {
       app,
       standin,
@@ -136,11 +189,14 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
           },
         });
         expect(res.statusCode, res.body).toBeLessThan(300);
+        // What the submit answered; then the attempt it left running in the background ends.
+        const answered = (res.json() as { invoices: Array<{ status: string }> }).invoices[0]!.status;
+        await app.ctx.background.settled();
         const [row] = await app.ctx.database.db
           .select()
           .from(invoices)
           .where(eq(invoices.receiptCodeId, code.id));
-        return { id: row!.id, serial: row!.serial, status: row!.status };
+        return { id: row!.id, serial: row!.serial, status: answered, token: code.token };
       },
       async invoice(id) {
         const [row] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, id));
@@ -154,6 +210,31 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
           .where(sql`${invoices.status} in ('pending', 'issuing')`);
         return sweeper.sweepOnce(ISSUE_SWEEP);
       },
+      async pollRed() {
+        await app.ctx.database.db
+          .update(invoices)
+          .set({ nextAttemptAt: sql`now() - interval '1 second'` })
+          .where(eq(invoices.status, "confirmation_pending"));
+        return sweeper.sweepOnce(RED_CONFIRMATION_POLL_SWEEP);
+      },
+      async issuedBlue() {
+        const submitted = await w.submit();
+        await standin.advance(PENDING_MS);
+        await w.sweep();
+        expect(await w.invoice(submitted.id)).toMatchObject({ status: "issued" });
+        return submitted;
+      },
+      async reverse(blueId, part = {}) {
+        const { red } = await reverseInvoice(app.ctx, {
+          actor: systemActor("scenario"),
+          invoiceId: blueId,
+          reason: part.reason ?? "销货退回",
+          ...(part.lines !== undefined ? { lines: part.lines } : {}),
+          ...(part.amount !== undefined ? { amount: part.amount } : {}),
+        });
+        return w.invoice(red.id);
+      },
+      confirmation: (redId) => findRedConfirmationOf(app.ctx.database.db, redId),
       async close() {
         await app.close();
         await standin.close();
@@ -166,18 +247,26 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
   const concurrency: DatabaseKind = postgres ? "postgres" : "pglite";
 
   describe(`${name}: the tests every channel passes (CHANNELS.md §7.6)`, () => {
-    it(`1a. 开票中 for 2 s: asked again after 3 s in the submitting process, no connection held while waiting → issued in the submit [${concurrency}]`, async () => {
+    it(`1a. 开票中 for 2 s: the submit answers issuing as soon as the channel accepted (no wait for the re-query); the process asks again after 3 s with no connection held → issued without the sweep [${concurrency}]`, async () => {
       world = await open(concurrency);
       await world.standin.pendingFor(2000);
       const submitted = await world.submit();
-      expect(submitted.status).toBe("issued");
+      // Answered before any wait: the channel's 开票中 ended the submit's wait at once.
+      expect(submitted.status).toBe("issuing");
       expect(world.waited.map((w) => w.ms)).toEqual([3000]);
       if (concurrency === "postgres") expect(world.waited.map((w) => w.checkedOut)).toEqual([0]);
       const [held] = await world.standin.accepted();
-      expect(await world.invoice(submitted.id)).toMatchObject({ number: held!.number, attempts: 1 });
-      // The channel's own files were fetched from its host and are the legal ones; ours the preview.
+      expect(await world.invoice(submitted.id)).toMatchObject({
+        status: "issued",
+        number: held!.number,
+        attempts: 1,
+      });
+      // The channel's own files were fetched from its host and are the legal ones; ours the preview,
+      // rendered only when first asked for.
       const files = world.app.ctx.providers.files;
       expect((await files.get(submitted.id, "pdf"))?.toString()).toBe(world.standin.legalPdf(held!.number!));
+      expect(await files.get(submitted.id, "preview_pdf")).toBeUndefined();
+      await ensurePreviewFile(world.app.ctx, await world.invoice(submitted.id), "preview_pdf");
       expect((await files.get(submitted.id, "preview_pdf"))?.subarray(0, 5).toString()).toBe("%PDF-");
       expect((await world.invoice(submitted.id)).channelData).not.toHaveProperty("pendingFiles");
     });
@@ -339,6 +428,184 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
       }
       expect(await world.invoice(submitted.id)).toMatchObject({ status: "issued" });
       expect(await world.standin.accepted()).toHaveLength(1);
+    });
+
+    for (const kind of new Set([logic, concurrency]))
+      it(`8. red through the channel's 红字确认单: not booked → 无需确认, issued; booked → 待确认, asked by the poll, confirmed by the buyer later → issued; refused → failed, the blue can be reversed again; never a second form [${kind}]`, async () => {
+        world = await open(kind);
+        // Not booked by the buyer: no confirmation needed; the channel issues the red invoice.
+        const blue1 = await world.issuedBlue();
+        const red1 = await world.reverse(blue1.id);
+        expect(red1.status).toMatch(/^(pending|issuing)$/);
+        await world.standin.advance(PENDING_MS);
+        await world.sweep();
+        expect(await world.invoice(red1.id)).toMatchObject({
+          status: "issued",
+          number: expect.stringMatching(/^\d{20}$/),
+        });
+        expect(await world.invoice(blue1.id)).toMatchObject({ status: "reversed" });
+        expect(await world.confirmation(red1.id)).toMatchObject({
+          status: "no_confirmation_needed",
+          number: expect.any(String),
+        });
+
+        // Booked: the 确认单 waits for the buyer; the poll asks and nothing changes until the buyer answers.
+        const blue2 = await world.issuedBlue();
+        await world.standin.booked(blue2.serial, true);
+        const red2 = await world.reverse(blue2.id);
+        expect(red2.status).toBe("confirmation_pending");
+        const waiting = await world.confirmation(red2.id);
+        expect(waiting).toMatchObject({ status: "pending", number: expect.any(String) });
+        expect(await world.pollRed()).toBe(1);
+        expect(await world.invoice(red2.id)).toMatchObject({ status: "confirmation_pending", number: null });
+        await world.standin.answerRed(red2.serial, true);
+        // Confirmed: the channel issues the red invoice itself (开票中 first), the poll then finds it.
+        await world.pollRed();
+        await world.standin.advance(PENDING_MS);
+        expect(await world.pollRed()).toBe(1);
+        expect(await world.invoice(red2.id)).toMatchObject({
+          status: "issued",
+          number: expect.stringMatching(/^\d{20}$/),
+        });
+        expect(await world.confirmation(red2.id)).toMatchObject({
+          status: "confirmed",
+          number: waiting!.number,
+        });
+        expect(await world.invoice(blue2.id)).toMatchObject({ status: "reversed" });
+
+        // Refused by the buyer: the red invoice fails with the channel's code; the blue stays issued.
+        const blue3 = await world.issuedBlue();
+        await world.standin.booked(blue3.serial, true);
+        const red3 = await world.reverse(blue3.id);
+        expect(red3.status).toBe("confirmation_pending");
+        await world.standin.answerRed(red3.serial, false);
+        await world.pollRed();
+        expect(await world.invoice(red3.id)).toMatchObject({
+          status: "failed",
+          failureCode: expect.stringContaining("05"),
+        });
+        expect(await world.confirmation(red3.id)).toMatchObject({ status: "refused" });
+        expect(await world.invoice(blue3.id)).toMatchObject({ status: "issued" });
+        // Nothing waits any more: the poll has nothing to ask; one form per red invoice, ever.
+        expect(await world.pollRed()).toBe(0);
+        await world.sweep();
+        expect(await world.standin.redApplications()).toBe(3);
+      });
+
+    for (const kind of new Set([logic, concurrency]))
+      it(`8b. 部分红冲 where the channel has it: one line in part, then more of the same line (the channel counts the first), then what remains — each its own 确认单 and red invoice, as the consumer and the operator see with the sandbox; more than remains refused by us before any call, and by the channel when it knows of a form applied for elsewhere; a channel without it refuses, uncalled [${kind}]`, async () => {
+        world = await open(kind);
+        const w = world;
+        const blue = await w.issuedBlue();
+        const calls = () => w.standin.businessCalls();
+        if (!w.standin.partialRed) {
+          const before = await calls();
+          await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject({
+            code: "PARTIAL_RED_NOT_SUPPORTED",
+          });
+          expect(await calls()).toBe(before);
+          expect(await w.invoice(blue.id)).toMatchObject({ status: "issued" });
+          return;
+        }
+        const issuedRed = async (part: Parameters<World["reverse"]>[1]) => {
+          const red = await w.reverse(blue.id, part);
+          expect(red.status).toMatch(/^(pending|issuing)$/);
+          await w.standin.advance(PENDING_MS);
+          await w.sweep();
+          const done = await w.invoice(red.id);
+          expect(done).toMatchObject({ status: "issued", number: expect.stringMatching(/^\d{20}$/) });
+          expect(await w.confirmation(red.id)).toMatchObject({
+            status: "no_confirmation_needed",
+            number: expect.any(String),
+          });
+          return done;
+        };
+        const remaining = async () =>
+          (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue.id)))!.remaining.totalAmount;
+
+        // The blue invoice: 午餐 100.00; 标准间 2 × 388.00 less 76.00 (net 700.00).
+        const one = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
+        expect(one.totalAmount).toBe("-350.00");
+        expect(await w.invoice(blue.id)).toMatchObject({ status: "partially_reversed" });
+        expect(await remaining()).toBe("450.00");
+        const other = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
+        expect(other.totalAmount).toBe("-350.00");
+        expect(await remaining()).toBe("100.00");
+
+        // More of line 2 than remains: refused by us, the channel never asked.
+        const before = await calls();
+        const forms = await w.standin.redApplications();
+        await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject({
+          code: "NOTHING_LEFT_TO_REVERSE",
+        });
+        expect([await calls(), await w.standin.redApplications()]).toEqual([before, forms]);
+
+        // Only a reason: all that remains (line 1), a part of the blue invoice at the channel.
+        const rest = await issuedRed({});
+        expect(rest.totalAmount).toBe("-100.00");
+        expect(await w.invoice(blue.id)).toMatchObject({ status: "reversed" });
+        expect(await remaining()).toBe("0.00");
+
+        // The consumer sees the blue invoice and its three red ones, numbered by the channel.
+        const view = (await w.app.http.inject({ method: "GET", url: `/api/scan/${blue.token}` })).json() as {
+          invoices: Array<{ color: string; status: string; number: string | null; redOf: string | null }>;
+        };
+        const reds = view.invoices.filter((i) => i.color === "red");
+        expect(reds.map((r) => [r.status, r.redOf])).toEqual(Array(3).fill(["issued", blue.id]));
+        expect(new Set(reds.map((r) => r.number))).toEqual(new Set([one.number, other.number, rest.number]));
+
+        // A form for line 1 applied for at the channel's own workbench: ours, which fits by our
+        // records, is refused by the channel; the red invoice fails with its code, the blue is
+        // reversible again.
+        const blue2 = await w.issuedBlue();
+        await w.standin.reverseLineOutside!((await w.invoice(blue2.id)).number!, 1);
+        const refused = await w.reverse(blue2.id, { lines: [{ lineNo: 1 }] });
+        await w.standin.advance(PENDING_MS);
+        await w.sweep();
+        expect(await w.invoice(refused.id)).toMatchObject({
+          status: "failed",
+          failureCode: expect.stringMatching(new RegExp(w.standin.channel, "i")),
+        });
+        expect(await w.invoice(blue2.id)).toMatchObject({ status: "issued" });
+        expect(
+          (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue2.id)))!.remaining.totalAmount,
+        ).toBe("800.00");
+      });
+
+    it(`9. rate limited: taken as "later", no busy polling — one call in the submit, one per sweep when due, then issued [${logic}]`, async () => {
+      // Production-like cadence: the sweep's first look 15 s after the submit, then every 30 s.
+      world = await open(logic, { issueBackstopSeconds: 15, issueRetrySeconds: 30 });
+      await world.issuedBlue(); // token obtained, account known
+      const before = await world.standin.businessCalls();
+      await world.standin.rateLimited(true);
+      const waitsBefore = world.waited.length;
+      const submitted = await world.submit();
+      expect(submitted.status).toBe("issuing");
+      // One call: no retry in the submit, no wait-and-ask.
+      expect(await world.standin.businessCalls()).toBe(before + 1);
+      expect(world.waited.length).toBe(waitsBefore);
+      const notBefore = (row: { nextAttemptAt: Date | null }) => row.nextAttemptAt!.getTime() - Date.now();
+      expect(notBefore(await world.invoice(submitted.id))).toBeGreaterThan(10_000);
+      // The sweep, when due, still throttled: one call, and the invoice is not due again before its lease.
+      await world.sweep();
+      expect(await world.standin.businessCalls()).toBe(before + 2);
+      expect(notBefore(await world.invoice(submitted.id))).toBeGreaterThan(20_000);
+      expect((await world.invoice(submitted.id)).status).toBe("issuing");
+      // Throttling over: asked (not found), issued once.
+      await world.standin.rateLimited(false);
+      await world.sweep();
+      await world.standin.advance(PENDING_MS);
+      await world.sweep();
+      expect(await world.invoice(submitted.id)).toMatchObject({ status: "issued" });
+      expect(
+        (await world.standin.accepted()).filter((a) => a.key === world!.standin.keyOf(submitted.serial)),
+      ).toHaveLength(1);
+    });
+
+    it("10. signatures: the adapter's signer / codec reproduces the protocol's published vectors byte for byte", () => {
+      const vectors = makeHarness().signingVectors();
+      expect(vectors.length).toBeGreaterThan(0);
+      for (const v of vectors) expect(v.actual, v.name).toBe(v.expected);
     });
   });
 }

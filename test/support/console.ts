@@ -71,3 +71,31 @@ export async function loginAs(app: TestApp, username: string, password: string):
     put: (url, body) => request("PUT", url, body),
   };
 }
+
+/** Uploads one file to a console route (`url` below /api/console) as a browser's form does. */
+export function uploadAs(
+  app: TestApp,
+  client: ConsoleClient,
+  url: string,
+  fileName: string,
+  content: Buffer,
+): Promise<LightMyRequestResponse> {
+  const boundary = "----piaoma-test-boundary";
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return app.http.inject({
+    method: "POST",
+    url: `/api/console${url}`,
+    headers: {
+      cookie: client.cookie,
+      "x-csrf-token": client.csrfToken,
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+    },
+    payload,
+  });
+}

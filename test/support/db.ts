@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { describe, inject } from "vitest";
 import { type Database, fromPglite, openPostgres } from "../../src/platform/db/client";
 import { adminQuery, withDatabase } from "./global-setup";
@@ -78,3 +79,19 @@ export function describeOneDatabase(name: string, suite: (kind: DatabaseKind) =>
 }
 
 export const describePostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+/**
+ * A connection of its own to the PostgreSQL database a test app uses (a copy with its own name), for
+ * holding locks or committing while the app's requests wait. The caller ends it.
+ */
+export async function connectToSameDatabase(database: Database): Promise<pg.Client> {
+  if (database.kind !== "postgres") throw new Error("expects PostgreSQL");
+  const client = await database.pool.connect();
+  const dbName = (await client.query("select current_database() as name")).rows[0].name as string;
+  client.release();
+  const url = new URL(process.env.TEST_DATABASE_URL ?? "");
+  url.pathname = `/${dbName}`;
+  const other = new pg.Client({ connectionString: url.toString() });
+  await other.connect();
+  return other;
+}

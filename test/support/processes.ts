@@ -100,7 +100,7 @@ export function startServer(
 }
 
 /** The parent's environment without the variables that would point a child at the wrong place. */
-function cleanEnv(): Record<string, string> {
+export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;

@@ -19,13 +19,28 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-/** A real SMTP server in this process, on a free loopback port, keeping what it receives. */
-export async function startSmtp(port = 0): Promise<TestSmtp> {
+/**
+ * A real SMTP server in this process, on a free loopback port, keeping what it receives.
+ * `refuse` names recipients it refuses at RCPT TO for good (550, with that text), as a receiving
+ * server refuses an address it does not have.
+ */
+export async function startSmtp(
+  port = 0,
+  options: { refuse?: Record<string, string> } = {},
+): Promise<TestSmtp> {
   const mails: ReceivedMail[] = [];
+  const refuse = new Map(Object.entries(options.refuse ?? {}).map(([a, t]) => [a.toLowerCase(), t]));
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const text = refuse.get(address.address.toLowerCase());
+      if (!text) return callback();
+      const err = new Error(text) as Error & { responseCode: number };
+      err.responseCode = 550;
+      callback(err);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
@@ -64,7 +79,7 @@ export async function startSmtp(port = 0): Promise<TestSmtp> {
 }
 
 /** RFC 2047 encoded words (=?UTF-8?B?…?=), as nodemailer writes Chinese subjects. */
-function decodeHeader(value: string): string {
+export function decodeHeader(value: string): string {
   return value
     .replace(/\r\n[ \t]/g, "")
     .replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_, enc: string, text: string) =>

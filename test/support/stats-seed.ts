@@ -1,3 +1,4 @@
+import { SHORT_CODE_ALPHABET } from "../../src/domain/short-code";
 import type { ExecuteSql } from "../../src/platform/db/client";
 
 /**
@@ -26,11 +27,18 @@ export async function seedStatsData(
     [orgId, prefix],
   );
   // Code i: created at endAt − span + i·span/n (never after endAt).
+  // 开票码: drawn at random by the column's default, they collide beyond a few hundred thousand codes
+  // (29^6 of them); here code i of a prefix gets the base-29 digits of its own number instead.
+  const shortCode = Array.from(
+    { length: 6 },
+    (_, k) =>
+      `substr('${SHORT_CODE_ALPHABET}', 1 + ((${shortCodeOffset(prefix)} + i) / ${29 ** (5 - k)} % 29)::int, 1)`,
+  ).join(" || ");
   await executeSql(
-    `insert into receipt_codes (id, org_id, token, serial_no, source, device_id, tax_account_id,
+    `insert into receipt_codes (id, org_id, token, short_code, serial_no, source, device_id, tax_account_id,
        invoice_types, default_invoice_type, expires_at, drawer, status,
        amount_excluding_tax, tax_amount, total_amount, scan_count, first_scanned_at, created_at, updated_at)
-     select $4 || '_rc' || i, $1, $4 || '_tok' || i, $4 || '-' || i,
+     select $4 || '_rc' || i, $1, $4 || '_tok' || i, ${shortCode}, $4 || '-' || i,
        case when i % 10 < 6 then 'manual' when i % 10 < 9 then 'push' else 'link' end,
        case when i % 7 = 0 then null else $4 || '_dev' || (1 + i % 4) end,
        $5, array['digital_normal', 'digital_special'], 'digital_normal', t + interval '30 days', '张会计',
@@ -94,4 +102,11 @@ function numberPrefix(prefix: string, red = false): string {
   let h = 0;
   for (const c of prefix) h = (h * 31 + c.charCodeAt(0)) % 100_000;
   return `${red ? 8 : 9}${String(h).padStart(5, "0")}`;
+}
+
+/** Where a prefix's 开票码 numbers start: 100 slots of 5 million in the 29^6 codes, by the prefix. */
+function shortCodeOffset(prefix: string): number {
+  let h = 0;
+  for (const c of prefix) h = (h * 31 + c.charCodeAt(0)) % 100;
+  return h * 5_000_000;
 }

@@ -21,6 +21,7 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   pdfinfo: "poppler-utils",
   zbarimg: "zbar-tools",
   xmllint: "libxml2-utils",
+  unzip: "unzip",
 };
 
 const found = new Map<string, string | undefined>();
@@ -129,6 +130,11 @@ export function runTool(name: string, args: readonly string[], input?: Buffer | 
         resolve({ stdout, stderr: stderr.toString("utf8"), exitCode });
       },
     );
+    // A program that exits without reading its input (unzip -t) closes the pipe first: EPIPE here
+    // is not a failure of the program, whose exit code and output still decide.
+    child.stdin?.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.stdin?.end(input ?? "");
   });
 }

@@ -5,7 +5,19 @@
  * details; a request that never got an answer is `NETWORK` (status 0), so the page can offer a retry.
  */
 import type { BuyerType, InvoiceType } from "../../src/domain/types";
-import type { Receipt, ResendBody, ResendResult, SubmitBody, SubmitResult, TitlesResult } from "./api-types";
+import type {
+  Correction,
+  CorrectionBody,
+  LookupResult,
+  MergeResult,
+  Receipt,
+  ResendBody,
+  ResendResult,
+  SubmitBody,
+  SubmitResult,
+  TitlesResult,
+  WechatCardResult,
+} from "./api-types";
 
 export type * from "./api-types";
 export type { BuyerType, InvoiceType };
@@ -99,7 +111,32 @@ export function scanApi(token: string, fetcher: Fetch = (input, init) => fetch(i
       (await requestJson<TitlesResult>(fetcher, `${base}/titles?q=${encodeURIComponent(q)}`)).body.titles,
     resend: async (to: ResendBody) =>
       (await requestJson<ResendResult>(fetcher, `${base}/resend`, { method: "POST", body: to })).body,
+    /** 加入微信卡包: the authorisation page to open (start), then the state once back (check). */
+    wechatCard: async (invoiceId: string, step: "start" | "check") =>
+      (
+        await requestJson<WechatCardResult>(
+          fetcher,
+          `${base}/invoices/${encodeURIComponent(invoiceId)}/wechat-card${step === "check" ? "/check" : ""}`,
+          { method: "POST", body: {} },
+        )
+      ).body,
+    corrections: async () =>
+      (await requestJson<{ items: Correction[] }>(fetcher, `${base}/corrections`)).body.items,
+    applyCorrection: async (body: CorrectionBody) =>
+      (await requestJson<Correction>(fetcher, `${base}/corrections`, { method: "POST", body })).body,
+    /** 合并开票: the other receipts (开票码 or links) with this one, checked and added up by the server. */
+    merge: async (codes: string[]) =>
+      (await requestJson<MergeResult>(fetcher, `${base}/merge`, { method: "POST", body: { codes } })).body,
   };
+}
+
+/** 输入开票码: the typed code → the token of its page. */
+export async function lookupShortCode(
+  code: string,
+  fetcher: Fetch = (input, init) => fetch(input, init),
+): Promise<LookupResult> {
+  return (await requestJson<LookupResult>(fetcher, "/api/scan/lookup", { method: "POST", body: { code } }))
+    .body;
 }
 
 export type ScanApi = ReturnType<typeof scanApi>;

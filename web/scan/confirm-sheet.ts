@@ -15,7 +15,6 @@ export function confirmRows(
   state: FormState,
 ): [string, string][] {
   const body = toSubmitBody(state);
-  const count = Math.max(1, receipt.limit.invoiceCount);
   const rows: [string, string][] = [
     ["发票类型", INVOICE_TYPE_LABELS[state.invoiceType]],
     ["抬头", `${body.buyer.name}（${BUYER_TYPE_LABELS[state.buyerType]}）`],
@@ -23,7 +22,12 @@ export function confirmRows(
   ];
   if (body.email) rows.push(["电子邮箱", body.email]);
   if (body.mobile) rows.push(["手机号码", body.mobile]);
-  rows.push(["价税合计", formatMoney(receipt.totals.totalAmount)], ["发票张数", `${count} 张`]);
+  // A 门店码 has no purchase yet (no limit, no total): the order the merchant matches decides both.
+  if (receipt.limit)
+    rows.push(
+      ["价税合计", formatMoney(receipt.totals.totalAmount)],
+      ["发票张数", `${Math.max(1, receipt.limit.invoiceCount)} 张`],
+    );
   return rows;
 }
 

@@ -425,8 +425,19 @@ export function createFormView(
       h(
         "div",
         { class: "submit-total" },
-        h("span", { class: "submit-total-label" }, `价税合计${countNote}`),
-        h("strong", { class: "num" }, formatMoney(receipt.totals.totalAmount)),
+        h(
+          "span",
+          { class: "submit-total-label", "data-testid": "submit-total-label" },
+          `价税合计${countNote}`,
+        ),
+        // A 门店码 has no purchase yet (store-view.ts): no total to show.
+        receipt.totals.totalAmount
+          ? h(
+              "strong",
+              { class: "num", "data-testid": "submit-total" },
+              formatMoney(receipt.totals.totalAmount),
+            )
+          : null,
       ),
       submitButton,
     ),

@@ -5,23 +5,29 @@
  * channel) makes them type it again.
  */
 import "./style.css";
-import { ApiError, type IssuedInvoice, type Receipt, scanApi, tokenFromPath } from "./api";
+import { ApiError, type IssuedInvoice, type MergeResult, type Receipt, scanApi, tokenFromPath } from "./api";
 import { type Children, mount } from "./dom";
 import { applyTitle, errorsFromServer, type FormState, initialForm, limitNotice, toSubmitBody } from "./form";
 import { createFormView, type TitleTool } from "./form-view";
+import { formatMoney } from "./format";
+import { createMergeCard } from "./merge-view";
 import { pageForError, pageForStatus, submitErrorText } from "./messages";
 import { pollReceipt } from "./poll";
 import { heroView, limitNoticeView, purchaseView } from "./receipt-view";
 import { resultView } from "./result-view";
 import {
+  awaitsReview,
   failedView,
   issuingView,
   loadingView,
   merchantView,
   queuedView,
+  reviewView,
   statusPageView,
 } from "./status-view";
 import { forgetBuyer, forgetTitles, loadSaved, loadTitles, saveBuyer, saveTitle, titleOf } from "./storage";
+import { startStorePage, storeTokens } from "./store-view";
+import { typedCodeView } from "./typed-code-view";
 
 /** Waiting in front of a spinner: this long, then the page says the invoice is queued. */
 const ISSUING_PATIENCE_MS = 30_000;
@@ -76,8 +82,15 @@ function takeEmbedded(): { receipt: Receipt } | { error: ApiError } | null {
 }
 
 async function start() {
+  // 门店码 and its waiting submission: a page of their own (store-view.ts).
+  const store = storeTokens(location.pathname);
+  if (store) return startStorePage(show, store);
   if (!token) {
-    showError(new ApiError("NO_TOKEN", 404, "缺少开票码"));
+    // `/s` itself: 输入开票码, for a receipt whose QR will not scan.
+    show(
+      "输入开票码",
+      typedCodeView((found) => location.assign(`/s/${encodeURIComponent(found)}`)),
+    );
     return;
   }
   const embedded = takeEmbedded();
@@ -100,7 +113,8 @@ function route(receipt: Receipt, options: { justIssued?: boolean; note?: string 
   } else if (receipt.status === "issuing") {
     const submission = receipt.submission;
     if (submission) contacts = { email: submission.email, mobile: submission.mobile };
-    void waitForInvoice(receipt);
+    if (awaitsReview(receipt.invoices)) show("待商家审核", reviewView(receipt, contacts, refresh));
+    else void waitForInvoice(receipt);
   } else if (receipt.status === "failed") {
     show("开票未成功", failedView(receipt, refresh));
   } else {
@@ -133,6 +147,11 @@ function showForm(receipt: Receipt) {
   let initial = typed ?? initialForm(receipt, saved);
   // The last title comes back with the invoice type it was taken with (when this receipt allows it).
   if (!typed && titles[0]) initial = applyTitle(initial, titles[0], receipt.invoiceTypes);
+  // 合并开票, when the merchant allows it: other receipts added here are invoiced with this one.
+  const merge =
+    receipt.merge?.enabled && receipt.merge.maxReceipts > 1
+      ? createMergeCard(receipt, api, (merged) => showMergedTotal(view.element, receipt, merged))
+      : null;
   const view = createFormView(
     receipt,
     initial,
@@ -148,7 +167,8 @@ function showForm(receipt: Receipt) {
           forgetBuyer();
           if (title) forgetTitles((t) => t.name !== title.name || t.taxId !== title.taxId);
         }
-        const body = toSubmitBody(state);
+        const mergeCodes = merge?.codes() ?? [];
+        const body = mergeCodes.length ? { ...toSubmitBody(state), mergeCodes } : toSubmitBody(state);
         contacts = { email: body.email || null, mobile: body.mobile || null };
         view.setBusy(true);
         try {
@@ -157,6 +177,8 @@ function showForm(receipt: Receipt) {
             showInvoices(receipt, result.invoices, { justIssued: true });
           } else if (result.status === "failed") {
             show("开票未成功", failedView(receipt, refresh));
+          } else if (awaitsReview(result.invoices)) {
+            show("待商家审核", reviewView(receipt, contacts, refresh));
           } else {
             void waitForInvoice(receipt);
           }
@@ -179,8 +201,17 @@ function showForm(receipt: Receipt) {
     purchaseView(receipt, { folded: short }),
     // Folded, the purchase does not show the limit's notice (a split, say): it stands on its own.
     short ? limitNoticeView(receipt) : null,
+    merge?.element,
     view.element,
   );
+}
+
+/** The form's bar shows what the submit will invoice: this receipt, or all the receipts merged. */
+function showMergedTotal(form: HTMLElement, receipt: Receipt, merged: MergeResult | null): void {
+  const amount = form.querySelector('[data-testid="submit-total"]');
+  const label = form.querySelector('[data-testid="submit-total-label"]');
+  if (amount) amount.textContent = formatMoney((merged?.totals ?? receipt.totals).totalAmount);
+  if (label && merged) label.textContent = `价税合计（${merged.receipts.length + 1} 张小票）`;
 }
 
 /** The ways to fill the title this page offers; each loads its code only when tapped. */

@@ -13,7 +13,7 @@ export interface Merchant {
 }
 
 export interface StatusPage {
-  kind: "not-found" | "no-token" | "expired" | "disabled" | "network" | "server" | "failed";
+  kind: "not-found" | "no-token" | "expired" | "disabled" | "refunded" | "network" | "server" | "failed";
   icon: "search" | "clock" | "ban" | "wifi" | "alert" | "receipt";
   title: string;
   body: string[];
@@ -84,6 +84,15 @@ export function pageForError(error: Pick<ApiError, "code" | "status" | "message"
         canRetry: false,
         merchant,
       };
+    case "RECEIPT_CODE_REFUNDED":
+      return {
+        kind: "refunded",
+        icon: "ban",
+        title: "该订单已退款",
+        body: ["商家已为这张小票的订单办理全额退款，无需也无法再开具发票。", `如有疑问，${call}。`],
+        canRetry: false,
+        merchant,
+      };
     case "NETWORK":
       return {
         kind: "network",
@@ -115,6 +124,8 @@ export function pageForStatus(status: string, expiresAt?: string): StatusPage | 
     return pageForError({ code: "RECEIPT_CODE_EXPIRED", status: 410, message: "", details: { expiresAt } });
   if (status === "disabled")
     return pageForError({ code: "RECEIPT_CODE_DISABLED", status: 410, message: "", details: {} });
+  if (status === "refunded")
+    return pageForError({ code: "RECEIPT_CODE_REFUNDED", status: 410, message: "", details: {} });
   return null;
 }
 

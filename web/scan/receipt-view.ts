@@ -32,7 +32,7 @@ export function heroView(
   );
 }
 
-function lineItem(line: ReceiptLine) {
+export function lineItem(line: ReceiptLine) {
   const detail = lineDetail(line);
   if (line.kind === "discount") {
     return h(

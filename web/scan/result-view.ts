@@ -4,6 +4,7 @@
  */
 import { isValidEmail, isValidMobile, normalizeMobile } from "../../src/domain/buyer";
 import type { ApiError, IssuedInvoice, Receipt, ScanApi } from "./api";
+import { correctionCard } from "./correction-view";
 import { h, icon } from "./dom";
 import {
   contactsText,
@@ -22,7 +23,12 @@ const STATUS_BADGES: Record<string, string> = {
   failed: "开具失败",
 };
 
-const DELIVERY_STATES: Record<string, string> = { sent: "已发送", failed: "发送失败", pending: "发送中" };
+const DELIVERY_STATES: Record<string, string> = {
+  sent: "已发送",
+  failed: "发送失败",
+  bounced: "被退回",
+  pending: "发送中",
+};
 
 type Delivery = NonNullable<IssuedInvoice["deliveries"]>[number];
 
@@ -49,7 +55,7 @@ function deliveriesView(list: Delivery[] | undefined, onResend: (d: Delivery) =>
         { class: `delivery delivery--${d.status}`, "data-testid": "delivery", "data-status": d.status },
         h("span", { class: "delivery-to" }, `${d.channel === "sms" ? "短信" : "邮箱"} ${d.to}`),
         h("span", { class: `badge badge--${d.status}` }, DELIVERY_STATES[d.status] ?? d.status),
-        d.status === "failed"
+        d.status === "failed" || d.status === "bounced"
           ? h(
               "button",
               { type: "button", class: "button button--ghost button--small", onclick: () => onResend(d) },
@@ -87,7 +93,72 @@ function fileLinks(invoice: IssuedInvoice, inApp: boolean) {
   );
 }
 
-function invoiceCard(invoice: IssuedInvoice, index: number, count: number, onResend: (d: Delivery) => void) {
+const CARD_STATES: Record<string, string> = {
+  none: "未加入",
+  authorizing: "授权中",
+  inserted: "已加入",
+  failed: "失败",
+};
+
+/**
+ * 加入微信卡包: inside WeChat only, for an invoice whose seller offers it (`wechatCard` present).
+ * The button opens WeChat's authorisation page; back from it (or when still 授权中) the page asks
+ * once whether the card went in.
+ */
+export function wechatCardView(invoice: IssuedInvoice, api: ScanApi | null, userAgent: string) {
+  const card = invoice.wechatCard;
+  if (!card || !api || inAppBrowserName(userAgent) !== "微信") return null;
+  const badge = h("span", { class: `badge badge--card-${card.status}`, "data-testid": "wechat-card-state" });
+  const note = h("p", { class: "wechat-card-note", role: "status", "aria-live": "polite" });
+  const button = h(
+    "button",
+    { type: "button", class: "button button--ghost button--small", "data-testid": "wechat-card-add" },
+    "加入微信卡包",
+  );
+  const show = (status: string, text = "") => {
+    badge.textContent = CARD_STATES[status] ?? status;
+    badge.className = `badge badge--card-${status}`;
+    badge.setAttribute("data-status", status);
+    button.hidden = status === "inserted";
+    button.textContent =
+      status === "failed" ? "重新加入微信卡包" : status === "authorizing" ? "继续授权" : "加入微信卡包";
+    note.textContent = text;
+  };
+  show(card.status);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const started = await api.wechatCard(invoice.id, "start");
+      if (started.authUrl) window.location.href = started.authUrl;
+      show(started.status);
+    } catch (error) {
+      show("failed", (error as ApiError).message || "暂时无法加入微信卡包，请稍后再试");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  if (card.status === "authorizing")
+    void api.wechatCard(invoice.id, "check").then(
+      (r) => show(r.status, r.status === "authorizing" ? "请在微信授权页完成授权后返回本页" : ""),
+      () => {},
+    );
+  return h(
+    "div",
+    { class: "wechat-card", "data-testid": "wechat-card" },
+    h("span", { class: "wechat-card-label" }, "微信卡包"),
+    badge,
+    button,
+    note,
+  );
+}
+
+export function invoiceCard(
+  invoice: IssuedInvoice,
+  index: number,
+  count: number,
+  onResend: (d: Delivery) => void,
+  api: ScanApi | null = null,
+) {
   const inApp = inAppBrowserName(navigator.userAgent) !== null;
   const badge = STATUS_BADGES[invoice.status];
   const row = (label: string, value: Node | string, testId?: string) =>
@@ -143,10 +214,12 @@ function invoiceCard(invoice: IssuedInvoice, index: number, count: number, onRes
         ? h("p", { class: "invoice-sent" }, `接收：${contactsText(invoice.email, invoice.mobile)}`)
         : null,
     fileLinks(invoice, inApp),
+    wechatCardView(invoice, api, navigator.userAgent),
   );
 }
 
-function resendCard(api: ScanApi, invoices: IssuedInvoice[], known: string[]) {
+/** Sends the invoice(s) again; the re-scan's `ScanApi` and 我的发票's client both fit. */
+export function resendCard(api: Pick<ScanApi, "resend">, invoices: IssuedInvoice[], known: string[]) {
   let channel: "email" | "mobile" =
     invoices.some((i) => i.email) || !invoices.some((i) => i.mobile) ? "email" : "mobile";
   const input = h("input", {
@@ -235,16 +308,20 @@ function resendCard(api: ScanApi, invoices: IssuedInvoice[], known: string[]) {
     h("h2", { class: "card-title", id: "resend-title" }, "重新发送", h("small", null, "没收到或想发给别人")),
     form,
   );
-  /** A failed delivery's resend: its channel, and its address when this phone knows it. */
+  /**
+   * A failed delivery's resend: its channel, and its address when this phone knows it. A returned
+   * e-mail's address is wrong (or its box refuses mail): the consumer types a corrected one.
+   */
   const resendTo = (d: Delivery) => {
     const next = d.channel === "sms" ? "mobile" : "email";
     for (const radio of Array.from(form.querySelectorAll<HTMLInputElement>("input[type=radio]")))
       radio.checked = radio.value === next;
     setChannel(next);
-    input.value = known.find((a) => matchesMasked(a, d.to)) ?? "";
+    input.value = d.status === "bounced" ? "" : (known.find((a) => matchesMasked(a, d.to)) ?? "");
     card.scrollIntoView({ block: "center" });
     input.focus();
-    if (!input.value) setStatus(`请重新输入接收${next === "email" ? "邮箱" : "手机号码"}后发送`, "");
+    if (d.status === "bounced") setStatus(`发往 ${d.to} 的邮件被退回，请核对后输入正确的邮箱`, "");
+    else if (!input.value) setStatus(`请重新输入接收${next === "email" ? "邮箱" : "手机号码"}后发送`, "");
   };
   return { card, resendTo };
 }
@@ -281,7 +358,7 @@ export function resultView(
         options.note ? h("p", { class: "banner-note" }, options.note) : null,
       ),
     ),
-    invoices.map((invoice, i) => invoiceCard(invoice, i, count, resend.resendTo)),
+    invoices.map((invoice, i) => invoiceCard(invoice, i, count, resend.resendTo, api)),
     browser
       ? h(
           "p",
@@ -290,6 +367,19 @@ export function resultView(
         )
       : null,
     resend.card,
+    correctionCard(receipt, invoices, api),
     purchaseView(receipt, { folded: true }),
+    myInvoicesLink(),
   ];
+}
+
+/** 我的发票: every invoice sent to a number or address, for a consumer without the receipt at hand. */
+export function myInvoicesLink() {
+  return h(
+    "p",
+    { class: "my-link" },
+    "收据丢了也能找回：",
+    h("a", { href: "/my", "data-testid": "my-invoices-link" }, "我的发票"),
+    " 用接收发票的手机号或邮箱登录，查看全部发票",
+  );
 }

@@ -88,29 +88,28 @@ export function issuingView(receipt: Receipt, contacts: { email: string | null; 
   ];
 }
 
-export function queuedView(
+/** Some of the code's invoices wait for the merchant's review (审核开票). */
+export const awaitsReview = (invoices: ReadonlyArray<{ status: string }> | undefined) =>
+  Boolean(invoices?.some((i) => i.status === "awaiting_review"));
+
+/** A stored submission still waiting (for the merchant's review, or in the channel's queue): the same page. */
+function waitingView(
   receipt: Receipt,
-  contacts: { email: string | null; mobile: string | null },
   onRefresh: () => void,
+  words: { testId: string; title: string; lines: string[]; note: string; refresh: string },
 ) {
-  const to = contactsText(contacts.email, contacts.mobile);
   return [
     heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(
       "section",
-      { class: "banner banner--waiting", role: "status", "data-testid": "queued" },
+      { class: "banner banner--waiting", role: "status", "data-testid": words.testId },
       icon("clock", "banner-icon"),
       h(
         "div",
         null,
-        h("h2", { class: "banner-title" }, "开票申请已提交，正在排队开具"),
-        h(
-          "p",
-          null,
-          "税务开票通道暂时繁忙，您的开票信息已保存，无需重新填写。",
-          to ? `发票开具后将发送至 ${to}。` : "发票开具后可再次扫码查看。",
-        ),
-        h("p", { class: "banner-note" }, "您可以关闭本页，稍后再次扫描小票二维码查看和下载发票。"),
+        h("h2", { class: "banner-title" }, words.title),
+        h("p", null, ...words.lines),
+        h("p", { class: "banner-note" }, words.note),
       ),
     ),
     h(
@@ -119,11 +118,48 @@ export function queuedView(
       h(
         "button",
         { type: "button", class: "button button--ghost button--block", onclick: onRefresh },
-        "刷新开票状态",
+        words.refresh,
       ),
     ),
     purchaseView(receipt, { folded: true }),
   ];
+}
+
+/** 待商家审核: the submission is stored; the merchant approves (then it is issued and sent) or declines. */
+export function reviewView(
+  receipt: Receipt,
+  contacts: { email: string | null; mobile: string | null },
+  onRefresh: () => void,
+) {
+  const to = contactsText(contacts.email, contacts.mobile);
+  return waitingView(receipt, onRefresh, {
+    testId: "awaiting-review",
+    title: "待商家审核",
+    lines: [
+      `您的开票申请已提交，需${receipt.seller.name}审核后开具，无需重新填写。`,
+      to ? `审核结果和发票将发送至 ${to}。` : "审核后再次扫描小票二维码即可查看。",
+    ],
+    note: "您可以关闭本页，稍后再次扫描小票二维码查看结果。",
+    refresh: "刷新审核状态",
+  });
+}
+
+export function queuedView(
+  receipt: Receipt,
+  contacts: { email: string | null; mobile: string | null },
+  onRefresh: () => void,
+) {
+  const to = contactsText(contacts.email, contacts.mobile);
+  return waitingView(receipt, onRefresh, {
+    testId: "queued",
+    title: "开票申请已提交，正在排队开具",
+    lines: [
+      "税务开票通道暂时繁忙，您的开票信息已保存，无需重新填写。",
+      to ? `发票开具后将发送至 ${to}。` : "发票开具后可再次扫码查看。",
+    ],
+    note: "您可以关闭本页，稍后再次扫描小票二维码查看和下载发票。",
+    refresh: "刷新开票状态",
+  });
 }
 
 /**
@@ -132,7 +168,10 @@ export function queuedView(
  */
 export function failedView(receipt: Receipt, onRefresh: () => void) {
   // The channel's plain sentence for the consumer (its own code and words are the merchant's).
-  const reason = receipt.invoices?.find((i) => i.status === "failed" && i.failureMessage)?.failureMessage;
+  // (Or the merchant's reason for declining it, 审核开票.)
+  const reason = receipt.invoices?.find(
+    (i) => (i.status === "failed" || i.status === "review_refused") && i.failureMessage,
+  )?.failureMessage;
   return [
     heroView(receipt, { kicker: "电子发票", deadline: false }),
     h(

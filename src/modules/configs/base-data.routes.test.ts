@@ -1,7 +1,7 @@
 import ExcelJS from "exceljs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
-import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
+import { type ConsoleClient, loginAs, makeUser, uploadAs } from "../../../test/support/console";
 import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeUscc } from "../../../test/support/factories";
 
@@ -30,19 +30,6 @@ function itemInput(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** A multipart body with one file, as a browser sends an upload. */
-function multipart(fileName: string, content: Buffer) {
-  const boundary = "----piaoma-test-boundary";
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
   let app: TestApp;
   let org: { id: string };
@@ -59,15 +46,8 @@ describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
   });
   afterEach(() => app.close());
 
-  const upload = (fileName: string, content: Buffer) => {
-    const { body, contentType } = multipart(fileName, content);
-    return app.http.inject({
-      method: "POST",
-      url: `/api/console/orgs/${org.id}/items/import`,
-      headers: { cookie: admin.cookie, "x-csrf-token": admin.csrfToken, "content-type": contentType },
-      payload: body,
-    });
-  };
+  const upload = (fileName: string, content: Buffer) =>
+    uploadAs(app, admin, `/orgs/${org.id}/items/import`, fileName, content);
 
   it("saves the config with the seller beside it, keeping the limit as typed", async () => {
     const res = await admin.put(`/orgs/${org.id}/config`, configInput({ limit: "100000" }));
@@ -79,6 +59,33 @@ describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
       overLimitPolicy: "split",
     });
     expect(res.json().seller.name).toBe("测试销售方有限公司");
+  });
+
+  it("switches 合并开票 on with its maximum, keeps them when not sent, and refuses a maximum out of 2–20", async () => {
+    expect((await admin.get(`/orgs/${org.id}/config`)).json()).toMatchObject({
+      mergeEnabled: false,
+      mergeMaxReceipts: 5,
+    });
+    const on = await admin.put(
+      `/orgs/${org.id}/config`,
+      configInput({ mergeEnabled: true, mergeMaxReceipts: 8 }),
+    );
+    expect(on.statusCode).toBe(200);
+    expect(on.json()).toMatchObject({ mergeEnabled: true, mergeMaxReceipts: 8 });
+    // A client that does not know the fields leaves them as they are.
+    expect((await admin.put(`/orgs/${org.id}/config`, configInput())).json()).toMatchObject({
+      mergeEnabled: true,
+      mergeMaxReceipts: 8,
+    });
+    for (const [max, message] of [
+      [1, "最多合并小票数至少为 2"],
+      [21, "最多合并小票数不能超过 20"],
+    ] as const) {
+      const res = await admin.put(`/orgs/${org.id}/config`, configInput({ mergeMaxReceipts: max }));
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.details.fields).toEqual({ mergeMaxReceipts: message });
+    }
+    expect((await admin.get(`/orgs/${org.id}/config`)).json().mergeMaxReceipts).toBe(8);
   });
 
   // 21 bytes as typed is one more than allowed (DOMAIN.md §5); 17 integer digits fit in 20 bytes but
@@ -238,7 +245,7 @@ describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
       "LUNCH,午餐,餐饮服务,3070401000000000000,6%,,份,",
     ].join("\n");
     const ok = await upload("items.csv", Buffer.from(`\uFEFF${csv}`));
-    expect(ok.json()).toEqual({ created: 1, updated: 1 });
+    expect(ok.json()).toEqual({ created: 1, updated: 1, skipped: 0, errors: [] });
     const milk = (await admin.get(`/orgs/${org.id}/items?q=MILK`)).json().items[0];
     expect(milk).toMatchObject({ name: "纯牛奶, 1升", unitPrice: "13", spec: "1L" });
 
@@ -266,7 +273,7 @@ describeOneDatabase("基础资料 and 小票码配置 over HTTP", (kind) => {
     sheet.addRow(["编码", "名称", "税收分类简称", "税收分类编码", "税率", "零税率类型", "单位"]);
     sheet.addRow(["BOOK", "图书", "图书", "1060101000000000000", "0", "免税", "本"]);
     const xlsx = Buffer.from(await book.xlsx.writeBuffer());
-    expect((await upload("items.xlsx", xlsx)).json()).toEqual({ created: 1, updated: 0 });
+    expect((await upload("items.xlsx", xlsx)).json()).toMatchObject({ created: 1, updated: 0 });
     const bookItem = (await admin.get(`/orgs/${org.id}/items?q=BOOK`)).json().items[0];
     expect(bookItem).toMatchObject({ taxRateLabel: "免税", unit: "本" });
 

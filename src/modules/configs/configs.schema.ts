@@ -26,6 +26,21 @@ export const configInput = z
     defaultPayee: optionalText(20, "收款人不能超过 20 个字符"),
     defaultReviewer: optionalText(20, "复核人不能超过 20 个字符"),
     defaultTaxAccountId: recordId().nullish(),
+    /** 合并开票 on or off, and at most how many receipts in one submit; left as they are when not sent. */
+    mergeEnabled: z.boolean({ error: "合并开票为开启或关闭" }).optional(),
+    mergeMaxReceipts: z
+      .number({ error: "请填写最多合并小票数" })
+      .int("最多合并小票数为整数")
+      .min(2, "最多合并小票数至少为 2")
+      .max(20, "最多合并小票数不能超过 20")
+      .optional(),
+    /** 换开: approve a consumer's request automatically within this many days of issue (null: never). */
+    correctionAutoApproveDays: z
+      .number({ error: "自动同意重开的天数应为整数" })
+      .int("自动同意重开的天数应为整数")
+      .min(1, "自动同意重开的天数至少为 1")
+      .max(365, "自动同意重开的天数不能超过 365")
+      .nullish(),
   })
   // `when`: checked even while other fields are wrong, so every problem is reported at once.
   .refine((v) => !Array.isArray(v.invoiceTypes) || v.invoiceTypes.includes(v.defaultInvoiceType), {
@@ -49,6 +64,9 @@ export const configOutput = z.object({
   defaultPayee: z.string(),
   defaultReviewer: z.string(),
   defaultTaxAccountId: z.string().nullable(),
+  mergeEnabled: z.boolean(),
+  mergeMaxReceipts: z.number(),
+  correctionAutoApproveDays: z.number().nullable(),
   updatedAt: z.string(),
 });
 export type ConfigOutput = z.infer<typeof configOutput>;

@@ -2,7 +2,7 @@ import type { Actor, AppContext } from "../../context";
 import { parseLimit } from "../../domain";
 import { AppError } from "../../platform/errors";
 import { FieldErrors, parseInput } from "../../platform/validation";
-import { recordAudit } from "../audit/audit.service";
+import { auditChanges, recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { sellerOf } from "../organizations/organizations.presenter";
 import { findConfigWithSeller, isTaxAccountOfOrg, updateConfigRow } from "./configs.repository";
@@ -31,6 +31,9 @@ export async function getConfig(
     defaultPayee: config.defaultPayee,
     defaultReviewer: config.defaultReviewer,
     defaultTaxAccountId: config.defaultTaxAccountId,
+    mergeEnabled: config.mergeEnabled,
+    mergeMaxReceipts: config.mergeMaxReceipts,
+    correctionAutoApproveDays: config.correctionAutoApproveDays,
     updatedAt: config.updatedAt.toISOString(),
   };
 }
@@ -49,6 +52,7 @@ export async function updateConfig(
   if (input.defaultTaxAccountId && !(await isTaxAccountOfOrg(db, options.orgId, input.defaultTaxAccountId)))
     errors.add("defaultTaxAccountId", "电子税局账号不存在");
   errors.throwIfAny();
+  const previous = await getConfig(ctx, { actor, orgId: options.orgId });
   await db.transaction(async (tx) => {
     await updateConfigRow(tx, options.orgId, {
       limitText: input.limit,
@@ -62,6 +66,11 @@ export async function updateConfig(
       defaultReviewer: input.defaultReviewer,
       ...(input.defaultBuyerType ? { defaultBuyerType: input.defaultBuyerType } : {}),
       ...(input.defaultTaxAccountId !== undefined ? { defaultTaxAccountId: input.defaultTaxAccountId } : {}),
+      ...(input.mergeEnabled !== undefined ? { mergeEnabled: input.mergeEnabled } : {}),
+      ...(input.mergeMaxReceipts !== undefined ? { mergeMaxReceipts: input.mergeMaxReceipts } : {}),
+      ...(input.correctionAutoApproveDays !== undefined
+        ? { correctionAutoApproveDays: input.correctionAutoApproveDays }
+        : {}),
     });
     await recordAudit(tx, {
       actor,
@@ -74,6 +83,23 @@ export async function updateConfig(
         invoiceTypes: input.invoiceTypes,
         overLimitPolicy: input.overLimitPolicy,
         ...(input.defaultBuyerType ? { defaultBuyerType: input.defaultBuyerType } : {}),
+        ...(input.mergeEnabled !== undefined ? { mergeEnabled: input.mergeEnabled } : {}),
+        ...(input.mergeMaxReceipts !== undefined ? { mergeMaxReceipts: input.mergeMaxReceipts } : {}),
+        changes: auditChanges<Record<string, unknown>>(previous, input, [
+          "limit",
+          "invoiceTypes",
+          "defaultInvoiceType",
+          "validDays",
+          "overLimitPolicy",
+          "defaultBuyerType",
+          "defaultDrawer",
+          "defaultPayee",
+          "defaultReviewer",
+          "defaultTaxAccountId",
+          "mergeEnabled",
+          "mergeMaxReceipts",
+          "correctionAutoApproveDays",
+        ]),
       },
     });
   });

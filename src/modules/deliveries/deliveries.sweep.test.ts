@@ -21,6 +21,7 @@ function switchableMailer() {
     async send(message) {
       if (mailer.down) throw new Error("connect ECONNREFUSED 127.0.0.1:25");
       sent.push(message);
+      return undefined;
     },
     close() {},
   };

@@ -104,6 +104,7 @@ export function receiptSlip(overrides: Partial<ReceiptSlip> = {}): ReceiptSlip {
     ],
     totalAmount: "80.00",
     url: "https://piaoma.example.com/s/Q2x8vT4nB7mK1pR9wZ3yL6cD",
+    shortCode: "K7M3QX",
     expiresAt: new Date("2024-04-05T15:59:59Z"),
     footer: "发票将发送至您填写的邮箱或手机，如有疑问请联系收银台。",
     ...overrides,

@@ -99,6 +99,8 @@ export interface ReceiptSlip {
   totalAmount: string;
   /** The consumer page URL the QR encodes. */
   url: string;
+  /** 开票码, printed under the QR: typed at `{host}/s` when the QR cannot be scanned. */
+  shortCode: string;
   expiresAt?: Date;
   /** 小票底部备注. */
   footer?: string;

@@ -13,4 +13,10 @@ export type {
 export { renderInvoicePdf } from "./invoice-pdf";
 export { renderInvoiceXml } from "./invoice-xml";
 export { preloadDocumentFonts } from "./pdf-fonts";
-export { renderReceiptSlipPdf } from "./receipt-slip-pdf";
+export {
+  renderReceiptSlipPdf,
+  renderReceiptSlipSheetPdf,
+  renderStoreCardPdf,
+  STORE_CARD_STEPS,
+  type StoreCard,
+} from "./receipt-slip-pdf";

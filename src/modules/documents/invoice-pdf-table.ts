@@ -35,13 +35,16 @@ function anchorX(left: number, width: number, align: Align): number {
 /** Draws the column titles and this page's rows; returns the bottom of the item area. */
 export function drawItemTable(canvas: PdfCanvas, page: InvoicePage, top: number): number {
   const titleMiddle = top + TABLE_HEADER_HEIGHT / 2;
-  COLUMNS.forEach((column, index) => {
+  for (let index = 0; index < COLUMNS.length; index++) {
+    const column = COLUMNS[index]!;
     canvas.textMiddle(column.title, COLUMN_X[index]! + column.width / 2, titleMiddle, LABEL_STYLE, "center");
-  });
+  }
   const lineHeight = canvas.lineHeight(CELL_STYLE);
   let rowTop = top + TABLE_HEADER_HEIGHT;
+  // Loops, not forEach: this runs for every cell, and a closure per row costs (tsx names each one).
   for (const row of page.rows) {
-    row.cells.forEach((lines, index) => {
+    for (let index = 0; index < row.cells.length; index++) {
+      const lines = row.cells[index]!;
       const column = COLUMNS[index]!;
       const linesTop = rowTop + (row.height - lines.length * lineHeight) / 2;
       canvas.lines(
@@ -51,7 +54,7 @@ export function drawItemTable(canvas: PdfCanvas, page: InvoicePage, top: number)
         CELL_STYLE,
         column.align,
       );
-    });
+    }
     rowTop += row.height;
   }
   return top + TABLE_HEADER_HEIGHT + page.bodyHeight;
@@ -88,9 +91,15 @@ export function drawVerticalLabel(
   const chars = [...label];
   const step = Math.min(13, (height - 8) / chars.length);
   const firstMiddle = top + height / 2 - (step * (chars.length - 1)) / 2;
-  chars.forEach((char, index) => {
-    canvas.textMiddle(char, left + SIDE_LABEL_WIDTH / 2, firstMiddle + step * index, LABEL_STYLE, "center");
-  });
+  for (let index = 0; index < chars.length; index++) {
+    canvas.textMiddle(
+      chars[index]!,
+      left + SIDE_LABEL_WIDTH / 2,
+      firstMiddle + step * index,
+      LABEL_STYLE,
+      "center",
+    );
+  }
 }
 
 /** 合计, 价税合计 and 备注 under the last page's items; returns the frame's bottom. */

@@ -403,6 +403,18 @@ describeWithTools(["pdftotext", "pdffonts"], "renderInvoicePdf: the template fon
     for (const font of [...firstFonts, ...secondFonts]) expect(font.flags).toBe("yes yes yes");
   });
 
+  it("gives an invoice the same bytes again after another one's subset was built in between (subsets kept for reuse)", async () => {
+    const first = await renderInvoicePdf(blue);
+    const between = await renderInvoicePdf(other);
+    const again = await renderInvoicePdf(blue);
+    expect(again.equals(first)).toBe(true);
+    expect(between.equals(first)).toBe(false);
+    const text = flat(await pdfToText(again));
+    expect(text).toContain("北京示例科技有限公司");
+    expect(text).not.toContain("广州另一家贸易有限公司");
+    expect(flat(await pdfToText(between))).toContain("广州另一家贸易有限公司");
+  });
+
   it("holds all the wording an invoice always prints, so text of template characters needs no subset of its own", async () => {
     const pdf = await renderInvoicePdf(
       invoiceDocument({

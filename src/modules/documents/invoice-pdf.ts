@@ -27,7 +27,7 @@ import {
   drawVerticalLabel,
 } from "./invoice-pdf-table";
 import { invoiceTitle } from "./invoice-text";
-import { PdfCanvas, type StrokeStyle } from "./pdf-canvas";
+import { PdfCanvas, type PdfEngine, type StrokeStyle } from "./pdf-canvas";
 import { TemplateSubset } from "./pdf-font-embed";
 import { singleLine } from "./text-sanitize";
 import { drawOutlinedMark } from "./watermark";
@@ -201,11 +201,15 @@ export const TEMPLATE_CHARACTERS =
   "0123456789.-¥%年月日 ";
 
 /** Renders the invoice (or its preview) as a PDF with embedded subsets of Noto Sans SC. */
-export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Buffer> {
+export async function renderInvoicePdf(
+  doc: InvoiceDocument,
+  /** For tests: who writes the file, and at what zlib level its page content (see PdfCanvas). */
+  options: { engine?: PdfEngine; contentLevel?: number } = {},
+): Promise<Buffer> {
   const title =
     doc.mode === "preview" ? `${invoiceTitle(doc)} 预览` : `${invoiceTitle(doc)} ${singleLine(doc.number)}`;
   const templates = [TemplateSubset.of("regular", TEMPLATE_CHARACTERS)];
-  const canvas = new PdfCanvas({ title, createdAt: doc.issuedAt, templates });
+  const canvas = new PdfCanvas({ title, createdAt: doc.issuedAt, templates, ...options });
   const layout = layoutInvoice(canvas, doc);
   layout.pages.forEach((_, index) => {
     drawPage(canvas, doc, layout, index);

@@ -1,8 +1,9 @@
 import PDFDocument from "pdfkit";
 import { DocumentFonts, type FontSlot, type TemplateSubset } from "./pdf-font-embed";
 import { emWidth, type FontWeight } from "./pdf-fonts";
+import { type PdfDocumentLike, type PdfRef, PdfWriter } from "./pdf-writer";
 import { qrPath } from "./qr-vector";
-import { clampLines, wrapText } from "./text-wrap";
+import { clampLines, type MeasureText, wrapText } from "./text-wrap";
 
 export interface TextStyle {
   size: number;
@@ -23,16 +24,38 @@ const MIDDLE_FROM_TOP = 0.78;
 /** Distance between wrapped lines, in em. */
 export const LINE_SPACING = 1.3;
 
+/** Who writes the file structure: our PdfWriter, or pdfkit (same bytes; kept as the tests' reference). */
+export type PdfEngine = "writer" | "pdfkit";
+
+/**
+ * zlib level of page content. Level 1 deflates an invoice page (about 10 KB of operators) in about
+ * 45 µs instead of about 130 µs at zlib's default, for about 300 more bytes per page (measured in
+ * issue 23; the default is 6).
+ */
+export const PAGE_CONTENT_LEVEL = 1;
+
 /** A form XObject the canvas can paint: built once per document, on first use. */
 export interface FormSource {
   /** Identifies the form within a document. */
   key: string;
-  create(doc: PDFKit.PDFDocument): PDFKit.PDFKitReference;
+  create(doc: PdfDocumentLike): PdfRef;
 }
 
 /** A number as written in content streams: at most four decimals, no exponent. */
 export function pdfNumber(value: number): string {
   return String(Math.round(value * 10000) / 10000);
+}
+
+/** Width measurers by style: styles are constants, and wrapping every cell would make one each time. */
+const measurers = new WeakMap<TextStyle, MeasureText>();
+
+function measurerOf(style: TextStyle): MeasureText {
+  let measure = measurers.get(style);
+  if (!measure) {
+    measure = (piece: string) => emWidth(style.weight ?? "regular", piece) * style.size;
+    measurers.set(style, measure);
+  }
+  return measure;
 }
 
 const colors = new Map<string, string>();
@@ -50,11 +73,12 @@ function rgb(color: string): string {
 }
 
 /**
- * A thin layer over pdfkit for what our documents draw: text placed by its top, middle or anchor
+ * What our documents draw: text placed by its top, middle or anchor
  * with widths we can compute before drawing, lines, rectangles, QR codes and form XObjects.
  *
- * pdfkit keeps the file structure (objects, pages, info, cross-reference table); the page content
- * is written here directly as PDF operators, one string per page. pdfkit's own text and path calls
+ * PdfWriter (pdf-writer.ts) writes the file structure (objects, pages, info, cross-reference table)
+ * as pdfkit did, byte for byte, at a fraction of its cost; the page content is written here directly
+ * as PDF operators, one string per page. pdfkit's own text and path calls
  * cost far more per call than what they write (every text in its own q/BT/ET/Q with the colour
  * and font set again), and rendering is on the issuing path. Unchanged state — font, size, colours,
  * line width, dash — is not written again; consecutive texts share one text object.
@@ -64,13 +88,16 @@ function rgb(color: string): string {
  * that flips it back upright.
  */
 export class PdfCanvas {
-  private readonly doc: PDFKit.PDFDocument;
-  private readonly bytes: Promise<Buffer>;
+  private readonly doc: PdfDocumentLike;
+  /** pdfkit's output, when the canvas writes through pdfkit (the reference PdfWriter is tested against). */
+  private readonly pdfkitBytes: Promise<Buffer> | undefined;
   private readonly fonts: DocumentFonts;
-  private readonly forms = new Map<string, { name: string; ref: PDFKit.PDFKitReference }>();
-  private readonly opacities = new Map<number, { name: string; ref: PDFKit.PDFKitReference }>();
+  private readonly forms = new Map<string, { name: string; ref: PdfRef }>();
+  private readonly opacities = new Map<number, { name: string; ref: PdfRef }>();
   /** The current page's content, and what its graphics state is known to be (empty: unknown). */
   private ops: string[] = [];
+  /** The last QR code drawn, as operators. */
+  private qr: { text: string; count: number; path: string } | undefined;
   private hasPage = false;
   private pageResources = new Set<string>();
   private inText = false;
@@ -85,22 +112,40 @@ export class PdfCanvas {
    * `templates`: fixed character sets whose subsets are built once per process; characters found
    * there are drawn from them, the others from the document's own subsets (pdf-font-embed.ts).
    */
-  constructor(info: { title: string; createdAt: Date; templates?: readonly TemplateSubset[] }) {
-    this.doc = new PDFDocument({
-      autoFirstPage: false,
-      compress: true,
-      // No default font: pdfkit would parse Helvetica's metrics for every document, and we never use it.
-      font: "",
-      lang: "zh-CN",
-      displayTitle: true,
-      info: { Title: info.title, Author: "Piaoma", Creator: "Piaoma", CreationDate: info.createdAt },
-    });
-    const chunks: Buffer[] = [];
-    this.doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-    this.bytes = new Promise((resolve, reject) => {
-      this.doc.on("end", () => resolve(Buffer.concat(chunks)));
-      this.doc.on("error", reject);
-    });
+  constructor(info: {
+    title: string;
+    createdAt: Date;
+    templates?: readonly TemplateSubset[];
+    /** `pdfkit`: write the file through pdfkit instead of PdfWriter (tests compare the two). */
+    engine?: PdfEngine;
+    /** zlib level of page content with PdfWriter (pdfkit always uses zlib's default). */
+    contentLevel?: number;
+  }) {
+    const fileInfo = { Title: info.title, Author: "Piaoma", Creator: "Piaoma", CreationDate: info.createdAt };
+    if (info.engine === "pdfkit") {
+      const doc = new PDFDocument({
+        autoFirstPage: false,
+        compress: true,
+        // No default font: pdfkit would parse Helvetica's metrics for every document, and we never use it.
+        font: "",
+        lang: "zh-CN",
+        displayTitle: true,
+        info: fileInfo,
+      });
+      const chunks: Buffer[] = [];
+      doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+      this.pdfkitBytes = new Promise((resolve, reject) => {
+        doc.on("end", () => resolve(Buffer.concat(chunks)));
+        doc.on("error", reject);
+      });
+      this.doc = doc as unknown as PdfDocumentLike;
+    } else {
+      this.doc = new PdfWriter({
+        lang: "zh-CN",
+        info: fileInfo,
+        level: info.contentLevel ?? PAGE_CONTENT_LEVEL,
+      });
+    }
     this.fonts = new DocumentFonts(this.doc, info.templates);
   }
 
@@ -122,8 +167,9 @@ export class PdfCanvas {
     this.flushPage();
     this.fonts.embed();
     for (const { ref } of this.opacities.values()) ref.end(undefined);
-    this.doc.end();
-    return this.bytes;
+    if (this.doc instanceof PdfWriter) return Promise.resolve(this.doc.end());
+    (this.doc as unknown as PDFKit.PDFDocument).end();
+    return this.pdfkitBytes!;
   }
 
   measure(text: string, style: TextStyle): number {
@@ -131,7 +177,7 @@ export class PdfCanvas {
   }
 
   wrap(text: string, width: number, style: TextStyle, maxLines = Number.POSITIVE_INFINITY): string[] {
-    const measure = (piece: string) => this.measure(piece, style);
+    const measure = measurerOf(style);
     const lines = wrapText(text, width, measure);
     return Number.isFinite(maxLines) ? clampLines(lines, maxLines, width, measure) : lines;
   }
@@ -175,9 +221,10 @@ export class PdfCanvas {
   /** Lines stacked from `top`, each `lineHeight` apart and vertically centred in its slot. */
   lines(lines: string[], x: number, top: number, style: TextStyle, align: Align = "left"): void {
     const step = this.lineHeight(style);
-    lines.forEach((line, index) => {
-      this.textMiddle(line, x, top + step * index + step / 2, style, align);
-    });
+    // A loop, not forEach: a closure per call costs more than the call (tsx names every function).
+    for (let index = 0; index < lines.length; index++) {
+      this.textMiddle(lines[index]!, x, top + step * index + step / 2, style, align);
+    }
   }
 
   line(x1: number, y1: number, x2: number, y2: number, stroke: StrokeStyle): void {
@@ -198,7 +245,9 @@ export class PdfCanvas {
    */
   qrCode(text: string, x: number, y: number, size: number, options: { quietZone?: number } = {}): void {
     const quietZone = options.quietZone ?? 0;
-    const { count, path } = qrPath(text);
+    // Every page of a long invoice repeats the same code: it is computed once per document.
+    if (this.qr?.text !== text) this.qr = { text, ...qrPath(text) };
+    const { count, path } = this.qr;
     const module = size / (count + 2 * quietZone);
     const origin = quietZone * module;
     this.graphics();
@@ -272,22 +321,18 @@ export class PdfCanvas {
   }
 
   /** Lists an object in the current page's resources (once per page). */
-  private addResource(
-    kind: "Font" | "XObject" | "ExtGState",
-    name: string,
-    ref: PDFKit.PDFKitReference,
-  ): void {
+  private addResource(kind: "Font" | "XObject" | "ExtGState", name: string, ref: PdfRef): void {
     const key = `${kind}/${name}`;
     if (this.pageResources.has(key)) return;
     this.pageResources.add(key);
     const page = this.doc.page as unknown as { fonts: object; xobjects: object; ext_gstates: object };
     const dictionary = (
       kind === "Font" ? page.fonts : kind === "XObject" ? page.xobjects : page.ext_gstates
-    ) as Record<string, PDFKit.PDFKitReference>;
+    ) as Record<string, PdfRef>;
     dictionary[name] = ref;
   }
 
-  /** Hands the current page's operators to pdfkit, which compresses them when the page ends. */
+  /** Hands the current page's operators to the writer, which compresses them when the page ends. */
   private flushPage(): void {
     if (!this.hasPage) return;
     this.graphics();

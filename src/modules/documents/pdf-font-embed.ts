@@ -1,5 +1,6 @@
 import { deflateSync } from "node:zlib";
 import { type FontWeight, getFont, glyphOf, type LoadedFont } from "./pdf-fonts";
+import type { PdfDocumentLike, PdfRef } from "./pdf-writer";
 import type { TrueTypeSubset } from "./ttf-subset";
 
 /**
@@ -30,7 +31,7 @@ interface FontStreams {
   baseFont: string;
 }
 
-type Ref = PDFKit.PDFKitReference;
+type Ref = PdfRef;
 
 function refData(ref: Ref): Record<string, unknown> {
   return ref.data as unknown as Record<string, unknown>;
@@ -141,7 +142,7 @@ function descriptorOf(font: LoadedFont): Descriptor {
 }
 
 /** Writes the font's objects into the document, filling `fontRef` (the Type0 font the pages use). */
-function writeFont(doc: PDFKit.PDFDocument, fontRef: Ref, font: LoadedFont, streams: FontStreams): void {
+function writeFont(doc: PdfDocumentLike, fontRef: Ref, font: LoadedFont, streams: FontStreams): void {
   const program = doc.ref({ Length1: streams.programLength, Filter: "FlateDecode" });
   program.end(streams.program);
   const d = descriptorOf(font);
@@ -214,9 +215,29 @@ class DocumentSubset {
   }
 
   streams(): FontStreams {
-    return buildStreams(this.font, this.subset, this.codePoints, this.widths, DOCUMENT_LEVEL);
+    // The same characters in the same order make the same subset, byte for byte: a merchant's
+    // invoices repeat their names and items, so the last ones built are kept (least recently used
+    // dropped first) rather than encoded and compressed again.
+    let built = recentSubsets.get(this.font);
+    if (!built) {
+      built = new Map();
+      recentSubsets.set(this.font, built);
+    }
+    const key = this.codePoints.join(",");
+    let streams = built.get(key);
+    if (streams) built.delete(key);
+    else {
+      streams = buildStreams(this.font, this.subset, this.codePoints, this.widths, DOCUMENT_LEVEL);
+      if (built.size >= RECENT_SUBSETS) built.delete(built.keys().next().value!);
+    }
+    built.set(key, streams);
+    return streams;
   }
 }
+
+/** Document subsets kept per font (a few tens of KB each), by their characters in order. */
+const RECENT_SUBSETS = 128;
+const recentSubsets = new WeakMap<LoadedFont, Map<string, FontStreams>>();
 
 /** A fixed set of characters whose font objects are built and compressed once per process. */
 export class TemplateSubset {
@@ -292,9 +313,11 @@ export class DocumentFonts {
   private readonly slots: Slot[] = [];
   private readonly own = new Map<FontWeight, { slot: Slot; subset: DocumentSubset }>();
   private readonly templateSlots = new Map<TemplateSubset, Slot>();
+  private readonly shownRegular = new Map<string, FontRun[]>();
+  private readonly shownBold = new Map<string, FontRun[]>();
 
   constructor(
-    private readonly doc: PDFKit.PDFDocument,
+    private readonly doc: PdfDocumentLike,
     private readonly templates: readonly TemplateSubset[] = [],
   ) {}
 
@@ -303,7 +326,20 @@ export class DocumentFonts {
    * are shown with it, the others with the document's own subset.
    */
   show(weight: FontWeight, text: string): FontRun[] {
-    const template = this.templates.find((t) => t.font.weight === weight);
+    // A document prints the same short texts many times (column titles on every page, units, rates):
+    // their runs are worked out once per document. Runs only grow the subsets, so they stay valid.
+    const shown = weight === "bold" ? this.shownBold : this.shownRegular;
+    let runs = shown.get(text);
+    if (runs === undefined) {
+      runs = this.runsOf(weight, text);
+      shown.set(text, runs);
+    }
+    return runs;
+  }
+
+  private runsOf(weight: FontWeight, text: string): FontRun[] {
+    let template: TemplateSubset | undefined;
+    for (const t of this.templates) if (t.font.weight === weight) template = template ?? t;
     const runs: FontRun[] = [];
     let font: Slot | undefined;
     let hex = "";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeQrCodes, describeWithTools, pdfToPngs, pdfToText } from "../../../test/support/system-tools";
 import { receiptSlip } from "./documents.factories";
 import type { ReceiptSlipFormat } from "./documents.types";
-import { renderReceiptSlipPdf } from "./receipt-slip-pdf";
+import { renderReceiptSlipPdf, renderReceiptSlipSheetPdf } from "./receipt-slip-pdf";
 
 const FORMATS: ReceiptSlipFormat[] = ["58mm", "80mm", "A4"];
 const MM = 72 / 25.4;
@@ -51,6 +51,19 @@ describeWithTools(["pdftotext"], "renderReceiptSlipPdf: text read back with pdft
     });
   }
 
+  for (const format of FORMATS) {
+    it(`prints the 开票码 under the QR, with where to type it (${format})`, async () => {
+      const slip = receiptSlip({ shortCode: "HW4E9P" });
+      const text = flat(await pdfToText(await renderReceiptSlipPdf(slip, format)));
+      const code = text.indexOf("开票码HW4E9P");
+      expect(code, text).toBeGreaterThan(-1);
+      // Below the QR: after the total (above the QR) and before the call to action (under it).
+      expect(code).toBeGreaterThan(text.indexOf("¥80.00"));
+      expect(code).toBeLessThan(text.indexOf("扫码开具电子发票"));
+      expect(text).toContain("无法扫码时，打开piaoma.example.com/s输入开票码");
+    });
+  }
+
   it("leaves out the validity when the code does not expire", async () => {
     const text = await pdfToText(await renderReceiptSlipPdf(receiptSlip({ expiresAt: undefined }), "80mm"));
     expect(text).not.toContain("有效期至");
@@ -86,3 +99,57 @@ describe("renderReceiptSlipPdf: paper", () => {
     expect(pageSizes(await renderReceiptSlipPdf(long, "A4")).length).toBeGreaterThan(1);
   });
 });
+
+describeWithTools(
+  ["pdftoppm", "zbarimg", "pdftotext"],
+  "renderReceiptSlipSheetPdf: slips on A4 sheets",
+  () => {
+    it("puts four short slips on each A4 page, every QR readable, every slip's text there", async () => {
+      const slips = Array.from({ length: 5 }, (_, i) =>
+        receiptSlip({
+          serialNo: `BATCH-${i + 1}`,
+          url: `https://piaoma.example.com/s/sheet-${i + 1}-Zx9Kq7Tt3vBn`,
+        }),
+      );
+      const pdf = await renderReceiptSlipSheetPdf(slips);
+      const sizes = pageSizes(pdf);
+      expect(sizes).toHaveLength(2);
+      for (const size of sizes) expect(size).toEqual({ width: 595.28, height: 841.89 });
+      const text = flat(await pdfToText(pdf));
+      for (const slip of slips) expect(text).toContain(`小票流水号：${slip.serialNo}`);
+      const { files, cleanup } = await pdfToPngs(pdf, { dpi: 200 });
+      try {
+        const first = await decodeQrCodes(files[0]!);
+        expect(first.sort()).toEqual(
+          slips
+            .slice(0, 4)
+            .map((s) => s.url)
+            .sort(),
+        );
+        expect(await decodeQrCodes(files[1]!)).toEqual([slips[4]!.url]);
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it("lets a slip too tall for a column flow on over the columns, the others still whole", async () => {
+      const long = receiptSlip({
+        serialNo: "LONG-1",
+        lines: Array.from({ length: 80 }, (_, i) => ({
+          name: `商品${i + 1}`,
+          quantity: "1",
+          amount: "1.00",
+        })),
+      });
+      const pdf = await renderReceiptSlipSheetPdf([receiptSlip({ serialNo: "SHORT-1" }), long]);
+      const text = flat(await pdfToText(pdf));
+      expect(text).toContain("商品80");
+      expect(text).toContain("小票流水号：SHORT-1");
+      expect(text).toContain("小票流水号：LONG-1");
+    });
+
+    it("refuses an empty list", async () => {
+      await expect(renderReceiptSlipSheetPdf([])).rejects.toThrow(RangeError);
+    });
+  },
+);

@@ -1,4 +1,4 @@
-import { chinaDateTime, chinaMinute } from "../../domain";
+import { chinaDateTime, chinaMinute, formatShortCode } from "../../domain";
 import type { ReceiptSlip, ReceiptSlipFormat } from "./documents.types";
 import { PdfCanvas, type TextStyle } from "./pdf-canvas";
 import { multiLine, singleLine } from "./text-sanitize";
@@ -169,14 +169,29 @@ function slipBlocks(canvas: PdfCanvas, slip: ReceiptSlip, spec: FormatSpec): Blo
   const url = slip.url;
   const caption: TextStyle = { size: spec.heading, weight: "bold" };
   const validity = slip.expiresAt ? `有效期至：${chinaMinute(slip.expiresAt)}` : "";
-  // QR, call to action and validity form one block so that a page break never separates them.
+  // Under the QR, the 开票码 and where to type it, for a QR that will not scan (smudged, faded).
+  const shortCode = `开票码 ${formatShortCode(singleLine(slip.shortCode))}`;
+  const typeAt = canvas.wrap(`无法扫码时，打开 ${typingPage(url)} 输入开票码`, width, body);
+  const captionHeight = canvas.lineHeight(caption);
+  // QR, code, call to action and validity form one block so that a page break never separates them.
   blocks.push({
-    height: spec.qrSize + canvas.lineHeight(caption) + (validity ? canvas.lineHeight(body) : 0),
+    height:
+      spec.qrSize +
+      2 * captionHeight +
+      typeAt.length * canvas.lineHeight(body) +
+      (validity ? canvas.lineHeight(body) : 0),
     draw: (c, left, top) => {
-      c.qrCode(url, left + (width - spec.qrSize) / 2, top, spec.qrSize, { quietZone: QR_QUIET_ZONE });
-      c.lines(["扫码开具电子发票"], left + width / 2, top + spec.qrSize, caption, "center");
-      if (validity)
-        c.lines([validity], left + width / 2, top + spec.qrSize + c.lineHeight(caption), bold, "center");
+      const centre = left + width / 2;
+      let y = top;
+      c.qrCode(url, left + (width - spec.qrSize) / 2, y, spec.qrSize, { quietZone: QR_QUIET_ZONE });
+      y += spec.qrSize;
+      c.lines([shortCode], centre, y, caption, "center");
+      y += captionHeight;
+      c.lines(["扫码开具电子发票"], centre, y, caption, "center");
+      y += captionHeight;
+      c.lines(typeAt, centre, y, body, "center");
+      y += typeAt.length * c.lineHeight(body);
+      if (validity) c.lines([validity], centre, y, bold, "center");
     },
   });
 
@@ -185,6 +200,16 @@ function slipBlocks(canvas: PdfCanvas, slip: ReceiptSlip, spec: FormatSpec): Blo
     blocks.push(gapBlock(spec.gap), textBlock(canvas, footer, width, { size: spec.body - 0.5 }, "center"));
   }
   return blocks;
+}
+
+/** Where a 开票码 is typed: the consumer page's `/s` on the QR's host ("piaoma.example.com/s"). */
+function typingPage(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}/s`;
+  } catch {
+    return "/s";
+  }
 }
 
 /** Renders the printable slip of a receipt code, with the QR of the consumer page. */
@@ -218,6 +243,145 @@ export async function renderReceiptSlipPdf(slip: ReceiptSlip, format: ReceiptSli
       width: 0.6,
       dash: 4,
     });
+  }
+  return canvas.finish();
+}
+
+/** A 门店码 card: one static QR per store or table, stood on a counter or a table. */
+export interface StoreCard {
+  sellerName: string;
+  storeName: string;
+  /** The store code's consumer page (`/m/{token}`). */
+  url: string;
+}
+
+/** A6 (105 × 148 mm): a card for a table stand or a counter, cut along the printed frame from A4. */
+const A6: FormatSpec = {
+  pageWidth: 105 * MM,
+  pageHeight: 148 * MM,
+  columnWidth: 85 * MM,
+  marginY: 10 * MM,
+  body: 10,
+  heading: 15,
+  qrSize: 62 * MM,
+  gap: 6,
+};
+
+/** The card's short instructions, under 扫码开票. */
+export const STORE_CARD_STEPS = [
+  "1. 微信或支付宝扫描二维码",
+  "2. 填写发票抬头（及消费金额、小票号）",
+  "3. 商家匹配订单后开具，发票发送至您的邮箱或手机",
+];
+
+/** Renders a 门店码 card (A6): seller, store, the QR of its page, 扫码开票 and the short instructions. */
+export async function renderStoreCardPdf(card: StoreCard, createdAt: Date): Promise<Buffer> {
+  const spec = A6;
+  const canvas = new PdfCanvas({ title: `门店码 ${singleLine(card.storeName)}`, createdAt });
+  const width = spec.columnWidth;
+  const body: TextStyle = { size: spec.body };
+  const heading: TextStyle = { size: spec.heading, weight: "bold" };
+  const call: TextStyle = { size: spec.heading + 5, weight: "bold" };
+  const blocks: Block[] = [
+    textBlock(canvas, singleLine(card.sellerName), width, heading, "center"),
+    gapBlock(spec.gap / 2),
+    textBlock(canvas, singleLine(card.storeName), width, { size: spec.body + 2 }, "center"),
+    gapBlock(spec.gap),
+    {
+      height: spec.qrSize,
+      draw: (c, left, top) =>
+        c.qrCode(card.url, left + (width - spec.qrSize) / 2, top, spec.qrSize, { quietZone: QR_QUIET_ZONE }),
+    },
+    gapBlock(spec.gap),
+    textBlock(canvas, "扫码开票", width, call, "center"),
+    gapBlock(spec.gap),
+    ...STORE_CARD_STEPS.map((step) => textBlock(canvas, step, width, body, "left")),
+  ];
+  const left = (spec.pageWidth - width) / 2;
+  canvas.addPage(spec.pageWidth, spec.pageHeight!);
+  const contentHeight = blocks.reduce((sum, block) => sum + block.height, 0);
+  let top = Math.max(spec.marginY, (spec.pageHeight! - contentHeight) / 2);
+  for (const block of blocks) {
+    block.draw(canvas, left, top);
+    top += block.height;
+  }
+  return canvas.finish();
+}
+
+/** Slips side by side on A4 sheets (批量打印): two columns of 105 mm, as many down as fit. */
+const SHEET = {
+  pageWidth: 595.28,
+  pageHeight: 841.89,
+  columns: 2,
+  marginY: 8 * MM,
+  /** Between the slip's text and its dashed cutting frame. */
+  cutMargin: 4 * MM,
+  /** Between two frames in a column. */
+  spacing: 3 * MM,
+  // Smaller than a single A4 slip, so that two slips of a usual receipt fit one above the other; a
+  // laser printer's QR of 38 mm still reads from arm's length.
+  spec: {
+    pageWidth: 105 * MM,
+    columnWidth: 84 * MM,
+    marginY: 0,
+    body: 8,
+    heading: 12,
+    qrSize: 38 * MM,
+    gap: 4,
+  } satisfies FormatSpec,
+};
+
+/**
+ * Several receipt codes' slips on A4 sheets, each in its dashed cutting frame, laid down two columns
+ * and onto further sheets: a slip goes whole into the next column that has room for it. A slip too
+ * tall for a whole column (a receipt of very many lines) flows on over the columns, block by block
+ * as on a single A4 slip, without a frame.
+ */
+export async function renderReceiptSlipSheetPdf(slips: readonly ReceiptSlip[]): Promise<Buffer> {
+  if (slips.length === 0) throw new RangeError("documents: no slips to put on a sheet");
+  const { spec } = SHEET;
+  const canvas = new PdfCanvas({ title: `小票 ${slips.length} 张`, createdAt: slips[0]!.createdAt });
+  const first = SHEET.marginY;
+  const bottom = SHEET.pageHeight - SHEET.marginY;
+  let column = 0;
+  let top = first;
+  canvas.addPage(SHEET.pageWidth, SHEET.pageHeight);
+  const nextColumn = () => {
+    column++;
+    top = first;
+    if (column === SHEET.columns) {
+      canvas.addPage(SHEET.pageWidth, SHEET.pageHeight);
+      column = 0;
+    }
+  };
+  const leftOf = () => column * spec.pageWidth + (spec.pageWidth - spec.columnWidth) / 2;
+
+  for (const slip of slips) {
+    const blocks = slipBlocks(canvas, slip, spec);
+    const height = blocks.reduce((sum, block) => sum + block.height, 0);
+    const framed = height + 2 * SHEET.cutMargin;
+    if (top + framed > bottom && top > first) nextColumn();
+    if (framed <= bottom - first) {
+      const left = leftOf();
+      let y = top + SHEET.cutMargin;
+      for (const block of blocks) {
+        block.draw(canvas, left, y);
+        y += block.height;
+      }
+      canvas.rect(left - SHEET.cutMargin, top, spec.columnWidth + 2 * SHEET.cutMargin, framed, {
+        color: "#9A9A9A",
+        width: 0.6,
+        dash: 4,
+      });
+      top += framed + SHEET.spacing;
+    } else {
+      for (const block of blocks) {
+        if (top + block.height > bottom && top > first) nextColumn();
+        block.draw(canvas, leftOf(), top);
+        top += block.height;
+      }
+      top += SHEET.spacing;
+    }
   }
   return canvas.finish();
 }

@@ -1,6 +1,7 @@
 import { deflateSync } from "node:zlib";
 import type { PdfCanvas } from "./pdf-canvas";
 import { getFont } from "./pdf-fonts";
+import type { PdfDocumentLike } from "./pdf-writer";
 
 /**
  * Large diagonal marks (沙箱测试发票, 预览) are drawn as glyph outlines, not as text: rotated text
@@ -113,7 +114,7 @@ export function drawOutlinedMark(canvas: PdfCanvas, text: string, options: MarkO
   const sin = Math.sin(angle);
   const source = {
     key: `mark:${text}`,
-    create(doc: PDFKit.PDFDocument) {
+    create(doc: PdfDocumentLike) {
       // A Filter in the dictionary tells pdfkit the stream is already compressed.
       const ref = doc.ref({ Type: "XObject", Subtype: "Form", BBox: form.bbox, Filter: "FlateDecode" });
       ref.end(form.stream);

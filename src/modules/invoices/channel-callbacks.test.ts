@@ -3,8 +3,11 @@
  * answer NOT_FOUND for an invoice that is not ours. What a readable callback does (a query, nothing
  * believed): scenario 4 of test/support/channel-scenarios.ts, through each stand-in.
  */
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/support/app";
+import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
+import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
+import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -88,4 +91,28 @@ it("金蝶: a serial that is not ours is NOT_FOUND; data it cannot decode, a bad
   const broken = await json(url, '{"data":');
   expect(broken.statusCode).toBe(400);
   expect(broken.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+});
+
+it("诺诺: a callback finds its invoice by the order number stored with it, not by a rule about its serial", async () => {
+  const org = await makeOrganization(app.ctx.database);
+  const code = await makeReceiptCode(app.ctx, org.id);
+  expect((await submitAsCompany(app, code.token)).json()).toMatchObject({ status: "issued" });
+  const [invoice] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.orgId, org.id));
+  // An invoice on a 诺诺 account whose stored order number is not derived from its serial.
+  await app.ctx.database.db
+    .update(taxBureauAccounts)
+    .set({ channel: "nuonuo" })
+    .where(eq(taxBureauAccounts.orgId, org.id));
+  await app.ctx.database.db
+    .update(invoices)
+    .set({ channelData: { orderNo: "PSTORED0000000000001" } })
+    .where(eq(invoices.id, invoice!.id));
+  const callback = (orderno: string) =>
+    form(new URLSearchParams({ operater: "callback", orderno, content: "{}" }).toString());
+  // Found (and, being issued already, left as it is): the acknowledgement 诺诺 expects.
+  const found = await callback("PSTORED0000000000001");
+  expect(found.statusCode, found.body).toBe(200);
+  expect(found.json()).toEqual({ status: "0000", message: "同步成功" });
+  // The number derived from the serial (P + 19 of its id) is not this invoice's: not found.
+  expect(error(await callback(`P${invoice!.serial.slice(2, 21)}`))).toEqual([404, "NOT_FOUND"]);
 });

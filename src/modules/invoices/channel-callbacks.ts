@@ -1,4 +1,4 @@
-import { and, eq, like, type SQL } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { invoices, taxBureauAccounts } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
@@ -61,12 +61,9 @@ export async function answerNuonuoCallback(
     const orderNo = body.orderno || String(content.c_orderno ?? "");
     if (!orderNo) throw AppError.validation({ orderno: "缺少 orderno" });
     if (!ORDER_NO.test(orderNo)) throw AppError.validation({ orderno: "orderno 应为 1–20 位字母或数字" });
-    // nuonuoOrderNo: a serial of ≤ 20 characters is its own order number; else `P` + 19 of its id.
-    const bySerial =
-      orderNo.length === 20 && orderNo.startsWith("P")
-        ? like(invoices.serial, `PM${orderNo.slice(1)}%`)
-        : eq(invoices.serial, orderNo);
-    ids = await invoicesOnChannel(ctx, "nuonuo", bySerial);
+    // By the order number stored with the invoice before its first call (channel_data.orderNo,
+    // indexed): whatever rule derived it, the callback finds the invoice it was sent for.
+    ids = await invoicesOnChannel(ctx, "nuonuo", sql`${invoices.channelData} ->> 'orderNo' = ${orderNo}`);
   }
   if (ids.length === 0) throw new AppError("NOT_FOUND", "回调所指的发票不存在");
   for (const id of ids) await queryThroughChannel(ctx, id);

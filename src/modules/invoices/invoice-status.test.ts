@@ -23,6 +23,8 @@ describe("the invoice's status", () => {
       failed: ["issued", "pending"],
       reversed: [],
       partially_reversed: ["reversed", "partially_reversed"],
+      awaiting_review: ["pending", "review_refused"],
+      review_refused: [],
     });
   });
 
@@ -36,6 +38,9 @@ describe("the invoice's status", () => {
     ["reversed", false, false, false, true, "reversed"],
     // 部分红冲: more can be reversed; still issued (files, resend).
     ["partially_reversed", false, true, false, true, "partially_reversed"],
+    // 审核开票: held is waiting of a kind for the merchant; declined reads as failed, not retried.
+    ["awaiting_review", false, false, false, false, "issuing"],
+    ["review_refused", false, false, false, false, "failed"],
   ] as const)(
     "%s: attempt %s, 红冲 %s, 重试 %s, issued %s, merchant sees %s",
     (status, attempt, reverse, retry, issued, merchant) => {
@@ -66,6 +71,9 @@ describe("the invoice's status", () => {
     expect(codeInvoicesStatus([])).toBe("issuing");
     expect(codeInvoicesStatus([blue("issued"), blue("issuing")])).toBe("issuing");
     expect(codeInvoicesStatus([blue("issued"), blue("failed")])).toBe("failed");
+    // 审核开票: held is still under way; declined is the end, as a refusal is.
+    expect(codeInvoicesStatus([blue("awaiting_review")])).toBe("issuing");
+    expect(codeInvoicesStatus([blue("review_refused")])).toBe("failed");
     expect(codeInvoicesStatus([blue("reversed"), blue("issued"), { color: "red", status: "failed" }])).toBe(
       "issued",
     );

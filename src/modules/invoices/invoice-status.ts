@@ -13,23 +13,42 @@ import { invoices } from "../../platform/db/schema";
  *      │                   │ └─attempt (again: the sweep, a query by serial first)
  *      │                   └──awaitConfirmation──▶ confirmation_pending ──issued / refused──▶ …
  *      └──────────────────────────answerConfirmation (sandbox)───────────────┘
- *   (a submit inserts its invoices as issuing, their first attempt counted; a reversal as pending)
+ *   awaiting_review ──approve──▶ pending (then issued by the normal path)
+ *          └──decline──▶ review_refused                                          (审核开票)
+ *   (a submit inserts its invoices as issuing, their first attempt counted — or as awaiting_review
+ *   when one of the organization's review rules holds it; a reversal as pending)
  */
 const STATUS = {
   /** Stored, not yet tried (a reversal, a retry): the sweep takes it when due. */
-  pending: { unfinished: true, issued: false, merchant: "issuing", label: "待开具" },
+  pending: { unfinished: true, issued: false, failed: false, merchant: "issuing", label: "待开具" },
   /** An attempt is counted (and may have reached the channel): the sweep tries again when due. */
-  issuing: { unfinished: true, issued: false, merchant: "issuing", label: "开具中" },
+  issuing: { unfinished: true, issued: false, failed: false, merchant: "issuing", label: "开具中" },
   /** The channel waits for the buyer's 红字确认单; the sweep does not take it. */
-  confirmation_pending: { unfinished: false, issued: false, merchant: "issuing", label: "待确认" },
+  confirmation_pending: {
+    unfinished: false,
+    issued: false,
+    failed: false,
+    merchant: "issuing",
+    label: "待确认",
+  },
   /** Numbered by the channel, its files stored. */
-  issued: { unfinished: false, issued: true, merchant: "issued", label: "已开具" },
+  issued: { unfinished: false, issued: true, failed: false, merchant: "issued", label: "已开具" },
   /** The channel refused it (reason kept on the row). */
-  failed: { unfinished: false, issued: false, merchant: "failed", label: "开具失败" },
+  failed: { unfinished: false, issued: false, failed: true, merchant: "failed", label: "开具失败" },
   /** Issued, and its red invoices issued since take all of it. */
-  reversed: { unfinished: false, issued: true, merchant: "reversed", label: "已红冲" },
+  reversed: { unfinished: false, issued: true, failed: false, merchant: "reversed", label: "已红冲" },
   /** Issued, and red invoices issued since take part of it (部分红冲); more can be reversed. */
-  partially_reversed: { unfinished: false, issued: true, merchant: "partially_reversed", label: "部分红冲" },
+  partially_reversed: {
+    unfinished: false,
+    issued: true,
+    failed: false,
+    merchant: "partially_reversed",
+    label: "部分红冲",
+  },
+  /** 审核开票: held by one of the organization's rules until an operator approves or declines it. */
+  awaiting_review: { unfinished: false, issued: false, failed: false, merchant: "issuing", label: "待审核" },
+  /** 审核开票: an operator declined it (the reason kept as its failure reason); nothing was issued. */
+  review_refused: { unfinished: false, issued: false, failed: true, merchant: "failed", label: "审核拒绝" },
 } as const satisfies Record<string, StatusFacts>;
 
 interface StatusFacts {
@@ -37,6 +56,8 @@ interface StatusFacts {
   unfinished: boolean;
   /** The invoice exists at the tax bureau: it has a number, files to download and send. */
   issued: boolean;
+  /** It ended without a number (the channel, or the merchant's review, refused it). */
+  failed: boolean;
   /** What the open API and webhooks call it (API.md's four, and partially_reversed of 部分红冲). */
   merchant: "issuing" | "issued" | "failed" | "reversed" | "partially_reversed";
   /** The console export's 状态 column. */
@@ -74,6 +95,10 @@ export const INVOICE_MOVES = {
   reverse: { from: ["issued", "partially_reversed"], to: "reversed" },
   /** A red invoice issued takes part of it, and some remains (部分红冲). */
   reversePartly: { from: ["issued", "partially_reversed"], to: "partially_reversed" },
+  /** 审核开票: an operator approves a held invoice; it is then attempted like any pending one. */
+  approve: { from: ["awaiting_review"], to: "pending" },
+  /** 审核开票: an operator declines a held invoice, with a reason the consumer is told. */
+  decline: { from: ["awaiting_review"], to: "review_refused" },
 } as const satisfies Record<string, { from: readonly InvoiceStatus[]; to: InvoiceStatus }>;
 
 export type InvoiceMove = keyof typeof INVOICE_MOVES;
@@ -98,6 +123,8 @@ export const ISSUED_STATUSES = INVOICE_STATUSES.filter((s) => STATUS[s].issued);
 
 /** The status a submit inserts its invoices with: the first attempt is counted with the submit. */
 export const SUBMITTED_STATUS: InvoiceStatus = "issuing";
+/** The status a submit inserts its invoices with when a review rule holds them (审核开票). */
+export const REVIEW_STATUS: InvoiceStatus = "awaiting_review";
 /** The status a red invoice is inserted with: tried right after, the sweep as backstop. */
 export const NEW_STATUS: InvoiceStatus = "pending";
 
@@ -113,8 +140,10 @@ export const canReverse = (status: string) => can("reverse", status);
 export const canAnswerConfirmation = (status: string) => can("answerConfirmation", status);
 /** 重试 may be asked for. */
 export const canRetry = (status: string) => can("retry", status);
-/** The channel refused it. */
-export const hasFailed = (status: string) => status === INVOICE_MOVES.refuse.to;
+/** It ended without a number: the channel refused it, or the merchant's review declined it. */
+export const hasFailed = (status: string) => is(status) && STATUS[status].failed;
+/** It waits for the merchant's review (审核开票): approve or decline may be asked for. */
+export const awaitsReview = (status: string) => can("approve", status);
 /** It exists at the tax bureau: a number, files to download, deliveries to send again. */
 export const isIssued = (status: string) => is(status) && STATUS[status].issued;
 

@@ -23,6 +23,7 @@ export function invoiceConditions(orgIds: readonly string[], f: InvoiceFilter): 
   const c: SQL[] = [
     orgIds.length === 1 ? eq(invoices.orgId, orgIds[0]!) : inArray(invoices.orgId, [...orgIds]),
   ];
+  if (f.ids) c.push(inArray(invoices.id, [...f.ids]));
   if (f.from) c.push(gte(invoices.issuedAt, chinaDayStart(f.from)));
   if (f.to) c.push(lt(invoices.issuedAt, chinaDayStart(f.to, 1)));
   if (f.status) c.push(eq(invoices.status, f.status));

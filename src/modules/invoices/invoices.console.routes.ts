@@ -1,16 +1,32 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../context";
-import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
+import {
+  bulkIdsBody,
+  bulkOutcome,
+  hidden,
+  orgItemParams,
+  orgParams,
+  pageOf,
+} from "../../platform/console-schemas";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
 import { sendInvoiceFile } from "./invoice-file";
 import {
+  invoicePdfZipForConsole,
+  requireInvoicesOfOrg,
+  resendInvoicesForConsole,
+  summarizeInvoicesForConsole,
+} from "./invoices.bulk";
+import {
   exportQuery,
+  exportSelectedBody,
   fileParams,
   invoiceDetail,
+  invoiceFilterQuery,
   invoiceListItem,
   invoiceListQuery,
+  invoiceSummary,
   resendBody,
   reverseBody,
   sandboxConfirmationBody,
@@ -25,6 +41,7 @@ import {
   reverseInvoiceForConsole,
 } from "./invoices.console.service";
 import { type ExportOptions, exportFileName, exportInvoicesCsv, exportInvoicesXlsx } from "./invoices.export";
+import { ensurePreviewFile } from "./issuing.preview";
 
 const base = "/orgs/:orgId/invoices";
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -88,6 +105,59 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
       },
     );
   }
+  // 合计 of the filtered list (the whole filter, not the page), for one organization or all of the user's.
+  http.get(
+    `${base}/summary`,
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        querystring: invoiceFilterQuery,
+        response: { 200: invoiceSummary },
+      },
+    },
+    async (req) =>
+      summarizeInvoicesForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, filter: req.query }),
+  );
+  http.get(
+    "/invoices/summary",
+    { schema: { ...hidden, querystring: invoiceFilterQuery, response: { 200: invoiceSummary } } },
+    async (req) => summarizeInvoicesForConsole(ctx, { actor: actorOf(req), filter: req.query }),
+  );
+  // The list's checkboxes: 导出所选, 批量重新发送, 批量下载 PDF (static paths under /bulk).
+  http.post(
+    `${base}/bulk/export`,
+    { schema: { ...hidden, params: orgParams, body: exportSelectedBody } },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const { orgId } = req.params;
+      const { ids, format, lines } = req.body;
+      await requireInvoicesOfOrg(ctx, { actor, orgId, ids });
+      return sendExport(ctx, reply, format, { actor, orgId, filter: { ids }, withLines: lines });
+    },
+  );
+  http.post(
+    `${base}/bulk/resend`,
+    { schema: { ...hidden, params: orgParams, body: bulkIdsBody, response: { 200: bulkOutcome } } },
+    async (req) =>
+      resendInvoicesForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, ids: req.body.ids }),
+  );
+  http.post(
+    `${base}/bulk/pdf.zip`,
+    { schema: { ...hidden, params: orgParams, body: bulkIdsBody } },
+    async (req, reply) => {
+      const { zip, count } = await invoicePdfZipForConsole(ctx, {
+        actor: actorOf(req),
+        orgId: req.params.orgId,
+        ids: req.body.ids,
+      });
+      return reply
+        .type("application/zip")
+        .header("content-disposition", attachment(`发票PDF-${count}张.zip`))
+        .header("cache-control", "no-store")
+        .send(zip);
+    },
+  );
   http.get(
     `${base}/:id`,
     { schema: { ...hidden, params: orgItemParams, response: { 200: invoiceDetail } } },
@@ -95,8 +165,13 @@ export function registerInvoiceConsoleRoutes(http: HttpServer, ctx: AppContext):
       getInvoiceForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, id: req.params.id }),
   );
   http.get(`${base}/:id/files/:kind`, { schema: { ...hidden, params: fileParams } }, async (req, reply) => {
+    const invoice = await findInvoiceFileForConsole(ctx, { actor: actorOf(req), ...req.params });
+    // Piaoma's preview beside a channel's legal file is rendered when first asked for.
+    const { kind } = req.params;
+    if (invoice && (kind === "preview_pdf" || kind === "preview_xml"))
+      await ensurePreviewFile(ctx, invoice, kind);
     return sendInvoiceFile(ctx, reply, {
-      invoice: await findInvoiceFileForConsole(ctx, { actor: actorOf(req), ...req.params }),
+      invoice,
       kind: req.params.kind,
       disposition: "attachment",
       cacheControl: "no-store",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RED_REASONS } from "../../domain";
-import { pageQuery } from "../../platform/console-schemas";
+import { bulkIdsBody, pageQuery } from "../../platform/console-schemas";
 import { folded, isoDay, oneLine, recordId } from "../../platform/input";
 import { INVOICE_STATUSES } from "./invoice-status";
 import { redConfirmationOut, reverseParts, reversibleView } from "./invoices.merchant.schema";
@@ -27,7 +27,8 @@ export const invoiceFilterQuery = z.object({
   /** 小票流水号 / merchant order number, partial. */
   serialNo: oneLine().max(50).optional(),
 });
-export type InvoiceFilter = z.infer<typeof invoiceFilterQuery>;
+/** The filters, or (导出所选) the ticked invoices by id: never from a query string, only a checked body. */
+export type InvoiceFilter = z.infer<typeof invoiceFilterQuery> & { ids?: readonly string[] };
 
 export const invoiceListQuery = invoiceFilterQuery.extend(pageQuery);
 export type InvoiceListQuery = z.infer<typeof invoiceListQuery>;
@@ -36,6 +37,21 @@ export const exportQuery = invoiceFilterQuery.extend({
   /** With the invoice lines (a second sheet in xlsx; one row per line in csv). */
   lines: z.enum(["0", "1"]).optional(),
 });
+
+/** 导出所选: the ticked invoices (1–500) and the export's options. */
+export const exportSelectedBody = bulkIdsBody.extend({
+  format: z.enum(["xlsx", "csv"]).default("xlsx"),
+  lines: z.boolean().default(false),
+});
+
+/** 合计 of the filtered list: count and sums (red invoices negative, so the sums are net). */
+export const invoiceSummary = z.object({
+  count: z.number(),
+  amountExcludingTax: z.string(),
+  taxAmount: z.string(),
+  totalAmount: z.string(),
+});
+export type InvoiceSummary = z.infer<typeof invoiceSummary>;
 
 export const invoiceListItem = z.object({
   id: z.string(),
@@ -71,8 +87,11 @@ const delivery = z.object({
   reason: z.string(),
   status: z.string(),
   attempts: z.number(),
+  /** For a failed or bounced one: the receiving server's answer or the bounce report's reason. */
   lastError: z.string().nullable(),
   sentAt: z.string().nullable(),
+  /** When the e-mail came back (status bounced). */
+  bouncedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -131,10 +150,18 @@ export const invoiceDetail = invoiceListItem.extend({
   /** An issued blue invoice: what remains reversible, per line and in total (as the open API's). */
   reversible: reversibleView.nullable(),
   deliveries: z.array(delivery),
+  /** 微信卡包 (CHANNELS.md §5): none (未加入) / authorizing / inserted / failed, WeChat's words when failed. */
+  wechatCard: z.object({
+    status: z.enum(["none", "authorizing", "inserted", "failed"]),
+    error: z.string().nullable(),
+    at: z.string().nullable(),
+  }),
   webhooks: z.array(webhookEvent),
   canResend: z.boolean(),
   canReverse: z.boolean(),
   canRetry: z.boolean(),
+  /** 审核开票: held for the merchant's review, and the user may approve or decline it. */
+  canReview: z.boolean(),
   /** Who asked for the red invoice (`user:…`, `app:…`), as its 确认单 keeps it. */
   redConfirmationRequestedBy: z.string().nullable(),
   /** A sandbox red invoice waiting for its 确认单: the console may confirm or refuse it as the buyer. */

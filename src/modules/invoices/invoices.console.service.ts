@@ -9,8 +9,10 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { can, requireOrg, requireOrgScope } from "../auth/access";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
+import { cardStates } from "../wechat/invoice-card";
 import { toComputedLine } from "./invoice-document";
 import {
+  awaitsReview,
   canAnswerConfirmation,
   canRetry,
   canReverse,
@@ -42,7 +44,10 @@ import { decideSandboxConfirmation } from "./red-confirmation.sandbox";
 import { earlierRedLinesOf, lockBlueInvoice, redLinesOf, reversibleViewOf } from "./reversal.partial";
 import { reverseInvoice } from "./reversal.service";
 
-type ConsoleContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
+type ConsoleContext = Pick<
+  AppContext,
+  "database" | "providers" | "jobs" | "log" | "config" | "deliveries" | "metrics"
+>;
 
 const notFound = () => new AppError("INVOICE_NOT_FOUND");
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -108,7 +113,7 @@ export async function getInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const i = row.invoice;
-  const [lines, files, counterpart, deliveries, webhooks, confirmation, account, reds, reversible] =
+  const [lines, files, counterpart, deliveries, webhooks, confirmation, account, reds, reversible, cards] =
     await Promise.all([
       findInvoiceLines(db, i.id),
       findFileSizes(db, i.id),
@@ -119,6 +124,7 @@ export async function getInvoiceForConsole(
       findTaxAccountChannel(db, i.taxAccountId),
       i.color === "blue" ? findRedsOfBlue(db, i.id) : Promise.resolve([]),
       reversibleViewOf(db, i),
+      cardStates(ctx, [i.id]),
     ]);
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
@@ -163,6 +169,7 @@ export async function getInvoiceForConsole(
       totalAmount: r.totalAmount,
     })),
     reversible,
+    wechatCard: cards.get(i.id) ?? { status: "none", error: null, at: null },
     deliveries: deliveries.map((d) => ({
       id: d.id,
       channel: d.channel,
@@ -172,6 +179,7 @@ export async function getInvoiceForConsole(
       attempts: d.attempts,
       lastError: d.lastError,
       sentAt: iso(d.sentAt),
+      bouncedAt: iso(d.bouncedAt),
       createdAt: d.createdAt.toISOString(),
       updatedAt: d.updatedAt.toISOString(),
     })),
@@ -199,6 +207,7 @@ export async function getInvoiceForConsole(
       reversible !== null &&
       compareDecimals(reversible.remaining.totalAmount, "0") > 0,
     canRetry: operate && canRetry(i.status) && !closesRed(confirmation),
+    canReview: operate && awaitsReview(i.status),
     redConfirmationRequestedBy: confirmation?.requestedBy ?? null,
     canDecideSandboxConfirmation:
       operate &&

@@ -36,31 +36,70 @@ export async function countAttempt(db: DbOrTx, invoiceId: string): Promise<numbe
 const FILE_COLUMNS = ["kind", "contentType", "size", "sha256", "storageKey", "content"] as const;
 
 /**
- * Saving the common case — a receipt code of one blue invoice, no webhook — in one statement (one
- * round trip, atomic on its own): the invoice ($1) is issued with its number ($2) and time ($3),
- * and only if this attempt issued it, its files ($4–$11: size, sha256, storage key and content of
- * the PDF, then the XML), deliveries ($12), the code's status and the audit entry ($13).
+ * How many files ISSUE_SAVE takes: the channel's pdf / ofd / xml and the previews rendered at once
+ * in place of a legal file not fetched (at most 3 together today), or the sandbox's pdf + xml. A
+ * save with more goes through the transaction (issuing.save.ts).
+ */
+export const ISSUE_SAVE_FILE_SLOTS = 5;
+
+/** Parameter numbers of the file slots: six per file, after the first seven. */
+const FILE_PARAMS_FROM = 8;
+const fileSlots = Array.from({ length: ISSUE_SAVE_FILE_SLOTS }, (_, i) => {
+  const p = FILE_PARAMS_FROM + i * FILE_COLUMNS.length;
+  return `($${p}::text, $${p + 1}::text, $${p + 2}::int, $${p + 3}::text, $${p + 4}::text, $${p + 5}::bytea)`;
+}).join(",\n    ");
+
+/** One file of ISSUE_SAVE's slots: kind, content type, size, sha256, storage key, content. */
+export type IssueSaveFile = [
+  kind: string | null,
+  contentType: string | null,
+  size: number | null,
+  sha256: string | null,
+  storageKey: string | null,
+  content: Buffer | null,
+];
+
+/**
+ * Saving an issued blue invoice of a receipt code of one invoice, no webhook — the sandbox's or a
+ * channel's — in one statement (one round trip, atomic on its own): the invoice ($1) is issued with
+ * its number ($2) and time ($3) — where the channel's files could not all be fetched yet, with the
+ * list kept for the files sweep ($6, jsonb merged into channel_data) and its due time ($7) — and
+ * only if this attempt issued it (the `issue` move's status condition: a save racing another save
+ * of the same invoice is decided by the database), its deliveries ($4), the code's status, the
+ * audit entry ($5) and its files (slots of six parameters from $8; a slot whose kind is null is
+ * empty; a file already stored is left as it is).
  */
 export const ISSUE_SAVE = hotStatement<
-  [invoiceId: string, number: string, issuedAt: Date, ...files: unknown[]],
+  [
+    invoiceId: string,
+    number: string,
+    issuedAt: Date,
+    deliveries: string,
+    audit: string,
+    pendingFiles: string | null,
+    pendingDueAt: Date | null,
+    ...files: IssueSaveFile[number][],
+  ],
   { saved: number }
 >(
-  "issue_save",
+  "issue_save_files",
   `
 with saved as (
-  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now()
+  update invoices set status = '${INVOICE_MOVES.issue.to}', number = $2, issued_at = $3, updated_at = now(),
+    channel_data = case when $6::jsonb is null then channel_data else channel_data || $6::jsonb end,
+    next_attempt_at = case when $6::jsonb is null then next_attempt_at else $7::timestamptz end
   where id = $1 and ${movableSql("issue")}
   returning id, receipt_code_id),
 files as (
   insert into invoice_files (${columnNamesSql(invoiceFiles, ["invoiceId", ...FILE_COLUMNS])})
   select saved.id, f.* from saved, (values
-    ('pdf', 'application/pdf', $4::int, $5::text, $6::text, $7::bytea),
-    ('xml', 'application/xml', $8::int, $9::text, $10::text, $11::bytea)) f
+    ${fileSlots}) f
+  where f.column1 is not null
   on conflict do nothing),
-dlv as (insert into deliveries ${selectRecords(deliveries, "$12", "saved")}),
+dlv as (insert into deliveries ${selectRecords(deliveries, "$4", "saved")}),
 code as (
   update receipt_codes set status = 'invoiced', updated_at = now()
   where id = (select receipt_code_id from saved)),
-audit as (insert into audit_log ${selectRecords(auditLog, "$13", "saved")})
+audit as (insert into audit_log ${selectRecords(auditLog, "$5", "saved")})
 select count(*)::int as saved from saved`,
 );

@@ -15,7 +15,7 @@ import {
   submissions,
   taxBureauAccounts,
 } from "../../platform/db/schema";
-import type { IssuingChannel } from "./channels/channel";
+import type { ChannelAdapter } from "./channels/channel";
 import { createSandboxChannel } from "./channels/sandbox";
 import { findInvoiceLines } from "./invoices.repository";
 import { issueInvoice, issueRequestOf } from "./issuing.attempt";
@@ -160,8 +160,8 @@ for (const kind of databaseKinds()) {
     it("finishes with the first number when a process died between the channel's answer and saving it", async () => {
       // A sandbox that counts what it is asked: a retry must query the serial, never issue again.
       const calls: string[] = [];
-      let inner: IssuingChannel | undefined;
-      const counting: IssuingChannel = {
+      let inner: ChannelAdapter | undefined;
+      const counting: ChannelAdapter = {
         id: "sandbox",
         issue: (r) => {
           calls.push("issue");

@@ -14,10 +14,10 @@ import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
 import type { ChannelAccountError, ChannelFile, RedConfirmationReport } from "./channels/channel";
-import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, unfinished } from "./invoice-status";
+import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, NEW_STATUS, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
 import type { InvoiceRow } from "./invoices.repository";
-import { ISSUE_SAVE } from "./issuing.queries";
+import { ISSUE_SAVE, ISSUE_SAVE_FILE_SLOTS, type IssueSaveFile } from "./issuing.queries";
 import { applyRedConfirmationOutcome } from "./red-confirmation";
 import { blueMoveAfterReversal } from "./reversal.partial";
 
@@ -163,7 +163,10 @@ export async function clearChannelFlags(ctx: Pick<AppContext, "database">, invoi
     .where(eq(invoices.id, invoiceId));
 }
 
-/** The channel waits for the buyer's 确认单: the invoice waits too (the sweep does not claim it). */
+/**
+ * The channel waits for the buyer's 确认单: the invoice waits too (the issuing sweep does not claim
+ * it; the red-confirmation poll asks the channels where the buyer answers at the bureau).
+ */
 export async function saveConfirmationPending(
   ctx: SaveContext,
   invoice: InvoiceRow,
@@ -171,9 +174,14 @@ export async function saveConfirmationPending(
 ): Promise<InvoiceRow> {
   const waiting = { ...invoice, status: INVOICE_MOVES.awaitConfirmation.to };
   await ctx.database.db.transaction(async (tx) => {
+    // Channels where the buyer answers at the bureau are asked again by the red-confirmation poll
+    // (issuing.sweep.ts) from this time on.
     await tx
       .update(invoices)
-      .set(moveTo("awaitConfirmation"))
+      .set({
+        ...moveTo("awaitConfirmation"),
+        nextAttemptAt: new Date(Date.now() + ctx.config.tuning.redConfirmationPollSeconds * 1000),
+      })
       .where(and(eq(invoices.id, invoice.id), movable("awaitConfirmation")));
     await applyRedConfirmationOutcome(ctx, tx, waiting, "confirmation_pending", report);
   });
@@ -215,18 +223,32 @@ export async function saveIssued(
     details: { number, totalAmount: invoice.totalAmount },
   } as const;
   let saved: boolean;
-  const plain = files.length === 2 && files[0]?.kind === "pdf" && files[1]?.kind === "xml";
-  if (invoice.color === "blue" && invoice.seqCount === 1 && !org.webhookUrl && plain) {
-    // The common case, a receipt code of one blue invoice and no webhook: one statement (one round
+  if (
+    invoice.color === "blue" &&
+    invoice.seqCount === 1 &&
+    !org.webhookUrl &&
+    files.length <= ISSUE_SAVE_FILE_SLOTS
+  ) {
+    // The common case, a receipt code of one blue invoice and no webhook (the sandbox's pdf + xml,
+    // or a channel's pdf / ofd / xml and the previews rendered at once): one statement (one round
     // trip, atomic on its own) saves the invoice and, only if this attempt saved it, its files,
     // deliveries, the code's status and the audit entry.
+    const slots = Array.from({ length: ISSUE_SAVE_FILE_SLOTS }, (_, i): IssueSaveFile => {
+      const f = files[i];
+      return f
+        ? [f.kind, f.contentType, f.size, f.sha256, f.storageKey ?? null, f.content ?? null]
+        : [null, null, null, null, null, null];
+    });
+    const pending = pendingFiles.length > 0;
     const [row] = await runStatement(ctx.database, ISSUE_SAVE, [
       invoice.id,
       number,
       issuedAt,
-      ...files.flatMap((f) => [f.size, f.sha256, f.storageKey, f.content]),
       recordsJson(deliveries, created),
       recordsJson(auditLog, [auditRow(audit)]),
+      pending ? JSON.stringify({ pendingFiles }) : null,
+      pending ? new Date(Date.now() + ctx.config.tuning.issueRetrySeconds * 1000) : null,
+      ...slots.flat(),
     ]);
     saved = Boolean(row?.saved);
   } else {
@@ -322,4 +344,15 @@ async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
     .update(invoices)
     .set(moveTo(move))
     .where(and(eq(invoices.id, blue.id), movable(move)));
+  // 换开: the corrected invoice replacing this blue one waited for its red invoice (reissue.ts).
+  await tx
+    .update(invoices)
+    .set({ nextAttemptAt: new Date(), updatedAt: new Date() })
+    .where(
+      and(
+        eq(invoices.reissueOfInvoiceId, blue.id),
+        eq(invoices.status, NEW_STATUS),
+        isNull(invoices.nextAttemptAt),
+      ),
+    );
 }

@@ -222,19 +222,19 @@ describeOneDatabase("partial red (部分红冲) through the open API and the con
     expect([again.statusCode, again.json().id]).toEqual([200, red.json().id]);
   });
 
-  it("refuses a partial red through a channel that only reverses whole invoices", async () => {
+  it("refuses a partial red through a channel that only reverses whole invoices (金蝶)", async () => {
     const id = await issuedInvoice();
     const [blue] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, id));
     await app.ctx.database.db
       .update(taxBureauAccounts)
-      .set({ channel: "nuonuo" })
+      .set({ channel: "kingdee" })
       .where(eq(taxBureauAccounts.id, blue!.taxAccountId!));
     try {
       const res = await reverse(id, { reason: "销货退回", lines: [{ lineNo: 1 }] });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatchObject({
         code: "PARTIAL_RED_NOT_SUPPORTED",
-        details: { channel: "nuonuo" },
+        details: { channel: "kingdee" },
       });
       expect(res.json().error.message).toContain("只能整张红冲");
       expect(await app.ctx.database.db.select().from(invoices).where(eq(invoices.blueInvoiceId, id))).toEqual(

@@ -61,16 +61,47 @@ export async function redLinesOf(
     .from(invoiceLines)
     .where(inArray(invoiceLines.invoiceId, [...redIds]))
     .orderBy(asc(invoiceLines.invoiceId), asc(invoiceLines.position));
-  // Red invoices from before 部分红冲 reversed everything, one red line per blue line (a discounted
-  // pair merged) in order, and did not store the blue line's number.
-  const netLineNos = blueLines.flatMap((l, i) => (l.kind === "discount" ? [] : [i + 1]));
+  const blueLineNoOf = blueLineNumbering(blueLines);
   return rows.map((r) => ({
-    blueLineNo: r.blueLineNo ?? netLineNos[r.position] ?? 0,
+    blueLineNo: blueLineNoOf(r),
     quantity: r.quantity === null ? null : trimDecimal(r.quantity),
     amountExcludingTax: r.amountExcludingTax,
     tax: r.tax,
     amountIncludingTax: r.amountIncludingTax,
   }));
+}
+
+/** The printed numbers (1-based) of the blue lines that are not discount rows, in order. */
+function netLineNosOf(blueLines: ReadonlyArray<{ kind: string }>): number[] {
+  return blueLines.flatMap((l, i) => (l.kind === "discount" ? [] : [i + 1]));
+}
+
+/**
+ * The number (as printed, 1-based, discount rows counted) of the blue line a red line reverses.
+ * Red invoices from before 部分红冲 reversed everything, one red line per blue line (a discounted
+ * pair merged) in order, and did not store the blue line's number: their position tells it.
+ */
+function blueLineNumbering(blueLines: ReadonlyArray<{ kind: string }>) {
+  const netLineNos = netLineNosOf(blueLines);
+  return (red: Pick<InvoiceLineRow, "blueLineNo" | "position">) =>
+    red.blueLineNo ?? netLineNos[red.position] ?? 0;
+}
+
+/**
+ * For each red line (in order), the blue line it reverses, numbered as printed (`lineNo`) and as
+ * counted without discount rows (`netLineNo`): what a channel's partial 红字确认单 names
+ * (channel.ts ReversedBlue).
+ */
+export function reversedLineNumbers(
+  blueLines: ReadonlyArray<{ kind: string }>,
+  redLines: ReadonlyArray<Pick<InvoiceLineRow, "blueLineNo" | "position">>,
+): Array<{ lineNo: number; netLineNo: number }> {
+  const blueLineNoOf = blueLineNumbering(blueLines);
+  const netLineNos = netLineNosOf(blueLines);
+  return redLines.map((r) => {
+    const lineNo = blueLineNoOf(r);
+    return { lineNo, netLineNo: netLineNos.indexOf(lineNo) + 1 };
+  });
 }
 
 /** In a transaction: locks the blue invoice's row until it ends (concurrent reversals wait here). */
@@ -95,14 +126,15 @@ export function planRedInvoice(
   throw reversalError(planned.issues, reversibleOf(blueLines, earlier));
 }
 
-function reversalError(issues: DomainIssue[], reversible: Reversible): AppError {
+/** A refused reversal as an API error (`remaining`, when known, says what is left to reverse). */
+export function reversalError(issues: DomainIssue[], reversible?: Reversible): AppError {
   const listed = issues.map((i) => ({ code: i.code, path: i.path, message: i.message, details: i.details }));
   const exceeds = issues.filter((i) => (EXCEEDS_CODES as readonly string[]).includes(i.code));
   if (exceeds.length > 0 && exceeds.length === issues.length) {
     return new AppError("NOTHING_LEFT_TO_REVERSE", exceeds.map((i) => i.message).join("；"), {
       fields: issuesToFields(issues),
       issues: listed,
-      remaining: reversible.remaining,
+      ...(reversible ? { remaining: reversible.remaining } : {}),
     });
   }
   return new AppError("VALIDATION_FAILED", issues.map((i) => i.message).join("；"), {
@@ -233,14 +265,14 @@ export async function reversalTakenBy(db: DbOrTx, red: InvoiceRow): Promise<Reve
       .where(eq(invoiceLines.invoiceId, red.blueInvoiceId))
       .orderBy(asc(invoiceLines.position)),
   ]);
-  const netLineNos = blueRows.flatMap((l, i) => (l.kind === "discount" ? [] : [i + 1]));
+  const blueLineNoOf = blueLineNumbering(blueRows);
   const positive = (amount: string) => negateAmount(amount);
   return {
     redInvoiceId: red.id,
     number: red.number,
     reason: red.reverseReason ?? "",
     lines: redRows.map((r) => ({
-      lineNo: r.blueLineNo ?? netLineNos[r.position] ?? 0,
+      lineNo: blueLineNoOf(r),
       quantity: r.quantity === null ? null : trimDecimal(r.quantity).replace(/^-/, ""),
       amountExcludingTax: positive(r.amountExcludingTax),
       tax: positive(r.tax),

@@ -29,7 +29,10 @@ import {
   reversalSummary,
 } from "./reversal.partial";
 
-type ReversalContext = Pick<AppContext, "database" | "providers" | "jobs" | "log" | "config" | "deliveries">;
+type ReversalContext = Pick<
+  AppContext,
+  "database" | "providers" | "jobs" | "log" | "config" | "deliveries" | "metrics"
+>;
 
 const notFound = () => new AppError("INVOICE_NOT_FOUND");
 
@@ -112,6 +115,15 @@ export async function reverseInvoice(
 
 type NewRow = typeof invoices.$inferInsert;
 
+/** PARTIAL_RED_NOT_SUPPORTED unless the invoice's channel can reverse it in part (checked before any red is made). */
+export async function requirePartialRedOf(db: DbOrTx, blue: Pick<InvoiceRow, "taxAccountId">): Promise<void> {
+  const [account] = await db
+    .select({ channel: taxBureauAccounts.channel })
+    .from(taxBureauAccounts)
+    .where(eq(taxBureauAccounts.id, blue.taxAccountId ?? ""));
+  requirePartialRed(account?.channel);
+}
+
 /** 部分红冲 only through channels that send the red lines (the others reverse a whole invoice). */
 function requirePartialRed(channel: string | undefined): void {
   if (channel === undefined) return;
@@ -126,7 +138,7 @@ function requirePartialRed(channel: string | undefined): void {
 }
 
 /** The parts a red invoice takes from its blue one: same code, seller account, buyer, people. */
-function copiedParties(blue: InvoiceRow) {
+export function copiedParties(blue: InvoiceRow) {
   return {
     orgId: blue.orgId,
     receiptCodeId: blue.receiptCodeId,

@@ -1,26 +1,13 @@
 import ExcelJS from "exceljs";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
-import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
+import { type ConsoleClient, loginAs, makeUser, uploadAs } from "../../../test/support/console";
 import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization } from "../../../test/support/factories";
 import { buildXlsx, inlineRows } from "../../../test/support/zip";
 import { MAX_IMPORT_ROWS } from "./items.import-limits";
 
 const HEADER = ["编码", "项目名称", "税收分类简称", "税收分类编码", "税率"];
-
-/** A multipart body with one file, as the console's upload sends it. */
-function multipart(fileName: string, content: Buffer) {
-  const boundary = "----piaoma-import-boundary";
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-    ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 describeOneDatabase("item import limits over HTTP", (kind) => {
   let app: TestApp;
@@ -35,15 +22,8 @@ describeOneDatabase("item import limits over HTTP", (kind) => {
   });
   afterEach(() => app.close());
 
-  const upload = (fileName: string, content: Buffer) => {
-    const { body, contentType } = multipart(fileName, content);
-    return app.http.inject({
-      method: "POST",
-      url: `/api/console/orgs/${orgId}/items/import`,
-      headers: { cookie: admin.cookie, "x-csrf-token": admin.csrfToken, "content-type": contentType },
-      payload: body,
-    });
-  };
+  const upload = (fileName: string, content: Buffer) =>
+    uploadAs(app, admin, `/orgs/${orgId}/items/import`, fileName, content);
   const itemCount = async () => (await admin.get(`/orgs/${orgId}/items`)).json().total as number;
 
   it("refuses an archive bomb at the upload with a clear Chinese 422, importing nothing", async () => {
@@ -72,7 +52,7 @@ describeOneDatabase("item import limits over HTTP", (kind) => {
     sheet.addRow(["LUNCH", "午餐", "餐饮服务", "3070401000000000000", "6%"]);
     const res = await upload("items.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ created: 1, updated: 0 });
+    expect(res.json()).toEqual({ created: 1, updated: 0, skipped: 0, errors: [] });
     expect(await itemCount()).toBe(1);
   });
 });

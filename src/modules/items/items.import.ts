@@ -55,6 +55,20 @@ export type SheetRecord = Record<string, string>;
  * first row beyond the limit, keep only the columns that are imported, and refuse an over-long cell.
  */
 export async function readItemSheet(fileName: string, data: Buffer): Promise<SheetRecord[]> {
+  return (await readItemSheetRows(fileName, data)).records;
+}
+
+/** An uploaded sheet's records with, for each, its row number in the file, and each field's column title. */
+export interface ItemSheet {
+  records: SheetRecord[];
+  /** The row (line of a CSV, row of the worksheet) each record was read from, counting from 1. */
+  rowNumbers: number[];
+  /** Each imported field's column as the file names it (its header text). */
+  columns: Record<string, string>;
+}
+
+/** readItemSheet, keeping where each record came from, for an error report by row and column. */
+export async function readItemSheetRows(fileName: string, data: Buffer): Promise<ItemSheet> {
   const collector = new RecordCollector();
   const row = (rowNumber: number, cells: string[]) => collector.row(rowNumber, cells);
   if (/\.xls$/i.test(fileName) || data.subarray(0, 4).equals(OLE_SIGNATURE))
@@ -80,6 +94,8 @@ const OLE_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0]);
 class RecordCollector {
   private fields: Array<string | undefined> | null = null;
   private readonly records: SheetRecord[] = [];
+  private readonly rowNumbers: number[] = [];
+  private readonly columns: Record<string, string> = {};
 
   row(rowNumber: number, cells: string[]): void {
     if (!cells.some((c) => c.trim() !== "")) return;
@@ -87,6 +103,9 @@ class RecordCollector {
       this.fields = cells.map(
         (h) => HEADERS[h.trim().replace(/\s+/g, "").toLowerCase()] ?? HEADERS[h.trim()],
       );
+      this.fields.forEach((f, i) => {
+        if (f && !this.columns[f]) this.columns[f] = cells[i]!.trim();
+      });
       const missing = REQUIRED.filter((f) => !this.fields?.includes(f));
       if (missing.length > 0)
         throw AppError.validation({ file: `缺少列：${missing.join("、")}（第一行应为列名）` });
@@ -106,11 +125,12 @@ class RecordCollector {
     });
     if (record.zeroRateKind) record.zeroRateKind = ZERO_KINDS[record.zeroRateKind] ?? record.zeroRateKind;
     this.records.push(record);
+    this.rowNumbers.push(rowNumber);
   }
 
-  finish(): SheetRecord[] {
+  finish(): ItemSheet {
     if (!this.fields) throw AppError.validation({ file: "文件为空" });
-    return this.records;
+    return { records: this.records, rowNumbers: this.rowNumbers, columns: this.columns };
   }
 }
 

@@ -1,17 +1,40 @@
 import type { MultipartFile } from "@fastify/multipart";
+import { z } from "zod";
 import type { AppContext } from "../../context";
 import { cleanText, textProblemMessage } from "../../domain";
 import { hidden, orgItemParams, orgParams, pageOf } from "../../platform/console-schemas";
 import { AppError } from "../../platform/errors";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { importOutput, itemInput, itemOutput, itemQuery } from "./items.schema";
+import {
+  importOutput,
+  importQuery,
+  itemInput,
+  itemOutput,
+  itemQuery,
+  taxCodeOutput,
+  taxCodeQuery,
+} from "./items.schema";
 import { findItemsForConsole, importItems, saveItem } from "./items.service";
+import { findTaxCategoriesForConsole } from "./tax-codes";
 
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
-/** 基础资料 · 开票项, with search and CSV/Excel import. */
+/** 基础资料 · 开票项, with search, CSV/Excel import and the 税收分类编码 lookup. */
 export function registerItemRoutes(http: HttpServer, ctx: AppContext): void {
+  http.get(
+    "/orgs/:orgId/tax-codes",
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        querystring: taxCodeQuery,
+        response: { 200: z.array(taxCodeOutput) },
+      },
+    },
+    async (req) =>
+      findTaxCategoriesForConsole({ actor: actorOf(req), orgId: req.params.orgId, q: req.query.q }),
+  );
   http.get(
     "/orgs/:orgId/items",
     {
@@ -43,7 +66,7 @@ export function registerItemRoutes(http: HttpServer, ctx: AppContext): void {
   );
   http.post(
     "/orgs/:orgId/items/import",
-    { schema: { ...hidden, params: orgParams, response: { 200: importOutput } } },
+    { schema: { ...hidden, params: orgParams, querystring: importQuery, response: { 200: importOutput } } },
     async (req) => {
       if (!req.isMultipart()) throw AppError.validation({ file: "请上传 CSV 或 Excel 文件" });
       const file: MultipartFile | undefined = await req.file({ limits: { fileSize: MAX_IMPORT_BYTES } });
@@ -59,6 +82,7 @@ export function registerItemRoutes(http: HttpServer, ctx: AppContext): void {
         orgId: req.params.orgId,
         fileName: fileName.value,
         data,
+        skipBadRows: req.query.skipBadRows === "true",
       });
     },
   );

@@ -51,4 +51,33 @@ export const itemOutput = z.object({
 });
 export type ItemOutput = z.infer<typeof itemOutput>;
 
-export const importOutput = z.object({ created: z.number(), updated: z.number() });
+export const importQuery = z.object({
+  /** Import the good rows and report the bad ones, instead of refusing the whole file. */
+  skipBadRows: z.enum(["true", "false"], { error: "skipBadRows 应为 true 或 false" }).optional(),
+});
+
+export const importRowError = z.object({
+  row: z.number(),
+  column: z.string(),
+  field: z.string(),
+  message: z.string(),
+});
+
+export const importOutput = z.object({
+  created: z.number(),
+  updated: z.number(),
+  /** Rows left out for their problems (skipBadRows). */
+  skipped: z.number(),
+  /** Every problem of every skipped row. */
+  errors: z.array(importRowError),
+});
+
+export const taxCodeQuery = z.object({ q: oneLine().max(50, "搜索内容过长").optional() });
+
+export const taxCodeOutput = z.object({
+  code: z.string(),
+  name: z.string(),
+  shortName: z.string(),
+  rate: z.string(),
+  rateLabel: z.string(),
+});

@@ -6,7 +6,7 @@ import { newId } from "../../platform/ids";
 import { FieldErrors, parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { readItemSheet } from "./items.import";
+import { readItemSheetRows } from "./items.import";
 import {
   findItem,
   findItemsByCodes,
@@ -15,7 +15,7 @@ import {
   insertItems,
   updateItemRow,
 } from "./items.repository";
-import { checkItem } from "./items.rules";
+import { type CheckedItem, checkItem } from "./items.rules";
 import { type ItemOutput, itemInput } from "./items.schema";
 
 export function toItemOutput(r: ItemRow): ItemOutput {
@@ -99,42 +99,120 @@ export async function saveItem(
   return toItemOutput(saved);
 }
 
+/** One problem of one row of an import, for the error report. */
+export interface ImportRowError {
+  /** The row in the file (a CSV's line, the worksheet's row), counting from 1 with the header. */
+  row: number;
+  /** The column as the file titles it. */
+  column: string;
+  field: string;
+  message: string;
+}
+
+const COLUMN_LABELS: Record<string, string> = {
+  code: "编码",
+  name: "项目名称",
+  shortName: "税收分类简称",
+  taxCode: "税收分类编码",
+  taxRate: "税率",
+  zeroRateKind: "零税率类型",
+  spec: "规格型号",
+  unit: "单位",
+  unitPrice: "单价",
+};
+
 /**
- * Imports a CSV or Excel sheet: every row is checked first and any problem (at `rows[i].field`,
- * i counting data rows from 0) refuses the whole file; otherwise rows are created, or update the
- * item with the same code.
+ * Values that pass every rule, put in place of the fields that failed their shape so the rules of the
+ * other fields can still be checked: a row's every problem is reported, not only its first.
+ */
+const NEUTRAL: Record<string, unknown> = {
+  code: "X",
+  name: "项目",
+  shortName: "分类",
+  taxCode: "3070401000000000000",
+  taxRate: "0.06",
+  zeroRateKind: null,
+  spec: "",
+  unit: "",
+  unitPrice: null,
+};
+
+/** Every problem of one row (field, message), and the checked item when there is none. */
+function checkImportRow(record: Record<string, string>): {
+  problems: Array<{ field: string; message: string }>;
+  item: CheckedItem | null;
+} {
+  const candidate: Record<string, unknown> = {
+    ...record,
+    unitPrice: record.unitPrice || null,
+    zeroRateKind: record.zeroRateKind || null,
+  };
+  const problems: Array<{ field: string; message: string }> = [];
+  const parsed = itemInput.safeParse(candidate);
+  const failed = new Set<string>();
+  let checkable = parsed.success ? parsed.data : null;
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.map(String).join(".") || "code";
+      failed.add(field);
+      problems.push({ field, message: issue.message });
+    }
+    const patched = { ...candidate };
+    for (const field of failed) patched[field] = NEUTRAL[field];
+    const reparsed = itemInput.safeParse(patched);
+    checkable = reparsed.success ? reparsed.data : null;
+  }
+  if (!checkable) return { problems, item: null };
+  const errors = new FieldErrors();
+  const item = checkItem(checkable, errors);
+  // A rate that failed its shape makes the zero-rate kind's check meaningless.
+  if (failed.has("taxRate")) failed.add("zeroRateKind");
+  for (const [field, message] of errors.entries()) if (!failed.has(field)) problems.push({ field, message });
+  return { problems, item: problems.length === 0 ? item : null };
+}
+
+/**
+ * Imports a CSV or Excel sheet: every row is checked (every problem of every row is found). With a
+ * problem anywhere the whole file is refused (422, at `rows[i].field`, i counting data rows from 0,
+ * with the full list as `details.rowErrors`), unless `skipBadRows`: then the good rows are imported
+ * and the bad ones reported in the answer. Rows are created, or update the item with the same code.
  */
 export async function importItems(
   ctx: Pick<AppContext, "database">,
-  options: { actor: Actor; orgId: string; fileName: string; data: Buffer },
-): Promise<{ created: number; updated: number }> {
+  options: { actor: Actor; orgId: string; fileName: string; data: Buffer; skipBadRows?: boolean },
+): Promise<{ created: number; updated: number; skipped: number; errors: ImportRowError[] }> {
   const actor = requireOrg(options.actor, options.orgId, "administer");
-  const records = await readItemSheet(options.fileName, options.data);
+  const sheet = await readItemSheetRows(options.fileName, options.data);
+  const { records } = sheet;
   if (records.length === 0) throw AppError.validation({ file: "文件中没有数据行" });
-  const errors = new FieldErrors();
-  const checked = records.map((record, i) => {
-    const parsed = itemInput.safeParse({
-      ...record,
-      unitPrice: record.unitPrice || null,
-      zeroRateKind: record.zeroRateKind || null,
-    });
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        errors.add(`rows[${i}].${issue.path.join(".")}`, issue.message);
-      return null;
-    }
-    return checkItem(parsed.data, errors, `rows[${i}].`);
-  });
+  const checked = records.map(checkImportRow);
   // Duplicates are looked for in the raw rows, so a row that is also wrong otherwise is reported too.
   const seen = new Map<string, number>();
   records.forEach((record, i) => {
     const code = record.code ?? "";
     const first = seen.get(code);
-    if (code && first !== undefined) errors.add(`rows[${i}].code`, `编码与第 ${first + 2} 行重复`);
-    else seen.set(code, i);
+    if (code && first !== undefined) {
+      checked[i]!.problems.push({ field: "code", message: `编码与第 ${sheet.rowNumbers[first]} 行重复` });
+      checked[i]!.item = null;
+    } else seen.set(code, i);
   });
-  errors.throwIfAny();
-  const valid = checked.filter((x): x is NonNullable<typeof x> => x !== null);
+  const rowErrors: ImportRowError[] = checked.flatMap(({ problems }, i) =>
+    problems.map((p) => ({
+      row: sheet.rowNumbers[i]!,
+      column: sheet.columns[p.field] ?? COLUMN_LABELS[p.field] ?? p.field,
+      field: p.field,
+      message: p.message,
+    })),
+  );
+  if (rowErrors.length > 0 && !options.skipBadRows) {
+    const fields: Record<string, string> = {};
+    checked.forEach(({ problems }, i) => {
+      for (const p of problems) fields[`rows[${i}].${p.field}`] ??= p.message;
+    });
+    throw new AppError("VALIDATION_FAILED", "导入文件有误，未保存任何数据", { fields, rowErrors });
+  }
+  const valid = checked.flatMap(({ item }) => (item ? [item] : []));
+  const skipped = records.length - valid.length;
   const { db } = ctx.database;
   let created = 0;
   let updated = 0;
@@ -163,8 +241,8 @@ export async function importItems(
       orgId: options.orgId,
       action: "item.import",
       entityType: "item",
-      details: { fileName: options.fileName, created, updated },
+      details: { fileName: options.fileName, created, updated, ...(skipped > 0 ? { skipped } : {}) },
     });
   });
-  return { created, updated };
+  return { created, updated, skipped, errors: rowErrors };
 }

@@ -9,6 +9,7 @@ import {
   issuedCredentialOutput,
   openApiSettingsOutput,
   webhookEventOutput,
+  webhookRedeliverOutput,
   webhookTestOutput,
 } from "./open-api.console.schema";
 import {
@@ -16,6 +17,7 @@ import {
   findCredentialsForConsole,
   findWebhookEventsForConsole,
   getOpenApiSettings,
+  redeliverWebhookEventForConsole,
   revokeCredentialsForConsole,
   rotateCredentialsForConsole,
   sendTestWebhookForConsole,
@@ -27,6 +29,12 @@ const keyParams = orgParams.extend({
     .min(1)
     .max(100)
     .regex(/^[A-Za-z0-9_-]+$/, "App Key 格式不正确"),
+});
+const eventParams = orgParams.extend({
+  eventId: oneLine()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, "事件编号格式不正确"),
 });
 const url = gated(z.url({ protocol: /^https?$/, error: "请填写 http(s) 地址" }).max(500, "地址过长"))
   .nullable()
@@ -116,5 +124,13 @@ export function registerOpenApiConsoleRoutes(http: HttpServer, ctx: AppContext):
     `${base}/webhook-events`,
     { schema: { ...hidden, params: orgParams, response: { 200: z.array(webhookEventOutput) } } },
     async (req) => findWebhookEventsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.post(
+    `${base}/webhook-events/:eventId/redeliver`,
+    { schema: { ...hidden, params: eventParams, response: { 202: webhookRedeliverOutput } } },
+    async (req, reply) =>
+      reply
+        .status(202)
+        .send(await redeliverWebhookEventForConsole(ctx, { actor: actorOf(req), ...req.params })),
   );
 }

@@ -31,10 +31,15 @@ export const openApiSettingsOutput = z.object({
 
 export const webhookTestOutput = z.object({ eventId: z.string() });
 
+/** 重新投递: the event and the number of the attempt queued for it. */
+export const webhookRedeliverOutput = z.object({ eventId: z.string(), attempt: z.number() });
+
 export const webhookEventOutput = z.object({
   id: z.string(),
   type: z.string(),
   invoiceId: z.string().nullable(),
+  /** 发票号码 of the invoice the event is about, once it has one. */
+  invoiceNumber: z.string().nullable(),
   /** pending, delivered or failed (webhook_events.status). */
   status: z.string(),
   attempts: z.array(

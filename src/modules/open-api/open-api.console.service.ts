@@ -15,7 +15,12 @@ import {
   findOrganizationByIdOrTaxId,
   updateOrganizationRow,
 } from "../organizations/organizations.repository";
-import { findWebhookEvents, sendTestWebhook, type WebhookEventView } from "../webhooks/webhooks.service";
+import {
+  findWebhookEvents,
+  redeliverWebhookEvent,
+  sendTestWebhook,
+  type WebhookEventView,
+} from "../webhooks/webhooks.service";
 
 /**
  * The console's side of the open API (admins only): app credentials, the orderQueryUrl and
@@ -132,4 +137,28 @@ export async function findWebhookEventsForConsole(
 ): Promise<WebhookEventView[]> {
   requireOrg(options.actor, options.orgId, "administer");
   return findWebhookEvents(ctx, options.orgId);
+}
+
+/**
+ * 重新投递 (admins): the event once more to the webhookUrl as it is now, recorded as a new attempt
+ * and in 操作日志. Without a webhookUrl there is nowhere to deliver: a field error, nothing changes.
+ */
+export async function redeliverWebhookEventForConsole(
+  ctx: ConsoleContext,
+  options: { actor: Actor; orgId: string; eventId: string },
+): Promise<{ eventId: string; attempt: number }> {
+  const settings = await getOpenApiSettings(ctx, options);
+  if (!settings.webhookUrl) throw AppError.validation({ webhookUrl: "请先填写 webhookUrl" });
+  return ctx.database.db.transaction(async (tx) => {
+    const queued = await redeliverWebhookEvent(ctx, tx, options);
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: options.orgId,
+      action: "webhook.redeliver",
+      entityType: "webhook_event",
+      entityId: options.eventId,
+      details: { attempt: queued.attempt },
+    });
+    return queued;
+  });
 }

@@ -1,5 +1,15 @@
 import type { AppContext } from "../../context";
 import { errorBody, type HttpServer, registerScope } from "../../platform/http";
+import { refundBody, refundView } from "../refunds/refunds.schema";
+import { refundOrder } from "../refunds/refunds.service";
+import {
+  matchBody,
+  matchResult,
+  pendingIdParams,
+  pendingListQuery,
+  pendingPage,
+} from "../store-codes/store-codes.schema";
+import { listPending, matchPending } from "../store-codes/store-codes.service";
 import { appActorOf, installOpenApiSigning } from "./open-api.auth";
 import { registerOpenInvoiceRoutes } from "./open-api.invoices.routes";
 import { openReceiptCode, orderNoParams, pushOrderBody } from "./open-api.schema";
@@ -21,8 +31,10 @@ export async function registerOpenApiRoutes(http: HttpServer, ctx: AppContext): 
           tags,
           security,
           summary: "3.2.01 推送订单，获取开票码 Push an order, get the QR link",
+          description:
+            "With `pendingSubmissionId` (a 门店码 submission from `GET /pending-submissions`) the code is created and the submission's buyer submitted on it in one transaction, then issued; the submission refused creates nothing: another organization's 404 `PENDING_SUBMISSION_NOT_FOUND`, expired 410 `PENDING_SUBMISSION_EXPIRED`, matched or dismissed 409 `PENDING_SUBMISSION_CLOSED`, a total other than the amount the consumer typed 422 `PENDING_AMOUNT_MISMATCH`.",
           body: pushOrderBody,
-          response: { 200: openReceiptCode, 201: openReceiptCode, ...errors },
+          response: { 200: openReceiptCode, 201: openReceiptCode, ...errors, 410: errorBody },
         },
       },
       async (req, reply) => {
@@ -75,6 +87,66 @@ export async function registerOpenApiRoutes(http: HttpServer, ctx: AppContext): 
         },
       },
       async (req) => disableOrderCode(ctx, { actor: appActorOf(req), orderNo: req.params.orderNo }),
+    );
+
+    api.post(
+      "/receipt-codes/:orderNo/refunds",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "退款 Refund (part of) an order",
+          description:
+            "按 refundNo 幂等（同一单号同一内容返回同一结果，内容不同 409 REFUND_CONFLICT）。未开票的小票按退款扣减明细，" +
+            "全部退完则关闭（status refunded）；已开票的自动开红字发票（整张或部分）；正在开票的待开具后自动红冲；" +
+            "通道不支持部分红冲或拆分开票时记为需人工处理（manual）。lines 的行号为推送时的明细行号（含折扣行）。",
+          params: orderNoParams,
+          body: refundBody,
+          response: { 200: refundView, 201: refundView, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { created, view } = await refundOrder(ctx, {
+          actor: appActorOf(req),
+          orderNo: req.params.orderNo,
+          body: req.body,
+        });
+        return reply.status(created ? 201 : 200).send(view);
+      },
+    );
+
+    api.get(
+      "/pending-submissions",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "门店码待匹配提交 Store-code submissions waiting for a sale",
+          description:
+            "Buyers submitted on the organization's 门店码 (with the optional amount and receipt number they gave), newest first, paged; `status` defaults to `waiting`. Match one to an order with `POST /pending-submissions/{id}/match`.",
+          querystring: pendingListQuery,
+          response: { 200: pendingPage, ...errors },
+        },
+      },
+      async (req) => listPending(ctx, { orgId: appActorOf(req).orgId, ...req.query }),
+    );
+
+    api.post(
+      "/pending-submissions/:id/match",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "匹配订单 Match a store-code submission to an order",
+          description:
+            "The submission's buyer is submitted on the order's code (pushed before with `POST /receipt-codes`) and issued as usual. Once only: a submission already matched, dismissed or expired, or a code already submitted or matched, answers 409.",
+          params: pendingIdParams,
+          body: matchBody,
+          response: { 200: matchResult, ...errors, 410: errorBody },
+        },
+      },
+      async (req) =>
+        matchPending(ctx, { orgId: appActorOf(req).orgId, id: req.params.id, orderNo: req.body.orderNo }),
     );
 
     registerOpenInvoiceRoutes(api, ctx);

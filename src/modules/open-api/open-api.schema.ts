@@ -18,7 +18,14 @@ export const orderNo = oneLine()
 /** 3.2.01: the console's receipt-code input with `orderNo` for `serialNo`; the tax account is the config's. */
 export const pushOrderBody = createReceiptCodeInput
   .omit({ serialNo: true, taxAccountId: true })
-  .extend({ orderNo })
+  .extend({
+    orderNo,
+    /**
+     * A 门店码 submission waiting for this sale (`GET /pending-submissions`): the code is created and
+     * the submission's buyer submitted on it in one transaction, then issued as usual.
+     */
+    pendingSubmissionId: recordId().optional(),
+  })
   .meta({
     example: {
       orderNo: "POS-20261122-000123",
@@ -48,7 +55,7 @@ export const pushOrderBody = createReceiptCodeInput
 export type PushOrderBody = z.input<typeof pushOrderBody>;
 
 /** 3.1.02: what the merchant's order query answers — a push body plus the order's total. */
-export const orderQueryAnswer = pushOrderBody.extend({
+export const orderQueryAnswer = pushOrderBody.omit({ pendingSubmissionId: true }).extend({
   totalAmount: oneLine().regex(/^-?\d{1,16}(\.\d{1,2})?$/, "totalAmount 须为金额，如 100.00"),
 });
 
@@ -57,6 +64,8 @@ export const openReceiptCode = z.object({
   orderNo: z.string(),
   status: receiptCodeStatus,
   token: z.string(),
+  /** 开票码: to print under the QR; the consumer types it at `/s` when the QR will not scan. */
+  shortCode: z.string(),
   url: z.string(),
   expiresAt: z.string(),
   totals,

@@ -17,7 +17,10 @@ import {
   findReceiptCodeBySerialNo,
   toView,
 } from "../receipt-codes/receipt-codes.service";
+import { invoicingCodeId } from "../scan/scan.merge";
 import { computeStored } from "../scan/scan.service";
+import { issueSubmitted, type SubmitContext } from "../scan/scan.submit";
+import { findPending, matchPendingIn, type PendingMatch } from "../store-codes/store-codes.service";
 import type { AppActor } from "./open-api.auth";
 import { invoicesOfCode } from "./open-api.invoices";
 import type { OpenReceiptCode, PushOrderBody } from "./open-api.schema";
@@ -27,50 +30,84 @@ type OpenContext = Pick<AppContext, "database" | "config" | "keyring">;
 const orderNotFound = (orderNo: string) =>
   new AppError("RECEIPT_CODE_NOT_FOUND", `订单 ${orderNo} 没有对应的开票码`);
 
+/** A push may submit a 门店码 submission's buyer, so it needs what the consumer's submit needs. */
+export type PushContext = OpenContext & SubmitContext;
+
 /**
  * 3.2.01 (and 3.1.01 once the order query answered): one receipt code per order number. The same
  * order pushed again with the same content is the same code (created: false → 200); different
  * content is ORDER_CONFLICT. The unique (org, serial_no) constraint settles concurrent pushes: the
  * loser reads the winner's code and compares content hashes like any repeat.
+ *
+ * With `pendingSubmissionId` (a 门店码 submission) the code is created and the submission matched and
+ * submitted on it in one transaction (`matchPendingIn`), then issued; a refusal of the submission
+ * creates nothing. Pushed again, the same order with the same submission is a repeat; an order
+ * pushed before without one is matched now.
  */
 export async function pushOrder(
-  ctx: OpenContext,
+  ctx: PushContext,
   options: { actor: AppActor; body: PushOrderBody; source?: "push" | "link" },
 ): Promise<{ created: boolean; code: OpenReceiptCode }> {
-  const { orderNo, ...rest } = options.body;
+  const { orderNo, pendingSubmissionId, ...rest } = options.body;
   const input = { ...rest, serialNo: orderNo };
   const hash = contentHash(parseInput(createReceiptCodeInput, input));
   const orgId = options.actor.orgId;
+  const again = (code: ReceiptCodeRow) => sameOrderOrConflict(ctx, code, hash, pendingSubmissionId);
   const existing = await findReceiptCodeBySerialNo(ctx, orgId, orderNo);
-  if (existing) return { created: false, code: await sameOrderOrConflict(ctx, existing, hash) };
+  if (existing) return { created: false, code: await again(existing) };
+  let match: PendingMatch | undefined;
   try {
     const view = await createReceiptCode(ctx, {
       actor: options.actor,
       orgId,
       source: options.source ?? "push",
       input,
+      ...(pendingSubmissionId && {
+        alsoInTransaction: async (tx, codeId) => {
+          match = await matchPendingIn(ctx, tx, { orgId, id: pendingSubmissionId, codeId });
+        },
+      }),
     });
     const { serialNo, ...shown } = view;
-    return { created: true, code: { ...shown, orderNo: serialNo } };
+    const code = { ...shown, orderNo: serialNo };
+    if (!match) return { created: true, code };
+    await issueSubmitted(ctx, match);
+    return { created: true, code: await openCodeNow(ctx, orgId, orderNo, code) };
   } catch (e) {
-    if (!isAppError(e) || e.code !== "CONFLICT") throw e;
+    // A concurrent push of the same order won (its code, or its claim of the same submission).
+    if (!isAppError(e) || !["CONFLICT", "PENDING_SUBMISSION_CLOSED"].includes(e.code)) throw e;
     const winner = await findReceiptCodeBySerialNo(ctx, orgId, orderNo);
     if (!winner) throw e;
-    return { created: false, code: await sameOrderOrConflict(ctx, winner, hash) };
+    return { created: false, code: await again(winner) };
   }
 }
 
+/** The code as stored now (after a match its status moved on), with its invoices once there are any. */
+async function openCodeNow(ctx: OpenContext, orgId: string, orderNo: string, fallback: OpenReceiptCode) {
+  const fresh = await findReceiptCodeBySerialNo(ctx, orgId, orderNo);
+  return fresh ? openReceiptCodeOf(ctx, fresh, true) : fallback;
+}
+
 async function sameOrderOrConflict(
-  ctx: OpenContext,
+  ctx: PushContext,
   code: ReceiptCodeRow,
   hash: string,
+  pendingSubmissionId?: string,
 ): Promise<OpenReceiptCode> {
   if (code.contentHash !== hash) {
     throw new AppError("ORDER_CONFLICT", `订单 ${code.serialNo} 已推送过，且内容不同`, {
       orderNo: code.serialNo,
     });
   }
-  return openReceiptCodeOf(ctx, code, false);
+  if (!pendingSubmissionId) return openReceiptCodeOf(ctx, code, false);
+  const pending = await findPending(ctx, code.orgId, pendingSubmissionId);
+  if (pending?.receiptCodeId !== code.id) {
+    const match = await ctx.database.db.transaction((tx) =>
+      matchPendingIn(ctx, tx, { orgId: code.orgId, id: pendingSubmissionId, codeId: code.id }),
+    );
+    await issueSubmitted(ctx, match);
+  }
+  return openCodeNow(ctx, code.orgId, code.serialNo, await openReceiptCodeOf(ctx, code, true));
 }
 
 /** The code with its status and, once there are any, its invoices. */
@@ -88,7 +125,8 @@ export async function openReceiptCodeOf(
   code: ReceiptCodeRow,
   withInvoices: boolean,
 ): Promise<OpenReceiptCode> {
-  const invoices = await invoicesOfCode(ctx, code.id);
+  // A receipt added to another's submission (合并开票) shows the invoice(s) it was issued on.
+  const invoices = await invoicesOfCode(ctx, await invoicingCodeId(ctx, code));
   const blue = invoices.filter((i) => i.color === "blue");
   const invoiceCount = blue.length > 0 ? blue.length : await plannedInvoiceCount(ctx, code);
   const { serialNo, orgId: _org, source: _source, ...view } = toView(ctx, code, invoiceCount);

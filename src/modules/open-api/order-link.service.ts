@@ -1,4 +1,3 @@
-import type { AppContext } from "../../context";
 import { compareDecimals, findTextProblem } from "../../domain";
 import { safeEqual } from "../../platform/crypto";
 import { AppError, isAppError } from "../../platform/errors";
@@ -7,14 +6,14 @@ import { findActiveAppSecret } from "../credentials/credentials.service";
 import { findConfig } from "../receipt-codes/receipt-codes.repository";
 import { findReceiptCodeBySerialNo, prepareReceiptCode } from "../receipt-codes/receipt-codes.service";
 import type { AppActor } from "./open-api.auth";
-import { pushOrder } from "./open-api.service";
+import { type PushContext, pushOrder } from "./open-api.service";
 import { queryOrder } from "./order-query";
 
 const AMOUNT = /^\d{1,16}\.\d{2}$/;
 const APP_KEY = /^[A-Za-z0-9_-]{1,100}$/;
 const DAY_SECONDS = 86_400;
 
-type LinkContext = Pick<AppContext, "database" | "config" | "keyring">;
+type LinkContext = PushContext;
 
 /**
  * 3.1.01: a link the merchant's POS built and signed itself. Verified (signature, then age within

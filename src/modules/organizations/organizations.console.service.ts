@@ -19,7 +19,10 @@ export function toOrganizationOutput(row: OrganizationRow): OrganizationOutput {
   return {
     id: row.id,
     ...sellerOf(row),
+    contactEmail: row.contactEmail ?? "",
     isDemo: row.isDemo,
+    myInvoicesListed: row.myInvoicesListed,
+    pendingSubmissionHours: row.pendingSubmissionHours,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -83,7 +86,12 @@ export async function updateOrganizationForConsole(
         action: "organization.update",
         entityType: "organization",
         entityId: options.orgId,
-        details: { name: input.name, taxId: input.taxId },
+        details: {
+          name: input.name,
+          taxId: input.taxId,
+          myInvoicesListed: input.myInvoicesListed,
+          pendingSubmissionHours: input.pendingSubmissionHours,
+        },
       });
     })
     .catch((e) => {

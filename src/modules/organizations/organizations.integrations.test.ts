@@ -58,6 +58,8 @@ describe("the organization's 抬头 services", () => {
       wechatSecretMasked: "",
       titleProvider: "none",
       titleProviderKeyMasked: "",
+      wechatInvoiceSPappid: "",
+      wechatInvoiceCardId: "",
     });
     const code = await makeReceiptCode(app.ctx, orgId);
     const view = await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` });
@@ -88,6 +90,8 @@ describe("the organization's 抬头 services", () => {
       wechatSecretMasked: "3f7c••••2a2e".replace("2a2e", DEFAULT_WECHAT_APP.secret.slice(-4)),
       titleProvider: "none",
       titleProviderKeyMasked: "",
+      wechatInvoiceSPappid: "",
+      wechatInvoiceCardId: "",
     });
     expect(saved.body).not.toContain(DEFAULT_WECHAT_APP.secret);
     const [row] = await app.ctx.database.db

@@ -34,6 +34,14 @@ export const integrationsInput = z
     titleProvider: z
       .enum(["none", ...TITLE_PROVIDER_IDS], { error: "抬头查询服务只能是 none 或 tianyancha" })
       .default("none"),
+    /** 微信卡包 (电子发票 plugin of the 公众号 above): its s_pappid; "" switches 卡包 off. */
+    wechatInvoiceSPappid: oneLine()
+      .regex(/^[A-Za-z0-9_=+/-]{0,200}$/, "s_pappid 只能含字母、数字和 _=+/-")
+      .default(""),
+    /** The invoice card template (createcard's card_id). */
+    wechatInvoiceCardId: oneLine()
+      .regex(/^[A-Za-z0-9_-]{0,100}$/, "card_id 只能含字母、数字和 _-")
+      .default(""),
     /** "" keeps the saved key. */
     titleProviderKey: secret().max(200, "密钥不能超过 200 个字符").default(""),
   })
@@ -48,6 +56,8 @@ export const integrationsOutput = z.object({
   wechatSecretMasked: z.string(),
   titleProvider: z.enum(["none", ...TITLE_PROVIDER_IDS]),
   titleProviderKeyMasked: z.string(),
+  wechatInvoiceSPappid: z.string(),
+  wechatInvoiceCardId: z.string(),
 });
 export type IntegrationsOutput = z.infer<typeof integrationsOutput>;
 
@@ -71,6 +81,8 @@ function toOutput(row: IntegrationRow | undefined, keyring: Keyring): Integratio
     wechatSecretMasked: maskSecret(open(row?.wechatSecretCiphertext)),
     titleProvider: (row?.titleProvider as TitleProviderId | null) ?? "none",
     titleProviderKeyMasked: maskSecret(open(row?.titleProviderKeyCiphertext)),
+    wechatInvoiceSPappid: row?.wechatInvoiceSPappid ?? "",
+    wechatInvoiceCardId: row?.wechatInvoiceCardId ?? "",
   };
 }
 
@@ -108,6 +120,12 @@ export async function updateIntegrationsForConsole(
           : null
       : null;
     if (provider && !providerKey) fields.titleProviderKey = "请填写抬头查询服务的密钥";
+    const card = Boolean(input.wechatInvoiceSPappid || input.wechatInvoiceCardId);
+    if (card && !input.wechatAppId)
+      fields.wechatInvoiceSPappid = "微信卡包需要先填写公众号 AppID 与 AppSecret";
+    else if (card && !input.wechatInvoiceSPappid)
+      fields.wechatInvoiceSPappid = "请填写电子发票插件的 s_pappid";
+    else if (card && !input.wechatInvoiceCardId) fields.wechatInvoiceCardId = "请填写发票卡券模板的 card_id";
     if (Object.keys(fields).length) throw AppError.validation(fields);
     const values = {
       orgId: options.orgId,
@@ -115,6 +133,8 @@ export async function updateIntegrationsForConsole(
       wechatSecretCiphertext: wechatSecret,
       titleProvider: provider,
       titleProviderKeyCiphertext: providerKey,
+      wechatInvoiceSPappid: card ? input.wechatInvoiceSPappid : null,
+      wechatInvoiceCardId: card ? input.wechatInvoiceCardId : null,
       updatedAt: new Date(),
     };
     await tx
@@ -132,6 +152,7 @@ export async function updateIntegrationsForConsole(
         wechatSecretChanged: Boolean(input.wechatAppId && input.wechatSecret),
         titleProvider: provider,
         titleProviderKeyChanged: Boolean(provider && input.titleProviderKey),
+        wechatInvoiceCard: card,
       },
     });
   });
@@ -140,7 +161,8 @@ export async function updateIntegrationsForConsole(
 
 /** What the consumer page's services need in clear, or null for the ones not configured. */
 export interface OpenIntegrations {
-  wechat: { appId: string; secret: string } | null;
+  /** `invoice`: the 电子发票 plugin for 卡包, when configured. */
+  wechat: { appId: string; secret: string; invoice: { sPappid: string; cardId: string } | null } | null;
   titleProvider: { id: TitleProviderId; key: string } | null;
 }
 
@@ -152,7 +174,14 @@ export async function openIntegrations(
   return {
     wechat:
       row?.wechatAppId && row.wechatSecretCiphertext
-        ? { appId: row.wechatAppId, secret: ctx.keyring.decrypt(row.wechatSecretCiphertext) }
+        ? {
+            appId: row.wechatAppId,
+            secret: ctx.keyring.decrypt(row.wechatSecretCiphertext),
+            invoice:
+              row.wechatInvoiceSPappid && row.wechatInvoiceCardId
+                ? { sPappid: row.wechatInvoiceSPappid, cardId: row.wechatInvoiceCardId }
+                : null,
+          }
         : null,
     titleProvider:
       row?.titleProvider && row.titleProviderKeyCiphertext

@@ -16,6 +16,7 @@ import {
   integrationsOutput,
   updateIntegrationsForConsole,
 } from "./organizations.integrations";
+import { getSmsSettings, smsSettingsInput, smsSettingsOutput, updateSmsSettings } from "./organizations.sms";
 
 /** 基础资料 · 组织 (销售方). */
 export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): void {
@@ -66,5 +67,18 @@ export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): v
     },
     async (req) =>
       updateIntegrationsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
+  );
+  // 短信通知: the organization's 短信签名 and template at the installation's SMS provider.
+  http.get(
+    "/orgs/:orgId/sms-settings",
+    { schema: { ...hidden, params: orgParams, response: { 200: smsSettingsOutput } } },
+    async (req) => getSmsSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId }),
+  );
+  http.put(
+    "/orgs/:orgId/sms-settings",
+    {
+      schema: { ...hidden, params: orgParams, body: smsSettingsInput, response: { 200: smsSettingsOutput } },
+    },
+    async (req) => updateSmsSettings(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
   );
 }

@@ -23,7 +23,14 @@ describe("the receipt code's status", () => {
   it("may be disabled while active or failed, never once a submit is under way or done", () => {
     expect([...DISABLEABLE].sort()).toEqual(["active", "failed"]);
     expect(CODE_TRANSITIONS.invoiced).toEqual([]);
-    expect(CODE_TRANSITIONS.disabled).toEqual([]);
+    expect(CODE_TRANSITIONS.disabled).toEqual(["refunded"]);
+  });
+
+  it("is closed by refunds only before it is invoiced, and stays closed", () => {
+    expect(CODE_TRANSITIONS.active).toContain("refunded");
+    expect(CODE_TRANSITIONS.issuing).not.toContain("refunded");
+    expect(CODE_TRANSITIONS.invoiced).not.toContain("refunded");
+    expect(CODE_TRANSITIONS.refunded).toEqual([]);
   });
 
   it("refuses a disabled or expired code with its own code and message", () => {

@@ -9,16 +9,24 @@ import type { ReceiptCodeStatus } from "./receipt-codes.schema";
  *
  *   active ──submit──▶ issuing ──all blue invoices issued──▶ invoiced
  *     │                   └──────a blue invoice refused─────▶ failed ──console retry──▶ issuing
- *     └──disable──▶ disabled ◀──disable── failed
+ *     ├──disable──▶ disabled ◀──disable── failed
+ *     ├──merge (added to another code's submit, 合并开票)──▶ merged
+ *     └──refund (nothing left)──▶ refunded ◀──refund── disabled
+ *
+ * A merged code follows the submission it joined: the consumer page shows that code's status and
+ * invoices (scan.merge.ts), so nothing moves a merged code again. A refund that leaves something
+ * only reduces the code's lines (the refunds module).
  */
 export type StoredCodeStatus = Exclude<ReceiptCodeStatus, "expired">;
 
 export const CODE_TRANSITIONS: Readonly<Record<StoredCodeStatus, readonly StoredCodeStatus[]>> = {
-  active: ["issuing", "disabled"],
+  active: ["issuing", "disabled", "merged", "refunded"],
   issuing: ["invoiced", "failed"],
   failed: ["issuing", "disabled"],
   invoiced: [],
-  disabled: [],
+  disabled: ["refunded"],
+  merged: [],
+  refunded: [],
 };
 
 /**
@@ -37,6 +45,10 @@ export const CODE_MOVES = {
   refuse: { from: ["issuing"], to: "failed" },
   /** An operator retries the refused invoice. */
   retry: { from: ["failed"], to: "issuing" },
+  /** Refunds (before it was invoiced) took all of it: closed. */
+  refund: { from: ["active", "disabled"], to: "refunded" },
+  /** A merged submit takes a code added to it (合并开票); the page's own code moves by `submit`. */
+  merge: { from: ["active"], to: "merged" },
 } as const satisfies Record<string, { from: readonly StoredCodeStatus[]; to: StoredCodeStatus }>;
 
 export type CodeMove = keyof typeof CODE_MOVES;
@@ -86,5 +98,6 @@ export function assertCodeUsable(
 export function unusableError(status: ReceiptCodeStatus): AppError | undefined {
   if (status === "disabled") return new AppError("RECEIPT_CODE_DISABLED");
   if (status === "expired") return new AppError("RECEIPT_CODE_EXPIRED");
+  if (status === "refunded") return new AppError("RECEIPT_CODE_REFUNDED");
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, ilike, inArray, lt, lte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, ilike, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { devices, receiptCodeLines, receiptCodes } from "../../platform/db/schema";
 import { DISABLEABLE } from "./receipt-code-status";
@@ -94,4 +94,26 @@ export async function disableReceiptCodeRow(tx: DbOrTx, id: string, now: Date): 
     .where(and(eq(receiptCodes.id, id), inArray(receiptCodes.status, DISABLEABLE)))
     .returning({ id: receiptCodes.id });
   return updated.length > 0;
+}
+
+/**
+ * The highest sequence among the organization's serial numbers made of `prefix` and digits only
+ * (POS-01-20260301-0007 → 7 for the prefix "POS-01-20260301-"); 0 when there is none.
+ */
+export async function highestSerialSequence(db: DbOrTx, orgId: string, prefix: string): Promise<number> {
+  const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[0-9]{1,9}$`;
+  const [row] = await db
+    .select({
+      n: sql<string | null>`max(substr(${receiptCodes.serialNo}, ${prefix.length + 1}::integer)::integer)`,
+    })
+    .from(receiptCodes)
+    .where(
+      and(
+        eq(receiptCodes.orgId, orgId),
+        sql`${receiptCodes.serialNo} like ${like}`,
+        sql`${receiptCodes.serialNo} ~ ${pattern}`,
+      ),
+    );
+  return Number(row?.n ?? 0);
 }

@@ -9,6 +9,16 @@ export const consoleReceiptCodeInput = createReceiptCodeInput.extend({
 });
 export type ConsoleReceiptCodeInput = z.input<typeof consoleReceiptCodeInput>;
 
+/**
+ * What the console's 保存 / 预览 / 编辑 routes accept before the service looks inside: any JSON
+ * object. The service checks it against consoleReceiptCodeInput together with the order's rules and
+ * the stored data, so that every problem comes back in one answer (checkConsoleInput).
+ */
+export const consoleReceiptCodeBody = z.record(z.string(), z.unknown());
+
+export const nextSerialQuery = z.object({ deviceNo: oneLine().max(50, "设备编号过长").optional() });
+export const nextSerialOutput = z.object({ serialNo: z.string() });
+
 export const receiptCodeListQuery = z.object({
   serialNo: oneLine().max(50).optional(),
   deviceNo: oneLine().max(50).optional(),
@@ -27,6 +37,8 @@ const totals = z.object({ amountExcludingTax: z.string(), taxAmount: z.string(),
 export const receiptCodeListItem = z.object({
   id: z.string(),
   serialNo: z.string(),
+  /** 开票码, printed under the QR; what a consumer reads out or types at /s. */
+  shortCode: z.string(),
   deviceNo: z.string().nullable(),
   source: z.string(),
   status: receiptCodeStatus,
@@ -47,6 +59,7 @@ export const receiptCodeCreated = z.object({
   source: z.string(),
   status: receiptCodeStatus,
   token: z.string(),
+  shortCode: z.string(),
   url: z.string(),
   expiresAt: z.string(),
   totals,
@@ -89,3 +102,31 @@ export const receiptCodeDetail = receiptCodeListItem.extend({
 export type ReceiptCodeDetail = z.infer<typeof receiptCodeDetail>;
 
 export const slipQuery = z.object({ format: z.enum(["58mm", "80mm", "A4"]).default("80mm") });
+
+/** A code's 详情: what happened to it (oldest first) and the invoices that invoice it. */
+export const receiptCodeHistory = z.object({
+  events: z.array(
+    z.object({
+      at: z.string(),
+      /** An audit action (`receipt_code.disable`, `invoice.issued`, …), or `receipt_code.first_scan` / `.merged`. */
+      action: z.string(),
+      actorType: z.string(),
+      actorName: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  invoices: z.array(
+    z.object({
+      id: z.string(),
+      number: z.string().nullable(),
+      color: z.enum(["blue", "red"]),
+      status: z.string(),
+      invoiceType: z.string(),
+      buyerName: z.string(),
+      totalAmount: z.string(),
+      taxAmount: z.string(),
+      issuedAt: z.string().nullable(),
+    }),
+  ),
+});
+export type ReceiptCodeHistory = z.infer<typeof receiptCodeHistory>;

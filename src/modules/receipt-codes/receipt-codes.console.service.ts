@@ -1,8 +1,10 @@
+import type { z } from "zod";
 import type { Actor, AppContext } from "../../context";
-import { chinaDayStart, trimDecimal } from "../../domain";
+import { chinaDateCompact, chinaDayStart, trimDecimal } from "../../domain";
 import { isUniqueViolation } from "../../platform/db/errors";
 import { AppError } from "../../platform/errors";
-import { parseInput } from "../../platform/validation";
+import { fieldPath } from "../../platform/http";
+import { FieldErrors } from "../../platform/validation";
 import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
@@ -12,15 +14,22 @@ import {
   disableReceiptCodeRow,
   findReceiptCodeOfOrg,
   findReceiptCodesPage,
+  highestSerialSequence,
   replaceUnusedReceiptCode,
 } from "./receipt-codes.console.repository";
 import {
+  type ConsoleReceiptCodeInput,
   consoleReceiptCodeInput,
   type ReceiptCodeDetail,
   type ReceiptCodeListItem,
   type ReceiptCodeListQuery,
 } from "./receipt-codes.console.schema";
-import { findReceiptCodeLines, type ReceiptCodeRow } from "./receipt-codes.repository";
+import {
+  findReceiptCodeBySerial,
+  findReceiptCodeLines,
+  type ReceiptCodeRow,
+} from "./receipt-codes.repository";
+import { receiptLineInput } from "./receipt-codes.schema";
 import {
   createReceiptCode,
   prepareReceiptCode,
@@ -39,6 +48,7 @@ function listItem(
   return {
     id: code.id,
     serialNo: code.serialNo,
+    shortCode: code.shortCode,
     deviceNo,
     source: code.source,
     status: effectiveStatus(code, now),
@@ -129,12 +139,84 @@ export async function getReceiptCodeForConsole(
 }
 
 /** The checks the console adds to createReceiptCode's: the tax account must be the organization's own. */
-async function checkConsoleInput(ctx: Pick<AppContext, "database">, orgId: string, input: unknown) {
-  const parsed = parseInput(consoleReceiptCodeInput, input);
-  const { copiedFromId, ...codeInput } = parsed;
+/**
+ * Every problem of a console form in one answer (issue 20): the shape problems (zod), the tax
+ * account, a 小票流水号 already in use, and the order's rules (src/domain, through
+ * prepareReceiptCode, run on whatever part of the form did have the right shape). Only a duplicate
+ * 流水号 on its own keeps its own answer (CONFLICT, as before); anything else together is one
+ * VALIDATION_FAILED with each problem at its field. `exceptId`: the code being edited, which may
+ * keep its own number.
+ */
+export async function checkConsoleInput(
+  ctx: Pick<AppContext, "database" | "config">,
+  actor: Actor,
+  orgId: string,
+  input: unknown,
+  /** The code being edited (it may keep its number); `false` for a preview, which stores nothing. */
+  exceptId?: string | false,
+) {
+  const errors = new FieldErrors();
+  const parsed = consoleReceiptCodeInput.safeParse(input);
+  if (!parsed.success)
+    for (const issue of parsed.error.issues)
+      errors.add(fieldPath("", issue.path.map(String)) || "body", issue.message);
+  const raw = (input && typeof input === "object" ? input : {}) as Record<string, unknown>;
+  const usable = parsed.success ? parsed.data : salvage(raw);
+  const { copiedFromId, ...codeInput } = usable;
+
   if (codeInput.taxAccountId && !(await isTaxAccountOfOrganization(ctx, orgId, codeInput.taxAccountId)))
-    throw AppError.validation({ taxAccountId: "电子税局账号不存在" });
-  return { codeInput, copiedFromId };
+    errors.add("taxAccountId", "电子税局账号不存在");
+  let duplicate = false;
+  if (exceptId !== false && typeof raw.serialNo === "string" && raw.serialNo.trim()) {
+    const same = await findReceiptCodeBySerial(ctx.database.db, orgId, raw.serialNo.trim());
+    if (same && same.id !== exceptId) {
+      errors.add("serialNo", "该小票流水号已存在");
+      duplicate = true;
+    }
+  }
+  try {
+    await prepareReceiptCode(ctx, { actor, orgId, source: "manual", input: codeInput });
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    const fields = e.details?.fields;
+    if (fields) for (const [path, message] of Object.entries(fields)) errors.add(path, message);
+    // A whole-order refusal (the limit, no configuration) is answered on its own once the fields are right.
+    else if (errors.isEmpty) throw e;
+  }
+  if (duplicate && errors.size === 1)
+    throw new AppError("CONFLICT", "小票流水号已存在", { fields: { serialNo: "该小票流水号已存在" } });
+  errors.throwIfAny();
+  if (!parsed.success) throw new Error("unreachable: a shape problem is a field error");
+  return { codeInput: parsed.data as typeof codeInput, copiedFromId };
+}
+
+/**
+ * The fields of a form that failed its shape check which do have the right shape, so the order's
+ * rules can still be checked in the same answer. A line of the wrong shape stays in its place as
+ * what did parse of it (the rules engine reads every line defensively), so line numbers keep.
+ */
+function salvage(raw: Record<string, unknown>): ConsoleReceiptCodeInput {
+  const shape = consoleReceiptCodeInput.shape;
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    if (raw[key] === undefined) continue;
+    const one = (schema as z.ZodType).safeParse(raw[key]);
+    if (one.success) out[key] = one.data;
+  }
+  if (!("lines" in out) && Array.isArray(raw.lines))
+    out.lines = raw.lines.map((line) => {
+      const fields: Record<string, unknown> = {};
+      if (line && typeof line === "object")
+        for (const [key, schema] of Object.entries(receiptLineInput.shape)) {
+          const one = (schema as z.ZodType).safeParse((line as Record<string, unknown>)[key]);
+          if (one.success && one.data !== undefined) fields[key] = one.data;
+        }
+      return fields;
+    });
+  // A placeholder where the number itself is wrong: its problem is reported already.
+  if (typeof out.serialNo !== "string") out.serialNo = "PENDING";
+  if (!Array.isArray(out.lines)) out.lines = [];
+  return out as ConsoleReceiptCodeInput;
 }
 
 /** 保存 (and 新增（复制）): the code gets its token and URL. */
@@ -143,7 +225,7 @@ export async function createReceiptCodeForConsole(
   options: { actor: Actor; orgId: string; input: unknown },
 ): Promise<ReceiptCodeView> {
   const actor = requireOrg(options.actor, options.orgId, "operate");
-  const { codeInput, copiedFromId } = await checkConsoleInput(ctx, options.orgId, options.input);
+  const { codeInput, copiedFromId } = await checkConsoleInput(ctx, actor, options.orgId, options.input);
   const original = copiedFromId
     ? await findReceiptCodeOfOrg(ctx.database.db, options.orgId, copiedFromId)
     : undefined;
@@ -179,7 +261,7 @@ export async function updateReceiptCodeForConsole(
   const status = effectiveStatus(found.code);
   if (status !== "active" || found.code.source !== "manual")
     throw new AppError("CONFLICT", "只能修改控制台创建且尚未使用的小票码");
-  const { codeInput } = await checkConsoleInput(ctx, options.orgId, options.input);
+  const { codeInput } = await checkConsoleInput(ctx, actor, options.orgId, options.input, options.id);
   const prepared = await prepareReceiptCode(ctx, {
     actor,
     orgId: options.orgId,
@@ -238,4 +320,22 @@ export async function disableReceiptCodeForConsole(
     });
   }
   return getReceiptCodeForConsole(ctx, { actor, orgId: options.orgId, id: options.id, now });
+}
+
+/**
+ * A 小票流水号 for the console's form: device + China date + the next sequence of that device and
+ * day among the organization's codes (POS-01-20260301-0008), or date + sequence without a device.
+ * Only a suggestion the operator may change: two forms open at once get the same one, and the
+ * second save is refused as a duplicate at its field like any other.
+ */
+export async function suggestSerialNo(
+  ctx: Pick<AppContext, "database" | "providers">,
+  options: { actor: Actor; orgId: string; deviceNo?: string },
+): Promise<{ serialNo: string }> {
+  requireOrg(options.actor, options.orgId);
+  // A serial number holds visible ASCII only (createReceiptCodeInput): the device's other characters are left out.
+  const device = (options.deviceNo ?? "").replace(/[^\x21-\x7E]/g, "").slice(0, 30);
+  const prefix = `${device ? `${device}-` : ""}${chinaDateCompact(ctx.providers.clock())}-`;
+  const next = (await highestSerialSequence(ctx.database.db, options.orgId, prefix)) + 1;
+  return { serialNo: `${prefix}${String(next).padStart(4, "0")}` };
 }

@@ -178,52 +178,80 @@ describeOneDatabase("console receipt codes over HTTP", (kind) => {
     expect((await adminB.get("/orgs")).json().map((o: { id: string }) => o.id)).toEqual([orgB.id]);
   });
 
-  it("reports every rule violation at its field and saves nothing", async () => {
+  it("reports every problem at its field in one answer — shape, order rules, duplicate number — and saves nothing", async () => {
+    const taken = await operator.post(codesOf(orgA.id), codeInput({ serialNo: "DUP-1" }));
+    expect(taken.statusCode).toBe(201);
+    const brokenLines = [
+      { name: "午餐", shortName: "餐饮服务", taxCode: "123", taxRate: "0.07", amount: "abc" },
+      {
+        name: "牛奶",
+        shortName: "乳制品",
+        taxCode: "1030201000000000000",
+        taxRate: "0.13",
+        amount: "10.00",
+      },
+      { kind: "discount", amount: "-20.00" },
+    ];
+    // A shape problem (可选票种 empty) no longer hides the order's rules, nor the drawer.
     const res = await operator.post(
       codesOf(orgA.id),
-      codeInput({
-        serialNo: "",
-        drawer: "",
-        invoiceTypes: [],
-        lines: [
-          { name: "午餐", shortName: "餐饮服务", taxCode: "123", taxRate: "0.07", amount: "abc" },
-          {
-            name: "牛奶",
-            shortName: "乳制品",
-            taxCode: "1030201000000000000",
-            taxRate: "0.13",
-            amount: "10.00",
-          },
-          { kind: "discount", amount: "-20.00" },
-        ],
-      }),
+      codeInput({ serialNo: "", drawer: "", invoiceTypes: [], lines: brokenLines }),
     );
     expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe("VALIDATION_FAILED");
     const fields = res.json().error.details.fields;
-    expect(Object.keys(fields)).toEqual(expect.arrayContaining(["serialNo", "invoiceTypes"]));
+    expect(Object.keys(fields)).toEqual(
+      expect.arrayContaining([
+        "serialNo",
+        "invoiceTypes",
+        "drawer",
+        "lines[0].taxCode",
+        "lines[0].taxRate",
+        "lines[0].amount",
+        "lines[2].amount",
+      ]),
+    );
+    // A number in use among other problems: all of them, the number at its field.
     const again = await operator.post(
       codesOf(orgA.id),
-      codeInput({
-        drawer: "",
-        lines: [
-          { name: "午餐", shortName: "餐饮服务", taxCode: "123", taxRate: "0.07", amount: "abc" },
-          {
-            name: "牛奶",
-            shortName: "乳制品",
-            taxCode: "1030201000000000000",
-            taxRate: "0.13",
-            amount: "10.00",
-          },
-          { kind: "discount", amount: "-20.00" },
-        ],
-      }),
+      codeInput({ serialNo: "DUP-1", drawer: "", lines: brokenLines }),
     );
+    expect(again.statusCode).toBe(422);
     const lineFields = again.json().error.details.fields;
+    expect(lineFields.serialNo).toBe("该小票流水号已存在");
     expect(Object.keys(lineFields)).toEqual(
-      expect.arrayContaining(["lines[0].taxCode", "lines[0].taxRate", "lines[0].amount", "lines[2].amount"]),
+      expect.arrayContaining(["drawer", "lines[0].taxCode", "lines[0].amount", "lines[2].amount"]),
     );
-    // The organization's config supplies a default drawer only when one is set; here none is.
-    expect(lineFields.drawer).toBeTruthy();
-    expect((await viewer.get(codesOf(orgA.id))).json().total).toBe(0);
+    // A line of the wrong shape (a number where text goes) keeps the others' line numbers.
+    const shapes = await operator.post(
+      codesOf(orgA.id),
+      codeInput({ lines: [{ ...brokenLines[1], unit: 5 }, brokenLines[0]] }),
+    );
+    expect(shapes.statusCode).toBe(422);
+    expect(Object.keys(shapes.json().error.details.fields)).toEqual(
+      expect.arrayContaining(["lines[0].unit", "lines[1].taxCode", "lines[1].amount"]),
+    );
+    // The preview answers the same problems at once, a used number aside.
+    const preview = await operator.post(
+      `${codesOf(orgA.id)}/preview`,
+      codeInput({ serialNo: "DUP-1", drawer: "", lines: brokenLines }),
+    );
+    expect(preview.statusCode).toBe(422);
+    expect(preview.json().error.details.fields.serialNo).toBeUndefined();
+    expect(preview.json().error.details.fields.drawer).toBeTruthy();
+    // The duplicate alone keeps its own answer (API.md: CONFLICT with the field).
+    const alone = await operator.post(codesOf(orgA.id), codeInput({ serialNo: "DUP-1" }));
+    expect(alone.statusCode).toBe(409);
+    expect(alone.json().error).toMatchObject({
+      code: "CONFLICT",
+      details: { fields: { serialNo: "该小票流水号已存在" } },
+    });
+    // An edit may keep its own number.
+    const edited = await operator.put(
+      `${codesOf(orgA.id)}/${taken.json().id}`,
+      codeInput({ serialNo: "DUP-1" }),
+    );
+    expect(edited.statusCode).toBe(200);
+    expect((await viewer.get(codesOf(orgA.id))).json().total).toBe(1);
   });
 });

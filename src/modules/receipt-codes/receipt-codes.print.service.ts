@@ -1,13 +1,13 @@
 import type { Actor, AppContext } from "../../context";
 import { amountInCapitals, trimDecimal } from "../../domain";
 import { AppError } from "../../platform/errors";
-import { parseInput } from "../../platform/validation";
 import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import {
   documentLineOf,
   type InvoiceDocument,
+  type ReceiptSlip,
   type ReceiptSlipFormat,
   renderInvoicePdf,
   renderReceiptSlipPdf,
@@ -17,8 +17,12 @@ import { getOrganizationByIdOrTaxId } from "../organizations/organizations.servi
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
 import { effectiveStatus } from "./receipt-code-status";
 import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
-import { consoleReceiptCodeInput } from "./receipt-codes.console.schema";
-import { findReceiptCodeLines } from "./receipt-codes.repository";
+import { checkConsoleInput } from "./receipt-codes.console.service";
+import {
+  findReceiptCodeLines,
+  type ReceiptCodeLineRow,
+  type ReceiptCodeRow,
+} from "./receipt-codes.repository";
 import { prepareReceiptCode } from "./receipt-codes.service";
 
 /**
@@ -31,7 +35,8 @@ export async function previewReceiptCodePdf(
   options: { actor: Actor; orgId: string; input: unknown; now?: Date },
 ): Promise<Buffer> {
   const actor = requireOrg(options.actor, options.orgId, "operate");
-  const { copiedFromId: _ignored, ...input } = parseInput(consoleReceiptCodeInput, options.input);
+  // Every problem of the form in one answer, as 保存 gives them (a used 流水号 does not matter here).
+  const { codeInput: input } = await checkConsoleInput(ctx, actor, options.orgId, options.input, false);
   const prepared = await prepareReceiptCode(ctx, { actor, orgId: options.orgId, source: "manual", input });
   const org = await getOrganizationByIdOrTaxId(ctx, options.orgId);
   const account = prepared.fields.taxAccountId
@@ -56,6 +61,30 @@ export async function previewReceiptCodePdf(
   return renderInvoicePdf(doc);
 }
 
+/** What a code's slip shows: the seller, its lines as first pushed, the QR of its consumer page. */
+export function slipOf(
+  ctx: Pick<AppContext, "config">,
+  sellerName: string,
+  code: ReceiptCodeRow,
+  lines: readonly ReceiptCodeLineRow[],
+): ReceiptSlip {
+  return {
+    sellerName,
+    serialNo: code.serialNo,
+    createdAt: code.orderTime ?? code.createdAt,
+    lines: lines.map((l) => ({
+      name: l.kind === "discount" ? "  折扣" : l.name,
+      quantity: trimDecimal(l.quantity) ?? undefined,
+      amount: l.amountIncludingTax,
+    })),
+    totalAmount: code.totalAmount,
+    url: consumerUrl(ctx, code.token),
+    shortCode: code.shortCode,
+    expiresAt: code.expiresAt,
+    footer: code.receiptFooter,
+  };
+}
+
 /**
  * 打印: the receipt slip with the QR of the consumer page, for 58 mm / 80 mm thermal rolls or A4.
  * Every print is in the audit log. A disabled code is not printed: its QR would lead nowhere.
@@ -72,23 +101,7 @@ export async function printReceiptSlip(
   if (effectiveStatus(code) === "disabled") throw new AppError("CONFLICT", "已禁用的小票码不能打印");
   const org = await getOrganizationByIdOrTaxId(ctx, options.orgId);
   const lines = await findReceiptCodeLines(db, code.id);
-  const pdf = await renderReceiptSlipPdf(
-    {
-      sellerName: org.name,
-      serialNo: code.serialNo,
-      createdAt: code.orderTime ?? code.createdAt,
-      lines: lines.map((l) => ({
-        name: l.kind === "discount" ? "  折扣" : l.name,
-        quantity: trimDecimal(l.quantity) ?? undefined,
-        amount: l.amountIncludingTax,
-      })),
-      totalAmount: code.totalAmount,
-      url: consumerUrl(ctx, code.token),
-      expiresAt: code.expiresAt,
-      footer: code.receiptFooter,
-    },
-    options.format,
-  );
+  const pdf = await renderReceiptSlipPdf(slipOf(ctx, org.name, code, lines), options.format);
   await recordAudit(db, {
     actor,
     orgId: options.orgId,

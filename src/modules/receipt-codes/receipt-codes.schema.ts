@@ -56,5 +56,15 @@ export const createReceiptCodeInput = z.object({
 });
 export type CreateReceiptCodeInput = z.input<typeof createReceiptCodeInput>;
 
-export const receiptCodeStatus = z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed"]);
+/** `merged`: invoiced with another code's submission (合并开票); that code's invoices are its own. */
+export const receiptCodeStatus = z.enum([
+  "active",
+  "disabled",
+  "expired",
+  "issuing",
+  "invoiced",
+  "failed",
+  "merged",
+  "refunded",
+]);
 export type ReceiptCodeStatus = z.infer<typeof receiptCodeStatus>;

@@ -10,6 +10,7 @@ import {
   trimDecimal,
   validateRemark,
 } from "../../domain";
+import type { Tx } from "../../platform/db/client";
 import { isUniqueViolation } from "../../platform/db/errors";
 import type { receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
@@ -42,6 +43,8 @@ export interface ReceiptCodeView {
   source: string;
   status: ReceiptCodeStatus;
   token: string;
+  /** 开票码, printed under the QR (typed on `/s`). */
+  shortCode: string;
   url: string;
   expiresAt: string;
   totals: { amountExcludingTax: string; taxAmount: string; totalAmount: string };
@@ -62,6 +65,8 @@ export async function createReceiptCode(
     source: "manual" | "push" | "link";
     input: CreateReceiptCodeInput;
     now?: Date;
+    /** Run in the code's transaction once it is inserted (a pushed order's 门店码 match): its error undoes the code. */
+    alsoInTransaction?: (tx: Tx, codeId: string) => Promise<void>;
   },
 ): Promise<ReceiptCodeView> {
   const { input, fields, computed, invoiceCount } = await prepareReceiptCode(ctx, options);
@@ -69,9 +74,10 @@ export async function createReceiptCode(
   const id = newId("rc");
   const token = newToken();
   const row = { id, token, ...fields };
+  let shortCode = "";
   await db
     .transaction(async (tx) => {
-      await insertReceiptCode(tx, row, receiptCodeLineRows(id, computed));
+      shortCode = await insertReceiptCode(tx, row, receiptCodeLineRows(id, computed));
       await recordAudit(tx, {
         actor: options.actor,
         orgId: options.orgId,
@@ -80,6 +86,7 @@ export async function createReceiptCode(
         entityId: id,
         details: { serialNo: input.serialNo, source: options.source, totalAmount: row.totalAmount },
       });
+      await options.alsoInTransaction?.(tx, id);
     })
     .catch((e) => {
       if (isUniqueViolation(e, "receipt_codes_org_serial_key")) {
@@ -87,7 +94,7 @@ export async function createReceiptCode(
       }
       throw e;
     });
-  return toView(ctx, { ...row, status: "active" }, invoiceCount);
+  return toView(ctx, { ...row, shortCode, status: "active" }, invoiceCount);
 }
 
 /** A receipt code checked and computed, not yet stored (no id, no token). */
@@ -207,6 +214,7 @@ export function toView(
     | "source"
     | "status"
     | "token"
+    | "shortCode"
     | "expiresAt"
     | "amountExcludingTax"
     | "taxAmount"
@@ -222,6 +230,7 @@ export function toView(
     source: row.source,
     status: effectiveStatus(row, now),
     token: row.token,
+    shortCode: row.shortCode,
     url: consumerUrl(ctx, row.token),
     expiresAt: row.expiresAt.toISOString(),
     totals: {

@@ -3,11 +3,21 @@ import type { AppContext } from "../../context";
 import { deliveries } from "../../platform/db/schema";
 import { maskEmail, maskMobile } from "./masking";
 import type { ScanView } from "./scan.schema";
+import { withCards } from "./scan.wechat-card";
 
 type DeliveryView = NonNullable<ScanView["invoices"][number]["deliveries"]>[number];
 
+/** A delivery's stored status as the consumer reads it (the re-scan and 我的发票). */
+export const CONSUMER_STATUS: Record<string, DeliveryView["status"]> = {
+  sent: "sent",
+  failed: "failed",
+  bounced: "bounced",
+  // An SMS the provider reported delivered to the handset.
+  delivered: "sent",
+};
+
 /**
- * Each invoice of a re-scan with where it was sent and how that went (sent, failed, on its way),
+ * Each invoice of a re-scan with where it was sent and how that went (sent, failed, returned, on its way),
  * recipients masked like the rest of the view: the consumer sees a failed e-mail and can resend
  * instead of waiting for one that never comes. Read only when the code has invoices.
  */
@@ -20,6 +30,8 @@ export async function withDeliveries(ctx: Pick<AppContext, "database">, view: Sc
       recipient: deliveries.recipient,
       status: deliveries.status,
       sentAt: deliveries.sentAt,
+      bouncedAt: deliveries.bouncedAt,
+      updatedAt: deliveries.updatedAt,
       createdAt: deliveries.createdAt,
     })
     .from(deliveries)
@@ -37,10 +49,14 @@ export async function withDeliveries(ctx: Pick<AppContext, "database">, view: Sc
     list.push({
       channel,
       to: (channel === "sms" ? maskMobile(r.recipient) : maskEmail(r.recipient)) ?? "",
-      status: r.status === "sent" ? "sent" : r.status === "failed" ? "failed" : "pending",
-      at: (r.sentAt ?? r.createdAt).toISOString(),
+      status: CONSUMER_STATUS[r.status] ?? "pending",
+      at: (r.status === "failed" ? r.updatedAt : (r.bouncedAt ?? r.sentAt ?? r.createdAt)).toISOString(),
     });
     byInvoice.set(r.invoiceId, list);
   }
-  return { ...view, invoices: view.invoices.map((i) => ({ ...i, deliveries: byInvoice.get(i.id) ?? [] })) };
+  // And each issued invoice's 微信卡包 state, when the organization offers 卡包.
+  return withCards(ctx, {
+    ...view,
+    invoices: view.invoices.map((i) => ({ ...i, deliveries: byInvoice.get(i.id) ?? [] })),
+  });
 }

@@ -16,7 +16,8 @@ type ScanContext = Pick<AppContext, "database" | "config" | "log">;
  * Other errors are returned as they are.
  */
 export async function withMerchant(ctx: ScanContext, token: string, error: AppError): Promise<AppError> {
-  if (error.code !== "RECEIPT_CODE_EXPIRED" && error.code !== "RECEIPT_CODE_DISABLED") return error;
+  const dead = ["RECEIPT_CODE_EXPIRED", "RECEIPT_CODE_DISABLED", "RECEIPT_CODE_REFUNDED"];
+  if (!dead.includes(error.code)) return error;
   const [row] = await ctx.database.db
     .select({ name: organizations.name, phone: organizations.phone, expiresAt: receiptCodes.expiresAt })
     .from(receiptCodes)

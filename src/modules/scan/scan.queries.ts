@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../platform/db/client";
+import type { Db, DbOrTx } from "../../platform/db/client";
 import {
   columnsSql,
   hotStatement,
@@ -16,10 +16,12 @@ import {
   receiptCodeConfigs,
   receiptCodeLines,
   receiptCodes,
+  reviewRules,
   submissions,
   taxBureauAccounts,
 } from "../../platform/db/schema";
 import { UNFINISHED_SQL } from "../invoices/invoice-status";
+import type { ReviewRule } from "../invoices/review.rules";
 import { CODE_SUBMITTABLE_SQL, codeMoveSetSql } from "../receipt-codes/receipt-code-status";
 import type { ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.repository";
 
@@ -30,12 +32,10 @@ import type { ReceiptCodeLineRow } from "../receipt-codes/receipt-codes.reposito
 
 type Row<T extends { $inferSelect: unknown }> = T["$inferSelect"];
 
+// Only what the view reads: each column is a field PostgreSQL sends and the driver decodes per scan.
 const CODE = [
   "id",
-  "orgId",
-  "token",
   "serialNo",
-  "source",
   "status",
   "expiresAt",
   "receiptFooter",
@@ -49,8 +49,31 @@ const CODE = [
   "notifyMobile",
 ] as const satisfies ReadonlyArray<keyof Row<typeof receiptCodes>>;
 const SELLER = ["name", "phone"] as const;
-const CONFIG = ["defaultBuyerType", "limitText", "limitAmount", "overLimitPolicy"] as const;
+const CONFIG = [
+  "defaultBuyerType",
+  "limitText",
+  "limitAmount",
+  "overLimitPolicy",
+  "mergeEnabled",
+  "mergeMaxReceipts",
+] as const;
 const SUBMISSION = ["invoiceType", "buyerType", "buyerName", "email", "mobile"] as const;
+/** The line's properties the view shows and its order is computed from (computeStored, lineView). */
+const LINE = [
+  "kind",
+  "name",
+  "shortName",
+  "taxCode",
+  "taxRate",
+  "zeroRateKind",
+  "spec",
+  "unit",
+  "quantity",
+  "unitPrice",
+  "amount",
+] as const satisfies ReadonlyArray<keyof ReceiptCodeLineRow>;
+/** A receipt line as the scan reads it. */
+export type ScanLineRow = Pick<ReceiptCodeLineRow, (typeof LINE)[number]>;
 
 /** A row of the scan: the code's columns, its seller, configuration, submission and lines. */
 export type ScanRow = Pick<Row<typeof receiptCodes>, (typeof CODE)[number]> &
@@ -58,10 +81,12 @@ export type ScanRow = Pick<Row<typeof receiptCodes>, (typeof CODE)[number]> &
   Nullable<Prefixed<Pick<Row<typeof receiptCodeConfigs>, (typeof CONFIG)[number]>, "config">> &
   Nullable<Prefixed<Pick<Row<typeof submissions>, (typeof SUBMISSION)[number]>, "submission">> & {
     /** As JSON (parsed by both drivers; a driver answering text is handled by the reader). */
-    lines: ReceiptCodeLineRow[] | string;
+    lines: ScanLineRow[] | string;
     /** The organization has its 公众号 configured (微信抬头) / a company-lookup provider. */
     wechatTitles: boolean | null;
     titleLookup: boolean | null;
+    /** How many receipts the code's submission invoiced (合并开票); 0 before a submit. */
+    submissionReceipts: number;
   };
 
 const SCAN_VIEW_TEXT = `
@@ -69,10 +94,12 @@ select ${columnsSql(receiptCodes, "rc", CODE)},
   ${columnsSql(organizations, "o", SELLER, "seller")},
   ${columnsSql(receiptCodeConfigs, "c", CONFIG, "config")},
   ${columnsSql(submissions, "s", SUBMISSION, "submission")},
-  (select coalesce(json_agg(${recordObjectSql(receiptCodeLines, "l")} order by l.position), '[]'::json)
+  (select coalesce(json_agg(${recordObjectSql(receiptCodeLines, "l", LINE)} order by l.position), '[]'::json)
    from receipt_code_lines l where l.receipt_code_id = rc.id) as lines,
   (i.wechat_app_id is not null and i.wechat_secret_ciphertext is not null) as "wechatTitles",
-  (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as "titleLookup"
+  (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as "titleLookup",
+  case when s.id is null then 0
+    else (select count(*)::int from submission_codes sc where sc.submission_id = s.id) end as "submissionReceipts"
   from receipt_codes rc
   join organizations o on o.id = rc.org_id
   left join receipt_code_configs c on c.org_id = rc.org_id
@@ -86,33 +113,46 @@ export const SCAN_VIEW = hotStatement<[token: string], ScanRow>("scan-view", SCA
 /**
  * The same, counting the scan (a first load, not the page's polling) in the same statement: the
  * code's counter moves unless the view refuses it (disabled, or still active past its expiry).
+ *
+ * The count is committed asynchronously (`synchronous_commit` off for this statement's transaction
+ * only, set_config(…, true)): the answer does not wait for the WAL to reach the disk. A crash of
+ * PostgreSQL itself may lose the scans of its last few hundred milliseconds (wal_writer_delay); it
+ * never loses part of one, and nothing else is committed this way. The flush per first load was
+ * about a third of PostgreSQL's time for it (BENCHMARKS.md "Scan").
  */
 export const SCAN_VIEW_COUNTING = hotStatement<[token: string], ScanRow>(
   "scan-view-counting",
   `
 with counted as (
   update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now())
-  where token = $1 and status <> 'disabled' and (status <> 'active' or expires_at > now()))
+  where token = $1 and status <> 'disabled' and (status <> 'active' or expires_at > now())
+    and set_config('synchronous_commit', 'off', true) = 'off')
 ${SCAN_VIEW_TEXT}`,
 );
 
 /**
  * The submit's write, one statement, so one round trip and atomic without a transaction: the code
- * ($1) is locked if it can still be submitted; the submission ($2, unique per code) is inserted
- * only then, and the code moved to issuing, the audit entry ($3), the invoices ($4) and their lines
- * ($5) only if that insert happened. Rows as `recordsJson` parameters.
+ * ($1) is locked if it can still be submitted and still has the total the submit read ($6: a refund
+ * committed meanwhile reduced or closed it, and the planned invoices would be wrong); the submission
+ * ($2, unique per code) is inserted only then, and the code's row in submission_codes (keyed by the
+ * code: a merged submit that took it meanwhile makes this statement fail whole), the code moved to
+ * issuing, the audit entry ($3), the invoices ($4) and their lines ($5) only if that insert happened.
+ * Rows as `recordsJson` parameters. A refund holds the code's row lock while it changes it, so the
+ * two are decided by the database in whichever order they reach the row.
  */
 export const SUBMIT_WRITE = hotStatement<
-  [codeId: string, submission: string, audit: string, invoices: string, lines: string],
+  [codeId: string, submission: string, audit: string, invoices: string, lines: string, total: string],
   { inserted: number }
 >(
   "submit_write",
   `
 with locked as (
-  select id from receipt_codes where id = $1 and ${CODE_SUBMITTABLE_SQL} for update),
+  select id from receipt_codes
+  where id = $1 and ${CODE_SUBMITTABLE_SQL} and total_amount = $6::numeric for update),
 sub as (
   insert into submissions ${selectRecords(submissions, "$2", "locked")}
   on conflict (receipt_code_id) do nothing returning id),
+codes as (insert into submission_codes (receipt_code_id, submission_id, position) select $1, id, 0 from sub),
 moved as (
   update receipt_codes set ${codeMoveSetSql("submit")}
   where id = $1 and exists (select 1 from sub)),
@@ -130,7 +170,7 @@ const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitTarget>>();
 
 /**
  * The submit's read in one prepared statement: the code with its submission, configuration,
- * organization, tax-bureau account and lines.
+ * organization, tax-bureau account, lines and the organization's 审核开票 rules.
  */
 export function submitTarget(db: Db) {
   let statement = prepared.get(db);
@@ -142,9 +182,28 @@ export function submitTarget(db: Db) {
 }
 
 function prepareSubmitTarget(db: Db) {
+  return targetSelect(db)
+    .where(eq(receiptCodes.token, sql.placeholder("token")))
+    .prepare("submit_target");
+}
+
+/**
+ * The same read by the code's id inside a transaction (not prepared): a code created in the same
+ * transaction (an order pushed with a 门店码 submission) is submitted before anything commits.
+ */
+export async function submitTargetIn(tx: DbOrTx, codeId: string) {
+  const [row] = await targetSelect(tx).where(eq(receiptCodes.id, codeId)).for("update", { of: receiptCodes });
+  return row;
+}
+
+function targetSelect(db: DbOrTx) {
   const lines = sql<ReceiptCodeLineRow[]>`(
     select coalesce(json_agg(${sql.raw(recordObjectSql(receiptCodeLines, "l"))} order by l.position), '[]'::json)
     from ${receiptCodeLines} l where l.receipt_code_id = ${receiptCodes.id})`;
+  const rules = sql<ReviewRule[]>`(
+    select coalesce(json_agg(json_build_object('source', r.source, 'invoiceType', r.invoice_type,
+      'minAmount', r.min_amount::text, 'buyerType', r.buyer_type)), '[]'::json)
+    from ${reviewRules} r where r.org_id = ${receiptCodes.orgId})`;
   return db
     .select({
       code: receiptCodes,
@@ -153,12 +212,12 @@ function prepareSubmitTarget(db: Db) {
       org: organizations,
       account: taxBureauAccounts,
       lines,
+      reviewRules: rules,
     })
     .from(receiptCodes)
     .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
     .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
     .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
     .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
-    .where(eq(receiptCodes.token, sql.placeholder("token")))
-    .prepare("submit_target");
+    .$dynamic();
 }

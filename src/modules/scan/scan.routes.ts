@@ -1,14 +1,25 @@
 import { z } from "zod";
 import type { AppContext } from "../../context";
-import { type AppError, isAppError } from "../../platform/errors";
-import { FailureLimiter } from "../../platform/failure-limiter";
+import { isAppError } from "../../platform/errors";
+import {
+  FailureLimiter,
+  limitTokenGuesses,
+  TOKEN_MISS_WINDOW_MS,
+  TOKEN_MISSES_PER_WINDOW,
+} from "../../platform/failure-limiter";
 import { errorBody, type HttpServer, registerScope } from "../../platform/http";
 import { invoiceFileName, invoiceFileOf, sendInvoiceFile } from "../invoices/invoice-file";
 import { findInvoice } from "../invoices/invoices.repository";
 import { RESENDS_PER_ADDRESS_PER_HOUR } from "./resend-limits";
 import { withDeliveries } from "./scan.deliveries";
+import { invoicingCodeId, previewMerge } from "./scan.merge";
 import { scanPageData, withMerchant } from "./scan.page";
 import {
+  invoiceParams,
+  lookupBody,
+  lookupResponse,
+  mergeBody,
+  mergeView,
   resendBody,
   resendResponse,
   scanView,
@@ -17,6 +28,7 @@ import {
   titlesQuery,
   titlesResponse,
   tokenParams,
+  wechatCardResponse,
   wechatConfigBody,
   wechatConfigResponse,
 } from "./scan.schema";
@@ -28,9 +40,17 @@ import {
   toInvoiceView,
   wechatConfigForToken,
 } from "./scan.service";
+import { lookupShortCode } from "./scan.short-code";
 import { submitByToken } from "./scan.submit";
+import { checkCardForToken, startCardForToken } from "./scan.wechat-card";
 
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
+
+/**
+ * 开票码 guesses: each client address may miss this many typed codes per day (on `/s` and in
+ * 合并开票), then gets 429 until the oldest miss is a day old. README "开票码" has the arithmetic.
+ */
+export const SHORT_CODE_MISSES_PER_DAY = 10;
 
 export const TITLE_LOOKUPS_PER_WINDOW = 120;
 /** A lookup may cost the merchant (a paid registry): one receipt's page gets this many per 10 minutes. */
@@ -65,16 +85,52 @@ export async function registerScanRoutes(
 function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
   const tags = ["scan"];
   // Someone trying tokens gets a few dozen misses per 10 minutes, then 429s.
-  const guesses = new FailureLimiter(30, 10 * 60_000);
-  app.addHook("onRequest", async (req) => {
-    guesses.check(req.ip);
-  });
-  app.addHook("onError", async (req, _reply, error) => {
-    if ((error as AppError).code === "RECEIPT_CODE_NOT_FOUND") guesses.record(req.ip);
-  });
+  const guesses = new FailureLimiter(TOKEN_MISSES_PER_WINDOW, TOKEN_MISS_WINDOW_MS);
+  limitTokenGuesses(app, guesses, ["RECEIPT_CODE_NOT_FOUND"]);
   // One client address cannot fan resends out over many codes; the ceilings per code and per
   // recipient hold across processes, in the database (resend-limits.ts).
   const resends = new FailureLimiter(RESENDS_PER_ADDRESS_PER_HOUR, 3600_000);
+  // Typed 开票码 are far fewer than tokens (29⁶), so their misses have a budget of their own.
+  const typedMisses = new FailureLimiter(SHORT_CODE_MISSES_PER_DAY, 24 * 3600_000);
+  const typedMessage = "开票码输错次数过多，请稍后再试，或扫描小票上的二维码";
+  const countingTypedMisses = async <T>(ip: string, run: () => Promise<T>): Promise<T> => {
+    typedMisses.check(ip, typedMessage);
+    try {
+      return await run();
+    } catch (e) {
+      if (isAppError(e) && e.code === "RECEIPT_CODE_NOT_FOUND") typedMisses.record(ip);
+      throw e;
+    }
+  };
+
+  app.post(
+    "/api/scan/lookup",
+    {
+      schema: {
+        tags,
+        summary: "输入开票码 A typed 开票码 → its page",
+        description: `The 6-character 开票码 printed under a receipt's QR (case, spaces and dashes do not matter) → the token of its page (\`/s/{token}\`, the same page as scanning). Only codes within their validity are found. Each client address may miss ${SHORT_CODE_MISSES_PER_DAY} codes per 24 hours (here and in \`merge\`), then \`429 RATE_LIMITED\`.`,
+        body: lookupBody,
+        response: { 200: lookupResponse, ...errors },
+      },
+    },
+    async (req) => countingTypedMisses(req.ip, () => lookupShortCode(ctx, req.body.code)),
+  );
+
+  app.post(
+    "/api/scan/:token/merge",
+    {
+      schema: {
+        tags,
+        summary: "合并开票 The receipts to invoice together",
+        description: `Other receipts of the same organization, each by its 开票码 or a link to its page, with this one: their lines and totals together, the invoice types all of them allow and how many invoices the limit makes. Submitting with \`mergeCodes\` issues them as one. \`422 MERGE_NOT_ALLOWED\` (with the reason) when the organization does not merge, too many receipts, another organization or tax account, or a receipt disabled, expired, refunded or already invoiced; \`404 RECEIPT_CODE_NOT_FOUND\` for an unknown code (a miss of the ${SHORT_CODE_MISSES_PER_DAY}-per-day budget).`,
+        params: tokenParams,
+        body: mergeBody,
+        response: { 200: mergeView, ...errors },
+      },
+    },
+    async (req) => countingTypedMisses(req.ip, () => previewMerge(ctx, req.params.token, req.body.codes)),
+  );
 
   app.get(
     "/api/scan/:token",
@@ -112,7 +168,8 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
       },
     },
     async (req, reply) => {
-      const result = await submitByToken(ctx, { token: req.params.token, body: req.body });
+      const submit = () => submitByToken(ctx, { token: req.params.token, body: req.body });
+      const result = req.body.mergeCodes?.length ? await countingTypedMisses(req.ip, submit) : await submit();
       const timing = Object.entries(result.timings).map(([step, ms]) => `${step};dur=${ms.toFixed(1)}`);
       if (timing.length > 0) reply.header("server-timing", timing.join(", "));
       return reply.status(result.created ? 202 : 200).send({
@@ -169,6 +226,46 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
   );
 
   app.post(
+    "/api/scan/:token/invoices/:invoiceId/wechat-card",
+    {
+      schema: {
+        tags,
+        summary: "加入微信卡包 Start adding an invoice to the WeChat 卡包",
+        description:
+          "For an issued invoice of an organization whose 公众号 has the 电子发票 plugin configured (console: 组织信息 · 微信卡包): asks WeChat for the authorisation page (`getauthurl`) and answers its address (`authUrl`) for the page to open; WeChat brings the user back to `/s/{token}?wxcard={invoiceId}`, where the page asks `…/wechat-card/check`. 404 `NOT_FOUND` when the organization has no 卡包; 409 `CONFLICT` when the invoice is not issued or already added; 503 when WeChat refuses.",
+        params: invoiceParams,
+        response: { 200: wechatCardResponse, ...errors, 503: errorBody },
+      },
+    },
+    async (req) => {
+      lookups.check(req.ip);
+      lookups.record(req.ip);
+      const started = await startCardForToken(ctx, req.params.token, req.params.invoiceId);
+      return { status: started.state.status, authUrl: started.authUrl };
+    },
+  );
+
+  app.post(
+    "/api/scan/:token/invoices/:invoiceId/wechat-card/check",
+    {
+      schema: {
+        tags,
+        summary: "微信卡包状态 Finish adding to the 卡包 once the user authorised",
+        description:
+          "Asks WeChat whether the user authorised the order (`getauthdata`); if so uploads the PDF (`setpdf`) and inserts the card (`insert`). Answers the state: `none`, `authorizing` (still waiting for the user), `inserted`, `failed`.",
+        params: invoiceParams,
+        response: { 200: wechatCardResponse, ...errors, 503: errorBody },
+      },
+    },
+    async (req) => {
+      lookups.check(req.ip);
+      lookups.record(req.ip);
+      const state = await checkCardForToken(ctx, req.params.token, req.params.invoiceId);
+      return { status: state.status };
+    },
+  );
+
+  app.post(
     "/api/scan/:token/resend",
     {
       schema: {
@@ -206,7 +303,8 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
       const { invoiceId, kind } = invoiceFileOf(req.params.file);
       const invoice = await findInvoice(ctx.database.db, invoiceId);
       return sendInvoiceFile(ctx, reply, {
-        invoice: invoice?.receiptCodeId === code.id ? invoice : undefined,
+        invoice:
+          invoice && invoice.receiptCodeId === (await invoicingCodeId(ctx, code)) ? invoice : undefined,
         kind,
         disposition: opensInline(req.query.inline, req.headers["user-agent"]) ? "inline" : "attachment",
         cacheControl: "private, max-age=3600",

@@ -28,6 +28,11 @@ export const submitBody = z.object({
   }),
   email: text(254).optional().nullable(),
   mobile: text(20).optional().nullable(),
+  /**
+   * 合并开票: the other receipts of the same organization invoiced with this one, each as its 开票码
+   * or a link to its page (`…/s/{token}`); absent or empty for this receipt alone.
+   */
+  mergeCodes: z.array(text(300)).max(50, "合并的小票过多").optional(),
 });
 export type SubmitBody = z.infer<typeof submitBody>;
 
@@ -40,7 +45,7 @@ export const resendBody = z
 
 const money = z.string();
 // The answers name these as the domain does (src/domain/types.ts), so the page reads them typed.
-const invoiceType = z.enum(["digital_normal", "digital_special"]);
+export const invoiceType = z.enum(["digital_normal", "digital_special"]);
 const buyerType = z.enum(["individual", "enterprise", "non_enterprise"]);
 
 export const invoiceView = z.object({
@@ -63,38 +68,55 @@ export const invoiceView = z.object({
    * for the merchant's operator, in the console); null otherwise.
    */
   failureMessage: z.string().nullable().optional(),
+  /**
+   * 加入微信卡包 (on the scan view only, when the organization offers it): 未加入 none, 授权中
+   * authorizing, 已加入 inserted, 失败 failed. The page offers it inside WeChat only.
+   */
+  wechatCard: z.object({ status: z.enum(["none", "authorizing", "inserted", "failed"]) }).optional(),
   /** Where the invoice was sent and how that went, recipients masked (on the scan view only). */
   deliveries: z
     .array(
       z.object({
         channel: z.enum(["email", "sms"]),
         to: z.string(),
-        status: z.enum(["pending", "sent", "failed"]),
+        /** bounced: the recipient's mail server returned the e-mail (a wrong address, a full box). */
+        status: z.enum(["pending", "sent", "failed", "bounced"]),
         at: z.string(),
       }),
     )
     .optional(),
 });
 
+export const invoiceParams = z.object({
+  token: oneLine().max(100),
+  invoiceId: oneLine().max(64),
+});
+
+export const wechatCardResponse = z.object({
+  status: z.enum(["none", "authorizing", "inserted", "failed"]),
+  /** The authorisation page to open in WeChat (after a start). */
+  authUrl: z.string().optional(),
+});
+
+const scanLine = z.object({
+  kind: z.enum(["normal", "discount", "discounted"]),
+  itemName: z.string(),
+  name: z.string(),
+  spec: z.string(),
+  unit: z.string(),
+  quantity: z.string().nullable(),
+  unitPrice: z.string().nullable(),
+  amount: money,
+  taxRateLabel: z.string(),
+});
+
 export const scanView = z.object({
   seller: z.object({ name: z.string(), phone: z.string() }),
   serialNo: z.string(),
-  status: z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed"]),
+  status: z.enum(["active", "disabled", "expired", "issuing", "invoiced", "failed", "refunded"]),
   expiresAt: z.string(),
   receiptFooter: z.string(),
-  lines: z.array(
-    z.object({
-      kind: z.enum(["normal", "discount", "discounted"]),
-      itemName: z.string(),
-      name: z.string(),
-      spec: z.string(),
-      unit: z.string(),
-      quantity: z.string().nullable(),
-      unitPrice: z.string().nullable(),
-      amount: money,
-      taxRateLabel: z.string(),
-    }),
-  ),
+  lines: z.array(scanLine),
   totals,
   invoiceTypes: z.array(invoiceType),
   defaultInvoiceType: invoiceType,
@@ -118,8 +140,34 @@ export const scanView = z.object({
     })
     .nullable(),
   invoices: z.array(invoiceView),
+  /**
+   * 合并开票 as the organization set it: whether this page may add other receipts, and how many
+   * receipts one submit may take at most (this one included). `receipts` is how many receipts the
+   * code's submission invoiced (1 unless merged; a code added to another's submit shows that one's
+   * status, submission and invoices).
+   */
+  merge: z.object({ enabled: z.boolean(), maxReceipts: z.number(), receipts: z.number() }),
 });
 export type ScanView = z.infer<typeof scanView>;
+
+/** `POST /api/scan/{token}/merge`: the receipts to add, each a 开票码 or a link to its page. */
+export const mergeBody = z.object({
+  codes: z.array(text(300)).min(1, "请输入要合并的开票码").max(50, "合并的小票过多"),
+});
+
+/** The receipts together: each added one (with the 开票码 to send back), and the combined lines and totals. */
+export const mergeView = z.object({
+  receipts: z.array(z.object({ shortCode: z.string(), serialNo: z.string(), totals })),
+  lines: z.array(scanLine),
+  totals,
+  invoiceTypes: z.array(invoiceType),
+  limit: z.object({ amount: money, policy: z.enum(["reject", "split"]), invoiceCount: z.number() }),
+});
+export type MergeView = z.infer<typeof mergeView>;
+
+/** `POST /api/scan/lookup`: a 开票码 as typed → the token of its page. */
+export const lookupBody = z.object({ code: text(40) });
+export const lookupResponse = z.object({ token: z.string(), url: z.string() });
 export type InvoiceView = z.infer<typeof invoiceView>;
 
 export const submitResponse = z.object({

@@ -30,16 +30,13 @@ import { totalsOf } from "../invoices/invoices.presenter";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { openIntegrations } from "../organizations/organizations.integrations";
 import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
-import {
-  findReceiptCodeByToken,
-  type ReceiptCodeLineRow,
-  type ReceiptCodeRow,
-} from "../receipt-codes/receipt-codes.repository";
+import { findReceiptCodeByToken, type ReceiptCodeRow } from "../receipt-codes/receipt-codes.repository";
 import type { JssdkConfig } from "../wechat/jssdk";
 import { signJssdkConfig } from "../wechat/wechat.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
-import { SCAN_VIEW, SCAN_VIEW_COUNTING } from "./scan.queries";
+import { invoicingCodeId, mergedInto } from "./scan.merge";
+import { SCAN_VIEW, SCAN_VIEW_COUNTING, type ScanLineRow } from "./scan.queries";
 import type { InvoiceView, ScanView } from "./scan.schema";
 import { searchTitles, type TitleSuggestion } from "./titles/title-provider";
 
@@ -58,7 +55,7 @@ export async function getViewableCode(ctx: ScanContext, token: string): Promise<
 /** The computed order of a stored code: recomputed by the rules engine from what was stored. */
 export function computeStored(
   code: Pick<ReceiptCodeRow, "id" | "priceIncludesTax">,
-  lines: ReceiptCodeLineRow[],
+  lines: ScanLineRow[],
 ): ComputedInvoice {
   const input: LineInput[] = lines.map((l) =>
     l.kind === "discount"
@@ -98,25 +95,31 @@ export async function getScanView(
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   // A driver answering timestamps or JSON as text is handled too (PGlite and node-postgres parse both).
   const code = { ...row, expiresAt: new Date(row.expiresAt) };
-  const status = assertCodeUsable(code);
+  // A code added to another's submit (合并开票) shows that one's status, submission and invoices.
+  const merged = code.status === "merged" ? await mergedInto(ctx, code.id) : undefined;
+  const status = assertCodeUsable(merged ? merged.code : code) as ScanView["status"];
   const found = {
     sellerName: row.sellerName,
     limitText: row.configLimitText,
     limitAmount: row.configLimitAmount,
     policy: row.configOverLimitPolicy,
   };
-  const submission = row.submissionBuyerName
-    ? {
-        invoiceType: row.submissionInvoiceType,
-        buyerType: row.submissionBuyerType,
-        buyerName: row.submissionBuyerName,
-        email: row.submissionEmail,
-        mobile: row.submissionMobile,
-      }
-    : null;
-  const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as ReceiptCodeLineRow[];
+  const submission = merged
+    ? merged.submission
+    : row.submissionBuyerName
+      ? {
+          invoiceType: row.submissionInvoiceType,
+          buyerType: row.submissionBuyerType,
+          buyerName: row.submissionBuyerName,
+          email: row.submissionEmail,
+          mobile: row.submissionMobile,
+        }
+      : null;
+  const lines = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as ScanLineRow[];
 
-  const invoiceRows = submission?.buyerName ? await findInvoicesOfCode(db, code.id) : [];
+  const invoiceRows = submission?.buyerName
+    ? await findInvoicesOfCode(db, merged ? merged.code.id : code.id)
+    : [];
   const policy = (found.policy ?? "reject") as OverLimitPolicy;
   let invoiceCount = 0;
   if (found.limitText !== null) {
@@ -132,17 +135,7 @@ export async function getScanView(
     status,
     expiresAt: code.expiresAt.toISOString(),
     receiptFooter: code.receiptFooter,
-    lines: lines.map((l) => ({
-      kind: l.kind as LineKind,
-      itemName: printedItemName(l.shortName, l.name),
-      name: l.name,
-      spec: l.spec,
-      unit: l.unit,
-      quantity: l.quantity === null ? null : trimDecimal(l.quantity),
-      unitPrice: l.unitPrice === null ? null : trimDecimal(l.unitPrice),
-      amount: l.amount,
-      taxRateLabel: taxRateLabel(l.taxRate, l.zeroRateKind as ZeroRateKind | null),
-    })),
+    lines: lines.map(lineView),
     totals: {
       amountExcludingTax: code.amountExcludingTax,
       taxAmount: code.taxAmount,
@@ -170,7 +163,40 @@ export async function getScanView(
           }
         : null,
     invoices: invoiceRows.map((i) => toInvoiceView(token, i)),
+    merge: {
+      enabled: row.configMergeEnabled === true,
+      maxReceipts: row.configMergeMaxReceipts ?? 1,
+      receipts: merged ? merged.receipts : Number(row.submissionReceipts ?? 0) || 1,
+    },
   };
+}
+
+/** A receipt line as the consumer page shows it. */
+export function lineView(l: ScanLineRow): ScanView["lines"][number] {
+  return {
+    kind: l.kind as LineKind,
+    itemName: printedItemName(l.shortName, l.name),
+    name: l.name,
+    spec: l.spec,
+    unit: l.unit,
+    quantity: l.quantity === null ? null : trimDecimal(l.quantity),
+    unitPrice: l.unitPrice === null ? null : trimDecimal(l.unitPrice),
+    amount: l.amount,
+    taxRateLabel: rateLabel(l.taxRate, l.zeroRateKind as ZeroRateKind | null),
+  };
+}
+
+/** taxRateLabel (decimal arithmetic) for the few rates there are, each worked out once. */
+const rateLabels = new Map<string, string>();
+function rateLabel(rate: string, zeroRateKind: ZeroRateKind | null): string {
+  const key = `${rate}|${zeroRateKind ?? ""}`;
+  let label = rateLabels.get(key);
+  if (label === undefined) {
+    label = taxRateLabel(rate, zeroRateKind);
+    // Rates come from a short list; a bound keeps odd stored values from growing the map.
+    if (rateLabels.size < 256) rateLabels.set(key, label);
+  }
+  return label;
 }
 
 export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
@@ -229,7 +255,7 @@ export async function findTitles(
  * resent messages a day per recipient across all codes (resend-limits.ts).
  */
 export async function resendByToken(
-  ctx: Pick<AppContext, "database" | "config" | "providers" | "log" | "deliveries">,
+  ctx: Pick<AppContext, "database" | "config" | "providers" | "log" | "deliveries" | "metrics">,
   token: string,
   to: { email?: string; mobile?: string },
 ): Promise<void> {
@@ -238,7 +264,8 @@ export async function resendByToken(
   const mobile = to.mobile ? normalizeMobile(to.mobile) : undefined;
   if (to.mobile && !isValidMobile(mobile ?? "")) throw AppError.validation({ mobile: "手机号格式不正确" });
   const code = await getViewableCode(ctx, token);
-  const issued = (await findInvoicesOfCode(ctx.database.db, code.id)).filter((i) => isIssued(i.status));
+  const invoicing = await invoicingCodeId(ctx, code);
+  const issued = (await findInvoicesOfCode(ctx.database.db, invoicing)).filter((i) => isIssued(i.status));
   if (issued.length === 0) throw new AppError("CONFLICT", "发票尚未开具完成，开具后会自动发送");
   const deliveryIds = await ctx.database.db.transaction(async (tx) => {
     // Lock the code so concurrent resends are counted one after another.

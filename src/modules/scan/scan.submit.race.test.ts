@@ -1,8 +1,7 @@
 import { eq } from "drizzle-orm";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
-import { describePostgres } from "../../../test/support/db";
+import { connectToSameDatabase, describePostgres } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
 import { auditLog, invoices, receiptCodes, submissions } from "../../platform/db/schema";
@@ -25,15 +24,7 @@ describePostgres("submit racing an operator who disables the code [postgres]", (
   it("answers RECEIPT_CODE_DISABLED and writes nothing when the disable commits while the submit waits", async () => {
     const code = await makeReceiptCode(app.ctx, orgId);
     const database = app.ctx.database;
-    if (database.kind !== "postgres") throw new Error("expects PostgreSQL");
-    // The app's database is a copy with its own name: connect to the same one.
-    const client = await database.pool.connect();
-    const dbName = (await client.query("select current_database() as name")).rows[0].name as string;
-    client.release();
-    const url = new URL(process.env.TEST_DATABASE_URL ?? "");
-    url.pathname = `/${dbName}`;
-    const op = new pg.Client({ connectionString: url.toString() });
-    await op.connect();
+    const op = await connectToSameDatabase(database);
     try {
       await op.query("begin");
       await op.query("update receipt_codes set status = 'disabled' where id = $1", [code.id]);

@@ -59,6 +59,12 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
        from stats_daily where org_id = $1 order by day, dimension, key`,
       [orgId],
     );
+  const activityRows = () =>
+    sql<Record<string, unknown>>(
+      `select to_char(day, 'YYYY-MM-DD') as day, kind, key, count, last_error, last_error_at::text as at
+       from stats_daily_activity where org_id = $1 order by day, kind, key`,
+      [orgId],
+    );
   /** Settled days marked dirty (the seed also marks recent days, which are counted live anyway). */
   const dirtyDays = async () =>
     (
@@ -89,10 +95,13 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
   /** The same dashboard computed from nothing: the rollup thrown away and built again. */
   async function fromScratch() {
     const incremental = await rollupRows();
+    const activity = await activityRows();
     await sql("delete from stats_daily where org_id = $1", [orgId]);
+    await sql("delete from stats_daily_activity where org_id = $1", [orgId]);
     await sql("delete from stats_days where org_id = $1", [orgId]);
     const rebuilt = await stats();
     expect(await rollupRows()).toEqual(incremental);
+    expect(await activityRows()).toEqual(activity);
     return rebuilt;
   }
 
@@ -126,6 +135,37 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
     expect(dayOf(after, day).redInvoices).toBe(dayOf(before, day).redInvoices + 1);
     expect(Number(dayOf(after, day).redAmount)).toBeCloseTo(Number(dayOf(before, day).redAmount) - 88, 2);
     expect(dayOf(after, day).invoices).toBe(dayOf(before, day).invoices);
+  });
+
+  it("nets a full 红冲: the day's 价税合计 is unchanged by a reversed invoice, zero on a day with only it", async () => {
+    // A settled day with no seeded invoice (the rollup) and today (counted live, seeded already).
+    for (const [day, tag] of [
+      [daysAgo(28), "settled"],
+      [daysAgo(0), "live"],
+    ] as const) {
+      const before = { netAmount: "0.00", ...dayOf(await stats(), day) };
+      await importInvoice(`net_blue_${tag}`, day, { amount: "500.00" });
+      await importInvoice(`net_red_${tag}`, day, { color: "red", amount: "-500.00" });
+      const after = await stats();
+      expect(dayOf(after, day)).toMatchObject({
+        invoices: before.invoices + 1,
+        redInvoices: before.redInvoices + 1,
+        netAmount: before.netAmount,
+      });
+      if (tag === "settled") {
+        expect(dayOf(after, day)).toEqual({
+          day,
+          invoices: 1,
+          amount: "500.00",
+          redInvoices: 1,
+          redAmount: "-500.00",
+          netAmount: "0.00",
+        });
+      }
+      expect(after.summary.netAmount).toBe(
+        (Number(after.summary.amount) + Number(after.summary.redAmount)).toFixed(2),
+      );
+    }
   });
 
   it("follows a changed invoice: its old day and its new day, and drops keys nothing counts any more", async () => {
@@ -208,7 +248,7 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
     expect(await allMarks()).toEqual(marks);
   });
 
-  it("follows a renamed device and a code moved to another device; scans mark nothing", async () => {
+  it("follows a renamed device and a code moved to another device; a scan rebuilds only its code's day", async () => {
     const before = await stats();
     const settledDaysOf = async (where: string, value: string) =>
       (
@@ -223,9 +263,27 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
         .map((r) => r.day)
         .filter((d) => d <= daysAgo(3));
     const marks = await allMarks();
-    await sql("update receipt_codes set scan_count = scan_count + 1 where device_id = 'late_dev1'");
     await sql("update devices set name = '改名的收银机' where id = 'late_dev1'");
     expect(await allMarks()).toEqual(marks);
+    // Scans of old codes change the funnel of the days the codes were created (the rollup's
+    // stats_daily_activity), not the issued invoices: those days are rebuilt, and counted again.
+    const scannedDays = (
+      await sql<{ day: string }>(
+        `select distinct to_char(((created_at at time zone 'UTC') + interval '8 hours')::date, 'YYYY-MM-DD') as day
+         from receipt_codes where device_id = 'late_dev1' and created_at < now() - interval '1 day' order by 1`,
+      )
+    )
+      .map((r) => r.day)
+      .filter((d) => d <= daysAgo(3));
+    const [scanned] = await sql<{ n: number }>(
+      "select count(*)::int as n from receipt_codes where device_id = 'late_dev1'",
+    );
+    await sql("update receipt_codes set scan_count = scan_count + 1 where device_id = 'late_dev1'");
+    expect(await dirtyDays()).toEqual(scannedDays);
+    const rescanned = await stats();
+    expect(rescanned.funnel.scans).toBe(before.funnel.scans + scanned!.n);
+    expect(rescanned.byDevice).toEqual(before.byDevice);
+    expect(await dirtyDays()).toEqual([]);
 
     const oldKey = (
       await sql<{ no: string }>("select device_no as no from devices where id = 'late_dev1'")
@@ -288,5 +346,70 @@ describeEachDatabase("statistics notice late changes to settled days", (kind) =>
       [orgId, chinaDayStart(day).toISOString(), chinaDayStart(day, 1).toISOString()],
     );
     expect(dayOf(after, day).invoices).toBe(count!.n);
+  });
+
+  it("notices a failed invoice, a failing delivery and a receipt code inserted into a settled day; rows created now mark nothing", async () => {
+    await stats();
+    expect(await dirtyDays()).toEqual([]);
+    const marks = await allMarks();
+    /** Inserts a copy of a seeded row with some columns replaced (jsonb_populate_record). */
+    const copy = (table: string, id: string, fields: Record<string, unknown>) =>
+      sql(
+        `insert into ${table} select (jsonb_populate_record(t, $2::jsonb)).* from ${table} t where t.id = $1`,
+        [id, JSON.stringify(fields)],
+      );
+    const code = (id: string, short: string, createdAt: string) =>
+      copy("receipt_codes", "late_rc3", {
+        id,
+        token: `${id}_tok`,
+        short_code: short,
+        serial_no: id,
+        status: "active",
+        scan_count: 0,
+        first_scanned_at: null,
+        created_at: createdAt,
+      });
+    const failed = (id: string, seq: number, createdAt: string) =>
+      copy("invoices", "late_inv3", {
+        id,
+        serial: `${id}-S`,
+        number: null,
+        issued_at: null,
+        seq,
+        status: "failed",
+        failure_code: "E_IMPORT",
+        failure_reason: "导入的失败记录",
+        created_at: createdAt,
+      });
+    const failing = (id: string, createdAt: string) =>
+      copy("deliveries", "late_dlv3", {
+        id,
+        status: "failed",
+        attempts: 3,
+        last_error: "550 导入退信",
+        sent_at: null,
+        created_at: createdAt,
+      });
+    // Created now — what the consumer's and the issuing paths insert: nothing marked.
+    const nowIso = new Date().toISOString();
+    await code("late_rc_now", "YYYYY2", nowIso);
+    await failed("late_failed_now", 30, nowIso);
+    await failing("late_dlv_now", nowIso);
+    expect(await allMarks()).toEqual(marks);
+
+    // Created on settled days (an import by SQL): each marks its own day.
+    const before = await stats();
+    await code("late_rc_old", "YYYYY3", noonOf(daysAgo(12)));
+    await failed("late_failed_old", 31, noonOf(daysAgo(11)));
+    await failing("late_dlv_old", noonOf(daysAgo(9)));
+    expect(await dirtyDays()).toEqual([daysAgo(12), daysAgo(11), daysAgo(9)]);
+    const after = await stats();
+    expect(await dirtyDays()).toEqual([]);
+    expect(after.funnel.codes).toBe(before.funnel.codes + 1);
+    expect(after.failures.total).toBe(before.failures.total + 1);
+    expect(after.deliveries.failed).toBe(before.deliveries.failed + 1);
+    const { timings: _a, ...rest } = after;
+    const { timings: _b, ...scratch } = await fromScratch();
+    expect(scratch).toEqual(rest);
   });
 });

@@ -70,16 +70,59 @@ const BY_DAY_AND_DIMENSION = `
     group by grouping sets ((org_id, day), (org_id, day, invoice_type), (org_id, day, buyer_type),
       (org_id, day, device_no), (org_id, day, source), (org_id, day, lead))`;
 
+const CHINA_DAY = (column: string) => `((${column} at time zone 'UTC') + interval '8 hours')::date`;
+
+/**
+ * The funnel, failures and failing deliveries of organizations $1 created in [$2, $3), by
+ * organization and China day of creation, as the rows of stats_daily_activity. The funnel's
+ * `invoiced` leaves out merged codes: whether one counts depends on another code (its submission's),
+ * so they are counted live (mergedInvoiced).
+ */
+const ACTIVITY_BY_DAY = `
+    select f.org_id, f.day, 'funnel' as kind, k.key, k.count, null::text as last_error,
+      null::timestamptz as last_error_at
+    from (
+      select rc.org_id, ${CHINA_DAY("rc.created_at")} as day, count(*)::int as codes,
+        count(*) filter (where rc.scan_count > 0)::int as scanned, coalesce(sum(rc.scan_count), 0)::int as scans,
+        count(*) filter (where rc.status in ('issuing', 'invoiced', 'failed', 'merged'))::int as submitted,
+        count(*) filter (where rc.status = 'invoiced')::int as invoiced
+      from receipt_codes rc
+      where rc.org_id = any($1::text[]) and rc.created_at >= $2 and rc.created_at < $3
+      group by 1, 2
+    ) f
+    cross join lateral (values ('codes', f.codes), ('scanned', f.scanned), ('scans', f.scans),
+      ('submitted', f.submitted), ('invoiced', f.invoiced)) k(key, count)
+    union all
+    select i.org_id, ${CHINA_DAY("i.created_at")}, 'failure',
+      json_build_array(coalesce(i.failure_code, ''), coalesce(i.failure_reason, ''))::text, count(*)::int, null, null
+    from invoices i
+    where i.org_id = any($1::text[]) and i.status = 'failed' and i.created_at >= $2 and i.created_at < $3
+    group by 1, 2, 4
+    union all
+    select i.org_id, ${CHINA_DAY("dl.created_at")}, 'delivery', json_build_array(dl.channel, dl.status)::text,
+      count(*)::int,
+      (array_agg(dl.last_error order by dl.updated_at desc) filter (where dl.last_error is not null))[1],
+      max(dl.updated_at) filter (where dl.last_error is not null)
+    from deliveries dl
+    join invoices i on i.id = dl.invoice_id
+    where dl.status <> 'sent' and dl.status <> 'delivered' and dl.created_at >= $2 and dl.created_at < $3
+      and i.org_id = any($1::text[]) and (dl.status = 'failed' or dl.attempts > 0)
+    group by 1, 2, 4`;
+
 export const STATS_QUERIES = {
   /** Recent (unsettled) days, counted live. */
   live: `select org_id, to_char(day, 'YYYY-MM-DD') as day, dimension, key, invoices, amount::text as amount,
       red_invoices, red_amount::text as red_amount
     from (${BY_DAY_AND_DIMENSION}) r`,
 
-  /** Settled days of $1 from the rollup, $2..$3 as dates (inclusive). */
+  /**
+   * Settled days of $1 from the rollup, $2..$3 as dates (inclusive): the totals per day, the other
+   * dimensions summed over the days (the dashboard shows them for the whole range; day is null).
+   */
   settled: `
-    select to_char(day, 'YYYY-MM-DD') as day, dimension, key, sum(invoices)::int as invoices,
-      sum(amount)::text as amount, sum(red_invoices)::int as red_invoices, sum(red_amount)::text as red_amount
+    select case when dimension = 'total' then to_char(day, 'YYYY-MM-DD') end as day, dimension, key,
+      sum(invoices)::int as invoices, sum(amount)::text as amount, sum(red_invoices)::int as red_invoices,
+      sum(red_amount)::text as red_amount
     from stats_daily
     where org_id = any($1::text[]) and day >= $2::date and day <= $3::date
     group by 1, 2, 3`,
@@ -130,6 +173,59 @@ export const STATS_QUERIES = {
     )
     select (select count(*) from upserted)::int as upserted, (select count(*) from stale)::int as deleted`,
 
+  /** (Re)builds the activity rollup for [$2, $3) (instants, China day starts), as buildRollup does. */
+  buildActivity: `
+    with fresh as materialized (${ACTIVITY_BY_DAY}
+    ), upserted as (
+      insert into stats_daily_activity (org_id, day, kind, key, count, last_error, last_error_at)
+      select org_id, day, kind, key, count, last_error, last_error_at from fresh
+      on conflict (org_id, day, kind, key) do update set count = excluded.count,
+        last_error = excluded.last_error, last_error_at = excluded.last_error_at
+      returning 1
+    ), stale as (
+      delete from stats_daily_activity s
+      where s.org_id = any($1::text[])
+        and s.day >= (($2::timestamptz at time zone 'UTC') + interval '8 hours')::date
+        and s.day < (($3::timestamptz at time zone 'UTC') + interval '8 hours')::date
+        and not exists (select 1 from fresh f where f.org_id = s.org_id and f.day = s.day
+          and f.kind = s.kind and f.key = s.key)
+      returning 1
+    )
+    select (select count(*) from upserted)::int as upserted, (select count(*) from stale)::int as deleted`,
+
+  /**
+   * The activity rollup of $1 over settled days $2..$3 (dates, inclusive), summed per kind and key;
+   * a delivery key's last error is the one updated last over the days.
+   */
+  settledActivity: `
+    select kind, key, sum(count)::int as count,
+      (array_agg(last_error order by last_error_at desc) filter (where last_error is not null))[1] as last_error,
+      max(last_error_at) as last_error_at
+    from stats_daily_activity
+    where org_id = any($1::text[]) and day >= $2::date and day <= $3::date
+    group by 1, 2`,
+
+  /** Codes of $1 created in [$2, $3) merged into a submission whose own code is invoiced. */
+  mergedInvoiced: `
+    select count(*)::int as invoiced
+    from receipt_codes rc
+    where rc.org_id = any($1::text[]) and rc.status = 'merged' and rc.created_at >= $2 and rc.created_at < $3
+      and exists (
+        select 1 from submission_codes sc
+        join submissions s on s.id = sc.submission_id
+        join receipt_codes p on p.id = s.receipt_code_id
+        where sc.receipt_code_id = rc.id and p.status = 'invoiced')`,
+
+  /**
+   * The first instant organization $1 has anything the dashboard counts (a receipt code or an
+   * invoice; deliveries come after their invoice): where the background refresh starts.
+   */
+  firstActivity: `
+    select least(
+      (select min(created_at) from receipt_codes where org_id = $1),
+      (select min(issued_at) from invoices where org_id = $1),
+      (select min(created_at) from invoices where org_id = $1)) as first`,
+
   /**
    * Marks days $2..$3 (dates) of organizations $1 as held by the rollup, and clears the dirty marks
    * $4 (missingDays' `dirty`) that are unchanged: a mark bumped since was read is kept.
@@ -148,30 +244,38 @@ export const STATS_QUERIES = {
     )
     select (select count(*) from held)::int as held, (select count(*) from cleared)::int as cleared`,
 
-  /** Receipt codes created in the range: scanned, submitted (a submission made), invoiced. */
+  /**
+   * Receipt codes created in the range: scanned, submitted (a submission made), invoiced. A code
+   * merged into another's submission (合并开票) counts as submitted, and as invoiced with that code.
+   */
   funnel: `
     select count(*)::int as codes,
       count(*) filter (where rc.scan_count > 0)::int as scanned,
       coalesce(sum(rc.scan_count), 0)::int as scans,
-      count(*) filter (where rc.status in ('issuing', 'invoiced', 'failed'))::int as submitted,
-      count(*) filter (where rc.status = 'invoiced')::int as invoiced
+      count(*) filter (where rc.status in ('issuing', 'invoiced', 'failed', 'merged'))::int as submitted,
+      count(*) filter (where rc.status = 'invoiced' or (rc.status = 'merged' and exists (
+        select 1 from submission_codes sc
+        join submissions s on s.id = sc.submission_id
+        join receipt_codes p on p.id = s.receipt_code_id
+        where sc.receipt_code_id = rc.id and p.status = 'invoiced')))::int as invoiced
     from receipt_codes rc
     where rc.org_id = any($1::text[]) and rc.created_at >= $2 and rc.created_at < $3`,
 
-  /** Invoices still failed, created in the range, by the channel's reason. */
+  /** Invoices still failed, created in the range, by the channel's reason (the service keeps the top 10). */
   failures: `
     select coalesce(i.failure_code, '') as code, coalesce(i.failure_reason, '') as reason, count(*)::int as count
     from invoices i
     where i.org_id = any($1::text[]) and i.status = 'failed' and i.created_at >= $2 and i.created_at < $3
-    group by 1, 2 order by 3 desc, 1 limit 10`,
+    group by 1, 2`,
 
   /** Deliveries not sent, created in the range: given up (failed) or still retrying. */
   deliveries: `
     select dl.channel, dl.status, count(*)::int as count,
-      (array_agg(dl.last_error order by dl.updated_at desc) filter (where dl.last_error is not null))[1] as last_error
+      (array_agg(dl.last_error order by dl.updated_at desc) filter (where dl.last_error is not null))[1] as last_error,
+      max(dl.updated_at) filter (where dl.last_error is not null) as last_error_at
     from deliveries dl
     join invoices i on i.id = dl.invoice_id
-    where dl.status <> 'sent' and dl.created_at >= $2 and dl.created_at < $3 and i.org_id = any($1::text[])
+    where dl.status <> 'sent' and dl.status <> 'delivered' and dl.created_at >= $2 and dl.created_at < $3 and i.org_id = any($1::text[])
       and (dl.status = 'failed' or dl.attempts > 0)
     group by 1, 2 order by 1, 2`,
 } as const;

@@ -33,6 +33,8 @@ export const statsResponse = z.object({
       amount: z.string(),
       redInvoices: z.number(),
       redAmount: z.string(),
+      /** 价税合计 of the day's blue and red invoices together (red ones are negative). */
+      netAmount: z.string(),
     }),
   ),
   byInvoiceType: z.array(slice),

@@ -76,6 +76,8 @@ export async function recordAccountStatus(
         statusAction: null,
         statusChangedAt: account.status === "online" ? account.statusChangedAt : new Date(),
         nextAttemptAt: null,
+        // 授信额度 as reported now (异常中心 shows it below the organization's threshold).
+        ...creditOf(status),
         updatedAt: new Date(),
       })
       .where(eq(taxBureauAccounts.id, account.id));
@@ -100,4 +102,15 @@ export async function recordAccountStatus(
       updatedAt: new Date(),
     })
     .where(eq(taxBureauAccounts.id, account.id));
+}
+
+/** The 授信额度 available the channel reported (a decimal), or none: the columns it sets. */
+function creditOf(status: ChannelAccountStatus): {
+  creditAvailable: string | null;
+  creditReportedAt: Date | null;
+} {
+  const available = status.creditLine?.available?.trim();
+  return available && /^-?\d+(\.\d+)?$/.test(available)
+    ? { creditAvailable: available, creditReportedAt: new Date() }
+    : { creditAvailable: null, creditReportedAt: null };
 }

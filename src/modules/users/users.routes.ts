@@ -10,6 +10,12 @@ import {
   ownPasswordInput,
 } from "./users.console.schema";
 import { createUserForConsole, findUsersForConsole, updateUserForConsole } from "./users.console.service";
+import {
+  digestSettingsInput,
+  digestSettingsOutput,
+  getDigestSettings,
+  updateDigestSettings,
+} from "./users.digest";
 import { changeOwnPassword } from "./users.password.service";
 
 /** 用户 (admins, in the organizations they administer) and 修改密码 (every user, for itself). */
@@ -43,4 +49,13 @@ export function registerUserRoutes(http: HttpServer, ctx: AppContext): void {
     });
     return reply.status(204).send();
   });
+  // 我的设置 · 每日摘要: the signed-in user's own e-mail and digest opt-out.
+  http.get("/me/digest", { schema: { hide: true, response: { 200: digestSettingsOutput } } }, async (req) =>
+    getDigestSettings(ctx, { actor: actorOf(req) }),
+  );
+  http.put(
+    "/me/digest",
+    { schema: { hide: true, body: digestSettingsInput, response: { 200: digestSettingsOutput } } },
+    async (req) => updateDigestSettings(ctx, { actor: actorOf(req), input: req.body }),
+  );
 }

@@ -1,7 +1,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import type { DbOrTx } from "../../platform/db/client";
-import { organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { invoices, organizations, webhookAttempts, webhookEvents } from "../../platform/db/schema";
+import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { OutboundError, postJson } from "../../platform/outbound-http";
 import { signedHeadersForKeys } from "../../platform/signing";
@@ -18,6 +19,7 @@ export type WebhookEventType =
   | "invoice.failed"
   | "invoice.reversed"
   | "invoice.red_confirmation"
+  | "receipt_code.refunded"
   | "webhook.test";
 
 type WebhookContext = Pick<AppContext, "database" | "config" | "keyring" | "jobs" | "log">;
@@ -138,6 +140,8 @@ export interface WebhookEventView {
   id: string;
   type: string;
   invoiceId: string | null;
+  /** The invoice's number (发票号码) once it has one: what an operator recognises, not the id. */
+  invoiceNumber: string | null;
   status: string;
   attempts: Array<{
     attempt: number;
@@ -158,13 +162,14 @@ export async function findWebhookEvents(
 ): Promise<WebhookEventView[]> {
   const { db } = ctx.database;
   const events = await db
-    .select()
+    .select({ event: webhookEvents, invoiceNumber: invoices.number })
     .from(webhookEvents)
+    .leftJoin(invoices, eq(invoices.id, webhookEvents.invoiceId))
     .where(eq(webhookEvents.orgId, orgId))
     .orderBy(desc(webhookEvents.createdAt), desc(webhookEvents.id))
     .limit(limit);
   const out: WebhookEventView[] = [];
-  for (const e of events) {
+  for (const { event: e, invoiceNumber } of events) {
     const attempts = await db
       .select()
       .from(webhookAttempts)
@@ -174,6 +179,7 @@ export async function findWebhookEvents(
       id: e.id,
       type: e.type,
       invoiceId: e.invoiceId,
+      invoiceNumber,
       status: e.status,
       attempts: attempts.map((a) => ({
         attempt: a.attempt,
@@ -187,4 +193,32 @@ export async function findWebhookEvents(
     });
   }
   return out;
+}
+
+/**
+ * 重新投递: one more attempt of an organization's event, now, whatever its state (a merchant that
+ * lost a delivered event asks for it again). The attempt is numbered after the last one and runs
+ * like any other: a failure continues the ladder from there, and an attempt of the ladder already
+ * scheduled with that number finds it made and does nothing. Two clicks before the attempt runs
+ * are one job (the same singleton key). Another organization's event is not found. In the
+ * caller's transaction, so the change and its record are one.
+ */
+export async function redeliverWebhookEvent(
+  ctx: Pick<AppContext, "jobs">,
+  tx: DbOrTx,
+  options: { orgId: string; eventId: string },
+): Promise<{ eventId: string; attempt: number }> {
+  const [event] = await tx
+    .update(webhookEvents)
+    .set({ status: "pending", nextAttemptAt: new Date() })
+    .where(and(eq(webhookEvents.id, options.eventId), eq(webhookEvents.orgId, options.orgId)))
+    .returning({ id: webhookEvents.id, attempts: webhookEvents.attempts });
+  if (!event) throw new AppError("NOT_FOUND", "事件不存在或无权访问");
+  const attempt = event.attempts + 1;
+  await ctx.jobs.send(
+    WEBHOOK_QUEUE,
+    { eventId: event.id, attempt },
+    { tx, singletonKey: `${event.id}:${attempt}:redeliver` },
+  );
+  return { eventId: event.id, attempt };
 }

@@ -1,9 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { type Keyring, sha256Hex } from "../../platform/crypto";
 import type { Database } from "../../platform/db/client";
 import { wechatTokens } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
-import { getJson } from "../../platform/outbound-http";
+import { getJson, postBytes, postJson } from "../../platform/outbound-http";
 
 /** Both live 7200 s; a kept one is renewed this long before it ends, so no page gets a dying ticket. */
 export const WECHAT_RENEW_MARGIN_MS = 5 * 60_000;
@@ -25,12 +26,13 @@ export interface WechatCredentials {
   secret: string;
 }
 
-interface WechatAnswer {
+export interface WechatAnswer {
   errcode?: number;
   errmsg?: string;
   access_token?: string;
   ticket?: string;
   expires_in?: number;
+  [key: string]: unknown;
 }
 
 /**
@@ -62,6 +64,65 @@ export function createWechatClient(options: WechatClientOptions) {
     } catch {
       throw unavailable(`微信接口应答不是 JSON（HTTP ${res.status}）`);
     }
+  }
+
+  function parse(res: { status: number; body: Buffer }): WechatAnswer {
+    try {
+      return JSON.parse(res.body.toString("utf8")) as WechatAnswer;
+    } catch {
+      throw unavailable(`微信接口应答不是 JSON（HTTP ${res.status}）`);
+    }
+  }
+
+  /** A POST with the access token in the query: JSON, or the bytes of a multipart upload. */
+  async function post(
+    path: string,
+    accessToken: string,
+    body: { json: unknown } | { bytes: Buffer; contentType: string },
+  ): Promise<WechatAnswer> {
+    const url = `${options.apiUrl}${path}?${new URLSearchParams({ access_token: accessToken })}`;
+    const limits = { timeoutMs, maxBytes: 64 * 1024, allowPrivate: true };
+    try {
+      const res =
+        "json" in body
+          ? await postJson(url, JSON.stringify(body.json), {}, limits)
+          : await postBytes(url, body.bytes, { "content-type": body.contentType }, limits);
+      return parse(res);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw unavailable(`微信接口无应答：${(e as Error).message}`);
+    }
+  }
+
+  /** The kept access token while fresh, else a new one (kept for every process). */
+  async function accessToken(c: WechatCredentials, options: { renew?: boolean } = {}): Promise<string> {
+    const key = keyOf(c);
+    if (!options.renew) {
+      const [row] = await database.db.select().from(wechatTokens).where(eq(wechatTokens.key, key));
+      if (row && fresh(row.accessTokenExpiresAt)) return keyring.decrypt(row.accessTokenCiphertext);
+    }
+    const access = await fetchAccessToken(c);
+    const values = {
+      accessTokenCiphertext: keyring.encrypt(access.token),
+      accessTokenExpiresAt: access.expiresAt,
+      updatedAt: now(),
+    };
+    await database.db
+      .insert(wechatTokens)
+      .values({ key, ...values })
+      .onConflictDoUpdate({ target: wechatTokens.key, set: values });
+    return access.token;
+  }
+
+  /** wx_card tickets, kept in this process until near expiry (the card flow's getauthurl needs one). */
+  const cardTickets = new Map<string, { ticket: string; expiresAt: Date }>();
+
+  /** A call made with the 公众号's token, once more with a new token when WeChat says it went stale. */
+  async function withToken(c: WechatCredentials, call: (token: string) => Promise<WechatAnswer>) {
+    let answer = await call(await accessToken(c));
+    if (STALE_TOKEN_CODES.has(Number(answer.errcode)))
+      answer = await call(await accessToken(c, { renew: true }));
+    return answer;
   }
 
   async function fetchAccessToken(c: WechatCredentials): Promise<{ token: string; expiresAt: Date }> {
@@ -113,6 +174,40 @@ export function createWechatClient(options: WechatClientOptions) {
   }
 
   return {
+    /** A JSON POST to a WeChat API path with the 公众号's access token (renewed once if stale). */
+    postJson: (c: WechatCredentials, path: string, json: unknown) =>
+      withToken(c, (token) => post(path, token, { json })),
+    /** A file uploaded as multipart form field `field` (卡包 setpdf: `pdf`). */
+    upload: (
+      c: WechatCredentials,
+      path: string,
+      file: { field: string; filename: string; bytes: Buffer },
+    ) => {
+      const boundary = `----piaoma${randomBytes(12).toString("hex")}`;
+      const bytes = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\n` +
+            "Content-Type: application/pdf\r\n\r\n",
+        ),
+        file.bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return withToken(c, (token) =>
+        post(path, token, { bytes, contentType: `multipart/form-data; boundary=${boundary}` }),
+      );
+    },
+    /** The 公众号's wx_card ticket (for getauthurl). */
+    async cardTicket(c: WechatCredentials): Promise<string> {
+      const key = keyOf(c);
+      const kept = cardTickets.get(key);
+      if (kept && fresh(kept.expiresAt)) return kept.ticket;
+      const answer = await withToken(c, (token) =>
+        call("/cgi-bin/ticket/getticket", { access_token: token, type: "wx_card" }),
+      );
+      if (!answer.ticket) throw refused("获取 wx_card ticket", answer);
+      cardTickets.set(key, { ticket: answer.ticket, expiresAt: expiry(answer.expires_in) });
+      return answer.ticket;
+    },
     /** The 公众号's jsapi_ticket: the kept one while fresh, else a new one. */
     async jsapiTicket(c: WechatCredentials): Promise<string> {
       const key = keyOf(c);

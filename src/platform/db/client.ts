@@ -4,6 +4,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { runHotQuery } from "./hot-query";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -67,8 +68,7 @@ export function fromPgPool(pool: pg.Pool): Database {
       const res = await pool.query(text, values as unknown[] | undefined);
       return { rows: res.rows };
     },
-    prepared: async <T>(name: string, text: string, values: unknown[]) =>
-      (await pool.query({ name, text, values })).rows as T[],
+    prepared: <T>(name: string, text: string, values: unknown[]) => runHotQuery<T>(pool, name, text, values),
     close: () => pool.end(),
   };
 }

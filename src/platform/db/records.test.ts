@@ -92,7 +92,10 @@ describeEachDatabase("rows through JSON", (kind) => {
       bankAccount: "",
       orderQueryUrl: null,
       webhookUrl: "https://example.com/hook",
+      contactEmail: null,
       isDemo: true,
+      myInvoicesListed: true,
+      pendingSubmissionHours: 72,
       createdAt: now,
       updatedAt: now,
     } satisfies typeof organizations.$inferSelect;
@@ -109,6 +112,8 @@ describeEachDatabase("rows through JSON", (kind) => {
       statusAction: null,
       statusChangedAt: null,
       nextAttemptAt: null,
+      creditAvailable: null,
+      creditReportedAt: null,
       createdAt: now,
       updatedAt: now,
     }));
@@ -145,7 +150,10 @@ describeEachDatabase("rows through JSON", (kind) => {
       bankAccount: "",
       orderQueryUrl: null,
       webhookUrl: null,
+      contactEmail: null,
       isDemo: false,
+      myInvoicesListed: false,
+      pendingSubmissionHours: 24,
       createdAt: new Date(),
       updatedAt: new Date(),
     } satisfies typeof organizations.$inferSelect;

@@ -71,11 +71,19 @@ export function selectRecords(table: Table, param: string, from?: string): strin
 
 /**
  * SQL building one row of `alias` (a row of `table`) as a JSON object keyed by property names, for
- * reading child rows with their parent in one statement (`json_agg(<this>)`). Numerics are written
- * as strings, exactly as stored, never as JSON numbers. Not for timestamp or bytea columns.
+ * reading child rows with their parent in one statement (`json_agg(<this>)`); only the properties
+ * `keys` when given. Numerics are written as strings, exactly as stored, never as JSON numbers. Not
+ * for timestamp or bytea columns.
  */
-export function recordObjectSql(table: Table, alias: string): string {
-  const pairs = recordShape(table).columns.map(
+export function recordObjectSql(table: Table, alias: string, keys?: ReadonlyArray<string>): string {
+  const columns = keys
+    ? keys.map((key) => {
+        const column = recordShape(table).columns.find(([k]) => k === key);
+        if (!column) throw new Error(`${recordShape(table).sqlName} has no column ${key}`);
+        return column;
+      })
+    : recordShape(table).columns;
+  const pairs = columns.map(
     ([key, name, scale]) => `'${key}', ${alias}."${name}"${scale === null ? "" : "::text"}`,
   );
   return `json_build_object(${pairs.join(", ")})`;

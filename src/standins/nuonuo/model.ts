@@ -1,5 +1,6 @@
 /** The 诺诺 stand-in's app, scenario and records: its state's shapes, defaults and answer helpers. */
 import type { StandinClock } from "../clock";
+import type { Taking } from "./red-detail";
 
 export const GUESSED = {
   badToken: "070302",
@@ -9,6 +10,8 @@ export const GUESSED = {
   rateLimited: "E9999",
   sessionRefused: "E9701",
   blueNotFound: "E9500",
+  /** A form the blue invoice cannot take: reversed in full, or more of a line than remains. */
+  redNotReversible: "E9103",
 } as const;
 
 export interface NuonuoApp {
@@ -99,6 +102,10 @@ export interface Bill {
   redReason: string;
   redSerial?: string;
   request: Record<string, unknown>;
+  /** What the form takes of each blue line (by blueDetailIndex), positive: all of it when full. */
+  taken: Map<number, Taking>;
+  /** A partial form's detail (the red invoice's lines); absent for a full one. */
+  detail?: Array<Record<string, unknown>>;
 }
 
 export type Answer = { code: string; describe: string; result?: unknown };

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from "node:crypto";
-import http from "node:http";
 import Decimal from "decimal.js";
 import { sandboxInvoiceNumber } from "../../domain";
 import { chinaTimeText, StandinClock } from "../clock";
@@ -15,12 +14,14 @@ import {
  * A local 诺诺 诺税通 SaaS (CHANNELS.md §7.4): the token endpoint (client_credentials with its 50
  * per 30 days quota), the signed gateway `/open/v1/services` (signature over the raw body, token,
  * senid / nonce format), requestBillingNew with the field rules of §1.5, queryInvoiceResult,
- * reInvoice, the 红字确认单 calls and their state machine, the session / 实人认证 / credit-line calls,
+ * reInvoice, the 红字确认单 calls and their state machine (partial forms checked line by line against
+ * what earlier forms left, red-detail.ts), the session / 实人认证 / credit-line calls,
  * result callbacks, and scenario controls under `/__standin/` (see `NuonuoScenario`). Codes the
  * real service does not document come from the adapter's mapping table (marked [G] there); the
  * stand-in answers the same so the two cannot drift silently — they are listed in `GUESSED`.
  */
 
+import { type SentCallback, sendCallback } from "./callbacks";
 import { checkLines, sumOf } from "./lines";
 import {
   type Answer,
@@ -34,9 +35,14 @@ import {
   type NuonuoStandinOptions,
   ok,
 } from "./model";
+import { blueLinesOf, checkRedDetail, redInvoiceDetail, takenBy, wholeOf } from "./red-detail";
+import { createSessionCalls } from "./session";
 
 export type { NuonuoApp, NuonuoScenario, NuonuoStandinOptions } from "./model";
 export { DEFAULT_APP, GUESSED } from "./model";
+
+/** 红字确认单 states in which a form no longer takes anything from its blue invoice. */
+const VOID_BILL = ["05", "06", "07", "08", "09", "16"];
 
 export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   const clock = options.clock ?? new StandinClock("manual");
@@ -46,13 +52,18 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   let tokenCalls = new Map<string, number[]>();
   let issued = new Map<string, Issued>();
   let bySerial = new Map<string, Issued>();
+  let byOrder = new Map<string, Issued[]>();
+  // The orders a tick still has to look at (开票中, or a callback not sent yet), in the order they
+  // were accepted (`accepted`), so that a tick costs what is open, not every order ever accepted.
+  let open = new Set<Issued>();
+  let accepted = new WeakMap<Issued, number>();
+  let reopened = false;
   let bills = new Map<string, Bill>();
   let sequence = 0;
   let serialSeq = 0;
   let creditUsed = new Decimal(0);
-  let refreshes: Record<string, number[]> = {};
   let calls: Array<{ method: string; code: string }> = [];
-  let callbacks: Array<{ url: string; orderNo: string; status: string; answer: string }> = [];
+  let callbacks: SentCallback[] = [];
   let baseUrl = "";
 
   function reset(): void {
@@ -61,16 +72,40 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     tokenCalls = new Map();
     issued = new Map();
     bySerial = new Map();
+    byOrder = new Map();
+    open = new Set();
+    accepted = new WeakMap();
+    reopened = false;
     bills = new Map();
     sequence = 0;
     serialSeq = 0;
     creditUsed = new Decimal(0);
-    refreshes = {};
+    session.reset();
     calls = [];
     callbacks = [];
   }
 
   const now = () => clock.ms();
+  const session = createSessionCalls({
+    clock,
+    session: () => scenario.session,
+    creditUsed: () => creditUsed,
+    baseUrl: () => baseUrl,
+  });
+
+  /** A new order (blue, or the red one a 确认单 issues), indexed and watched by tick. */
+  function remember(key: string, record: Issued): void {
+    accepted.set(record, issued.size);
+    issued.set(key, record);
+    bySerial.set(record.serialNo, record);
+    const same = byOrder.get(record.orderNo);
+    if (same) same.push(record);
+    else byOrder.set(record.orderNo, [record]);
+    open.add(record);
+  }
+
+  /** The first order accepted with this number (any seller), as a scan of every order would find it. */
+  const firstByOrder = (orderNo: string) => byOrder.get(orderNo)?.[0];
 
   // ---- token endpoint (§1.3) ----
   function tokenEndpoint(req: StandinRequest): StandinResponse {
@@ -185,13 +220,13 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       case "nuonuo.OpeMplatform.fastInvoiceRed":
         return fastInvoiceRed(body);
       case "nuonuo.OpeMplatform.getCertificationStatus":
-        return certificationStatus(body);
+        return session.certificationStatus(body);
       case "nuonuo.OpeMplatform.getQrCode":
-        return qrCode(body);
+        return session.qrCode(body);
       case "nuonuo.OpeMplatform.verifyComplete":
-        return verifyComplete(body);
+        return session.verifyComplete(body);
       case "nuonuo.OpeMplatform.getCreditLine":
-        return creditLine(body);
+        return session.creditLine(body);
       default:
         return err("E4000", `接口调用失败：未知方法 ${method}`);
     }
@@ -266,8 +301,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       excluded: sumOf(lines as Array<Record<string, unknown>>, "taxExcludedAmount"),
       ...(s("callBackUrl") ? { callBackUrl: s("callBackUrl") } : {}),
     };
-    issued.set(key, record);
-    bySerial.set(serialNo, record);
+    remember(key, record);
     return ok({ invoiceSerialNum: serialNo }, "开票提交成功");
   }
 
@@ -298,13 +332,21 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   }
 
   function tick(): void {
-    for (const r of issued.values()) {
+    if (reopened) {
+      // An order started again (reInvoice) takes its place back among the open ones, so numbers are
+      // still given in the order the orders were accepted.
+      open = new Set([...open].sort((a, b) => accepted.get(a)! - accepted.get(b)!));
+      reopened = false;
+    }
+    for (const r of open) {
       finish(r);
       const status = statusOf(r);
       if (status !== "20" && r.callBackUrl && r.notified !== `${status}|${r.acceptedAt}`) {
         r.notified = `${status}|${r.acceptedAt}`;
-        void sendCallback(r.callBackUrl, callbackForm(r));
+        void sendCallback(callbacks, r.callBackUrl, callbackForm(r));
       }
+      // Final and told: nothing left for a tick to do, until reInvoice starts it again.
+      if (status !== "20") open.delete(r);
     }
     for (const bill of bills.values()) advanceBill(bill);
   }
@@ -351,7 +393,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     if (serials.length > 50 || orders.length > 50) return err("E4000", "接口调用失败：一次最多查询 50 张");
     const found: Issued[] = [];
     if (serials.length > 0) for (const s of serials) bySerial.get(s) && found.push(bySerial.get(s)!);
-    else for (const o of orders) for (const r of issued.values()) if (r.orderNo === o) found.push(r);
+    else for (const o of orders) found.push(...(byOrder.get(o) ?? []));
     const visible = found.filter((r) => now() >= r.acceptedAt + scenario.unknownAfterSubmitMs);
     if (visible.length === 0) return err("E9500", "发票不存在");
     return ok(visible.map(resultOf), "查询成功");
@@ -360,7 +402,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   function reInvoice(body: Record<string, unknown>): Answer {
     const serial = String(body.fpqqlsh ?? "");
     const orderNo = String(body.orderno ?? "");
-    const r = serial ? bySerial.get(serial) : [...issued.values()].find((x) => x.orderNo === orderNo);
+    const r = serial ? bySerial.get(serial) : firstByOrder(orderNo);
     if (!r) return err("E9500", "发票不存在");
     const day = chinaTimeText(clock.now()).slice(0, 10);
     const count = (r.retries.get(day) ?? 0) + 1;
@@ -375,6 +417,8 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     r.final = scenario.session !== "ok" ? "22" : scenario.fail ? "22" : "2";
     r.failCause = scenario.session !== "ok" ? sessionCause() : (scenario.fail ?? "");
     scenario.sealFail = false;
+    open.add(r);
+    reopened = true;
     return ok("", "重试成功");
   }
 
@@ -392,12 +436,22 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     if (bills.has(billId)) return err(GUESSED.duplicateBill, "红字确认单申请号重复");
     const blue = [...issued.values()].find((r) => r.number === s("blueElecInvoiceNumber") && !r.redOf);
     if (!blue || statusOf(blue) !== "2") return err(GUESSED.blueNotFound, "蓝字发票不存在或未开具完成");
-    if (
-      [...bills.values()].some(
-        (b) => b.blueNumber === blue.number && !["05", "06", "07", "08", "09", "16"].includes(b.status),
-      )
-    )
-      return err("E9103", "该发票不能重复冲红");
+    // Forms of the same blue invoice still alive (not void, not failed) count against it.
+    const live = [...bills.values()].filter(
+      (b) => b.blueNumber === blue.number && !VOID_BILL.includes(b.status),
+    );
+    const blueLines = blueLinesOf(blue.order.invoiceDetail as Array<Record<string, unknown>>);
+    const partial = body.detail !== undefined;
+    if (!partial && live.length > 0) return err(GUESSED.redNotReversible, "该发票不能重复冲红");
+    if (partial) {
+      const problem = checkRedDetail(
+        body.detail,
+        blueLines,
+        live.map((b) => b.taken),
+      );
+      if (problem) return problem;
+    }
+    const detail = partial ? (body.detail as Array<Record<string, unknown>>) : undefined;
     bills.set(billId, {
       billId,
       billNo: `${chinaTimeText(clock.now()).replace(/\D/g, "")}${String(bills.size + 1).padStart(6, "0")}`,
@@ -411,6 +465,8 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       orderNo: s("orderNo") || `R${billId.slice(0, 19)}`,
       redReason: s("redReason"),
       request: body,
+      taken: detail ? takenBy(detail) : wholeOf(blueLines),
+      ...(detail ? { detail } : {}),
     });
     return ok(billId, "申请成功");
   }
@@ -423,21 +479,22 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       const blue = [...issued.values()].find((r) => r.number === bill.blueNumber)!;
       const serialNo = newSerial();
       const neg = (v: unknown) => new Decimal(String(v ?? "0")).negated().toFixed(2);
+      // A partial form issues its detail's lines; a full one the negated blue invoice.
+      const lines = bill.detail ? redInvoiceDetail(bill.detail) : undefined;
       const red: Issued = {
         serialNo,
         orderNo: bill.orderNo,
         taxNum: bill.taxNum,
-        order: { ...blue.order, orderNo: bill.orderNo },
+        order: { ...blue.order, orderNo: bill.orderNo, ...(lines ? { invoiceDetail: lines } : {}) },
         acceptedAt: now(),
         pendingMs: scenario.pendingMs,
         final: "2",
         failCause: "",
         retries: new Map(),
         redOf: bill.blueNumber,
-        excluded: neg(blue.excluded),
+        excluded: lines ? sumOf(lines, "taxExcludedAmount") : neg(blue.excluded),
       };
-      issued.set(`${bill.taxNum}|R|${bill.billId}`, red);
-      bySerial.set(serialNo, red);
+      remember(`${bill.taxNum}|R|${bill.billId}`, red);
       bill.redSerial = serialNo;
     }
   }
@@ -514,61 +571,6 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     return ok({ invoiceSerialNum: bill.redSerial }, "成功");
   }
 
-  // ---- session, 实人认证, credit line (§1.9) ----
-  function limited(kind: string, everyMs: number): boolean {
-    const list = refreshes[kind] ?? [];
-    const day = 24 * 3600_000;
-    const today = list.filter((t) => t > now() - day);
-    if (today.length >= 20 || (today.length > 0 && now() - today[today.length - 1]! < everyMs)) return true;
-    today.push(now());
-    refreshes[kind] = today;
-    return false;
-  }
-
-  function certificationStatus(body: Record<string, unknown>): Answer {
-    const type = String(body.queryType ?? "");
-    if (type === "0" && limited("certification", 30_000)) return err(GUESSED.refreshLimited, "刷新过于频繁");
-    if (type === "2")
-      return ok({ certificationStatus: scenario.session === "loggedOut" ? "0" : "1", loginType: "0" });
-    if (type === "0" || type === "1")
-      return ok({ certificationStatus: scenario.session === "needsFaceAuth" ? "2" : "1" });
-    return err("E4000", "接口调用失败：queryType 只能是 0、1、2");
-  }
-
-  function qrCode(body: Record<string, unknown>): Answer {
-    const type = String(body.queryType ?? "");
-    if ((type === "0" || type === "2") && limited(`qr${type}`, 60_000))
-      return err(GUESSED.refreshLimited, "刷新过于频繁");
-    if (!["0", "1", "2", "3"].includes(type)) return err("E4000", "接口调用失败：queryType 不支持");
-    const face = type === "0" || type === "1";
-    const end = new Date(now() + 5 * 60_000);
-    return ok({
-      status: "0",
-      qrCode: `${baseUrl}/qr/${face ? "face" : "login"}/${Math.floor(now() / 60_000)}`,
-      qrCodeType: face ? "4" : "2",
-      account: "138****0000",
-      endTime: chinaTimeText(end),
-    });
-  }
-
-  function verifyComplete(body: Record<string, unknown>): Answer {
-    const type = String(body.queryType ?? "");
-    if (!["0", "1", "2", "3"].includes(type)) return err("E4000", "接口调用失败：queryType 不支持");
-    return ok({ status: scenario.session === "ok" ? "1" : "0" });
-  }
-
-  function creditLine(body: Record<string, unknown>): Answer {
-    if (String(body.queryType ?? "") === "0" && limited("credit", 30_000))
-      return err(GUESSED.refreshLimited, "刷新过于频繁");
-    const total = new Decimal("1000000.00");
-    return ok({
-      totalCreditLine: total.toFixed(2),
-      usedCreditLine: creditUsed.toFixed(2),
-      availableCreditLine: total.minus(creditUsed).toFixed(2),
-      amountUpdateTime: chinaTimeText(clock.now()),
-    });
-  }
-
   // ---- callbacks (§1.10) ----
   function callbackForm(r: Issued, forged?: Record<string, unknown>): string {
     const status = statusOf(r);
@@ -591,41 +593,6 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       orderno: r.orderNo,
       content: JSON.stringify(content),
     }).toString();
-  }
-
-  async function sendCallback(url: string, form: string, attempts = 4): Promise<void> {
-    for (let i = 0; i < attempts; i++) {
-      const answer = await postForm(url, form).catch((e: Error) => `ERROR ${e.message}`);
-      const orderNo = new URLSearchParams(form).get("orderno") ?? "";
-      const status =
-        (JSON.parse(new URLSearchParams(form).get("content") ?? "{}") as { c_status?: string }).c_status ??
-        "";
-      callbacks.push({ url, orderNo, status, answer });
-      if (/"status"\s*:\s*"0000"/.test(answer)) return;
-      // Real 诺诺 retries 3 times a minute apart; the stand-in a second apart (wall time).
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-
-  function postForm(url: string, form: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        url,
-        {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8" },
-          timeout: 5000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        },
-      );
-      req.on("error", reject);
-      req.on("timeout", () => req.destroy(new Error("timeout")));
-      req.end(form);
-    });
   }
 
   // ---- controls ----
@@ -661,9 +628,28 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
         tick();
         return answer;
       }
+      case "red/outside": {
+        // A 红字确认单 applied for outside Piaoma (at 诺诺's workbench) for a blue invoice, full or
+        // with `detail`: it counts against the blue invoice like any other form.
+        const blue = [...issued.values()].find((r) => r.number === body.blueElecInvoiceNumber && !r.redOf);
+        const answer = saveInvoiceRedConfirm(
+          {
+            blueInvoiceLine: String(blue?.order.invoiceLine ?? "pc"),
+            applySource: "0",
+            sellerTaxNo: blue?.taxNum ?? "",
+            sellerName: "销方",
+            buyerName: String(blue?.order.buyerName ?? ""),
+            redReason: "1",
+            ...body,
+          },
+          "",
+        );
+        tick();
+        return answer;
+      }
       case "callback": {
         // Send a callback now: a duplicate of the real one, or a forged one.
-        const r = [...issued.values()].find((x) => x.orderNo === body.orderNo);
+        const r = firstByOrder(String(body.orderNo ?? ""));
         const url = String(body.url ?? r?.callBackUrl ?? "");
         if (!url) throw new Error("callback: no url");
         const form = r
@@ -674,7 +660,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
               content: JSON.stringify(body.forged ?? {}),
             }).toString();
         const times = typeof body.times === "number" ? body.times : 1;
-        for (let i = 0; i < times; i++) await sendCallback(url, form, 1);
+        for (let i = 0; i < times; i++) await sendCallback(callbacks, url, form, 1);
         return { sent: times };
       }
       default:

@@ -9,14 +9,21 @@ import type { z } from "zod";
 import type { auditOutput } from "../../../src/modules/audit/audit.console";
 import type { sessionOutput } from "../../../src/modules/auth/auth.schema";
 import type { configOutput } from "../../../src/modules/configs/configs.schema";
+import type { consoleCorrection } from "../../../src/modules/corrections/corrections.schema";
 import type { deviceOutput } from "../../../src/modules/devices/devices.schema";
 import type {
   invoiceDetail,
   invoiceFilterQuery,
   invoiceListItem,
   invoiceStatus,
+  invoiceSummary,
 } from "../../../src/modules/invoices/invoices.console.schema";
-import type { importOutput, itemOutput } from "../../../src/modules/items/items.schema";
+import type {
+  importOutput,
+  importRowError,
+  itemOutput,
+  taxCodeOutput,
+} from "../../../src/modules/items/items.schema";
 import type {
   credentialOutput,
   issuedCredentialOutput,
@@ -26,14 +33,17 @@ import type {
 } from "../../../src/modules/open-api/open-api.console.schema";
 import type { organizationOutput } from "../../../src/modules/organizations/organizations.console.schema";
 import type { integrationsOutput } from "../../../src/modules/organizations/organizations.integrations";
+import type { smsSettingsOutput } from "../../../src/modules/organizations/organizations.sms";
 import type {
   receiptCodeCreated,
   receiptCodeDetail,
+  receiptCodeHistory,
   receiptCodeLineOutput,
   receiptCodeListItem,
   receiptCodeListQuery,
 } from "../../../src/modules/receipt-codes/receipt-codes.console.schema";
 import type { receiptCodeStatus } from "../../../src/modules/receipt-codes/receipt-codes.schema";
+import type { consoleRefund } from "../../../src/modules/refunds/refunds.schema";
 import type { statsResponse } from "../../../src/modules/stats/stats.schema";
 import type {
   accountStatusOutput,
@@ -44,7 +54,8 @@ import type {
   consoleMembershipOutput,
   consoleUserOutput,
 } from "../../../src/modules/users/users.console.schema";
-import type { pageOf } from "../../../src/platform/console-schemas";
+import type { digestSettingsOutput } from "../../../src/modules/users/users.digest";
+import type { bulkOutcome, pageOf } from "../../../src/platform/console-schemas";
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -61,6 +72,10 @@ export type Membership = Out<typeof consoleMembershipOutput>;
 export type Organization = Out<typeof organizationOutput>;
 /** 扫码页抬头服务: the 公众号 and the 抬头 lookup's registry service, secrets masked. */
 export type Integrations = Out<typeof integrationsOutput>;
+/** 短信通知: the organization's 短信签名 and template at the installation's SMS provider. */
+export type SmsSettings = Out<typeof smsSettingsOutput>;
+/** 每日摘要: the signed-in user's address and opt-out. */
+export type DigestSettings = Out<typeof digestSettingsOutput>;
 export type ReceiptConfig = Out<typeof configOutput>;
 export type TaxAccount = Out<typeof taxAccountOutput>;
 export type TaxAccountChannel = Out<typeof channelOutput>;
@@ -68,11 +83,14 @@ export type TaxAccountStatus = Out<typeof accountStatusOutput>;
 export type Device = Out<typeof deviceOutput>;
 export type Item = Out<typeof itemOutput>;
 export type ItemImportResult = Out<typeof importOutput>;
+export type ImportRowError = Out<typeof importRowError>;
+export type TaxCategory = Out<typeof taxCodeOutput>;
 
 // 动态小票码
 export type CodeStatus = Out<typeof receiptCodeStatus>;
 export type ReceiptCodeSummary = Out<typeof receiptCodeListItem>;
 export type ReceiptCodeDetail = Out<typeof receiptCodeDetail>;
+export type ReceiptCodeHistory = Out<typeof receiptCodeHistory>;
 export type ReceiptCodeLine = Out<typeof receiptCodeLineOutput>;
 /** The answer of 新增. */
 export type ReceiptCodeCreated = Out<typeof receiptCodeCreated>;
@@ -83,6 +101,10 @@ export type ReceiptCodeFilters = Omit<z.input<typeof receiptCodeListQuery>, "pag
 export type InvoiceStatus = Out<typeof invoiceStatus>;
 export type InvoiceSummary = Out<typeof invoiceListItem>;
 export type InvoiceDetail = Out<typeof invoiceDetail>;
+/** 合计 of the filtered invoice list (count and sums over the whole filter). */
+export type InvoiceTotals = Out<typeof invoiceSummary>;
+/** What a bulk action did, and what it left with the reason. */
+export type BulkOutcome = Out<typeof bulkOutcome>;
 /** A blue invoice's red counterpart, or a red invoice's blue one. */
 export type RelatedInvoice = NonNullable<InvoiceDetail["red"]>;
 /** The list's (and the export's) filters as the query string carries them. */
@@ -101,3 +123,19 @@ export type OpenApiSettings = Out<typeof openApiSettingsOutput>;
 export type WebhookTestResult = Out<typeof webhookTestOutput>;
 export type WebhookEvent = Out<typeof webhookEventOutput>;
 export type WebhookAttempt = WebhookEvent["attempts"][number];
+
+// 换开申请, 退款
+export type ConsoleCorrection = Out<typeof consoleCorrection>;
+export type ConsoleRefund = Out<typeof consoleRefund>;
+// 异常中心 and 审核开票 (issue 18).
+export type ExceptionList = Out<
+  typeof import("../../../src/modules/exceptions/exceptions.schema").exceptionList
+>;
+export type ExceptionItem = ExceptionList["items"][number];
+export type ExceptionCounts = Out<
+  typeof import("../../../src/modules/exceptions/exceptions.schema").exceptionCounts
+>;
+export type ExceptionSettings = Out<
+  typeof import("../../../src/modules/exceptions/exceptions.schema").exceptionSettingsOutput
+>;
+export type ReviewRule = Out<typeof import("../../../src/modules/invoices/review.schema").reviewRuleOutput>;

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** The error body's whole `details` (an import's `rowErrors`, say). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -42,7 +44,11 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
     credentials: "same-origin",
   });
   if (res.ok) return res;
-  let error: { code?: string; message?: string; details?: { fields?: Record<string, string> } } = {};
+  let error: {
+    code?: string;
+    message?: string;
+    details?: { fields?: Record<string, string> } & Record<string, unknown>;
+  } = {};
   try {
     error = ((await res.json()) as { error: typeof error }).error ?? {};
   } catch {
@@ -54,6 +60,7 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
     error.code ?? "HTTP_ERROR",
     error.message ?? `请求失败（${res.status}）`,
     error.details?.fields ?? {},
+    error.details ?? {},
   );
 }
 

@@ -1,7 +1,8 @@
-import { Spin } from "antd";
+import { Skeleton } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, setCsrfToken, whenUnauthenticated } from "./api";
 import type { Session } from "./api-types";
+import { confirmLeave } from "./leave-guard";
 import { LoginPage } from "./login-page";
 import { SessionContext } from "./session";
 import { Shell } from "./shell";
@@ -37,12 +38,19 @@ export function App() {
     void refresh();
   }, [refresh]);
 
-  if (session === undefined) return <Spin size="large" style={{ display: "block", margin: "30vh auto" }} />;
+  if (session === undefined)
+    return (
+      <div className="boot-skeleton" data-testid="boot-skeleton">
+        <Skeleton active title paragraph={{ rows: 8 }} />
+      </div>
+    );
   if (session === null) return <LoginPage onLogin={accept} />;
-  const setOrgId = (id: string) => {
-    localStorage.setItem(ORG_KEY, id);
-    setOrgIdState(id);
-  };
+  // Switching the organization reloads the page: unsaved work there is asked about first.
+  const setOrgId = (id: string) =>
+    confirmLeave(() => {
+      localStorage.setItem(ORG_KEY, id);
+      setOrgIdState(id);
+    });
   return (
     <SessionContext.Provider value={{ session, orgId, setOrgId, refresh }}>
       <Shell onLogout={() => setSession(null)} />

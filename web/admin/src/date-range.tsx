@@ -14,6 +14,17 @@ export function dayRangeToQuery(range: DayRange): { from?: string; to?: string }
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
 
+/**
+ * A list's filter form as its query: the fields that hold something, and the day range `dates` as
+ * `from` / `to`.
+ */
+export function filterQuery<Q>({ dates, ...fields }: { dates?: DayRange } & Record<string, unknown>): Q {
+  return {
+    ...Object.fromEntries(Object.entries(fields).filter(([, x]) => x)),
+    ...dayRangeToQuery(dates),
+  } as Q;
+}
+
 /** `from` / `to` (YYYY-MM-DD) → a RangePicker value. */
 export function dayRangeOf(from: string | undefined, to: string | undefined): [Dayjs | null, Dayjs | null] {
   return [from ? dayjs(from, DAY_FORMAT) : null, to ? dayjs(to, DAY_FORMAT) : null];

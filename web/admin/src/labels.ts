@@ -20,6 +20,8 @@ export const STATUS: Record<CodeStatus, { label: string; color: string }> = {
   issuing: { label: "开票中", color: "processing" },
   invoiced: { label: "已开票", color: "blue" },
   failed: { label: "开票失败", color: "red" },
+  refunded: { label: "已退款", color: "default" },
+  merged: { label: "已合并开票", color: "cyan" },
 };
 
 export const SOURCE_LABELS: Record<string, string> = {
@@ -76,6 +78,7 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "credentials.create": "创建开放接口凭据",
   "credentials.revoke": "吊销开放接口凭据",
   "organization.open_api_settings": "修改开放接口地址",
+  "webhook.redeliver": "重新投递事件通知",
   "invoice.issued": "发票开具成功",
   "invoice.failed": "发票开具失败",
   "invoice.resend": "重新发送发票",
@@ -85,6 +88,20 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "invoice.sandbox_confirmation": "沙箱确认单确认/拒绝",
   "scan.submit": "消费者提交开票",
   "scan.resend": "消费者重发发票",
+  "correction.apply": "消费者申请重开",
+  "correction.approve": "同意重开",
+  "correction.refuse": "拒绝重开",
+  "exception_settings.update": "修改异常提醒设置",
+  "invoice.reissue": "红冲并重开",
+  "invoice.review_approve": "审核通过",
+  "invoice.review_decline": "审核拒绝",
+  "organization.integrations.update": "修改微信与抬头查询设置",
+  "organization.sms.update": "修改短信设置",
+  "receipt_code.refund": "小票退款",
+  "review_rule.create": "新增审核规则",
+  "review_rule.delete": "删除审核规则",
+  "store_code.print": "打印门店码",
+  "tax_account.test": "测试电子税局账号连接",
 };
 
 export function formatTime(iso: string | null | undefined): string {

@@ -18,8 +18,11 @@ if (root) {
       <ConfigProvider
         locale={zhCN}
         theme={{
+          // Red means an error (and a destructive action): the primary colour, and with it the focus
+          // ring of every field and button, is a calm blue; the brand's red stays on the logo only.
           token: {
-            colorPrimary: "#c0392b",
+            colorPrimary: "#2b6cb0",
+            colorLink: "#2b6cb0",
             borderRadius: 4,
             fontFamily:
               '-apple-system, BlinkMacSystemFont, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif',

@@ -34,6 +34,9 @@ export interface ChannelTokenKeeper {
   forget(key: string, token: string): Promise<void>;
 }
 
+/** How long a token this process read is used without reading the row again. */
+const RECENT_MS = 10_000;
+
 export function createChannelTokenKeeper(deps: {
   database: Database;
   keyring: Keyring;
@@ -85,12 +88,33 @@ export function createChannelTokenKeeper(deps: {
     });
   }
 
+  /**
+   * What this process read last per key, reused for `RECENT_MS`: a busy channel path (two calls
+   * per invoice) does not read and decrypt the row on every call. A token another process renewed
+   * meanwhile is seen at the next read; one the channel refuses comes back as `rejected` and is
+   * never served from here again.
+   */
+  const recent = new Map<string, { kept: KeptToken; at: number }>();
+  const readRecent = async (key: string): Promise<KeptToken | null> => {
+    const hit = recent.get(key);
+    if (hit && Date.now() - hit.at < RECENT_MS) return hit.kept;
+    const kept = await readWith(database.db, key);
+    if (kept) recent.set(key, { kept, at: Date.now() });
+    else recent.delete(key);
+    return kept;
+  };
+
   return {
     read: (key) => readWith(database.db, key),
 
     async obtain(key, channel, fetch, options) {
-      const kept = await readWith(database.db, key);
+      let kept = await readRecent(key);
+      if (kept && kept.token === options.rejected) {
+        recent.delete(key);
+        kept = await readRecent(key);
+      }
       if (kept && kept.token !== options.rejected && options.usable(kept)) return kept.token;
+      recent.delete(key);
       let pending = fetching.get(key);
       if (!pending) {
         pending = obtainOnce(key, channel, fetch, options).finally(() => fetching.delete(key));
@@ -100,6 +124,7 @@ export function createChannelTokenKeeper(deps: {
     },
 
     async forget(key, token) {
+      recent.delete(key);
       const kept = await readWith(database.db, key);
       if (kept?.token === token) await database.db.delete(channelTokens).where(eq(channelTokens.key, key));
     },

@@ -49,9 +49,21 @@ export interface IssueRequest {
    */
   orderedAt?: Date;
   /** For a red invoice: the number of the blue invoice it reverses, and the 红冲原因 (RED_REASONS). */
-  reverses?: { number: string; reason: string };
+  reverses?: ReversedBlue;
   /** Channel settings stored on the tax-bureau account (secrets sealed; adapters open them). */
   settings: Record<string, unknown>;
+}
+
+/**
+ * The blue invoice a red request reverses. `lines` only for a partial reversal (部分红冲): for each
+ * red line, in the order of `lines`, the blue line it reverses — `lineNo` as printed (1-based,
+ * discount rows counted; a discounted pair under its discounted row) and `netLineNo`, the same line
+ * counted without discount rows. Absent when the red invoice reverses the whole blue invoice.
+ */
+export interface ReversedBlue {
+  number: string;
+  reason: string;
+  lines?: Array<{ lineNo: number; netLineNo: number }>;
 }
 
 /** A file the channel itself produced for an issued invoice (the legal copy), to be fetched at once. */
@@ -161,23 +173,20 @@ export interface ChannelAccountStatus {
   creditLine?: { available: string; used: string; total: string };
 }
 
-/**
- * The channel contract the issuing path uses today: synchronous outcomes only. Adapters implement
- * ChannelAdapter; `toIssuingChannel` bridges one to this (pending and account problems become
- * ChannelUnavailableError, so the invoice stays queued and the sweep asks again).
- */
-export interface IssuingChannel {
-  readonly id: string;
-  issue(request: IssueRequest): Promise<IssueOutcome>;
-  /** What became of an earlier request with this serial; null if the channel never saw it. */
-  query(
-    serial: string,
-    settings: Record<string, unknown>,
-    options?: { color?: "blue" | "red"; sellerTaxId?: string },
-  ): Promise<IssueOutcome | null>;
+/** What `query` is told besides the serial. */
+export interface QueryOptions {
+  /** A red request's state lives in its 红字确认单 first; blue when absent. */
+  color?: "blue" | "red";
+  /** The seller's tax ID (金蝶 queries by serial and seller). */
+  sellerTaxId?: string;
+  /**
+   * The 确认单 number the channel gave for this red request earlier (stored with our 确认单): the
+   * channel finds the form by it when it does not find it by the serial.
+   */
+  redConfirmationNumber?: string;
 }
 
-/** The grown contract (CHANNELS.md §7.2): asynchronous channels, account problems, red 确认单, files. */
+/** The channel contract (CHANNELS.md §7.2): asynchronous channels, account problems, red 确认单, files. */
 export interface ChannelAdapter {
   readonly id: string;
   /**
@@ -193,8 +202,14 @@ export interface ChannelAdapter {
   query(
     serial: string,
     settings: Record<string, unknown>,
-    options?: { color?: "blue" | "red"; sellerTaxId?: string },
+    options?: QueryOptions,
   ): Promise<ChannelOutcome | null>;
+  /**
+   * A red invoice's 确认单 is answered at the bureau, outside Piaoma (the buyer confirms or refuses
+   * there): while one waits (`confirmation_pending`), Piaoma asks `query` at the red-confirmation
+   * poll's cadence (red-confirmation.poll.ts). Absent (the sandbox): the answer is given in Piaoma.
+   */
+  readonly pollsRedConfirmation?: boolean;
   /**
    * The channel-side order number for one of our serials (deterministic, within the channel's
    * length limit; 诺诺 ≤ 20). Absent when the channel takes our serial as it is.
@@ -220,34 +235,4 @@ export interface ChannelAdapter {
    * (channel-files.ts `fileHostsOf`). Required of a channel that answers files.
    */
   fileHosts?(settings: Record<string, unknown>): string[];
-}
-
-/**
- * Phase-1 bridge to the issuing path of today: `pending` and account problems are reported as
- * ChannelUnavailableError (the invoice stays queued; the next attempt queries the serial first, so
- * nothing is ever issued twice).
- */
-export function toIssuingChannel(adapter: ChannelAdapter): IssuingChannel {
-  const settle = (outcome: ChannelOutcome | null, serial: string): IssueOutcome | null => {
-    if (outcome?.status === "pending")
-      throw new ChannelUnavailableError(`${serial}: ${outcome.message ?? "开票中"}`);
-    return outcome;
-  };
-  const wrap = async <T>(run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (e) {
-      if (e instanceof ChannelAccountError)
-        throw new ChannelUnavailableError(`电子税局账号需要处理：${e.message}（${e.action}）`);
-      throw e;
-    }
-  };
-  return {
-    id: adapter.id,
-    issue: (request) => wrap(async () => settle(await adapter.issue(request), request.serial)!),
-    // A red request not yet issued is not found by a blue query; the next issue() then finds its
-    // 红字确认单 by its billId (our serial) and answers from it.
-    query: (serial, settings, options) =>
-      wrap(async () => settle(await adapter.query(serial, settings, options), serial)),
-  };
 }

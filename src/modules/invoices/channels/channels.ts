@@ -63,6 +63,8 @@ export function registerBuiltInChannels(): void {
         help: "只从这些域名下载诺诺的发票文件（逗号分隔，.example.com 含子域名）；留空则用诺诺的已知域名和接口地址的域名",
       },
     ],
+    // 部分红冲 through a partial 红字确认单 (detail[] per blue line, CHANNELS.md §1.8).
+    partialRed: true,
     create: (deps) => createNuonuoChannel(deps),
   });
   registerChannel({
@@ -72,6 +74,8 @@ export function registerBuiltInChannels(): void {
     secretKeys: KINGDEE_SECRET_KEYS,
     urlKeys: KINGDEE_URL_KEYS,
     fields: KINGDEE_FIELDS,
+    // No partial red: ALLE.INVOICE.RED names only the blue invoice (CHANNELS.md §2.4).
+    partialRed: false,
     create: (deps) => createKingdeeAdapter(deps),
   });
 }

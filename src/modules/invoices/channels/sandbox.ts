@@ -14,10 +14,10 @@ import { isUniqueViolation } from "../../../platform/db/errors";
 import { runStatement } from "../../../platform/db/records";
 import { sandboxIssued, sandboxRedConfirmations } from "../../../platform/db/schema";
 import {
+  type ChannelAdapter,
   ChannelUnavailableError,
   type IssueOutcome,
   type IssueRequest,
-  type IssuingChannel,
   type RedConfirmationReport,
 } from "./channel";
 import { ALLOCATE } from "./sandbox.queries";
@@ -41,7 +41,13 @@ export interface SandboxSettings {
 
 type SandboxBill = typeof sandboxRedConfirmations.$inferSelect;
 
-export function createSandboxChannel(database: Database, now: () => Date = () => new Date()): IssuingChannel {
+/** The sandbox answers at once: issued, refused or waiting for its 确认单 — never 开票中. */
+export interface SandboxChannel extends ChannelAdapter {
+  issue(request: IssueRequest): Promise<IssueOutcome>;
+  query(serial: string, settings: Record<string, unknown>): Promise<IssueOutcome | null>;
+}
+
+export function createSandboxChannel(database: Database, now: () => Date = () => new Date()): SandboxChannel {
   const { db } = database;
 
   async function behave(settings: Record<string, unknown>): Promise<void> {

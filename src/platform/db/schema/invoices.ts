@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { bytea, createdAt, decimal, money, rate, tstz, updatedAt } from "./common";
 import { organizations, taxBureauAccounts } from "./organizations";
 import { receiptCodes } from "./receipt-codes";
@@ -31,6 +41,27 @@ export const submissions = pgTable(
   (t) => [uniqueIndex("submissions_receipt_code_key").on(t.receiptCodeId)],
 );
 
+/**
+ * The receipt codes a submission invoices: its own code, and for 合并开票 the codes added to it.
+ * The key is the receipt code, so a code belongs to at most one submission — the database decides
+ * between concurrent submits (single or merged) in any number of processes. Both submit paths insert
+ * here in the statement (or transaction) that inserts the submission.
+ */
+export const submissionCodes = pgTable(
+  "submission_codes",
+  {
+    receiptCodeId: text("receipt_code_id")
+      .primaryKey()
+      .references(() => receiptCodes.id),
+    submissionId: text("submission_id")
+      .notNull()
+      .references(() => submissions.id),
+    /** 0 for the submission's own code, then the added codes in the order they were added. */
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [index("submission_codes_submission_idx").on(t.submissionId)],
+);
+
 /** Blue and red invoices. `serial` is our idempotency serial, stored before the channel is called. */
 export const invoices = pgTable(
   "invoices",
@@ -52,6 +83,11 @@ export const invoices = pgTable(
     /** For a red invoice: the blue invoice it reverses. */
     blueInvoiceId: text("blue_invoice_id"),
     reverseReason: text("reverse_reason"),
+    /**
+     * 换开: this blue invoice replaces that one (reversed by a red invoice) with a corrected buyer,
+     * from the same purchase. At most one replacement per invoice, by constraint.
+     */
+    reissueOfInvoiceId: text("reissue_of_invoice_id"),
     invoiceType: text("invoice_type").notNull(),
     /** pending | issuing | issued | failed | reversed | confirmation_pending */
     status: text("status").notNull().default("pending"),
@@ -90,10 +126,12 @@ export const invoices = pgTable(
     uniqueIndex("invoices_serial_key").on(t.serial),
     uniqueIndex("invoices_number_key").on(t.number),
     // One blue set per receipt code, one invoice per position in it. (Red invoices follow their
-    // blue one, which may have several: 部分红冲.)
+    // blue one, which may have several: 部分红冲; a corrected blue invoice (换开) follows the one it
+    // replaces, once: the second index.)
     uniqueIndex("invoices_code_color_seq_key")
       .on(t.receiptCodeId, t.color, t.seq)
-      .where(sql`${t.color} = 'blue'`),
+      .where(sql`${t.color} = 'blue' and ${t.reissueOfInvoiceId} is null`),
+    uniqueIndex("invoices_reissue_of_key").on(t.reissueOfInvoiceId),
     // A blue invoice's red invoices (部分红冲 makes several; what they take is bounded under a row
     // lock on the blue invoice, reversal.partial.ts; a failed one no longer counts).
     index("invoices_blue_invoice_idx").on(t.blueInvoiceId),
@@ -103,7 +141,15 @@ export const invoices = pgTable(
     index("invoices_org_failed_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'failed'`),
     // The issuing sweep (modules/invoices/issuing.sweep.ts): unfinished invoices due for an attempt.
     index("invoices_next_attempt_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'issuing')`),
+    // 异常中心 and 待审核 (modules/exceptions, invoices/review.*): the invoices needing attention of an
+    // organization — a small set beside the issued ones.
+    index("invoices_org_attention_idx")
+      .on(t.orgId, t.status, t.createdAt)
+      .where(sql`${t.status} in ('pending', 'issuing', 'failed', 'confirmation_pending', 'awaiting_review')`),
     // The channel-files sweep (issuing.files.ts): issued invoices whose channel files are still due.
+    // The channel-side order number (诺诺 orderNo, stored with the invoice before any call): a
+    // channel's callback names the invoice by it.
+    index("invoices_channel_order_no_idx").on(sql`(${t.channelData} ->> 'orderNo')`),
     index("invoices_pending_files_idx").on(t.nextAttemptAt).where(sql`${t.channelData} ? 'pendingFiles'`),
   ],
 );
@@ -167,18 +213,40 @@ export const deliveries = pgTable(
     recipient: text("recipient").notNull(),
     /** submit | resend | operator */
     reason: text("reason").notNull().default("submit"),
-    /** pending | sent | failed */
+    /**
+     * pending | sent | failed, and for SMS whose provider reports back: delivered (the handset got
+     * it) or failed (the provider's report said it did not); for e-mail, bounced (returned by the
+     * recipient's server, matched by mail_token; the reason in last_error).
+     */
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     sentAt: tstz("sent_at"),
+    /** The SMS provider's id of the message (阿里云 BizId, 腾讯云 SerialNo): its delivery report names it. */
+    providerMessageId: text("provider_message_id"),
+    /** When the provider reported the SMS delivered (or not). */
+    reportedAt: tstz("reported_at"),
+    /**
+     * The SMS has been counted against the caps per number and per receipt code (sms_quota): once
+     * per delivery, however often it is retried.
+     */
+    quotaCharged: boolean("quota_charged").notNull().default(false),
     /** When the delivery sweep next sends a pending delivery (after the first try, with backoff). */
     nextAttemptAt: tstz("next_attempt_at"),
+    /**
+     * An e-mail's token: in its VERP envelope sender (bounce+token@…) and Message-ID, shared by the
+     * deliveries one e-mail carried (a split's invoices); a returned bounce is matched by it.
+     */
+    mailToken: text("mail_token"),
+    /** When the recipient's mail server returned the e-mail (status bounced; the DSN's reason in last_error). */
+    bouncedAt: tstz("bounced_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index("deliveries_invoice_idx").on(t.invoiceId),
+    // 异常中心 (modules/exceptions): failed deliveries, newest first.
+    index("deliveries_failed_idx").on(t.createdAt).where(sql`${t.status} = 'failed'`),
     // Statistics (modules/stats): deliveries failing in a range; sent ones are the vast majority.
     index("deliveries_unsent_idx").on(t.createdAt).where(sql`${t.status} <> 'sent'`),
     // The delivery sweep (modules/deliveries): pending deliveries due for a try.
@@ -187,6 +255,13 @@ export const deliveries = pgTable(
     index("deliveries_resend_recipient_idx")
       .on(sql`lower(${t.recipient})`, t.createdAt)
       .where(sql`${t.reason} = 'resend'`),
+    index("deliveries_mail_token_idx").on(t.mailToken).where(sql`${t.mailToken} is not null`),
+    // SMS delivery reports (modules/deliveries/sms-reports.ts) find the delivery by the provider's id.
+    index("deliveries_provider_message_idx")
+      .on(t.providerMessageId)
+      .where(sql`${t.providerMessageId} is not null`),
+    // 我的发票 (modules/my-invoices): the invoices delivered to one address or number.
+    index("deliveries_recipient_idx").on(sql`lower(${t.recipient})`),
   ],
 );
 

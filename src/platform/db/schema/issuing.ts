@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgSequence, pgTable, text } from "drizzle-orm/pg-core";
-import { createdAt, tstz } from "./common";
+import { index, integer, jsonb, pgSequence, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import { createdAt, tstz, updatedAt } from "./common";
 
 /**
  * The sandbox channel's own ledger, standing in for the tax bureau's: which of our serials it has
@@ -58,3 +58,37 @@ export const channelTokens = pgTable("channel_tokens", {
   expiresAt: tstz("expires_at"),
   obtainedAt: tstz("obtained_at").notNull(),
 });
+
+/**
+ * SMS counted against the caps (modules/deliveries/sms-caps.ts): one row per key (`mobile:<number>`
+ * per China day, `code:<receipt code id>` for ever) and period, raised by a conditional upsert that
+ * stops at the cap, so concurrent processes cannot send past it.
+ */
+export const smsQuota = pgTable(
+  "sms_quota",
+  {
+    key: text("key").notNull(),
+    /** `yyyy-MM-dd` (China) for a daily cap, `all` for a lifetime one. */
+    period: text("period").notNull(),
+    count: integer("count").notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.period] })],
+);
+
+/**
+ * The daily digest (modules/digest): one row per organization and China day it covers, inserted by
+ * the process that sends it, so two processes never send the same digest.
+ */
+export const digestRuns = pgTable(
+  "digest_runs",
+  {
+    orgId: text("org_id").notNull(),
+    /** The day the digest reports on (yesterday when it was sent), `yyyy-MM-dd` China time. */
+    day: text("day").notNull(),
+    recipients: integer("recipients").notNull().default(0),
+    sentAt: tstz("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day] })],
+);

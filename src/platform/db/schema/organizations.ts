@@ -17,7 +17,13 @@ export const organizations = pgTable(
     orderQueryUrl: text("order_query_url"),
     /** Where invoice.* events are posted. */
     webhookUrl: text("webhook_url"),
+    /** The merchant's own e-mail address: the Reply-To of the invoice e-mails sent for it. */
+    contactEmail: text("contact_email"),
     isDemo: boolean("is_demo").notNull().default(false),
+    /** Whether its invoices appear in 我的发票 (/my) for the contacts they were delivered to. */
+    myInvoicesListed: boolean("my_invoices_listed").notNull().default(true),
+    /** How long a 门店码 submission waits for a sale before it expires (hours, 1–720). */
+    pendingSubmissionHours: integer("pending_submission_hours").notNull().default(72),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -51,6 +57,9 @@ export const taxBureauAccounts = pgTable(
     statusChangedAt: tstz("status_changed_at"),
     /** When the account check (tax-accounts.sweep.ts) next asks the channel whether it is back. */
     nextAttemptAt: tstz("next_attempt_at"),
+    /** 授信额度 available (tax-exclusive) as the channel last reported it; null when it reports none. */
+    creditAvailable: money("credit_available"),
+    creditReportedAt: tstz("credit_reported_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -130,6 +139,15 @@ export const receiptCodeConfigs = pgTable("receipt_code_configs", {
   defaultPayee: text("default_payee").notNull().default(""),
   defaultReviewer: text("default_reviewer").notNull().default(""),
   defaultTaxAccountId: text("default_tax_account_id").references(() => taxBureauAccounts.id),
+  /**
+   * 换开: a consumer's request to correct an invoice is approved without an operator when it comes
+   * within this many days of the invoice's issue (null: every request waits for an operator).
+   */
+  correctionAutoApproveDays: integer("correction_auto_approve_days"),
+  /** 合并开票: the consumer may add more receipts of this organization to one submission. */
+  mergeEnabled: boolean("merge_enabled").notNull().default(false),
+  /** At most this many receipts (the page's own included) in one merged submission. */
+  mergeMaxReceipts: integer("merge_max_receipts").notNull().default(5),
   updatedAt: updatedAt(),
 });
 
@@ -147,6 +165,10 @@ export const users = pgTable(
     failedLogins: integer("failed_logins").notNull().default(0),
     lockedUntil: tstz("locked_until"),
     lastLoginAt: tstz("last_login_at"),
+    /** Where the daily digest (modules/digest) goes; none without it. */
+    email: text("email"),
+    /** The user receives the daily digest of the organizations it administers (opt-out). */
+    dailyDigest: boolean("daily_digest").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -230,8 +252,51 @@ export const orgIntegrations = pgTable("org_integrations", {
   titleProvider: text("title_provider"),
   /** The provider's API key, sealed like the WeChat secret. */
   titleProviderKeyCiphertext: text("title_provider_key_ciphertext"),
+  /**
+   * WeChat 卡包 (CHANNELS.md §5, 自建平台模式 with the 公众号 above and its 电子发票 plugin): the
+   * 开票平台 identifier from /card/invoice/seturl and the invoice card template from createcard.
+   * Both set: the consumer page offers 加入微信卡包 inside WeChat.
+   */
+  wechatInvoiceSPappid: text("wechat_invoice_s_pappid"),
+  wechatInvoiceCardId: text("wechat_invoice_card_id"),
+  /** 短信签名 registered with the installation's SMS provider (阿里云 / 腾讯云), without 【】. */
+  smsSignName: text("sms_sign_name"),
+  /** The provider's template for the invoice message (阿里云 SMS_…, 腾讯云 a numeric id). */
+  smsTemplateCode: text("sms_template_code"),
   updatedAt: updatedAt(),
 });
+
+/**
+ * One invoice's way into a consumer's WeChat 卡包: the order authorised through getauthurl
+ * (`order_id`, unique), then the PDF uploaded (setpdf → `s_media_id`) and the card inserted.
+ * status: authorizing | inserted | failed (no row: not added).
+ */
+export const wechatInvoiceCards = pgTable(
+  "wechat_invoice_cards",
+  {
+    id: text("id").primaryKey(),
+    invoiceId: text("invoice_id").notNull(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    orderId: text("order_id").notNull(),
+    status: text("status").notNull(),
+    authUrl: text("auth_url"),
+    sMediaId: text("s_media_id"),
+    /** What insert answered: the card's code and the user's openid. */
+    cardCode: text("card_code"),
+    openid: text("openid"),
+    /** Why the last step failed (WeChat's errcode and message). */
+    error: text("error"),
+    insertedAt: tstz("inserted_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("wechat_invoice_cards_invoice_key").on(t.invoiceId),
+    uniqueIndex("wechat_invoice_cards_order_key").on(t.orderId),
+  ],
+);
 
 /**
  * WeChat's access token and jsapi_ticket per 公众号 (both live 7200 s and are rate-limited by WeChat:

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, decimal, money, rate, tstz, updatedAt } from "./common";
 import { devices, organizations, taxBureauAccounts } from "./organizations";
@@ -16,6 +17,13 @@ export const receiptCodes = pgTable(
       .references(() => organizations.id),
     /** Unguessable (≥ 128 bits), base64url. */
     token: text("token").notNull(),
+    /**
+     * 开票码: 6 characters of SHORT_CODE_ALPHABET (src/domain/short-code.ts), printed under the QR
+     * and typed on `/s` when the QR cannot be scanned. Random (crypto), unique by constraint; the app
+     * draws it and draws again on a collision; the default (a SQL function of the same alphabet over
+     * gen_random_uuid) fills rows written without one.
+     */
+    shortCode: text("short_code").notNull().default(sql`piaoma_short_code()`),
     serialNo: text("serial_no").notNull(),
     /** manual | push | link */
     source: text("source").notNull(),
@@ -35,7 +43,7 @@ export const receiptCodes = pgTable(
     remark: text("remark").notNull().default(""),
     notifyEmail: text("notify_email"),
     notifyMobile: text("notify_mobile"),
-    /** active | disabled | issuing | invoiced | failed */
+    /** active | disabled | issuing | invoiced | failed | merged (invoiced with another code's submission) | refunded (closed by refunds before it was invoiced) */
     status: text("status").notNull().default("active"),
     amountExcludingTax: money("amount_excluding_tax").notNull(),
     taxAmount: money("tax_amount").notNull(),
@@ -49,8 +57,13 @@ export const receiptCodes = pgTable(
   },
   (t) => [
     uniqueIndex("receipt_codes_token_key").on(t.token),
+    uniqueIndex("receipt_codes_short_code_key").on(t.shortCode),
     uniqueIndex("receipt_codes_org_serial_key").on(t.orgId, t.serialNo),
     index("receipt_codes_org_created_idx").on(t.orgId, t.createdAt),
+    // 异常中心 (modules/exceptions): unused codes of an organization by expiry.
+    index("receipt_codes_org_active_expiry_idx").on(t.orgId, t.expiresAt).where(sql`${t.status} = 'active'`),
+    // 统计分析 (modules/stats): merged codes are counted live in the funnel, over the whole range.
+    index("receipt_codes_org_merged_idx").on(t.orgId, t.createdAt).where(sql`${t.status} = 'merged'`),
   ],
 );
 

@@ -29,6 +29,32 @@ export const statsDaily = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.day, t.dimension, t.key] })],
 );
 
+/**
+ * The rest of the dashboard's rollup, per organization and settled China day of the counted row's
+ * creation: `funnel` (receipt codes created that day — keys codes, scanned, scans, submitted,
+ * invoiced; a code merged into another's submission is counted live, not here), `failure` (invoices
+ * created that day still failed — key the JSON array [failure code, reason]) and `delivery`
+ * (deliveries created that day not sent and given up or retrying — key the JSON array [channel,
+ * status], with the last error of the one updated last and that update's time). Built with
+ * stats_daily for the same days (stats_days); a later change to a counted row marks its day in
+ * stats_dirty_days (triggers of migration 0028).
+ */
+export const statsDailyActivity = pgTable(
+  "stats_daily_activity",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => organizations.id),
+    day: date("day", { mode: "string" }).notNull(),
+    kind: text("kind").notNull(),
+    key: text("key").notNull(),
+    count: integer("count").notNull(),
+    lastError: text("last_error"),
+    lastErrorAt: tstz("last_error_at"),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day, t.kind, t.key] })],
+);
+
 /** Which (organization, day) the rollup holds: a day is computed once, when first asked for. */
 export const statsDays = pgTable(
   "stats_days",

@@ -1,110 +1,151 @@
-import { Card, Select, Table, Tag, Typography } from "antd";
+import { App, Button, Form, Input, Select, Tag } from "antd";
 import { useEffect, useState } from "react";
 import { api, query } from "../api";
 import type { AuditEntry, Page } from "../api-types";
+import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
 import { AUDIT_ACTIONS, formatTime } from "../labels";
+import { downloadCsv, ListPage } from "../list-page";
 import { useConsole } from "../session";
+import { describeAudit } from "./audit/describe";
 
+/** 对象类型 (a family of actions) and each action by its Chinese name. */
 const FAMILIES = [
-  { value: "receipt_code", label: "小票码" },
-  { value: "item", label: "开票项" },
-  { value: "device", label: "设备" },
-  { value: "tax_account", label: "电子税局账号" },
+  { value: "receipt_code", label: "小票码（全部）" },
+  { value: "invoice", label: "发票（全部）" },
+  { value: "item", label: "开票项（全部）" },
+  { value: "device", label: "设备（全部）" },
+  { value: "tax_account", label: "电子税局账号（全部）" },
   { value: "config", label: "小票码配置" },
-  { value: "organization", label: "组织" },
-  { value: "user", label: "用户" },
+  { value: "organization", label: "组织（全部）" },
+  { value: "user", label: "用户（全部）" },
+];
+const ACTION_OPTIONS = [
+  { label: "按对象", options: FAMILIES },
+  {
+    label: "按操作",
+    options: Object.entries(AUDIT_ACTIONS).map(([value, label]) => ({ value, label })),
+  },
 ];
 
-const DETAIL_LABELS: Record<string, string> = {
-  serialNo: "流水号",
-  totalAmount: "价税合计",
-  format: "纸张",
-  fromSerialNo: "复制自",
-  name: "名称",
-  code: "编码",
-  limit: "限额",
-  username: "用户名",
-  role: "角色",
-  previousRole: "原角色",
-  previouslyActive: "原启用",
-  displayName: "姓名",
-  passwordChanged: "重置密码",
-  unlocked: "解除锁定",
-  deviceNo: "设备编号",
-  created: "新增",
-  updated: "更新",
-  source: "来源",
-  taxRate: "税率",
-  taxId: "税号",
-  overLimitPolicy: "超限额处理",
-  fileName: "文件",
-  isActive: "启用",
-};
-
-const VALUE_LABELS: Record<string, string> = {
-  manual: "手工新增",
-  push: "接口推送",
-  link: "链接生成",
-  reject: "拒绝开票",
-  split: "拆分开票",
-  admin: "管理员",
-  operator: "开票员",
-  viewer: "只读",
-  true: "是",
-  false: "否",
-};
-
-function describe(details: Record<string, unknown>): string {
-  return Object.entries(details)
-    .filter(([k, v]) => v !== null && v !== undefined && typeof v !== "object" && !k.endsWith("Id"))
-    .map(([k, v]) => `${DETAIL_LABELS[k] ?? k}：${VALUE_LABELS[String(v)] ?? String(v)}`)
-    .join("；");
+interface AuditFilters {
+  action?: string;
+  operator?: string;
+  dates?: DayRange;
 }
 
-/** 操作日志: who created, changed, disabled and printed what. */
+const PAGE_SIZE = 15;
+/** The export reads the filtered entries page by page, up to this many. */
+const EXPORT_MAX = 10_000;
+
+function actorLabel(e: AuditEntry): string {
+  const kind =
+    e.actorType === "user"
+      ? ""
+      : e.actorType === "system"
+        ? "系统 "
+        : e.actorType === "app"
+          ? "接口 "
+          : "消费者 ";
+  return `${kind}${e.actorName}`;
+}
+
+/** 操作日志: who created, changed, disabled and printed what, filtered by day, operator and action. */
 export default function AuditPage() {
   const { orgId } = useConsole();
-  const [action, setAction] = useState<string | undefined>();
+  const { message } = App.useApp();
+  const [filterForm] = Form.useForm<AuditFilters>();
+  const [filters, setFilters] = useState<Record<string, string>>({});
   const [page, setPage] = useState(1);
-  const [data, setData] = useState<Page<AuditEntry>>({ items: [], total: 0, page: 1, pageSize: 15 });
+  const [exporting, setExporting] = useState(false);
+  const [data, setData] = useState<Page<AuditEntry>>({ items: [], total: 0, page: 1, pageSize: PAGE_SIZE });
 
   useEffect(() => {
     void api
-      .get<Page<AuditEntry>>(`/orgs/${orgId}/audit${query({ action, page, pageSize: 15 })}`)
+      .get<Page<AuditEntry>>(`/orgs/${orgId}/audit${query({ ...filters, page, pageSize: PAGE_SIZE })}`)
       .then(setData);
-  }, [orgId, action, page]);
+  }, [orgId, filters, page]);
+
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const rows: AuditEntry[] = [];
+      for (let p = 1; rows.length < EXPORT_MAX; p++) {
+        const chunk = await api.get<Page<AuditEntry>>(
+          `/orgs/${orgId}/audit${query({ ...filters, page: p, pageSize: 200 })}`,
+        );
+        rows.push(...chunk.items);
+        if (chunk.items.length < 200 || rows.length >= chunk.total) break;
+      }
+      downloadCsv(
+        `操作日志-${new Date().toISOString().slice(0, 10)}.csv`,
+        ["时间", "操作人", "操作", "详情"],
+        rows.map((e) => [
+          formatTime(e.createdAt),
+          actorLabel(e),
+          AUDIT_ACTIONS[e.action] ?? e.action,
+          describeAudit(e.details).join("；"),
+        ]),
+      );
+      if (rows.length >= EXPORT_MAX) message.warning(`只导出了最近 ${EXPORT_MAX} 条，请缩小日期范围`);
+    } finally {
+      setExporting(false);
+    }
+  };
 
   return (
-    <Card className="page-card">
-      <div className="toolbar">
-        <span>
-          <Typography.Text type="secondary">对象类型 </Typography.Text>
-          <Select
-            allowClear
-            placeholder="全部"
-            style={{ width: 180 }}
-            options={FAMILIES}
-            value={action}
-            onChange={(v) => {
-              setPage(1);
-              setAction(v);
-            }}
-          />
-        </span>
-        <Typography.Text type="secondary">共 {data.total} 条</Typography.Text>
-      </div>
-      <Table<AuditEntry>
-        rowKey="id"
-        size="middle"
-        dataSource={data.items}
-        pagination={{
-          current: page,
-          pageSize: 15,
-          total: data.total,
-          onChange: setPage,
-          showSizeChanger: false,
-        }}
-        columns={[
+    <ListPage<AuditEntry, AuditFilters>
+      filterForm={filterForm}
+      onSearch={(v) => {
+        setPage(1);
+        setFilters({
+          ...(v.action ? { action: v.action } : {}),
+          ...(v.operator?.trim() ? { operator: v.operator.trim() } : {}),
+          ...dayRangeToQuery(v.dates),
+        });
+      }}
+      onReset={() => {
+        setPage(1);
+        setFilters({});
+      }}
+      filters={
+        <>
+          <Form.Item label="日期" name="dates">
+            <DayRangeFilter data-testid="audit-dates" />
+          </Form.Item>
+          <Form.Item label="操作人" name="operator">
+            <Input
+              allowClear
+              placeholder="用户名或姓名"
+              style={{ width: 160 }}
+              data-testid="audit-operator"
+            />
+          </Form.Item>
+          <Form.Item label="操作" name="action">
+            <Select
+              allowClear
+              showSearch
+              optionFilterProp="label"
+              placeholder="全部"
+              style={{ width: 220 }}
+              options={ACTION_OPTIONS}
+              data-testid="audit-action"
+            />
+          </Form.Item>
+        </>
+      }
+      actions={
+        <Button onClick={exportCsv} loading={exporting} data-testid="audit-export">
+          导出 CSV
+        </Button>
+      }
+      total={data.total}
+      page={page}
+      pageSize={PAGE_SIZE}
+      onPage={setPage}
+      testId="audit-table"
+      table={{
+        dataSource: data.items,
+        columns: [
           { title: "时间", dataIndex: "createdAt", width: 160, render: formatTime },
           {
             title: "操作人",
@@ -119,9 +160,24 @@ export default function AuditPage() {
             ),
           },
           { title: "操作", dataIndex: "action", width: 160, render: (a: string) => AUDIT_ACTIONS[a] ?? a },
-          { title: "详情", dataIndex: "details", render: (d: Record<string, unknown>) => describe(d) || "—" },
-        ]}
-      />
-    </Card>
+          {
+            title: "详情",
+            dataIndex: "details",
+            render: (d: Record<string, unknown>) => {
+              const parts = describeAudit(d);
+              return parts.length ? (
+                <span data-testid="audit-details">
+                  {parts.map((p) => (
+                    <div key={p}>{p}</div>
+                  ))}
+                </span>
+              ) : (
+                "—"
+              );
+            },
+          },
+        ],
+      }}
+    />
   );
 }

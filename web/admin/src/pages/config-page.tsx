@@ -11,6 +11,7 @@ import {
   Radio,
   Select,
   Skeleton,
+  Switch,
 } from "antd";
 import { useEffect, useState } from "react";
 import { api } from "../api";
@@ -30,6 +31,9 @@ const FIELDS = [
   "defaultPayee",
   "defaultReviewer",
   "defaultTaxAccountId",
+  "mergeEnabled",
+  "mergeMaxReceipts",
+  "correctionAutoApproveDays",
 ];
 
 /** 小票码配置 (F17025): one per organization. */
@@ -43,6 +47,7 @@ export default function ConfigPage() {
   const [banner, setBanner] = useState<string[]>([]);
   const [saving, setSaving] = useState(false);
   const invoiceTypes: string[] = Form.useWatch("invoiceTypes", form) ?? [];
+  const mergeEnabled: boolean = Form.useWatch("mergeEnabled", form) ?? false;
 
   useEffect(() => {
     void Promise.all([
@@ -148,6 +153,36 @@ export default function ConfigPage() {
                 { value: "enterprise", label: "企业" },
               ]}
             />
+          </Form.Item>
+          <Form.Item
+            label="合并开票"
+            name="mergeEnabled"
+            valuePropName="checked"
+            extra="开启后，消费者可在开票页输入其他小票的开票码或粘贴链接，把本商家的多张小票合并开成一张发票"
+          >
+            <Switch data-testid="config-merge-enabled" />
+          </Form.Item>
+          <Form.Item
+            label="最多合并小票数"
+            name="mergeMaxReceipts"
+            extra="一次合并开票最多包含的小票张数（含当前小票），2–20"
+          >
+            <InputNumber
+              min={2}
+              max={20}
+              precision={0}
+              addonAfter="张"
+              style={{ width: 200 }}
+              disabled={readOnly || !mergeEnabled}
+              data-testid="config-merge-max"
+            />
+          </Form.Item>
+          <Form.Item
+            label="自动同意重开"
+            name="correctionAutoApproveDays"
+            extra="消费者在发票开具后这么多天内申请重开（换开）时自动同意并红冲重开；留空则每条申请都由开票员处理"
+          >
+            <InputNumber min={1} max={365} precision={0} addonAfter="天内" style={{ width: 200 }} />
           </Form.Item>
           <Form.Item label="默认电子税局账号" name="defaultTaxAccountId">
             <Select allowClear options={accounts.map((a) => ({ value: a.id, label: a.name }))} />

@@ -1,9 +1,10 @@
 import { Button, Form, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import type { ComputedInvoice } from "../../../../src/domain/types";
+import type { ComputedInvoice, ComputedLine } from "../../../../src/domain/types";
 import { api, query } from "../api";
 import type { Item, Page } from "../api-types";
 import { TAX_RATE_OPTIONS, ZERO_RATE_OPTIONS } from "../labels";
+import { yuan } from "../money";
 
 /** One row of the lines table as the form holds it. */
 export interface LineRow {
@@ -41,13 +42,39 @@ function ItemPicker(props: {
   useEffect(() => {
     void search("");
   }, [search]);
+  const [q, setQ] = useState("");
   return (
     <Select
       showSearch
       value={props.value}
       placeholder="选择开票项"
       filterOption={false}
-      onSearch={(q) => void search(q)}
+      onSearch={(text) => {
+        setQ(text);
+        void search(text);
+      }}
+      // Items added meanwhile (in another tab, through the link below) show when the list opens again.
+      onOpenChange={(open) => {
+        if (open) void search(q);
+      }}
+      notFoundContent={
+        <div className="picker-empty" data-testid="item-picker-empty">
+          <Typography.Text type="secondary">{q ? "没有匹配的开票项" : "还没有开票项"}</Typography.Text>{" "}
+          <Typography.Link
+            href="/admin/base-data?tab=items&new=1"
+            target="_blank"
+            rel="noopener"
+            data-testid="item-picker-add"
+          >
+            新增开票项
+          </Typography.Link>
+          <div>
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              在新标签页中添加，本页已填写的内容不受影响
+            </Typography.Text>
+          </div>
+        </div>
+      }
       onChange={(code: string) => {
         props.onChange?.(code);
         const item = items.find((i) => i.code === code);
@@ -69,7 +96,11 @@ function ItemPicker(props: {
 export function ReceiptCodeLines(props: {
   orgId: string;
   computed: ComputedInvoice | null;
+  /** Each row's amounts where the row computes on its own, even while another row has a problem. */
+  perRow: Array<ComputedLine | undefined>;
   issueCount: number;
+  /** Problems of the whole order (the limit), shown under the totals. */
+  orderProblems: string[];
 }) {
   const form = Form.useFormInstance();
   const rows: LineRow[] = Form.useWatch("lines", { form, preserve: true }) ?? [];
@@ -204,8 +235,21 @@ export function ReceiptCodeLines(props: {
                     <Form.Item name={[f.name, "amount"]}>
                       <Input
                         className="money"
+                        onKeyDown={(e) => {
+                          // Enter in the last cell of the last line starts a new line, its item picker focused.
+                          if (e.key !== "Enter" || f.name !== fields.length - 1) return;
+                          e.preventDefault();
+                          add({ ...EMPTY_ITEM_ROW });
+                          const next = fields.length;
+                          setTimeout(() => {
+                            const picker = document.querySelector<HTMLElement>(
+                              `[data-testid="line-${next}-item"] input, input[data-testid="line-${next}-item"]`,
+                            );
+                            picker?.focus();
+                          }, 0);
+                        }}
                         placeholder={
-                          computed?.lines[f.name]?.amountIncludingTax ??
+                          props.perRow[f.name]?.amountIncludingTax ??
                           (rows[f.name]?.kind === "discount" ? "负数，如 -5.00" : "")
                         }
                         data-testid={`line-${f.name}-amount`}
@@ -230,7 +274,7 @@ export function ReceiptCodeLines(props: {
                       </Space>
                     ) : (
                       <Typography.Text type="secondary">
-                        {computed?.lines[f.name]?.taxRateLabel ?? "同上"}
+                        {props.perRow[f.name]?.taxRateLabel ?? "同上"}
                       </Typography.Text>
                     ),
                 },
@@ -239,7 +283,7 @@ export function ReceiptCodeLines(props: {
                   width: 84,
                   align: "right",
                   className: "money",
-                  render: (_, f) => computed?.lines[f.name]?.tax ?? "—",
+                  render: (_, f) => props.perRow[f.name]?.tax ?? "—",
                 },
                 {
                   title: "操作",
@@ -278,22 +322,27 @@ export function ReceiptCodeLines(props: {
               {computed ? (
                 <>
                   <span>
-                    金额 <strong data-testid="total-excl">¥{computed.totals.amountExcludingTax}</strong>
+                    金额 <strong data-testid="total-excl">{yuan(computed.totals.amountExcludingTax)}</strong>
                   </span>
                   <span>
-                    税额 <strong data-testid="total-tax">¥{computed.totals.taxAmount}</strong>
+                    税额 <strong data-testid="total-tax">{yuan(computed.totals.taxAmount)}</strong>
                   </span>
                   <span className="grand">
-                    价税合计 <strong data-testid="total-amount">¥{computed.totals.totalAmount}</strong>
+                    价税合计 <strong data-testid="total-amount">{yuan(computed.totals.totalAmount)}</strong>
                   </span>
                 </>
               ) : (
-                <Typography.Text type="secondary">
+                <Typography.Text type="secondary" data-testid="totals-pending">
                   {rows.length === 0
                     ? "请添加商品明细"
-                    : `明细尚未填写完整（${props.issueCount} 处待完善），合计暂不可算`}
+                    : `明细有 ${props.issueCount} 处待修改（见标红处），合计暂不可算`}
                 </Typography.Text>
               )}
+              {props.orderProblems.map((p) => (
+                <Typography.Text type="danger" key={p} data-testid="order-problem">
+                  {p}
+                </Typography.Text>
+              ))}
             </div>
           </>
         );

@@ -1,32 +1,34 @@
-import {
-  App,
-  Button,
-  Card,
-  Form,
-  Input,
-  Modal,
-  Radio,
-  Select,
-  Space,
-  Table,
-  Tag,
-  Tooltip,
-  Typography,
-} from "antd";
+import { App, Button, Form, Input, Select, Space, Tag, Tooltip, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api, query } from "../api";
-import type { CodeStatus, Device, Page, ReceiptCodeFilters, ReceiptCodeSummary } from "../api-types";
-import { type DayRange, DayRangeFilter, dayRangeToQuery } from "../date-range";
+import type {
+  BulkOutcome,
+  CodeStatus,
+  Device,
+  Page,
+  ReceiptCodeFilters,
+  ReceiptCodeSummary,
+} from "../api-types";
+import { type DayRange, DayRangeFilter, filterQuery } from "../date-range";
 import { formatTime, SOURCE_LABELS, STATUS } from "../labels";
+import { ListPage } from "../list-page";
+import { yuan } from "../money";
 import { navigate } from "../router";
 import { useCan, useConsole } from "../session";
+import { bulkOutcomeMessage, openBlob } from "./bulk";
+import { CodeDrawer } from "./receipt-codes/code-drawer";
+import { PrintModal } from "./receipt-codes/print-modal";
 
 /** The filter form: the dates as one range, sent as `from` / `to` like the other filters. */
 type FilterForm = Omit<ReceiptCodeFilters, "from" | "to"> & { dates?: DayRange };
 
 const PAGE_SIZE = 10;
+const canDisable = (c: ReceiptCodeSummary) => ["active", "expired", "failed"].includes(c.status);
 
-/** 动态小票码 (F17010): the list with search, filters and paging; 新增（复制）, 禁用, 打印. */
+/**
+ * 动态小票码 (F17010): the list with search, filters and paging; 新增（复制）, 禁用, 打印, 详情; ticked
+ * codes (across pages) are disabled or printed onto A4 sheets together.
+ */
 export default function ReceiptCodesPage() {
   const { orgId } = useConsole();
   const can = useCan();
@@ -42,8 +44,11 @@ export default function ReceiptCodesPage() {
   });
   const [loading, setLoading] = useState(false);
   const [devices, setDevices] = useState<Device[]>([]);
-  const [selected, setSelected] = useState<ReceiptCodeSummary | null>(null);
+  // Ticked codes by id, with the rows seen (a code ticked on another page keeps its row here).
+  const [ticked, setTicked] = useState<string[]>([]);
+  const [seen, setSeen] = useState<Map<string, ReceiptCodeSummary>>(new Map());
   const [printing, setPrinting] = useState<ReceiptCodeSummary | null>(null);
+  const [viewing, setViewing] = useState<ReceiptCodeSummary | null>(null);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -52,7 +57,7 @@ export default function ReceiptCodesPage() {
         `/orgs/${orgId}/receipt-codes${query({ ...filters, page, pageSize: PAGE_SIZE })}`,
       );
       setData(result);
-      setSelected((s) => result.items.find((i) => i.id === s?.id) ?? null);
+      setSeen((was) => new Map([...was, ...result.items.map((i) => [i.id, i] as const)]));
     } finally {
       setLoading(false);
     }
@@ -64,19 +69,64 @@ export default function ReceiptCodesPage() {
   useEffect(() => {
     void api.get<Device[]>(`/orgs/${orgId}/devices`).then(setDevices);
   }, [orgId]);
+  // Another organization: nothing of the last one stays ticked.
+  const [tickedIn, setTickedIn] = useState(orgId);
+  if (tickedIn !== orgId) {
+    setTickedIn(orgId);
+    setTicked([]);
+    setSeen(new Map());
+  }
 
-  const disable = (code: ReceiptCodeSummary) =>
+  const selected = ticked.map((id) => seen.get(id)).filter((c): c is ReceiptCodeSummary => Boolean(c));
+  const one = selected.length === 1 ? selected[0]! : null;
+  const disableable = selected.filter(canDisable);
+  const printable = selected.filter((c) => c.status !== "disabled");
+
+  const disable = () => {
+    const count = disableable.length;
     modal.confirm({
-      title: `确认禁用小票码 ${code.serialNo}？`,
-      content: "禁用后消费者将无法再用该小票码开票，且不能恢复。",
+      title: one ? `确认禁用小票码 ${one.serialNo}？` : `确认禁用所选的 ${count} 个小票码？`,
+      content: (
+        <>
+          禁用后消费者将无法再用{one ? "该" : "这些"}小票码开票，且不能恢复。
+          {count < selected.length && `已开票、正在开票或已禁用的 ${selected.length - count} 个不会变化。`}
+        </>
+      ),
       okText: "确认禁用",
       okButtonProps: { danger: true },
       cancelText: "取消",
       onOk: async () => {
         try {
-          await api.post(`/orgs/${orgId}/receipt-codes/${code.id}/disable`);
-          message.success(`已禁用 ${code.serialNo}`);
+          const outcome = await api.post<BulkOutcome>(`/orgs/${orgId}/receipt-codes/bulk/disable`, {
+            ids: disableable.map((c) => c.id),
+          });
+          bulkOutcomeMessage(message, outcome, "已禁用");
+          setTicked([]);
           await load();
+        } catch (e) {
+          message.error(e instanceof Error ? e.message : String(e));
+        }
+      },
+    });
+  };
+
+  const printSheets = () =>
+    modal.confirm({
+      title: `批量打印 ${printable.length} 张小票？`,
+      content: (
+        <>
+          所选小票码的小票将排在 A4 纸上（每页约 4 张，沿虚线裁开），生成后在新窗口打开。
+          {printable.length < selected.length && `已禁用的 ${selected.length - printable.length} 个不打印。`}
+        </>
+      ),
+      okText: "生成打印文件",
+      cancelText: "取消",
+      onOk: async () => {
+        try {
+          const pdf = await api.postForBlob(`/orgs/${orgId}/receipt-codes/bulk/slips.pdf`, {
+            ids: printable.map((c) => c.id),
+          });
+          openBlob(pdf, `小票-${printable.length}张-A4.pdf`);
         } catch (e) {
           message.error(e instanceof Error ? e.message : String(e));
         }
@@ -84,130 +134,128 @@ export default function ReceiptCodesPage() {
     });
 
   const operate = can("operate");
-  const canDisable = (c: ReceiptCodeSummary) => ["active", "expired", "failed"].includes(c.status);
   return (
     <>
-      <Card className="page-card" styles={{ body: { paddingBottom: 0 } }}>
-        <Form<FilterForm>
-          form={filterForm}
-          layout="inline"
-          onFinish={({ dates, ...v }) => {
-            setPage(1);
-            setFilters({
-              ...(Object.fromEntries(Object.entries(v).filter(([, x]) => x)) as ReceiptCodeFilters),
-              ...dayRangeToQuery(dates),
-            });
-          }}
-          style={{ rowGap: 16, paddingBottom: 16 }}
-        >
-          <Form.Item label="小票流水号" name="serialNo">
-            <Input allowClear placeholder="支持模糊查询" style={{ width: 180 }} data-testid="filter-serial" />
-          </Form.Item>
-          <Form.Item label="设备" name="deviceNo">
-            <Select
-              allowClear
-              style={{ width: 150 }}
-              options={devices.map((d) => ({ value: d.deviceNo, label: d.deviceNo }))}
-            />
-          </Form.Item>
-          <Form.Item label="状态" name="status">
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={Object.entries(STATUS).map(([value, s]) => ({ value, label: s.label }))}
-            />
-          </Form.Item>
-          <Form.Item label="来源" name="source">
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={Object.entries(SOURCE_LABELS).map(([value, label]) => ({ value, label }))}
-            />
-          </Form.Item>
-          <Form.Item label="创建日期" name="dates">
-            <DayRangeFilter data-testid="filter-created" />
-          </Form.Item>
-          <Form.Item>
-            <Space>
-              <Button type="primary" htmlType="submit">
-                查询
+      <ListPage<ReceiptCodeSummary, FilterForm>
+        filterForm={filterForm}
+        onSearch={(v) => {
+          setPage(1);
+          setFilters(filterQuery<ReceiptCodeFilters>(v));
+        }}
+        onReset={() => {
+          setPage(1);
+          setFilters({});
+        }}
+        filters={
+          <>
+            <Form.Item label="小票流水号" name="serialNo">
+              <Input
+                allowClear
+                placeholder="支持模糊查询"
+                style={{ width: 180 }}
+                data-testid="filter-serial"
+              />
+            </Form.Item>
+            <Form.Item label="设备" name="deviceNo">
+              <Select
+                allowClear
+                style={{ width: 150 }}
+                options={devices.map((d) => ({ value: d.deviceNo, label: d.deviceNo }))}
+              />
+            </Form.Item>
+            <Form.Item label="状态" name="status">
+              <Select
+                allowClear
+                style={{ width: 120 }}
+                options={Object.entries(STATUS).map(([value, s]) => ({ value, label: s.label }))}
+              />
+            </Form.Item>
+            <Form.Item label="来源" name="source">
+              <Select
+                allowClear
+                style={{ width: 120 }}
+                options={Object.entries(SOURCE_LABELS).map(([value, label]) => ({ value, label }))}
+              />
+            </Form.Item>
+            <Form.Item label="创建日期" name="dates">
+              <DayRangeFilter data-testid="filter-created" />
+            </Form.Item>
+          </>
+        }
+        actions={
+          operate && (
+            <>
+              <Button type="primary" onClick={() => navigate("/receipt-codes/new")}>
+                新增
+              </Button>
+              <Tooltip title={one ? "" : "请在列表中勾选一个小票码"}>
+                <Button disabled={!one} onClick={() => one && navigate(`/receipt-codes/new?copy=${one.id}`)}>
+                  新增（复制）
+                </Button>
+              </Tooltip>
+              <Button danger disabled={disableable.length === 0} onClick={disable} data-testid="bulk-disable">
+                禁用
               </Button>
               <Button
-                onClick={() => {
-                  filterForm.resetFields();
-                  setPage(1);
-                  setFilters({});
-                }}
+                disabled={printable.length === 0}
+                onClick={() => (one ? setPrinting(one) : printSheets())}
+                data-testid="bulk-print"
               >
-                重置
+                打印
               </Button>
-            </Space>
-          </Form.Item>
-        </Form>
-      </Card>
-      <Card className="page-card">
-        <div className="toolbar">
-          <Space>
-            {operate && (
-              <>
-                <Button type="primary" onClick={() => navigate("/receipt-codes/new")}>
-                  新增
-                </Button>
-                <Tooltip title={selected ? "" : "请先在列表中选择一个小票码"}>
-                  <Button
-                    disabled={!selected}
-                    onClick={() => selected && navigate(`/receipt-codes/new?copy=${selected.id}`)}
-                  >
-                    新增（复制）
-                  </Button>
-                </Tooltip>
-                <Button
-                  danger
-                  disabled={!selected || !canDisable(selected)}
-                  onClick={() => selected && disable(selected)}
-                >
-                  禁用
-                </Button>
-                <Button
-                  disabled={!selected || selected.status === "disabled"}
-                  onClick={() => setPrinting(selected)}
-                >
-                  打印
-                </Button>
-              </>
-            )}
-          </Space>
-          <Typography.Text type="secondary">共 {data.total} 条</Typography.Text>
-        </div>
-        <Table<ReceiptCodeSummary>
-          rowKey="id"
-          size="middle"
-          loading={loading}
-          dataSource={data.items}
-          rowSelection={
-            operate
-              ? {
-                  type: "radio",
-                  selectedRowKeys: selected ? [selected.id] : [],
-                  onChange: (_, rows) => setSelected(rows[0] ?? null),
-                }
-              : undefined
-          }
-          onRow={(r) => ({ onClick: () => operate && setSelected(r) })}
-          pagination={{
-            current: page,
-            pageSize: PAGE_SIZE,
-            total: data.total,
-            onChange: setPage,
-            showSizeChanger: false,
-          }}
-          columns={[
+            </>
+          )
+        }
+        total={data.total}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
+        selection={operate ? { keys: ticked, onChange: setTicked } : undefined}
+        table={{
+          loading,
+          dataSource: data.items,
+          // A click on the row ticks or unticks it (the checkbox itself does so on its own).
+          onRow: (r) => ({
+            onClick: (e) => {
+              if (!operate || (e.target as HTMLElement).closest(".ant-table-selection-column")) return;
+              setTicked((t) => (t.includes(r.id) ? t.filter((id) => id !== r.id) : [...t, r.id]));
+            },
+          }),
+          columns: [
             {
               title: "小票流水号",
               dataIndex: "serialNo",
-              render: (s: string) => (
-                <span data-testid="row-serial" style={{ whiteSpace: "nowrap" }}>
-                  {s}
+              width: 210,
+              render: (s: string, r: ReceiptCodeSummary) => (
+                <Space size={4} style={{ whiteSpace: "nowrap", maxWidth: "100%" }}>
+                  <Typography.Text
+                    data-testid="row-serial"
+                    ellipsis={{ tooltip: { title: s, placement: "topLeft" } }}
+                    style={{ maxWidth: 130 }}
+                  >
+                    {s}
+                  </Typography.Text>
+                  <Button
+                    type="link"
+                    size="small"
+                    data-testid="row-detail"
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setViewing(r);
+                    }}
+                  >
+                    详情
+                  </Button>
+                </Space>
+              ),
+            },
+            {
+              title: "开票码",
+              dataIndex: "shortCode",
+              width: 96,
+              render: (c: string) => (
+                <span data-testid="row-short-code" style={{ whiteSpace: "nowrap", fontFamily: "monospace" }}>
+                  {c}
                 </span>
               ),
             },
@@ -222,7 +270,9 @@ export default function ReceiptCodesPage() {
               title: "价税合计（元）",
               dataIndex: ["totals", "totalAmount"],
               align: "right",
+              width: 120,
               className: "money",
+              render: (a: string) => yuan(a).replace("¥", ""),
             },
             { title: "开票人", dataIndex: "drawer", width: 90 },
             { title: "来源", dataIndex: "source", width: 90, render: (s: string) => SOURCE_LABELS[s] ?? s },
@@ -261,61 +311,11 @@ export default function ReceiptCodesPage() {
                   },
                 ]
               : []),
-          ]}
-        />
-      </Card>
-      <PrintModal orgId={orgId} code={printing} onClose={() => setPrinting(null)} />
-    </>
-  );
-}
-
-/** 打印: the receipt slip with the QR, for 58 mm and 80 mm thermal printers or A4. */
-function PrintModal({
-  orgId,
-  code,
-  onClose,
-}: {
-  orgId: string;
-  code: ReceiptCodeSummary | null;
-  onClose: () => void;
-}) {
-  const [format, setFormat] = useState("80mm");
-  const href = code ? `/api/console/orgs/${orgId}/receipt-codes/${code.id}/slip.pdf?format=${format}` : "";
-  return (
-    <Modal
-      title={`打印小票 ${code?.serialNo ?? ""}`}
-      open={code !== null}
-      onCancel={onClose}
-      footer={[
-        <Button key="cancel" onClick={onClose}>
-          取消
-        </Button>,
-        <Button
-          key="print"
-          type="primary"
-          href={href}
-          target="_blank"
-          data-testid="print-link"
-          onClick={onClose}
-        >
-          生成打印文件
-        </Button>,
-      ]}
-    >
-      <Typography.Paragraph type="secondary">
-        小票包含销售方、流水号、时间、商品明细、合计、二维码、“扫码开具电子发票”、有效期和底部备注。
-      </Typography.Paragraph>
-      <Radio.Group
-        value={format}
-        onChange={(e) => setFormat(e.target.value)}
-        optionType="button"
-        buttonStyle="solid"
-        options={[
-          { value: "58mm", label: "58 mm 热敏纸" },
-          { value: "80mm", label: "80 mm 热敏纸" },
-          { value: "A4", label: "A4 纸" },
-        ]}
+          ],
+        }}
       />
-    </Modal>
+      <PrintModal orgId={orgId} code={printing} onClose={() => setPrinting(null)} />
+      <CodeDrawer orgId={orgId} code={viewing} onClose={() => setViewing(null)} />
+    </>
   );
 }

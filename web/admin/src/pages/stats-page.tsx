@@ -1,16 +1,4 @@
-import {
-  Button,
-  Card,
-  Col,
-  DatePicker,
-  Empty,
-  Row,
-  Segmented,
-  Space,
-  Statistic,
-  Table,
-  Typography,
-} from "antd";
+import { Button, Card, Col, DatePicker, Row, Segmented, Space, Statistic, Table, Typography } from "antd";
 import type { EChartsOption } from "echarts";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, query } from "../api";
@@ -22,6 +10,27 @@ import { EChart } from "./invoices/echart";
 import { BUYER_TYPE_LABELS, yuan } from "./invoices/invoice-labels";
 
 const DAY = 86_400_000;
+
+type StatsDay = Stats["daily"][number];
+/** Every day of from..to (China dates), the server's days in place and the others as zero. */
+export function everyDay(from: string, to: string, days: StatsDay[]): StatsDay[] {
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  const out: StatsDay[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    out.push(
+      byDay.get(day) ?? {
+        day,
+        invoices: 0,
+        amount: "0.00",
+        redInvoices: 0,
+        redAmount: "0.00",
+        netAmount: "0.00",
+      },
+    );
+  }
+  return out;
+}
 /** Today and n − 1 days before it, as China dates (the server counts China days too). */
 function lastDays(n: number): { from: string; to: string } {
   const china = (t: number) => new Date(t + 8 * 3600_000).toISOString().slice(0, 10);
@@ -39,7 +48,8 @@ function duration(seconds: number | null): string {
 /** Short names for the legend; the full ones do not fit beside each other. */
 const SHORT_TYPE: Record<string, string> = { digital_normal: "数电普票", digital_special: "数电专票" };
 
-const PALETTE = ["#c0392b", "#2f6fb5", "#e6a23c", "#3ba272", "#8e44ad", "#16a085", "#7f8c8d"];
+// No red in the charts: in the console red means an error.
+const PALETTE = ["#2f6fb5", "#e6a23c", "#3ba272", "#8e44ad", "#16a085", "#7f8c8d", "#b8860b"];
 
 function pie(slices: StatsSlice[], label: (k: string) => string): EChartsOption {
   return {
@@ -85,10 +95,10 @@ export default function StatsPage() {
     void load();
   }, [load]);
 
+  const days = useMemo(() => (stats ? everyDay(stats.from, stats.to, stats.daily) : []), [stats]);
   const daily = useMemo<EChartsOption>(() => {
-    const days = stats?.daily ?? [];
     return {
-      color: ["#2f6fb5", "#c0392b"],
+      color: ["#2f6fb5", "#e6a23c", "#3ba272"],
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
       grid: { left: 50, right: 70, top: 36, bottom: 30 },
@@ -99,16 +109,19 @@ export default function StatsPage() {
       ],
       series: [
         { name: "开票张数", type: "bar", data: days.map((d) => d.invoices), barMaxWidth: 18 },
+        { name: "红冲张数", type: "bar", data: days.map((d) => d.redInvoices), barMaxWidth: 18 },
         {
-          name: "价税合计",
+          // Net of red invoices: a day whose invoices were all reversed shows zero.
+          name: "价税合计（净额）",
           type: "line",
           yAxisIndex: 1,
-          smooth: true,
-          data: days.map((d) => Number(d.amount)),
+          data: days.map((d) => Number(d.netAmount)),
+          // Money in the tooltip as everywhere else: two decimals, grouped (money.ts).
+          tooltip: { valueFormatter: (v) => yuan(typeof v === "number" ? v.toFixed(2) : null) },
         },
       ],
     };
-  }, [stats]);
+  }, [days]);
 
   const funnel = useMemo<EChartsOption>(() => {
     const f = stats?.funnel;
@@ -198,7 +211,11 @@ export default function StatsPage() {
             </Col>
             <Col span={5}>
               <Card size="small">
-                <Statistic title="价税合计" value={yuan(s.summary.amount)} data-testid="kpi-amount" />
+                <Statistic
+                  title="价税合计（扣除红冲）"
+                  value={yuan(s.summary.netAmount)}
+                  data-testid="kpi-amount"
+                />
               </Card>
             </Col>
             <Col span={4}>
@@ -244,8 +261,16 @@ export default function StatsPage() {
               </Card>
             </Col>
           </Row>
-          <Card size="small" title="每日开票张数与价税合计">
-            {s.daily.length ? <EChart option={daily} height={300} testId="chart-daily" /> : <Empty />}
+          <Card
+            size="small"
+            title="每日开票张数与价税合计"
+            extra={
+              <Typography.Text type="secondary" data-testid="daily-days">
+                {days.length} 天，其中 {days.filter((d) => d.invoices + d.redInvoices === 0).length} 天无开票
+              </Typography.Text>
+            }
+          >
+            <EChart option={daily} height={300} testId="chart-daily" />
           </Card>
           <Row gutter={16}>
             <Col span={8}>

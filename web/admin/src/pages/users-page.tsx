@@ -1,21 +1,9 @@
-import {
-  App,
-  Button,
-  Card,
-  Checkbox,
-  Form,
-  Input,
-  Select,
-  Space,
-  Switch,
-  Table,
-  Tag,
-  Typography,
-} from "antd";
+import { App, Button, Checkbox, Form, Input, Select, Space, Switch, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api } from "../api";
 import type { ConsoleUser, Membership, Role } from "../api-types";
 import { formatTime, ROLE_LABELS } from "../labels";
+import { ListPage } from "../list-page";
 import { useConsole } from "../session";
 import { EditModal } from "./base-data/edit-modal";
 
@@ -118,69 +106,73 @@ export default function UsersPage() {
   };
 
   return (
-    <Card className="page-card">
-      <div className="toolbar">
-        <Typography.Text type="secondary">
-          仅显示和设置您管理的组织：{adminOrgs.map((o) => o.name).join("、")}
-        </Typography.Text>
-        <Button
-          type="primary"
-          onClick={() =>
-            setEditing({
-              username: "",
-              displayName: "",
-              canEditAccount: true,
-              rows: adminOrgs.map((o) => ({ member: o.id === orgId, role: "operator", isActive: true })),
-            })
-          }
-        >
-          新增用户
-        </Button>
-      </div>
-      <Table<ConsoleUser>
-        rowKey="id"
-        size="middle"
-        dataSource={rows}
-        pagination={false}
-        columns={[
-          { title: "用户名", dataIndex: "username" },
-          { title: "姓名", dataIndex: "displayName" },
-          {
-            title: "组织与角色",
-            dataIndex: "memberships",
-            render: (ms: Membership[]) => (
-              <Space size={[4, 4]} wrap>
-                {ms.map((m) => (
-                  <Tag key={m.orgId} color={m.isActive ? ROLE_COLORS[m.role] : "default"}>
-                    {orgName(m.orgId)} · {ROLE_LABELS[m.role]}
-                    {m.isActive ? "" : "（停用）"}
-                  </Tag>
-                ))}
-              </Space>
-            ),
-          },
-          {
-            title: "状态",
-            render: (_, u) =>
-              u.lockedUntil ? (
-                <Tag color="orange">已锁定</Tag>
-              ) : u.memberships.some((m) => m.isActive) ? (
-                <Tag color="green">正常</Tag>
-              ) : (
-                <Tag>停用</Tag>
+    <>
+      <ListPage<ConsoleUser, object>
+        total={rows.length}
+        testId="users-table"
+        actions={
+          <>
+            <Button
+              type="primary"
+              onClick={() =>
+                setEditing({
+                  username: "",
+                  displayName: "",
+                  canEditAccount: true,
+                  rows: adminOrgs.map((o) => ({ member: o.id === orgId, role: "operator", isActive: true })),
+                })
+              }
+            >
+              新增用户
+            </Button>
+            <Typography.Text type="secondary">
+              仅显示和设置您管理的组织：{adminOrgs.map((o) => o.name).join("、")}
+            </Typography.Text>
+          </>
+        }
+        table={{
+          dataSource: rows,
+          columns: [
+            { title: "用户名", dataIndex: "username", width: 150, ellipsis: true },
+            { title: "姓名", dataIndex: "displayName", width: 120, ellipsis: true },
+            {
+              title: "组织与角色",
+              dataIndex: "memberships",
+              render: (ms: Membership[]) => (
+                <Space size={[4, 4]} wrap>
+                  {ms.map((m) => (
+                    <Tag key={m.orgId} color={m.isActive ? ROLE_COLORS[m.role] : "default"}>
+                      {orgName(m.orgId)} · {ROLE_LABELS[m.role]}
+                      {m.isActive ? "" : "（停用）"}
+                    </Tag>
+                  ))}
+                </Space>
               ),
-          },
-          { title: "最近登录", dataIndex: "lastLoginAt", render: formatTime },
-          {
-            title: "操作",
-            width: 80,
-            render: (_, u) => (
-              <Button type="link" size="small" onClick={() => setEditing(formOf(u))}>
-                编辑
-              </Button>
-            ),
-          },
-        ]}
+            },
+            {
+              title: "状态",
+              width: 80,
+              render: (_, u) =>
+                u.lockedUntil ? (
+                  <Tag color="orange">已锁定</Tag>
+                ) : u.memberships.some((m) => m.isActive) ? (
+                  <Tag color="green">正常</Tag>
+                ) : (
+                  <Tag>停用</Tag>
+                ),
+            },
+            { title: "最近登录", dataIndex: "lastLoginAt", width: 140, render: formatTime },
+            {
+              title: "操作",
+              width: 80,
+              render: (_, u) => (
+                <Button type="link" size="small" onClick={() => setEditing(formOf(u))}>
+                  编辑
+                </Button>
+              ),
+            },
+          ],
+        }}
       />
       <EditModal<UserForm>
         title={isNew ? "新增用户" : `编辑用户 ${editing?.username ?? ""}`}
@@ -257,6 +249,6 @@ export default function UsersPage() {
           </>
         )}
       </EditModal>
-    </Card>
+    </>
   );
 }

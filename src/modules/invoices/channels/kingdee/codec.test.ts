@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aesKeyFromPassword, createKingdeeCodec, KingdeeCodecError } from "./codec";
+import { ivZeroToEleven, KINGDEE_AES_VECTOR as VECTOR } from "./codec.vectors";
 import { JsonDecimal, writeJson } from "./json";
-
-/** CHANNELS.md §2.3: the vector computed from Kingdee's Java key derivation (SHA1PRNG). */
-const VECTOR = {
-  password: "synthetic-key",
-  key: "QRV4pRsmj5Vcn3z+fM22Qg==",
-  plaintext: '{"amount":0.10,"name":"测试"}',
-  data: "AAECAwQFBgcICQoLGuEesMoFwoz9IFDkmSlYGGeiA1vuby/hOAw8dtO2rM5e+94T5SmL/UCVK3JkYOo=",
-};
-
-const ivZeroToEleven = () => Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 
 describe("kingdee codec", () => {
   it("derives the AES key as SHA1(SHA1(password))[0..16], not a single SHA-1", () => {

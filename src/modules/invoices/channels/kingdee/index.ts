@@ -15,7 +15,6 @@ export {
   parseKingdeeCallback,
 } from "./kingdee";
 export { KINGDEE_CALLBACK_REPLY, KINGDEE_MAPPING } from "./mapping";
-export { toIssueOutcome } from "./outcome";
 export {
   type KingdeeSettings,
   KingdeeSettingsError,

@@ -17,6 +17,7 @@ import {
   type ChannelOutcome,
   ChannelUnavailableError,
   type IssueRequest,
+  type RedConfirmationReport,
 } from "../channel.js";
 import { fileHostsOf } from "../channel-files";
 import { type ChannelDeps, type ChannelField, openSettings } from "../channel-registry";
@@ -26,7 +27,13 @@ import { isKingdeeFileUrl, kingdeeSerialNo } from "./invoice-data";
 import { createKingdeeChannel, type KingdeeChannel } from "./kingdee";
 import { KINGDEE_MAPPING } from "./mapping";
 import { type KingdeeSettings, KingdeeSettingsError, parseKingdeeSettings } from "./settings";
-import type { AccountProblem, KingdeeAccountCheck, KingdeeIssueRequest, KingdeeResult } from "./types";
+import type {
+  AccountProblem,
+  KingdeeAccountCheck,
+  KingdeeIssueRequest,
+  KingdeeRedConfirmation,
+  KingdeeResult,
+} from "./types";
 
 export const KINGDEE_SECRET_KEYS = ["appSecret", "aesPassword"] as const;
 export const KINGDEE_URL_KEYS = ["baseUrl"] as const;
@@ -184,18 +191,25 @@ export function createKingdeeAdapter(deps: KingdeeAdapterDeps): ChannelAdapter {
           const url = result.files[kind];
           if (url && isKingdeeFileUrl(url, { baseUrl })) files.push({ kind, url });
         }
-        return { status: "issued", number: result.number, issuedAt: result.issuedAt, files };
+        return {
+          status: "issued",
+          number: result.number,
+          issuedAt: result.issuedAt,
+          files,
+          ...reportOf(result.confirmation),
+        };
       }
       case "pending":
         return { status: "pending", ...(result.note ? { message: result.note } : {}) };
       case "confirmation_pending":
-        return { status: "confirmation_pending" };
+        return { status: "confirmation_pending", ...reportOf(result.confirmation) };
       case "refused":
         return {
           status: "rejected",
           code: `KINGDEE_${result.channelCode}`,
           message: result.channelMessage,
           consumerMessage: result.consumerMessage || CONSUMER.refused,
+          ...reportOf(result.confirmation),
         };
       case "account_problem":
         throw new ChannelAccountError(
@@ -225,6 +239,7 @@ export function createKingdeeAdapter(deps: KingdeeAdapterDeps): ChannelAdapter {
 
   return {
     id: "kingdee",
+    pollsRedConfirmation: true,
 
     async issue(request) {
       const channel = channelFor(request.settings);
@@ -278,6 +293,13 @@ export function createKingdeeAdapter(deps: KingdeeAdapterDeps): ChannelAdapter {
       return fileHostsOf(undefined, known, [String(settings.baseUrl ?? "")]);
     },
   };
+}
+
+/** A red invoice's 确认单 as the contract reports it (nothing for a blue invoice). */
+function reportOf(confirmation: KingdeeRedConfirmation | undefined): {
+  redConfirmation?: RedConfirmationReport;
+} {
+  return confirmation ? { redConfirmation: confirmation } : {};
 }
 
 /** ALLE.ACCOUNT.CHECK's answer as the console shows it. */

@@ -1,6 +1,7 @@
 /** §7.6 through the real issuing path against the 金蝶 stand-in (the list: test/support/channel-scenarios.ts). */
 import { describeChannelScenarios } from "../../../../../test/support/channel-scenarios";
 import { type KingdeeStandin, startKingdeeStandin } from "../../../../standins/kingdee";
+import { kingdeeVectorsAsEncoded } from "./codec.vectors";
 
 describeChannelScenarios("金蝶", () => {
   let standin: KingdeeStandin;
@@ -54,5 +55,17 @@ describeChannelScenarios("金蝶", () => {
     legalPdf: (number) => `kingdee-standin pdf ${number}`,
     acknowledgement: { message: "回调成功", errorCode: "0", success: true },
     callbackPath: "/channels/kingdee/callback",
+    booked: async (blueSerial, on) => standin.setBooked(blueSerial, on),
+    answerRed: async (redSerial, agree) => standin.confirmRed(redSerial, agree),
+    redApplications: async () =>
+      standin.state().invoices.filter((i) => (i as Record<string, unknown> | null)?.invoiceProperty === "1")
+        .length,
+    rateLimited: async (on) => {
+      standin.scenario({ rateLimit: on ? { perSecond: 0, answer: "code" } : null });
+    },
+    businessCalls: async () => standin.counters().openApi,
+    // ALLE.INVOICE.RED names only the blue invoice (CHANNELS.md §2.4): whole reversals only.
+    partialRed: false,
+    signingVectors: kingdeeVectorsAsEncoded,
   };
 });

@@ -479,7 +479,11 @@ describe("kingdee adapter: red", () => {
     const ch = channel();
     standin.scenario({ blueBooked: true });
     const a = await blue(ch, "PM01H2");
-    expect(await ch.red(red("PM01H2R", a))).toEqual({ status: "confirmation_pending", confirmStatus: "02" });
+    expect(await ch.red(red("PM01H2R", a))).toEqual({
+      status: "confirmation_pending",
+      confirmStatus: "02",
+      confirmation: { number: expect.stringMatching(/^\d{20}$/), status: "pending" },
+    });
     standin.confirmRed("PM01H2R", true);
     expect(await query(ch, "PM01H2R")).toEqual({ status: "pending" });
     t += 3000;
@@ -495,7 +499,11 @@ describe("kingdee adapter: red", () => {
     t += 72 * 3600_000;
     expect(await query(ch, "PM01H4R")).toMatchObject({ status: "refused", channelCode: "RED_CONFIRM_07" });
     // After a refused 确认单 a new red (its own serial) may be applied for.
-    expect(await ch.red(red("PM01H4S", c))).toEqual({ status: "confirmation_pending", confirmStatus: "02" });
+    expect(await ch.red(red("PM01H4S", c))).toEqual({
+      status: "confirmation_pending",
+      confirmStatus: "02",
+      confirmation: { number: expect.stringMatching(/^\d{20}$/), status: "pending" },
+    });
   });
 
   it("a red for an unknown blue number is refused with the channel's words", async () => {

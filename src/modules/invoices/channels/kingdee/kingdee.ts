@@ -135,15 +135,26 @@ export function createKingdeeChannel(
     }
     const d = data as Record<string, unknown>;
     const confirm = str(d.redConfirmBillStatus);
+    const entry = confirm ? M.redConfirmStatus[confirm] : undefined;
+    const confirmation = confirm
+      ? {
+          ...(str(d.redInfoBillNo) ? { number: str(d.redInfoBillNo) } : {}),
+          ...(entry ? { status: entry.ours } : {}),
+        }
+      : undefined;
+    const withConfirmation = <R extends KingdeeResult>(r: R): R =>
+      confirmation ? { ...r, confirmation } : r;
     if (confirm) {
-      const state = M.redConfirmStatus[confirm];
+      const state = entry?.state;
       if (state === "waiting_for_buyer" || state === "waiting_for_seller")
-        return { status: "confirmation_pending", confirmStatus: confirm };
+        return withConfirmation({ status: "confirmation_pending", confirmStatus: confirm });
       if (state === "refused" || state === "expired" || state === "revoked" || state === "void")
-        return refused(
-          `RED_CONFIRM_${confirm}`,
-          str(d.redConfirmBillMessage) || `红字确认单状态 ${confirm}`,
-          CONSUMER.redRefused,
+        return withConfirmation(
+          refused(
+            `RED_CONFIRM_${confirm}`,
+            str(d.redConfirmBillMessage) || `红字确认单状态 ${confirm}`,
+            CONSUMER.redRefused,
+          ),
         );
       if (!state) warn("金蝶红字确认单状态未知，按开票中处理", { serialNo, redConfirmBillStatus: confirm });
     }
@@ -156,14 +167,14 @@ export function createKingdeeChannel(
         ...(d.ofdFileUrl ? { ofd: str(d.ofdFileUrl) } : {}),
         ...(d.xmlFileUrl ? { xml: str(d.xmlFileUrl) } : {}),
       };
-      return {
+      return withConfirmation({
         status: "issued",
         number,
         issuedAt: readDate(d.invoiceDate, now()),
         ...(money(d.totalAmount) ? { totalAmount: money(d.totalAmount)! } : {}),
         files,
         ...(state === "reversed" || state === "voided" ? { laterState: state } : {}),
-      };
+      });
     }
     if (state === "issued")
       warn("金蝶答复已开具但发票号码不是 20 位，按开票中处理", { serialNo, invoiceNum: number });

@@ -8,7 +8,7 @@
  * constants: a real Kingdee does not read this file, so when a tenant shows a different code, change
  * it here AND in the stand-in (its tests then show what the adapter does with the real value).
  */
-import type { InvoiceType, LineKind, ZeroRateKind } from "../../../../domain";
+import type { InvoiceType, LineKind, RedConfirmationStatus, ZeroRateKind } from "../../../../domain";
 
 export const KINGDEE_MAPPING = {
   /**
@@ -81,30 +81,38 @@ export const KINGDEE_MAPPING = {
 
   /**
    * [G] The 确认单 state of a red invoice, read from the query's (and the 2.1.02 callback's)
-   * `redConfirmBillStatus`. The values 01–10 are the bureau's (the callback doc: "发票云版本5.0.024
-   * 支持"); that the query carries them too is assumed.
+   * `redConfirmBillStatus`, with the 确认单 number from `redInfoBillNo`. The values 01–10 are the
+   * bureau's (the callback doc: "发票云版本5.0.024 支持"); that the query carries them too is assumed.
+   * `state`: what the adapter does (waiting_* → confirmation_pending; refused / expired / revoked /
+   * void → the red invoice is refused; no_confirmation_needed / confirmed → issued once numbered).
+   * `ours`: the same state in Piaoma's 确认单 words (src/domain/red-confirmation.ts); [G] revoked
+   * and void have none of their own and read as refused. An unknown value reads as pending.
    */
   redConfirmStatus: {
-    "01": "no_confirmation_needed",
-    "02": "waiting_for_buyer",
-    "03": "waiting_for_seller",
-    "04": "confirmed",
-    "05": "refused",
-    "06": "refused",
-    "07": "expired",
-    "08": "revoked",
-    "09": "revoked",
-    "10": "void",
+    "01": { state: "no_confirmation_needed", ours: "no_confirmation_needed" },
+    "02": { state: "waiting_for_buyer", ours: "pending" },
+    "03": { state: "waiting_for_seller", ours: "pending" },
+    "04": { state: "confirmed", ours: "confirmed" },
+    "05": { state: "refused", ours: "refused" },
+    "06": { state: "refused", ours: "refused" },
+    "07": { state: "expired", ours: "expired" },
+    "08": { state: "revoked", ours: "refused" },
+    "09": { state: "revoked", ours: "refused" },
+    "10": { state: "void", ours: "refused" },
   } as Record<
     string,
-    | "no_confirmation_needed"
-    | "waiting_for_buyer"
-    | "waiting_for_seller"
-    | "confirmed"
-    | "refused"
-    | "expired"
-    | "revoked"
-    | "void"
+    {
+      state:
+        | "no_confirmation_needed"
+        | "waiting_for_buyer"
+        | "waiting_for_seller"
+        | "confirmed"
+        | "refused"
+        | "expired"
+        | "revoked"
+        | "void";
+      ours: Exclude<RedConfirmationStatus, "requested" | "failed">;
+    }
   >,
 
   /** Sourced (bureau 冲红原因 chyydm; CHANNELS.md §2.4 `redReason:"01"`). Unknown reasons send 01. */

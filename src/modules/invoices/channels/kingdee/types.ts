@@ -4,6 +4,7 @@
  * channel order number; until the shared contract grows, the adapter states here what it takes and
  * what it answers. The lead maps these onto the shared types at merge.
  */
+import type { RedConfirmationStatus } from "../../../../domain";
 import type { IssueRequest } from "../channel";
 
 /** Contact details a party may have; each one is printed on the invoice when present. */
@@ -61,9 +62,17 @@ export type AccountProblem =
   | "face_auth" // 实人认证 due
   | "misconfigured"; // encryption mode / AES password / businessSystemCode do not match the tenant
 
+/** A red invoice's 确认单 as Kingdee reports it: its number and our state for it (mapping.ts). */
+export interface KingdeeRedConfirmation {
+  number?: string;
+  status?: Exclude<RedConfirmationStatus, "requested" | "failed">;
+}
+
 export type KingdeeResult =
   | {
       status: "issued";
+      /** For a red invoice: its 确认单. */
+      confirmation?: KingdeeRedConfirmation;
       number: string;
       issuedAt: Date;
       /** 价税合计 as Kingdee reports it (decimal text), when it does. */
@@ -76,9 +85,15 @@ export type KingdeeResult =
   /** Accepted, 开票中: query again later (about 3 s, 5 s, then the sweep's cadence). */
   | { status: "pending"; note?: string }
   /** A red invoice whose 确认单 waits for the other party. */
-  | { status: "confirmation_pending"; confirmStatus: string }
+  | { status: "confirmation_pending"; confirmStatus: string; confirmation?: KingdeeRedConfirmation }
   /** Refused for good. `channelCode`/`channelMessage` for the operator; `consumerMessage` for the consumer. */
-  | { status: "refused"; channelCode: string; channelMessage: string; consumerMessage: string }
+  | {
+      status: "refused";
+      channelCode: string;
+      channelMessage: string;
+      consumerMessage: string;
+      confirmation?: KingdeeRedConfirmation;
+    }
   /** The account cannot issue now; the invoice waits until the account is fixed. */
   | {
       status: "account_problem";

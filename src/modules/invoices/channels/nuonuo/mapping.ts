@@ -1,4 +1,4 @@
-import type { InvoiceType, ZeroRateKind } from "../../../../domain";
+import type { InvoiceType, RedConfirmationStatus, ZeroRateKind } from "../../../../domain";
 import type { ChannelAccountProblem } from "../channel.js";
 
 /**
@@ -26,6 +26,13 @@ export const NUONUO = {
   badToken: "070302",
   /** [G] 红字确认单 billId already used: the code is not public (§1.8); the stand-in answers this. */
   duplicateBill: "E9106",
+  /**
+   * [G] A 红字确认单 the blue invoice cannot take — reversed in full already, or a partial one asking
+   * more of a line than remains un-reversed (earlier forms counted): the code is not public (§1.8);
+   * the stand-in answers this. A malformed `detail` (a line index the blue invoice does not have, a
+   * wrong sign, amounts that do not add up) is the documented generic E4000.
+   */
+  redNotReversible: "E9103",
   /** [G] A refresh of QR / certification / credit line inside its interval or over 20/day. */
   refreshLimited: "E9620",
   /** [G] Throttling: HTTP 429 or this code (unknown upstream, §1.12). */
@@ -106,19 +113,47 @@ export const RED_REASON: Record<string, string> = {
   销售折让: "4",
 };
 
-/** 红字确认单 `billStatus` → what it means for our red invoice (§1.8 item 9). */
-export const BILL_STATUS: Record<string, "auto_issue" | "confirmation_pending" | "pending" | "rejected"> = {
-  "01": "auto_issue",
-  "02": "confirmation_pending",
-  "03": "confirmation_pending",
-  "04": "auto_issue",
-  "05": "rejected",
-  "06": "rejected",
-  "07": "rejected",
-  "08": "rejected",
-  "09": "rejected",
-  "15": "pending",
-  "16": "rejected",
+/**
+ * A partial 红字确认单's `detail[].blueDetailIndex` for the blue line a red line reverses
+ * (channel.ts ReversedBlue.lines). The docs: "对应蓝票明细行序号，蓝票明细是折扣行时只需传被折扣行的明细序号，
+ * 折扣行的序号不传（跳过）", 1-based in their example.
+ *   [G] Read as: the blue invoice's own detail numbering, in which a discount row has its number
+ *   too (it is simply never named) — our printed `lineNo`. The other reading (the rows counted
+ *   without discount rows) is `netLineNo`; the first real tenant settles it here.
+ */
+export function blueDetailIndexOf(line: { lineNo: number; netLineNo: number }): string {
+  return String(line.lineNo);
+}
+
+/**
+ * 红字确认单 `billStatus` (§1.8 item 2) → what it means for our red invoice (§1.8 item 9, `meaning`)
+ * and which of OUR 确认单 states (src/domain/red-confirmation.ts, `ours`) it is. The single table
+ * both are read from. `meaning`: `auto_issue` — 诺诺 issues the red invoice by itself (read it by
+ * the form's invoiceSerialNum / orderNo); `confirmation_pending` — the other party has not answered;
+ * `pending` — 诺诺 is still applying (15); `rejected` — the form is void or the application failed.
+ *   [G] 08 / 09 (revoked by the applicant, revoked after confirmation) have no state of ours: they
+ *   read as `refused` (the red invoice fails and the blue one may be reversed again).
+ *   [G] An unknown value reads as `pending` (asked again later), never as issued or refused.
+ */
+export const BILL_STATUS: Record<
+  string,
+  {
+    meaning: "auto_issue" | "confirmation_pending" | "pending" | "rejected";
+    /** null: inferred from the outcome (15: still 申请中; 16 申请失败: `failed`, see redConfirmationAfter). */
+    ours: Exclude<RedConfirmationStatus, "requested" | "failed"> | null;
+  }
+> = {
+  "01": { meaning: "auto_issue", ours: "no_confirmation_needed" },
+  "02": { meaning: "confirmation_pending", ours: "pending" },
+  "03": { meaning: "confirmation_pending", ours: "pending" },
+  "04": { meaning: "auto_issue", ours: "confirmed" },
+  "05": { meaning: "rejected", ours: "refused" },
+  "06": { meaning: "rejected", ours: "refused" },
+  "07": { meaning: "rejected", ours: "expired" },
+  "08": { meaning: "rejected", ours: "refused" },
+  "09": { meaning: "rejected", ours: "refused" },
+  "15": { meaning: "pending", ours: null },
+  "16": { meaning: "rejected", ours: null },
 };
 
 /** Plain sentences for the consumer; the channel's code and message stay with the operator. */

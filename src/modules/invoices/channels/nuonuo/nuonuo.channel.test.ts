@@ -1,12 +1,20 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { describeEachDatabase, openTestDatabase } from "../../../../../test/support/db";
-import { computeInvoice, isInvoiceNumber } from "../../../../domain";
+import {
+  type ComputedLine,
+  computeInvoice,
+  isInvoiceNumber,
+  planReversal,
+  type ReversalPlan,
+  takenBy,
+} from "../../../../domain";
 import { Keyring } from "../../../../platform/crypto";
 import type { Database } from "../../../../platform/db/client";
 import { channelTokens } from "../../../../platform/db/schema";
 import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nuonuo-standin";
 import type { RunningStandin } from "../../../../standins/server";
 import { standinControl } from "../../../../standins/server";
+import { reversedLineNumbers } from "../../reversal.partial";
 import {
   ChannelAccountError,
   type ChannelAdapter,
@@ -15,20 +23,23 @@ import {
 } from "../channel.js";
 import { prepareSettings } from "../channel-registry";
 import { registerBuiltInChannels } from "../channels";
-import { createNuonuoChannel, nuonuoOrderNo } from "./nuonuo.channel";
+import { CONSUMER_SENTENCE } from "./mapping";
+import { createNuonuoChannel, nuonuoOrderNo, redConfirmOf } from "./nuonuo.channel";
+import { nuonuoSettings } from "./settings";
 
 registerBuiltInChannels();
 
+const LUNCH = {
+  name: "午餐",
+  shortName: "餐饮服务",
+  taxCode: "3070401000000000000",
+  taxRate: "0.06",
+  quantity: "3",
+  unitPrice: "33.33",
+};
 const computed = computeInvoice({
   lines: [
-    {
-      name: "午餐",
-      shortName: "餐饮服务",
-      taxCode: "3070401000000000000",
-      taxRate: "0.06",
-      quantity: "3",
-      unitPrice: "33.33",
-    },
+    LUNCH,
     {
       name: "矿泉水",
       shortName: "水冰雪",
@@ -50,6 +61,39 @@ const SELLER = {
   bankName: "招商银行",
   bankAccount: "755900000000",
 };
+
+/** A red request for `plan` of the blue invoice `number` (its lines numbered as issuing.attempt.ts does). */
+function partialRed(
+  base: IssueRequest,
+  number: string,
+  blueLines: readonly ComputedLine[],
+  plan: ReversalPlan,
+): IssueRequest {
+  return {
+    ...base,
+    color: "red",
+    lines: plan.red.lines,
+    totals: plan.red.totals,
+    reverses: {
+      number,
+      reason: "销货退回",
+      lines: reversedLineNumbers(
+        blueLines,
+        plan.pieces.map((p, position) => ({ blueLineNo: p.blueLineNo, position })),
+      ),
+    },
+  };
+}
+
+function planned(
+  blueLines: readonly ComputedLine[],
+  earlier: ReversalPlan[],
+  request: { reason?: string; lines?: unknown; amount?: unknown },
+): ReversalPlan {
+  const plan = planReversal(blueLines, earlier.flatMap(takenBy), { reason: "销货退回", ...request });
+  if (!plan.ok) throw new Error(`plan refused: ${JSON.stringify(plan.issues)}`);
+  return plan.value;
+}
 
 let seq = 0;
 const serial = () => `PM01KXQ5Z8${String(++seq).padStart(4, "0")}ABCDEFGHJKMN`;
@@ -74,6 +118,110 @@ interface Harness {
   state(): Promise<StandinState>;
   request(overrides?: Partial<IssueRequest>): IssueRequest;
 }
+
+it("a partial 红字确认单 names each blue line by blueDetailIndex, in the blue order, with negative quantity, amount and tax; a full one sends no detail", () => {
+  const paired = computeInvoice({
+    lines: [
+      {
+        name: "矿泉水",
+        shortName: "水冰雪",
+        taxCode: "1030307000000000000",
+        taxRate: "0.13",
+        quantity: "10",
+        unitPrice: "2.00",
+        discount: "-2.00",
+      },
+      LUNCH,
+      {
+        name: "蔬菜",
+        shortName: "蔬菜",
+        taxCode: "1010112000000000000",
+        taxRate: "0",
+        zeroRateKind: "exempt",
+        amount: "20.00",
+      },
+    ],
+  });
+  if (!paired.ok) throw new Error("fixture does not compute");
+  const blue = paired.value.lines;
+  const settings = nuonuoSettings.parse({ appKey: "k", appSecret: "s", extensionNumber: "8889" });
+  const base = { serial: serial(), invoiceType: "digital_normal", seller: SELLER, settings } as const;
+  const request = (lines: unknown) =>
+    partialRed(
+      {
+        ...base,
+        color: "red",
+        buyer: { type: "enterprise", name: "某公司", taxId: "91330100MA2CC1X505", naturalPerson: false },
+        lines: [],
+        totals: paired.value.totals,
+      },
+      "26442000000000000123",
+      blue,
+      planned(blue, [], { lines }),
+    );
+
+  // Named in any order; sent in the blue invoice's order. The pair is line 1 (its discount row is 2,
+  // never named), the lunch line 3, the exempt line 4.
+  const partial = request([{ lineNo: 4 }, { lineNo: 3, quantity: "1" }, { lineNo: 1, quantity: "5" }]);
+  // The blue line of each red line, as printed and without the discount row (issuing.attempt.ts).
+  expect(partial.reverses?.lines).toEqual([
+    { lineNo: 1, netLineNo: 1 },
+    { lineNo: 3, netLineNo: 2 },
+    { lineNo: 4, netLineNo: 3 },
+  ]);
+  const body = redConfirmOf(partial, settings);
+  expect(body).toMatchObject({
+    billId: expect.any(String),
+    blueElecInvoiceNumber: "26442000000000000123",
+    blueInvoiceLine: "pc",
+    applySource: "0",
+    redReason: "1",
+    orderNo: expect.stringMatching(/^.{1,20}$/),
+  });
+  expect(body.detail).toEqual([
+    {
+      blueDetailIndex: "1",
+      goodsName: "矿泉水",
+      goodsCode: "1030307000000000000",
+      taxRate: "0.13",
+      // Half of the net 18.00: 9.00 → 7.96 + 1.04.
+      num: "-5",
+      taxExcludedPrice: "1.592",
+      taxExcludedAmount: "-7.96",
+      taxAmount: "-1.04",
+    },
+    {
+      blueDetailIndex: "3",
+      goodsName: "午餐",
+      goodsCode: "3070401000000000000",
+      taxRate: "0.06",
+      num: "-1",
+      taxExcludedPrice: "31.44",
+      taxExcludedAmount: "-31.44",
+      taxAmount: "-1.89",
+    },
+    {
+      blueDetailIndex: "4",
+      goodsName: "蔬菜",
+      goodsCode: "1010112000000000000",
+      taxRate: "0",
+      taxExcludedAmount: "-20.00",
+      taxAmount: "0.00",
+      favouredPolicyFlag: "03",
+    },
+  ]);
+  // Every value a string, as 诺诺 wants them.
+  for (const line of body.detail as Array<Record<string, unknown>>)
+    for (const v of Object.values(line)) expect(typeof v).toBe("string");
+
+  // The whole invoice: no detail (诺诺 reverses it by number).
+  const whole = redConfirmOf(
+    { ...request([{ lineNo: 1 }]), reverses: { number: "26442000000000000123", reason: "开票有误" } },
+    settings,
+  );
+  expect(whole).not.toHaveProperty("detail");
+  expect(whole.redReason).toBe("2");
+});
 
 let h: Harness;
 const keyring = new Keyring("test-master-secret");
@@ -392,12 +540,17 @@ describeEachDatabase("诺诺 channel against its stand-in", (kind) => {
     const booked = red(await issueBlue());
     await h.channel.issue(booked);
     await advance(1000);
+    // The form's number and its state in our words (mapping.ts BILL_STATUS: 02 → pending).
     expect(await h.channel.query(booked.serial, h.settings, { color: "red" })).toEqual({
       status: "confirmation_pending",
+      redConfirmation: { number: expect.stringMatching(/^\d+$/), status: "pending" },
     });
     await h.control("red/confirm", { billId: booked.serial, agree: true });
     await advance(3000);
-    expect((await h.channel.query(booked.serial, h.settings, { color: "red" }))?.status).toBe("issued");
+    expect(await h.channel.query(booked.serial, h.settings, { color: "red" })).toMatchObject({
+      status: "issued",
+      redConfirmation: { status: "confirmed" },
+    });
 
     const refused = red(await issueBlue());
     await h.channel.issue(refused);
@@ -406,6 +559,7 @@ describeEachDatabase("诺诺 channel against its stand-in", (kind) => {
     expect(await h.channel.query(refused.serial, h.settings, { color: "red" })).toMatchObject({
       status: "rejected",
       code: "NUONUO_BILL_05",
+      redConfirmation: { status: "refused" },
     });
 
     const expired = red(await issueBlue());
@@ -416,8 +570,73 @@ describeEachDatabase("诺诺 channel against its stand-in", (kind) => {
     expect(await h.channel.query(expired.serial, h.settings, { color: "red" })).toMatchObject({
       status: "rejected",
       code: "NUONUO_BILL_07",
+      redConfirmation: { status: "expired" },
     });
     expect((await h.state()).bills).toHaveLength(4);
+  });
+
+  it("partial red: one line, then a second form on the same line counting the first; more than remains, a line the blue invoice lacks or a wrong sign refused with 诺诺's answer", async () => {
+    const blueReq = h.request();
+    await h.channel.issue(blueReq);
+    await advance(3000);
+    const blue = await h.channel.query(blueReq.serial, h.settings);
+    if (blue?.status !== "issued") throw new Error("blue not issued");
+    const lines = invoice.lines;
+    const issueRed = async (red: IssueRequest) => {
+      await h.channel.issue(red);
+      // 申请中 for 1 s, then 无需确认: 诺诺 issues the red invoice (开票中 for 3 s).
+      await advance(1000);
+      await h.channel.query(red.serial, h.settings, { color: "red" });
+      await advance(3000);
+      return h.channel.query(red.serial, h.settings, { color: "red" });
+    };
+
+    // One of the three lunches: 诺诺 issues a red invoice of just that.
+    const first = planned(lines, [], { lines: [{ lineNo: 1, quantity: "1" }] });
+    const red1 = partialRed(h.request(), blue.number, lines, first);
+    expect(await issueRed(red1)).toMatchObject({
+      status: "issued",
+      number: expect.stringMatching(/^\d{20}$/),
+      redConfirmation: { status: "no_confirmation_needed" },
+    });
+    const issuedRed = (await h.state()).invoices.find((i) => i.orderNo === nuonuoOrderNo(red1.serial))!;
+    expect(issuedRed.order.invoiceDetail).toEqual([
+      expect.objectContaining({ goodsName: "午餐", num: "-1", taxExcludedAmount: "-31.44", tax: "-1.89" }),
+    ]);
+
+    // The other two lunches and the water: the stand-in counts the first form.
+    const second = planned(lines, [first], { lines: [{ lineNo: 1 }, { lineNo: 2 }] });
+    const red2 = partialRed(h.request(), blue.number, lines, second);
+    expect(await issueRed(red2)).toMatchObject({ status: "issued" });
+    expect((await h.state()).bills.map((b) => (b.request.detail as unknown[]).length)).toEqual([1, 2]);
+
+    // Our plan would refuse a third (nothing left); sent anyway, 诺诺 refuses it too.
+    const again = partialRed(h.request(), blue.number, lines, first);
+    expect(await h.channel.issue(again)).toMatchObject({
+      status: "rejected",
+      code: "NUONUO_E9103",
+      message: expect.stringContaining("超过剩余可冲红"),
+      consumerMessage: CONSUMER_SENTENCE.red,
+    });
+    // A line the blue invoice does not have, the discount row itself, a positive amount.
+    const skewed = (patch: (l: Record<string, unknown>) => void) => {
+      const body = redConfirmOf(
+        partialRed(h.request(), blue.number, lines, first),
+        nuonuoSettings.parse(h.settings),
+      );
+      patch((body.detail as Array<Record<string, unknown>>)[0]!);
+      return h.control("red/outside", body) as Promise<{ code: string; describe: string }>;
+    };
+    expect(await skewed((l) => (l.blueDetailIndex = "9"))).toMatchObject({
+      code: "E4000",
+      describe: expect.stringContaining("不存在"),
+    });
+    expect(await skewed((l) => (l.blueDetailIndex = "3"))).toMatchObject({ code: "E4000" });
+    expect(await skewed((l) => (l.taxExcludedAmount = "31.44"))).toMatchObject({
+      code: "E4000",
+      describe: expect.stringContaining("负数"),
+    });
+    expect((await h.state()).bills).toHaveLength(2);
   });
 
   it("settings sealed by the registry work, and the stand-in refuses a wrong signature", async () => {

@@ -9,12 +9,14 @@ import {
   type ChannelOutcome,
   ChannelUnavailableError,
   type IssueRequest,
+  type RedConfirmationReport,
 } from "../channel.js";
 import { fileHostsOf } from "../channel-files";
 import { openSettings } from "../channel-registry";
 import { createNuonuoClient, type NuonuoAnswer, type NuonuoClientOptions } from "./client";
 import {
   BILL_STATUS,
+  blueDetailIndexOf,
   CONSUMER_SENTENCE,
   FILE_HOSTS,
   INVOICE_LINE,
@@ -80,7 +82,21 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
   const client = createNuonuoClient(options);
   const now = options.now ?? (() => new Date());
 
+  // Settings opened (secrets decrypted, checked) by their stored form: every call used to decrypt and
+  // parse them again. Bounded: emptied when it holds more than a few accounts' worth.
+  const opened = new Map<string, NuonuoSettings>();
+
   function settingsOf(stored: Record<string, unknown>): NuonuoSettings {
+    const key = JSON.stringify(stored);
+    const known = opened.get(key);
+    if (known) return known;
+    const settings = parseSettings(stored);
+    if (opened.size >= 256) opened.clear();
+    opened.set(key, settings);
+    return settings;
+  }
+
+  function parseSettings(stored: Record<string, unknown>): NuonuoSettings {
     const parsed = nuonuoSettings.safeParse(openSettings(stored, options.keyring, NUONUO_SECRET_KEYS));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -170,10 +186,52 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
     return outcomeOf(item);
   }
 
-  async function queryRed(serial: string, s: NuonuoSettings): Promise<ChannelOutcome | null> {
+  /**
+   * A red request's state, read from its 红字确认单: by `billId` (our red serial, the idempotency key
+   * of saveInvoiceRedConfirm), else by the 确认单 number 诺诺 gave earlier (`billNo`, stored with our
+   * 确认单). Null only when 诺诺 knows neither. Each answer carries the form's number and its state
+   * in our words (mapping.ts BILL_STATUS).
+   */
+  async function queryRed(
+    serial: string,
+    s: NuonuoSettings,
+    billNo?: string,
+  ): Promise<ChannelOutcome | null> {
+    const bill = (await findBill(s, { billId: serial })) ?? (billNo ? await findBill(s, { billNo }) : null);
+    if (!bill) return null;
+    const entry = BILL_STATUS[bill.billStatus];
+    const redConfirmation: RedConfirmationReport = {
+      ...(bill.billNo ? { number: bill.billNo } : {}),
+      ...(entry?.ours ? { status: entry.ours } : {}),
+    };
+    if (entry === undefined || entry.meaning === "pending")
+      return { status: "pending", message: bill.billMessage || "红字确认单申请中" };
+    if (entry.meaning === "confirmation_pending") return { status: "confirmation_pending", redConfirmation };
+    if (entry.meaning === "rejected")
+      return {
+        status: "rejected",
+        code: `NUONUO_BILL_${bill.billStatus}`,
+        message: bill.billMessage || `红字确认单状态 ${bill.billStatus}`,
+        consumerMessage: CONSUMER_SENTENCE.red,
+        redConfirmation,
+      };
+    // 01 / 04: 诺诺 issues the red invoice by itself; its result is read like a blue one.
+    const item = bill.invoiceSerialNum
+      ? await queryResult(s, { serialNos: [bill.invoiceSerialNum] })
+      : await queryResult(s, { orderNos: [bill.orderNo || nuonuoOrderNo(serial)] });
+    const outcome = item ? outcomeOf(item) : { status: "pending" as const, message: "红字发票开具中" };
+    return outcome.status === "issued" || outcome.status === "rejected"
+      ? { ...outcome, redConfirmation }
+      : outcome;
+  }
+
+  async function findBill(
+    s: NuonuoSettings,
+    by: { billId: string } | { billNo: string },
+  ): Promise<z.infer<typeof billItem> | null> {
     const answer = await client.call(s, `${M}queryInvoiceRedConfirm`, {
       identity: "0",
-      billId: serial,
+      ...by,
       pageNo: "1",
       pageSize: "10",
     });
@@ -181,24 +239,7 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
     if (answer.code !== NUONUO.ok) throw unexpected("queryInvoiceRedConfirm", answer);
     const result = answer.result as { list?: unknown[] } | null;
     const found = billItem.safeParse(result?.list?.[0]);
-    if (!found.success) return null;
-    const bill = found.data;
-    const meaning = BILL_STATUS[bill.billStatus];
-    if (meaning === "pending" || meaning === undefined)
-      return { status: "pending", message: "红字确认单申请中" };
-    if (meaning === "confirmation_pending") return { status: "confirmation_pending" };
-    if (meaning === "rejected")
-      return {
-        status: "rejected",
-        code: `NUONUO_BILL_${bill.billStatus}`,
-        message: bill.billMessage || `红字确认单状态 ${bill.billStatus}`,
-        consumerMessage: CONSUMER_SENTENCE.red,
-      };
-    // 01 / 04: 诺诺 issues the red invoice by itself; its result is read like a blue one.
-    const item = bill.invoiceSerialNum
-      ? await queryResult(s, { serialNos: [bill.invoiceSerialNum] })
-      : await queryResult(s, { orderNos: [bill.orderNo || nuonuoOrderNo(serial)] });
-    return item ? outcomeOf(item) : { status: "pending", message: "红字发票开具中" };
+    return found.success ? found.data : null;
   }
 
   /** reInvoice (§1.7): null when 诺诺 does not know the order. */
@@ -239,25 +280,10 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
         message: "红字发票缺少对应蓝字发票号码",
         consumerMessage: CONSUMER_SENTENCE.red,
       };
-    const redReason = RED_REASON[request.reverses.reason] ?? RED_REASON.开票有误!;
     const answer = await client.call(
       s,
       `${M}saveInvoiceRedConfirm`,
-      {
-        billId: request.serial,
-        blueInvoiceLine: INVOICE_LINE[request.invoiceType],
-        applySource: "0",
-        blueElecInvoiceNumber: request.reverses.number,
-        sellerTaxNo: request.seller.taxId,
-        sellerName: request.seller.name,
-        buyerTaxNo: request.buyer.taxId,
-        buyerName: request.buyer.name,
-        redReason,
-        extensionNumber: s.extensionNumber,
-        autoInvoice: "1",
-        orderNo: nuonuoOrderNo(request.serial),
-        ...(s.callbackUrl ? { callbackUrl: s.callbackUrl } : {}),
-      },
+      redConfirmOf(request, s),
       request.seller.taxId,
     );
     if (answer.code === NUONUO.ok || answer.code === NUONUO.duplicateBill)
@@ -268,6 +294,7 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
   return {
     id: "nuonuo",
     orderNoOf: nuonuoOrderNo,
+    pollsRedConfirmation: true,
 
     async issue(request) {
       const s = settingsOf(request.settings);
@@ -276,7 +303,9 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
 
     async query(serial, settings, queryOptions) {
       const s = settingsOf(settings);
-      return queryOptions?.color === "red" ? queryRed(serial, s) : queryBlue(serial, s);
+      return queryOptions?.color === "red"
+        ? queryRed(serial, s, queryOptions.redConfirmationNumber)
+        : queryBlue(serial, s);
     },
 
     async retry(serial, settings) {
@@ -376,6 +405,58 @@ function statusField(answer: NuonuoAnswer, key: string): string | undefined {
 
 function unexpected(method: string, answer: NuonuoAnswer): Error {
   return new ChannelUnavailableError(`诺诺 ${method} 应答 ${answer.code} ${answer.describe}`.trim());
+}
+
+/**
+ * `saveInvoiceRedConfirm`'s body (§1.8): `billId` = our red serial (the idempotency key), the red
+ * invoice's `orderNo`, and — for a partial reversal only — `detail[]`: per red line, the blue line it
+ * reverses (mapping.ts blueDetailIndexOf), in the blue invoice's order, with negative quantity,
+ * amount and tax and a positive tax-exclusive unit price. A full reversal sends no detail.
+ */
+export function redConfirmOf(request: IssueRequest, s: NuonuoSettings): Record<string, unknown> {
+  const reverses = request.reverses;
+  if (!reverses) throw new Error("a red request without the blue invoice it reverses");
+  const body: Record<string, unknown> = {
+    billId: request.serial,
+    blueInvoiceLine: INVOICE_LINE[request.invoiceType],
+    applySource: "0",
+    blueElecInvoiceNumber: reverses.number,
+    sellerTaxNo: request.seller.taxId,
+    sellerName: request.seller.name,
+    buyerTaxNo: request.buyer.taxId,
+    buyerName: request.buyer.name,
+    redReason: RED_REASON[reverses.reason] ?? RED_REASON.开票有误!,
+    extensionNumber: s.extensionNumber,
+    autoInvoice: "1",
+    orderNo: nuonuoOrderNo(request.serial),
+  };
+  if (s.callbackUrl) body.callbackUrl = s.callbackUrl;
+  if (reverses.lines) {
+    const blue = reverses.lines;
+    if (blue.length !== request.lines.length)
+      throw new Error("a partial red request names a blue line for each of its lines");
+    body.detail = request.lines
+      .map((l, i) => ({ l, blue: blue[i]! }))
+      .sort((a, b) => a.blue.lineNo - b.blue.lineNo)
+      .map(({ l, blue }) => {
+        const line: Record<string, unknown> = {
+          blueDetailIndex: blueDetailIndexOf(blue),
+          goodsName: l.name,
+          goodsCode: l.taxCode,
+          taxRate: l.taxRate,
+          taxExcludedAmount: l.amountExcludingTax,
+          taxAmount: l.tax,
+        };
+        if (l.quantity !== null && l.unitPrice !== null) {
+          line.num = l.quantity;
+          line.taxExcludedPrice = price8(l.unitPrice);
+        }
+        const policy = l.zeroRateKind ? ZERO_RATE_POLICY[l.zeroRateKind] : "";
+        if (policy) line.favouredPolicyFlag = policy;
+        return line;
+      });
+  }
+  return body;
 }
 
 /** A price as 诺诺 takes it: at most 8 decimals, no trailing zeros. */

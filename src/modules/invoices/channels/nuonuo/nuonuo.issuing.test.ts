@@ -3,7 +3,9 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../../test/support/app";
 import { loginAs, makeUser } from "../../../../../test/support/console";
+import { databaseKinds } from "../../../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../../../test/support/factories";
+import { makeCredentials, openRequest } from "../../../../../test/support/open-api";
 import { invoiceFiles, invoices, taxBureauAccounts } from "../../../../platform/db/schema";
 import { Sweeper } from "../../../../platform/sweeper";
 import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nuonuo-standin";
@@ -82,8 +84,12 @@ async function issuingApp(
     .where(eq(taxBureauAccounts.orgId, org.id));
   const code = await makeReceiptCode(app.ctx, org.id, overrides.code);
   const control = (action: string, body?: unknown) => standinControl(running.url, action, body);
-  const submit = () =>
-    app!.http.inject({
+  /**
+   * The consumer's submit, as answered (`issuing` as soon as 诺诺 accepted); the attempt it left
+   * running in the background (its re-queries) has ended when this returns.
+   */
+  const submit = async () => {
+    const res = await app!.http.inject({
       method: "POST",
       url: `/api/scan/${code.token}/submit`,
       headers: { "content-type": "application/json" },
@@ -97,6 +103,9 @@ async function issuingApp(
         email: "buyer@example.com",
       },
     });
+    await app!.ctx.background.settled();
+    return res;
+  };
   const view = async () =>
     (await app!.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json() as {
       status: string;
@@ -146,6 +155,46 @@ interface StandinState {
 
 // 开票中 briefly (issued within the submit) and beyond the submit's waits: the list every channel
 // runs, test/support/channel-scenarios.ts (1a, 1), through nuonuo.scenarios.test.ts.
+
+// A refund of part of an invoice issued through 诺诺 (部分退款): its red invoice goes through a partial
+// 红字确认单 by itself — no longer left to an operator (refunds.service.ts falls back to `manual` only
+// for channels without 部分红冲, such as 金蝶).
+for (const kind of databaseKinds())
+  describe(`a partial refund through the open API, invoiced through the 诺诺 stand-in [${kind}]`, () => {
+    it("makes the red invoice automatically: the refund is reversing, 诺诺 issues the red invoice of that part, the blue is partially reversed", async () => {
+      const t = await issuingApp(kind);
+      await t.control("scenario", { pendingMs: 2000 });
+      // Answered 开票中; the submit's own wait (3 s) then finds it issued.
+      expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+      const blue = await t.invoiceOfCode();
+      expect(blue.status).toBe("issued");
+      const keys = await makeCredentials(t.app, t.org.id);
+      const res = await openRequest(t.app, keys, {
+        method: "POST",
+        url: `/open/v1/receipt-codes/${encodeURIComponent(t.code.serialNo)}/refunds`,
+        body: { refundNo: "NR-1", reason: "销货退回", lines: [{ lineNo: 2, quantity: "1" }] },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ status: "reversing", totalAmount: "350.00" });
+      const redId = res.json().redInvoiceId as string;
+      await t.app.ctx.background.settled();
+      await t.control("clock", { advanceMs: 5000 });
+      await t.sweep();
+      const [red] = await t.app.ctx.database.db.select().from(invoices).where(eq(invoices.id, redId));
+      const state = (await t.control("state")) as StandinState & {
+        bills: Array<{ request: { detail?: Array<Record<string, string>> } }>;
+      };
+      const held = state.invoices.find((i) => i.number === red?.number);
+      expect(red).toMatchObject({ status: "issued", totalAmount: "-350.00", blueInvoiceId: blue.id });
+      expect(held).toBeDefined();
+      // One 确认单, for one room of the 标准间 (line 2, its discount row merged).
+      expect(state.bills.map((b) => b.request.detail)).toEqual([
+        [expect.objectContaining({ blueDetailIndex: "2", goodsName: "标准间", num: "-1" })],
+      ]);
+      const [after] = await t.app.ctx.database.db.select().from(invoices).where(eq(invoices.id, blue.id));
+      expect(after?.status).toBe("partially_reversed");
+    });
+  });
 
 // 诺诺's own: logic, not concurrency — PGlite only (test time is a budget).
 describe("issuing through the 诺诺 stand-in [pglite]", () => {
@@ -256,7 +305,9 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     const t = await issuingApp(kind, { clerk: "王五" });
     await t.control("scenario", { pendingMs: 1000, fail: "购方名称与纳税人识别号不一致" });
 
-    expect((await t.submit()).json()).toMatchObject({ status: "failed" });
+    // Answered as soon as 诺诺 accepted it; its failure (22) is found by the re-query after.
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.view()).toMatchObject({ status: "failed" });
     const failed = await t.invoiceOfCode();
     const actor = {
       type: "user" as const,
@@ -397,7 +448,8 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
   it("a natural person travels as one (naturalPersonFlag 1, no tax number)", async () => {
     const t = await issuingApp(kind, {}, { buyer: { type: "individual", name: "张三" } });
     await t.control("scenario", { pendingMs: 1000 });
-    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.view()).toMatchObject({ invoices: [{ status: "issued" }] });
     const state = (await t.control("state")) as StandinState;
     expect(state.invoices[0]!.order).toMatchObject({
       buyerName: "张三",
@@ -433,16 +485,23 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     expect(row).toMatchObject({ status: "issued", number: state.invoices[0]!.number });
   });
 
-  it("诺诺's own PDF, OFD and XML are fetched at once and become the invoice's files (ours the preview), served to the consumer and the console", async () => {
+  it("诺诺's own PDF, OFD and XML are fetched at once and become the invoice's files (ours the preview, rendered when first asked for), served to the consumer and the console", async () => {
     const t = await issuingApp(kind, { clerk: "王五" });
     await t.control("scenario", { pendingMs: 1000 });
-    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.view()).toMatchObject({ invoices: [{ status: "issued" }] });
     const row = await t.invoiceOfCode();
-    const kinds = await t.app.ctx.database.db
-      .select({ kind: invoiceFiles.kind })
-      .from(invoiceFiles)
-      .where(eq(invoiceFiles.invoiceId, row.id));
-    expect(kinds.map((k) => k.kind).sort()).toEqual(["ofd", "pdf", "preview_pdf", "preview_xml", "xml"]);
+    const kinds = async () =>
+      (
+        await t.app.ctx.database.db
+          .select({ kind: invoiceFiles.kind })
+          .from(invoiceFiles)
+          .where(eq(invoiceFiles.invoiceId, row.id))
+      )
+        .map((k) => k.kind)
+        .sort();
+    // The channel's files only: our rendering is not made while nobody asks for it.
+    expect(await kinds()).toEqual(["ofd", "pdf", "xml"]);
     const pdf = await t.app.http.inject({
       method: "GET",
       url: `/api/scan/${t.code.token}/invoices/${row.id}.pdf`,
@@ -458,9 +517,6 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     expect((await t.app.ctx.providers.files.get(row.id, "xml"))?.toString()).toContain(
       `number="${row.number}"`,
     );
-    expect((await t.app.ctx.providers.files.get(row.id, "preview_pdf"))?.subarray(0, 5).toString()).toBe(
-      "%PDF-",
-    );
     expect(row.channelData).not.toHaveProperty("pendingFiles");
     // Through the console's download route: the legal PDF (the channel's), and ours as the preview.
     const user = await makeUser(t.app.ctx.database, { orgIds: [t.org.id] });
@@ -472,12 +528,24 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     expect(preview.statusCode).toBe(200);
     expect(preview.headers["content-disposition"]).toContain(`filename="${row.number}.preview.pdf"`);
     expect(preview.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    // Rendered once and stored: asked again, the same bytes from the store.
+    expect(await kinds()).toEqual(["ofd", "pdf", "preview_pdf", "xml"]);
+    expect((await t.app.ctx.providers.files.get(row.id, "preview_pdf"))?.equals(preview.rawPayload)).toBe(
+      true,
+    );
+    const again = await operator.get(`/orgs/${t.org.id}/invoices/${row.id}/files/preview_pdf`);
+    expect(again.rawPayload.equals(preview.rawPayload)).toBe(true);
+    const previewXml = await operator.get(`/orgs/${t.org.id}/invoices/${row.id}/files/preview_xml`);
+    expect(previewXml.statusCode).toBe(200);
+    expect(previewXml.body).toContain(row.number);
+    expect(await kinds()).toEqual(["ofd", "pdf", "preview_pdf", "preview_xml", "xml"]);
   });
 
   it("files from a host outside the allowed list are not fetched: the invoice is issued with our files as the preview, and the sweep fetches them once allowed", async () => {
     const t = await issuingApp(kind, { clerk: "王五", fileHosts: "files.example.com" });
     await t.control("scenario", { pendingMs: 1000 });
-    expect((await t.submit()).json()).toMatchObject({ status: "issued" });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.view()).toMatchObject({ invoices: [{ status: "issued" }] });
     const row = await t.invoiceOfCode();
     expect(row.status).toBe("issued");
     expect((row.channelData as { pendingFiles: unknown[] }).pendingFiles).toHaveLength(3);

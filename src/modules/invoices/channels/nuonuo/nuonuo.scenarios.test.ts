@@ -1,12 +1,20 @@
 /** §7.6 through the real issuing path against the 诺诺 stand-in (the list: test/support/channel-scenarios.ts). */
+import Decimal from "decimal.js";
 import { describeChannelScenarios } from "../../../../../test/support/channel-scenarios";
 import { createNuonuoStandin, DEFAULT_APP } from "../../../../standins/nuonuo/nuonuo-standin";
 import { type RunningStandin, standinControl } from "../../../../standins/server";
 import { nuonuoOrderNo } from "./nuonuo.channel";
+import { nuonuoVectorsAsSigned } from "./signing.vectors";
 
 interface NuonuoState {
   tokenCalls: Record<string, number>;
-  invoices: Array<{ orderNo: string; number: string | null }>;
+  invoices: Array<{
+    orderNo: string;
+    number: string | null;
+    order: { invoiceDetail: Array<Record<string, string>> };
+  }>;
+  bills: Array<{ billId: string }>;
+  calls: Array<{ method: string; code: string }>;
   callbacks: Array<{ answer: string }>;
 }
 
@@ -57,5 +65,45 @@ describeChannelScenarios("诺诺", () => {
     legalPdf: (number) => `%PDF standin ${number}`,
     acknowledgement: { status: "0000", message: "同步成功" },
     callbackPath: "/channels/nuonuo/callback",
+    // 诺诺 decides per form whether the buyer must confirm: the stand-in's switch holds for every
+    // red applied for from now on.
+    booked: (_blueSerial, on) => scenario({ redBooked: on }),
+    answerRed: async (redSerial, agree) => {
+      const answer = (await control("red/confirm", { billId: redSerial, agree })) as { code: string };
+      if (answer.code !== "E0000") throw new Error(`red/confirm: ${JSON.stringify(answer)}`);
+    },
+    redApplications: async () => (await state()).bills.length,
+    rateLimited: (on) => scenario({ rateLimit: on ? { count: 1000, mode: "code" } : null }),
+    businessCalls: async () => (await state()).calls.length,
+    partialRed: true,
+    async reverseLineOutside(blueNumber, lineNo) {
+      // The blue invoice as the stand-in holds it; a form taking the whole of that line (net of its
+      // discount row), as a merchant would fill it in at 诺诺's workbench.
+      const blue = (await state()).invoices.find((i) => i.number === blueNumber)!;
+      const rows = blue.order.invoiceDetail;
+      const row = rows[lineNo - 1]!;
+      const discount = row.invoiceLineProperty === "2" ? rows[lineNo] : undefined;
+      const neg = (key: string) =>
+        new Decimal(row[key]!)
+          .plus(discount?.[key] ?? "0")
+          .negated()
+          .toFixed(2);
+      const answer = (await control("red/outside", {
+        billId: `OUTSIDE${lineNo}${blueNumber}`.slice(0, 32),
+        blueElecInvoiceNumber: blueNumber,
+        detail: [
+          {
+            blueDetailIndex: String(lineNo),
+            goodsName: row.goodsName,
+            goodsCode: row.goodsCode,
+            taxRate: row.taxRate,
+            taxExcludedAmount: neg("taxExcludedAmount"),
+            taxAmount: neg("tax"),
+          },
+        ],
+      })) as { code: string };
+      if (answer.code !== "E0000") throw new Error(`red/outside: ${JSON.stringify(answer)}`);
+    },
+    signingVectors: nuonuoVectorsAsSigned,
   };
 });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt } from "node:crypto";
+import { createHmac, randomInt, randomUUID } from "node:crypto";
 
 /**
  * 诺诺 open-platform request signing (CHANNELS.md §1.4): the URL path `/open/v1/services` split
@@ -30,9 +30,12 @@ export function nuonuoSign(input: SignInput): string {
     .digest("base64");
 }
 
-/** A 32-character transport id (not a business key). */
+/**
+ * A 32-character transport id (not a business key): a UUID without its dashes, as 诺诺's own SDKs
+ * make it — and randomUUID draws from a cached pool, where a randomBytes call per request did not.
+ */
 export function newSenid(): string {
-  return randomBytes(16).toString("hex");
+  return randomUUID().replaceAll("-", "");
 }
 
 /** An 8-digit positive integer, as the docs ask ("8位随机正整数"). */

@@ -1,7 +1,8 @@
-import { App, Button, Form, Input, Switch, Table, Tag } from "antd";
+import { App, Button, Form, Input, Switch, Tag } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import type { Device } from "../../api-types";
+import { ListPage } from "../../list-page";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
 
@@ -19,42 +20,43 @@ export function DevicesTab() {
 
   return (
     <>
-      <div className="toolbar">
-        <span />
-        {can("administer") && (
-          <Button type="primary" onClick={() => setEditing({ isActive: true })}>
-            新增设备
-          </Button>
-        )}
-      </div>
-      <Table<Device>
-        rowKey="id"
-        size="middle"
-        dataSource={rows}
-        pagination={false}
-        columns={[
-          { title: "设备编号", dataIndex: "deviceNo" },
-          { title: "设备名称", dataIndex: "name" },
-          { title: "位置", dataIndex: "location" },
-          {
-            title: "状态",
-            dataIndex: "isActive",
-            render: (a: boolean) => (a ? <Tag color="green">启用</Tag> : <Tag>停用</Tag>),
-          },
-          ...(can("administer")
-            ? [
-                {
-                  title: "操作",
-                  width: 100,
-                  render: (_: unknown, r: Device) => (
-                    <Button type="link" size="small" onClick={() => setEditing(r)}>
-                      编辑
-                    </Button>
-                  ),
-                },
-              ]
-            : []),
-        ]}
+      <ListPage<Device, object>
+        embedded
+        total={rows.length}
+        actions={
+          can("administer") && (
+            <Button type="primary" onClick={() => setEditing({ isActive: true })}>
+              新增设备
+            </Button>
+          )
+        }
+        table={{
+          dataSource: rows,
+          columns: [
+            { title: "设备编号", dataIndex: "deviceNo", width: 180, ellipsis: true },
+            { title: "设备名称", dataIndex: "name", width: 220, ellipsis: true },
+            { title: "位置", dataIndex: "location", ellipsis: true },
+            {
+              title: "状态",
+              dataIndex: "isActive",
+              width: 90,
+              render: (a: boolean) => (a ? <Tag color="green">启用</Tag> : <Tag>停用</Tag>),
+            },
+            ...(can("administer")
+              ? [
+                  {
+                    title: "操作",
+                    width: 100,
+                    render: (_: unknown, r: Device) => (
+                      <Button type="link" size="small" onClick={() => setEditing(r)}>
+                        编辑
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
+          ],
+        }}
       />
       <EditModal<Device>
         title={editing?.id ? "编辑设备" : "新增设备"}

@@ -4,13 +4,22 @@ import { api } from "../../api";
 import type { Integrations } from "../../api-types";
 import { clearChangedErrors, showFieldErrors } from "../../form-errors";
 
-const FIELDS = ["wechatAppId", "wechatSecret", "titleProvider", "titleProviderKey"];
+const FIELDS = [
+  "wechatAppId",
+  "wechatSecret",
+  "titleProvider",
+  "titleProviderKey",
+  "wechatInvoiceSPappid",
+  "wechatInvoiceCardId",
+];
 
 interface Values {
   wechatAppId: string;
   wechatSecret: string;
   titleProvider: Integrations["titleProvider"];
   titleProviderKey: string;
+  wechatInvoiceSPappid: string;
+  wechatInvoiceCardId: string;
 }
 
 /**
@@ -32,6 +41,8 @@ export function IntegrationsCard({ orgId }: { orgId: string }) {
         wechatSecret: "",
         titleProvider: i.titleProvider,
         titleProviderKey: "",
+        wechatInvoiceSPappid: i.wechatInvoiceSPappid,
+        wechatInvoiceCardId: i.wechatInvoiceCardId,
       });
     },
     [form],
@@ -107,6 +118,24 @@ export function IntegrationsCard({ orgId }: { orgId: string }) {
               }
             >
               <Input.Password autoComplete="new-password" disabled={provider === "none"} />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item
+              label="微信卡包 · 电子发票插件 s_pappid"
+              name="wechatInvoiceSPappid"
+              extra="公众号开通「电子发票」插件后由 seturl 接口取得；与 card_id 同时填写后，消费者在微信内可将发票加入卡包"
+            >
+              <Input data-testid="wechat-invoice-spappid" />
+            </Form.Item>
+          </Col>
+          <Col span={12}>
+            <Form.Item
+              label="发票卡券模板 card_id"
+              name="wechatInvoiceCardId"
+              extra="createcard 接口创建的发票模板"
+            >
+              <Input data-testid="wechat-invoice-card-id" />
             </Form.Item>
           </Col>
         </Row>

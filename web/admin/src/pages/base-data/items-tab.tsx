@@ -1,10 +1,13 @@
-import { App, Button, Col, Form, Input, Row, Select, Space, Switch, Table, Tag, Upload } from "antd";
+import { App, AutoComplete, Button, Col, Form, Input, Row, Select, Switch, Tag } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import { ApiError, api, query } from "../../api";
-import type { Item, ItemImportResult, Page } from "../../api-types";
+import { api, query } from "../../api";
+import type { Item, Page, TaxCategory } from "../../api-types";
 import { TAX_RATE_OPTIONS, ZERO_RATE_OPTIONS } from "../../labels";
+import { ListPage } from "../../list-page";
+import { useLocation } from "../../router";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
+import { ItemsImportModal } from "./items-import";
 
 const FIELDS = [
   "code",
@@ -19,38 +22,20 @@ const FIELDS = [
   "isActive",
 ];
 
-/** "rows[3].taxCode" → "第 5 行（税收分类编码）": row 0 is the line under the header, line 2 of the file. */
-function describeImportError(path: string, text: string): string {
-  const m = path.match(/^rows\[(\d+)\]\.?(.*)$/);
-  return m ? `第 ${Number(m[1]) + 2} 行：${text}` : text;
-}
-
-const TEMPLATE = [
-  "编码,项目名称,税收分类简称,税收分类编码,税率,零税率类型,规格型号,单位,单价",
-  "MILK-1L,纯牛奶,乳制品,1030201000000000000,13%,,1L,盒,12.50",
-  "LUNCH,午餐,餐饮服务,3070401000000000000,6%,,,份,",
-  "BOOK,图书,图书,1060101000000000000,0%,免税,,本,",
-].join("\r\n");
-
-/** The import template as a UTF-8 CSV (with BOM, so Excel opens it with the right encoding). */
-function downloadTemplate() {
-  const url = URL.createObjectURL(new Blob([`\uFEFF${TEMPLATE}`], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = "开票项导入模板.csv";
-  a.click();
-  URL.revokeObjectURL(url);
-}
-
 /** 开票项: the goods master, searchable, importable from CSV or Excel. */
 export function ItemsTab() {
   const { orgId } = useConsole();
   const can = useCan();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
+  const { params } = useLocation();
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
   const [data, setData] = useState<Page<Item>>({ items: [], total: 0, page: 1, pageSize: 10 });
-  const [editing, setEditing] = useState<Partial<Item> | null>(null);
+  const admin = can("administer");
+  // The receipt-code form's empty item picker links here with ?new=1: the new-item form opens at once.
+  const [editing, setEditing] = useState<Partial<Item> | null>(() =>
+    params.get("new") === "1" && admin ? { taxRate: "0.13", isActive: true } : null,
+  );
   const [importing, setImporting] = useState(false);
 
   const load = useCallback(
@@ -64,115 +49,81 @@ export function ItemsTab() {
     void load();
   }, [load]);
 
-  const upload = async (file: File) => {
-    setImporting(true);
-    const body = new FormData();
-    body.append("file", file);
-    try {
-      const r = await api.post<ItemImportResult>(`/orgs/${orgId}/items/import`, body);
-      message.success(`导入完成：新增 ${r.created} 个，更新 ${r.updated} 个`);
-      await load();
-    } catch (e) {
-      const lines =
-        e instanceof ApiError && Object.keys(e.fields).length > 0
-          ? Object.entries(e.fields).map(([p, t]) => describeImportError(p, t))
-          : [e instanceof Error ? e.message : String(e)];
-      modal.error({
-        title: "导入失败，未保存任何数据",
-        width: 560,
-        content: (
-          <ul style={{ paddingLeft: 18, maxHeight: 320, overflow: "auto" }}>
-            {lines.slice(0, 50).map((l) => (
-              <li key={l}>{l}</li>
-            ))}
-          </ul>
-        ),
-      });
-    } finally {
-      setImporting(false);
-    }
-  };
-
-  const admin = can("administer");
   return (
     <>
-      <div className="toolbar">
-        <Input.Search
-          placeholder="搜索名称、编码、简称或税收分类编码"
-          allowClear
-          style={{ width: 360 }}
-          onSearch={(v) => {
-            setPage(1);
-            setQ(v.trim());
-          }}
-          data-testid="item-search"
-        />
-        {admin && (
-          <Space>
-            <Button type="link" onClick={downloadTemplate}>
-              下载导入模板
-            </Button>
-            <Upload
-              accept=".csv,.xlsx"
-              showUploadList={false}
-              beforeUpload={(file) => {
-                void upload(file);
-                return false;
+      <ListPage<Item, object>
+        embedded
+        unit="项"
+        total={data.total}
+        page={page}
+        pageSize={10}
+        onPage={setPage}
+        testId="items-table"
+        actions={
+          <>
+            <Input.Search
+              placeholder="搜索名称、编码、简称或税收分类编码"
+              allowClear
+              style={{ width: 360 }}
+              onSearch={(v) => {
+                setPage(1);
+                setQ(v.trim());
               }}
-            >
-              <Button loading={importing}>导入（CSV / Excel）</Button>
-            </Upload>
-            <Button type="primary" onClick={() => setEditing({ taxRate: "0.13", isActive: true })}>
-              新增开票项
-            </Button>
-          </Space>
-        )}
-      </div>
-      <Table<Item>
-        rowKey="id"
-        size="middle"
-        dataSource={data.items}
-        pagination={{
-          current: page,
-          pageSize: 10,
-          total: data.total,
-          onChange: setPage,
-          showTotal: (t) => `共 ${t} 项`,
+              data-testid="item-search"
+            />
+            {admin && (
+              <>
+                <Button onClick={() => setImporting(true)} data-testid="items-import">
+                  导入（CSV / Excel）
+                </Button>
+                <Button
+                  type="primary"
+                  onClick={() => setEditing({ taxRate: "0.13", isActive: true })}
+                  data-testid="item-new"
+                >
+                  新增开票项
+                </Button>
+              </>
+            )}
+          </>
+        }
+        table={{
+          dataSource: data.items,
+          columns: [
+            { title: "编码", dataIndex: "code", width: 120 },
+            { title: "项目名称", dataIndex: "name", ellipsis: true },
+            { title: "税收分类简称", dataIndex: "shortName", width: 130, ellipsis: true },
+            { title: "税收分类编码", dataIndex: "taxCode", width: 190 },
+            { title: "税率", dataIndex: "taxRateLabel", width: 80 },
+            { title: "规格型号", dataIndex: "spec", width: 110, ellipsis: true },
+            { title: "单位", dataIndex: "unit", width: 70 },
+            {
+              title: "单价",
+              dataIndex: "unitPrice",
+              className: "money",
+              render: (p: string | null) => p ?? "—",
+            },
+            {
+              title: "状态",
+              dataIndex: "isActive",
+              width: 70,
+              render: (a: boolean) => (a ? <Tag color="green">启用</Tag> : <Tag>停用</Tag>),
+            },
+            ...(admin
+              ? [
+                  {
+                    title: "操作",
+                    width: 80,
+                    render: (_: unknown, r: Item) => (
+                      <Button type="link" size="small" onClick={() => setEditing(r)}>
+                        编辑
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
+          ],
         }}
-        columns={[
-          { title: "编码", dataIndex: "code", width: 120 },
-          { title: "项目名称", dataIndex: "name" },
-          { title: "税收分类简称", dataIndex: "shortName" },
-          { title: "税收分类编码", dataIndex: "taxCode", width: 190 },
-          { title: "税率", dataIndex: "taxRateLabel", width: 80 },
-          { title: "规格型号", dataIndex: "spec" },
-          { title: "单位", dataIndex: "unit", width: 70 },
-          {
-            title: "单价",
-            dataIndex: "unitPrice",
-            className: "money",
-            render: (p: string | null) => p ?? "—",
-          },
-          {
-            title: "状态",
-            dataIndex: "isActive",
-            width: 70,
-            render: (a: boolean) => (a ? <Tag color="green">启用</Tag> : <Tag>停用</Tag>),
-          },
-          ...(admin
-            ? [
-                {
-                  title: "操作",
-                  width: 80,
-                  render: (_: unknown, r: Item) => (
-                    <Button type="link" size="small" onClick={() => setEditing(r)}>
-                      编辑
-                    </Button>
-                  ),
-                },
-              ]
-            : []),
-        ]}
       />
       <EditModal<Item>
         title={editing?.id ? "编辑开票项" : "新增开票项"}
@@ -200,40 +151,99 @@ export function ItemsTab() {
           await load();
         }}
       >
-        {() => <ItemFields />}
+        {() => <ItemFields orgId={orgId} />}
       </EditModal>
+      <ItemsImportModal
+        orgId={orgId}
+        open={importing}
+        onClose={() => setImporting(false)}
+        onImported={() => void load()}
+      />
     </>
   );
 }
 
-function ItemFields() {
+/**
+ * 税收分类编码 with a search of the common categories (by code prefix or by name): choosing one fills
+ * the code, the 简称 and the usual rate, all still editable.
+ */
+function TaxCodeSearch(props: {
+  orgId: string;
+  /** Given by Form.Item: the label's target, and what `#taxCode` finds. */
+  id?: string;
+  value?: string;
+  onChange?: (v: string) => void;
+}) {
+  const form = Form.useFormInstance();
+  const [found, setFound] = useState<TaxCategory[]>([]);
+  const { orgId } = props;
+  const search = useCallback(
+    (q: string) =>
+      api
+        .get<TaxCategory[]>(`/orgs/${orgId}/tax-codes${query({ q: q.trim() })}`)
+        .then(setFound, () => setFound([])),
+    [orgId],
+  );
+  return (
+    <AutoComplete
+      id={props.id}
+      value={props.value}
+      onChange={(v: string) => props.onChange?.(v)}
+      onSearch={(q) => void search(q)}
+      onFocus={() => void search(props.value && /^\d+$/.test(props.value) ? props.value.slice(0, 3) : "")}
+      onSelect={(code: string) => {
+        const t = found.find((x) => x.code === code);
+        if (!t) return;
+        form.setFieldsValue({ taxCode: t.code, shortName: t.shortName, taxRate: t.rate });
+      }}
+      options={found.map((t) => ({
+        value: t.code,
+        label: (
+          <span data-testid={`tax-code-option-${t.code}`}>
+            {t.code} · {t.shortName}（{t.name}） {t.rateLabel}
+          </span>
+        ),
+      }))}
+      popupMatchSelectWidth={520}
+      placeholder="输入编码开头或名称搜索，如 307 或 餐饮"
+      data-testid="tax-code-search"
+    />
+  );
+}
+
+function ItemFields({ orgId }: { orgId: string }) {
   const form = Form.useFormInstance();
   const zero = Form.useWatch("taxRate", form) === "0";
   return (
     <Row gutter={12}>
       <Col span={10}>
         <Form.Item label="编码" name="code" required>
-          <Input maxLength={64} placeholder="如 MILK-1L" />
+          <Input maxLength={64} placeholder="如 MILK-1L" data-testid="item-code" />
         </Form.Item>
       </Col>
       <Col span={14}>
         <Form.Item label="项目名称" name="name" required>
-          <Input />
+          <Input data-testid="item-name" />
         </Form.Item>
       </Col>
       <Col span={10}>
         <Form.Item label="税收分类简称" name="shortName" required>
-          <Input placeholder="如 餐饮服务" />
+          <Input placeholder="如 餐饮服务" data-testid="item-short-name" />
         </Form.Item>
       </Col>
       <Col span={14}>
-        <Form.Item label="税收分类编码（19 位）" name="taxCode" required>
-          <Input maxLength={19} placeholder="如 3070401000000000000" />
+        <Form.Item
+          label="税收分类编码（19 位）"
+          name="taxCode"
+          required
+          extra="可按编码开头或名称搜索常用分类，选中后带出简称和税率"
+        >
+          <TaxCodeSearch orgId={orgId} />
         </Form.Item>
       </Col>
       <Col span={10}>
         <Form.Item label="税率" name="taxRate" required>
-          <Select options={TAX_RATE_OPTIONS} />
+          <Select options={TAX_RATE_OPTIONS} data-testid="item-tax-rate" />
         </Form.Item>
       </Col>
       <Col span={14}>

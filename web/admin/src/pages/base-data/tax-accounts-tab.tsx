@@ -1,8 +1,9 @@
-import { Alert, App, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Form, Input, Modal, Select, Space, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import type { TaxAccount, TaxAccountChannel, TaxAccountStatus } from "../../api-types";
 import { formatTime, TAX_ACCOUNT_STATUS } from "../../labels";
+import { ListPage } from "../../list-page";
 import { useCan, useConsole } from "../../session";
 import { EditModal } from "./edit-modal";
 
@@ -45,67 +46,73 @@ export function TaxAccountsTab() {
 
   return (
     <>
-      <div className="toolbar">
-        <span />
-        {can("administer") && (
-          <Button
-            type="primary"
-            onClick={() => setEditing({ channel: "sandbox", status: "online", settings: {} })}
-          >
-            新增账号
-          </Button>
-        )}
-      </div>
-      <Table<TaxAccount>
-        rowKey="id"
-        size="middle"
-        dataSource={rows}
-        pagination={false}
-        columns={[
-          { title: "账号名称", dataIndex: "name" },
-          { title: "开票通道", dataIndex: "channel", render: (c: string) => labelOf(c) },
-          {
-            title: "状态",
-            dataIndex: "status",
-            // What the channel reported and what to do; the account's invoices wait meanwhile.
-            render: (s: string, r: TaxAccount) => (
-              <Space direction="vertical" size={2}>
-                <Tag color={TAX_ACCOUNT_STATUS[s]?.color} title={r.statusMessage ?? undefined}>
-                  {TAX_ACCOUNT_STATUS[s]?.label ?? s}
-                </Tag>
-                {r.problem && (
-                  <Typography.Text type="secondary" data-testid="tax-account-action">
-                    {r.statusAction ?? r.statusMessage}（待开发票已暂停，恢复后自动继续）
-                  </Typography.Text>
-                )}
-              </Space>
-            ),
-          },
-          { title: "创建时间", dataIndex: "createdAt", render: formatTime },
-          ...(can("administer")
-            ? [
-                {
-                  title: "操作",
-                  width: 180,
-                  render: (_: unknown, r: TaxAccount) => (
-                    <Space size={0}>
-                      <Button type="link" size="small" onClick={() => setEditing(r)}>
-                        编辑
-                      </Button>
-                      <Button
-                        type="link"
-                        size="small"
-                        loading={testing === r.id}
-                        onClick={() => void test(r)}
-                      >
-                        测试连接
-                      </Button>
-                    </Space>
-                  ),
-                },
-              ]
-            : []),
-        ]}
+      <ListPage<TaxAccount, object>
+        embedded
+        total={rows.length}
+        actions={
+          can("administer") && (
+            <Button
+              type="primary"
+              onClick={() => setEditing({ channel: "sandbox", status: "online", settings: {} })}
+            >
+              新增账号
+            </Button>
+          )
+        }
+        table={{
+          dataSource: rows,
+          columns: [
+            { title: "账号名称", dataIndex: "name", width: 200, ellipsis: true },
+            {
+              title: "开票通道",
+              dataIndex: "channel",
+              width: 160,
+              ellipsis: true,
+              render: (c: string) => labelOf(c),
+            },
+            {
+              title: "状态",
+              dataIndex: "status",
+              // What the channel reported and what to do; the account's invoices wait meanwhile.
+              render: (s: string, r: TaxAccount) => (
+                <Space direction="vertical" size={2}>
+                  <Tag color={TAX_ACCOUNT_STATUS[s]?.color} title={r.statusMessage ?? undefined}>
+                    {TAX_ACCOUNT_STATUS[s]?.label ?? s}
+                  </Tag>
+                  {r.problem && (
+                    <Typography.Text type="secondary" data-testid="tax-account-action">
+                      {r.statusAction ?? r.statusMessage}（待开发票已暂停，恢复后自动继续）
+                    </Typography.Text>
+                  )}
+                </Space>
+              ),
+            },
+            { title: "创建时间", dataIndex: "createdAt", width: 140, render: formatTime },
+            ...(can("administer")
+              ? [
+                  {
+                    title: "操作",
+                    width: 170,
+                    render: (_: unknown, r: TaxAccount) => (
+                      <Space size={0}>
+                        <Button type="link" size="small" onClick={() => setEditing(r)}>
+                          编辑
+                        </Button>
+                        <Button
+                          type="link"
+                          size="small"
+                          loading={testing === r.id}
+                          onClick={() => void test(r)}
+                        >
+                          测试连接
+                        </Button>
+                      </Space>
+                    ),
+                  },
+                ]
+              : []),
+          ],
+        }}
       />
       <EditModal<TaxAccount>
         title={editing?.id ? "编辑电子税局账号" : "新增电子税局账号"}

@@ -7,8 +7,8 @@ import {
   Form,
   Input,
   Modal,
+  Skeleton,
   Space,
-  Spin,
   Tag,
   Typography,
 } from "antd";
@@ -17,7 +17,13 @@ import { api } from "../../api";
 import type { InvoiceDetail } from "../../api-types";
 import { showFieldErrors } from "../../form-errors";
 import { formatTime, INVOICE_TYPE_LABELS, SOURCE_LABELS } from "../../labels";
-import { DeliveriesTable, LinesTable, WebhooksList } from "./invoice-detail-sections";
+import {
+  DeliveriesTable,
+  LinesTable,
+  RefundsList,
+  WebhooksList,
+  WechatCardState,
+} from "./invoice-detail-sections";
 import { BUYER_TYPE_LABELS, INVOICE_STATUS, RED_CONFIRMATION, yuan } from "./invoice-labels";
 import { ReverseModal, ReversibleTable } from "./reverse-modal";
 
@@ -31,10 +37,20 @@ interface Props {
   onOpen(id: string): void;
   /** The list reloads after an action changed something. */
   onChanged(): void;
+  /** Opens the 红冲 dialog as soon as the invoice is shown (异常中心's 重新红冲). */
+  startReversing?: boolean;
 }
 
 /** One invoice: header, totals, lines, the receipt code, deliveries and webhooks; the actions. */
-export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen, onChanged }: Props) {
+export function InvoiceDetailDrawer({
+  orgId,
+  orgName,
+  invoiceId,
+  onClose,
+  onOpen,
+  onChanged,
+  startReversing,
+}: Props) {
   const { message } = App.useApp();
   const [detail, setDetail] = useState<InvoiceDetail | null>(null);
   const [resending, setResending] = useState(false);
@@ -50,6 +66,9 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
     setDetail(null);
     void load();
   }, [load]);
+  useEffect(() => {
+    if (startReversing && detail?.canReverse) setReversing(true);
+  }, [startReversing, detail?.canReverse]);
 
   const retry = async () => {
     if (!detail) return;
@@ -97,7 +116,7 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
   return (
     <Drawer open={Boolean(invoiceId)} onClose={onClose} size={920} title={title} destroyOnHidden>
       {!detail ? (
-        <Spin style={{ display: "block", margin: "80px auto" }} />
+        <Skeleton active paragraph={{ rows: 12 }} />
       ) : (
         <Space direction="vertical" size="middle" style={{ width: "100%" }} data-testid="invoice-detail">
           <Space wrap>
@@ -280,8 +299,11 @@ export function InvoiceDetailDrawer({ orgId, orgName, invoiceId, onClose, onOpen
               <ReversibleTable reversible={detail.reversible} />
             </>
           )}
+          <RefundsList url={`/orgs/${orgId}/invoices/${detail.id}/refunds`} />
           <Typography.Title level={5}>交付记录</Typography.Title>
           <DeliveriesTable deliveries={detail.deliveries} />
+          <Typography.Title level={5}>微信卡包</Typography.Title>
+          <WechatCardState card={detail.wechatCard} />
           <Typography.Title level={5}>Webhook 推送</Typography.Title>
           <WebhooksList webhooks={detail.webhooks} />
         </Space>

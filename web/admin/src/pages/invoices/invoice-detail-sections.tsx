@@ -1,5 +1,7 @@
-import { Collapse, Empty, Table, Tag, Typography } from "antd";
-import type { InvoiceDetail } from "../../api-types";
+import { Collapse, Empty, Space, Table, Tag, Typography } from "antd";
+import { useEffect, useState } from "react";
+import { api } from "../../api";
+import type { ConsoleRefund, InvoiceDetail } from "../../api-types";
 import { formatTime } from "../../labels";
 import { DELIVERY_REASON, DELIVERY_STATUS, yuan } from "./invoice-labels";
 
@@ -63,7 +65,7 @@ export function DeliveriesTable({ deliveries }: { deliveries: InvoiceDetail["del
         },
         { title: "尝试", dataIndex: "attempts", width: 60, align: "right" },
         {
-          title: "错误",
+          title: "原因",
           dataIndex: "lastError",
           ellipsis: true,
           render: (e: string | null) => (e ? <Typography.Text type="danger">{e}</Typography.Text> : "—"),
@@ -71,10 +73,34 @@ export function DeliveriesTable({ deliveries }: { deliveries: InvoiceDetail["del
         {
           title: "时间",
           width: 150,
-          render: (_, d) => formatTime(d.sentAt ?? d.updatedAt),
+          render: (_, d) => (
+            <span data-testid="delivery-time">
+              {formatTime(d.status === "bounced" ? (d.bouncedAt ?? d.updatedAt) : (d.sentAt ?? d.updatedAt))}
+            </span>
+          ),
         },
       ]}
     />
+  );
+}
+
+const CARD_STATUS: Record<string, { label: string; color: string }> = {
+  none: { label: "未加入", color: "default" },
+  authorizing: { label: "授权中", color: "processing" },
+  inserted: { label: "已加入", color: "green" },
+  failed: { label: "失败", color: "red" },
+};
+
+/** 微信卡包: whether the consumer added the invoice to WeChat's 卡包, and WeChat's words when it failed. */
+export function WechatCardState({ card }: { card: InvoiceDetail["wechatCard"] }) {
+  return (
+    <Space data-testid="wechat-card">
+      <Tag color={CARD_STATUS[card.status]?.color} data-testid="wechat-card-status">
+        {CARD_STATUS[card.status]?.label ?? card.status}
+      </Tag>
+      {card.at && <Typography.Text type="secondary">{formatTime(card.at)}</Typography.Text>}
+      {card.error && <Typography.Text type="danger">{card.error}</Typography.Text>}
+    </Space>
   );
 }
 
@@ -125,5 +151,56 @@ export function WebhooksList({ webhooks }: { webhooks: InvoiceDetail["webhooks"]
         ),
       }))}
     />
+  );
+}
+
+/** 退款: the merchant's refunds (open API) of a receipt code or an invoice, and what each did. */
+export function RefundsList(props: { url: string }) {
+  const [items, setItems] = useState<ConsoleRefund[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api
+      .get<{ items: ConsoleRefund[] }>(props.url)
+      .then((r) => live && setItems(r.items))
+      .catch(() => live && setItems([]));
+    return () => {
+      live = false;
+    };
+  }, [props.url]);
+  if (!items || items.length === 0) return null;
+  return (
+    <>
+      <Typography.Title level={5}>退款</Typography.Title>
+      <Table<ConsoleRefund>
+        rowKey="id"
+        size="small"
+        pagination={false}
+        dataSource={items}
+        data-testid="refunds"
+        columns={[
+          { title: "退款单号", dataIndex: "refundNo" },
+          // A merged invoice (合并开票) carries the refunds of each of its receipts' orders.
+          { title: "订单号", dataIndex: "orderNo" },
+          { title: "原因", dataIndex: "reason" },
+          {
+            title: "金额",
+            dataIndex: "totalAmount",
+            align: "right",
+            render: (a: string | null) => yuan(a),
+          },
+          {
+            title: "处理",
+            dataIndex: "statusLabel",
+            render: (label: string, r) => (
+              <>
+                <Tag color={r.status === "manual" ? "red" : undefined}>{label}</Tag>
+                {r.note ? <Typography.Text type="secondary">{r.note}</Typography.Text> : null}
+              </>
+            ),
+          },
+          { title: "时间", dataIndex: "createdAt", render: (t: string) => formatTime(t) },
+        ]}
+      />
+    </>
   );
 }

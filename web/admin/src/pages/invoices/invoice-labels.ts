@@ -13,6 +13,8 @@ export const INVOICE_STATUS: Record<InvoiceStatus, { label: string; color: strin
   reversed: { label: "已红冲", color: "volcano" },
   partially_reversed: { label: "部分红冲", color: "orange" },
   confirmation_pending: { label: "待确认", color: "orange" },
+  awaiting_review: { label: "待审核", color: "gold" },
+  review_refused: { label: "审核拒绝", color: "red" },
 };
 
 /** 红字确认单 states (src/domain/red-confirmation.ts) with their tag colours. */
@@ -44,6 +46,7 @@ export const DELIVERY_STATUS: Record<string, { label: string; color: string }> =
   pending: { label: "发送中", color: "processing" },
   sent: { label: "已发送", color: "green" },
   failed: { label: "发送失败", color: "red" },
+  bounced: { label: "被退回", color: "volcano" },
 };
 
 export const DELIVERY_REASON: Record<string, string> = {
@@ -52,9 +55,5 @@ export const DELIVERY_REASON: Record<string, string> = {
   operator: "操作员重发",
 };
 
-/** "1234.5" → "¥1,234.50"; negative amounts keep their sign (red invoices). */
-export function yuan(amount: string | number): string {
-  const n = Number(amount);
-  const text = Math.abs(n).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return `${n < 0 ? "-" : ""}¥${text}`;
-}
+/** Money as the pages show it: the console's one formatter (web/admin/src/money.ts). */
+export { yuan } from "../../money";

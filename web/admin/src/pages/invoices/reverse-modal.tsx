@@ -1,11 +1,11 @@
-import { Alert, App, Input, Modal, Radio, Table, Typography } from "antd";
+import { Alert, App, Input, Modal, Radio, Select, Table, Typography } from "antd";
 import { useState } from "react";
 import { ApiError, api } from "../../api";
 import type { InvoiceDetail } from "../../api-types";
 import { RED_REASONS, yuan } from "./invoice-labels";
 
 type Reversible = NonNullable<InvoiceDetail["reversible"]>;
-type Mode = "whole" | "lines" | "amount";
+type Mode = "whole" | "lines" | "amount" | "reissue";
 
 /**
  * What remains reversible of a blue invoice, per line and in total (部分红冲); the amounts come from
@@ -66,12 +66,20 @@ export function ReverseModal(props: {
   onDone(redId: string | null): void;
 }) {
   const { message } = App.useApp();
-  const [reason, setReason] = useState<string>(RED_REASONS[0]);
+  // No reason is preselected: the operator must pick the one that applies (it is printed on the red invoice).
+  const [reason, setReason] = useState<string | null>(null);
   const [mode, setMode] = useState<Mode>("whole");
   const [quantities, setQuantities] = useState<Record<number, string>>({});
   const [amount, setAmount] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // 红冲并重开: the corrected buyer and type of the new invoice.
+  const [buyer, setBuyer] = useState({
+    type: props.detail.buyer.type as string,
+    name: props.detail.buyer.name,
+    taxId: props.detail.buyer.taxId ?? "",
+    invoiceType: props.detail.invoiceType,
+  });
   const reversible = props.detail.reversible;
   const remaining = reversible?.remaining.totalAmount ?? props.detail.totals.totalAmount;
 
@@ -93,10 +101,30 @@ export function ReverseModal(props: {
     return { reason };
   };
 
+  const reissue = async () => {
+    const done = await api.post<{ redInvoiceId: string; newInvoiceId: string }>(
+      `/orgs/${props.orgId}/invoices/${props.detail.id}/reissue`,
+      {
+        invoiceType: buyer.invoiceType,
+        buyer: { type: buyer.type, name: buyer.name.trim(), taxId: buyer.taxId.trim() || undefined },
+      },
+    );
+    message.success("已红冲，并按新的购买方重新开具");
+    props.onDone(done.newInvoiceId);
+  };
+
   const submit = async () => {
+    if (mode !== "reissue" && !reason) {
+      setError("请选择红冲原因");
+      return;
+    }
     setSaving(true);
     setError(null);
     try {
+      if (mode === "reissue") {
+        await reissue();
+        return;
+      }
       const red = await api.post<InvoiceDetail>(
         `/orgs/${props.orgId}/invoices/${props.detail.id}/reverse`,
         body(),
@@ -127,13 +155,23 @@ export function ReverseModal(props: {
       destroyOnHidden
       width={720}
     >
-      <Typography.Text strong>红冲原因</Typography.Text>
-      <Radio.Group
-        value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        style={{ display: "flex", gap: 8, margin: "8px 0 16px" }}
-        options={RED_REASONS.map((r) => ({ value: r, label: r }))}
-      />
+      {mode !== "reissue" && (
+        <>
+          <Typography.Text strong>
+            <span style={{ color: "#cf1322" }}>* </span>红冲原因
+          </Typography.Text>
+          <Radio.Group
+            value={reason}
+            onChange={(e) => {
+              setReason(e.target.value);
+              setError(null);
+            }}
+            style={{ display: "flex", gap: 8, margin: "8px 0 16px" }}
+            data-testid="reverse-reason"
+            options={RED_REASONS.map((r) => ({ value: r, label: r }))}
+          />
+        </>
+      )}
       <Typography.Text strong>红冲方式</Typography.Text>
       <Radio.Group
         value={mode}
@@ -144,8 +182,45 @@ export function ReverseModal(props: {
           { value: "whole", label: "全额（剩余全部）" },
           { value: "lines", label: "按明细行与数量" },
           { value: "amount", label: "按金额（销售折让）" },
+          ...(props.detail.status === "issued" ? [{ value: "reissue", label: "红冲并重开" }] : []),
         ]}
       />
+      {mode === "reissue" && (
+        <div data-testid="reissue-form" style={{ display: "grid", gap: 8 }}>
+          <Typography.Paragraph style={{ margin: 0 }}>
+            整张红冲后，以同一笔消费按更正后的购买方重新开具一张蓝字发票（新发票与原发票关联），并发送给购买方。
+          </Typography.Paragraph>
+          <Select
+            value={buyer.invoiceType}
+            onChange={(v) => setBuyer({ ...buyer, invoiceType: v })}
+            options={[
+              { value: "digital_normal", label: "数电普票" },
+              { value: "digital_special", label: "数电专票" },
+            ]}
+          />
+          <Select
+            value={buyer.type}
+            onChange={(v) => setBuyer({ ...buyer, type: v })}
+            options={[
+              { value: "enterprise", label: "企业" },
+              { value: "individual", label: "个人" },
+              { value: "non_enterprise", label: "非企业性单位" },
+            ]}
+          />
+          <Input
+            addonBefore="购买方名称"
+            data-testid="reissue-name"
+            value={buyer.name}
+            onChange={(e) => setBuyer({ ...buyer, name: e.target.value })}
+          />
+          <Input
+            addonBefore="纳税人识别号"
+            data-testid="reissue-tax-id"
+            value={buyer.taxId}
+            onChange={(e) => setBuyer({ ...buyer, taxId: e.target.value })}
+          />
+        </div>
+      )}
       {mode === "whole" && (
         <Typography.Paragraph>
           将开具一张红字发票，冲销剩余可红冲的全部金额（价税合计 {yuan(`-${remaining}`)}），并发送给购买方。

@@ -1,0 +1,1 @@
+CREATE INDEX "invoices_channel_order_no_idx" ON "invoices" USING btree (("channel_data" ->> 'orderNo'));

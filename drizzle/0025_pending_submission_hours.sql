@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "pending_submission_hours" integer DEFAULT 72 NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE "refunds" ADD COLUMN "reversals" jsonb DEFAULT '[]'::jsonb NOT NULL;

@@ -1,0 +1,192 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
+import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
+import { describeOneDatabase } from "../../../test/support/db";
+import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
+import { waitUntil } from "../../../test/support/wait";
+import { correctionRequests, invoices, receiptCodeConfigs, smsOutbox } from "../../platform/db/schema";
+
+/**
+ * 换开 over HTTP: the consumer asks on the re-scan page, the operator approves or refuses in the
+ * console (or the organization's rule approves), approval is a red invoice and the corrected one from
+ * the same purchase, exactly once; the console's 红冲并重开 is the same function.
+ */
+describeOneDatabase("换开 (corrections)", (kind) => {
+  let app: TestApp;
+  let orgId: string;
+  let operator: ConsoleClient;
+  beforeAll(async () => {
+    app = await createTestApp(kind);
+    orgId = (await makeOrganization(app.ctx.database)).id;
+    const user = await makeUser(app.ctx.database, { role: "operator", orgIds: [orgId] });
+    operator = await loginAs(app, user.username, user.password);
+  });
+  afterAll(() => app?.close());
+
+  const invoicedCode = async () => {
+    const code = await makeReceiptCode(app.ctx, orgId);
+    const submitted = await submitAsCompany(app, code.token);
+    expect(submitted.json().status).toBe("issued");
+    return { code, blueId: submitted.json().invoices[0].id as string };
+  };
+  const corrected = (taxId = makeUscc("91440300")) => ({
+    reason: "title",
+    invoiceType: "digital_normal",
+    buyer: { type: "enterprise", name: "深圳正确名称有限公司", taxId },
+    mobile: "13800138000",
+  });
+  const apply = (token: string, body: unknown) =>
+    app.http.inject({ method: "POST", url: `/api/scan/${token}/corrections`, payload: body as object });
+  const rowsOf = async (codeId: string) =>
+    app.ctx.database.db.select().from(invoices).where(eq(invoices.receiptCodeId, codeId));
+
+  it("refuses a corrected buyer the submit's rules refuse, and a second open request", async () => {
+    const { code } = await invoicedCode();
+    const bad = await apply(code.token, { ...corrected("12345"), reason: "tax_id" });
+    expect(bad.statusCode).toBe(422);
+    expect(Object.keys(bad.json().error.details.fields)).toContain("buyer.taxId");
+    const badReason = await apply(code.token, { ...corrected(), reason: "whatever" });
+    expect(badReason.statusCode).toBe(422);
+    expect((await apply(code.token, corrected())).statusCode).toBe(201);
+    const twice = await apply(code.token, corrected());
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().error.message).toContain("待处理");
+  });
+
+  it("approved: the old invoice is reversed, the corrected one issued once from the same purchase, the consumer told", async () => {
+    const { code, blueId } = await invoicedCode();
+    const applied = await apply(code.token, corrected());
+    expect(applied.json()).toMatchObject({ status: "pending", reasonLabel: "抬头错误", invoiceId: blueId });
+    const listed = (await operator.get(`/orgs/${orgId}/corrections?status=pending`)).json().items;
+    const mine = listed.find((c: { id: string }) => c.id === applied.json().id);
+    expect(mine).toMatchObject({
+      oldBuyer: { name: "上海某某科技有限公司" },
+      buyer: { name: "深圳正确名称有限公司" },
+    });
+
+    // Two operators press 同意 at once: one decision, one reissue.
+    const [a, b] = await Promise.all([
+      operator.post(`/orgs/${orgId}/corrections/${mine.id}/approve`),
+      operator.post(`/orgs/${orgId}/corrections/${mine.id}/approve`),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    const approved = (a.statusCode === 200 ? a : b).json();
+    expect(approved).toMatchObject({ status: "approved", redInvoiceId: expect.any(String) });
+
+    const rows = await rowsOf(code.id);
+    const old = rows.find((r) => r.id === blueId)!;
+    const red = rows.find((r) => r.color === "red")!;
+    const fresh = rows.find((r) => r.reissueOfInvoiceId === blueId)!;
+    expect(old.status).toBe("reversed");
+    expect(red).toMatchObject({
+      status: "issued",
+      blueInvoiceId: blueId,
+      totalAmount: `-${old.totalAmount}`,
+    });
+    expect(fresh).toMatchObject({
+      id: approved.newInvoiceId,
+      color: "blue",
+      status: "issued",
+      buyerName: "深圳正确名称有限公司",
+      totalAmount: old.totalAmount,
+    });
+    expect(rows.filter((r) => r.color === "blue")).toHaveLength(2);
+    // The re-scan page shows the new invoice, and the request's outcome.
+    const view = (await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json();
+    expect(view.invoices.map((i: { id: string }) => i.id)).toContain(fresh.id);
+    const mineNow = (
+      await app.http.inject({ method: "GET", url: `/api/scan/${code.token}/corrections` })
+    ).json();
+    expect(mineNow.items[0]).toMatchObject({ status: "approved", newInvoiceId: fresh.id });
+    const sms = await waitUntil(async () => {
+      const all = await app.ctx.database.db
+        .select()
+        .from(smsOutbox)
+        .where(eq(smsOutbox.mobile, "13800138000"));
+      return all.find((m) => m.text.includes(code.token));
+    }, "the approval SMS, pointing at the code's page");
+    expect(sms.mobile).toBe("13800138000");
+    // Nothing left to correct: the old one is reversed, the new one may be corrected in turn.
+    const again = await apply(code.token, { ...corrected(), invoiceId: blueId });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it("refused: nothing is reversed and the consumer is told why", async () => {
+    const { code, blueId } = await invoicedCode();
+    const applied = (await apply(code.token, corrected())).json();
+    const missing = await operator.post(`/orgs/${orgId}/corrections/${applied.id}/refuse`, {});
+    expect(missing.statusCode).toBe(422);
+    const res = await operator.post(`/orgs/${orgId}/corrections/${applied.id}/refuse`, {
+      reason: "抬头与付款单位不符",
+    });
+    expect(res.json()).toMatchObject({ status: "refused", refusalReason: "抬头与付款单位不符" });
+    const rows = await rowsOf(code.id);
+    expect(rows.map((r) => [r.id, r.status])).toEqual([[blueId, "issued"]]);
+    await waitUntil(async () => {
+      const all = await app.ctx.database.db
+        .select()
+        .from(smsOutbox)
+        .where(eq(smsOutbox.mobile, "13800138000"));
+      return all.find((m) => m.text.includes(code.token));
+    }, "the refusal SMS, pointing at the code's page");
+    const mine = (
+      await app.http.inject({ method: "GET", url: `/api/scan/${code.token}/corrections` })
+    ).json();
+    expect(mine.items[0]).toMatchObject({ status: "refused", refusalReason: "抬头与付款单位不符" });
+  });
+
+  it("the organization's rule approves within N days of issue", async () => {
+    await app.ctx.database.db
+      .update(receiptCodeConfigs)
+      .set({ correctionAutoApproveDays: 7 })
+      .where(eq(receiptCodeConfigs.orgId, orgId));
+    try {
+      const { code, blueId } = await invoicedCode();
+      const applied = (await apply(code.token, { ...corrected(), reason: "other", note: "写错了" })).json();
+      expect(applied).toMatchObject({
+        status: "approved",
+        decidedBy: "auto",
+        newInvoiceId: expect.any(String),
+      });
+      const [old] = await app.ctx.database.db.select().from(invoices).where(eq(invoices.id, blueId));
+      expect(old?.status).toBe("reversed");
+      // Outside the window: it waits for an operator.
+      const late = await invoicedCode();
+      await app.ctx.database.db
+        .update(invoices)
+        .set({ issuedAt: new Date(Date.now() - 8 * 24 * 3600_000) })
+        .where(eq(invoices.id, late.blueId));
+      expect((await apply(late.code.token, corrected())).json().status).toBe("pending");
+    } finally {
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ correctionAutoApproveDays: null })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+    }
+  });
+
+  it("the console's 红冲并重开 reverses and reissues once; a wrong buyer is refused with its field", async () => {
+    const { code, blueId } = await invoicedCode();
+    const bad = await operator.post(`/orgs/${orgId}/invoices/${blueId}/reissue`, {
+      invoiceType: "digital_normal",
+      buyer: { type: "enterprise", name: "某公司" },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(Object.keys(bad.json().error.details.fields)).toContain("buyer.taxId");
+    expect(await rowsOf(code.id)).toHaveLength(1);
+    const body = { invoiceType: "digital_normal", buyer: { type: "individual", name: "张三" } };
+    const done = await operator.post(`/orgs/${orgId}/invoices/${blueId}/reissue`, body);
+    expect(done.statusCode).toBe(201);
+    const twice = await operator.post(`/orgs/${orgId}/invoices/${blueId}/reissue`, body);
+    expect(twice.statusCode).toBe(409);
+    const rows = await rowsOf(code.id);
+    expect(rows.find((r) => r.id === done.json().newInvoiceId)).toMatchObject({
+      status: "issued",
+      buyerName: "张三",
+      buyerType: "individual",
+      reissueOfInvoiceId: blueId,
+    });
+    expect(await app.ctx.database.db.select().from(correctionRequests)).not.toHaveLength(0);
+  });
+});

@@ -1,0 +1,219 @@
+import { randomBytes } from "node:crypto";
+import type { StandinRequest, StandinResponse } from "../server";
+
+/**
+ * The 电子发票 卡包 calls of the WeChat stand-in (CHANNELS.md §5, 自建平台模式): getauthurl,
+ * getauthdata, platform/setpdf, insert — each with the access token in the query, checked like
+ * the real ones: the token is live, the s_pappid and card_id are the 公众号's, the wx_card ticket
+ * is one it handed out, the PDF comes as multipart field `pdf` (another name: 47001), insert needs
+ * the user's authorisation of that order (72038), a known s_pdf_media_id, a 20-digit 数电 number
+ * with empty billing_code / check_code (72047), and refuses an order inserted already (72042).
+ * The user's tap on the authorisation page is a control: `authorize {orderId, refuse?}`.
+ */
+
+export interface CardApp {
+  appId: string;
+  sPappid?: string;
+  cardId?: string;
+}
+
+type Json = Record<string, unknown>;
+
+interface Order {
+  appId: string;
+  orderId: string;
+  money: number;
+  status: "never auth" | "auth success" | "auth fail";
+  authTime?: number;
+  inserted?: { code: string; openid: string; billingNo: string; fee: number; title: string };
+}
+
+export interface CardEndpointsDeps {
+  apps: Map<string, CardApp>;
+  /** The app of a live access token, or the error answer (40001 / 42001). */
+  appOfToken(token: string): { appId: string } | StandinResponse;
+  /** Whether this app was handed this wx_card ticket. */
+  hasCardTicket(appId: string, ticket: string): boolean;
+  nowMs(): number;
+  failure(endpoint: CardEndpoint): StandinResponse | null;
+}
+
+export const CARD_ENDPOINTS = ["getauthurl", "getauthdata", "setpdf", "insert"] as const;
+export type CardEndpoint = (typeof CARD_ENDPOINTS)[number];
+
+export function createCardEndpoints(deps: CardEndpointsDeps) {
+  let orders = new Map<string, Order>();
+  let media = new Map<string, { appId: string; size: number }>();
+  let calls: Record<CardEndpoint, number> = { getauthurl: 0, getauthdata: 0, setpdf: 0, insert: 0 };
+
+  const error = (errcode: number, errmsg: string): StandinResponse => ({ json: { errcode, errmsg } });
+
+  function authorised(req: StandinRequest): { appId: string } | StandinResponse {
+    return deps.appOfToken(req.url.searchParams.get("access_token") ?? "");
+  }
+
+  function jsonBody(req: StandinRequest): Json | null {
+    try {
+      const v = JSON.parse(req.body.toString("utf8")) as unknown;
+      return v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function getauthurl(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const body = jsonBody(req);
+    if (!body) return error(47001, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app?.sPappid || body.s_pappid !== app.sPappid) return error(72015, "unauthorized create invoice");
+    if (typeof body.order_id !== "string" || !/^[\w-]{1,64}$/.test(body.order_id))
+      return error(72031, "invalid params: order_id");
+    if (!Number.isInteger(body.money) || (body.money as number) < 0)
+      return error(72031, "invalid params: money");
+    if (!Number.isInteger(body.timestamp)) return error(72031, "invalid params: timestamp");
+    if (!["web", "app", "wxa", "wap"].includes(String(body.source)))
+      return error(72031, "invalid params: source");
+    if (![0, 1, 2].includes(body.type as number)) return error(72031, "invalid params: type");
+    if (typeof body.ticket !== "string" || !deps.hasCardTicket(who.appId, body.ticket))
+      return error(40097, "invalid args: ticket");
+    const known = orders.get(body.order_id);
+    if (known && known.appId !== who.appId) return error(72031, "invalid params: order_id");
+    if (!known)
+      orders.set(body.order_id, {
+        appId: who.appId,
+        orderId: body.order_id,
+        money: body.money as number,
+        status: "never auth",
+      });
+    const redirect = typeof body.redirect_url === "string" ? body.redirect_url : "";
+    const authUrl = `https://mp.weixin.qq.com/bizmall/authinvoice?action=list&s_pappid=${encodeURIComponent(
+      app.sPappid,
+    )}&appid=${who.appId}&num=1&o1=${encodeURIComponent(body.order_id)}&m1=${body.money}&t1=${body.timestamp}&source=${body.source}&type=${body.type}&redirect_url=${encodeURIComponent(redirect)}`;
+    return { json: { errcode: 0, errmsg: "ok", auth_url: authUrl, appid: who.appId } };
+  }
+
+  function getauthdata(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const body = jsonBody(req);
+    if (!body) return error(47001, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app?.sPappid || body.s_pappid !== app.sPappid) return error(72015, "unauthorized create invoice");
+    const order = orders.get(String(body.order_id));
+    if (!order || order.appId !== who.appId) return error(72038, "order not authorized");
+    return {
+      json: {
+        errcode: 0,
+        errmsg: "ok",
+        invoice_status: order.status,
+        auth_time: order.authTime ?? 0,
+      },
+    };
+  }
+
+  function setpdf(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const type = String(req.headers["content-type"] ?? "");
+    const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+    if (!/^multipart\/form-data/i.test(type) || !boundary) return error(47001, "data format error");
+    const text = req.body.toString("latin1");
+    const part = text
+      .split(`--${boundary}`)
+      .find((p) => /Content-Disposition:[^\r\n]*name="pdf"[^\r\n]*filename=/i.test(p));
+    if (!part) return error(47001, "data format error");
+    const content = part.slice(part.indexOf("\r\n\r\n") + 4).replace(/\r\n$/, "");
+    if (!content.startsWith("%PDF-")) return error(47001, "data format error: not a pdf");
+    const id = randomBytes(18).toString("base64url");
+    media.set(id, { appId: who.appId, size: Buffer.byteLength(content, "latin1") });
+    return { json: { errcode: 0, errmsg: "ok", s_media_id: id } };
+  }
+
+  function insert(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const body = jsonBody(req);
+    if (!body) return error(47001, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app?.cardId || body.card_id !== app.cardId) return error(40078, "invalid card status");
+    if (body.appid !== who.appId) return error(72031, "invalid params: appid");
+    const order = orders.get(String(body.order_id));
+    if (!order || order.appId !== who.appId || order.status !== "auth success")
+      return error(72038, "order not authorized");
+    if (order.inserted) return error(72042, "invoice already inserted");
+    const ext = body.card_ext as Json | undefined;
+    const data = ((ext?.user_card as Json | undefined)?.invoice_user_data ?? null) as Json | null;
+    if (!ext || typeof ext.nonce_str !== "string" || !data) return error(72031, "invalid params: card_ext");
+    const billingNo = String(data.billing_no ?? "");
+    if (!/^\d{20}$/.test(billingNo) || data.billing_code !== "" || data.check_code !== "")
+      return error(72047, "invalid invoice code or number");
+    const fee = data.fee;
+    const without = data.fee_without_tax;
+    const tax = data.tax;
+    if (
+      ![fee, without, tax].every((n) => Number.isInteger(n)) ||
+      (without as number) + (tax as number) !== fee
+    )
+      return error(72031, "invalid params: fee");
+    if (!Number.isInteger(data.billing_time) || String(data.billing_time).length !== 10)
+      return error(72031, "invalid params: billing_time");
+    if (typeof data.title !== "string" || !data.title) return error(72031, "invalid params: title");
+    const m = media.get(String(data.s_pdf_media_id ?? ""));
+    if (!m || m.appId !== who.appId) return error(72031, "invalid params: s_pdf_media_id");
+    if (!Array.isArray(data.info) || data.info.length === 0) return error(72031, "invalid params: info");
+    for (const other of orders.values())
+      if (other.inserted?.billingNo === billingNo) return error(72042, "invoice already inserted");
+    const inserted = {
+      code: randomBytes(9).toString("hex"),
+      openid: `oStandin${randomBytes(10).toString("base64url")}`,
+      billingNo,
+      fee: fee as number,
+      title: data.title,
+    };
+    order.inserted = inserted;
+    return { json: { errcode: 0, errmsg: "ok", code: inserted.code, openid: inserted.openid } };
+  }
+
+  const handlers: Record<CardEndpoint, (req: StandinRequest) => StandinResponse> = {
+    getauthurl,
+    getauthdata,
+    setpdf,
+    insert,
+  };
+  const paths: Record<string, CardEndpoint> = {
+    "/card/invoice/getauthurl": "getauthurl",
+    "/card/invoice/getauthdata": "getauthdata",
+    "/card/invoice/platform/setpdf": "setpdf",
+    "/card/invoice/insert": "insert",
+  };
+
+  return {
+    handle(req: StandinRequest): StandinResponse | null {
+      const endpoint = paths[req.url.pathname];
+      if (!endpoint || req.method !== "POST") return null;
+      calls[endpoint] += 1;
+      return deps.failure(endpoint) ?? handlers[endpoint](req);
+    },
+    /** The user's answer on the authorisation page. */
+    authorize(orderId: string, refuse: boolean): Json {
+      const order = orders.get(orderId);
+      if (!order) throw new Error(`authorize: no order ${orderId}`);
+      order.status = refuse ? "auth fail" : "auth success";
+      order.authTime = Math.floor(deps.nowMs() / 1000);
+      return { orderId, status: order.status };
+    },
+    state: () => ({
+      cardCalls: calls,
+      orders: [...orders.values()].map((o) => ({ ...o })),
+      media: media.size,
+    }),
+    calls: () => ({ ...calls }),
+    reset(): void {
+      orders = new Map();
+      media = new Map();
+      calls = { getauthurl: 0, getauthdata: 0, setpdf: 0, insert: 0 };
+    },
+  };
+}
