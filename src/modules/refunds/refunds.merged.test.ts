@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
 import { loginAs, makeUser } from "../../../test/support/console";
@@ -340,6 +340,58 @@ for (const kind of databaseKinds()) {
         expect((await invoice(blues[0]!)).status).toBe("reversed");
         expect((await invoice(blues[2]!)).status).toBe("reversed");
       } finally {
+        await setLimit("10000.00");
+      }
+    });
+
+    it("a split whose later invoice fails to reverse keeps what was made and leaves the rest to an operator, both in the note", async () => {
+      await setLimit("1000.00");
+      const { db } = app.ctx.database;
+      // The database refuses the red invoice of the split's second invoice only: as a failure that
+      // comes after the first red invoice was made (a test-only trigger, dropped below).
+      const trigger = `refuse_red_${kind}_${Date.now()}`;
+      try {
+        n += 1;
+        const big = { ...lunch, amount: "800.00" };
+        const boxes = { ...cake, quantity: "5", unitPrice: "300.00", amount: "1500.00" };
+        const code = await push(`SPF-${n}`, [big, boxes]);
+        const submitted = await submitAsCompany(app, code.token);
+        expect(submitted.statusCode, submitted.body).toBe(202);
+        const blues = (submitted.json().invoices as Json[]).map((i) => i.id as string);
+        expect(blues).toHaveLength(3);
+        const second = await invoice(blues[1]!);
+        await db.execute(
+          sql.raw(`create function ${trigger}() returns trigger language plpgsql as $$
+            begin raise exception 'refused for the test'; end $$`),
+        );
+        await db.execute(
+          sql.raw(`create trigger ${trigger} before insert on invoices for each row
+            when (new.blue_invoice_id = '${blues[1]}') execute function ${trigger}()`),
+        );
+        const res = await refund(code.orderNo, { refundNo: `${code.orderNo}-R1`, reason: "销货退回" });
+        expect(res.statusCode, res.body).toBe(201);
+        const view = res.json();
+        expect(view).toMatchObject({ status: "manual", blueInvoiceId: blues[0] });
+        expect(view.note).toBe(
+          `已红冲1张发票；发票 ${second.number} 未能红冲（自动红冲失败），请在控制台处理`,
+        );
+        // What was made is kept and listed; nothing was made for the second or the third invoice.
+        expect(view.reversals).toEqual([{ blueInvoiceId: blues[0], redInvoiceId: view.redInvoiceId }]);
+        expect((await invoice(view.redInvoiceId)).totalAmount).toBe("-800.00");
+        expect((await invoice(blues[0]!)).status).toBe("reversed");
+        expect((await invoice(blues[1]!)).status).toBe("issued");
+        expect((await invoice(blues[2]!)).status).toBe("issued");
+        const reds = await db.select().from(invoices).where(inArray(invoices.blueInvoiceId, blues));
+        expect(reds.map((r) => r.blueInvoiceId)).toEqual([blues[0]]);
+        // A repeat of the refund answers what was recorded, and makes nothing more.
+        const repeat = await refund(code.orderNo, { refundNo: `${code.orderNo}-R1`, reason: "销货退回" });
+        expect(repeat.json()).toMatchObject({ status: "manual", note: view.note });
+        expect(await db.select().from(invoices).where(inArray(invoices.blueInvoiceId, blues))).toHaveLength(
+          1,
+        );
+      } finally {
+        await db.execute(sql.raw(`drop trigger if exists ${trigger} on invoices`));
+        await db.execute(sql.raw(`drop function if exists ${trigger}()`));
         await setLimit("10000.00");
       }
     });
