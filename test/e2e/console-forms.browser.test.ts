@@ -160,6 +160,11 @@ describeBrowser("the console's forms: typed work kept, items set up quickly", ()
     const typed = await drawer.inputValue();
     // 取消 → 继续编辑 keeps the page and what was typed.
     await page.getByRole("button", { name: /^取\s?消$/ }).click();
+    // The context asks for reduced motion (consoleContext): the question is there without its zoom-in.
+    await leaveDialog().waitFor();
+    expect(await leaveDialog().evaluate((el) => el.closest(".ant-modal")?.className ?? "")).not.toMatch(
+      /zoom/,
+    );
     await answerLeave("leave-cancel");
     await leaveDialog().waitFor({ state: "hidden" });
     expect(path()).toBe("/admin/receipt-codes/new");

@@ -61,12 +61,21 @@ export async function freshPage(context: BrowserContext, baseUrl: string, errors
   return page;
 }
 
-/** A browser context for one test file's console pages (desktop size, Chinese). */
+/**
+ * A browser context for one test file's console pages (desktop size, Chinese), asking for reduced
+ * motion: the console then opens dialogs and drawers without their animation, so a click right after
+ * one opens is never lost to a dialog still zooming in (seen on CI; `dialogSettled` was the first fix).
+ */
 export function consoleContext(
   browser: Browser,
   options: BrowserContextOptions = {},
 ): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN", ...options });
+  return browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: "zh-CN",
+    reducedMotion: "reduce",
+    ...options,
+  });
 }
 
 /**

@@ -11,6 +11,10 @@ import "./styles.css";
 // the picker's own texts; dayjs's locale covers the calendar).
 dayjs.locale("zh-cn");
 
+// Someone who asked their system for less motion gets dialogs, drawers and messages without their
+// zoom and slide (antd's motion token off); everyone else gets antd's animations.
+const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
@@ -24,6 +28,7 @@ if (root) {
             colorPrimary: "#2b6cb0",
             colorLink: "#2b6cb0",
             borderRadius: 4,
+            motion: !reducedMotion,
             fontFamily:
               '-apple-system, BlinkMacSystemFont, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif',
           },
