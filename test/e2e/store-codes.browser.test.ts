@@ -7,6 +7,7 @@ import { pendingSubmissions, storeCodes } from "../../src/platform/db/schema";
 import { createTestApp, type TestApp } from "../support/app";
 import {
   collectPageErrors,
+  consoleContext,
   describeBrowser,
   freshPage,
   launchBrowser,
@@ -48,7 +49,7 @@ describeBrowser("门店码 in Chromium", () => {
       locale: "zh-CN",
       timezoneId: "Asia/Shanghai",
     });
-    desk = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+    desk = await consoleContext(browser, { viewport: { width: 1440, height: 900 } });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
