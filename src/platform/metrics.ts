@@ -30,7 +30,7 @@ export class Metrics {
   });
   readonly deliveryOutcomes = new Counter({
     name: "piaoma_delivery_outcomes_total",
-    help: "Delivery sends by channel (email, sms) and outcome (sent, retry, failed, delivered, undelivered).",
+    help: "Delivery sends by channel (email, sms) and outcome (sent, retry, failed, bounced, delivered, undelivered).",
     labelNames: ["channel", "outcome"] as const,
     registers: [this.registry],
   });

@@ -6,7 +6,7 @@ import { deliveries } from "../../platform/db/schema";
 import { tokenOfVerp } from "./deliveries.mail";
 import { parseBounce } from "./dsn";
 
-type BounceContext = Pick<AppContext, "database" | "config" | "log">;
+type BounceContext = Pick<AppContext, "database" | "config" | "log" | "metrics">;
 
 /** A returned e-mail's outcome: how many deliveries it marked bounced, or why it changed nothing. */
 export interface BounceOutcome {
@@ -67,6 +67,8 @@ export async function recordBounce(
       .where(and(inArray(deliveries.id, ids), inArray(deliveries.status, ["sent", "pending"])))
       .returning({ id: deliveries.id });
     bounced += updated.length;
+    if (updated.length > 0)
+      ctx.metrics.deliveryOutcomes.inc({ channel: "email", outcome: "bounced" }, updated.length);
   }
   if (bounced === 0) return ignored("recipient_mismatch");
   ctx.log.info({ tokens: [...tokens], bounced }, "e-mail bounced");

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
+import { loginAs, makeUser } from "../../../test/support/console";
 import { describeOneDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { decodeHeader, type ReceivedMail, startSmtp, type TestSmtp } from "../../../test/support/smtp";
@@ -103,6 +104,10 @@ describeOneDatabase("e-mail delivery states: sent, refused, bounced", (kind) => 
     return { code, invoices: res.json().invoices as Array<{ id: string; number: string | null }> };
   }
 
+  const bounceCount = async () =>
+    (await app.ctx.metrics.deliveryOutcomes.get()).values.find(
+      (v) => v.labels.channel === "email" && v.labels.outcome === "bounced",
+    )?.value ?? 0;
   const deliveryOf = async (invoiceId: string) =>
     (await app.ctx.database.db.select().from(deliveries).where(eq(deliveries.invoiceId, invoiceId)))[0]!;
   const invoiceNumberOf = async (id: string) =>
@@ -165,8 +170,9 @@ describeOneDatabase("e-mail delivery states: sent, refused, bounced", (kind) => 
     ]);
   });
 
-  it("matches a DSN returned to the listener to its delivery: bounced, with time and reason, on the re-scan too", async () => {
+  it("matches a DSN returned to the listener to its delivery: bounced, with time and reason, on the re-scan, in 异常中心 and the metrics", async () => {
     const address = "typo.buyer@example.com";
+    const bouncesBefore = await bounceCount();
     const { code, invoices } = await submit(address);
     await drainDeliveries(app.ctx);
     const sent = await waitUntil(async () => {
@@ -192,6 +198,19 @@ describeOneDatabase("e-mail delivery states: sent, refused, bounced", (kind) => 
         at: bounced.bouncedAt!.toISOString(),
       },
     ]);
+    // The operator's 异常中心 lists it with the reason and offers a resend; the metric counts it.
+    const user = await makeUser(app.ctx.database, { role: "operator", orgIds: [orgId] });
+    const operator = await loginAs(app, user.username, user.password);
+    const listed = (await operator.get("/exceptions?kind=delivery_failed")).json().items as Array<
+      Record<string, unknown>
+    >;
+    expect(listed.filter((i) => i.invoiceId === invoices[0]!.id)).toMatchObject([
+      {
+        detail: expect.stringContaining("退信：5.1.1"),
+        action: { key: "resend" },
+      },
+    ]);
+    expect(await bounceCount()).toBe(bouncesBefore + 1);
   });
 
   it("ignores a forged bounce: an unknown token, another recipient, a delay notice; refuses other mailboxes", async () => {

@@ -120,15 +120,16 @@ export const EXCEPTION_KINDS: ExceptionKind[] = [
     action: { key: "open_invoice", label: "查看" },
   },
   {
-    // The latest sending to a recipient failed (a resend since, pending or sent, closes it).
+    // The latest sending to a recipient failed or came back as a bounce (a resend since, pending or
+    // sent, closes it). A bounce's last_error starts with 退信.
     kind: "delivery_failed",
-    label: "发送失败",
+    label: "发送失败 / 退信",
     sql: `select d.id, i.org_id, d.updated_at as at,
       (case d.channel when 'email' then '邮件 ' else '短信 ' end) || d.recipient as subject,
       coalesce(i.number, '') || ' · ' || coalesce(d.last_error, '发送失败') as detail,
       i.id as invoice_id, d.channel, d.recipient
       from deliveries d join invoices i on i.id = d.invoice_id
-      where d.status = 'failed' and i.org_id = any($1::text[])
+      where d.status in ('failed', 'bounced') and i.org_id = any($1::text[])
         and not exists (select 1 from deliveries n where n.invoice_id = d.invoice_id
                         and n.recipient = d.recipient and n.created_at > d.created_at)`,
     action: {
