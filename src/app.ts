@@ -47,6 +47,11 @@ import { refundsSweep } from "./modules/refunds/refunds.service";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { registerWechatCardEventRoute } from "./modules/scan/scan.wechat-card.routes";
 import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
+import {
+  deleteOldTypedMisses,
+  TYPED_MISSES_CLEANUP_CRON,
+  TYPED_MISSES_CLEANUP_QUEUE,
+} from "./modules/scan/typed-code-misses";
 import { refreshStatsRollup, STATS_ROLLUP_CRON, STATS_ROLLUP_QUEUE } from "./modules/stats/stats.service";
 import { registerStoreCodeScanRoutes } from "./modules/store-codes/store-codes.routes";
 import { pendingExpirySweep } from "./modules/store-codes/store-codes.service";
@@ -208,6 +213,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       handler: async () => {
         const deleted = await deleteExpiredNonces(ctx);
         if (deleted > 0) log.debug({ deleted }, "expired open-API nonces deleted");
+      },
+    });
+
+    // Typed 开票码 misses of days before yesterday, once an hour in a worker.
+    jobs.define({
+      name: TYPED_MISSES_CLEANUP_QUEUE,
+      policy: "stately",
+      cron: TYPED_MISSES_CLEANUP_CRON,
+      retryLimit: 0,
+      expireInSeconds: config.tuning.jobExpireSeconds,
+      pollingIntervalSeconds: config.tuning.jobPollSeconds,
+      handler: async () => {
+        const deleted = await deleteOldTypedMisses(ctx);
+        if (deleted > 0) log.debug({ deleted }, "old typed-code misses deleted");
       },
     });
 

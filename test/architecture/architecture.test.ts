@@ -21,6 +21,7 @@ const owners: Layering["owners"] = {
   receipt_code_lines: "receipt-codes",
   submissions: "scan",
   submission_codes: "scan",
+  typed_code_misses: "scan",
   invoices: "invoices",
   invoice_lines: "invoices",
   invoice_files: "invoices",

@@ -4,9 +4,16 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { SHORT_CODE_ALPHABET } from "../../domain";
-import { receiptCodeConfigs, receiptCodes, submissionCodes, submissions } from "../../platform/db/schema";
+import {
+  receiptCodeConfigs,
+  receiptCodes,
+  submissionCodes,
+  submissions,
+  typedCodeMisses,
+} from "../../platform/db/schema";
 import { STATS_QUERIES } from "../stats/stats.queries";
 import { SHORT_CODE_MISSES_PER_DAY } from "./scan.routes";
+import { deleteOldTypedMisses, missKeyOf } from "./typed-code-misses";
 
 const json = { "content-type": "application/json" };
 const buyer = () => ({
@@ -88,6 +95,42 @@ describeEachDatabase("typed code and merged receipts", (kind) => {
       (await post(`/api/scan/${other.token}/merge`, { codes: [code.shortCode] }, guesser)).statusCode,
     ).toBe(429);
     expect((await post("/api/scan/lookup", { code: code.shortCode }, newAddress())).statusCode).toBe(200);
+  });
+
+  it("keeps the budget in the database: misses another process counted refuse here; an IPv6 /64 is one client; old days are deleted", async () => {
+    const code = await makeReceiptCode(app.ctx, orgId);
+    const { db } = app.ctx.database;
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+    // As if another server process had answered this client's misses today.
+    const elsewhere = newAddress();
+    await db
+      .insert(typedCodeMisses)
+      .values({ address: elsewhere, day: today, misses: SHORT_CODE_MISSES_PER_DAY });
+    const refused = await post("/api/scan/lookup", { code: code.shortCode }, elsewhere);
+    expect(refused.statusCode).toBe(429);
+    // Until the next China midnight.
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(Number(refused.headers["retry-after"])).toBeLessThanOrEqual(24 * 3600);
+    // One IPv6 subscriber (/64) is one client, whichever of its addresses guesses.
+    const wrong = code.shortCode === "222222" ? "333333" : "222222";
+    for (let i = 0; i < SHORT_CODE_MISSES_PER_DAY; i++) {
+      const from = `2001:db8::${(i + 1).toString(16)}`;
+      expect((await post("/api/scan/lookup", { code: wrong }, from)).statusCode).toBe(404);
+    }
+    expect((await post("/api/scan/lookup", { code: code.shortCode }, "2001:db8::ffff")).statusCode).toBe(429);
+    expect((await post("/api/scan/lookup", { code: code.shortCode }, "2001:db8:0:1::1")).statusCode).toBe(
+      200,
+    );
+    const [counted] = await db
+      .select()
+      .from(typedCodeMisses)
+      .where(eq(typedCodeMisses.address, "2001:db8:0:0::/64"));
+    expect(counted?.misses).toBe(SHORT_CODE_MISSES_PER_DAY);
+    // Counts of days before yesterday go; today's stay.
+    await db.insert(typedCodeMisses).values({ address: elsewhere, day: "2020-01-01", misses: 3 });
+    expect(await deleteOldTypedMisses(app.ctx)).toBeGreaterThanOrEqual(1);
+    const left = await db.select().from(typedCodeMisses).where(eq(typedCodeMisses.address, elsewhere));
+    expect(left.map((r) => r.day)).toEqual([today]);
   });
 
   it("merges receipts added by 开票码 and by link into one invoice that every code shows", async () => {
@@ -259,4 +302,13 @@ describeEachDatabase("typed code and merged receipts", (kind) => {
     expect(await statusOf(page.id)).toBe("active");
     expect(await statusOf(fresh[0]!.id)).toBe("active");
   });
+});
+
+it("counts a client as its IPv4 address or its IPv6 /64", () => {
+  expect(missKeyOf("203.0.113.7")).toBe("203.0.113.7");
+  expect(missKeyOf("::ffff:203.0.113.7")).toBe("203.0.113.7");
+  expect(missKeyOf("2001:db8:0:0:1:2:3:4")).toBe("2001:db8:0:0::/64");
+  expect(missKeyOf("2001:DB8::1")).toBe("2001:db8:0:0::/64");
+  expect(missKeyOf("2001:db8:abcd:12::1")).toBe("2001:db8:abcd:12::/64");
+  expect(missKeyOf("::1")).toBe("0:0:0:0::/64");
 });

@@ -43,6 +43,7 @@ import {
 import { lookupShortCode } from "./scan.short-code";
 import { submitByToken } from "./scan.submit";
 import { checkCardForToken, startCardForToken } from "./scan.wechat-card";
+import { checkTypedMisses, recordTypedMiss } from "./typed-code-misses";
 
 const errors = { 404: errorBody, 409: errorBody, 410: errorBody, 422: errorBody, 429: errorBody };
 
@@ -90,15 +91,14 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
   // One client address cannot fan resends out over many codes; the ceilings per code and per
   // recipient hold across processes, in the database (resend-limits.ts).
   const resends = new FailureLimiter(RESENDS_PER_ADDRESS_PER_HOUR, 3600_000);
-  // Typed 开票码 are far fewer than tokens (29⁶), so their misses have a budget of their own.
-  const typedMisses = new FailureLimiter(SHORT_CODE_MISSES_PER_DAY, 24 * 3600_000);
-  const typedMessage = "开票码输错次数过多，请稍后再试，或扫描小票上的二维码";
+  // Typed 开票码 are far fewer than tokens (29⁶), so their misses have a budget of their own, per
+  // client and China day, kept in the database for all processes (typed-code-misses.ts).
   const countingTypedMisses = async <T>(ip: string, run: () => Promise<T>): Promise<T> => {
-    typedMisses.check(ip, typedMessage);
+    await checkTypedMisses(ctx, ip, SHORT_CODE_MISSES_PER_DAY);
     try {
       return await run();
     } catch (e) {
-      if (isAppError(e) && e.code === "RECEIPT_CODE_NOT_FOUND") typedMisses.record(ip);
+      if (isAppError(e) && e.code === "RECEIPT_CODE_NOT_FOUND") await recordTypedMiss(ctx, ip);
       throw e;
     }
   };
@@ -109,7 +109,7 @@ function scanRoutes(app: HttpServer, ctx: AppContext): ScanPageData {
       schema: {
         tags,
         summary: "输入开票码 A typed 开票码 → its page",
-        description: `The 6-character 开票码 printed under a receipt's QR (case, spaces and dashes do not matter) → the token of its page (\`/s/{token}\`, the same page as scanning). Only codes within their validity are found. Each client address may miss ${SHORT_CODE_MISSES_PER_DAY} codes per 24 hours (here and in \`merge\`), then \`429 RATE_LIMITED\`.`,
+        description: `The 6-character 开票码 printed under a receipt's QR (case, spaces and dashes do not matter) → the token of its page (\`/s/{token}\`, the same page as scanning). Only codes within their validity are found. Each client (an IPv4 address, or an IPv6 /64) may miss ${SHORT_CODE_MISSES_PER_DAY} codes per China day (here, in \`merge\` and a merged submit, counted across all server processes), then \`429 RATE_LIMITED\` until the next day.`,
         body: lookupBody,
         response: { 200: lookupResponse, ...errors },
       },

@@ -62,6 +62,21 @@ export const submissionCodes = pgTable(
   (t) => [index("submission_codes_submission_idx").on(t.submissionId)],
 );
 
+/**
+ * Typed 开票码 that found nothing, per client address (an IPv4 address, or an IPv6 /64 — one
+ * subscriber's whole network) and China day: the guessing budget of `/api/scan/lookup`, merge and a
+ * merged submit, shared by every process (scan/typed-code-misses.ts). Old days are deleted by a job.
+ */
+export const typedCodeMisses = pgTable(
+  "typed_code_misses",
+  {
+    address: text("address").notNull(),
+    day: text("day").notNull(),
+    misses: integer("misses").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.address, t.day] })],
+);
+
 /** Blue and red invoices. `serial` is our idempotency serial, stored before the channel is called. */
 export const invoices = pgTable(
   "invoices",
