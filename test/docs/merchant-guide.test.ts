@@ -423,6 +423,25 @@ describe("the merchant guide's refund and store-code examples against a running 
     expect(list.statusCode, list.body).toBe(200);
     expect(list.json()).toMatchObject({ total: 1, page: 1, pageSize: 20 });
     expect(differences(list.json().items[0], item)).toEqual([]);
+    // Matched as §8 says: the order of §3.1 (88.00, the amount the consumer typed), pushed first.
+    const pushed = await openRequest(app, keys, {
+      method: "POST",
+      url: "/open/v1/receipt-codes",
+      body: JSON.parse(example("request").body!),
+    });
+    expect(pushed.statusCode, pushed.body).toBe(201);
+    const matchBody = /match`，请求体 `(\{[^`]+\})`/.exec(guide)?.[1];
+    expect(matchBody).toBeDefined();
+    const matched = await openRequest(app, keys, {
+      method: "POST",
+      url: `/open/v1/pending-submissions/${list.json().items[0].id}/match`,
+      body: JSON.parse(matchBody!),
+    });
+    expect(matched.statusCode, matched.body).toBe(200);
+    expect(matched.json()).toMatchObject({
+      pending: { status: "matched", receiptCodeId: expect.stringMatching(/^rc_/) },
+      status: "issued",
+    });
   });
 
   it("a receipt merged into another's invoice: its code shows the invoice, the invoice query by its order number is empty", async () => {
