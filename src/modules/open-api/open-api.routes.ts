@@ -97,9 +97,11 @@ export async function registerOpenApiRoutes(http: HttpServer, ctx: AppContext): 
           security,
           summary: "退款 Refund (part of) an order",
           description:
-            "按 refundNo 幂等（同一单号同一内容返回同一结果，内容不同 409 REFUND_CONFLICT）。未开票的小票按退款扣减明细，" +
-            "全部退完则关闭（status refunded）；已开票的自动开红字发票（整张或部分）；正在开票的待开具后自动红冲；" +
-            "通道不支持部分红冲或拆分开票时记为需人工处理（manual）。lines 的行号为推送时的明细行号（含折扣行）。",
+            "按 refundNo 幂等（同一单号同一内容返回同一结果，内容不同 409 REFUND_CONFLICT）。未开票的小票按退款扣减明细" +
+            "（status reduced），全部退完则关闭（status closed，小票 refunded）；已开票的自动开红字发票（整张或部分），" +
+            "拆分或合并开具的在每张载有所退明细的发票上各开一张（reversals）；正在开票的待开具后自动红冲（awaiting_invoice）；" +
+            "通道只能整张红冲而只退一部分、或发票上认不出该小票的明细时记为需人工处理（manual，原因见 note）。" +
+            "lines 的行号为推送时的明细行号（含折扣行）。",
           params: orderNoParams,
           body: refundBody,
           response: { 200: refundView, 201: refundView, ...errors },
