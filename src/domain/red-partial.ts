@@ -345,7 +345,7 @@ export function planReversal(
             issue(
               "RED_LINE_UNKNOWN",
               `${path}.lineNo`,
-              `蓝字发票没有第${lineNo}行（共${blueLines.length}行）`,
+              `没有第${lineNo}行（共${blueLines.length}行）`,
             ),
           );
           return;
