@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,6 +7,7 @@ import { createTestApp, type TestApp } from "../../../test/support/app";
 import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import type { Actor } from "../../context";
+import { migrationsFolder } from "../../platform/db/migrate";
 import { invoices, orgIntegrations, wechatInvoiceCards } from "../../platform/db/schema";
 import { Sweeper } from "../../platform/sweeper";
 import type { RunningStandin } from "../../standins/server";
@@ -277,6 +280,23 @@ describeEachDatabase("微信卡包 card voided after 红冲", (kind) => {
     const refused = await rowOf(invoiceId);
     expect(refused.status).toBe("voiding");
     expect(refused.error).toContain(String(WECHAT_CARD.statusNotChangeable));
+  });
+
+  it("migration 0032 queues the cards of invoices reversed before it (its UPDATE, run again on such a card)", async () => {
+    const { invoiceId, code } = await inserted();
+    const { red } = await reverseInvoice(app.ctx, { actor, invoiceId, reason: "开票有误" });
+    // As before 0032: the reversal left the card inserted, nothing recorded.
+    await app.ctx.database.db
+      .update(wechatInvoiceCards)
+      .set({ status: "inserted", voidRedInvoiceId: null, nextAttemptAt: null })
+      .where(eq(wechatInvoiceCards.invoiceId, invoiceId));
+    const migration = fs.readFileSync(path.join(migrationsFolder, "0032_card_void.sql"), "utf8");
+    const backfill = migration.split("--> statement-breakpoint").at(-1)!;
+    expect(backfill).toContain("UPDATE");
+    await app.ctx.database.executeSql(backfill, []);
+    expect(await rowOf(invoiceId)).toMatchObject({ status: "voiding", voidRedInvoiceId: red.id });
+    expect(await sweeper.sweepOnce(CARD_VOID_SWEEP)).toBe(1);
+    expect(cardAtWechat(code)?.reimburseStatus).toBe("INVOICE_REIMBURSE_CANCEL");
   });
 });
 
