@@ -229,6 +229,26 @@ describeEachDatabase("微信卡包 card voided after 红冲", (kind) => {
     expect((await start(none.token, none.invoiceId)).statusCode).toBe(409);
   });
 
+  it("a start that slipped in just before the red invoice committed (no mark on the card) inserts nothing either", async () => {
+    const { token, invoiceId } = await issued();
+    await start(token, invoiceId);
+    const calls = wechat.cardCalls();
+    // The card was not being authorised when the red invoice committed (so it is not marked)…
+    const setStatus = (status: string) =>
+      app.ctx.database.db
+        .update(wechatInvoiceCards)
+        .set({ status })
+        .where(eq(wechatInvoiceCards.invoiceId, invoiceId));
+    await setStatus("failed");
+    await reverseInvoice(app.ctx, { actor, invoiceId, reason: "开票有误" });
+    expect((await rowOf(invoiceId)).voidRedInvoiceId).toBeNull();
+    // …and the start that passed its check before that commit then gets the user's authorisation.
+    await setStatus("authorizing");
+    wechat.authorize((await rowOf(invoiceId)).orderId);
+    expect((await check(token, invoiceId)).json()).toEqual({ status: "failed" });
+    expect(wechat.cardCalls()).toMatchObject({ insert: calls.insert, setpdf: calls.setpdf });
+  });
+
   it("a PARTIAL red (部分红冲) voids the card too: it would still claim the full amount", async () => {
     const { token, invoiceId, code } = await inserted();
     const { red } = await reverseInvoice(app.ctx, {

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { amountInFen } from "../../domain";
 import type { DbOrTx } from "../../platform/db/client";
-import { wechatInvoiceCards } from "../../platform/db/schema";
+import { invoices, wechatInvoiceCards } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { REIMBURSE_CANCEL, WECHAT_CARD } from "./card.mapping";
@@ -171,6 +171,17 @@ async function update(ctx: Pick<AppContext, "database">, id: string, values: Car
   return row!;
 }
 
+/** The card's invoice is reversed, in full or in part (SQL on a wechat_invoice_cards row). */
+const REVERSED_INVOICE = sql`exists (select 1 from ${invoices} where ${invoices.id} = ${wechatInvoiceCards.invoiceId} and ${invoices.status} in ('reversed', 'partially_reversed'))`;
+
+async function isReversed(ctx: Pick<AppContext, "database">, invoiceId: string): Promise<boolean> {
+  const [row] = await ctx.database.db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, ["reversed", "partially_reversed"])));
+  return Boolean(row);
+}
+
 /** WeChat's codes for an insert that already happened (a repeat, or a crash after inserting). */
 const ALREADY_INSERTED = WECHAT_CARD.alreadyInserted;
 
@@ -188,8 +199,9 @@ export async function completeInvoiceCard(
   let row = await rowOf(ctx, invoice.id);
   if (!row) return toState(undefined);
   if (row.status !== "authorizing") return toState(row);
-  // Reversed while the user was authorising (markCardsForVoid marked the row): no card goes in.
-  if (row.voidRedInvoiceId)
+  // Reversed while the user was authorising (markCardsForVoid marked the row, or — a start that
+  // passed its check just before the red invoice committed — the invoice says so): no card goes in.
+  if (row.voidRedInvoiceId || (await isReversed(ctx, invoice.id)))
     return toState(await update(ctx, row.id, { status: "failed", error: "发票已红冲，不再加入微信卡包" }));
   const wechat = ctx.providers.wechat;
   const auth = await wechat.postJson(account, "/card/invoice/getauthdata", {
@@ -248,7 +260,7 @@ export async function completeInvoiceCard(
     // Reversed while this insert was under way: the red invoice's transaction marked the row
     // (void_red_invoice_id, read here as it is when this statement runs, after that commit or with
     // its row lock), so the card just inserted goes straight to the card-void sweep.
-    const reversed = sql`${wechatInvoiceCards.voidRedInvoiceId} is not null`;
+    const reversed = sql`(${wechatInvoiceCards.voidRedInvoiceId} is not null or ${REVERSED_INVOICE})`;
     return toState(
       await update(ctx, row.id, {
         status: sql`case when ${reversed} then 'voiding' else 'inserted' end`,
