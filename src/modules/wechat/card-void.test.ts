@@ -177,6 +177,22 @@ describeEachDatabase("微信卡包 card voided after 红冲", (kind) => {
     expect(cardAtWechat(code)?.reimburseStatus).toBe("INVOICE_REIMBURSE_CANCEL");
   });
 
+  it("no token to be had: retried too, and not taken for a call WeChat may have acted on", async () => {
+    const { invoiceId, code } = await inserted();
+    await reverseInvoice(app.ctx, { actor, invoiceId, reason: "开票有误" });
+    // The kept token is revoked (updatestatus answers 40001) and a new one cannot be fetched.
+    await standinControl(api.url, "revoke", {});
+    await standinControl(api.url, "fail", { endpoint: "token", status: 503 });
+    expect(await sweeper.sweepOnce(CARD_VOID_SWEEP)).toBe(1);
+    const failed = await rowOf(invoiceId);
+    expect(failed).toMatchObject({ status: "voiding", voidAttempts: 1, voidUnanswered: false });
+    expect(failed.error).toContain("503");
+    await makeDue(invoiceId);
+    expect(await sweeper.sweepOnce(CARD_VOID_SWEEP)).toBe(1);
+    expect(await rowOf(invoiceId)).toMatchObject({ status: "voided", voidAttempts: 2 });
+    expect(cardAtWechat(code)?.reimburseStatus).toBe("INVOICE_REIMBURSE_CANCEL");
+  });
+
   it("WeChat's refusal is shown to the operator (and the consumer sees the card voided); retried until WeChat accepts", async () => {
     const { token, invoiceId, code } = await inserted();
     await reverseInvoice(app.ctx, { actor, invoiceId, reason: "开票有误" });

@@ -7,7 +7,7 @@ import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { REIMBURSE_CANCEL, WECHAT_CARD } from "./card.mapping";
 import { newNonceStr } from "./jssdk";
-import type { WechatAnswer, WechatCredentials } from "./wechat.client";
+import { type WechatAnswer, type WechatCredentials, WechatNoAnswerError } from "./wechat.client";
 
 /**
  * 加入微信卡包 (CHANNELS.md §5, 自建平台模式: the merchant's verified 公众号 with its 电子发票 plugin):
@@ -375,9 +375,11 @@ export async function voidInvoiceCard(
       reimburse_status: REIMBURSE_CANCEL,
     });
   } catch (e) {
-    // No answer (or the token could not be had): the call may have reached WeChat.
+    // No answer to the call: it may have reached WeChat. No token: nothing was asked.
     ctx.log.warn({ cardId: row.id, invoiceId: row.invoiceId, err: e }, "wechat card void deferred");
-    return toState(await retryLater((e as Error).message, true));
+    return toState(
+      await retryLater((e as Error).message, e instanceof WechatNoAnswerError || earlierUnanswered),
+    );
   }
   const doneBefore = answer.errcode === WECHAT_CARD.statusNotChangeable && earlierUnanswered;
   if (!answer.errcode || doneBefore) {
