@@ -57,6 +57,7 @@ import { registerStoreCodeScanRoutes } from "./modules/store-codes/store-codes.r
 import { pendingExpirySweep } from "./modules/store-codes/store-codes.service";
 import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
+import { cardVoidSweep } from "./modules/wechat/card-void";
 import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
 import { Keyring, loadOrCreateMasterSecret } from "./platform/crypto";
@@ -189,6 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(redConfirmationExpirySweep(ctx));
     sweeper.define(refundsSweep(ctx));
     sweeper.define(redConfirmationPollSweep(ctx));
+    sweeper.define(cardVoidSweep(ctx));
 
     // One job per webhook attempt; the next attempt of the ladder is a new job (webhooks.service).
     jobs.define<{ eventId: string; attempt: number }>({

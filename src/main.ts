@@ -82,7 +82,8 @@ Usage: piaoma [command] [options]
                         prints signed 3.1.01 links
   standin nuonuo        [--port 4200] [--app-key K] [--app-secret S] [--clock real|manual]
   standin kingdee       [--port 4300] [--encryption base64|aes] [--piaoma-url URL] [--clock real|manual]
-  standin wechat        [--port 4400]   WeChat's token and jsapi_ticket endpoints (微信抬头 demos);
+  standin wechat        [--port 4400]   WeChat's token and jsapi_ticket endpoints (微信抬头 demos) and
+                        the 卡包 calls (加入微信卡包, its void after 红冲: platform/updatestatus);
                         give the server PIAOMA_WECHAT_API_URL=<its url>
   standin tianyancha    [--port 4500]   天眼查's company search (抬头 lookup demos);
                         give the server PIAOMA_TIANYANCHA_API_URL=<its url>

@@ -1,5 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { reverseInvoice } from "../../src/modules/invoices/reversal.service";
 import { orgIntegrations } from "../../src/platform/db/schema";
 import type { RunningStandin } from "../../src/standins/server";
 import { createWechatStandin, DEFAULT_WECHAT_APP } from "../../src/standins/wechat/wechat-standin";
@@ -96,6 +97,22 @@ describeBrowser("加入微信卡包 on the consumer's result page", () => {
       .toBe("已加入");
     expect(await page.getByTestId("wechat-card-add").isHidden()).toBe(true);
     expect(wechat.orders()[0]!.inserted).toBeTruthy();
+
+    // The merchant reverses the invoice (红冲): the app's card-void sweep voids the card at WeChat; a
+    // re-scan shows 已作废 with why, and never offers 加入微信卡包 again.
+    const invoiceId = submitted.json().invoices[0].id as string;
+    await reverseInvoice(app.ctx, {
+      actor: { type: "app", appKey: "test-app", orgId: org.id },
+      invoiceId,
+      reason: "开票有误",
+    });
+    await expect
+      .poll(() => wechat.orders()[0]!.inserted?.reimburseStatus, { timeout: 15_000 })
+      .toBe("INVOICE_REIMBURSE_CANCEL");
+    await page.goto(`${baseUrl}/s/${code.token}`);
+    await expect.poll(() => page.getByTestId("wechat-card-state").first().textContent()).toBe("已作废");
+    expect(await page.getByTestId("wechat-card-add").first().isHidden()).toBe(true);
+    expect(await page.getByTestId("wechat-card").first().textContent()).toContain("不能再报销");
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -98,12 +98,21 @@ const CARD_STATES: Record<string, string> = {
   authorizing: "授权中",
   inserted: "已加入",
   failed: "失败",
+  voiding: "作废中",
+  voided: "已作废",
+};
+
+/** After 红冲 the card is (being) voided in WeChat: said, nothing offered. */
+const VOID_NOTES: Record<string, string> = {
+  voiding: "发票已红冲，微信卡包中的这张发票正在作废，请勿用它报销",
+  voided: "发票已红冲，微信卡包中的这张发票已作废，不能再报销",
 };
 
 /**
  * 加入微信卡包: inside WeChat only, for an invoice whose seller offers it (`wechatCard` present).
  * The button opens WeChat's authorisation page; back from it (or when still 授权中) the page asks
- * once whether the card went in.
+ * once whether the card went in. A reversed invoice's card is voided (作废中 until WeChat confirms,
+ * then 已作废) and 加入微信卡包 is not offered.
  */
 export function wechatCardView(invoice: IssuedInvoice, api: ScanApi | null, userAgent: string) {
   const card = invoice.wechatCard;
@@ -119,10 +128,11 @@ export function wechatCardView(invoice: IssuedInvoice, api: ScanApi | null, user
     badge.textContent = CARD_STATES[status] ?? status;
     badge.className = `badge badge--card-${status}`;
     badge.setAttribute("data-status", status);
-    button.hidden = status === "inserted";
+    const voidNote = VOID_NOTES[status];
+    button.hidden = status === "inserted" || voidNote !== undefined;
     button.textContent =
       status === "failed" ? "重新加入微信卡包" : status === "authorizing" ? "继续授权" : "加入微信卡包";
-    note.textContent = text;
+    note.textContent = voidNote ?? text;
   };
   show(card.status);
   button.addEventListener("click", async () => {

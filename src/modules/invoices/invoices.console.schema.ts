@@ -150,9 +150,13 @@ export const invoiceDetail = invoiceListItem.extend({
   /** An issued blue invoice: what remains reversible, per line and in total (as the open API's). */
   reversible: reversibleView.nullable(),
   deliveries: z.array(delivery),
-  /** 微信卡包 (CHANNELS.md §5): none (未加入) / authorizing / inserted / failed, WeChat's words when failed. */
+  /**
+   * 微信卡包 (CHANNELS.md §5): none (未加入) / authorizing / inserted / failed, and after 红冲
+   * voiding (作废中: updatestatus not yet confirmed, retried) / voided; WeChat's words when a step
+   * failed (a void's refusal or outage while voiding).
+   */
   wechatCard: z.object({
-    status: z.enum(["none", "authorizing", "inserted", "failed"]),
+    status: z.enum(["none", "authorizing", "inserted", "failed", "voiding", "voided"]),
     error: z.string().nullable(),
     at: z.string().nullable(),
   }),

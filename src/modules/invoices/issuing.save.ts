@@ -13,6 +13,7 @@ import {
 import { auditInsert, auditRow, recordAudit } from "../audit/audit.service";
 import type { DeliveryRow } from "../deliveries/deliveries.service";
 import type { OrganizationRow } from "../organizations/organizations.repository";
+import { markCardsForVoid } from "../wechat/invoice-card";
 import type { ChannelAccountError, ChannelFile, RedConfirmationReport } from "./channels/channel";
 import { INVOICE_MOVES, ISSUED_STATUSES, movable, moveTo, NEW_STATUS, unfinished } from "./invoice-status";
 import { recordInvoiceOutcome } from "./invoices.merchant";
@@ -344,6 +345,8 @@ async function markBlueReversed(tx: DbOrTx, red: InvoiceRow): Promise<void> {
     .update(invoices)
     .set(moveTo(move))
     .where(and(eq(invoices.id, blue.id), movable(move)));
+  // The consumer's 微信卡包 card of the blue invoice is to be voided, in full or in part (invoice-card.ts).
+  await markCardsForVoid(tx, { blueInvoiceId: blue.id, redInvoiceId: red.id });
   // 换开: the corrected invoice replacing this blue one waited for its red invoice (reissue.ts).
   await tx
     .update(invoices)

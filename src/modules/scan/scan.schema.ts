@@ -48,6 +48,9 @@ const money = z.string();
 export const invoiceType = z.enum(["digital_normal", "digital_special"]);
 const buyerType = z.enum(["individual", "enterprise", "non_enterprise"]);
 
+/** A 微信卡包 card's state (modules/wechat/invoice-card.ts CardStatus). */
+const wechatCardStatus = z.enum(["none", "authorizing", "inserted", "failed", "voiding", "voided"]);
+
 export const invoiceView = z.object({
   id: z.string(),
   number: z.string().nullable(),
@@ -70,9 +73,10 @@ export const invoiceView = z.object({
   failureMessage: z.string().nullable().optional(),
   /**
    * 加入微信卡包 (on the scan view only, when the organization offers it): 未加入 none, 授权中
-   * authorizing, 已加入 inserted, 失败 failed. The page offers it inside WeChat only.
+   * authorizing, 已加入 inserted, 失败 failed; after 红冲 (in full or in part) 作废中 voiding, 已作废
+   * voided — and never offered again. The page offers it inside WeChat only.
    */
-  wechatCard: z.object({ status: z.enum(["none", "authorizing", "inserted", "failed"]) }).optional(),
+  wechatCard: z.object({ status: wechatCardStatus }).optional(),
   /** Where the invoice was sent and how that went, recipients masked (on the scan view only). */
   deliveries: z
     .array(
@@ -93,7 +97,7 @@ export const invoiceParams = z.object({
 });
 
 export const wechatCardResponse = z.object({
-  status: z.enum(["none", "authorizing", "inserted", "failed"]),
+  status: wechatCardStatus,
   /** The authorisation page to open in WeChat (after a start). */
   authUrl: z.string().optional(),
 });

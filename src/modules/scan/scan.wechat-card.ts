@@ -24,8 +24,15 @@ type CardContext = Pick<AppContext, "database" | "config" | "keyring" | "provide
  * 加入微信卡包 on the consumer's result page (CHANNELS.md §5): offered for an issued invoice of an
  * organization whose 公众号 has the 电子发票 plugin configured, inside WeChat only (the page checks
  * the user agent). The flow itself is modules/wechat/invoice-card.ts; here the code, its invoice
- * and its PDF are found for it.
+ * and its PDF are found for it. Only a blue invoice not reversed can be added: a red invoice is no
+ * card, and a reversed one (in full or in part) has its card voided (invoice-card.ts), never added.
  */
+
+/** A card on the page: shown for a blue invoice still whole, or whose card is (being) voided. */
+function shownCard(invoice: ScanView["invoices"][number], status: CardState["status"]): boolean {
+  if (invoice.color !== "blue" || !invoice.number || !invoice.pdfUrl) return false;
+  return invoice.status === "issued" || status === "voiding" || status === "voided";
+}
 
 /** Each issued invoice of a re-scan with its 卡包 state, when the organization offers 卡包. */
 export async function withCards(ctx: Pick<AppContext, "database">, view: ScanView): Promise<ScanView> {
@@ -43,9 +50,10 @@ export async function withCards(ctx: Pick<AppContext, "database">, view: ScanVie
   );
   return {
     ...view,
-    invoices: view.invoices.map((i) =>
-      i.number && i.pdfUrl ? { ...i, wechatCard: { status: states.get(i.id)?.status ?? "none" } } : i,
-    ),
+    invoices: view.invoices.map((i) => {
+      const status = states.get(i.id)?.status ?? "none";
+      return shownCard(i, status) ? { ...i, wechatCard: { status } } : i;
+    }),
   };
 }
 
@@ -53,12 +61,16 @@ async function cardTarget(
   ctx: CardContext,
   token: string,
   invoiceId: string,
+  options: { start?: boolean } = {},
 ): Promise<{ account: CardAccount; invoice: CardInvoice }> {
   const code = await getViewableCode(ctx, token);
   const row = (await findInvoicesOfCode(ctx.database.db, code.id)).find((i) => i.id === invoiceId);
   if (!row) throw new AppError("INVOICE_NOT_FOUND");
   if (!isIssued(row.status) || !row.number || !row.issuedAt)
     throw new AppError("CONFLICT", "发票尚未开具，不能加入微信卡包");
+  if (row.color !== "blue") throw new AppError("CONFLICT", "红字发票不能加入微信卡包");
+  if (options.start && row.status !== "issued")
+    throw new AppError("CONFLICT", "这张发票已红冲，不能加入微信卡包");
   const { wechat } = await openIntegrations(ctx, code.orgId);
   if (!wechat?.invoice) throw new AppError("NOT_FOUND", "该商户未开通微信卡包");
   return { account: { ...wechat, invoice: wechat.invoice }, invoice: await cardInvoice(ctx, row) };
@@ -93,7 +105,7 @@ export async function startCardForToken(
   token: string,
   invoiceId: string,
 ): Promise<{ authUrl: string; state: CardState }> {
-  const { account, invoice } = await cardTarget(ctx, token, invoiceId);
+  const { account, invoice } = await cardTarget(ctx, token, invoiceId, { start: true });
   return startInvoiceCard(ctx, {
     account,
     invoice,

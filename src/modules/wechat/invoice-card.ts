@@ -1,11 +1,13 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AppContext } from "../../context";
 import { amountInFen } from "../../domain";
-import { wechatInvoiceCards } from "../../platform/db/schema";
+import type { DbOrTx } from "../../platform/db/client";
+import { invoices, wechatInvoiceCards } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
+import { REIMBURSE_CANCEL, WECHAT_CARD } from "./card.mapping";
 import { newNonceStr } from "./jssdk";
-import type { WechatAnswer, WechatCredentials } from "./wechat.client";
+import { type WechatAnswer, type WechatCredentials, WechatNoAnswerError } from "./wechat.client";
 
 /**
  * 加入微信卡包 (CHANNELS.md §5, 自建平台模式: the merchant's verified 公众号 with its 电子发票 plugin):
@@ -13,9 +15,20 @@ import type { WechatAnswer, WechatCredentials } from "./wechat.client";
  * back) → getauthdata says "auth success" → setpdf uploads the PDF (field `pdf`) → insert puts the
  * card in the user's 卡包. One row per invoice in `wechat_invoice_cards`; the consumer and the
  * operator read its state. Nothing here believes an event: completing always asks getauthdata.
+ *
+ * 红冲 voids the card (CHANNELS.md §5.3; markCardsForVoid, voidInvoiceCard): the transaction that
+ * saves an issued red invoice marks its blue invoice's inserted card `voiding`; the card-void sweep
+ * (card-void.ts) calls updatestatus INVOICE_REIMBURSE_CANCEL until WeChat says it is done (`voided`).
+ * A PARTIAL red (部分红冲) voids the card too: WeChat's card has no partial state and cannot change
+ * its amount, so the card would still offer the consumer's employer the blue invoice's FULL 价税合计
+ * for reimbursement, more than the invoice is now worth (the red invoice takes part of it back) —
+ * the over-claim the void exists to prevent (updatestatus doc: 避免无效报销、重复报销). The consumer
+ * keeps what the tax rules need to claim the rest: the blue invoice's PDF and the red invoice's
+ * (both on the result page; the bureau's 查验 shows the blue one as 部分红冲). A reversed invoice, in
+ * full or in part, is never added to the 卡包 again.
  */
 
-export type CardStatus = "none" | "authorizing" | "inserted" | "failed";
+export type CardStatus = "none" | "authorizing" | "inserted" | "failed" | "voiding" | "voided";
 
 export interface CardState {
   status: CardStatus;
@@ -50,6 +63,8 @@ const CARD_USER_MESSAGE: Record<CardStatus, string> = {
   authorizing: "授权中",
   inserted: "已加入",
   failed: "失败",
+  voiding: "作废中",
+  voided: "已作废",
 };
 
 export { CARD_USER_MESSAGE };
@@ -59,7 +74,7 @@ function toState(row: CardRow | undefined): CardState {
   return {
     status: row.status as CardStatus,
     error: row.error,
-    at: (row.insertedAt ?? row.updatedAt).toISOString(),
+    at: (row.voidedAt ?? row.insertedAt ?? row.updatedAt).toISOString(),
   };
 }
 
@@ -99,6 +114,8 @@ export async function startInvoiceCard(
   const { account, invoice } = options;
   const existing = await rowOf(ctx, invoice.id);
   if (existing?.status === "inserted") throw new AppError("CONFLICT", "这张发票已加入微信卡包");
+  if (existing?.voidRedInvoiceId || existing?.status === "voiding" || existing?.status === "voided")
+    throw new AppError("CONFLICT", "这张发票已红冲，不能加入微信卡包");
   if (existing?.status === "authorizing" && existing.authUrl)
     return { authUrl: existing.authUrl, state: toState(existing) };
   const orderId = newId("wxo");
@@ -143,11 +160,9 @@ async function saveRow(
   return row!;
 }
 
-async function update(
-  ctx: Pick<AppContext, "database">,
-  id: string,
-  values: Partial<CardRow>,
-): Promise<CardRow> {
+type CardUpdate = { [K in keyof CardRow]?: CardRow[K] | ReturnType<typeof sql> };
+
+async function update(ctx: Pick<AppContext, "database">, id: string, values: CardUpdate): Promise<CardRow> {
   const [row] = await ctx.database.db
     .update(wechatInvoiceCards)
     .set({ ...values, updatedAt: new Date() })
@@ -156,8 +171,19 @@ async function update(
   return row!;
 }
 
+/** The card's invoice is reversed, in full or in part (SQL on a wechat_invoice_cards row). */
+const REVERSED_INVOICE = sql`exists (select 1 from ${invoices} where ${invoices.id} = ${wechatInvoiceCards.invoiceId} and ${invoices.status} in ('reversed', 'partially_reversed'))`;
+
+async function isReversed(ctx: Pick<AppContext, "database">, invoiceId: string): Promise<boolean> {
+  const [row] = await ctx.database.db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, ["reversed", "partially_reversed"])));
+  return Boolean(row);
+}
+
 /** WeChat's codes for an insert that already happened (a repeat, or a crash after inserting). */
-const ALREADY_INSERTED = 72042;
+const ALREADY_INSERTED = WECHAT_CARD.alreadyInserted;
 
 /**
  * Finishes an invoice's 卡包 request when the user has authorised it: asks getauthdata (never an
@@ -173,6 +199,10 @@ export async function completeInvoiceCard(
   let row = await rowOf(ctx, invoice.id);
   if (!row) return toState(undefined);
   if (row.status !== "authorizing") return toState(row);
+  // Reversed while the user was authorising (markCardsForVoid marked the row, or — a start that
+  // passed its check just before the red invoice committed — the invoice says so): no card goes in.
+  if (row.voidRedInvoiceId || (await isReversed(ctx, invoice.id)))
+    return toState(await update(ctx, row.id, { status: "failed", error: "发票已红冲，不再加入微信卡包" }));
   const wechat = ctx.providers.wechat;
   const auth = await wechat.postJson(account, "/card/invoice/getauthdata", {
     s_pappid: account.invoice.sPappid,
@@ -227,12 +257,18 @@ export async function completeInvoiceCard(
     },
   });
   if (!inserted.errcode || inserted.errcode === ALREADY_INSERTED) {
+    // Reversed while this insert was under way: the red invoice's transaction marked the row
+    // (void_red_invoice_id, read here as it is when this statement runs, after that commit or with
+    // its row lock), so the card just inserted goes straight to the card-void sweep.
+    const reversed = sql`(${wechatInvoiceCards.voidRedInvoiceId} is not null or ${REVERSED_INVOICE})`;
     return toState(
       await update(ctx, row.id, {
-        status: "inserted",
+        status: sql`case when ${reversed} then 'voiding' else 'inserted' end`,
+        nextAttemptAt: sql`case when ${reversed} then now() else null end`,
         error: null,
         cardCode: typeof inserted.code === "string" ? inserted.code : row.cardCode,
         openid: typeof inserted.openid === "string" ? inserted.openid : row.openid,
+        cardId: account.invoice.cardId,
         insertedAt: new Date(),
       }),
     );
@@ -251,4 +287,112 @@ export async function invoiceOfOrder(
     .from(wechatInvoiceCards)
     .where(eq(wechatInvoiceCards.orderId, orderId));
   return row;
+}
+
+/**
+ * In the transaction that saves an issued red invoice (issuing.save.ts, after the blue row is
+ * locked): its blue invoice's card is to be voided — one statement, so the need commits with the
+ * red invoice or not at all. An inserted card turns `voiding`, due at once for the card-void sweep;
+ * one still being authorised only keeps the mark (completeInvoiceCard then inserts nothing, or a
+ * card inserted meanwhile goes to `voiding` itself). Any red invoice counts, partial ones too (see
+ * the top of this file). The first red invoice is kept; a card voided already stays voided.
+ */
+export async function markCardsForVoid(
+  tx: DbOrTx,
+  reversal: { blueInvoiceId: string; redInvoiceId: string },
+): Promise<void> {
+  const inserted = sql`${wechatInvoiceCards.status} = 'inserted'`;
+  await tx
+    .update(wechatInvoiceCards)
+    .set({
+      voidRedInvoiceId: sql`coalesce(${wechatInvoiceCards.voidRedInvoiceId}, ${reversal.redInvoiceId})`,
+      status: sql`case when ${inserted} then 'voiding' else ${wechatInvoiceCards.status} end`,
+      nextAttemptAt: sql`case when ${inserted} then now() else ${wechatInvoiceCards.nextAttemptAt} end`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(wechatInvoiceCards.invoiceId, reversal.blueInvoiceId),
+        inArray(wechatInvoiceCards.status, ["inserted", "authorizing"]),
+      ),
+    );
+}
+
+/** Longest wait between two void attempts: WeChat may be down for long, the need never expires. */
+export const CARD_VOID_MAX_DELAY_SECONDS = 6 * 3600;
+
+/** The wait after the n-th failed void attempt: `baseSeconds` doubled each time, at most 6 h. */
+export function cardVoidDelaySeconds(baseSeconds: number, attempts: number): number {
+  return Math.min(baseSeconds * 2 ** Math.max(0, attempts - 1), CARD_VOID_MAX_DELAY_SECONDS);
+}
+
+/**
+ * Voids a `voiding` card (CHANNELS.md §5.3): `POST /card/invoice/platform/updatestatus` with the
+ * 公众号's token (renewed once if stale, as every card call), `{card_id, code, reimburse_status:
+ * INVOICE_REIMBURSE_CANCEL}`. errcode 0: `voided`. Anything else — no answer, WeChat down, a
+ * refusal — keeps the card `voiding` with WeChat's words in `error` for the operator and the next
+ * attempt after a backoff (`cardVoidDelaySeconds`); nothing gives up, the card must not stay
+ * reimbursable. The attempt is counted and marked unanswered before the call, so a crash after
+ * WeChat voided the card is known: a later "status not changeable" ([G] card.mapping.ts) then means
+ * an earlier call of ours did it. `account` null: the organization's 卡包 setting was removed.
+ */
+export async function voidInvoiceCard(
+  ctx: Pick<AppContext, "database" | "providers" | "log"> & { config: Pick<AppContext["config"], "tuning"> },
+  cardRowId: string,
+  account: CardAccount | null,
+): Promise<CardState> {
+  const [row] = await ctx.database.db
+    .select()
+    .from(wechatInvoiceCards)
+    .where(eq(wechatInvoiceCards.id, cardRowId));
+  if (row?.status !== "voiding") return toState(row);
+  const attempts = row.voidAttempts + 1;
+  const retryLater = (error: string, unanswered: boolean) =>
+    update(ctx, row.id, {
+      voidAttempts: attempts,
+      error: `作废失败（第 ${attempts} 次，将自动重试）：${error}`.slice(0, 500),
+      voidUnanswered: unanswered,
+      nextAttemptAt: new Date(
+        Date.now() + cardVoidDelaySeconds(ctx.config.tuning.deliveryRetrySeconds, attempts) * 1000,
+      ),
+    });
+  const cardId = row.cardId ?? account?.invoice.cardId;
+  if (!account || !cardId || !row.cardCode) {
+    return toState(
+      await retryLater(
+        !account ? "该商户的微信卡包设置已删除，无法调用微信" : "缺少卡券 code，无法作废",
+        row.voidUnanswered,
+      ),
+    );
+  }
+  const earlierUnanswered = row.voidUnanswered;
+  await update(ctx, row.id, { voidAttempts: attempts, voidUnanswered: true });
+  let answer: WechatAnswer;
+  try {
+    answer = await ctx.providers.wechat.postJson(account, "/card/invoice/platform/updatestatus", {
+      card_id: cardId,
+      code: row.cardCode,
+      reimburse_status: REIMBURSE_CANCEL,
+    });
+  } catch (e) {
+    // No answer to the call: it may have reached WeChat. No token: nothing was asked.
+    ctx.log.warn({ cardId: row.id, invoiceId: row.invoiceId, err: e }, "wechat card void deferred");
+    return toState(
+      await retryLater((e as Error).message, e instanceof WechatNoAnswerError || earlierUnanswered),
+    );
+  }
+  const doneBefore = answer.errcode === WECHAT_CARD.statusNotChangeable && earlierUnanswered;
+  if (!answer.errcode || doneBefore) {
+    return toState(
+      await update(ctx, row.id, {
+        status: "voided",
+        error: null,
+        voidUnanswered: false,
+        voidedAt: new Date(),
+        nextAttemptAt: null,
+      }),
+    );
+  }
+  ctx.log.warn({ cardId: row.id, invoiceId: row.invoiceId, answer }, "wechat card void refused");
+  return toState(await retryLater(describe(answer), earlierUnanswered));
 }

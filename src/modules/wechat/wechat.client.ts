@@ -70,7 +70,7 @@ export function createWechatClient(options: WechatClientOptions) {
     try {
       return JSON.parse(res.body.toString("utf8")) as WechatAnswer;
     } catch {
-      throw unavailable(`微信接口应答不是 JSON（HTTP ${res.status}）`);
+      throw new WechatNoAnswerError(`微信接口应答不是 JSON（HTTP ${res.status}）`);
     }
   }
 
@@ -90,7 +90,7 @@ export function createWechatClient(options: WechatClientOptions) {
       return parse(res);
     } catch (e) {
       if (e instanceof AppError) throw e;
-      throw unavailable(`微信接口无应答：${(e as Error).message}`);
+      throw new WechatNoAnswerError(`微信接口无应答：${(e as Error).message}`);
     }
   }
 
@@ -224,6 +224,17 @@ export function createWechatClient(options: WechatClientOptions) {
 }
 
 export type WechatClient = ReturnType<typeof createWechatClient>;
+
+/**
+ * A business call (postJson / upload) sent with a good token got no usable answer: WeChat may have
+ * acted on it (the 卡包 void reads a later "status not changeable" accordingly). A failure to get
+ * the token is a plain SERVICE_UNAVAILABLE: nothing was asked of WeChat yet.
+ */
+export class WechatNoAnswerError extends AppError {
+  constructor(message: string) {
+    super("SERVICE_UNAVAILABLE", message);
+  }
+}
 
 function unavailable(message: string): AppError {
   return new AppError("SERVICE_UNAVAILABLE", message);

@@ -1,4 +1,10 @@
 import { randomBytes } from "node:crypto";
+import {
+  REIMBURSE_CANCEL,
+  REIMBURSE_STATUSES,
+  type ReimburseStatus,
+  WECHAT_CARD,
+} from "../../modules/wechat/card.mapping";
 import type { StandinRequest, StandinResponse } from "../server";
 
 /**
@@ -8,6 +14,10 @@ import type { StandinRequest, StandinResponse } from "../server";
  * is one it handed out, the PDF comes as multipart field `pdf` (another name: 47001), insert needs
  * the user's authorisation of that order (72038), a known s_pdf_media_id, a 20-digit 数电 number
  * with empty billing_code / check_code (72047), and refuses an order inserted already (72042).
+ * platform/updatestatus (after 红冲: INVOICE_REIMBURSE_CANCEL voids the card) needs the 公众号's
+ * card_id and the code an insert of this 公众号 answered with that card_id, and one of the four
+ * reimburse_status values (72031); a card voided already refuses any further change, a second void
+ * included — the codes of these refusals are guesses, [G] in modules/wechat/card.mapping.ts.
  * The user's tap on the authorisation page is a control: `authorize {orderId, refuse?}`.
  */
 
@@ -25,7 +35,16 @@ interface Order {
   money: number;
   status: "never auth" | "auth success" | "auth fail";
   authTime?: number;
-  inserted?: { code: string; openid: string; billingNo: string; fee: number; title: string };
+  inserted?: {
+    code: string;
+    openid: string;
+    billingNo: string;
+    fee: number;
+    title: string;
+    cardId: string;
+    /** The card's state in the user's 卡包 (updatestatus changes it; CANCEL is final). */
+    reimburseStatus: ReimburseStatus;
+  };
 }
 
 export interface CardEndpointsDeps {
@@ -38,13 +57,20 @@ export interface CardEndpointsDeps {
   failure(endpoint: CardEndpoint): StandinResponse | null;
 }
 
-export const CARD_ENDPOINTS = ["getauthurl", "getauthdata", "setpdf", "insert"] as const;
+export const CARD_ENDPOINTS = ["getauthurl", "getauthdata", "setpdf", "insert", "updatestatus"] as const;
 export type CardEndpoint = (typeof CARD_ENDPOINTS)[number];
 
 export function createCardEndpoints(deps: CardEndpointsDeps) {
   let orders = new Map<string, Order>();
   let media = new Map<string, { appId: string; size: number }>();
-  let calls: Record<CardEndpoint, number> = { getauthurl: 0, getauthdata: 0, setpdf: 0, insert: 0 };
+  const noCalls = (): Record<CardEndpoint, number> => ({
+    getauthurl: 0,
+    getauthdata: 0,
+    setpdf: 0,
+    insert: 0,
+    updatestatus: 0,
+  });
+  let calls = noCalls();
 
   const error = (errcode: number, errmsg: string): StandinResponse => ({ json: { errcode, errmsg } });
 
@@ -171,9 +197,33 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
       billingNo,
       fee: fee as number,
       title: data.title,
+      cardId: app.cardId,
+      reimburseStatus: "INVOICE_REIMBURSE_INIT" as ReimburseStatus,
     };
     order.inserted = inserted;
     return { json: { errcode: 0, errmsg: "ok", code: inserted.code, openid: inserted.openid } };
+  }
+
+  /** platform/updatestatus: `{card_id, code, reimburse_status}`; the 红冲 void is CANCEL. */
+  function updatestatus(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const body = jsonBody(req);
+    if (!body) return error(WECHAT_CARD.dataFormatError, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app?.cardId || typeof body.card_id !== "string" || body.card_id !== app.cardId)
+      return error(WECHAT_CARD.invalidCardId, "invalid card id");
+    const status = body.reimburse_status;
+    if (typeof status !== "string" || !(REIMBURSE_STATUSES as readonly string[]).includes(status))
+      return error(WECHAT_CARD.invalidParams, "invalid params: reimburse_status");
+    const card = [...orders.values()].find(
+      (o) => o.appId === who.appId && o.inserted?.code === body.code && o.inserted?.cardId === body.card_id,
+    )?.inserted;
+    if (!card || typeof body.code !== "string") return error(WECHAT_CARD.invalidCode, "invalid serial code");
+    if (card.reimburseStatus === REIMBURSE_CANCEL)
+      return error(WECHAT_CARD.statusNotChangeable, "invoice status error");
+    card.reimburseStatus = status as ReimburseStatus;
+    return { json: { errcode: 0, errmsg: "ok" } };
   }
 
   const handlers: Record<CardEndpoint, (req: StandinRequest) => StandinResponse> = {
@@ -181,12 +231,14 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
     getauthdata,
     setpdf,
     insert,
+    updatestatus,
   };
   const paths: Record<string, CardEndpoint> = {
     "/card/invoice/getauthurl": "getauthurl",
     "/card/invoice/getauthdata": "getauthdata",
     "/card/invoice/platform/setpdf": "setpdf",
     "/card/invoice/insert": "insert",
+    "/card/invoice/platform/updatestatus": "updatestatus",
   };
 
   return {
@@ -213,7 +265,7 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
     reset(): void {
       orders = new Map();
       media = new Map();
-      calls = { getauthurl: 0, getauthdata: 0, setpdf: 0, insert: 0 };
+      calls = noCalls();
     },
   };
 }

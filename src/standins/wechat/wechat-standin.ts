@@ -18,8 +18,9 @@ import { CARD_ENDPOINTS, type CardEndpoint, createCardEndpoints } from "./invoic
  * `POST /__standin/fail {endpoint: "token" | "ticket", errcode, errmsg?, times?}`, or
  * `{endpoint, status: 503}` for an HTTP failure; `POST /__standin/revoke` invalidates every access
  * token issued so far (what WeChat does when another system fetches a new one). The 电子发票 卡包
- * calls (getauthurl, getauthdata, setpdf, insert) are in invoice-card.ts; the user's authorisation is
- * `POST /__standin/authorize {orderId, refuse?}`.
+ * calls (getauthurl, getauthdata, setpdf, insert, platform/updatestatus) are in invoice-card.ts, and
+ * fail on command the same way (`{endpoint: "updatestatus", errcode}` or `{…, status: 503}`); the
+ * user's authorisation is `POST /__standin/authorize {orderId, refuse?}`.
  */
 export interface WechatApp {
   appId: string;

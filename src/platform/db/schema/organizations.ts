@@ -289,12 +289,27 @@ export const wechatInvoiceCards = pgTable(
     /** Why the last step failed (WeChat's errcode and message). */
     error: text("error"),
     insertedAt: tstz("inserted_at"),
+    /** The card template the card was inserted with (updatestatus names it); null for cards before 0032. */
+    cardId: text("card_id"),
+    /**
+     * 红冲 (invoice-card.ts markCardsForVoid): the first issued red invoice of this card's blue
+     * invoice, set in the transaction that saves it. With status `voiding` the card-void sweep calls
+     * updatestatus (INVOICE_REIMBURSE_CANCEL) when `next_attempt_at` is due, with backoff, until
+     * WeChat says it is done (`voided`, `voided_at`).
+     */
+    voidRedInvoiceId: text("void_red_invoice_id"),
+    voidAttempts: integer("void_attempts").notNull().default(0),
+    /** A void call was sent and no answer came back (it may have voided the card). */
+    voidUnanswered: boolean("void_unanswered").notNull().default(false),
+    voidedAt: tstz("voided_at"),
+    nextAttemptAt: tstz("next_attempt_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("wechat_invoice_cards_invoice_key").on(t.invoiceId),
     uniqueIndex("wechat_invoice_cards_order_key").on(t.orderId),
+    index("wechat_invoice_cards_void_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'voiding'`),
   ],
 );
 

@@ -89,6 +89,8 @@ const CARD_STATUS: Record<string, { label: string; color: string }> = {
   authorizing: { label: "授权中", color: "processing" },
   inserted: { label: "已加入", color: "green" },
   failed: { label: "失败", color: "red" },
+  voiding: { label: "作废中", color: "orange" },
+  voided: { label: "已作废（已红冲）", color: "default" },
 };
 
 /** 微信卡包: whether the consumer added the invoice to WeChat's 卡包, and WeChat's words when it failed. */
