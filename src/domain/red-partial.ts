@@ -342,11 +342,7 @@ export function planReversal(
         const t = byNo.get(lineNo);
         if (!t) {
           issues.push(
-            issue(
-              "RED_LINE_UNKNOWN",
-              `${path}.lineNo`,
-              `没有第${lineNo}行（共${blueLines.length}行）`,
-            ),
+            issue("RED_LINE_UNKNOWN", `${path}.lineNo`, `没有第${lineNo}行（共${blueLines.length}行）`),
           );
           return;
         }
