@@ -145,6 +145,36 @@ describe("formatting", () => {
     expect(compareDecimals("-1", "-2")).toBe(1);
   });
 
+  it("compares plain decimals as text exactly as by value (the fast path agrees with decimal.js)", () => {
+    const texts = [
+      "0",
+      "0.00",
+      "00.10",
+      "0.1",
+      "0.01",
+      "1",
+      "1.0",
+      "9.99",
+      "10",
+      "010.000",
+      "10.01",
+      "99",
+      "100",
+      "100.5",
+      "1000.00",
+      "12345678901234567890.123",
+      "12345678901234567890.1229",
+    ];
+    for (const a of texts)
+      for (const b of [...texts, "-1", "-0.5"]) {
+        const byValue = toDec(a).comparedTo(toDec(b));
+        expect(compareDecimals(a, b), `${a} vs ${b}`).toBe(byValue);
+        expect(compareDecimals(b, a), `${b} vs ${a}`).toBe(byValue === 0 ? 0 : -byValue);
+      }
+    expect(() => compareDecimals("1.", "2")).toThrow(TypeError);
+    expect(() => compareDecimals("2", "")).toThrow(TypeError);
+  });
+
   it("refuses to read back anything that is not a decimal string", () => {
     expect(() => toDec("1e3")).toThrow(TypeError);
     expect(() => toDec("")).toThrow(TypeError);

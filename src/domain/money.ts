@@ -173,9 +173,27 @@ export function sumAmounts(amounts: readonly string[]): string {
   return formatAmount(amounts.reduce((acc, a) => acc.plus(toDec(a)), ZERO));
 }
 
+/** A non-negative decimal as NUMBER_TEXT reads it: integer digits, and fraction digits if any. */
+const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+const LEADING_ZEROS = /^0+/;
+
 /** −1, 0 or 1, comparing decimal strings by value (`"100"` equals `"100.00"`). */
 export function compareDecimals(a: string, b: string): -1 | 0 | 1 {
-  return toDec(a).comparedTo(toDec(b)) as -1 | 0 | 1;
+  // Two non-negative plain decimals (stored amounts and limits, on every scan) are compared as
+  // text, without two Decimal objects; anything else is compared (or refused) by decimal.js.
+  const x = PLAIN_DECIMAL.exec(a);
+  const y = x && PLAIN_DECIMAL.exec(b);
+  if (!x || !y) return toDec(a).comparedTo(toDec(b)) as -1 | 0 | 1;
+  const xi = (x[1] as string).replace(LEADING_ZEROS, "");
+  const yi = (y[1] as string).replace(LEADING_ZEROS, "");
+  if (xi.length !== yi.length) return xi.length < yi.length ? -1 : 1;
+  if (xi !== yi) return xi < yi ? -1 : 1;
+  const xf = x[2] ?? "";
+  const yf = y[2] ?? "";
+  const width = Math.max(xf.length, yf.length);
+  const pf = xf.padEnd(width, "0");
+  const qf = yf.padEnd(width, "0");
+  return pf === qf ? 0 : pf < qf ? -1 : 1;
 }
 
 export function negateAmount(amount: string): string {

@@ -94,7 +94,9 @@ export async function getScanView(
   const [row] = await runStatement(ctx.database, options.countScan ? SCAN_VIEW_COUNTING : SCAN_VIEW, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   // A driver answering timestamps or JSON as text is handled too (PGlite and node-postgres parse both).
-  const code = { ...row, expiresAt: new Date(row.expiresAt) };
+  // The row is this call's own: its date is set in place rather than the row copied.
+  if (!(row.expiresAt instanceof Date)) row.expiresAt = new Date(row.expiresAt);
+  const code = row;
   // A code added to another's submit (合并开票) shows that one's status, submission and invoices.
   const merged = code.status === "merged" ? await mergedInto(ctx, code.id) : undefined;
   const status = assertCodeUsable(merged ? merged.code : code) as ScanView["status"];
