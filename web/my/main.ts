@@ -8,7 +8,8 @@ import "../scan/style.css";
 import "./style.css";
 import { isValidEmail, isValidMobile, normalizeMobile } from "../../src/domain/buyer";
 import { ApiError } from "../scan/api";
-import { type Children, h, mount } from "../scan/dom";
+import type { IssuedInvoice } from "../scan/api-types";
+import { type Children, h, icon, mount } from "../scan/dom";
 import { formatChinaDateTime, formatMoney, INVOICE_TYPE_SHORT } from "../scan/format";
 import { invoiceCard, resendCard } from "../scan/result-view";
 import { type Contact, type MyList, type MyListItem, type MySession, myApi } from "./api";
@@ -26,6 +27,7 @@ const STATUS_LABELS: Record<MyListItem["status"], string> = {
   partially_reversed: "部分红冲",
   failed: "开具失败",
   issuing: "开具中",
+  awaiting_review: "待商家审核",
 };
 
 function show(title: string, ...content: Children[]): void {
@@ -197,7 +199,7 @@ function loginView(): void {
     h(
       "p",
       { class: "my-note" },
-      "只显示开票时发送到该手机号或邮箱的发票。登录保持 30 天，本机不保存其他信息。",
+      "只显示开票时填写该手机号或邮箱的发票。登录保持 30 天，本机不保存其他信息。",
     ),
   );
 }
@@ -230,6 +232,9 @@ function itemView(item: MyListItem) {
         h("span", { class: "num" }, formatChinaDateTime(item.issuedAt, false)),
         h("span", { class: "num my-item-amount" }, formatMoney(item.totalAmount)),
       ),
+      item.failureMessage
+        ? h("span", { class: "my-item-note", "data-testid": "my-failure" }, item.failureMessage)
+        : null,
     ),
   );
 }
@@ -288,7 +293,7 @@ function listPage(list: MyList, me: MySession) {
           { class: "card my-empty", "data-testid": "my-empty" },
           filter.seller || filter.month
             ? "没有符合条件的发票"
-            : "暂无发票：这里只显示开票时发送到该手机号或邮箱的发票",
+            : "暂无发票：这里只显示开票时填写该手机号或邮箱的发票",
         ),
     pages > 1
       ? h(
@@ -337,6 +342,54 @@ async function loadList(): Promise<void> {
 
 // ── One invoice ────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Where an invoice without a number stands, as the re-scan page says it: 开具失败 with the plain
+ * reason, 待商家审核 (审核开票), or 开具中. Nothing for issued invoices.
+ */
+function stateBanner(invoices: IssuedInvoice[], seller: string) {
+  const failed = invoices.find((i) => i.status === "failed" || i.status === "review_refused");
+  if (failed) {
+    return h(
+      "section",
+      { class: "banner banner--error my-banner", role: "alert", "data-testid": "my-state-failed" },
+      icon("alert", "banner-icon"),
+      h(
+        "div",
+        null,
+        h("h2", { class: "banner-title" }, "开具失败"),
+        h("p", null, `本次开票没有成功，未产生发票。您填写的开票信息已保存，请联系${seller}处理。`),
+        failed.failureMessage
+          ? h("p", { class: "banner-note", "data-testid": "failure-message" }, failed.failureMessage)
+          : null,
+      ),
+    );
+  }
+  const waiting = invoices.find((i) => !i.number);
+  if (!waiting) return null;
+  const review = waiting.status === "awaiting_review";
+  return h(
+    "section",
+    {
+      class: "banner banner--waiting my-banner",
+      role: "status",
+      "data-testid": review ? "my-state-review" : "my-state-issuing",
+    },
+    icon("clock", "banner-icon"),
+    h(
+      "div",
+      null,
+      h("h2", { class: "banner-title" }, review ? "待商家审核" : "开具中"),
+      h(
+        "p",
+        null,
+        review
+          ? `您的开票申请已提交，需${seller}审核后开具，审核结果和发票将发送至您填写的手机号或邮箱。`
+          : "发票正在开具，开具后将发送至您填写的手机号或邮箱，也可在这里查看。",
+      ),
+    ),
+  );
+}
+
 async function loadInvoice(id: string): Promise<void> {
   const mine = ++generation;
   try {
@@ -353,6 +406,7 @@ async function loadInvoice(id: string): Promise<void> {
         h("h1", { class: "hero-title", "data-testid": "seller-name" }, detail.seller.name),
         detail.seller.phone ? h("p", { class: "hero-meta" }, `商家电话 ${detail.seller.phone}`) : null,
       ),
+      stateBanner(detail.invoices, detail.seller.name),
       detail.invoices.map((invoice, i) => invoiceCard(invoice, i, detail.invoices.length, resend.resendTo)),
       resend.card,
       detail.pageUrl

@@ -132,6 +132,6 @@ export function contactsText(email: string | null | undefined, mobile: string | 
 }
 
 /** A download name a person recognises in their files: 发票_26442000000000000123.pdf. */
-export function invoiceFileName(number: string | null, id: string, ext: "pdf" | "xml"): string {
+export function invoiceFileName(number: string | null, id: string, ext: "pdf" | "ofd" | "xml"): string {
   return `发票_${number || id}.${ext}`;
 }

@@ -21,6 +21,8 @@ const STATUS_BADGES: Record<string, string> = {
   partially_reversed: "部分红冲",
   issuing: "开具中",
   failed: "开具失败",
+  awaiting_review: "待商家审核",
+  review_refused: "开具失败",
 };
 
 const DELIVERY_STATES: Record<string, string> = {
@@ -73,7 +75,7 @@ function deliveriesView(list: Delivery[] | undefined, onResend: (d: Delivery) =>
  */
 function fileLinks(invoice: IssuedInvoice, inApp: boolean) {
   if (!(invoice.number && invoice.pdfUrl && invoice.xmlUrl)) return null;
-  const link = (url: string, kind: "pdf" | "xml", label: string, cls: string, withIcon: boolean) =>
+  const link = (url: string, kind: "pdf" | "ofd" | "xml", label: string, cls: string, withIcon: boolean) =>
     h(
       "a",
       {
@@ -89,6 +91,10 @@ function fileLinks(invoice: IssuedInvoice, inApp: boolean) {
     "div",
     { class: "actions" },
     link(invoice.pdfUrl, "pdf", inApp ? "查看 PDF" : "下载 PDF", "button--primary", true),
+    // The OFD where the channel sent one (我的发票's view carries it).
+    invoice.ofdUrl
+      ? link(invoice.ofdUrl, "ofd", inApp ? "查看 OFD" : "下载 OFD", "button--ghost", false)
+      : null,
     link(invoice.xmlUrl, "xml", inApp ? "查看 XML" : "下载 XML", "button--ghost", false),
   );
 }

@@ -188,6 +188,11 @@ export function movableSql(move: InvoiceMove): string {
   return `status in (${quoted(INVOICE_MOVES[move].from)})`;
 }
 
+/** The statuses of an invoice that has no number (yet, or ever): issuing, held, refused. */
+export const UNISSUED_STATUSES = INVOICE_STATUSES.filter((s) => !STATUS[s].issued);
+/** UNISSUED_STATUSES as SQL literals (the schema's UNISSUED_STATUS_LIST must say the same). */
+export const UNISSUED_SQL_LIST = quoted(UNISSUED_STATUSES);
+
 /** Drizzle: the row may make this move (the condition a write of the move carries). */
 export function movable(move: InvoiceMove): SQL {
   return inArray(invoices.status, [...INVOICE_MOVES[move].from]);

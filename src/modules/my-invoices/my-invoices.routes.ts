@@ -59,7 +59,8 @@ declare module "fastify" {
 
 /**
  * 我的发票 (`/api/my`, issue 22), in its own scope with its own cookie: login by a one-time code,
- * then the invoices delivered to that mobile number or e-mail address. Every route behind the login
+ * then the invoices delivered (or, not issued yet, to be delivered) to that mobile number or e-mail
+ * address. Every route behind the login
  * reads invoices through the module's `visible` condition.
  */
 export async function registerMyInvoicesRoutes(http: HttpServer, ctx: AppContext): Promise<void> {
@@ -155,7 +156,7 @@ function myRoutes(app: HttpServer, ctx: AppContext): void {
         tags,
         summary: "我的发票 · 列表 The invoices delivered to the session's contact",
         description:
-          "Every invoice sent to the session's mobile number or e-mail address (by a delivery to it), across organizations that list their invoices, newest first; each red invoice right after its blue one. Filters: `seller` (an id from `sellers`), `month` (`YYYY-MM`, China time). 20 a page.",
+          "Every invoice sent to the session's mobile number or e-mail address (by a delivery to it), and every invoice without a number (`issuing`, `awaiting_review` for the merchant's review, `failed` with its `failureMessage`) whose submit gave that address or number, across organizations that list their invoices, newest first; each red invoice right after its blue one. Filters: `seller` (an id from `sellers`), `month` (`YYYY-MM`, China time). 20 a page.",
         querystring: listQuery,
         response: { 200: listResponse, ...errors },
       },

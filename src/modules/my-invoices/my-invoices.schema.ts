@@ -41,8 +41,18 @@ export const listQuery = z.object({
   page: integerText(1, 10_000).optional(),
 });
 
-/** The four states a consumer reads, and 开具中 for a red invoice still on its way. */
-export const myInvoiceStatus = z.enum(["issued", "reversed", "partially_reversed", "failed", "issuing"]);
+/**
+ * What a consumer reads: issued, reversed, partly reversed, failed (by the channel or the merchant's
+ * review), issuing (开具中, also a red invoice on its way) and awaiting_review (待商家审核, 审核开票).
+ */
+export const myInvoiceStatus = z.enum([
+  "issued",
+  "reversed",
+  "partially_reversed",
+  "failed",
+  "issuing",
+  "awaiting_review",
+]);
 
 export const listItem = z.object({
   id: z.string(),
@@ -55,6 +65,8 @@ export const listItem = z.object({
   totalAmount: z.string(),
   /** For a red invoice: the blue invoice it reverses (listed right before it). */
   redOf: z.string().nullable(),
+  /** For a failed invoice: the plain sentence the re-scan page shows; null otherwise. */
+  failureMessage: z.string().nullable(),
 });
 export type MyListItem = z.infer<typeof listItem>;
 

@@ -5,25 +5,27 @@ import { deliveries, receiptCodes } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { rateLimited } from "../../platform/failure-limiter";
 import { createDeliveries, deliverNow } from "../deliveries/deliveries.service";
-import { isIssued, merchantStatus } from "../invoices/invoice-status";
+import { awaitsReview, hasFailed, isIssued, merchantStatus } from "../invoices/invoice-status";
 import type { InvoiceRow } from "../invoices/invoices.repository";
 import { maskEmail, maskMobile } from "../scan/masking";
 import { RESENDS_PER_HOUR, recipientResendWaitSeconds } from "../scan/resend-limits";
 import { CONSUMER_STATUS } from "../scan/scan.deliveries";
 import type { InvoiceView } from "../scan/scan.schema";
-import { toInvoiceView } from "../scan/scan.service";
+import { consumerFailureMessage, toInvoiceView } from "../scan/scan.service";
 import {
   findGroupIds,
   findMyInvoices,
   findMySellers,
   findVisibleInvoices,
+  findWithOfd,
   recentResends,
 } from "./my-invoices.queries";
-import { MY_PAGE_SIZE, type MyDetail, type MyList } from "./my-invoices.schema";
+import { MY_PAGE_SIZE, type MyDetail, type MyList, type MyListItem } from "./my-invoices.schema";
 import type { Contact } from "./my-login.service";
 
 /**
- * 我的发票 (issue 22): every invoice delivered to the session's contact, across organizations, and
+ * 我的发票 (issue 22): every invoice delivered to the session's contact — and those still issuing,
+ * held for the merchant's review or failed whose submit recorded it — across organizations, and
  * each one as a re-scan shows it (masked like the re-scan page, files and resend under `/api/my`).
  * What a session may see is `visible` (my-invoices.queries.ts); an invoice outside it is "not found".
  */
@@ -53,16 +55,24 @@ export async function listMyInvoices(
       number: r.number,
       invoiceType: r.invoiceType === "digital_special" ? "digital_special" : "digital_normal",
       color: r.color === "red" ? "red" : "blue",
-      status: merchantStatus(r.status),
+      status: myStatus(r.status),
       issuedAt: r.issuedAt ? new Date(r.issuedAt).toISOString() : null,
       totalAmount: r.totalAmount,
       redOf: r.blueInvoiceId,
+      failureMessage: hasFailed(r.status)
+        ? consumerFailureMessage({ channelData: { consumerMessage: r.consumerMessage } })
+        : null,
     })),
     total: rows[0]?.total ?? 0,
     page,
     pageSize: MY_PAGE_SIZE,
     sellers,
   };
+}
+
+/** What the list calls a status: the merchant's words, and 待商家审核 apart from 开具中. */
+function myStatus(status: string): MyListItem["status"] {
+  return awaitsReview(status) ? "awaiting_review" : merchantStatus(status);
 }
 
 /** The invoices of a group the contact may see: the blue one first, then its red ones. */
@@ -81,13 +91,15 @@ async function visibleGroup(ctx: MyContext, who: Contact, id: string) {
 }
 
 /** An invoice as the re-scan shows it, its files and deliveries under /api/my. */
-function toMyInvoiceView(i: InvoiceRow, sent: InvoiceView["deliveries"]): InvoiceView {
+function toMyInvoiceView(i: InvoiceRow, sent: InvoiceView["deliveries"], ofd: boolean): InvoiceView {
   const view = toInvoiceView("", i);
   const issued = isIssued(i.status);
   return {
     ...view,
     pdfUrl: issued ? `/api/my/files/${i.id}.pdf` : null,
     xmlUrl: issued ? `/api/my/files/${i.id}.xml` : null,
+    // Only a channel's invoice has one (the sandbox renders PDF and XML).
+    ofdUrl: issued && ofd ? `/api/my/files/${i.id}.ofd` : null,
     deliveries: sent,
   };
 }
@@ -95,18 +107,21 @@ function toMyInvoiceView(i: InvoiceRow, sent: InvoiceView["deliveries"]): Invoic
 export async function getMyInvoice(ctx: MyContext, who: Contact, id: string): Promise<MyDetail> {
   const group = await visibleGroup(ctx, who, id);
   const ids = group.invoices.map((i) => i.id);
-  const rows = await ctx.database.db
-    .select({
-      invoiceId: deliveries.invoiceId,
-      channel: deliveries.channel,
-      recipient: deliveries.recipient,
-      status: deliveries.status,
-      sentAt: deliveries.sentAt,
-      createdAt: deliveries.createdAt,
-    })
-    .from(deliveries)
-    .where(inArray(deliveries.invoiceId, ids))
-    .orderBy(asc(deliveries.createdAt));
+  const [rows, withOfd] = await Promise.all([
+    ctx.database.db
+      .select({
+        invoiceId: deliveries.invoiceId,
+        channel: deliveries.channel,
+        recipient: deliveries.recipient,
+        status: deliveries.status,
+        sentAt: deliveries.sentAt,
+        createdAt: deliveries.createdAt,
+      })
+      .from(deliveries)
+      .where(inArray(deliveries.invoiceId, ids))
+      .orderBy(asc(deliveries.createdAt)),
+    findWithOfd(ctx.database.db, ids),
+  ]);
   // Only the sendings to this contact: another recipient of a resend is not the session's business.
   const sent = new Map<string, NonNullable<InvoiceView["deliveries"]>>();
   for (const r of rows) {
@@ -127,7 +142,7 @@ export async function getMyInvoice(ctx: MyContext, who: Contact, id: string): Pr
     .where(eq(receiptCodes.id, group.invoices[0]!.receiptCodeId));
   return {
     seller: group.seller,
-    invoices: group.invoices.map((i) => toMyInvoiceView(i, sent.get(i.id) ?? [])),
+    invoices: group.invoices.map((i) => toMyInvoiceView(i, sent.get(i.id) ?? [], withOfd.has(i.id))),
     pageUrl: code ? `/s/${code.token}` : null,
   };
 }

@@ -65,6 +65,8 @@ export const invoiceView = z.object({
   mobile: z.string().nullable(),
   pdfUrl: z.string().nullable(),
   xmlUrl: z.string().nullable(),
+  /** The OFD, where the channel sent one (我的发票's view; absent elsewhere). */
+  ofdUrl: z.string().nullable().optional(),
   redOf: z.string().nullable(),
   /**
    * For a failed invoice: a plain sentence for the consumer (the channel's own code and words are

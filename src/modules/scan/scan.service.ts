@@ -222,8 +222,8 @@ export function toInvoiceView(token: string, i: InvoiceRow): InvoiceView {
   };
 }
 
-/** What a consumer reads about a failed invoice: the channel's plain sentence, or ours. */
-function consumerFailureMessage(i: InvoiceRow): string {
+/** What a consumer reads about a failed invoice: the channel's plain sentence, or ours (also 我的发票's). */
+export function consumerFailureMessage(i: Pick<InvoiceRow, "channelData">): string {
   const data = i.channelData as { consumerMessage?: unknown } | null;
   return typeof data?.consumerMessage === "string" && data.consumerMessage
     ? data.consumerMessage

@@ -77,6 +77,13 @@ export const typedCodeMisses = pgTable(
   (t) => [primaryKey({ columns: [t.address, t.day] })],
 );
 
+/**
+ * The statuses of an invoice without a number, as SQL literals: the predicate of the 我的发票
+ * indexes below. The same list as invoice-status.ts's UNISSUED_STATUSES (a test compares them).
+ */
+export const UNISSUED_STATUS_LIST =
+  "'pending', 'issuing', 'confirmation_pending', 'failed', 'awaiting_review', 'review_refused'";
+
 /** Blue and red invoices. `serial` is our idempotency serial, stored before the channel is called. */
 export const invoices = pgTable(
   "invoices",
@@ -166,6 +173,15 @@ export const invoices = pgTable(
     // channel's callback names the invoice by it.
     index("invoices_channel_order_no_idx").on(sql`(${t.channelData} ->> 'orderNo')`),
     index("invoices_pending_files_idx").on(t.nextAttemptAt).where(sql`${t.channelData} ? 'pendingFiles'`),
+    // 我的发票 (modules/my-invoices): the invoices without a number (issuing, held for 审核开票,
+    // failed) whose submit recorded one e-mail address or mobile number — no delivery names them
+    // yet. The statuses are invoice-status.ts's UNISSUED_STATUSES, as the query writes them.
+    index("invoices_unissued_email_idx")
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.status} in (${sql.raw(UNISSUED_STATUS_LIST)})`),
+    index("invoices_unissued_mobile_idx")
+      .on(t.mobile)
+      .where(sql`${t.status} in (${sql.raw(UNISSUED_STATUS_LIST)})`),
   ],
 );
 
