@@ -7,6 +7,7 @@ import { h, icon } from "./dom";
 import { contactsText } from "./format";
 import type { Merchant, StatusPage } from "./messages";
 import { heroView, purchaseView } from "./receipt-view";
+import { myInvoicesLink } from "./result-view";
 
 /** Same outline as the real page, so its arrival does not shift anything. */
 export function loadingView() {
@@ -85,6 +86,8 @@ export function issuingView(receipt: Receipt, contacts: { email: string | null; 
       ),
     ),
     purchaseView(receipt, { folded: true }),
+    // 我的发票 lists this submission too, with its state (the notice SMS links this page).
+    myInvoicesLink(),
   ];
 }
 
@@ -122,6 +125,8 @@ function waitingView(
       ),
     ),
     purchaseView(receipt, { folded: true }),
+    // 我的发票 lists this submission too, with its state (the notice SMS links this page).
+    myInvoicesLink(),
   ];
 }
 
@@ -202,5 +207,7 @@ export function failedView(receipt: Receipt, onRefresh: () => void) {
       ),
     ),
     purchaseView(receipt, { folded: true }),
+    // 我的发票 lists this submission too, with its state (the notice SMS links this page).
+    myInvoicesLink(),
   ];
 }

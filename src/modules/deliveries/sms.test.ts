@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { newToken } from "../../platform/ids";
 import { invoiceSmsMessage, SMS_SINGLE_LIMIT, smsParts } from "./sms";
 import { aliyunCanonicalQuery, aliyunPercentEncode } from "./sms-aliyun";
 
@@ -36,6 +37,25 @@ describe("the invoice SMS", () => {
     });
     expect(longUrl.params[0]?.value).toBe("");
     expect(smsParts("字".repeat(71))).toBe(2);
+  });
+});
+
+describe("the invoice SMS and 我的发票", () => {
+  it("links the receipt's page only: a second link to /my does not fit one billed SMS, even without the seller", () => {
+    const publicUrl = "https://fapiao.example.com";
+    const m = invoiceSmsMessage({
+      ...base,
+      token: newToken(),
+      sellerName: "杭州西湖区某某某餐饮管理有限公司文三路第二分店",
+      publicUrl,
+    });
+    expect(m.text.match(/https?:\/\//g)).toHaveLength(1);
+    expect(m.text).toMatch(new RegExp(`${publicUrl}/s/[A-Za-z0-9_-]{24}$`));
+    expect(m.text).not.toContain(`${publicUrl}/my`);
+    // The page it links, which links 我的发票 (web/scan result and status views), plus the
+    // shortest way to name the second link: more than one SMS with the seller's name dropped.
+    const withoutName = invoiceSmsMessage({ ...base, token: newToken(), sellerName: "", publicUrl });
+    expect(smsParts(`${withoutName.text} 我的发票 ${publicUrl}/my`)).toBe(2);
   });
 });
 
