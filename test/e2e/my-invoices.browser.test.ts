@@ -1,5 +1,8 @@
+import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { reviewRules, taxBureauAccounts } from "../../src/platform/db/schema";
+import { newId } from "../../src/platform/ids";
 import { createTestApp, submitAsCompany, type TestApp } from "../support/app";
 import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
@@ -8,8 +11,9 @@ import { startSmtp, type TestSmtp } from "../support/smtp";
 /**
  * 我的发票 (issue 22) on a phone-sized page against the whole app: from the re-scan page's link, a
  * login by the code read from the in-process SMTP server, the list of what was sent to that address
- * (across two merchants, not the invoice sent elsewhere), one invoice opened as the re-scan shows it
- * with its PDF, and logging out.
+ * (across two merchants, not the invoice sent elsewhere) with the ones not issued — held for the
+ * merchant's review, failed with the re-scan's reason — the filters by month and seller, one invoice
+ * opened as the re-scan shows it with its PDF, a failed one with its state, and logging out.
  */
 const PHONE = { width: 390, height: 844 };
 
@@ -52,7 +56,7 @@ describeBrowser("我的发票 on a phone (issue 22)", () => {
     return { page, context, errors };
   }
 
-  async function issue(orgId: string, email: string) {
+  async function issue(orgId: string, email: string, status = "issued") {
     const code = await makeReceiptCode(app.ctx, orgId);
     const res = await app.http.inject({
       method: "POST",
@@ -63,7 +67,7 @@ describeBrowser("我的发票 on a phone (issue 22)", () => {
         email,
       },
     });
-    expect(res.json().status).toBe("issued");
+    expect(res.json().status).toBe(status);
     return { token: code.token, invoice: res.json().invoices[0] as { id: string; number: string } };
   }
 
@@ -71,6 +75,18 @@ describeBrowser("我的发票 on a phone (issue 22)", () => {
     const hotel = await makeOrganization(app.ctx.database, { name: "杭州我的发票示范酒店有限公司" });
     const shop = await makeOrganization(app.ctx.database, { name: "杭州我的发票示范商店有限公司" });
     const email = "wo.de.fapiao@example.com";
+    // Not issued (yet): held by the shop's 审核开票 rule; refused by the bistro's tax channel.
+    const reviewing = await makeOrganization(app.ctx.database, { name: "杭州我的发票审核商店有限公司" });
+    await app.ctx.database.db
+      .insert(reviewRules)
+      .values({ id: newId("rvr"), orgId: reviewing.id, invoiceType: "digital_normal" });
+    const refusing = await makeOrganization(app.ctx.database, { name: "杭州我的发票拒绝餐厅有限公司" });
+    await app.ctx.database.db
+      .update(taxBureauAccounts)
+      .set({ settings: { mode: "reject", message: "纳税人状态异常" } })
+      .where(eq(taxBureauAccounts.orgId, refusing.id));
+    const failed = await issue(refusing.id, email, "failed");
+    const held = await issue(reviewing.id, email, "issuing");
     const first = await issue(hotel.id, email);
     const second = await issue(shop.id, email);
     // The same buyer, sent to someone else: never listed for this address.
@@ -79,6 +95,10 @@ describeBrowser("我的发票 on a phone (issue 22)", () => {
     expect((await submitAsCompany(app, plain.token)).statusCode).toBe(202);
 
     const { page, context, errors } = await phone();
+    // The failed receipt's page links to 我的发票 too.
+    await page.goto(`${baseUrl}/s/${failed.token}`);
+    await page.getByTestId("failed").waitFor();
+    await expect(page.getByTestId("my-invoices-link").getAttribute("href")).resolves.toBe("/my");
     // The re-scan page links to 我的发票.
     await page.goto(`${baseUrl}/s/${first.token}`);
     await page.getByTestId("my-invoices-link").click();
@@ -99,15 +119,51 @@ describeBrowser("我的发票 on a phone (issue 22)", () => {
 
     const items = page.getByTestId("my-item");
     await page.getByTestId("my-list").waitFor();
-    await expect(items.count()).resolves.toBe(2);
-    // Newest first, across the two merchants; the invoice sent elsewhere is not there.
-    await expect(items.nth(0).getAttribute("data-id")).resolves.toBe(second.invoice.id);
-    await expect(items.nth(1).getAttribute("data-id")).resolves.toBe(first.invoice.id);
+    await expect(items.count()).resolves.toBe(4);
+    // Newest first, across the merchants; the invoice sent elsewhere is not there.
+    const ids = await items.evaluateAll((els) => els.map((e) => e.getAttribute("data-id")));
+    expect(ids).toEqual([second.invoice.id, first.invoice.id, held.invoice.id, failed.invoice.id]);
+    // The ones without a number, with their state, and the failed one's reason as the re-scan says it.
+    await expect(items.nth(2).getByTestId("my-status").textContent()).resolves.toBe("待商家审核");
+    await expect(items.nth(3).getByTestId("my-status").textContent()).resolves.toBe("开具失败");
+    await expect(items.nth(3).getByTestId("my-failure").textContent()).resolves.toContain(
+      "开票信息未通过税务校验",
+    );
+    await expect(items.nth(3).textContent()).resolves.not.toContain("纳税人状态异常");
     await expect(page.getByTestId("my-list").textContent()).resolves.not.toContain(elsewhere.invoice.id);
     await expect(items.nth(0).textContent()).resolves.toContain(shop.name);
     await expect(items.nth(1).getByTestId("my-status").textContent()).resolves.toBe("已开具");
     await expect(page.getByTestId("my-contact").textContent()).resolves.toContain("w***o@example.com");
     await page.screenshot({ path: screenshotPath("my-invoices-list") });
+
+    // The month filter: this China month holds all four, the month before none.
+    const months = await page
+      .getByTestId("filter-month")
+      .locator("option")
+      .evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean));
+    const thisMonth = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+    expect(months[0]).toBe(thisMonth);
+    await page.getByTestId("filter-month").selectOption(months[1] ?? "");
+    await page.getByTestId("my-empty").waitFor();
+    await expect(page.getByTestId("my-empty").textContent()).resolves.toBe("没有符合条件的发票");
+    await page.getByTestId("filter-month").selectOption(thisMonth);
+    await page.getByTestId("my-list").waitFor();
+    await expect(items.count()).resolves.toBe(4);
+    await page.getByTestId("filter-month").selectOption("");
+
+    // A failed one opens with its state and reason, and nothing to download.
+    await items.nth(3).click();
+    await page.getByTestId("my-state-failed").waitFor();
+    await expect(page.getByTestId("seller-name").textContent()).resolves.toBe(refusing.name);
+    await expect(page.getByTestId("failure-message").textContent()).resolves.toContain(
+      "开票信息未通过税务校验",
+    );
+    await expect(page.getByTestId("invoice-number").textContent()).resolves.toBe("未开具");
+    await expect(page.getByTestId("download-pdf").count()).resolves.toBe(0);
+    await page.screenshot({ path: screenshotPath("my-invoices-failed") });
+    await page.getByTestId("back").click();
+    await page.getByTestId("my-list").waitFor();
+    await expect(items.count()).resolves.toBe(4);
 
     // The seller filter leaves one.
     await page.getByTestId("filter-seller").selectOption(hotel.id);

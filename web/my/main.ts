@@ -408,7 +408,8 @@ async function loadInvoice(id: string): Promise<void> {
       ),
       stateBanner(detail.invoices, detail.seller.name),
       detail.invoices.map((invoice, i) => invoiceCard(invoice, i, detail.invoices.length, resend.resendTo)),
-      resend.card,
+      // Nothing to send again before an invoice of the group has a number.
+      detail.invoices.some((i) => i.number) ? resend.card : null,
       detail.pageUrl
         ? h(
             "p",

@@ -195,7 +195,11 @@ export function invoiceCard(
       { class: "kv" },
       row(
         "发票号码",
-        h("span", { class: "num invoice-number" }, invoice.number ?? "开具中"),
+        h(
+          "span",
+          { class: "num invoice-number" },
+          invoice.number ?? (invoice.failureMessage ? "未开具" : "开具中"),
+        ),
         "invoice-number",
       ),
       row("开票日期", h("span", { class: "num" }, formatChinaDateTime(invoice.issuedAt)), "invoice-date"),
