@@ -93,17 +93,25 @@ async function purchaseOf(
   invoicingCodeId: string,
 ): Promise<{ all: InvoiceRow[]; candidates: InvoiceRow[] }> {
   const all = await findInvoicesOfCode(ctx.database.db, invoicingCodeId);
-  const candidates = correctable(all);
-  if (candidates.length === 0) {
-    throw new AppError("CORRECTION_NOT_ALLOWED", "这张小票没有可以申请重开的发票（未开具、已红冲或已重开）");
-  }
-  const partly = candidates.filter((c) => all.some((r) => r.color === "red" && r.blueInvoiceId === c.id));
+  const replaced = new Set(all.flatMap((i) => (i.reissueOfInvoiceId ? [i.reissueOfInvoiceId] : [])));
+  const partly = all.filter(
+    (i) =>
+      i.color === "blue" &&
+      !replaced.has(i.id) &&
+      (i.status === INVOICE_MOVES.reversePartly.to ||
+        (i.status === INVOICE_MOVES.issue.to &&
+          all.some((r) => r.color === "red" && r.blueInvoiceId === i.id))),
+  );
   if (partly.length > 0) {
     throw new AppError(
       "CORRECTION_NOT_ALLOWED",
       "本单有发票已部分红冲（退款），不能在线申请重开，请联系商家处理",
       { invoiceIds: partly.map((p) => p.id) },
     );
+  }
+  const candidates = correctable(all);
+  if (candidates.length === 0) {
+    throw new AppError("CORRECTION_NOT_ALLOWED", "这张小票没有可以申请重开的发票（未开具、已红冲或已重开）");
   }
   return { all, candidates };
 }
@@ -124,7 +132,7 @@ export async function applyForCorrection(
   if (shown && !shown.every((id) => ids.has(id))) {
     throw new AppError("CORRECTION_NOT_ALLOWED", "发票已有变化（已红冲或已重开），请刷新页面后重新申请");
   }
-  if (options.body.invoiceIds && options.body.invoiceIds.length !== ids.size) {
+  if (options.body.invoiceIds && new Set(options.body.invoiceIds).size !== ids.size) {
     throw new AppError("CORRECTION_NOT_ALLOWED", "本单的发票已有变化，请刷新页面后重新申请");
   }
   const invoice = candidates[0]!;

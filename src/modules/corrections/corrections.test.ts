@@ -6,6 +6,7 @@ import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
 import { correctionRequests, invoices, receiptCodeConfigs, smsOutbox } from "../../platform/db/schema";
+import { refundOrder } from "../refunds/refunds.service";
 
 /**
  * 换开 over HTTP: the consumer asks on the re-scan page, the operator approves or refuses in the
@@ -209,6 +210,8 @@ describeEachDatabase("换开 (corrections)", (kind) => {
       const stale = await apply(code.token, { ...corrected(), invoiceIds: [blues[0]!.id] });
       expect(stale.statusCode).toBe(409);
       expect(stale.json().error.message).toContain("刷新");
+      const twice = await apply(code.token, { ...corrected(), invoiceIds: [blues[0]!.id, blues[0]!.id] });
+      expect(twice.statusCode).toBe(409);
       const applied = await apply(code.token, { ...corrected(), invoiceIds: blues.map((b) => b.id) });
       expect(applied.statusCode, applied.body).toBe(201);
       expect(applied.json()).toMatchObject({ status: "pending", invoiceId: blues[0]!.id });
@@ -300,5 +303,52 @@ describeEachDatabase("换开 (corrections)", (kind) => {
     });
     expect(same.statusCode).toBe(422);
     expect(same.json().error.details.fields["buyer.name"]).toContain("相同");
+  });
+
+  it("a split purchase with one invoice partly refunded: refused before anything is reversed", async () => {
+    const [before] = await app.ctx.database.db
+      .select()
+      .from(receiptCodeConfigs)
+      .where(eq(receiptCodeConfigs.orgId, orgId));
+    await setConfig({ limitAmount: "500.00", limitText: "500.00", overLimitPolicy: "split" });
+    try {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const blues = (await submitAsCompany(app, code.token)).json().invoices as Array<{ id: string }>;
+      expect(blues).toHaveLength(2);
+      const applied = await apply(code.token, corrected());
+      expect(applied.statusCode, applied.body).toBe(201);
+      const refund = await refundOrder(app.ctx, {
+        actor: { type: "app", appKey: "test", orgId },
+        orderNo: code.serialNo,
+        // 10.00 off the first line (午餐), which only one of the two invoices holds.
+        body: { refundNo: `R-${code.serialNo}`, reason: "销售折让", lines: [{ lineNo: 1, amount: "10.00" }] },
+      });
+      expect(refund.view.status).toBe("reversing");
+      const statuses = async () =>
+        (await rowsOf(code.id)).filter((r) => r.color === "blue").map((r) => r.status);
+      expect((await statuses()).sort()).toEqual(["issued", "partially_reversed"]);
+      const approve = await operator.post(`/orgs/${orgId}/corrections/${applied.json().id}/approve`);
+      expect(approve.statusCode).toBe(409);
+      expect(approve.json().error.message).toContain("部分红冲");
+      const rows = await rowsOf(code.id);
+      expect(rows.filter((r) => r.reissueOfInvoiceId)).toEqual([]);
+      expect(blues.map((b) => rows.find((r) => r.id === b.id)?.status)).not.toContain("reversed");
+      const [request] = await app.ctx.database.db
+        .select()
+        .from(correctionRequests)
+        .where(eq(correctionRequests.id, applied.json().id));
+      expect(request?.status).toBe("pending");
+      // And a new request is refused at once.
+      await operator.post(`/orgs/${orgId}/corrections/${applied.json().id}/refuse`, { reason: "已退款" });
+      const again = await apply(code.token, corrected());
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.message).toContain("部分红冲");
+    } finally {
+      await setConfig({
+        limitAmount: before!.limitAmount,
+        limitText: before!.limitText,
+        overLimitPolicy: before!.overLimitPolicy,
+      });
+    }
   });
 });
