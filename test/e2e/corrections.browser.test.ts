@@ -201,4 +201,49 @@ describeBrowser("换开 in Chromium", () => {
         .where(eq(receiptCodeConfigs.orgId, orgId));
     }
   }, 120_000);
+
+  it("a merged receipt: applied from the receipt added to the merge, the console shows both receipts", async () => {
+    await app.ctx.database.db
+      .update(receiptCodeConfigs)
+      .set({ mergeEnabled: true })
+      .where(eq(receiptCodeConfigs.orgId, orgId));
+    try {
+      const [a, b] = [await makeReceiptCode(app.ctx, orgId), await makeReceiptCode(app.ctx, orgId)];
+      const submitted = await submitAsCompany(app, a.token, { mergeCodes: [b.shortCode] });
+      const [blue] = submitted.json().invoices as Array<{ number: string }>;
+      const page: Page = await phone.newPage();
+      collectPageErrors(page, errors);
+      await page.goto(`${baseUrl}/s/${b.token}`);
+      await page.getByTestId("correction-open").click();
+      await expect
+        .poll(() => page.getByTestId("correction-invoice").allTextContents())
+        .toEqual([expect.stringContaining(blue!.number)]);
+      await page.getByTestId("correction-name").fill("深圳合并更正科技有限公司");
+      await page.getByTestId("correction-tax-id").fill(makeUscc("91440300"));
+      await page.getByTestId("correction-submit").click();
+      await expect.poll(() => page.getByTestId("correction-status").textContent()).toContain("等待商家处理");
+
+      const desk1 = await freshPage(desk, baseUrl, errors);
+      await openConsole(desk1, baseUrl, cookie, "/corrections");
+      const line = desk1
+        .getByTestId("corrections-table")
+        .locator("tr", { hasText: "深圳合并更正科技有限公司" });
+      await expect.poll(() => line.textContent()).toContain("合并 2 张小票");
+      expect(await line.textContent()).toContain(a.serialNo);
+      expect(await line.textContent()).toContain(b.serialNo);
+      // Both receipts' pages show the request, scanned again.
+      for (const code of [b, a]) {
+        await page.goto(`${baseUrl}/s/${code.token}`);
+        await expect
+          .poll(() => page.getByTestId("correction-status").textContent())
+          .toContain("新抬头：深圳合并更正科技有限公司）已提交");
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await app.ctx.database.db
+        .update(receiptCodeConfigs)
+        .set({ mergeEnabled: false })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+    }
+  }, 120_000);
 });
