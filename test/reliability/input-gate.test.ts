@@ -289,6 +289,7 @@ for (const kind of databaseKinds()) {
     });
     const correctionBody = (invoiceId: string) => ({
       invoiceId,
+      invoiceIds: [invoiceId],
       reason: "title",
       note: "抬头少了一个字",
       invoiceType: "digital_normal",

@@ -21,6 +21,7 @@ import {
   limitNotice,
   reconcile,
   TAX_ID_CONFIRM_QUESTION,
+  TEXT_SPECS,
   type TextField,
   type TitleChoice,
   taxIdToConfirm,
@@ -51,55 +52,6 @@ export interface FormView {
   /** Errors the server found, placed at their fields (and the rest above the submit button). */
   showServerErrors: (errors: FieldErrors) => void;
 }
-
-interface TextFieldSpec {
-  label: string;
-  type?: string;
-  inputmode?: string;
-  autocomplete?: string;
-  placeholder: string;
-  maxlength: number;
-  autocapitalize?: string;
-}
-
-// Placeholders stay short: the input cell of a 360 px screen holds about 12 characters.
-const TEXT_SPECS: Record<TextField, TextFieldSpec> = {
-  name: { label: "抬头名称", placeholder: "请输入单位全称", autocomplete: "organization", maxlength: 100 },
-  taxId: {
-    label: "税号",
-    placeholder: "请输入统一社会信用代码",
-    autocomplete: "off",
-    autocapitalize: "characters",
-    // Room for spaces and full-width characters: a pasted code must never be cut short.
-    maxlength: 40,
-  },
-  address: { label: "地址", placeholder: "选填", autocomplete: "street-address", maxlength: 100 },
-  phone: { label: "电话", type: "tel", placeholder: "选填", autocomplete: "off", maxlength: 40 },
-  bankName: { label: "开户银行", placeholder: "选填", autocomplete: "off", maxlength: 100 },
-  bankAccount: {
-    label: "银行账号",
-    inputmode: "numeric",
-    placeholder: "选填",
-    autocomplete: "off",
-    maxlength: 40,
-  },
-  email: {
-    label: "电子邮箱",
-    type: "email",
-    inputmode: "email",
-    placeholder: "用于接收电子发票",
-    autocomplete: "email",
-    maxlength: 254,
-  },
-  mobile: {
-    label: "手机号码",
-    type: "tel",
-    inputmode: "numeric",
-    placeholder: "用于接收发票短信",
-    autocomplete: "tel-national",
-    maxlength: 20,
-  },
-};
 
 export function createFormView(
   receipt: Receipt,

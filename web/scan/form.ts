@@ -38,6 +38,59 @@ export const TEXT_FIELDS = [
 ] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 
+export interface TextFieldSpec {
+  label: string;
+  type?: string;
+  inputmode?: string;
+  autocomplete?: string;
+  placeholder: string;
+  maxlength: number;
+  autocapitalize?: string;
+}
+
+/**
+ * How each text field is labelled and bounded, for the submit form (form-view.ts) and 申请重开's
+ * (correction-form.ts) alike. Placeholders stay short: the input cell of a 360 px screen holds about
+ * 12 characters.
+ */
+export const TEXT_SPECS: Record<TextField, TextFieldSpec> = {
+  name: { label: "抬头名称", placeholder: "请输入单位全称", autocomplete: "organization", maxlength: 100 },
+  taxId: {
+    label: "税号",
+    placeholder: "请输入统一社会信用代码",
+    autocomplete: "off",
+    autocapitalize: "characters",
+    // Room for spaces and full-width characters: a pasted code must never be cut short.
+    maxlength: 40,
+  },
+  address: { label: "地址", placeholder: "选填", autocomplete: "street-address", maxlength: 100 },
+  phone: { label: "电话", type: "tel", placeholder: "选填", autocomplete: "off", maxlength: 40 },
+  bankName: { label: "开户银行", placeholder: "选填", autocomplete: "off", maxlength: 100 },
+  bankAccount: {
+    label: "银行账号",
+    inputmode: "numeric",
+    placeholder: "选填",
+    autocomplete: "off",
+    maxlength: 40,
+  },
+  email: {
+    label: "电子邮箱",
+    type: "email",
+    inputmode: "email",
+    placeholder: "用于接收电子发票",
+    autocomplete: "email",
+    maxlength: 254,
+  },
+  mobile: {
+    label: "手机号码",
+    type: "tel",
+    inputmode: "numeric",
+    placeholder: "用于接收发票短信",
+    autocomplete: "tel-national",
+    maxlength: 20,
+  },
+};
+
 export const BUYER_TYPE_ORDER: readonly BuyerType[] = ["individual", "enterprise", "non_enterprise"];
 
 /** A person cannot take a 专票 (DOMAIN.md §6): for 个人 the special type is not offered at all. */

@@ -27,7 +27,13 @@ const buyer = z.object({
 
 /** The consumer's 申请重开 (`POST /api/scan/{token}/corrections`). */
 export const correctionBody = z.object({
-  /** The invoice to correct; may be left out when the code has one. */
+  /**
+   * The invoices the page showed. A correction re-issues every invoice of the purchase (a split
+   * is one sale to one buyer): when given, they must be exactly those, else the purchase changed
+   * since the page was loaded and the request is refused. May be left out.
+   */
+  invoiceIds: z.array(text(40)).min(1).max(100).optional(),
+  /** One invoice of the purchase (older pages); the request still covers all of them. */
   invoiceId: text(40).optional(),
   reason,
   note: text(200).optional(),
@@ -71,7 +77,12 @@ export const correctionView = z.object({
 export type CorrectionView = z.infer<typeof correctionView>;
 
 export const consoleCorrection = correctionView.extend({
+  /** The order number of the purchase's receipt (for a merged one, the receipt submitted). */
   orderNo: z.string(),
+  /** Every receipt of the purchase (合并开票: several), the submitted one first. */
+  orderNos: z.array(z.string()),
+  /** While pending: the numbers of every invoice approval re-issues (拆票: several). */
+  toReissue: z.array(z.string()),
   oldBuyer: z.object({ name: z.string(), taxId: z.string() }),
   email: z.string().nullable(),
   mobile: z.string().nullable(),

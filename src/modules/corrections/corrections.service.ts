@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { Actor, AppContext } from "../../context";
 import { isUniqueViolation } from "../../platform/db/errors";
 import {
@@ -7,8 +7,10 @@ import {
   organizations,
   receiptCodeConfigs,
   receiptCodes,
+  submissionCodes,
+  submissions,
 } from "../../platform/db/schema";
-import { AppError, isAppError } from "../../platform/errors";
+import { AppError } from "../../platform/errors";
 import { newId } from "../../platform/ids";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
@@ -17,6 +19,7 @@ import { INVOICE_MOVES } from "../invoices/invoice-status";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { reverseAndReissue, validCorrection } from "../invoices/reissue";
 import { maskTaxId } from "../scan/masking";
+import { invoicingCodeId } from "../scan/scan.merge";
 import {
   CORRECTION_REASONS,
   type CorrectionBody,
@@ -48,6 +51,71 @@ function correctable(all: InvoiceRow[]): InvoiceRow[] {
   return all.filter((i) => i.color === "blue" && i.status === INVOICE_MOVES.issue.to && !replaced.has(i.id));
 }
 
+type CorrectedBuyer = Pick<
+  Row,
+  | "invoiceType"
+  | "buyerType"
+  | "buyerName"
+  | "buyerTaxId"
+  | "buyerAddress"
+  | "buyerPhone"
+  | "buyerBankName"
+  | "buyerBankAccount"
+>;
+
+/** Whether an invoice already carries the corrected buyer and type (then re-issuing it changes nothing). */
+function carries(invoice: InvoiceRow, c: CorrectedBuyer): boolean {
+  return (
+    invoice.invoiceType === c.invoiceType &&
+    invoice.buyerType === c.buyerType &&
+    invoice.buyerName === c.buyerName &&
+    invoice.buyerTaxId === c.buyerTaxId &&
+    invoice.buyerAddress === c.buyerAddress &&
+    invoice.buyerPhone === c.buyerPhone &&
+    invoice.buyerBankName === c.buyerBankName &&
+    invoice.buyerBankAccount === c.buyerBankAccount
+  );
+}
+
+/**
+ * What a correction re-issues: every correctable invoice of the purchase, not one of them. A purchase
+ * split over the limit (拆票) is one sale to one buyer; re-issuing one of its invoices to the corrected
+ * title would leave the same purchase invoiced to two buyers, which the merchant's books (and the tax
+ * bureau's matching of one sale to one buyer) cannot take. So the page shows the invoices and the
+ * request covers them all; the row keeps the first as its key (one open request per purchase).
+ * A merged receipt (合并开票) shows the invoices of the code it was added to: so does this. An
+ * invoice already partly reversed (a refund's red invoice) cannot be 红冲并重开 (reissue.ts), and
+ * correcting the others alone would split the purchase's titles: the whole request is refused, before
+ * anything is reversed.
+ */
+async function purchaseOf(
+  ctx: CorrectionContext,
+  invoicingCodeId: string,
+): Promise<{ all: InvoiceRow[]; candidates: InvoiceRow[] }> {
+  const all = await findInvoicesOfCode(ctx.database.db, invoicingCodeId);
+  const replaced = new Set(all.flatMap((i) => (i.reissueOfInvoiceId ? [i.reissueOfInvoiceId] : [])));
+  const partly = all.filter(
+    (i) =>
+      i.color === "blue" &&
+      !replaced.has(i.id) &&
+      (i.status === INVOICE_MOVES.reversePartly.to ||
+        (i.status === INVOICE_MOVES.issue.to &&
+          all.some((r) => r.color === "red" && r.blueInvoiceId === i.id))),
+  );
+  if (partly.length > 0) {
+    throw new AppError(
+      "CORRECTION_NOT_ALLOWED",
+      "本单有发票已部分红冲（退款），不能在线申请重开，请联系商家处理",
+      { invoiceIds: partly.map((p) => p.id) },
+    );
+  }
+  const candidates = correctable(all);
+  if (candidates.length === 0) {
+    throw new AppError("CORRECTION_NOT_ALLOWED", "这张小票没有可以申请重开的发票（未开具、已红冲或已重开）");
+  }
+  return { all, candidates };
+}
+
 export async function applyForCorrection(
   ctx: CorrectionContext,
   options: { token: string; body: CorrectionBody },
@@ -55,21 +123,20 @@ export async function applyForCorrection(
   const { db } = ctx.database;
   const [code] = await db.select().from(receiptCodes).where(eq(receiptCodes.token, options.token));
   if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  const candidates = correctable(await findInvoicesOfCode(db, code.id));
-  const invoice = options.body.invoiceId
-    ? candidates.find((i) => i.id === options.body.invoiceId)
-    : candidates.length === 1
-      ? candidates[0]
-      : undefined;
-  if (!invoice) {
-    throw new AppError(
-      "CORRECTION_NOT_ALLOWED",
-      candidates.length > 1
-        ? "请选择要重开的发票"
-        : "这张小票没有可以申请重开的发票（未开具、已红冲或已重开）",
-    );
+  const invoicing = await invoicingCodeId(ctx, code);
+  const { candidates } = await purchaseOf(ctx, invoicing);
+  const ids = new Set(candidates.map((c) => c.id));
+  // The page sends the invoices it showed: a purchase that changed since (an invoice reversed or
+  // re-issued meanwhile) is not corrected by a request the consumer did not see.
+  const shown = options.body.invoiceIds ?? (options.body.invoiceId ? [options.body.invoiceId] : null);
+  if (shown && !shown.every((id) => ids.has(id))) {
+    throw new AppError("CORRECTION_NOT_ALLOWED", "发票已有变化（已红冲或已重开），请刷新页面后重新申请");
   }
-  const valid = await validCorrection(db, code.id, {
+  if (options.body.invoiceIds && new Set(options.body.invoiceIds).size !== ids.size) {
+    throw new AppError("CORRECTION_NOT_ALLOWED", "本单的发票已有变化，请刷新页面后重新申请");
+  }
+  const invoice = candidates[0]!;
+  const valid = await validCorrection(db, invoicing, {
     ...options.body,
     email: options.body.email || invoice.email,
     mobile: options.body.mobile || invoice.mobile,
@@ -77,6 +144,7 @@ export async function applyForCorrection(
   const row = {
     id: newId("cor"),
     orgId: code.orgId,
+    // The code the consumer holds: the notice's link goes to its page (which shows the purchase's invoices).
     receiptCodeId: code.id,
     invoiceId: invoice.id,
     reason: options.body.reason,
@@ -93,6 +161,10 @@ export async function applyForCorrection(
     mobile: valid.mobile ?? invoice.mobile,
     status: "pending",
   } satisfies typeof correctionRequests.$inferInsert;
+  if (candidates.every((c) => carries(c, row))) {
+    const same = "更正后的开票信息与原发票相同，请填写正确的信息";
+    throw AppError.validation({ "buyer.name": same }, same);
+  }
   try {
     await db.transaction(async (tx) => {
       await tx.insert(correctionRequests).values(row);
@@ -102,7 +174,12 @@ export async function applyForCorrection(
         action: "correction.apply",
         entityType: "invoice",
         entityId: invoice.id,
-        details: { correctionId: row.id, reason: row.reason, invoiceType: row.invoiceType },
+        details: {
+          correctionId: row.id,
+          reason: row.reason,
+          invoiceType: row.invoiceType,
+          invoiceIds: candidates.map((c) => c.id),
+        },
       });
     });
   } catch (e) {
@@ -116,7 +193,9 @@ export async function applyForCorrection(
     .from(receiptCodeConfigs)
     .where(eq(receiptCodeConfigs.orgId, code.orgId));
   const days = config?.days ?? null;
-  if (days !== null && invoice.issuedAt && Date.now() - invoice.issuedAt.getTime() <= days * DAY_MS) {
+  // Every invoice of the purchase within the window (they are issued together; the oldest decides).
+  const oldest = Math.min(...candidates.map((c) => c.issuedAt?.getTime() ?? 0));
+  if (days !== null && oldest > 0 && Date.now() - oldest <= days * DAY_MS) {
     await decide(ctx, row.id, { type: "system", reason: "correction auto-approval" }, "auto", {
       approve: true,
     });
@@ -124,19 +203,23 @@ export async function applyForCorrection(
   return viewOf((await findRow(ctx, row.id))!, invoice);
 }
 
-/** The consumer's requests for a code (newest first), for the re-scan page. */
+/**
+ * The consumer's requests for a code (newest first), for the re-scan page: those on the purchase's
+ * invoices, so every receipt of a merged submission shows a request made from any of them.
+ */
 export async function correctionsOfToken(ctx: CorrectionContext, token: string): Promise<CorrectionView[]> {
   const { db } = ctx.database;
   const [code] = await db
-    .select({ id: receiptCodes.id })
+    .select({ id: receiptCodes.id, status: receiptCodes.status, orgId: receiptCodes.orgId })
     .from(receiptCodes)
     .where(eq(receiptCodes.token, token));
   if (!code) throw new AppError("RECEIPT_CODE_NOT_FOUND");
+  const invoicing = await invoicingCodeId(ctx, code);
   const rows = await db
     .select({ r: correctionRequests, number: invoices.number })
     .from(correctionRequests)
     .innerJoin(invoices, eq(invoices.id, correctionRequests.invoiceId))
-    .where(eq(correctionRequests.receiptCodeId, code.id))
+    .where(and(eq(correctionRequests.orgId, code.orgId), eq(invoices.receiptCodeId, invoicing)))
     .orderBy(desc(correctionRequests.createdAt));
   return rows.map(({ r, number }) => {
     const view = viewOf(r, { number });
@@ -144,17 +227,23 @@ export async function correctionsOfToken(ctx: CorrectionContext, token: string):
   });
 }
 
-/** The console's 换开申请 list. */
+/**
+ * The console's 换开申请 list. Each request shows the purchase it corrects: the order numbers of
+ * all its receipts (a merged submission has several; the first is the one submitted) and, while it
+ * is pending, the numbers of every invoice approval re-issues (a split has several).
+ */
 export async function correctionsForConsole(
   ctx: CorrectionContext,
   options: { actor: Actor; orgId: string; status?: string },
 ): Promise<Array<typeof consoleCorrection._output>> {
   requireOrg(options.actor, options.orgId, "read");
-  const rows = await ctx.database.db
+  const { db } = ctx.database;
+  const rows = await db
     .select({ r: correctionRequests, invoice: invoices, orderNo: receiptCodes.serialNo })
     .from(correctionRequests)
     .innerJoin(invoices, eq(invoices.id, correctionRequests.invoiceId))
-    .innerJoin(receiptCodes, eq(receiptCodes.id, correctionRequests.receiptCodeId))
+    // The purchase's own code (for a merged receipt, the code it was added to).
+    .innerJoin(receiptCodes, eq(receiptCodes.id, invoices.receiptCodeId))
     .where(
       and(
         eq(correctionRequests.orgId, options.orgId),
@@ -163,13 +252,44 @@ export async function correctionsForConsole(
     )
     .orderBy(desc(correctionRequests.createdAt))
     .limit(200);
-  return rows.map(({ r, invoice, orderNo }) => ({
-    ...viewOf(r, invoice),
-    orderNo,
-    oldBuyer: { name: invoice.buyerName, taxId: invoice.buyerTaxId },
-    email: r.email,
-    mobile: r.mobile,
-  }));
+  const codeIds = [...new Set(rows.map((x) => x.invoice.receiptCodeId))];
+  const merged = new Map<string, string[]>();
+  if (codeIds.length > 0) {
+    const codes = await db
+      .select({ of: submissions.receiptCodeId, serialNo: receiptCodes.serialNo })
+      .from(submissions)
+      .innerJoin(submissionCodes, eq(submissionCodes.submissionId, submissions.id))
+      .innerJoin(receiptCodes, eq(receiptCodes.id, submissionCodes.receiptCodeId))
+      .where(inArray(submissions.receiptCodeId, codeIds))
+      .orderBy(asc(submissionCodes.position));
+    for (const c of codes) merged.set(c.of, [...(merged.get(c.of) ?? []), c.serialNo]);
+  }
+  const pendingCodes = [
+    ...new Set(rows.filter((x) => x.r.status === "pending").map((x) => x.invoice.receiptCodeId)),
+  ];
+  const open = new Map<string, string[]>();
+  if (pendingCodes.length > 0) {
+    const all = await db.select().from(invoices).where(inArray(invoices.receiptCodeId, pendingCodes));
+    for (const id of pendingCodes) {
+      const mine = all.filter((i) => i.receiptCodeId === id).sort((a, b) => a.seq - b.seq);
+      open.set(
+        id,
+        correctable(mine).map((i) => i.number ?? i.id),
+      );
+    }
+  }
+  return rows.map(({ r, invoice, orderNo }) => {
+    const orderNos = merged.get(invoice.receiptCodeId) ?? [orderNo];
+    return {
+      ...viewOf(r, invoice),
+      orderNo,
+      orderNos: orderNos.includes(orderNo) ? orderNos : [orderNo, ...orderNos],
+      toReissue: r.status === "pending" ? (open.get(invoice.receiptCodeId) ?? []) : [],
+      oldBuyer: { name: invoice.buyerName, taxId: invoice.buyerTaxId },
+      email: r.email,
+      mobile: r.mobile,
+    };
+  });
 }
 
 /** 同意 / 拒绝 in the console. */
@@ -217,35 +337,16 @@ async function decide(
   if (!claimed) throw new AppError("CONFLICT", "该重开申请已处理");
   if (options.approve) {
     try {
-      const { red, reissued } = await reverseAndReissue(ctx, {
-        actor,
-        invoiceId: claimed.invoiceId,
-        reason: "开票有误",
-        correction: {
-          invoiceType: claimed.invoiceType,
-          buyer: {
-            type: claimed.buyerType,
-            name: claimed.buyerName,
-            taxId: claimed.buyerTaxId,
-            address: claimed.buyerAddress,
-            phone: claimed.buyerPhone,
-            bankName: claimed.buyerBankName,
-            bankAccount: claimed.buyerBankAccount,
-          },
-          email: claimed.email,
-          mobile: claimed.mobile,
-        },
-      });
+      const done = await reissuePurchase(ctx, actor, claimed);
       await db
         .update(correctionRequests)
-        .set({ redInvoiceId: red.id, newInvoiceId: reissued.id, updatedAt: new Date() })
+        .set({ redInvoiceId: done.redId, newInvoiceId: done.newId, updatedAt: new Date() })
         .where(eq(correctionRequests.id, id));
     } catch (e) {
       await db
         .update(correctionRequests)
         .set({ status: "pending", decidedBy: null, decidedAt: null, updatedAt: new Date() })
         .where(eq(correctionRequests.id, id));
-      if (isAppError(e)) throw e;
       throw e;
     }
   }
@@ -279,6 +380,54 @@ async function decide(
           text: `商家未同意您的发票重开申请${options.refusalReason ? `，原因：${options.refusalReason}` : ""}。原发票仍然有效；如有疑问请联系商家。`,
         }),
   });
+}
+
+/**
+ * Approval: every correctable invoice of the purchase that does not carry the corrected buyer yet is
+ * reversed and issued again (reissue.ts, once each). Checked for all before any is reversed; should
+ * one still fail midway (the channel, say), a second 同意 picks up the rest: those already re-issued
+ * are replaced (no longer correctable) and their replacements carry the new buyer. The row keeps the
+ * red and new invoice of its own invoice (or of the first re-issued).
+ */
+async function reissuePurchase(
+  ctx: CorrectionContext,
+  actor: Actor,
+  claimed: Row,
+): Promise<{ redId: string | null; newId: string | null }> {
+  const [first] = await ctx.database.db
+    .select({ receiptCodeId: invoices.receiptCodeId })
+    .from(invoices)
+    .where(eq(invoices.id, claimed.invoiceId));
+  if (!first) throw new AppError("INVOICE_NOT_FOUND");
+  const { candidates } = await purchaseOf(ctx, first.receiptCodeId);
+  const targets = candidates.filter((c) => !carries(c, claimed));
+  if (targets.length === 0) {
+    throw new AppError("CORRECTION_NOT_ALLOWED", "本单发票已是更正后的开票信息，无需重开");
+  }
+  let kept: { redId: string; newId: string } | null = null;
+  for (const target of targets) {
+    const { red, reissued } = await reverseAndReissue(ctx, {
+      actor,
+      invoiceId: target.id,
+      reason: "开票有误",
+      correction: {
+        invoiceType: claimed.invoiceType,
+        buyer: {
+          type: claimed.buyerType,
+          name: claimed.buyerName,
+          taxId: claimed.buyerTaxId,
+          address: claimed.buyerAddress,
+          phone: claimed.buyerPhone,
+          bankName: claimed.buyerBankName,
+          bankAccount: claimed.buyerBankAccount,
+        },
+        email: claimed.email,
+        mobile: claimed.mobile,
+      },
+    });
+    if (!kept || target.id === claimed.invoiceId) kept = { redId: red.id, newId: reissued.id };
+  }
+  return kept ?? { redId: null, newId: null };
 }
 
 async function findRow(ctx: CorrectionContext, id: string): Promise<Row | undefined> {

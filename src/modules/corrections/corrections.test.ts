@@ -2,17 +2,18 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestApp, submitAsCompany, type TestApp } from "../../../test/support/app";
 import { type ConsoleClient, loginAs, makeUser } from "../../../test/support/console";
-import { describeOneDatabase } from "../../../test/support/db";
+import { describeEachDatabase } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
 import { correctionRequests, invoices, receiptCodeConfigs, smsOutbox } from "../../platform/db/schema";
+import { refundOrder } from "../refunds/refunds.service";
 
 /**
  * 换开 over HTTP: the consumer asks on the re-scan page, the operator approves or refuses in the
  * console (or the organization's rule approves), approval is a red invoice and the corrected one from
  * the same purchase, exactly once; the console's 红冲并重开 is the same function.
  */
-describeOneDatabase("换开 (corrections)", (kind) => {
+describeEachDatabase("换开 (corrections)", (kind) => {
   let app: TestApp;
   let orgId: string;
   let operator: ConsoleClient;
@@ -188,5 +189,166 @@ describeOneDatabase("换开 (corrections)", (kind) => {
       reissueOfInvoiceId: blueId,
     });
     expect(await app.ctx.database.db.select().from(correctionRequests)).not.toHaveLength(0);
+  });
+
+  const setConfig = (values: Partial<typeof receiptCodeConfigs.$inferInsert>) =>
+    app.ctx.database.db.update(receiptCodeConfigs).set(values).where(eq(receiptCodeConfigs.orgId, orgId));
+
+  it("a split purchase: the request covers every invoice, approval re-issues them all to the new title", async () => {
+    const [before] = await app.ctx.database.db
+      .select()
+      .from(receiptCodeConfigs)
+      .where(eq(receiptCodeConfigs.orgId, orgId));
+    // 800.00 over a 500.00 limit: two blue invoices from one submission.
+    await setConfig({ limitAmount: "500.00", limitText: "500.00", overLimitPolicy: "split" });
+    try {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const submitted = await submitAsCompany(app, code.token);
+      const blues = submitted.json().invoices as Array<{ id: string; number: string }>;
+      expect(blues).toHaveLength(2);
+      // A page that showed only one of them (or an invoice of another purchase) is out of date.
+      const stale = await apply(code.token, { ...corrected(), invoiceIds: [blues[0]!.id] });
+      expect(stale.statusCode).toBe(409);
+      expect(stale.json().error.message).toContain("刷新");
+      const twice = await apply(code.token, { ...corrected(), invoiceIds: [blues[0]!.id, blues[0]!.id] });
+      expect(twice.statusCode).toBe(409);
+      const applied = await apply(code.token, { ...corrected(), invoiceIds: blues.map((b) => b.id) });
+      expect(applied.statusCode, applied.body).toBe(201);
+      expect(applied.json()).toMatchObject({ status: "pending", invoiceId: blues[0]!.id });
+      // Asking again about the other invoice of the same purchase: the same open request.
+      const again = await apply(code.token, { ...corrected(), invoiceId: blues[1]!.id });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.message).toContain("待处理");
+
+      const listed = (await operator.get(`/orgs/${orgId}/corrections?status=pending`)).json().items;
+      const mine = listed.find((c: { id: string }) => c.id === applied.json().id);
+      expect(mine.toReissue.sort()).toEqual(blues.map((b) => b.number).sort());
+      const done = await operator.post(`/orgs/${orgId}/corrections/${mine.id}/approve`);
+      expect(done.statusCode, done.body).toBe(200);
+
+      const rows = await rowsOf(code.id);
+      for (const blue of blues) {
+        expect(rows.find((r) => r.id === blue.id)?.status).toBe("reversed");
+        expect(rows.find((r) => r.color === "red" && r.blueInvoiceId === blue.id)?.status).toBe("issued");
+        expect(rows.find((r) => r.reissueOfInvoiceId === blue.id)).toMatchObject({
+          status: "issued",
+          buyerName: "深圳正确名称有限公司",
+        });
+      }
+      const view = (await app.http.inject({ method: "GET", url: `/api/scan/${code.token}` })).json();
+      const live = view.invoices.filter((i: { color: string; status: string }) => i.status === "issued");
+      expect(
+        live
+          .filter((i: { color: string }) => i.color === "blue")
+          .map((i: { buyer: { name: string } }) => i.buyer.name),
+      ).toEqual(["深圳正确名称有限公司", "深圳正确名称有限公司"]);
+    } finally {
+      await setConfig({
+        limitAmount: before!.limitAmount,
+        limitText: before!.limitText,
+        overLimitPolicy: before!.overLimitPolicy,
+      });
+    }
+  });
+
+  it("a merged receipt: any code of the submission applies and sees the outcome; the console shows every receipt", async () => {
+    await setConfig({ mergeEnabled: true });
+    try {
+      const [a, b] = [await makeReceiptCode(app.ctx, orgId), await makeReceiptCode(app.ctx, orgId)];
+      const submitted = await submitAsCompany(app, a.token, { mergeCodes: [b.shortCode] });
+      expect(submitted.statusCode, submitted.body).toBe(202);
+      const [blue] = submitted.json().invoices as Array<{ id: string; number: string }>;
+      // From the receipt that was added to the merge.
+      const applied = await apply(b.token, corrected());
+      expect(applied.statusCode, applied.body).toBe(201);
+      expect(applied.json()).toMatchObject({ invoiceId: blue!.id, invoiceNumber: blue!.number });
+      for (const token of [a.token, b.token]) {
+        const mine = (await app.http.inject({ method: "GET", url: `/api/scan/${token}/corrections` })).json();
+        expect(mine.items.map((c: { id: string }) => c.id)).toEqual([applied.json().id]);
+      }
+      const listed = (await operator.get(`/orgs/${orgId}/corrections?status=pending`)).json().items;
+      const mine = listed.find((c: { id: string }) => c.id === applied.json().id);
+      expect(mine).toMatchObject({
+        orderNo: a.serialNo,
+        orderNos: [a.serialNo, b.serialNo],
+        toReissue: [blue!.number],
+      });
+      const refused = await operator.post(`/orgs/${orgId}/corrections/${mine.id}/refuse`, {
+        reason: "请联系财务",
+      });
+      expect(refused.statusCode).toBe(200);
+      const seen = (await app.http.inject({ method: "GET", url: `/api/scan/${b.token}/corrections` })).json();
+      expect(seen.items[0]).toMatchObject({ status: "refused", refusalReason: "请联系财务" });
+      // Applied again from the submitted code, and approved: the new invoice on both pages.
+      const second = await apply(a.token, corrected());
+      expect(second.statusCode, second.body).toBe(201);
+      const ok = await operator.post(`/orgs/${orgId}/corrections/${second.json().id}/approve`);
+      expect(ok.statusCode, ok.body).toBe(200);
+      for (const token of [a.token, b.token]) {
+        const view = (await app.http.inject({ method: "GET", url: `/api/scan/${token}` })).json();
+        expect(view.invoices.map((i: { id: string }) => i.id)).toContain(ok.json().newInvoiceId);
+      }
+    } finally {
+      await setConfig({ mergeEnabled: false });
+    }
+  });
+
+  it("refuses a correction that changes nothing, and says so at the title", async () => {
+    const { code } = await invoicedCode();
+    const [row] = await rowsOf(code.id);
+    const same = await apply(code.token, {
+      reason: "title",
+      invoiceType: row!.invoiceType,
+      buyer: { type: row!.buyerType, name: row!.buyerName, taxId: row!.buyerTaxId },
+    });
+    expect(same.statusCode).toBe(422);
+    expect(same.json().error.details.fields["buyer.name"]).toContain("相同");
+  });
+
+  it("a split purchase with one invoice partly refunded: refused before anything is reversed", async () => {
+    const [before] = await app.ctx.database.db
+      .select()
+      .from(receiptCodeConfigs)
+      .where(eq(receiptCodeConfigs.orgId, orgId));
+    await setConfig({ limitAmount: "500.00", limitText: "500.00", overLimitPolicy: "split" });
+    try {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const blues = (await submitAsCompany(app, code.token)).json().invoices as Array<{ id: string }>;
+      expect(blues).toHaveLength(2);
+      const applied = await apply(code.token, corrected());
+      expect(applied.statusCode, applied.body).toBe(201);
+      const refund = await refundOrder(app.ctx, {
+        actor: { type: "app", appKey: "test", orgId },
+        orderNo: code.serialNo,
+        // 10.00 off the first line (午餐), which only one of the two invoices holds.
+        body: { refundNo: `R-${code.serialNo}`, reason: "销售折让", lines: [{ lineNo: 1, amount: "10.00" }] },
+      });
+      expect(refund.view.status).toBe("reversing");
+      const statuses = async () =>
+        (await rowsOf(code.id)).filter((r) => r.color === "blue").map((r) => r.status);
+      expect((await statuses()).sort()).toEqual(["issued", "partially_reversed"]);
+      const approve = await operator.post(`/orgs/${orgId}/corrections/${applied.json().id}/approve`);
+      expect(approve.statusCode).toBe(409);
+      expect(approve.json().error.message).toContain("部分红冲");
+      const rows = await rowsOf(code.id);
+      expect(rows.filter((r) => r.reissueOfInvoiceId)).toEqual([]);
+      expect(blues.map((b) => rows.find((r) => r.id === b.id)?.status)).not.toContain("reversed");
+      const [request] = await app.ctx.database.db
+        .select()
+        .from(correctionRequests)
+        .where(eq(correctionRequests.id, applied.json().id));
+      expect(request?.status).toBe("pending");
+      // And a new request is refused at once.
+      await operator.post(`/orgs/${orgId}/corrections/${applied.json().id}/refuse`, { reason: "已退款" });
+      const again = await apply(code.token, corrected());
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.message).toContain("部分红冲");
+    } finally {
+      await setConfig({
+        limitAmount: before!.limitAmount,
+        limitText: before!.limitText,
+        overLimitPolicy: before!.overLimitPolicy,
+      });
+    }
   });
 });

@@ -91,8 +91,37 @@ export default function CorrectionsPage() {
           locale: { emptyText: "暂无换开申请" },
           columns: [
             { title: "申请时间", dataIndex: "createdAt", render: (t: string) => formatTime(t), width: 140 },
-            { title: "订单号", dataIndex: "orderNo", width: 150, ellipsis: true },
-            { title: "原发票号码", dataIndex: "invoiceNumber", width: 190 },
+            {
+              // A merged submission (合并开票): every receipt, the one submitted first.
+              title: "订单号",
+              width: 170,
+              render: (_: unknown, c) => (
+                <Space direction="vertical" size={0} data-testid={`order-nos-${c.id}`}>
+                  {c.orderNos.map((n) => (
+                    <Typography.Text key={n} ellipsis style={{ maxWidth: 150 }}>
+                      {n}
+                    </Typography.Text>
+                  ))}
+                  {c.orderNos.length > 1 ? <Tag>合并 {c.orderNos.length} 张小票</Tag> : null}
+                </Space>
+              ),
+            },
+            {
+              // A split purchase (拆票) is re-issued whole: every invoice approval reverses.
+              title: "原发票号码",
+              width: 200,
+              render: (_: unknown, c) =>
+                c.toReissue.length > 1 ? (
+                  <Space direction="vertical" size={0} data-testid={`to-reissue-${c.id}`}>
+                    {c.toReissue.map((n) => (
+                      <span key={n}>{n}</span>
+                    ))}
+                    <Tag color="blue">整单 {c.toReissue.length} 张一并重开</Tag>
+                  </Space>
+                ) : (
+                  c.invoiceNumber
+                ),
+            },
             {
               title: "原因",
               width: 150,
