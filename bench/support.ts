@@ -233,6 +233,42 @@ export function cpuSnapshot(): CpuSnapshot {
 }
 
 /**
+ * CPU seconds (user + system) of each backend connected to one database, by pid, from /proc — what
+ * PostgreSQL spends for that database alone, whatever else the server does for other databases
+ * (another benchmark on the same machine). Undefined when PostgreSQL runs elsewhere.
+ */
+export async function databaseBackendsCpu(client: {
+  query(text: string): Promise<{ rows: unknown[] }>;
+}): Promise<Map<number, number> | undefined> {
+  const { rows } = await client.query(
+    "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()",
+  );
+  const out = new Map<number, number>();
+  for (const { pid } of rows as Array<{ pid: number }>) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return undefined;
+    }
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+  }
+  return out;
+}
+
+/** Seconds spent between two readings of databaseBackendsCpu; a backend that started in between counts from zero. */
+export function backendsCpuSpent(
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
+): number | undefined {
+  if (!before || !after) return undefined;
+  let sum = 0;
+  for (const [pid, s] of after) sum += s - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/**
  * CPU seconds spent between two snapshots, per group: `servers` (the given process ids),
  * `postgres` (every postgres process), `load generator` (this process) and `other` — everything
  * else the machine did, including processes that started and ended in between (another program
