@@ -50,7 +50,7 @@ import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
 import { refreshStatsRollup, STATS_ROLLUP_CRON, STATS_ROLLUP_QUEUE } from "./modules/stats/stats.service";
 import { registerStoreCodeScanRoutes } from "./modules/store-codes/store-codes.routes";
 import { pendingExpirySweep } from "./modules/store-codes/store-codes.service";
-import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
+import { accountCheckSweep, creditCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import { createWechatClient } from "./modules/wechat/wechat.client";
 import { BackgroundWork } from "./platform/background";
@@ -179,6 +179,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(creditCheckSweep(ctx));
     sweeper.define(pendingExpirySweep(ctx));
     sweeper.define(channelFilesSweep(ctx));
     sweeper.define(redConfirmationExpirySweep(ctx));
