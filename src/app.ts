@@ -55,7 +55,7 @@ import {
 import { refreshStatsRollup, STATS_ROLLUP_CRON, STATS_ROLLUP_QUEUE } from "./modules/stats/stats.service";
 import { registerStoreCodeScanRoutes } from "./modules/store-codes/store-codes.routes";
 import { pendingExpirySweep } from "./modules/store-codes/store-codes.service";
-import { accountCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
+import { accountCheckSweep, creditCheckSweep } from "./modules/tax-accounts/tax-accounts.sweep";
 import { sendWebhookAttempt, WEBHOOK_QUEUE } from "./modules/webhooks/webhooks.service";
 import { cardVoidSweep } from "./modules/wechat/card-void";
 import { createWechatClient } from "./modules/wechat/wechat.client";
@@ -185,6 +185,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweeper.define(issueSweep(ctx));
     sweeper.define(deliverySweep(ctx));
     sweeper.define(accountCheckSweep(ctx));
+    sweeper.define(creditCheckSweep(ctx));
     sweeper.define(pendingExpirySweep(ctx));
     sweeper.define(channelFilesSweep(ctx));
     sweeper.define(redConfirmationExpirySweep(ctx));

@@ -258,6 +258,17 @@ export interface Config {
      * this often whether it is back; its invoices wait meanwhile.
      */
     accountCheckSeconds: number;
+    /**
+     * An account whose token or credentials the channel refuses (the token quota used up, a wrong
+     * secret) is asked again after `accountCheckSeconds`, doubling with each refusal up to this:
+     * 诺诺's token endpoint must not be called often (50 per 30 days).
+     */
+    accountCheckMaxSeconds: number;
+    /**
+     * A healthy account on a channel that reports its state (诺诺, 金蝶) is checked this often, for
+     * a fresh 授信额度 (the 异常中心's credit_low) and a session lost before an invoice meets it.
+     */
+    creditCheckMinutes: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
     /**
@@ -335,6 +346,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     issuePendingFirstSeconds: 3,
     issuePendingThenSeconds: 5,
     accountCheckSeconds: 60,
+    accountCheckMaxSeconds: 3600,
+    creditCheckMinutes: 30,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
     redConfirmationPollSeconds: 60,

@@ -113,6 +113,55 @@ describe("piaoma tax-account commands", () => {
   }, 240_000);
 });
 
+describe("the README's 金蝶 demo", () => {
+  it("runs as written: `piaoma standin kingdee` prints the README's settings, tax-account:create takes them, 测试连接 is online", async () => {
+    const readme = fs.readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /```sh\n(npx piaoma standin kingdee[\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    // The command as the shell reads it: continued lines joined (the JSON may span lines inside its quotes).
+    const create =
+      /PIAOMA_ALLOW_PRIVATE_URLS=true npx piaoma tax-account:create [^']*--settings '[^']+'/.exec(
+        block.replace(/\\\n\s*/g, " "),
+      )?.[0] ?? "";
+    expect(create).toMatch(/^PIAOMA_ALLOW_PRIVATE_URLS=true npx piaoma tax-account:create /);
+    const flag = (name: string) => new RegExp(`--${name} (\\S+)`).exec(create)?.[1] ?? "";
+    const settings = JSON.parse(/--settings '([^']+)'/.exec(create)?.[1] ?? "null") as Record<string, string>;
+
+    const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), "piaoma-readme-kingdee-"));
+    const demoEnv = { PIAOMA_DATA_DIR: demoDir, PIAOMA_ALLOW_PRIVATE_URLS: "true" };
+    const kingdee = await startStandinProcess("kingdee");
+    try {
+      expect((await runCli(["seed"], demoEnv)).code).toBe(0);
+      // The stand-in prints exactly these settings (on the port it was given).
+      const origin = new URL(String(kingdee.info.url)).origin;
+      const here = { ...settings, baseUrl: settings.baseUrl!.replace("http://127.0.0.1:4300", origin) };
+      expect(kingdee.info.settings).toEqual(here);
+
+      const made = await runCli(
+        [
+          "tax-account:create",
+          "--org",
+          flag("org"),
+          "--name",
+          flag("name"),
+          "--channel",
+          flag("channel"),
+          "--settings",
+          JSON.stringify(here),
+          ...(create.includes(" --default ") ? ["--default"] : []),
+        ],
+        demoEnv,
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const id = (made.json as { id: string }).id;
+      const tested = await runCli(["tax-account:test", "--id", id], demoEnv);
+      expect(tested.json).toMatchObject({ id, channel: "kingdee", status: "online" });
+    } finally {
+      await kingdee.stop();
+      fs.rmSync(demoDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
 describe("piaoma sandbox:confirm", () => {
   it("answers a 确认单 number it does not know with NOT_FOUND (the answer itself: src/modules/invoices/red-confirmation.test.ts)", async () => {
     const res = await runCli(["sandbox:confirm", "--number", "44030026120300000001", "--refuse"], env);

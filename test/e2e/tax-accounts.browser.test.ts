@@ -4,7 +4,7 @@ import { demoLogin } from "../../src/modules/demo/demo.data";
 import { seedDemo } from "../../src/modules/demo/demo.seed";
 import { startKingdeeStandin } from "../../src/standins/kingdee";
 import { createNuonuoStandin, DEFAULT_APP } from "../../src/standins/nuonuo/nuonuo-standin";
-import type { RunningStandin } from "../../src/standins/server";
+import { type RunningStandin, standinControl } from "../../src/standins/server";
 import { createTestApp, type TestApp } from "../support/app";
 import { consoleContext, describeBrowser, freshPage, launchBrowser, openConsole } from "../support/browser";
 import { loginAs } from "../support/console";
@@ -58,7 +58,48 @@ describeBrowser("电子税局账号 in Chromium", () => {
 
     await row.getByRole("button", { name: "测试连接" }).click();
     await page.getByText("在线：连接正常").waitFor();
-    await expect.poll(() => page.getByText(/授信额度/).textContent()).toContain("1000000.00");
+    await expect
+      .poll(() =>
+        page
+          .getByRole("dialog")
+          .getByText(/授信额度/)
+          .textContent(),
+      )
+      .toContain("1000000.00");
+    // The row shows the figure read, and when.
+    await expect
+      .poll(() => row.getByTestId("tax-account-credit").textContent())
+      .toMatch(/可用 ¥1000000\.00.*读取/);
+  }, 120_000);
+
+  it("shows the login QR as a scannable image with its expiry, refreshes it, and turns online once scanned", async () => {
+    await standinControl(standin.url, "scenario", { session: "loggedOut" });
+    page = await freshPage(context, baseUrl, errors);
+    await openConsole(page, baseUrl, cookie, "/base-data");
+    await page.getByRole("tab", { name: "电子税局账号" }).click();
+    const row = page.getByRole("row", { name: /诺诺测试/ });
+    await row.getByRole("button", { name: "测试连接" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog
+      .getByText(/需重新认证/)
+      .first()
+      .waitFor();
+    const code = dialog.getByTestId("reauth-qr-code");
+    // An image (antd draws the QR on a canvas), not the text.
+    await code.locator("canvas").waitFor();
+    const first = await code.getAttribute("data-value");
+    expect(first).toMatch(/\/qr\/login\//);
+    await expect.poll(() => dialog.getByTestId("reauth-qr-expiry").textContent()).toMatch(/前有效/);
+    expect(await dialog.locator("pre").count()).toBe(0);
+
+    // 刷新二维码: 诺诺 hands out a new one.
+    await dialog.getByRole("button", { name: "刷新二维码" }).click();
+    await expect.poll(() => code.getAttribute("data-value")).not.toBe(first);
+
+    // Scanned on the phone: the dialog, polling, finds the account back.
+    await standinControl(standin.url, "qr/scan", {});
+    await dialog.getByText("在线：连接正常").waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.textContent()).toContain("在线");
   }, 120_000);
 
   it("adds a 金蝶 account through its fields (用户类型 and 加密策略 picked from lists) and tests the connection", async () => {
@@ -87,7 +128,14 @@ describeBrowser("电子税局账号 in Chromium", () => {
 
       await row.getByRole("button", { name: "测试连接" }).click();
       await page.getByText(/在线：连接正常/).waitFor();
-      await expect.poll(() => page.getByText(/授信额度/).textContent()).toContain("可用 1000000.00");
+      await expect
+        .poll(() =>
+          page
+            .getByRole("dialog")
+            .getByText(/授信额度/)
+            .textContent(),
+        )
+        .toContain("可用 1000000.00");
     } finally {
       await kingdee.close();
     }

@@ -551,6 +551,10 @@ for (const kind of databaseKinds()) {
       "GET /api/console/orgs/:orgId/tax-accounts": () => ({ params: { orgId } }),
       "GET /api/console/orgs/:orgId/tax-account-channels": () => ({ params: { orgId } }),
       "POST /api/console/orgs/:orgId/tax-accounts/:id/test": () => ({ params: { orgId, id: taxAccountId } }),
+      "POST /api/console/orgs/:orgId/tax-accounts/:id/reauth": () => ({
+        params: { orgId, id: taxAccountId },
+        body: {},
+      }),
       "POST /api/console/orgs/:orgId/tax-accounts": () => ({
         params: { orgId },
         body: { name: "沙箱账号二", channel: "sandbox", status: "online" },

@@ -33,7 +33,10 @@ describeEachDatabase("tax-bureau accounts on real channels", (kind) => {
     database,
     keyring,
     log: pino({ level: "silent" }),
-    config: { allowPrivateUrls, tuning: { accountCheckSeconds: 60 } as Config["tuning"] },
+    config: {
+      allowPrivateUrls,
+      tuning: { accountCheckSeconds: 60, accountCheckMaxSeconds: 3600 } as Config["tuning"],
+    },
   });
   const nuonuo = () => ({
     apiUrl: `${standin.url}/open/v1/services`,

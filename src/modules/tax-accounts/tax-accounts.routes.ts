@@ -3,10 +3,18 @@ import type { AppContext } from "../../context";
 import { hidden, orgItemParams, orgParams } from "../../platform/console-schemas";
 import type { HttpServer } from "../../platform/http";
 import { actorOf } from "../auth/console-guard";
-import { accountStatusOutput, channelOutput, taxAccountInput, taxAccountOutput } from "./tax-accounts.schema";
+import {
+  accountStatusOutput,
+  channelOutput,
+  reauthOutput,
+  taxAccountInput,
+  taxAccountOutput,
+  taxAccountReauthInput,
+} from "./tax-accounts.schema";
 import {
   channelsForConsole,
   findTaxAccountsForConsole,
+  reauthTaxAccountForConsole,
   saveTaxAccount,
   testTaxAccountForConsole,
 } from "./tax-accounts.service";
@@ -54,5 +62,24 @@ export function registerTaxAccountRoutes(http: HttpServer, ctx: AppContext): voi
     { schema: { ...hidden, params: orgItemParams, response: { 200: accountStatusOutput } } },
     async (req) =>
       testTaxAccountForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, id: req.params.id }),
+  );
+  // 扫码认证: a new QR (刷新二维码), or where the scan stands (polled while the dialog is open).
+  http.post(
+    "/orgs/:orgId/tax-accounts/:id/reauth",
+    {
+      schema: {
+        ...hidden,
+        params: orgItemParams,
+        body: taxAccountReauthInput,
+        response: { 200: reauthOutput },
+      },
+    },
+    async (req) =>
+      reauthTaxAccountForConsole(ctx, {
+        actor: actorOf(req),
+        orgId: req.params.orgId,
+        id: req.params.id,
+        input: req.body,
+      }),
   );
 }

@@ -47,6 +47,9 @@ export const taxAccountOutput = z.object({
   statusMessage: z.string().nullable(),
   statusAction: z.string().nullable(),
   statusChangedAt: z.string().nullable(),
+  /** 授信额度 available (tax-exclusive) as the channel last reported it, and when; null when none. */
+  creditAvailable: z.string().nullable(),
+  creditReportedAt: z.string().nullable(),
   createdAt: z.string(),
 });
 export type TaxAccountOutput = z.infer<typeof taxAccountOutput>;
@@ -79,4 +82,23 @@ export const accountStatusOutput = z.object({
   action: z.string().optional(),
   qrCode: z.object({ text: z.string(), expiresAt: z.string().nullable() }).optional(),
   creditLine: z.object({ available: z.string(), used: z.string(), total: z.string() }).optional(),
+});
+
+/** 扫码认证: `refresh` asks the channel for a new QR; without it, where the scan stands. */
+export const taxAccountReauthInput = z
+  .object({ refresh: z.boolean({ error: "refresh 只能是 true 或 false" }).optional().default(false) })
+  .strict();
+
+/** 扫码认证's answer: the account's state, where the scan stands, and the QR when a new one was given. */
+export const reauthOutput = z.object({
+  id: z.string(),
+  status: z.enum(["online", "reauth", "offline"]),
+  problem: z.string().optional(),
+  message: z.string(),
+  action: z.string().optional(),
+  /** waiting: not scanned yet; done: scanned and the account is back; expired: ask for a new QR; none: nothing to scan. */
+  scan: z.enum(["waiting", "done", "expired", "none"]),
+  qrCode: z.object({ text: z.string(), expiresAt: z.string().nullable() }).optional(),
+  creditLine: z.object({ available: z.string(), used: z.string(), total: z.string() }).optional(),
+  channel: z.string().optional(),
 });

@@ -7,7 +7,13 @@ import { newId } from "../../platform/ids";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import type { ChannelAccountStatus } from "../invoices/channels/channel";
+import {
+  ChannelAccountError,
+  type ChannelAccountStatus,
+  type ChannelAdapter,
+  type ChannelQrCode,
+  ChannelUnavailableError,
+} from "../invoices/channels/channel";
 import {
   channelDefinition,
   channelDefinitions,
@@ -23,7 +29,7 @@ import {
   type TaxAccountRow,
   updateTaxAccountRow,
 } from "./tax-accounts.repository";
-import { type TaxAccountOutput, taxAccountInput } from "./tax-accounts.schema";
+import { type TaxAccountOutput, taxAccountInput, taxAccountReauthInput } from "./tax-accounts.schema";
 import { recordAccountStatus } from "./tax-accounts.sweep";
 
 const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
@@ -37,6 +43,8 @@ const toOutput = (r: TaxAccountRow): TaxAccountOutput => ({
   statusMessage: r.statusMessage,
   statusAction: r.statusAction,
   statusChangedAt: r.statusChangedAt?.toISOString() ?? null,
+  creditAvailable: r.creditAvailable,
+  creditReportedAt: r.creditReportedAt?.toISOString() ?? null,
   createdAt: r.createdAt.toISOString(),
 });
 
@@ -125,9 +133,111 @@ export async function testTaxAccountForConsole(
   if (!(await findTaxAccount(ctx.database.db, options.orgId, options.id)))
     throw new AppError("NOT_FOUND", "电子税局账号不存在");
   const { qrCode, ...status } = await testTaxAccount(ctx, { actor, id: options.id });
+  let qr = qrCode;
+  // A session to scan back without a live QR (none, or the channel says it expired): an operator
+  // asked, so a new one is asked for (the account check only reads: refreshes are limited, 20 a day).
+  if (isScanProblem(status.problem) && !qr) {
+    const [account] = await ctx.database.db
+      .select()
+      .from(taxBureauAccounts)
+      .where(eq(taxBureauAccounts.id, options.id));
+    const adapter = account && adapterOf(ctx, account);
+    if (account && adapter?.reauthQrCode) {
+      const fresh = await adapter
+        .reauthQrCode(settingsOf(account), status.problem, { refresh: true })
+        .catch(() => null);
+      if (fresh?.qrCode) qr = fresh.qrCode;
+    }
+  }
+  return { ...status, ...(qr ? { qrCode: qrOutput(qr) } : {}) };
+}
+
+const qrOutput = (qr: ChannelQrCode) => ({ text: qr.text, expiresAt: qr.expiresAt?.toISOString() ?? null });
+
+const isScanProblem = (
+  problem: string | null | undefined,
+): problem is "logged_out" | "identity_verification_due" =>
+  problem === "logged_out" || problem === "identity_verification_due";
+
+const settingsOf = (account: TaxAccountRow) => (account.settings ?? {}) as Record<string, unknown>;
+
+function adapterOf(
+  ctx: Pick<AppContext, "database" | "keyring"> & { config: Pick<AppContext["config"], "allowPrivateUrls"> },
+  account: TaxAccountRow,
+): ChannelAdapter | undefined {
+  registerBuiltInChannels();
+  return channelDefinition(account.channel)?.create({
+    database: ctx.database,
+    keyring: ctx.keyring,
+    allowPrivateUrls: ctx.config.allowPrivateUrls,
+  });
+}
+
+/**
+ * 扫码认证 from the console, for an account whose 数电 session is logged out or whose 实人认证 is due:
+ * `refresh` asks the channel for a new QR (刷新二维码); otherwise (the console polls while its dialog
+ * is open) asks whether the QR was scanned, completes the scan with the channel and, once done,
+ * checks the account again — online, its held invoices resume at once.
+ */
+export async function reauthTaxAccountForConsole(
+  ctx: Pick<AppContext, "database" | "keyring" | "log"> & {
+    config: Pick<AppContext["config"], "allowPrivateUrls" | "tuning">;
+  },
+  options: { actor: Actor; orgId: string; id: string; input: unknown },
+) {
+  const actor = requireOrg(options.actor, options.orgId, "administer");
+  const input = parseInput(taxAccountReauthInput, options.input ?? {});
+  const account = await findTaxAccount(ctx.database.db, options.orgId, options.id);
+  if (!account) throw new AppError("NOT_FOUND", "电子税局账号不存在");
+  const current = {
+    id: account.id,
+    status: account.status as "online" | "reauth" | "offline",
+    ...(account.statusProblem ? { problem: account.statusProblem } : {}),
+    message: account.statusMessage ?? (account.status === "online" ? "连接正常" : ""),
+    ...(account.statusAction ? { action: account.statusAction } : {}),
+  };
+  const problem = account.statusProblem;
+  if (!isScanProblem(problem)) {
+    if (input.refresh)
+      throw new AppError(
+        "CONFLICT",
+        problem ? "该账号的问题无法扫码解决：请按提示处理后测试连接" : "该账号无需扫码认证",
+      );
+    return { ...current, scan: account.status === "online" ? ("done" as const) : ("none" as const) };
+  }
+  const adapter = adapterOf(ctx, account);
+  if (!adapter?.reauthQrCode || !adapter.reauthScan)
+    throw new AppError("CONFLICT", "该开票通道不支持扫码认证");
+  try {
+    if (input.refresh) {
+      const answer = await adapter.reauthQrCode(settingsOf(account), problem, { refresh: true });
+      await ctx.database.db.transaction(async (tx) => {
+        await recordAudit(tx, {
+          actor,
+          orgId: account.orgId,
+          action: "tax_account.qr_refresh",
+          entityType: "tax_account",
+          entityId: account.id,
+          details: { problem, issued: answer.qrCode !== null },
+        });
+      });
+      return answer.qrCode
+        ? { ...current, scan: "waiting" as const, qrCode: qrOutput(answer.qrCode) }
+        : { ...current, scan: "waiting" as const, message: answer.message };
+    }
+    const scan = await adapter.reauthScan(settingsOf(account), problem);
+    if (scan !== "done") return { ...current, scan };
+  } catch (e) {
+    if (e instanceof ChannelAccountError || e instanceof ChannelUnavailableError)
+      return { ...current, scan: "waiting" as const, message: e.message };
+    throw e;
+  }
+  // Scanned and completed: the account is checked again (online: its held invoices resume).
+  const { qrCode, ...status } = await testTaxAccount(ctx, { actor, id: account.id });
   return {
     ...status,
-    ...(qrCode ? { qrCode: { text: qrCode.text, expiresAt: qrCode.expiresAt?.toISOString() ?? null } } : {}),
+    scan: status.status === "online" ? ("done" as const) : ("waiting" as const),
+    ...(qrCode ? { qrCode: qrOutput(qrCode) } : {}),
   };
 }
 

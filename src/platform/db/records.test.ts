@@ -114,6 +114,8 @@ describeEachDatabase("rows through JSON", (kind) => {
       nextAttemptAt: null,
       creditAvailable: null,
       creditReportedAt: null,
+      creditCheckedAt: null,
+      checkFailures: i,
       createdAt: now,
       updatedAt: now,
     }));

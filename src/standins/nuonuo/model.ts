@@ -51,6 +51,8 @@ export interface NuonuoScenario {
   redBooked: boolean;
   /** How long a 红字确认单 stays 15 (申请中). */
   redApplyMs: number;
+  /** 授信额度 total (tax-exclusive, a decimal string); each issued invoice uses its amount. */
+  creditTotal: string;
 }
 
 export const DEFAULT_SCENARIO: NuonuoScenario = {
@@ -68,6 +70,7 @@ export const DEFAULT_SCENARIO: NuonuoScenario = {
   rateLimit: null,
   redBooked: false,
   redApplyMs: 1000,
+  creditTotal: "1000000.00",
 };
 
 export interface Issued {

@@ -50,6 +50,8 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   let scenario: NuonuoScenario = { ...DEFAULT_SCENARIO };
   let tokens = new Map<string, { appKey: string; expiresAt: number | null }>();
   let tokenCalls = new Map<string, number[]>();
+  /** Every request to the token endpoint, refused ones too (what 诺诺 says must not be frequent). */
+  let tokenRequests = 0;
   let issued = new Map<string, Issued>();
   let bySerial = new Map<string, Issued>();
   let byOrder = new Map<string, Issued[]>();
@@ -70,6 +72,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
     scenario = { ...DEFAULT_SCENARIO };
     tokens = new Map();
     tokenCalls = new Map();
+    tokenRequests = 0;
     issued = new Map();
     bySerial = new Map();
     byOrder = new Map();
@@ -89,7 +92,11 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
   const session = createSessionCalls({
     clock,
     session: () => scenario.session,
+    setSession: (next) => {
+      scenario = { ...scenario, session: next };
+    },
     creditUsed: () => creditUsed,
+    creditTotal: () => new Decimal(scenario.creditTotal),
     baseUrl: () => baseUrl,
   });
 
@@ -109,6 +116,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
 
   // ---- token endpoint (§1.3) ----
   function tokenEndpoint(req: StandinRequest): StandinResponse {
+    tokenRequests += 1;
     const type = String(req.headers["content-type"] ?? "");
     if (!type.startsWith("application/x-www-form-urlencoded"))
       return { json: { error: "070315", error_description: "Incorrect content-type" } };
@@ -619,6 +627,9 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
         scenario = next;
         return scenario;
       }
+      case "qr/scan":
+        // Someone scans the current 实人认证 / login QR with their phone.
+        return session.scan(body.kind);
       case "red/confirm": {
         // The buyer confirms (or refuses) a form, as at the bureau.
         const answer = confirmBill({
@@ -674,6 +685,7 @@ export function createNuonuoStandin(options: NuonuoStandinOptions = {}) {
       now: clock.now().toISOString(),
       scenario,
       tokenCalls: Object.fromEntries([...tokenCalls].map(([k, v]) => [k, v.length])),
+      tokenRequests,
       tokens: tokens.size,
       invoices: [...issued.values()].map((r) => ({
         serialNo: r.serialNo,

@@ -48,6 +48,7 @@ import type { statsResponse } from "../../../src/modules/stats/stats.schema";
 import type {
   accountStatusOutput,
   channelOutput,
+  reauthOutput,
   taxAccountOutput,
 } from "../../../src/modules/tax-accounts/tax-accounts.schema";
 import type {
@@ -80,6 +81,8 @@ export type ReceiptConfig = Out<typeof configOutput>;
 export type TaxAccount = Out<typeof taxAccountOutput>;
 export type TaxAccountChannel = Out<typeof channelOutput>;
 export type TaxAccountStatus = Out<typeof accountStatusOutput>;
+/** 扫码认证's answer: the account's state, the scan's, and a new QR when one was asked for. */
+export type TaxAccountReauth = Out<typeof reauthOutput>;
 export type Device = Out<typeof deviceOutput>;
 export type Item = Out<typeof itemOutput>;
 export type ItemImportResult = Out<typeof importOutput>;

@@ -168,10 +168,25 @@ export interface ChannelAccountStatus {
   message: string;
   action?: string;
   /** 实人认证 / login QR code text (render as a QR), with its expiry, when the channel gives one. */
-  qrCode?: { text: string; expiresAt: Date | null };
+  qrCode?: ChannelQrCode;
   /** 授信额度 (tax-exclusive), where the channel reports it. */
   creditLine?: { available: string; used: string; total: string };
 }
+
+/** A 实人认证 / login QR code (text to render as a QR) and when it stops working. */
+export interface ChannelQrCode {
+  text: string;
+  expiresAt: Date | null;
+}
+
+/** What asking the channel for a QR code gave: the code, or the channel's reason for none. */
+export type ChannelQrAnswer = { qrCode: ChannelQrCode } | { qrCode: null; message: string };
+
+/**
+ * Where the scan of a QR stands: `waiting` (not scanned yet), `done` (scanned and completed with the
+ * channel: check the account again), `expired` (ask for a new QR).
+ */
+export type ChannelScanState = "waiting" | "done" | "expired";
 
 /** What `query` is told besides the serial. */
 export interface QueryOptions {
@@ -229,6 +244,21 @@ export interface ChannelAdapter {
     settings: Record<string, unknown>,
     account?: { sellerTaxId?: string },
   ): Promise<ChannelAccountStatus>;
+  /**
+   * 数电 login / 实人认证 by scanning a QR code (诺诺 §1.9), for an account whose problem is
+   * `logged_out` or `identity_verification_due`. `reauthQrCode` reads the current QR, or asks the
+   * channel for a new one (`refresh`; the channel limits refreshes: 诺诺 1 a minute, 20 a day).
+   * `reauthScan` asks whether it was scanned and, if so, completes it with the channel.
+   */
+  reauthQrCode?(
+    settings: Record<string, unknown>,
+    problem: "logged_out" | "identity_verification_due",
+    options: { refresh: boolean },
+  ): Promise<ChannelQrAnswer>;
+  reauthScan?(
+    settings: Record<string, unknown>,
+    problem: "logged_out" | "identity_verification_due",
+  ): Promise<ChannelScanState>;
   /**
    * The hosts the channel's files (ChannelFile urls) may be downloaded from, for these settings:
    * the account's setting, or the channel's known file hosts plus the host of its API URL

@@ -60,6 +60,13 @@ export const taxBureauAccounts = pgTable(
     /** 授信额度 available (tax-exclusive) as the channel last reported it; null when it reports none. */
     creditAvailable: money("credit_available"),
     creditReportedAt: tstz("credit_reported_at"),
+    /** When the account check last asked a healthy account's channel (the credit check's lease). */
+    creditCheckedAt: tstz("credit_checked_at"),
+    /**
+     * Token / credential refusals in a row (bad_credentials, token_quota): the account check waits
+     * `accountCheckSeconds` × 2^(n−1), at most `accountCheckMaxSeconds`, before asking again.
+     */
+    checkFailures: integer("check_failures").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

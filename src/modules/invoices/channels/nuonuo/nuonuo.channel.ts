@@ -317,6 +317,50 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
       return accountStatusOf(settings);
     },
 
+    async reauthQrCode(settings, problem, options) {
+      const s = settingsOf(settings);
+      // getQrCode: 0 / 1 new / current face-auth QR, 2 / 3 new / current login QR (§1.9).
+      const face = problem === "identity_verification_due";
+      const queryType = options.refresh ? (face ? "0" : "2") : face ? "1" : "3";
+      const answer = await client.call(s, `${M}getQrCode`, { queryType, extensionNumber: s.extensionNumber });
+      const qr = qrOf(answer);
+      if (qr) return { qrCode: qr };
+      return {
+        qrCode: null,
+        message: `诺诺未给出二维码：${answer.code === NUONUO.ok ? "二维码已失效或缺失，请刷新" : `${answer.code} ${answer.describe}`}`,
+      };
+    },
+
+    async reauthScan(settings, problem) {
+      const s = settingsOf(settings);
+      // verifyComplete 1: the scan's result (0 in progress, 1 done, 2 failed / expired).
+      const read = await client.call(s, `${M}verifyComplete`, {
+        queryType: "1",
+        extensionNumber: s.extensionNumber,
+      });
+      const scanned = read.code === NUONUO.ok ? statusField(read, "status") : undefined;
+      if (scanned === "2") return "expired";
+      if (scanned !== "1") return "waiting";
+      if (problem === "logged_out") {
+        // verifyComplete 0 confirms the scan login with the bureau.
+        const confirmed = await client.call(s, `${M}verifyComplete`, {
+          queryType: "0",
+          extensionNumber: s.extensionNumber,
+        });
+        const status = confirmed.code === NUONUO.ok ? statusField(confirmed, "status") : undefined;
+        return status === "1" ? "done" : status === "2" ? "expired" : "waiting";
+      }
+      // 实人认证: the certification state refreshed from the bureau (0; limited to 1 per 30 s).
+      const refreshed = await client.call(s, `${M}getCertificationStatus`, {
+        queryType: "0",
+        eleAccount: "",
+        extensionNumber: s.extensionNumber,
+      });
+      return refreshed.code === NUONUO.ok && statusField(refreshed, "certificationStatus") === "1"
+        ? "done"
+        : "waiting";
+    },
+
     fileHosts(settings) {
       const s = settingsOf(settings);
       return fileHostsOf(s.fileHosts, FILE_HOSTS, [s.apiUrl]);
@@ -383,12 +427,18 @@ export function createNuonuoChannel(options: NuonuoClientOptions): ChannelAdapte
   }
 
   async function qrCode(s: NuonuoSettings, queryType: string) {
-    const answer = await client.call(s, `${M}getQrCode`, { queryType, extensionNumber: s.extensionNumber });
-    const r = answer.result as { qrCode?: unknown; endTime?: unknown } | null;
-    if (answer.code !== NUONUO.ok || typeof r?.qrCode !== "string" || r.qrCode === "") return null;
-    const end = chinaInstant(r.endTime);
-    return { text: r.qrCode, expiresAt: Number.isFinite(end) ? new Date(end) : null };
+    return qrOf(await client.call(s, `${M}getQrCode`, { queryType, extensionNumber: s.extensionNumber }));
   }
+}
+
+/** The QR code in a getQrCode answer, with its expiry (`endTime`), or null. */
+function qrOf(answer: NuonuoAnswer): { text: string; expiresAt: Date | null } | null {
+  const r = answer.result as { qrCode?: unknown; endTime?: unknown; status?: unknown } | null;
+  if (answer.code !== NUONUO.ok || typeof r?.qrCode !== "string" || r.qrCode === "") return null;
+  // status 2: failed or expired (0 in progress, 1 scanned): not one to show.
+  if (String(r.status ?? "") === "2") return null;
+  const end = chinaInstant(r.endTime);
+  return { text: r.qrCode, expiresAt: Number.isFinite(end) ? new Date(end) : null };
 }
 
 /** `yyyy-MM-dd HH:mm:ss` as 诺诺 prints times (China time), or epoch ms; NaN otherwise. */

@@ -249,6 +249,37 @@ describe("issuing through the 诺诺 stand-in [pglite]", () => {
     expect(row.channelData).not.toHaveProperty("heldForAccount");
   });
 
+  it("实人认证 by scanning from the console: the held invoice goes on once the scan is done", async () => {
+    const t = await issuingApp(kind, { clerk: "王五" });
+    await t.control("scenario", { pendingMs: 2000, session: "needsFaceAuth", sessionMode: "refuse" });
+    expect((await t.submit()).json()).toMatchObject({ status: "issuing" });
+    expect(await t.invoiceOfCode()).toMatchObject({
+      status: "issuing",
+      channelData: { heldForAccount: true },
+    });
+    const accountId = (await t.account()).id;
+    expect(await t.account()).toMatchObject({ statusProblem: "identity_verification_due" });
+
+    const user = await makeUser(t.app.ctx.database, { orgIds: [t.org.id] });
+    const client = await loginAs(t.app, user.username, user.password);
+    const reauth = (body: unknown = {}) =>
+      client.post(`/orgs/${t.org.id}/tax-accounts/${accountId}/reauth`, body);
+    expect((await reauth({ refresh: true })).json()).toMatchObject({
+      scan: "waiting",
+      qrCode: { text: expect.stringMatching(/\/qr\/face\//) },
+    });
+    expect((await reauth()).json()).toMatchObject({ scan: "waiting" });
+    expect(await t.sweep({ due: false })).toBe(0);
+
+    // Scanned on the phone: the next poll completes it and the held invoice is due at once.
+    await t.control("qr/scan", {});
+    expect((await reauth()).json()).toMatchObject({ scan: "done", status: "online" });
+    expect(await t.sweep({ due: false })).toBe(1);
+    await t.control("clock", { advanceMs: 2000 });
+    await t.sweep();
+    expect(await t.invoiceOfCode()).toMatchObject({ status: "issued" });
+  });
+
   it("token quota used up: 需重新认证 before anything reaches 诺诺; later invoices wait uncalled; a successful 测试连接 resumes them", async () => {
     const t = await issuingApp(kind, { clerk: "王五" });
     await t.control("scenario", { pendingMs: 1000, tokenQuotaUsed: 50 });

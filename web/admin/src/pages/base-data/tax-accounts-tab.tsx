@@ -1,7 +1,7 @@
-import { Alert, App, Button, Form, Input, Modal, Select, Space, Tag, Typography } from "antd";
+import { Alert, App, Button, Form, Input, Modal, QRCode, Select, Space, Tag, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
-import type { TaxAccount, TaxAccountChannel, TaxAccountStatus } from "../../api-types";
+import type { TaxAccount, TaxAccountChannel, TaxAccountReauth, TaxAccountStatus } from "../../api-types";
 import { formatTime, TAX_ACCOUNT_STATUS } from "../../labels";
 import { ListPage } from "../../list-page";
 import { useCan, useConsole } from "../../session";
@@ -9,6 +9,12 @@ import { EditModal } from "./edit-modal";
 
 /** What a saved secret shows as: never its value. */
 const MASK = "******";
+
+/** How often the 测试连接 dialog asks whether its QR was scanned, while open. */
+const SCAN_POLL_MS = 3000;
+
+/** Problems someone fixes by scanning a QR with the phone (数电 login, 实人认证). */
+const SCAN_PROBLEMS = new Set(["logged_out", "identity_verification_due"]);
 
 /**
  * 电子税局账号: through which account, on which channel (沙箱, 诺诺, 金蝶 …), invoices are issued. Each
@@ -24,6 +30,10 @@ export function TaxAccountsTab() {
   const [editing, setEditing] = useState<Partial<TaxAccount> | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
   const [tested, setTested] = useState<TaxAccountStatus | null>(null);
+  /** The QR shown in the dialog: the one 测试连接 read, or a new one (刷新二维码). */
+  const [qr, setQr] = useState<{ text: string; expiresAt: string | null; expired?: boolean } | null>(null);
+  const [qrNote, setQrNote] = useState<string | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
   const load = useCallback(() => api.get<TaxAccount[]>(`/orgs/${orgId}/tax-accounts`).then(setRows), [orgId]);
   useEffect(() => {
     void load();
@@ -35,13 +45,70 @@ export function TaxAccountsTab() {
   const test = async (r: TaxAccount) => {
     setTesting(r.id);
     try {
-      setTested(await api.post<TaxAccountStatus>(`/orgs/${orgId}/tax-accounts/${r.id}/test`, {}));
+      const status = await api.post<TaxAccountStatus>(`/orgs/${orgId}/tax-accounts/${r.id}/test`, {});
+      setTested(status);
+      setQr(status.qrCode ?? null);
+      setQrNote(null);
       await load();
     } catch (e) {
       message.error(e instanceof Error ? e.message : String(e));
     } finally {
       setTesting(null);
     }
+  };
+
+  const scanning = tested?.status === "reauth" && SCAN_PROBLEMS.has(tested.problem ?? "");
+  const accountId = tested?.id;
+
+  /** 刷新二维码: the channel is asked for a new QR (it limits how often: its words are shown). */
+  const refreshQr = async () => {
+    if (!accountId) return;
+    setRefreshing(true);
+    try {
+      const answer = await api.post<TaxAccountReauth>(`/orgs/${orgId}/tax-accounts/${accountId}/reauth`, {
+        refresh: true,
+      });
+      if (answer.qrCode) {
+        setQr(answer.qrCode);
+        setQrNote(null);
+      } else setQrNote(answer.message);
+    } catch (e) {
+      message.error(e instanceof Error ? e.message : String(e));
+    } finally {
+      setRefreshing(false);
+    }
+  };
+
+  // While the dialog shows a QR to scan, ask every few seconds whether it was scanned: once done,
+  // the account is back (its held invoices resume) and the dialog says so.
+  useEffect(() => {
+    if (!scanning || !accountId) return;
+    let stopped = false;
+    const timer = setInterval(() => {
+      void api
+        .post<TaxAccountReauth>(`/orgs/${orgId}/tax-accounts/${accountId}/reauth`, {})
+        .then(async (answer) => {
+          if (stopped) return;
+          if (answer.scan === "expired") setQr((q) => (q ? { ...q, expired: true } : q));
+          if (answer.scan === "done" || answer.status === "online") {
+            setTested({ ...answer, channel: answer.channel ?? tested?.channel ?? "" });
+            setQr(null);
+            message.success("认证完成，账号已恢复，暂停的发票将自动继续开具");
+            await load();
+          }
+        })
+        .catch(() => undefined);
+    }, SCAN_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [scanning, accountId, orgId, load, message, tested?.channel]);
+
+  const closeTested = () => {
+    setTested(null);
+    setQr(null);
+    setQrNote(null);
   };
 
   return (
@@ -86,6 +153,21 @@ export function TaxAccountsTab() {
                   )}
                 </Space>
               ),
+            },
+            {
+              title: "授信额度",
+              dataIndex: "creditAvailable",
+              width: 170,
+              // Available (tax-exclusive), as the channel last reported it, and when it was read.
+              render: (v: string | null, r: TaxAccount) =>
+                v === null ? (
+                  "—"
+                ) : (
+                  <Space direction="vertical" size={0} data-testid="tax-account-credit">
+                    <span>可用 ¥{v}</span>
+                    <Typography.Text type="secondary">{formatTime(r.creditReportedAt)} 读取</Typography.Text>
+                  </Space>
+                ),
             },
             { title: "创建时间", dataIndex: "createdAt", width: 140, render: formatTime },
             ...(can("administer")
@@ -169,7 +251,7 @@ export function TaxAccountsTab() {
           </>
         )}
       </EditModal>
-      <Modal title="测试连接" open={tested !== null} onCancel={() => setTested(null)} footer={null}>
+      <Modal title="测试连接" open={tested !== null} onCancel={closeTested} footer={null}>
         {tested && (
           <Space direction="vertical" style={{ width: "100%" }}>
             <Alert
@@ -178,12 +260,41 @@ export function TaxAccountsTab() {
               message={`${TAX_ACCOUNT_STATUS[tested.status]?.label ?? tested.status}：${tested.message}`}
               description={tested.action}
             />
-            {tested.qrCode && (
-              <div>
-                请用手机扫码（
-                {tested.qrCode.expiresAt ? `${formatTime(tested.qrCode.expiresAt)} 前有效` : "限时有效"}）：
-                <pre style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>{tested.qrCode.text}</pre>
-              </div>
+            {scanning && (
+              <Space direction="vertical" align="center" style={{ width: "100%" }} data-testid="reauth-qr">
+                {qr ? (
+                  <>
+                    <Typography.Text>
+                      请用手机扫码
+                      {tested.problem === "identity_verification_due" ? "完成实人认证" : "登录电子税局"}
+                    </Typography.Text>
+                    <QRCode
+                      value={qr.text}
+                      size={180}
+                      status={qr.expired ? "expired" : "active"}
+                      onRefresh={() => void refreshQr()}
+                      data-testid="reauth-qr-code"
+                      data-value={qr.text}
+                    />
+                    <Typography.Text type="secondary" data-testid="reauth-qr-expiry">
+                      {qr.expired
+                        ? "二维码已失效，请刷新"
+                        : qr.expiresAt
+                          ? `${formatTime(qr.expiresAt)} 前有效`
+                          : "限时有效"}
+                    </Typography.Text>
+                  </>
+                ) : (
+                  <Typography.Text type="secondary">暂无有效二维码，请刷新</Typography.Text>
+                )}
+                {qrNote && <Typography.Text type="warning">{qrNote}</Typography.Text>}
+                <Button onClick={() => void refreshQr()} loading={refreshing}>
+                  刷新二维码
+                </Button>
+                <Typography.Text type="secondary">
+                  扫码完成后将自动检测，账号恢复后暂停的发票自动继续
+                </Typography.Text>
+              </Space>
             )}
             {tested.creditLine && (
               <div>
