@@ -120,12 +120,12 @@ export async function updateIntegrationsForConsole(
           : null
       : null;
     if (provider && !providerKey) fields.titleProviderKey = "请填写抬头查询服务的密钥";
+    // An s_pappid alone is kept (开通微信卡包 saves it before createcard answers); 卡包 is on with both.
     const card = Boolean(input.wechatInvoiceSPappid || input.wechatInvoiceCardId);
     if (card && !input.wechatAppId)
       fields.wechatInvoiceSPappid = "微信卡包需要先填写公众号 AppID 与 AppSecret";
     else if (card && !input.wechatInvoiceSPappid)
       fields.wechatInvoiceSPappid = "请填写电子发票插件的 s_pappid";
-    else if (card && !input.wechatInvoiceCardId) fields.wechatInvoiceCardId = "请填写发票卡券模板的 card_id";
     if (Object.keys(fields).length) throw AppError.validation(fields);
     const values = {
       orgId: options.orgId,
@@ -134,7 +134,7 @@ export async function updateIntegrationsForConsole(
       titleProvider: provider,
       titleProviderKeyCiphertext: providerKey,
       wechatInvoiceSPappid: card ? input.wechatInvoiceSPappid : null,
-      wechatInvoiceCardId: card ? input.wechatInvoiceCardId : null,
+      wechatInvoiceCardId: card ? input.wechatInvoiceCardId || null : null,
       updatedAt: new Date(),
     };
     await tx
@@ -152,7 +152,7 @@ export async function updateIntegrationsForConsole(
         wechatSecretChanged: Boolean(input.wechatAppId && input.wechatSecret),
         titleProvider: provider,
         titleProviderKeyChanged: Boolean(provider && input.titleProviderKey),
-        wechatInvoiceCard: card,
+        wechatInvoiceCard: card && Boolean(input.wechatInvoiceCardId),
       },
     });
   });
