@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Actor, AppContext } from "../../context";
 import type { Keyring } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
-import { orgIntegrations } from "../../platform/db/schema";
+import { organizations, orgIntegrations } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { oneLine, secret } from "../../platform/input";
 import { parseInput } from "../../platform/validation";
@@ -191,4 +191,55 @@ export async function openIntegrations(
           }
         : null,
   };
+}
+
+/** What 开通微信卡包 (modules/wechat/card-setup.ts) starts from: the saved 公众号 in clear, what it saved before. */
+export async function findWechatCardSetup(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  orgId: string,
+): Promise<{
+  orgName: string;
+  account: { appId: string; secret: string } | null;
+  sPappid: string | null;
+  cardId: string | null;
+}> {
+  const row = await findRow(ctx.database.db, orgId);
+  const [org] = await ctx.database.db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, orgId));
+  return {
+    orgName: org?.name ?? "",
+    account:
+      row?.wechatAppId && row.wechatSecretCiphertext
+        ? { appId: row.wechatAppId, secret: ctx.keyring.decrypt(row.wechatSecretCiphertext) }
+        : null,
+    sPappid: row?.wechatInvoiceSPappid ?? null,
+    cardId: row?.wechatInvoiceCardId ?? null,
+  };
+}
+
+/** Saves what WeChat gave 开通微信卡包 (s_pappid or card_id, plain like the form's), with an audit entry. */
+export async function saveWechatCardSetup(
+  ctx: Pick<AppContext, "database">,
+  options: {
+    actor: Actor;
+    orgId: string;
+    values: { wechatInvoiceSPappid?: string; wechatInvoiceCardId?: string };
+  },
+): Promise<void> {
+  await ctx.database.db.transaction(async (tx) => {
+    await tx
+      .update(orgIntegrations)
+      .set({ ...options.values, updatedAt: new Date() })
+      .where(eq(orgIntegrations.orgId, options.orgId));
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: options.orgId,
+      action: "organization.integrations.wechat_card_setup",
+      entityType: "organization",
+      entityId: options.orgId,
+      details: options.values,
+    });
+  });
 }

@@ -17,7 +17,6 @@ import {
   updateIntegrationsForConsole,
 } from "./organizations.integrations";
 import { getSmsSettings, smsSettingsInput, smsSettingsOutput, updateSmsSettings } from "./organizations.sms";
-import { cardSetupInput, cardSetupOutput, setUpWechatCard } from "./organizations.wechat-card";
 
 /** 基础资料 · 组织 (销售方). */
 export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): void {
@@ -68,19 +67,6 @@ export function registerOrganizationRoutes(http: HttpServer, ctx: AppContext): v
     },
     async (req) =>
       updateIntegrationsForConsole(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
-  );
-  // 开通微信卡包: seturl → set_contact → createcard with the saved 公众号; saves s_pappid and card_id.
-  http.post(
-    "/orgs/:orgId/integrations/wechat-card",
-    {
-      schema: {
-        ...hidden,
-        params: orgParams,
-        body: cardSetupInput,
-        response: { 200: cardSetupOutput },
-      },
-    },
-    async (req) => setUpWechatCard(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
   );
   // 短信通知: the organization's 短信签名 and template at the installation's SMS provider.
   http.get(

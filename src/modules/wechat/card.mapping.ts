@@ -42,7 +42,7 @@ export type ReimburseStatus = (typeof REIMBURSE_STATUSES)[number];
 export const REIMBURSE_CANCEL: ReimburseStatus = "INVOICE_REIMBURSE_CANCEL";
 
 /**
- * 开通微信卡包 (organizations.wechat-card.ts; CHANNELS.md §5.2–5.3): the three setup calls and what
+ * 开通微信卡包 (card-setup.ts; CHANNELS.md §5.2–5.3): the three setup calls and what
  * their bodies carry. The paths, `seturl {}` → invoice_url with `s_pappid`, set_contact being
  * required, and title ≤ 9 characters are from CHANNELS.md; the rest is marked.
  */

@@ -1,15 +1,20 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor, AppContext } from "../../context";
-import { organizations, orgIntegrations } from "../../platform/db/schema";
+import { hidden, orgParams } from "../../platform/console-schemas";
 import { AppError } from "../../platform/errors";
+import type { HttpServer } from "../../platform/http";
 import { oneLine } from "../../platform/input";
 import { parseInput } from "../../platform/validation";
-import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
-import { CARD_SETUP } from "../wechat/card.mapping";
-import type { WechatAnswer, WechatCredentials } from "../wechat/wechat.client";
-import { getIntegrationsForConsole, integrationsOutput } from "./organizations.integrations";
+import { actorOf } from "../auth/console-guard";
+import {
+  findWechatCardSetup,
+  getIntegrationsForConsole,
+  integrationsOutput,
+  saveWechatCardSetup,
+} from "../organizations/organizations.integrations";
+import { CARD_SETUP } from "./card.mapping";
+import type { WechatAnswer, WechatCredentials } from "./wechat.client";
 
 /**
  * 开通微信卡包 (CHANNELS.md §5.2–5.3, 自建平台模式): with the organization's saved 公众号 (its
@@ -85,22 +90,18 @@ export async function setUpWechatCard(
 ): Promise<CardSetupOutput> {
   const actor = requireOrg(options.actor, options.orgId, "administer");
   const input = parseInput(cardSetupInput, options.input);
-  const db = ctx.database.db;
-  const [row] = await db.select().from(orgIntegrations).where(eq(orgIntegrations.orgId, options.orgId));
-  if (!row?.wechatAppId || !row.wechatSecretCiphertext)
+  const setup = await findWechatCardSetup(ctx, options.orgId);
+  if (!setup.account)
     throw AppError.validation(
       { wechatAppId: "请先填写并保存公众号 AppID 与 AppSecret" },
       "开通微信卡包需要先保存公众号",
     );
-  const [org] = await db
-    .select({ name: organizations.name })
-    .from(organizations)
-    .where(eq(organizations.id, options.orgId));
-  const savedPappid = row.wechatInvoiceSPappid;
-  const savedCardId = row.wechatInvoiceCardId;
+  const account: WechatCredentials = setup.account;
+  const savedPappid = setup.sPappid;
+  const savedCardId = setup.cardId;
   const needCard = !savedCardId;
-  const title = input.title || org?.name || "";
-  const payee = input.payee || org?.name || "";
+  const title = input.title || setup.orgName;
+  const payee = input.payee || setup.orgName;
   if (needCard) {
     const fields: Record<string, string> = {};
     if (!input.title && Array.from(title).length > CARD_SETUP.titleMaxChars)
@@ -108,10 +109,6 @@ export async function setUpWechatCard(
     if (!input.logoUrl) fields.logoUrl = "创建发票卡券模板需要 logo 地址";
     if (Object.keys(fields).length) throw AppError.validation(fields);
   }
-  const account: WechatCredentials = {
-    appId: row.wechatAppId,
-    secret: ctx.keyring.decrypt(row.wechatSecretCiphertext),
-  };
   const wechat = ctx.providers.wechat;
   const steps: StepResult[] = [];
   const ok = (step: CardSetupStep, status: "done" | "reused", detail: string): StepResult => ({
@@ -157,22 +154,8 @@ export async function setUpWechatCard(
     return answer;
   }
 
-  const save = async (values: { wechatInvoiceSPappid?: string; wechatInvoiceCardId?: string }) => {
-    await db.transaction(async (tx) => {
-      await tx
-        .update(orgIntegrations)
-        .set({ ...values, updatedAt: new Date() })
-        .where(eq(orgIntegrations.orgId, options.orgId));
-      await recordAudit(tx, {
-        actor,
-        orgId: options.orgId,
-        action: "organization.integrations.wechat_card_setup",
-        entityType: "organization",
-        entityId: options.orgId,
-        details: values,
-      });
-    });
-  };
+  const save = (values: { wechatInvoiceSPappid?: string; wechatInvoiceCardId?: string }) =>
+    saveWechatCardSetup(ctx, { actor, orgId: options.orgId, values });
 
   const skipRest = () => {
     for (const step of CARD_SETUP_STEPS)
@@ -252,4 +235,20 @@ export async function setUpWechatCard(
     steps,
     integrations: await getIntegrationsForConsole(ctx, { actor, orgId: options.orgId }),
   };
+}
+
+/** 开通微信卡包 in the console, next to the organization's integrations (admin). */
+export function registerWechatCardSetupRoutes(http: HttpServer, ctx: AppContext): void {
+  http.post(
+    "/orgs/:orgId/integrations/wechat-card",
+    {
+      schema: {
+        ...hidden,
+        params: orgParams,
+        body: cardSetupInput,
+        response: { 200: cardSetupOutput },
+      },
+    },
+    async (req) => setUpWechatCard(ctx, { actor: actorOf(req), orgId: req.params.orgId, input: req.body }),
+  );
 }

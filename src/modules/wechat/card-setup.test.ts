@@ -8,7 +8,7 @@ import { auditLog, orgIntegrations } from "../../platform/db/schema";
 import type { RunningStandin } from "../../standins/server";
 import { standinControl } from "../../standins/server";
 import { createWechatStandin, type WechatApp } from "../../standins/wechat/wechat-standin";
-import { sPappidOf } from "./organizations.wechat-card";
+import { sPappidOf } from "./card-setup";
 
 /**
  * 开通微信卡包 through the console route against the WeChat stand-in: seturl → set_contact →
@@ -116,6 +116,13 @@ describeEachDatabase("开通微信卡包", (kind) => {
     const row = await saved();
     expect(row.wechatInvoiceSPappid).toBe(wechat.app(APP.appId)!.sPappid);
     expect(row.wechatInvoiceCardId).toBeNull();
+    // The integrations form, saved in between, keeps that s_pappid (卡包 stays off without a card_id).
+    const form = await admin.put(`/orgs/${orgId}/integrations`, {
+      wechatAppId: APP.appId,
+      wechatInvoiceSPappid: row.wechatInvoiceSPappid,
+    });
+    expect([form.statusCode, form.json().wechatInvoiceCardId]).toEqual([200, ""]);
+    expect((await saved()).wechatInvoiceSPappid).toBe(row.wechatInvoiceSPappid);
 
     // The repeat goes on: s_pappid reused, the card created now.
     const seturls = wechat.cardCalls().seturl;
