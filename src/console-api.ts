@@ -19,6 +19,7 @@ import { registerStatsRoutes } from "./modules/stats/stats.routes";
 import { registerStoreCodeConsoleRoutes } from "./modules/store-codes/store-codes.routes";
 import { registerTaxAccountRoutes } from "./modules/tax-accounts/tax-accounts.routes";
 import { registerUserRoutes } from "./modules/users/users.routes";
+import { registerWechatCardSetupRoutes } from "./modules/wechat/card-setup";
 import { type HttpServer, registerScope } from "./platform/http";
 
 /**
@@ -35,6 +36,7 @@ export async function registerConsoleRoutes(http: HttpServer, ctx: AppContext): 
       g.addHook("onRequest", consoleGuard(ctx));
       registerSessionRoutes(g, ctx);
       registerOrganizationRoutes(g, ctx);
+      registerWechatCardSetupRoutes(g, ctx);
       registerConfigRoutes(g, ctx);
       registerTaxAccountRoutes(g, ctx);
       registerDeviceRoutes(g, ctx);

@@ -3,10 +3,12 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pendingSubmissions, smsOutbox } from "../../src/platform/db/schema";
+import { orgIntegrations, pendingSubmissions, smsOutbox } from "../../src/platform/db/schema";
 import { registeredRoutes, toErrorResponse } from "../../src/platform/http";
 import { signedHeaders, signLinkParams } from "../../src/platform/signing";
 import { webBuildDir } from "../../src/platform/web";
+import type { RunningStandin } from "../../src/standins/server";
+import { createWechatStandin, DEFAULT_WECHAT_APP } from "../../src/standins/wechat/wechat-standin";
 import { createTestApp, type TestApp } from "../support/app";
 import { BAD_TEXT, BAD_YEARS, insertInto, urlEncode, wtf8 } from "../support/bad-input";
 import { type ConsoleClient, loginAs, makeUser } from "../support/console";
@@ -131,6 +133,7 @@ for (const kind of databaseKinds()) {
   describe(`every string and date of every route passes the text gate [${kind}]`, () => {
     let app: TestApp;
     let merchant: MerchantServer;
+    let wechat: RunningStandin;
     let admin: ConsoleClient;
     let keys: AppKeys;
     let orgId: string;
@@ -519,6 +522,26 @@ for (const kind of databaseKinds()) {
           titleProviderKey: "tyc-key-0123456789",
         },
       }),
+      // 开通微信卡包: an organization of its own with the stand-in's 公众号 (the valid request runs all three steps).
+      "POST /api/console/orgs/:orgId/integrations/wechat-card": async () => {
+        const org = await makeOrganization(app.ctx.database, { name: "卡包测试有限公司" });
+        await app.ctx.database.db.insert(orgIntegrations).values({
+          orgId: org.id,
+          wechatAppId: DEFAULT_WECHAT_APP.appId,
+          wechatSecretCiphertext: app.ctx.keyring.encrypt(DEFAULT_WECHAT_APP.secret),
+        });
+        const user = await makeUser(app.ctx.database, { orgIds: [org.id], role: "admin" });
+        return {
+          client: await loginAs(app, user.username, user.password),
+          params: { orgId: org.id },
+          body: {
+            contactPhone: "0571-88886666",
+            title: "卡包测试",
+            logoUrl: "https://mmbiz.qpic.cn/logo.png",
+            payee: "卡包测试有限公司",
+          },
+        };
+      },
       "PUT /api/console/orgs/:orgId": async () => {
         const org = (await admin.get(`/orgs/${orgId}`)).json();
         return {
@@ -981,7 +1004,11 @@ for (const kind of databaseKinds()) {
           totalAmount: "108.00",
         });
       });
-      app = await createTestApp(kind, { startJobs: false, env: { PIAOMA_ALLOW_PRIVATE_URLS: "true" } });
+      wechat = await createWechatStandin().start();
+      app = await createTestApp(kind, {
+        startJobs: false,
+        env: { PIAOMA_ALLOW_PRIVATE_URLS: "true", PIAOMA_WECHAT_API_URL: wechat.url },
+      });
       const org = await makeOrganization(app.ctx.database, {
         name: "测试门店有限公司",
         orderQueryUrl: `${merchant.url}/orders/query`,
@@ -1003,6 +1030,7 @@ for (const kind of databaseKinds()) {
     afterAll(async () => {
       await app?.close();
       await merchant?.close();
+      await wechat?.close();
     });
 
     it("has a valid request for every registered route", () => {

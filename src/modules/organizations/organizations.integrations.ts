@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Actor, AppContext } from "../../context";
 import type { Keyring } from "../../platform/crypto";
 import type { DbOrTx } from "../../platform/db/client";
-import { orgIntegrations } from "../../platform/db/schema";
+import { organizations, orgIntegrations } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { oneLine, secret } from "../../platform/input";
 import { parseInput } from "../../platform/validation";
@@ -120,12 +120,12 @@ export async function updateIntegrationsForConsole(
           : null
       : null;
     if (provider && !providerKey) fields.titleProviderKey = "请填写抬头查询服务的密钥";
+    // An s_pappid alone is kept (开通微信卡包 saves it before createcard answers); 卡包 is on with both.
     const card = Boolean(input.wechatInvoiceSPappid || input.wechatInvoiceCardId);
     if (card && !input.wechatAppId)
       fields.wechatInvoiceSPappid = "微信卡包需要先填写公众号 AppID 与 AppSecret";
     else if (card && !input.wechatInvoiceSPappid)
       fields.wechatInvoiceSPappid = "请填写电子发票插件的 s_pappid";
-    else if (card && !input.wechatInvoiceCardId) fields.wechatInvoiceCardId = "请填写发票卡券模板的 card_id";
     if (Object.keys(fields).length) throw AppError.validation(fields);
     const values = {
       orgId: options.orgId,
@@ -134,7 +134,7 @@ export async function updateIntegrationsForConsole(
       titleProvider: provider,
       titleProviderKeyCiphertext: providerKey,
       wechatInvoiceSPappid: card ? input.wechatInvoiceSPappid : null,
-      wechatInvoiceCardId: card ? input.wechatInvoiceCardId : null,
+      wechatInvoiceCardId: card ? input.wechatInvoiceCardId || null : null,
       updatedAt: new Date(),
     };
     await tx
@@ -152,7 +152,7 @@ export async function updateIntegrationsForConsole(
         wechatSecretChanged: Boolean(input.wechatAppId && input.wechatSecret),
         titleProvider: provider,
         titleProviderKeyChanged: Boolean(provider && input.titleProviderKey),
-        wechatInvoiceCard: card,
+        wechatInvoiceCard: card && Boolean(input.wechatInvoiceCardId),
       },
     });
   });
@@ -191,4 +191,55 @@ export async function openIntegrations(
           }
         : null,
   };
+}
+
+/** What 开通微信卡包 (modules/wechat/card-setup.ts) starts from: the saved 公众号 in clear, what it saved before. */
+export async function findWechatCardSetup(
+  ctx: Pick<AppContext, "database" | "keyring">,
+  orgId: string,
+): Promise<{
+  orgName: string;
+  account: { appId: string; secret: string } | null;
+  sPappid: string | null;
+  cardId: string | null;
+}> {
+  const row = await findRow(ctx.database.db, orgId);
+  const [org] = await ctx.database.db
+    .select({ name: organizations.name })
+    .from(organizations)
+    .where(eq(organizations.id, orgId));
+  return {
+    orgName: org?.name ?? "",
+    account:
+      row?.wechatAppId && row.wechatSecretCiphertext
+        ? { appId: row.wechatAppId, secret: ctx.keyring.decrypt(row.wechatSecretCiphertext) }
+        : null,
+    sPappid: row?.wechatInvoiceSPappid ?? null,
+    cardId: row?.wechatInvoiceCardId ?? null,
+  };
+}
+
+/** Saves what WeChat gave 开通微信卡包 (s_pappid or card_id, plain like the form's), with an audit entry. */
+export async function saveWechatCardSetup(
+  ctx: Pick<AppContext, "database">,
+  options: {
+    actor: Actor;
+    orgId: string;
+    values: { wechatInvoiceSPappid?: string; wechatInvoiceCardId?: string };
+  },
+): Promise<void> {
+  await ctx.database.db.transaction(async (tx) => {
+    await tx
+      .update(orgIntegrations)
+      .set({ ...options.values, updatedAt: new Date() })
+      .where(eq(orgIntegrations.orgId, options.orgId));
+    await recordAudit(tx, {
+      actor: options.actor,
+      orgId: options.orgId,
+      action: "organization.integrations.wechat_card_setup",
+      entityType: "organization",
+      entityId: options.orgId,
+      details: options.values,
+    });
+  });
 }

@@ -40,3 +40,30 @@ export const REIMBURSE_STATUSES = [
 ] as const;
 export type ReimburseStatus = (typeof REIMBURSE_STATUSES)[number];
 export const REIMBURSE_CANCEL: ReimburseStatus = "INVOICE_REIMBURSE_CANCEL";
+
+/**
+ * 开通微信卡包 (card-setup.ts; CHANNELS.md §5.2–5.3): the three setup calls and what
+ * their bodies carry. The paths, `seturl {}` → invoice_url with `s_pappid`, set_contact being
+ * required, and title ≤ 9 characters are from CHANNELS.md; the rest is marked.
+ */
+export const CARD_SETUP = {
+  paths: {
+    seturl: "/card/invoice/seturl",
+    /** The action rides in the query next to access_token (CHANNELS.md §5.2). */
+    setContact: "/card/invoice/setbizattr?action=set_contact",
+    createcard: "/card/invoice/platform/createcard",
+  },
+  /** createcard base_info.title: at most 9 characters (CHANNELS.md §5.3). */
+  titleMaxChars: 9,
+  /** [G] set_contact body `{contact: {phone, time_out}}`; time_out (开票超时, seconds) 7200. */
+  contactTimeOutSeconds: 7200,
+  /** [G] createcard invoice_info.type: the invoice's kind in words, as the card shows it. */
+  invoiceType: "电子发票（普通发票）",
+  /**
+   * [G] The answers the stand-in gives for a refused setup body: a missing / too long field is
+   * invalidParams (72031), a body that is not JSON 47001, set_contact with another action 40097
+   * (invalid args), createcard before seturl 72015 (no permission). No source lists them.
+   */
+  invalidArgs: 40097,
+  noPermission: 72015,
+} as const;

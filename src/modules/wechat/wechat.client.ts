@@ -80,7 +80,8 @@ export function createWechatClient(options: WechatClientOptions) {
     accessToken: string,
     body: { json: unknown } | { bytes: Buffer; contentType: string },
   ): Promise<WechatAnswer> {
-    const url = `${options.apiUrl}${path}?${new URLSearchParams({ access_token: accessToken })}`;
+    // A path may carry its own query (setbizattr?action=set_contact): the token joins it.
+    const url = `${options.apiUrl}${path}${path.includes("?") ? "&" : "?"}${new URLSearchParams({ access_token: accessToken })}`;
     const limits = { timeoutMs, maxBytes: 64 * 1024, allowPrivate: true };
     try {
       const res =

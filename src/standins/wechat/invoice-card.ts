@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  CARD_SETUP,
   REIMBURSE_CANCEL,
   REIMBURSE_STATUSES,
   type ReimburseStatus,
@@ -19,12 +20,19 @@ import type { StandinRequest, StandinResponse } from "../server";
  * reimburse_status values (72031); a card voided already refuses any further change, a second void
  * included — the codes of these refusals are guesses, [G] in modules/wechat/card.mapping.ts.
  * The user's tap on the authorisation page is a control: `authorize {orderId, refuse?}`.
+ * The setup calls (开通微信卡包): seturl `{}` → invoice_url with the 公众号's s_pappid (one is
+ * granted on the first call); setbizattr?action=set_contact `{contact: {phone, time_out}}`;
+ * platform/createcard `{invoice_info: {base_info: {logo_url, title ≤ 9 chars}, payee, type}}` →
+ * a new card_id, which becomes the 公众号's template (createcard before seturl: 72015). Refusal
+ * codes of these are guesses, [G] in card.mapping.ts.
  */
 
 export interface CardApp {
   appId: string;
   sPappid?: string;
   cardId?: string;
+  /** What set_contact saved. */
+  contact?: { phone: string; timeOut: number };
 }
 
 type Json = Record<string, unknown>;
@@ -57,7 +65,16 @@ export interface CardEndpointsDeps {
   failure(endpoint: CardEndpoint): StandinResponse | null;
 }
 
-export const CARD_ENDPOINTS = ["getauthurl", "getauthdata", "setpdf", "insert", "updatestatus"] as const;
+export const CARD_ENDPOINTS = [
+  "getauthurl",
+  "getauthdata",
+  "setpdf",
+  "insert",
+  "updatestatus",
+  "seturl",
+  "setbizattr",
+  "createcard",
+] as const;
 export type CardEndpoint = (typeof CARD_ENDPOINTS)[number];
 
 export function createCardEndpoints(deps: CardEndpointsDeps) {
@@ -69,6 +86,9 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
     setpdf: 0,
     insert: 0,
     updatestatus: 0,
+    seturl: 0,
+    setbizattr: 0,
+    createcard: 0,
   });
   let calls = noCalls();
 
@@ -226,12 +246,74 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
     return { json: { errcode: 0, errmsg: "ok" } };
   }
 
+  /** seturl `{}` → invoice_url carrying the s_pappid (granted on the first call, then the same). */
+  function seturl(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    if (!jsonBody(req)) return error(WECHAT_CARD.dataFormatError, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app) return error(CARD_SETUP.noPermission, "unauthorized create invoice");
+    app.sPappid ??= Buffer.from(`${who.appId}_${randomBytes(6).toString("hex")}`).toString("base64url");
+    return {
+      json: {
+        errcode: 0,
+        errmsg: "ok",
+        invoice_url: `https://mp.weixin.qq.com/bizmall/authinvoice?action=list&s_pappid=${encodeURIComponent(app.sPappid)}`,
+      },
+    };
+  }
+
+  /** setbizattr: only action=set_contact, `{contact: {phone, time_out}}`. */
+  function setbizattr(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    if (req.url.searchParams.get("action") !== "set_contact")
+      return error(CARD_SETUP.invalidArgs, "invalid args: action");
+    const body = jsonBody(req);
+    if (!body) return error(WECHAT_CARD.dataFormatError, "data format error");
+    const contact = body.contact as Json | undefined;
+    if (!contact || typeof contact !== "object")
+      return error(WECHAT_CARD.invalidParams, "invalid params: contact");
+    if (typeof contact.phone !== "string" || !/^[0-9+\-\s()]{5,30}$/.test(contact.phone))
+      return error(WECHAT_CARD.invalidParams, "invalid params: phone");
+    if (!Number.isInteger(contact.time_out) || (contact.time_out as number) <= 0)
+      return error(WECHAT_CARD.invalidParams, "invalid params: time_out");
+    const app = deps.apps.get(who.appId);
+    if (app) app.contact = { phone: contact.phone, timeOut: contact.time_out as number };
+    return { json: { errcode: 0, errmsg: "ok" } };
+  }
+
+  /** platform/createcard → card_id; needs seturl first (the 公众号 is a 开票平台 only then). */
+  function createcard(req: StandinRequest): StandinResponse {
+    const who = authorised(req);
+    if (!("appId" in who)) return who;
+    const body = jsonBody(req);
+    if (!body) return error(WECHAT_CARD.dataFormatError, "data format error");
+    const app = deps.apps.get(who.appId);
+    if (!app?.sPappid) return error(CARD_SETUP.noPermission, "unauthorized create invoice");
+    const info = body.invoice_info as Json | undefined;
+    const base = info?.base_info as Json | undefined;
+    if (!info || !base) return error(WECHAT_CARD.invalidParams, "invalid params: invoice_info.base_info");
+    const text = (v: unknown) => typeof v === "string" && v.trim() !== "";
+    if (!text(base.logo_url) || !/^https?:\/\//.test(String(base.logo_url)))
+      return error(WECHAT_CARD.invalidParams, "invalid params: logo_url");
+    if (!text(base.title) || Array.from(String(base.title)).length > CARD_SETUP.titleMaxChars)
+      return error(WECHAT_CARD.invalidParams, "invalid params: title");
+    if (!text(info.payee)) return error(WECHAT_CARD.invalidParams, "invalid params: payee");
+    if (!text(info.type)) return error(WECHAT_CARD.invalidParams, "invalid params: type");
+    app.cardId = `p${randomBytes(20).toString("base64url")}`;
+    return { json: { errcode: 0, errmsg: "ok", card_id: app.cardId } };
+  }
+
   const handlers: Record<CardEndpoint, (req: StandinRequest) => StandinResponse> = {
     getauthurl,
     getauthdata,
     setpdf,
     insert,
     updatestatus,
+    seturl,
+    setbizattr,
+    createcard,
   };
   const paths: Record<string, CardEndpoint> = {
     "/card/invoice/getauthurl": "getauthurl",
@@ -239,6 +321,9 @@ export function createCardEndpoints(deps: CardEndpointsDeps) {
     "/card/invoice/platform/setpdf": "setpdf",
     "/card/invoice/insert": "insert",
     "/card/invoice/platform/updatestatus": "updatestatus",
+    "/card/invoice/seturl": "seturl",
+    "/card/invoice/setbizattr": "setbizattr",
+    "/card/invoice/platform/createcard": "createcard",
   };
 
   return {

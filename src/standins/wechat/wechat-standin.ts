@@ -20,7 +20,9 @@ import { CARD_ENDPOINTS, type CardEndpoint, createCardEndpoints } from "./invoic
  * token issued so far (what WeChat does when another system fetches a new one). The 电子发票 卡包
  * calls (getauthurl, getauthdata, setpdf, insert, platform/updatestatus) are in invoice-card.ts, and
  * fail on command the same way (`{endpoint: "updatestatus", errcode}` or `{…, status: 503}`); the
- * user's authorisation is `POST /__standin/authorize {orderId, refuse?}`.
+ * user's authorisation is `POST /__standin/authorize {orderId, refuse?}`. The 开通卡包 setup calls
+ * (seturl, setbizattr set_contact, platform/createcard) are there too and fail on command alike
+ * (`{endpoint: "seturl" | "setbizattr" | "createcard", …}`).
  */
 export interface WechatApp {
   appId: string;
@@ -28,6 +30,8 @@ export interface WechatApp {
   /** With the 电子发票 plugin (卡包): its s_pappid (from seturl) and invoice card template. */
   sPappid?: string;
   cardId?: string;
+  /** What set_contact saved (开通卡包). */
+  contact?: { phone: string; timeOut: number };
 }
 
 export const DEFAULT_WECHAT_APP: WechatApp = {
@@ -54,7 +58,8 @@ export function createWechatStandin(
   options: { apps?: WechatApp[]; clock?: StandinClock; port?: number; host?: string } = {},
 ) {
   const clock = options.clock ?? new StandinClock("manual");
-  const apps = new Map((options.apps ?? [DEFAULT_WECHAT_APP]).map((a) => [a.appId, a]));
+  // Copies: seturl / createcard grant an app its s_pappid / card_id, never in the caller's objects.
+  const apps = new Map((options.apps ?? [DEFAULT_WECHAT_APP]).map((a) => [a.appId, { ...a }]));
   let tokens = new Map<string, { appId: string; expiresAt: number }>();
   let tickets: Array<{ appId: string; ticket: string; type: string }> = [];
   let calls = { token: 0, ticket: 0 };
@@ -178,6 +183,11 @@ export function createWechatStandin(
     authorize: (orderId: string, refuse = false) => cards.authorize(orderId, refuse),
     /** The orders authorised through getauthurl, with their insert. */
     orders: () => cards.state().orders,
+    /** An app as the stand-in holds it now (its s_pappid, card_id, contact after setup). */
+    app: (appId: string) => {
+      const a = apps.get(appId);
+      return a ? { ...a } : undefined;
+    },
     start: (): Promise<RunningStandin> =>
       startStandin(definition, clock, { port: options.port, host: options.host }),
   };

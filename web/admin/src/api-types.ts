@@ -56,6 +56,7 @@ import type {
   consoleUserOutput,
 } from "../../../src/modules/users/users.console.schema";
 import type { digestSettingsOutput } from "../../../src/modules/users/users.digest";
+import type { cardSetupOutput } from "../../../src/modules/wechat/card-setup";
 import type { bulkOutcome, pageOf } from "../../../src/platform/console-schemas";
 
 type Out<T extends z.ZodType> = z.output<T>;
@@ -73,6 +74,8 @@ export type Membership = Out<typeof consoleMembershipOutput>;
 export type Organization = Out<typeof organizationOutput>;
 /** 扫码页抬头服务: the 公众号 and the 抬头 lookup's registry service, secrets masked. */
 export type Integrations = Out<typeof integrationsOutput>;
+/** 开通微信卡包: each step's result and the integrations after it. */
+export type WechatCardSetup = Out<typeof cardSetupOutput>;
 /** 短信通知: the organization's 短信签名 and template at the installation's SMS provider. */
 export type SmsSettings = Out<typeof smsSettingsOutput>;
 /** 每日摘要: the signed-in user's address and opt-out. */

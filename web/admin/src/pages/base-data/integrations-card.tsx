@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api";
 import type { Integrations } from "../../api-types";
 import { clearChangedErrors, showFieldErrors } from "../../form-errors";
+import { WechatCardSetupForm } from "./wechat-card-setup";
 
 const FIELDS = [
   "wechatAppId",
@@ -124,7 +125,7 @@ export function IntegrationsCard({ orgId }: { orgId: string }) {
             <Form.Item
               label="微信卡包 · 电子发票插件 s_pappid"
               name="wechatInvoiceSPappid"
-              extra="公众号开通「电子发票」插件后由 seturl 接口取得；与 card_id 同时填写后，消费者在微信内可将发票加入卡包"
+              extra="可由下方「开通微信卡包」自动取得；与 card_id 同时保存后，消费者在微信内可将发票加入卡包"
             >
               <Input data-testid="wechat-invoice-spappid" />
             </Form.Item>
@@ -133,7 +134,7 @@ export function IntegrationsCard({ orgId }: { orgId: string }) {
             <Form.Item
               label="发票卡券模板 card_id"
               name="wechatInvoiceCardId"
-              extra="createcard 接口创建的发票模板"
+              extra="createcard 接口创建的发票模板（「开通微信卡包」自动创建）"
             >
               <Input data-testid="wechat-invoice-card-id" />
             </Form.Item>
@@ -143,6 +144,9 @@ export function IntegrationsCard({ orgId }: { orgId: string }) {
           保存抬头服务
         </Button>
       </Form>
+      {saved.wechatAppId && saved.wechatSecretMasked && (
+        <WechatCardSetupForm orgId={orgId} saved={saved} onDone={show} />
+      )}
     </Card>
   );
 }
