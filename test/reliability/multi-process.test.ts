@@ -242,7 +242,6 @@ describePostgres("several server processes on one PostgreSQL", () => {
     }
 
     it("a merged submit including B on one process, B submitted alone on the other: one wins, every round", async () => {
-      const winners: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const a = await makeReceiptCode(ctx(), orgId);
         const b = await makeReceiptCode(ctx(), orgId);
@@ -255,7 +254,6 @@ describePostgres("several server processes on one PostgreSQL", () => {
         // B is in exactly one submission, whichever won.
         expect(state.links(b.id), detail).toHaveLength(1);
         if (merged!.status === 202) {
-          winners.push("merge");
           expect(single!.status, detail).toBe(409);
           expect(single!.body.error, detail).toMatchObject({
             code: "ALREADY_INVOICED",
@@ -265,7 +263,6 @@ describePostgres("several server processes on one PostgreSQL", () => {
           expect(state.subs(b.id)).toEqual([]);
           expect(state.status[b.id]).toBe("merged");
         } else {
-          winners.push("single");
           expect([merged!.status, single!.status], detail).toEqual([422, 202]);
           expect(merged!.body.error, detail).toMatchObject({
             code: "MERGE_NOT_ALLOWED",
@@ -278,7 +275,6 @@ describePostgres("several server processes on one PostgreSQL", () => {
           expect(state.status[a.id]).toBe("active");
         }
       }
-      expect(winners).toHaveLength(ROUNDS);
     }, 60_000);
 
     it("two processes merging B into different receipts at once: one wins, the other is refused, every round", async () => {
