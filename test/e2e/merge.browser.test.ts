@@ -1,18 +1,27 @@
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import QRCode from "qrcode";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { systemActor } from "../../src/context";
 import { createReceiptCode } from "../../src/modules/receipt-codes/receipt-codes.service";
 import { receiptCodeConfigs, receiptCodes } from "../../src/platform/db/schema";
 import { createTestApp, type TestApp } from "../support/app";
 import { collectPageErrors, describeBrowser, launchBrowser, screenshotPath } from "../support/browser";
+import { fakeCameraShowingQr } from "../support/camera";
 import { makeOrganization, makeUscc } from "../support/factories";
 
 /**
  * 输入开票码 and 合并开票 on the consumer page, driven like a phone against the whole app: a typed
  * code opens the receipt's page; on it, other receipts added by code and by pasted link are shown
- * together and issued as one invoice, which every one of their pages then shows.
+ * together and issued as one invoice, which every one of their pages then shows; another receipt's
+ * QR scanned with the (fake) camera is added too, with its decoder loaded only on tap.
  */
+/** A 1×1 white PNG: a photo with no QR in it. */
+const BLANK_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 const PHONE_UA =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36";
 
@@ -58,8 +67,12 @@ describeBrowser("typed code and 合并开票 on a phone", () => {
     });
   }
 
-  async function phone(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({
+  async function phone(
+    on: Browser = browser,
+    permissions: string[] = [],
+  ): Promise<{ page: Page; errors: string[] }> {
+    const context = await on.newContext({
+      permissions,
       viewport: { width: 375, height: 740 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -156,6 +169,93 @@ describeBrowser("typed code and 合并开票 on a phone", () => {
       await expect(again.getByTestId("submit").count()).resolves.toBe(0);
       await again.close();
     }
+    expect(errors).toEqual([]);
+  });
+  /** A browser whose camera shows a QR of `text` (a fake capture device), closed after the test. */
+  const cameras: Browser[] = [];
+  afterEach(async () => {
+    for (const b of cameras.splice(0)) await b.close();
+  });
+  async function cameraShowing(text: string): Promise<Browser> {
+    const camera = await launchBrowser(fakeCameraShowingQr(text).args);
+    cameras.push(camera);
+    return camera;
+  }
+
+  it("adds a receipt by scanning its QR with the camera, the decoder loaded only when 扫一扫 is tapped", async () => {
+    const [a, b] = [await receiptCode("100.00", "午餐套餐"), await receiptCode("42.50", "手冲咖啡")];
+    const { page, errors } = await phone(await cameraShowing(`${baseUrl}/s/${b.token}`), ["camera"]);
+    const scripts: string[] = [];
+    page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+    await page.goto(`${baseUrl}/s/${a.token}`);
+    await page.getByTestId("submit").waitFor();
+    await page.getByTestId("merge-open").click();
+    const firstLoad = [...scripts];
+    expect(firstLoad.filter((s) => /qr-sheet|merge-qr/.test(s))).toEqual([]);
+
+    await page.getByTestId("merge-scan").click();
+    // The camera shows B's QR: read, the sheet closes, and B is added as if its link were pasted.
+    await expect.poll(() => page.getByTestId("merge-receipt").count()).toBe(1);
+    await expect(page.getByTestId("qr-sheet").count()).resolves.toBe(0);
+    expect(scripts.slice(firstLoad.length).some((s) => /qr-sheet/.test(s))).toBe(true);
+    await expect(page.getByTestId("merge-receipt").textContent()).resolves.toContain(`小票 ${b.serialNo}`);
+    await expect(page.getByTestId("merge-total").getByTestId("total-amount").textContent()).resolves.toBe(
+      "¥142.50",
+    );
+    await expect(page.getByTestId("submit-total").textContent()).resolves.toBe("¥142.50");
+    await page.screenshot({ path: screenshotPath("consumer-merge-scanned-375"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("camera refused: says so and offers typing; a QR not of a receipt here is said to be so", async () => {
+    const [a, b] = [await receiptCode("30.00", "豆浆油条"), await receiptCode("12.00", "茶叶蛋")];
+    // A camera that works, but the consumer refuses it (no camera permission in this context).
+    const { page, errors } = await phone(await cameraShowing(`${baseUrl}/s/${b.token}`));
+    await page.goto(`${baseUrl}/s/${a.token}`);
+    await page.getByTestId("submit").waitFor();
+    await page.getByTestId("merge-open").click();
+    await page.getByTestId("merge-scan").click();
+    await page.getByTestId("qr-sheet").waitFor();
+    await expect
+      .poll(() => page.getByTestId("qr-message").textContent())
+      .toBe("未获得摄像头权限，可从相册选择小票二维码图片，或输入开票码");
+    await page.screenshot({ path: screenshotPath("consumer-merge-scan-refused-375"), fullPage: true });
+
+    // Photos instead: no QR at all, a QR that is no receipt, a receipt of another site.
+    const photo = async (text: string | null) =>
+      page.getByTestId("qr-file").setInputFiles({
+        name: "photo.png",
+        mimeType: "image/png",
+        buffer: text === null ? BLANK_PNG : await QRCode.toBuffer(text, { scale: 6 }),
+      });
+    const message = () => page.getByTestId("qr-message").textContent();
+    await photo(null);
+    await expect.poll(message).toBe("未在图片中找到二维码，请换一张清晰的照片");
+    await photo("https://example.com/");
+    await expect.poll(message).toBe("这不是小票二维码，请扫描小票上的开票二维码");
+    await photo(`https://fapiao.other-site.example/s/${b.token}`);
+    await expect.poll(message).toBe("这张小票不是本平台开具的，不能合并");
+    expect(await page.getByTestId("merge-receipt").count()).toBe(0);
+
+    // Typing instead: the sheet closes and the field has the focus; the typed code is added.
+    await page.getByTestId("qr-instead").click();
+    await page.getByTestId("qr-sheet").waitFor({ state: "detached" });
+    await expect(
+      page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? null),
+    ).resolves.toBe("merge-input");
+    await page.keyboard.type(b.shortCode);
+    await page.getByTestId("merge-add").click();
+    await expect.poll(() => page.getByTestId("merge-receipt").count()).toBe(1);
+
+    // A receipt link of this site that names no receipt: added as if pasted, the server's answer shown.
+    await page.getByTestId("merge-scan").click();
+    await page.getByTestId("qr-sheet").waitFor();
+    await photo(`${baseUrl}/s/NoSuchReceipt0000`);
+    await page.getByTestId("qr-sheet").waitFor({ state: "detached" });
+    await expect
+      .poll(() => page.getByTestId("merge-error").textContent())
+      .toBe("没有找到该链接对应的小票，请核对（已过期的小票不能合并）");
+    expect(await page.getByTestId("merge-receipt").count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });

@@ -1,11 +1,19 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { eq, inArray, sql } from "drizzle-orm";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { type Database, openPostgres } from "../../src/platform/db/client";
-import { deliveries, invoices, submissions } from "../../src/platform/db/schema";
+import {
+  deliveries,
+  invoices,
+  receiptCodeConfigs,
+  receiptCodes,
+  submissionCodes,
+  submissions,
+} from "../../src/platform/db/schema";
 import { clonePostgresTemplate, describePostgres } from "../support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
 import { type ServerProcess, startServer } from "../support/processes";
@@ -53,7 +61,7 @@ describePostgres("several server processes on one PostgreSQL", () => {
    * One submit, its answer read to the end: a body left unread belongs to a socket that a SIGKILL
    * resets later, and its stream's error would then have no listener (an uncaught ECONNRESET).
    */
-  const submit = async (base: string, token: string, name: string) => {
+  const submit = async (base: string, token: string, name: string, mergeCodes?: string[]) => {
     const res = await fetch(`${base}/api/scan/${token}/submit`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -61,6 +69,7 @@ describePostgres("several server processes on one PostgreSQL", () => {
         invoiceType: "digital_normal",
         buyer: { type: "enterprise", name, taxId: makeUscc() },
         email: "a@example.com",
+        ...(mergeCodes ? { mergeCodes } : {}),
       }),
     });
     await res.arrayBuffer();
@@ -157,4 +166,143 @@ describePostgres("several server processes on one PostgreSQL", () => {
     );
     for (const inv of issued) expect(smtp.mails.some((m) => m.subject.includes(inv.number!))).toBe(true);
   }, 240_000);
+  /**
+   * 合并开票 across processes (issue 19 item 1): a receipt code belongs to at most one submission.
+   * A third connection holds the shared code's row lock until both processes' submits wait for it,
+   * so they really overlap; then exactly one takes the code, the other gets its specific refusal, and
+   * the database holds the code in exactly one submission.
+   */
+  describe("a receipt merged by one process while another submits or merges it", () => {
+    let holder: pg.Client;
+    let orgId: string;
+    const ROUNDS = 4;
+    const STALE = (serialNo: string) =>
+      `小票 ${serialNo} 已开票或已提交开票（刚刚发生变化），不能合并；请刷新后重试`;
+    beforeAll(async () => {
+      holder = new pg.Client({ connectionString: db.url });
+      await holder.connect();
+      orgId = (await makeOrganization(database, { name: "合并竞争测试有限公司" })).id;
+      await database.db
+        .update(receiptCodeConfigs)
+        .set({ mergeEnabled: true, mergeMaxReceipts: 5 })
+        .where(eq(receiptCodeConfigs.orgId, orgId));
+    });
+    afterAll(async () => {
+      await holder?.end();
+    });
+
+    /** Sends both submits (one to each process) while `sharedId`'s row is locked, released once both wait. */
+    async function overlapping(sharedId: string, sends: Array<() => Promise<Response>>) {
+      await holder.query("begin");
+      await holder.query("select id from receipt_codes where id = $1 for update", [sharedId]);
+      const answers = sends.map((send) =>
+        send().then(async (r) => ({ status: r.status, body: await r.json() })),
+      );
+      try {
+        await waitUntil(async () => {
+          const { rows } = await holder.query(
+            "select count(*)::int as n from pg_locks where not granted and locktype in ('transactionid', 'tuple')",
+          );
+          return rows[0].n >= sends.length;
+        }, "both processes' submits waiting for the shared receipt's row lock");
+      } finally {
+        await holder.query("commit");
+      }
+      return Promise.all(answers);
+    }
+    // The answers are read in `overlapping`; `submit` reads them to the end, so ask fetch directly.
+    const post = (base: string, token: string, name: string, mergeCodes?: string[]) =>
+      fetch(`${base}/api/scan/${token}/submit`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          invoiceType: "digital_normal",
+          buyer: { type: "enterprise", name, taxId: makeUscc() },
+          email: "a@example.com",
+          ...(mergeCodes ? { mergeCodes } : {}),
+        }),
+      });
+
+    /** Which submissions hold each code (through submission_codes), and each code's status. */
+    async function holdersOf(ids: string[]) {
+      const links = await database.db
+        .select()
+        .from(submissionCodes)
+        .where(inArray(submissionCodes.receiptCodeId, ids));
+      const subs = await database.db
+        .select()
+        .from(submissions)
+        .where(inArray(submissions.receiptCodeId, ids));
+      const codes = await database.db.select().from(receiptCodes).where(inArray(receiptCodes.id, ids));
+      return {
+        links: (id: string) => links.filter((l) => l.receiptCodeId === id).map((l) => l.submissionId),
+        subs: (id: string) => subs.filter((s) => s.receiptCodeId === id).map((s) => s.id),
+        status: Object.fromEntries(codes.map((c) => [c.id, c.status])),
+      };
+    }
+
+    it("a merged submit including B on one process, B submitted alone on the other: one wins, every round", async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const a = await makeReceiptCode(ctx(), orgId);
+        const b = await makeReceiptCode(ctx(), orgId);
+        const [merged, single] = await overlapping(b.id, [
+          () => post(servers[round % 2]!.baseUrl, a.token, "甲合并有限公司", [b.shortCode]),
+          () => post(servers[(round + 1) % 2]!.baseUrl, b.token, "乙单开有限公司"),
+        ]);
+        const detail = `round ${round}: ${JSON.stringify([merged, single])}`;
+        const state = await holdersOf([a.id, b.id]);
+        // B is in exactly one submission, whichever won.
+        expect(state.links(b.id), detail).toHaveLength(1);
+        if (merged!.status === 202) {
+          expect(single!.status, detail).toBe(409);
+          expect(single!.body.error, detail).toMatchObject({
+            code: "ALREADY_INVOICED",
+            message: "该小票已与其他小票合并开票，不能单独开票",
+          });
+          expect(state.links(b.id)).toEqual(state.subs(a.id));
+          expect(state.subs(b.id)).toEqual([]);
+          expect(state.status[b.id]).toBe("merged");
+        } else {
+          expect([merged!.status, single!.status], detail).toEqual([422, 202]);
+          expect(merged!.body.error, detail).toMatchObject({
+            code: "MERGE_NOT_ALLOWED",
+            message: STALE(b.serialNo),
+          });
+          expect(state.links(b.id)).toEqual(state.subs(b.id));
+          // Nothing of the refused merge was written: A is untouched.
+          expect(state.subs(a.id)).toEqual([]);
+          expect(state.links(a.id)).toEqual([]);
+          expect(state.status[a.id]).toBe("active");
+        }
+      }
+    }, 60_000);
+
+    it("two processes merging B into different receipts at once: one wins, the other is refused, every round", async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const a = await makeReceiptCode(ctx(), orgId);
+        const c = await makeReceiptCode(ctx(), orgId);
+        const b = await makeReceiptCode(ctx(), orgId);
+        const answers = await overlapping(b.id, [
+          () => post(servers[round % 2]!.baseUrl, a.token, "甲合并有限公司", [b.shortCode]),
+          () => post(servers[(round + 1) % 2]!.baseUrl, c.token, "丙合并有限公司", [b.url]),
+        ]);
+        const detail = `round ${round}: ${JSON.stringify(answers)}`;
+        expect(answers.map((r) => r.status).sort(), detail).toEqual([202, 422]);
+        const winner = answers[0]!.status === 202 ? a : c;
+        const loser = winner === a ? c : a;
+        expect(answers.find((r) => r.status === 422)!.body.error, detail).toMatchObject({
+          code: "MERGE_NOT_ALLOWED",
+          message: STALE(b.serialNo),
+        });
+        const state = await holdersOf([a.id, b.id, c.id]);
+        expect(state.links(b.id), detail).toHaveLength(1);
+        expect(state.links(b.id)).toEqual(state.subs(winner.id));
+        expect(state.subs(b.id)).toEqual([]);
+        expect(state.status[b.id]).toBe("merged");
+        expect(state.subs(loser.id)).toEqual([]);
+        expect(state.links(loser.id)).toEqual([]);
+        expect(state.status[loser.id]).toBe("active");
+      }
+    }, 60_000);
+  });
 });

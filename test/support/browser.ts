@@ -22,9 +22,9 @@ export const describeBrowser = hasChromium ? describe : describe.skip;
 
 /**
  * Headless Debian Chromium as root, with no network chatter. Playwright gives every launch a fresh
- * temporary profile of its own.
+ * temporary profile of its own. `extraArgs`: more flags, e.g. a fake camera (camera.ts).
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -36,6 +36,7 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

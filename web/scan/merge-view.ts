@@ -1,6 +1,7 @@
 /**
  * 合并开票 on the form page: the consumer adds other receipts of the same merchant by their 开票码
- * (printed under each QR) or a pasted link to their page; the server checks each and adds them up,
+ * (printed under each QR), a pasted link to their page, or 扫一扫 of their QR (merge-qr.ts, loaded
+ * on tap; it gives the link, added as if pasted); the server checks each and adds them up,
  * and this card shows the receipts, all their lines and the total. The submit then carries the
  * added receipts' codes (`mergeCodes`), and one invoice (or a split) covers them all.
  */
@@ -24,7 +25,11 @@ export function createMergeCard(
   let merged: MergeResult | null = null;
   let open = false;
   let busy = false;
+  /** The 扫一扫 sheet is loading or open. */
+  let scanning = false;
   let error = "";
+  /** The typing field gets the focus at the next render (the consumer chose to type instead of scan). */
+  let focusInput = false;
   const element = h("section", { class: "card merge-card", "data-testid": "merge-card" });
   const codes = () => merged?.receipts.map((r) => r.shortCode) ?? [];
 
@@ -40,6 +45,26 @@ export function createMergeCard(
         e instanceof ApiError ? (e.code === "NETWORK" ? "网络异常，请重试" : e.message) : "添加失败，请重试";
     }
     busy = false;
+    render();
+  }
+
+  /** 扫一扫: the decoder and its sheet load now; a receipt's link read is added as if pasted. */
+  async function scan() {
+    scanning = true;
+    error = "";
+    render();
+    let read: string | "type" | null;
+    try {
+      read = await import("./merge-qr").then((m) => m.scanReceiptQr());
+    } catch {
+      scanning = false;
+      error = "扫码功能加载失败，请检查网络后重试，或输入开票码";
+      render();
+      return;
+    }
+    scanning = false;
+    if (typeof read === "string" && read !== "type") return ask([...codes(), read]);
+    focusInput = read === "type";
     render();
   }
 
@@ -103,6 +128,17 @@ export function createMergeCard(
             busy ? "正在添加…" : "添加",
           ),
         ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button button--ghost button--block merge-scan",
+            disabled: busy || scanning,
+            "data-testid": "merge-scan",
+            onclick: () => void scan(),
+          },
+          "扫一扫其他小票的二维码",
+        ),
       );
     }
     if (error)
@@ -110,6 +146,10 @@ export function createMergeCard(
         h("p", { class: "notice notice--error", role: "alert", "data-testid": "merge-error" }, error),
       );
     mount(element, content);
+    if (focusInput) {
+      focusInput = false;
+      input.focus();
+    }
   }
 
   render();
