@@ -228,12 +228,13 @@ describeBrowser("the console a finance operator enjoys", () => {
     await page.getByRole("button", { name: "新增组织" }).click();
     const dialog = page.getByRole("dialog").filter({ hasText: "新增组织" });
     await dialogSettled(dialog);
-    await labelledInput(dialog, "销售方名称").fill("票码第二酒店");
-    // A check digit that does not match, an address over 200 characters, an e-mail without @.
+    // 销售方名称 left untouched (the form sends no key for it), a check digit that does not match,
+    // an address over 200 characters, an e-mail without @.
     await labelledInput(dialog, "统一社会信用代码").fill("91310000MA1K000000");
     await labelledInput(dialog, "地址").fill("上海".repeat(101));
     await labelledInput(dialog, "联系邮箱").fill("finance.example.com");
     await saveRefused(dialog, "/orgs");
+    await expect.poll(() => labelledError(dialog, "销售方名称").textContent()).toBe("请填写销售方名称");
     await expect
       .poll(() => labelledError(dialog, "统一社会信用代码").textContent())
       .toBe("统一社会信用代码格式或校验位不正确");
@@ -242,13 +243,17 @@ describeBrowser("the console a finance operator enjoys", () => {
     expect(await dialog.locator(".ant-alert-error").count()).toBe(0);
   });
 
-  it("refuses a blank 电子税局账号 name with its Chinese sentence (item 2)", async () => {
+  it("refuses a missing or blank 电子税局账号 name with its Chinese sentence (item 2)", async () => {
     await openConsole(page, baseUrl, adminCookie, "/base-data");
     await page.getByRole("tab", { name: "电子税局账号" }).click();
     await page.getByRole("button", { name: "新增账号" }).click();
     const dialog = page.getByRole("dialog").filter({ hasText: "新增电子税局账号" });
     await dialogSettled(dialog);
+    // Never typed into (no key sent), then only spaces: the same sentence both times.
+    await saveRefused(dialog, "/tax-accounts");
+    await expect.poll(() => labelledError(dialog, "账号名称").textContent()).toBe("请填写账号名称");
     await labelledInput(dialog, "账号名称").fill("   ");
+    await expect.poll(() => labelledError(dialog, "账号名称").count()).toBe(0);
     await saveRefused(dialog, "/tax-accounts");
     await expect.poll(() => labelledError(dialog, "账号名称").textContent()).toBe("请填写账号名称");
     expect(await dialog.locator(".ant-alert-error").count()).toBe(0);
