@@ -130,6 +130,16 @@ describeBrowser("红冲并重开 and the 红字确认单 in the console", () => 
     expect(await corrected.textContent()).toContain("已开具");
     expect(await corrected.textContent()).not.toContain("红字");
 
+    // The corrected invoice names the one it replaced; the old one links to it.
+    await corrected.locator("a").first().click();
+    await detail().getByTestId("reissue-of").getByText(reissued.number).click();
+    await detail().getByTestId("reissued-as").waitFor();
+    const correctedNumber = (await detail().getByTestId("reissued-as").locator("a").textContent()) ?? "";
+    expect(correctedNumber).toMatch(/^\d{20}$/);
+    expect(correctedNumber).not.toBe(reissued.number);
+    expect(await corrected.textContent()).toContain(correctedNumber);
+    await page.keyboard.press("Escape");
+    await detail().waitFor({ state: "detached" });
     // The red invoice's detail names the blue one it reverses, and opens it.
     await page.getByTestId(`invoice-${redNumber}`).click();
     await detail().getByText(`对应蓝字发票 ${reissued.number}`).waitFor();
