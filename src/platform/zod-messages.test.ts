@@ -28,6 +28,27 @@ describe("zod's messages in Chinese", () => {
     for (const message of Object.values(byField)) expect(message).not.toMatch(/[A-Za-z]{3,}/);
   });
 
+  it("answers a field left out with the schema's own sentence for an empty one (issue 20, item 2)", () => {
+    const org = z.object({
+      name: z.string().min(1, "请填写销售方名称").max(50, "名称过长"),
+      password: z.string().min(8, "密码至少 8 位"),
+      plain: z.string().max(5),
+      generic: z.string().min(1),
+    });
+    const r = org.safeParse({});
+    const byField = Object.fromEntries(r.error!.issues.map((i) => [i.path.join("."), i.message]));
+    expect(byField).toEqual({
+      name: "请填写销售方名称",
+      password: "密码至少 8 位",
+      plain: "请填写此项",
+      generic: "请填写此项",
+    });
+    // A value of the wrong type is still said as such.
+    expect(
+      org.safeParse({ name: 3, password: "12345678", plain: "", generic: "x" }).error?.issues[0]?.message,
+    ).toBe("应为文本");
+  });
+
   it("says lengths and bounds with their numbers", () => {
     const r = z.object({ a: z.string().max(3), b: z.number().min(5) }).safeParse({ a: "abcd", b: 1 });
     expect(r.error?.issues.map((i) => i.message)).toEqual(["不能超过 3 个字符", "不能小于 5"]);

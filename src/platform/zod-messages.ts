@@ -18,10 +18,36 @@ const TYPE_NAMES: Record<string, string> = {
 
 const UNITS: Record<string, string> = { string: "个字符", array: "项", set: "项", file: "字节" };
 
+/**
+ * A field left out says what its schema says for an empty one: `oneLine().min(1, "请填写销售方名称")`
+ * answers an absent name with that sentence too, not only an empty string (a console form sends no
+ * key for a field never typed into). The message of the schema's first `min(n ≥ 1)` length check, if
+ * it has one of its own.
+ */
+function ownEmptyMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const checks = (issue.inst as { _zod?: { def?: { checks?: unknown[] } } } | undefined)?._zod?.def?.checks;
+  for (const check of checks ?? []) {
+    const def = (check as { _zod?: { def?: { check?: string; minimum?: number; error?: unknown } } })._zod
+      ?.def;
+    if (def?.check !== "min_length" || !(Number(def.minimum) >= 1) || typeof def.error !== "function")
+      continue;
+    try {
+      const own = def.error(issue);
+      if (typeof own === "string" && own !== "") return own;
+      if (own && typeof own === "object" && typeof (own as { message?: unknown }).message === "string")
+        return (own as { message: string }).message;
+    } catch {
+      // A message made from the issue it was written for: the generic one says it instead.
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
 export function chineseZodMessage(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case "invalid_type":
-      if (issue.input === undefined || issue.input === null) return "请填写此项";
+      if (issue.input === undefined || issue.input === null) return ownEmptyMessage(issue) ?? "请填写此项";
       return `应为${TYPE_NAMES[issue.expected] ?? "正确的格式"}`;
     case "too_small": {
       const min = Number(issue.minimum);

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../support/app";
 import {
@@ -204,6 +204,74 @@ describeBrowser("the console a finance operator enjoys", () => {
     const text = (await error.textContent()) ?? "";
     expect(text).toMatch(/[\u4e00-\u9fa5]/);
     expect(text).not.toMatch(/Invalid|expected|received/i);
+  });
+
+  /** The error antd shows under the field labelled `label` of `scope` (a dialog). */
+  const labelledItem = (scope: Locator, label: string) =>
+    scope
+      .locator(".ant-form-item")
+      .filter({ has: scope.page().locator(".ant-form-item-label").getByText(label, { exact: true }) })
+      .last();
+  const labelledError = (scope: Locator, label: string) =>
+    labelledItem(scope, label).locator(".ant-form-item-explain-error");
+  /** The input of a field by its label (the page's own form may reuse the same ids, so not getByLabel). */
+  const labelledInput = (scope: Locator, label: string) => labelledItem(scope, label).locator("input");
+  /** Saves the dialog and waits for the server's refusal (422) of the POST to `path`. */
+  const saveRefused = async (dialog: Locator, path: string) => {
+    const answer = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith(path));
+    await dialog.getByRole("button", { name: /保\s*存/ }).click();
+    expect((await answer).status()).toBe(422);
+  };
+
+  it("refuses a bad 新增组织 with each field's own Chinese sentence (item 2)", async () => {
+    await openConsole(page, baseUrl, adminCookie, "/base-data");
+    await page.getByRole("button", { name: "新增组织" }).click();
+    const dialog = page.getByRole("dialog").filter({ hasText: "新增组织" });
+    await dialogSettled(dialog);
+    // 销售方名称 left untouched (the form sends no key for it), a check digit that does not match,
+    // an address over 200 characters, an e-mail without @.
+    await labelledInput(dialog, "统一社会信用代码").fill("91310000MA1K000000");
+    await labelledInput(dialog, "地址").fill("上海".repeat(101));
+    await labelledInput(dialog, "联系邮箱").fill("finance.example.com");
+    await saveRefused(dialog, "/orgs");
+    await expect.poll(() => labelledError(dialog, "销售方名称").textContent()).toBe("请填写销售方名称");
+    await expect
+      .poll(() => labelledError(dialog, "统一社会信用代码").textContent())
+      .toBe("统一社会信用代码格式或校验位不正确");
+    await expect.poll(() => labelledError(dialog, "地址").textContent()).toBe("不能超过 200 个字符");
+    await expect.poll(() => labelledError(dialog, "联系邮箱").textContent()).toBe("联系邮箱格式不正确");
+    expect(await dialog.locator(".ant-alert-error").count()).toBe(0);
+  });
+
+  it("refuses a missing or blank 电子税局账号 name with its Chinese sentence (item 2)", async () => {
+    await openConsole(page, baseUrl, adminCookie, "/base-data");
+    await page.getByRole("tab", { name: "电子税局账号" }).click();
+    await page.getByRole("button", { name: "新增账号" }).click();
+    const dialog = page.getByRole("dialog").filter({ hasText: "新增电子税局账号" });
+    await dialogSettled(dialog);
+    // Never typed into (no key sent), then only spaces: the same sentence both times.
+    await saveRefused(dialog, "/tax-accounts");
+    await expect.poll(() => labelledError(dialog, "账号名称").textContent()).toBe("请填写账号名称");
+    await labelledInput(dialog, "账号名称").fill("   ");
+    await expect.poll(() => labelledError(dialog, "账号名称").count()).toBe(0);
+    await saveRefused(dialog, "/tax-accounts");
+    await expect.poll(() => labelledError(dialog, "账号名称").textContent()).toBe("请填写账号名称");
+    expect(await dialog.locator(".ant-alert-error").count()).toBe(0);
+  });
+
+  it("refuses a bad 新增用户 with the user name's rule and the password's length in Chinese (item 2)", async () => {
+    await openConsole(page, baseUrl, adminCookie, "/users");
+    await page.getByRole("button", { name: "新增用户" }).click();
+    const dialog = page.getByRole("dialog").filter({ hasText: "新增用户" });
+    await dialogSettled(dialog);
+    await labelledInput(dialog, "用户名").fill("王会计");
+    await labelledInput(dialog, "初始密码").fill("1234567");
+    await saveRefused(dialog, "/users");
+    await expect
+      .poll(() => labelledError(dialog, "用户名").textContent())
+      .toBe("用户名为 3–64 位字母、数字或 _ . @ -");
+    await expect.poll(() => labelledError(dialog, "初始密码").textContent()).toBe("密码至少 8 位");
+    expect(await dialog.locator(".ant-alert-error").count()).toBe(0);
   });
 
   it("shows 操作日志 as readable labels, changes as before → after (item 2)", async () => {

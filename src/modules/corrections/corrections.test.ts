@@ -188,6 +188,16 @@ describeEachDatabase("换开 (corrections)", (kind) => {
       buyerType: "individual",
       reissueOfInvoiceId: blueId,
     });
+    // Each invoice's console detail links the other.
+    const newId = done.json().newInvoiceId;
+    const old = (await operator.get(`/orgs/${orgId}/invoices/${blueId}`)).json();
+    expect(old).toMatchObject({
+      status: "reversed",
+      reissueOf: null,
+      reissuedAs: { id: newId, status: "issued" },
+    });
+    const fresh = (await operator.get(`/orgs/${orgId}/invoices/${newId}`)).json();
+    expect(fresh).toMatchObject({ reissueOf: { id: blueId, status: "reversed" }, reissuedAs: null });
     expect(await app.ctx.database.db.select().from(correctionRequests)).not.toHaveLength(0);
   });
 

@@ -168,6 +168,23 @@ export async function findCounterpart(db: DbOrTx, invoice: typeof invoices.$infe
   return row;
 }
 
+/**
+ * 红冲并重开 (换开): the invoice this one replaced (`reissueOf`) and the one that replaced it
+ * (`reissuedAs`), each null when there is none.
+ */
+export async function findReissueLinks(db: DbOrTx, invoice: typeof invoices.$inferSelect) {
+  const pick = { id: invoices.id, number: invoices.number, status: invoices.status };
+  const [of, as] = await Promise.all([
+    invoice.reissueOfInvoiceId
+      ? db.select(pick).from(invoices).where(eq(invoices.id, invoice.reissueOfInvoiceId)).limit(1)
+      : Promise.resolve([]),
+    invoice.color === "blue"
+      ? db.select(pick).from(invoices).where(eq(invoices.reissueOfInvoiceId, invoice.id)).limit(1)
+      : Promise.resolve([]),
+  ]);
+  return { reissueOf: of[0] ?? null, reissuedAs: as[0] ?? null };
+}
+
 /** All red invoices of a blue one (部分红冲 makes several), oldest first. */
 export async function findRedsOfBlue(db: DbOrTx, blueInvoiceId: string) {
   return db

@@ -143,6 +143,9 @@ export const invoiceDetail = invoiceListItem.extend({
   /** A blue invoice's (latest) red counterpart, a red invoice's blue one. */
   red: related.nullable(),
   blue: related.nullable(),
+  /** 红冲并重开: the invoice this corrected one replaced, and the corrected one that replaced this. */
+  reissueOf: related.nullable(),
+  reissuedAs: related.nullable(),
   /** A blue invoice's red invoices, oldest first (部分红冲 makes several). */
   reds: z.array(
     related.extend({ reason: z.string(), issuedAt: z.string().nullable(), totalAmount: z.string() }),

@@ -27,6 +27,7 @@ import {
   findInvoiceOfOrg,
   findInvoicePage,
   findRedsOfBlue,
+  findReissueLinks,
   findTaxAccountChannel,
   findWebhooksOfInvoice,
   type InvoiceListRow,
@@ -113,19 +114,31 @@ export async function getInvoiceForConsole(
   const row = await findInvoiceOfOrg(db, options.orgId, options.id);
   if (!row) throw notFound();
   const i = row.invoice;
-  const [lines, files, counterpart, deliveries, webhooks, confirmation, account, reds, reversible, cards] =
-    await Promise.all([
-      findInvoiceLines(db, i.id),
-      findFileSizes(db, i.id),
-      findCounterpart(db, i),
-      findDeliveriesOf(db, [i.id]),
-      findWebhooksOfInvoice(db, i.id),
-      i.color === "red" ? findRedConfirmationOf(db, i.id) : Promise.resolve(undefined),
-      findTaxAccountChannel(db, i.taxAccountId),
-      i.color === "blue" ? findRedsOfBlue(db, i.id) : Promise.resolve([]),
-      reversibleViewOf(db, i),
-      cardStates(ctx, [i.id]),
-    ]);
+  const [
+    lines,
+    files,
+    counterpart,
+    deliveries,
+    webhooks,
+    confirmation,
+    account,
+    reds,
+    reversible,
+    cards,
+    reissue,
+  ] = await Promise.all([
+    findInvoiceLines(db, i.id),
+    findFileSizes(db, i.id),
+    findCounterpart(db, i),
+    findDeliveriesOf(db, [i.id]),
+    findWebhooksOfInvoice(db, i.id),
+    i.color === "red" ? findRedConfirmationOf(db, i.id) : Promise.resolve(undefined),
+    findTaxAccountChannel(db, i.taxAccountId),
+    i.color === "blue" ? findRedsOfBlue(db, i.id) : Promise.resolve([]),
+    reversibleViewOf(db, i),
+    cardStates(ctx, [i.id]),
+    findReissueLinks(db, i),
+  ]);
   const related = counterpart
     ? { ...counterpart, status: counterpart.status as InvoiceListItem["status"] }
     : null;
@@ -160,6 +173,14 @@ export async function getInvoiceForConsole(
     },
     red: i.color === "blue" ? related : null,
     blue: i.color === "red" ? related : null,
+    reissueOf: reissue.reissueOf && {
+      ...reissue.reissueOf,
+      status: reissue.reissueOf.status as InvoiceListItem["status"],
+    },
+    reissuedAs: reissue.reissuedAs && {
+      ...reissue.reissuedAs,
+      status: reissue.reissuedAs.status as InvoiceListItem["status"],
+    },
     reds: reds.map((r) => ({
       id: r.id,
       number: r.number,

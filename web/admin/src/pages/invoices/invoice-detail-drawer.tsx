@@ -211,6 +211,37 @@ export function InvoiceDetailDrawer({
               }
             />
           )}
+          {detail.reissuedAs && (
+            <Alert
+              type="info"
+              showIcon
+              data-testid="reissued-as"
+              message={
+                <span>
+                  已红冲并重开：更正后的发票{" "}
+                  <Typography.Link onClick={() => onOpen(detail.reissuedAs!.id)}>
+                    {detail.reissuedAs.number ?? "开具中"}
+                  </Typography.Link>
+                  （{INVOICE_STATUS[detail.reissuedAs.status].label}）
+                </span>
+              }
+            />
+          )}
+          {detail.reissueOf && (
+            <Alert
+              type="info"
+              showIcon
+              data-testid="reissue-of"
+              message={
+                <span>
+                  红冲并重开的更正发票，原发票{" "}
+                  <Typography.Link onClick={() => onOpen(detail.reissueOf!.id)}>
+                    {detail.reissueOf.number ?? "—"}
+                  </Typography.Link>
+                </span>
+              }
+            />
+          )}
           {detail.redConfirmation && (
             <Descriptions
               bordered
