@@ -1,5 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "../../platform/db/client";
+import { eq, getTableColumns, sql, type Table } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { DbOrTx } from "../../platform/db/client";
 import {
   columnsSql,
   hotStatement,
@@ -16,7 +17,6 @@ import {
   receiptCodeConfigs,
   receiptCodeLines,
   receiptCodes,
-  reviewRules,
   submissions,
   taxBureauAccounts,
 } from "../../platform/db/schema";
@@ -165,59 +165,169 @@ select (select count(*) from sub)::int as inserted`,
 /** Invoices ($1) a submit stopped waiting for are due at once, if still unfinished (at shutdown). */
 export const RELEASE_UNFINISHED = `update invoices set next_attempt_at = now() where id = any($1::text[]) and ${UNFINISHED_SQL}`;
 
-/** The submit's read, prepared once per database handle. */
-const prepared = new WeakMap<Db, ReturnType<typeof prepareSubmitTarget>>();
+/** The code's columns the submit reads (its checks, plan, rows, write and a merge's checks). */
+const TARGET_CODE = [
+  "id",
+  "orgId",
+  "token",
+  "serialNo",
+  "source",
+  "taxAccountId",
+  "invoiceTypes",
+  "priceIncludesTax",
+  "expiresAt",
+  "status",
+  "drawer",
+  "payee",
+  "reviewer",
+  "remark",
+  "totalAmount",
+] as const satisfies ReadonlyArray<keyof Row<typeof receiptCodes>>;
+/** An earlier submission: what a repeated submit compares (sameBuyerAgain). */
+const TARGET_SUBMISSION = [
+  "invoiceType",
+  "buyerType",
+  "buyerName",
+  "buyerTaxId",
+] as const satisfies ReadonlyArray<keyof Row<typeof submissions>>;
+/** The configuration: the limit and its policy (planning, a merge's preview), 合并开票's switch and number. */
+const TARGET_CONFIG = [
+  "limitText",
+  "limitAmount",
+  "overLimitPolicy",
+  "mergeEnabled",
+  "mergeMaxReceipts",
+] as const satisfies ReadonlyArray<keyof Row<typeof receiptCodeConfigs>>;
+/** The organization and the tax account whole: issuing (IssueAttempt) takes their rows. */
+const TARGET_ORG = allKeys(organizations);
+const TARGET_ACCOUNT = allKeys(taxBureauAccounts);
 
-/**
- * The submit's read in one prepared statement: the code with its submission, configuration,
- * organization, tax-bureau account, lines and the organization's 审核开票 rules.
- */
-export function submitTarget(db: Db) {
-  let statement = prepared.get(db);
-  if (!statement) {
-    statement = prepareSubmitTarget(db);
-    prepared.set(db, statement);
-  }
-  return statement;
+function allKeys<T extends Table>(table: T): Array<keyof T["$inferSelect"] & string> {
+  return Object.keys(getTableColumns(table)) as Array<keyof T["$inferSelect"] & string>;
 }
 
-function prepareSubmitTarget(db: Db) {
-  return targetSelect(db)
-    .where(eq(receiptCodes.token, sql.placeholder("token")))
-    .prepare("submit_target");
+/**
+ * The submit's read: the code with its submission, configuration, organization, tax account,
+ * lines (as the scan reads them) and the organization's 审核开票 rules. Every column is one the
+ * submit or what it passes on reads.
+ */
+export interface Target {
+  code: Pick<Row<typeof receiptCodes>, (typeof TARGET_CODE)[number]>;
+  submission: Pick<Row<typeof submissions>, (typeof TARGET_SUBMISSION)[number]> | null;
+  config: Pick<Row<typeof receiptCodeConfigs>, (typeof TARGET_CONFIG)[number]> | null;
+  org: Row<typeof organizations> | null;
+  account: Row<typeof taxBureauAccounts> | null;
+  /** As JSON (parsed by both drivers). */
+  lines: ScanLineRow[];
+  reviewRules: ReviewRule[] | string;
 }
 
+/** The parts of the flat row, each column named `${prefix}${Property}` (columnsSql with a prefix). */
+const TARGET_PARTS: ReadonlyArray<[part: keyof Target, keys: ReadonlyArray<string>, present: string]> = [
+  ["code", TARGET_CODE, "id"],
+  ["submission", TARGET_SUBMISSION, "invoiceType"],
+  ["config", TARGET_CONFIG, "limitText"],
+  ["org", TARGET_ORG, "id"],
+  ["account", TARGET_ACCOUNT, "id"],
+];
+
+const prefixedName = (prefix: string, key: string) => `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`;
+
+/** [part, [property, flat column name] …, the flat column that is null when a left join found nothing]. */
+const TARGET_SHAPE = TARGET_PARTS.map(
+  ([part, keys, present]) =>
+    [
+      part,
+      keys.map((key): [string, string] => [key, prefixedName(part, key)]),
+      prefixedName(part, present),
+    ] as const,
+);
+
+const LINES_SQL = `(select coalesce(json_agg(${recordObjectSql(receiptCodeLines, "l", LINE)} order by l.position), '[]'::json)
+   from receipt_code_lines l where l.receipt_code_id = rc.id)`;
+const RULES_SQL = `(select coalesce(json_agg(json_build_object('source', r.source, 'invoiceType', r.invoice_type,
+      'minAmount', r.min_amount::text, 'buyerType', r.buyer_type)), '[]'::json)
+   from review_rules r where r.org_id = rc.org_id)`;
+
+const TARGET_TEXT = `
+select ${columnsSql(receiptCodes, "rc", TARGET_CODE, "code")},
+  ${columnsSql(submissions, "s", TARGET_SUBMISSION, "submission")},
+  ${columnsSql(receiptCodeConfigs, "c", TARGET_CONFIG, "config")},
+  ${columnsSql(organizations, "o", TARGET_ORG, "org")},
+  ${columnsSql(taxBureauAccounts, "a", TARGET_ACCOUNT, "account")},
+  ${LINES_SQL} as lines,
+  ${RULES_SQL} as "reviewRules"
+  from receipt_codes rc
+  left join submissions s on s.receipt_code_id = rc.id
+  left join receipt_code_configs c on c.org_id = rc.org_id
+  left join organizations o on o.id = rc.org_id
+  left join tax_bureau_accounts a on a.id = rc.tax_account_id`;
+
+/** The submit's read as PostgreSQL returns it: one flat row, made into a Target by `targetOf`. */
+export type TargetRow = Prefixed<Target["code"], "code"> &
+  Nullable<Prefixed<NonNullable<Target["submission"]>, "submission">> &
+  Nullable<Prefixed<NonNullable<Target["config"]>, "config">> &
+  Nullable<Prefixed<NonNullable<Target["org"]>, "org">> &
+  Nullable<Prefixed<NonNullable<Target["account"]>, "account">> & {
+    lines: ScanLineRow[];
+    reviewRules: ReviewRule[] | string;
+  };
+
+/** The submit's read by the code's token ($1), one hot statement (the consumer's submit). */
+export const SUBMIT_TARGET = hotStatement<[token: string], TargetRow>(
+  "submit-target",
+  `${TARGET_TEXT}
+ where rc.token = $1`,
+);
+
 /**
- * The same read by the code's id inside a transaction (not prepared): a code created in the same
- * transaction (an order pushed with a 门店码 submission) is submitted before anything commits.
+ * The same read by the code's id, the code's row locked, inside a transaction (Drizzle, not
+ * prepared: its rows are typed by its own parsers): a code created in the same transaction (an
+ * order pushed with a 门店码 submission) is submitted before anything commits. The same columns.
  */
-export async function submitTargetIn(tx: DbOrTx, codeId: string) {
-  const [row] = await targetSelect(tx).where(eq(receiptCodes.id, codeId)).for("update", { of: receiptCodes });
+export async function submitTargetIn(tx: DbOrTx, codeId: string): Promise<Target | undefined> {
+  const rc = alias(receiptCodes, "rc");
+  const [row] = await tx
+    .select({
+      code: columnsOf(rc, TARGET_CODE),
+      submission: columnsOf(submissions, TARGET_SUBMISSION),
+      config: columnsOf(receiptCodeConfigs, TARGET_CONFIG),
+      org: organizations,
+      account: taxBureauAccounts,
+      lines: sql<ScanLineRow[]>`${sql.raw(LINES_SQL)}`,
+      reviewRules: sql<ReviewRule[] | string>`${sql.raw(RULES_SQL)}`,
+    })
+    .from(rc)
+    .leftJoin(submissions, eq(submissions.receiptCodeId, rc.id))
+    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, rc.orgId))
+    .leftJoin(organizations, eq(organizations.id, rc.orgId))
+    .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, rc.taxAccountId))
+    .where(eq(rc.id, codeId))
+    .for("update", { of: rc });
   return row;
 }
 
-function targetSelect(db: DbOrTx) {
-  const lines = sql<ReceiptCodeLineRow[]>`(
-    select coalesce(json_agg(${sql.raw(recordObjectSql(receiptCodeLines, "l"))} order by l.position), '[]'::json)
-    from ${receiptCodeLines} l where l.receipt_code_id = ${receiptCodes.id})`;
-  const rules = sql<ReviewRule[]>`(
-    select coalesce(json_agg(json_build_object('source', r.source, 'invoiceType', r.invoice_type,
-      'minAmount', r.min_amount::text, 'buyerType', r.buyer_type)), '[]'::json)
-    from ${reviewRules} r where r.org_id = ${receiptCodes.orgId})`;
-  return db
-    .select({
-      code: receiptCodes,
-      submission: submissions,
-      config: receiptCodeConfigs,
-      org: organizations,
-      account: taxBureauAccounts,
-      lines,
-      reviewRules: rules,
-    })
-    .from(receiptCodes)
-    .leftJoin(submissions, eq(submissions.receiptCodeId, receiptCodes.id))
-    .leftJoin(receiptCodeConfigs, eq(receiptCodeConfigs.orgId, receiptCodes.orgId))
-    .leftJoin(organizations, eq(organizations.id, receiptCodes.orgId))
-    .leftJoin(taxBureauAccounts, eq(taxBureauAccounts.id, receiptCodes.taxAccountId))
-    .$dynamic();
+/** These columns of a table, for a Drizzle select of part of its row. */
+function columnsOf<T extends Table, K extends keyof T["_"]["columns"] & string>(
+  table: T,
+  keys: ReadonlyArray<K>,
+): Pick<T["_"]["columns"], K> {
+  const columns = getTableColumns(table);
+  return Object.fromEntries(keys.map((key) => [key, columns[key]])) as Pick<T["_"]["columns"], K>;
+}
+
+/** The flat row as the submit's Target: each part its own object, null when its join found nothing. */
+export function targetOf(row: TargetRow): Target {
+  const flat = row as unknown as Record<string, unknown>;
+  const target: Record<string, unknown> = { lines: row.lines, reviewRules: row.reviewRules };
+  for (const [part, names, present] of TARGET_SHAPE) {
+    if (flat[present] === null || flat[present] === undefined) {
+      target[part] = null;
+      continue;
+    }
+    const value: Record<string, unknown> = {};
+    for (const [key, name] of names) value[key] = flat[name];
+    target[part] = value;
+  }
+  return target as unknown as Target;
 }

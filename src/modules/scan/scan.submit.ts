@@ -29,7 +29,14 @@ import { needsReview, type ReviewRule } from "../invoices/review.rules";
 import { assertCodeUsable, effectiveStatus, unusableError } from "../receipt-codes/receipt-code-status";
 import { findReceiptCodeByToken } from "../receipt-codes/receipt-codes.repository";
 import { submitMerged } from "./scan.merge";
-import { RELEASE_UNFINISHED, SUBMIT_WRITE, submitTarget, submitTargetIn } from "./scan.queries";
+import {
+  RELEASE_UNFINISHED,
+  SUBMIT_TARGET,
+  SUBMIT_WRITE,
+  submitTargetIn,
+  type Target,
+  targetOf,
+} from "./scan.queries";
 import type { SubmitBody } from "./scan.schema";
 import { computeStored } from "./scan.service";
 
@@ -90,13 +97,13 @@ export async function submitByToken(
   return { created: true, status: codeInvoicesStatus(current), invoices: current, timings };
 }
 
-export type Target = NonNullable<Awaited<ReturnType<ReturnType<typeof submitTarget>["execute"]>>[number]>;
+export type { Target };
 
 /** The code with its submission, configuration, organization, account and lines: one statement. */
 export async function readTarget(ctx: SubmitContext, token: string): Promise<Target> {
-  const [target] = await submitTarget(ctx.database.db).execute({ token });
-  if (!target) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  return target;
+  const [row] = await runStatement(ctx.database, SUBMIT_TARGET, [token]);
+  if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
+  return targetOf(row);
 }
 
 export function validateBuyerOf(body: SubmitBody): Result<ValidBuyerSubmission> {
@@ -399,7 +406,7 @@ export async function issueWithinWait(
 export async function sameBuyerAgain(
   ctx: SubmitContext,
   receiptCodeId: string,
-  previous: SubmissionRow,
+  previous: Pick<SubmissionRow, "invoiceType" | "buyerType" | "buyerName" | "buyerTaxId">,
   buyer: Result<ValidBuyerSubmission>,
 ): Promise<SubmitResult> {
   const now = buyer.ok ? buyer.value : null;
