@@ -96,12 +96,14 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "invoice.review_approve": "审核通过",
   "invoice.review_decline": "审核拒绝",
   "organization.integrations.update": "修改微信与抬头查询设置",
+  "organization.integrations.wechat_card_setup": "开通微信卡包",
   "organization.sms.update": "修改短信设置",
   "receipt_code.refund": "小票退款",
   "review_rule.create": "新增审核规则",
   "review_rule.delete": "删除审核规则",
   "store_code.print": "打印门店码",
   "tax_account.test": "测试电子税局账号连接",
+  "tax_account.qr_refresh": "刷新扫码认证二维码",
 };
 
 export function formatTime(iso: string | null | undefined): string {

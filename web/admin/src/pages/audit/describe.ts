@@ -26,6 +26,7 @@ export const FIELD_LABELS: Record<string, string> = {
   fileName: "文件",
   isActive: "启用",
   number: "发票号码",
+  issued: "已取得新二维码",
   reason: "原因",
   buyerType: "购买方类型",
   defaultBuyerType: "默认购买方类型",
