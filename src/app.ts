@@ -205,47 +205,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       handler: (data) => sendWebhookAttempt(ctx, data, (type, event) => webhookDataNow(ctx, type, event)),
     });
 
-    // Expired open-API nonces, once a minute in a worker; at most one such job queued at a time.
-    jobs.define({
-      name: NONCE_CLEANUP_QUEUE,
-      policy: "stately",
-      cron: NONCE_CLEANUP_CRON,
-      retryLimit: 0,
-      expireInSeconds: config.tuning.jobExpireSeconds,
-      pollingIntervalSeconds: config.tuning.jobPollSeconds,
-      handler: async () => {
-        const deleted = await deleteExpiredNonces(ctx);
-        if (deleted > 0) log.debug({ deleted }, "expired open-API nonces deleted");
-      },
-    });
-
-    // Typed 开票码 misses of days before yesterday, once an hour in a worker.
-    jobs.define({
-      name: TYPED_MISSES_CLEANUP_QUEUE,
-      policy: "stately",
-      cron: TYPED_MISSES_CLEANUP_CRON,
-      retryLimit: 0,
-      expireInSeconds: config.tuning.jobExpireSeconds,
-      pollingIntervalSeconds: config.tuning.jobPollSeconds,
-      handler: async () => {
-        const deleted = await deleteOldTypedMisses(ctx);
-        if (deleted > 0) log.debug({ deleted }, "old typed-code misses deleted");
-      },
-    });
-
-    // 我的发票: login codes and sessions past use, once an hour in a worker.
-    jobs.define({
-      name: MY_LOGIN_CLEANUP_QUEUE,
-      policy: "stately",
-      cron: MY_LOGIN_CLEANUP_CRON,
-      retryLimit: 0,
-      expireInSeconds: config.tuning.jobExpireSeconds,
-      pollingIntervalSeconds: config.tuning.jobPollSeconds,
-      handler: async () => {
-        const deleted = await deleteStaleLoginRows(ctx);
-        if (deleted > 0) log.debug({ deleted }, "stale 我的发票 codes and sessions deleted");
-      },
-    });
+    // Rows past use, deleted on a cron in a worker; at most one such job queued at a time each.
+    const cleanupJob = (name: string, cron: string, run: () => Promise<number>, what: string) =>
+      jobs.define({
+        name,
+        policy: "stately",
+        cron,
+        retryLimit: 0,
+        expireInSeconds: config.tuning.jobExpireSeconds,
+        pollingIntervalSeconds: config.tuning.jobPollSeconds,
+        handler: async () => {
+          const deleted = await run();
+          if (deleted > 0) log.debug({ deleted }, `${what} deleted`);
+        },
+      });
+    // Expired open-API nonces, once a minute.
+    cleanupJob(
+      NONCE_CLEANUP_QUEUE,
+      NONCE_CLEANUP_CRON,
+      () => deleteExpiredNonces(ctx),
+      "expired open-API nonces",
+    );
+    // Typed 开票码 misses of days before yesterday, once an hour.
+    cleanupJob(
+      TYPED_MISSES_CLEANUP_QUEUE,
+      TYPED_MISSES_CLEANUP_CRON,
+      () => deleteOldTypedMisses(ctx),
+      "old typed-code misses",
+    );
+    // 我的发票: login codes and sessions past use, once an hour.
+    cleanupJob(
+      MY_LOGIN_CLEANUP_QUEUE,
+      MY_LOGIN_CLEANUP_CRON,
+      () => deleteStaleLoginRows(ctx),
+      "stale 我的发票 codes and sessions",
+    );
 
     // The daily digest: every few minutes in a worker; each organization's digest once a day (digest_runs).
     jobs.define({

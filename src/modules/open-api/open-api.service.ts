@@ -4,6 +4,7 @@ import { type OverLimitPolicy, planInvoices } from "../../domain";
 import { AppError, isAppError } from "../../platform/errors";
 import { parseInput } from "../../platform/validation";
 import { recordAudit } from "../audit/audit.service";
+import { notDisableableMessage } from "../receipt-codes/receipt-code-status";
 import { disableReceiptCodeRow } from "../receipt-codes/receipt-codes.console.repository";
 import {
   findConfig,
@@ -157,7 +158,7 @@ export async function disableOrderCode(
     const now = new Date();
     await db.transaction(async (tx) => {
       if (!(await disableReceiptCodeRow(tx, code.id, now)))
-        throw new AppError("ALREADY_INVOICED", "该订单已开票（或正在开票），不能禁用");
+        throw new AppError("ALREADY_INVOICED", notDisableableMessage(code.status, "该订单"));
       await recordAudit(tx, {
         actor: options.actor,
         orgId: code.orgId,

@@ -68,6 +68,24 @@ export const DISABLEABLE: StoredCodeStatus[] = (Object.keys(CODE_TRANSITIONS) as
   (s) => CODE_TRANSITIONS[s].includes("disabled"),
 );
 
+/** Why a code of each status cannot be disabled, in words (bulk answers and single refusals). */
+export const REFUSED_DISABLE: Readonly<Record<string, string>> = {
+  disabled: "已禁用",
+  issuing: "正在开票，不能禁用",
+  invoiced: "已开票，不能禁用",
+  merged: "已合并开票，不能禁用",
+  refunded: "已退款关闭，不能禁用",
+};
+
+/**
+ * A single disable's refusal in words (the error code stays ALREADY_INVOICED): a refunded or merged
+ * code is not "invoiced", and the operator should read what it is. `subject` names the code as the
+ * caller's audience knows it (该订单 for a merchant's system, 该小票码 in the console).
+ */
+export function notDisableableMessage(status: string, subject: string): string {
+  return `${subject}${REFUSED_DISABLE[status] ?? "已开票（或正在开票），不能禁用"}`;
+}
+
 /** SQL: the code row (unqualified columns) can still be submitted — active and not past its validity. */
 export const CODE_SUBMITTABLE_SQL = "status = 'active' and expires_at > now()";
 

@@ -15,7 +15,7 @@ import { recordAudits } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { renderReceiptSlipSheetPdf } from "../documents";
 import { getOrganizationByIdOrTaxId } from "../organizations/organizations.service";
-import { DISABLEABLE, effectiveStatus } from "./receipt-code-status";
+import { DISABLEABLE, effectiveStatus, REFUSED_DISABLE } from "./receipt-code-status";
 import { findReceiptCodeOfOrg } from "./receipt-codes.console.repository";
 import type { ReceiptCodeHistory } from "./receipt-codes.console.schema";
 import { slipOf } from "./receipt-codes.print.service";
@@ -38,14 +38,6 @@ async function codesOfOrg(db: DbOrTx, orgId: string, ids: readonly string[]): Pr
     throw new AppError("NOT_FOUND", `有 ${missing.length} 个小票码不存在`, { ids: missing });
   return ids.map((id) => byId.get(id) as ReceiptCodeRow);
 }
-
-const REFUSED_DISABLE: Record<string, string> = {
-  disabled: "已禁用",
-  issuing: "正在开票，不能禁用",
-  invoiced: "已开票，不能禁用",
-  merged: "已合并开票，不能禁用",
-  refunded: "已退款关闭，不能禁用",
-};
 
 /**
  * 批量禁用: every code of the list that may be disabled is, in one conditional statement (a submit

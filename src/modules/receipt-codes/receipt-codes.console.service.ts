@@ -9,7 +9,7 @@ import { consumerUrl } from "../../platform/web";
 import { recordAudit } from "../audit/audit.service";
 import { requireOrg } from "../auth/access";
 import { isTaxAccountOfOrganization } from "../tax-accounts/tax-accounts.service";
-import { effectiveStatus } from "./receipt-code-status";
+import { effectiveStatus, notDisableableMessage } from "./receipt-code-status";
 import {
   disableReceiptCodeRow,
   findReceiptCodeOfOrg,
@@ -308,7 +308,7 @@ export async function disableReceiptCodeForConsole(
   if (found.code.status !== "disabled") {
     await db.transaction(async (tx) => {
       if (!(await disableReceiptCodeRow(tx, options.id, now)))
-        throw new AppError("ALREADY_INVOICED", "该小票码已开票（或正在开票），不能禁用");
+        throw new AppError("ALREADY_INVOICED", notDisableableMessage(found.code.status, "该小票码"));
       await recordAudit(tx, {
         actor,
         orgId: options.orgId,

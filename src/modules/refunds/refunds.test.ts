@@ -141,6 +141,16 @@ for (const kind of databaseKinds()) {
       ).toEqual([]);
       const nothing = await refund("RF-2", { refundNo: "R-2c", reason: "销货退回", amount: "1.00" });
       expect(nothing.statusCode).toBe(409);
+      // Disabling it is refused in words that say what it is (refunded, not invoiced).
+      const disable = await openRequest(app, keys, {
+        method: "POST",
+        url: "/open/v1/receipt-codes/RF-2/disable",
+      });
+      expect(disable.statusCode).toBe(409);
+      expect(disable.json().error).toMatchObject({
+        code: "ALREADY_INVOICED",
+        message: "该订单已退款关闭，不能禁用",
+      });
     });
 
     it("reverses an invoiced code with a partial red invoice, then the rest in full", async () => {
