@@ -3,14 +3,13 @@ import { chinaTimeText, StandinClock } from "../clock";
 import { type RunningStandin, type StandinDefinition, type StandinResponse, startStandin } from "../server";
 import {
   type AcceptedSms,
-  accountControl,
   billedParts,
   type Misbehaviour,
-  misbehaviourControl,
   NumberLimits,
   nextFailure,
   pushReport,
   resetMisbehaviour,
+  smsControl,
 } from "./common";
 
 /**
@@ -63,7 +62,7 @@ export function createAliyunSmsStandin(
       options.templates ?? { [DEFAULT_ALIYUN_TEMPLATE]: `\${name}发票：http://127.0.0.1:3000/s/\${code}` },
     ),
   );
-  let reportUrl = options.reportUrl ?? null;
+  const reportTo: { url: string | null } = { url: options.reportUrl ?? null };
   let accepted: AcceptedSms[] = [];
   let rejected: Array<{ code: string; at: string }> = [];
   const nonces = new Set<string>();
@@ -170,7 +169,7 @@ export function createAliyunSmsStandin(
   }
 
   async function report(body: Record<string, unknown>) {
-    const url = typeof body.reportUrl === "string" ? body.reportUrl : reportUrl;
+    const url = typeof body.reportUrl === "string" ? body.reportUrl : reportTo.url;
     if (!url) throw new Error("report: no reportUrl configured");
     const targets = accepted.filter((m) =>
       typeof body.bizId === "string" ? m.messageId === body.bizId : !m.report,
@@ -212,24 +211,18 @@ export function createAliyunSmsStandin(
     },
     delayMs: () => misbehaviour.slowMs,
     async control(action, body) {
-      if (action === "tick") return {};
-      const handled = misbehaviourControl(misbehaviour, action, body);
-      if (handled !== undefined) return handled;
-      if (action === "report") return report(body);
-      if (action === "configure") {
-        if (typeof body.reportUrl === "string") reportUrl = body.reportUrl;
-        return { reportUrl };
-      }
-      const set = accountControl({ templates, signs }, "code", action, body);
-      if (set !== undefined) return set;
-      throw new Error(`unknown control ${action}`);
+      return smsControl(
+        { misbehaviour, account: { templates, signs }, idKey: "code", reportTo, report },
+        action,
+        body,
+      );
     },
     state: () => ({
       accepted,
       rejected,
       signs: [...signs],
       templates: Object.fromEntries(templates),
-      reportUrl,
+      reportUrl: reportTo.url,
     }),
     reset() {
       accepted = [];

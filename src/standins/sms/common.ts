@@ -105,6 +105,34 @@ export function accountControl(
   return undefined;
 }
 
+/**
+ * The controls both SMS stand-ins answer alike: `tick`, the misbehaviour ones, `report` (the
+ * stand-in's own push), `configure {reportUrl}`, and the account's `template` / `sign`.
+ */
+export function smsControl(
+  standin: {
+    misbehaviour: Misbehaviour;
+    account: { templates: Map<string, string>; signs: Set<string> };
+    idKey: "code" | "id";
+    reportTo: { url: string | null };
+    report: (body: Record<string, unknown>) => Promise<unknown>;
+  },
+  action: string,
+  body: Record<string, unknown>,
+): unknown {
+  if (action === "tick") return {};
+  const handled = misbehaviourControl(standin.misbehaviour, action, body);
+  if (handled !== undefined) return handled;
+  if (action === "report") return standin.report(body);
+  if (action === "configure") {
+    if (typeof body.reportUrl === "string") standin.reportTo.url = body.reportUrl;
+    return { reportUrl: standin.reportTo.url };
+  }
+  const set = accountControl(standin.account, standin.idKey, action, body);
+  if (set !== undefined) return set;
+  throw new Error(`unknown control ${action}`);
+}
+
 /** The next scripted error code, if any (counted down). */
 export function nextFailure(m: Misbehaviour): string | null {
   const f = m.failures[0];

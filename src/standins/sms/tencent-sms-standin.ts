@@ -3,14 +3,13 @@ import { chinaTimeText, StandinClock } from "../clock";
 import { type RunningStandin, type StandinDefinition, type StandinResponse, startStandin } from "../server";
 import {
   type AcceptedSms,
-  accountControl,
   billedParts,
   type Misbehaviour,
-  misbehaviourControl,
   NumberLimits,
   nextFailure,
   pushReport,
   resetMisbehaviour,
+  smsControl,
 } from "./common";
 
 /**
@@ -60,7 +59,7 @@ export function createTencentSmsStandin(
       options.templates ?? { [DEFAULT_TENCENT_TEMPLATE]: "{1}发票：http://127.0.0.1:3000/s/{2}" },
     ),
   );
-  let reportUrl = options.reportUrl ?? null;
+  const reportTo: { url: string | null } = { url: options.reportUrl ?? null };
   let accepted: AcceptedSms[] = [];
   let rejected: Array<{ code: string; at: string }> = [];
   const misbehaviour: Misbehaviour = { down: false, slowMs: 0, failures: [] };
@@ -187,7 +186,7 @@ export function createTencentSmsStandin(
   }
 
   async function report(body: Record<string, unknown>) {
-    const url = typeof body.reportUrl === "string" ? body.reportUrl : reportUrl;
+    const url = typeof body.reportUrl === "string" ? body.reportUrl : reportTo.url;
     if (!url) throw new Error("report: no reportUrl configured");
     const targets = accepted.filter((m) =>
       typeof body.serialNo === "string" ? m.messageId === body.serialNo : !m.report,
@@ -229,17 +228,11 @@ export function createTencentSmsStandin(
     },
     delayMs: () => misbehaviour.slowMs,
     async control(action, body) {
-      if (action === "tick") return {};
-      const handled = misbehaviourControl(misbehaviour, action, body);
-      if (handled !== undefined) return handled;
-      if (action === "report") return report(body);
-      if (action === "configure") {
-        if (typeof body.reportUrl === "string") reportUrl = body.reportUrl;
-        return { reportUrl };
-      }
-      const set = accountControl({ templates, signs }, "id", action, body);
-      if (set !== undefined) return set;
-      throw new Error(`unknown control ${action}`);
+      return smsControl(
+        { misbehaviour, account: { templates, signs }, idKey: "id", reportTo, report },
+        action,
+        body,
+      );
     },
     state: () => ({
       accepted,
@@ -247,7 +240,7 @@ export function createTencentSmsStandin(
       sdkAppId,
       signs: [...signs],
       templates: Object.fromEntries(templates),
-      reportUrl,
+      reportUrl: reportTo.url,
     }),
     reset() {
       accepted = [];
