@@ -2,7 +2,7 @@
  * The tests every issuing channel passes against its stand-in (CHANNELS.md §7.6), through the real
  * issuing path: a consumer's submit, the issuing sweep, the channel callbacks. One list, run by each
  * adapter's `*.issuing.test.ts` with a harness that speaks to its stand-in; each scenario gets one
- * fresh database (PGlite, or PostgreSQL where the scenario is about concurrency).
+ * fresh database, on PGlite and (when TEST_DATABASE_URL is set) on PostgreSQL.
  */
 import { eq, sql } from "drizzle-orm";
 import pino from "pino";
@@ -249,17 +249,15 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
   for (const kind of kinds) scenariosOn(kind);
 
   function scenariosOn(kind: DatabaseKind): void {
-    const logic = kind;
-    const concurrency = kind;
     describe(`${name}: the tests every channel passes (CHANNELS.md §7.6) [${kind}]`, () => {
-      it(`1a. 开票中 for 2 s: the submit answers issuing as soon as the channel accepted (no wait for the re-query); the process asks again after 3 s with no connection held → issued without the sweep [${concurrency}]`, async () => {
-        world = await open(concurrency);
+      it(`1a. 开票中 for 2 s: the submit answers issuing as soon as the channel accepted (no wait for the re-query); the process asks again after 3 s with no connection held → issued without the sweep [${kind}]`, async () => {
+        world = await open(kind);
         await world.standin.pendingFor(2000);
         const submitted = await world.submit();
         // Answered before any wait: the channel's 开票中 ended the submit's wait at once.
         expect(submitted.status).toBe("issuing");
         expect(world.waited.map((w) => w.ms)).toEqual([3000]);
-        if (concurrency === "postgres") expect(world.waited.map((w) => w.checkedOut)).toEqual([0]);
+        if (kind === "postgres") expect(world.waited.map((w) => w.checkedOut)).toEqual([0]);
         const [held] = await world.standin.accepted();
         expect(await world.invoice(submitted.id)).toMatchObject({
           status: "issued",
@@ -278,8 +276,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect((await world.invoice(submitted.id)).channelData).not.toHaveProperty("pendingFiles");
       });
 
-      it(`1. 开票中 beyond 3 s + 5 s → issuing (not an outage), the sweep asks at its cadence → issued with the channel's number and time [${logic}]`, async () => {
-        world = await open(logic);
+      it(`1. 开票中 beyond 3 s + 5 s → issuing (not an outage), the sweep asks at its cadence → issued with the channel's number and time [${kind}]`, async () => {
+        world = await open(kind);
         const submitted = await world.submit();
         expect(submitted.status).toBe("issuing");
         expect(world.waited.map((w) => w.ms)).toEqual([3000, 5000]);
@@ -302,8 +300,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(issued.issuedAt).toBeInstanceOf(Date);
       });
 
-      it(`2. the same serial twice, one after the other and at once → one invoice at the channel [${concurrency}]`, async () => {
-        world = await open(concurrency);
+      it(`2. the same serial twice, one after the other and at once → one invoice at the channel [${kind}]`, async () => {
+        world = await open(kind);
         const submitted = await world.submit();
         const { db } = world.app.ctx.database;
         const row = await world.invoice(submitted.id);
@@ -346,8 +344,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(await world.standin.accepted()).toHaveLength(1);
       });
 
-      it(`3. the answer is lost after the channel committed → the query finds it; no second request [${logic}]`, async () => {
-        world = await open(logic);
+      it(`3. the answer is lost after the channel committed → the query finds it; no second request [${kind}]`, async () => {
+        world = await open(kind);
         await world.standin.dropNextAnswer();
         const submitted = await world.submit();
         expect(submitted.status).toBe("issuing");
@@ -358,8 +356,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(await world.standin.accepted()).toHaveLength(1);
       });
 
-      it(`4. 开票中 beyond the short wait; the callback makes it issued; forged and repeated callbacks change nothing [${logic}]`, async () => {
-        world = await open(logic);
+      it(`4. 开票中 beyond the short wait; the callback makes it issued; forged and repeated callbacks change nothing [${kind}]`, async () => {
+        world = await open(kind);
         const base = await world.app.http.listen({ port: 0, host: "127.0.0.1" });
         const url = `${base}${world.standin.callbackPath}`;
         const submitted = await world.submit();
@@ -382,8 +380,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(await world.invoice(submitted.id)).toEqual(issued);
       });
 
-      it(`5. a refusal fails the invoice with the channel's code and words; 5xx keeps it queued; a logged-out account holds it (需重新认证) until it is back [${logic}]`, async () => {
-        world = await open(logic);
+      it(`5. a refusal fails the invoice with the channel's code and words; 5xx keeps it queued; a logged-out account holds it (需重新认证) until it is back [${kind}]`, async () => {
+        world = await open(kind);
         await world.standin.failNext("购买方名称与税号不匹配");
         const refused = await world.submit();
         await world.standin.normal();
@@ -419,8 +417,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(await world.invoice(held.id)).toMatchObject({ status: "issued" });
       });
 
-      it(`6. a token that expires mid-run costs one new token, and issuing goes on [${concurrency}]`, async () => {
-        world = await open(concurrency);
+      it(`6. a token that expires mid-run costs one new token, and issuing goes on [${kind}]`, async () => {
+        world = await open(kind);
         const first = await world.submit();
         expect(await world.standin.tokenFetches()).toBe(1);
         await world.standin.expireTokens();
@@ -431,8 +429,8 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         for (const s of [first, second]) expect((await world.invoice(s.id)).status).toBe("issued");
       });
 
-      it(`7. a seal failure is retried at the channel, never re-sent under a new number, then issued [${logic}]`, async () => {
-        world = await open(logic);
+      it(`7. a seal failure is retried at the channel, never re-sent under a new number, then issued [${kind}]`, async () => {
+        world = await open(kind);
         await world.standin.sealFailNext();
         const submitted = await world.submit();
         await world.standin.normal();
@@ -444,160 +442,152 @@ export function describeChannelScenarios(name: string, makeHarness: () => Standi
         expect(await world.standin.accepted()).toHaveLength(1);
       });
 
-      for (const kind of new Set([logic, concurrency]))
-        it(`8. red through the channel's 红字确认单: not booked → 无需确认, issued; booked → 待确认, asked by the poll, confirmed by the buyer later → issued; refused → failed, the blue can be reversed again; never a second form [${kind}]`, async () => {
-          world = await open(kind);
-          // Not booked by the buyer: no confirmation needed; the channel issues the red invoice.
-          const blue1 = await world.issuedBlue();
-          const red1 = await world.reverse(blue1.id);
-          expect(red1.status).toMatch(/^(pending|issuing)$/);
-          await world.standin.advance(PENDING_MS);
-          await world.sweep();
-          expect(await world.invoice(red1.id)).toMatchObject({
-            status: "issued",
-            number: expect.stringMatching(/^\d{20}$/),
+      it(`8. red through the channel's 红字确认单: not booked → 无需确认, issued; booked → 待确认, asked by the poll, confirmed by the buyer later → issued; refused → failed, the blue can be reversed again; never a second form [${kind}]`, async () => {
+        world = await open(kind);
+        // Not booked by the buyer: no confirmation needed; the channel issues the red invoice.
+        const blue1 = await world.issuedBlue();
+        const red1 = await world.reverse(blue1.id);
+        expect(red1.status).toMatch(/^(pending|issuing)$/);
+        await world.standin.advance(PENDING_MS);
+        await world.sweep();
+        expect(await world.invoice(red1.id)).toMatchObject({
+          status: "issued",
+          number: expect.stringMatching(/^\d{20}$/),
+        });
+        expect(await world.invoice(blue1.id)).toMatchObject({ status: "reversed" });
+        expect(await world.confirmation(red1.id)).toMatchObject({
+          status: "no_confirmation_needed",
+          number: expect.any(String),
+        });
+
+        // Booked: the 确认单 waits for the buyer; the poll asks and nothing changes until the buyer answers.
+        const blue2 = await world.issuedBlue();
+        await world.standin.booked(blue2.serial, true);
+        const red2 = await world.reverse(blue2.id);
+        expect(red2.status).toBe("confirmation_pending");
+        const waiting = await world.confirmation(red2.id);
+        expect(waiting).toMatchObject({ status: "pending", number: expect.any(String) });
+        expect(await world.pollRed()).toBe(1);
+        expect(await world.invoice(red2.id)).toMatchObject({
+          status: "confirmation_pending",
+          number: null,
+        });
+        await world.standin.answerRed(red2.serial, true);
+        // Confirmed: the channel issues the red invoice itself (开票中 first), the poll then finds it.
+        await world.pollRed();
+        await world.standin.advance(PENDING_MS);
+        expect(await world.pollRed()).toBe(1);
+        expect(await world.invoice(red2.id)).toMatchObject({
+          status: "issued",
+          number: expect.stringMatching(/^\d{20}$/),
+        });
+        expect(await world.confirmation(red2.id)).toMatchObject({
+          status: "confirmed",
+          number: waiting!.number,
+        });
+        expect(await world.invoice(blue2.id)).toMatchObject({ status: "reversed" });
+
+        // Refused by the buyer: the red invoice fails with the channel's code; the blue stays issued.
+        const blue3 = await world.issuedBlue();
+        await world.standin.booked(blue3.serial, true);
+        const red3 = await world.reverse(blue3.id);
+        expect(red3.status).toBe("confirmation_pending");
+        await world.standin.answerRed(red3.serial, false);
+        await world.pollRed();
+        expect(await world.invoice(red3.id)).toMatchObject({
+          status: "failed",
+          failureCode: expect.stringContaining("05"),
+        });
+        expect(await world.confirmation(red3.id)).toMatchObject({ status: "refused" });
+        expect(await world.invoice(blue3.id)).toMatchObject({ status: "issued" });
+        // Nothing waits any more: the poll has nothing to ask; one form per red invoice, ever.
+        expect(await world.pollRed()).toBe(0);
+        await world.sweep();
+        expect(await world.standin.redApplications()).toBe(3);
+      });
+
+      it(`8b. 部分红冲 where the channel has it: one line in part, then more of the same line (the channel counts the first), then what remains — each its own 确认单 and red invoice, as the consumer and the operator see with the sandbox; more than remains refused by us before any call, and by the channel when it knows of a form applied for elsewhere; a channel without it refuses, uncalled [${kind}]`, async () => {
+        world = await open(kind);
+        const w = world;
+        const blue = await w.issuedBlue();
+        const calls = () => w.standin.businessCalls();
+        if (!w.standin.partialRed) {
+          const before = await calls();
+          await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject({
+            code: "PARTIAL_RED_NOT_SUPPORTED",
           });
-          expect(await world.invoice(blue1.id)).toMatchObject({ status: "reversed" });
-          expect(await world.confirmation(red1.id)).toMatchObject({
+          expect(await calls()).toBe(before);
+          expect(await w.invoice(blue.id)).toMatchObject({ status: "issued" });
+          return;
+        }
+        const issuedRed = async (part: Parameters<World["reverse"]>[1]) => {
+          const red = await w.reverse(blue.id, part);
+          expect(red.status).toMatch(/^(pending|issuing)$/);
+          await w.standin.advance(PENDING_MS);
+          await w.sweep();
+          const done = await w.invoice(red.id);
+          expect(done).toMatchObject({ status: "issued", number: expect.stringMatching(/^\d{20}$/) });
+          expect(await w.confirmation(red.id)).toMatchObject({
             status: "no_confirmation_needed",
             number: expect.any(String),
           });
+          return done;
+        };
+        const remaining = async () =>
+          (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue.id)))!.remaining.totalAmount;
 
-          // Booked: the 确认单 waits for the buyer; the poll asks and nothing changes until the buyer answers.
-          const blue2 = await world.issuedBlue();
-          await world.standin.booked(blue2.serial, true);
-          const red2 = await world.reverse(blue2.id);
-          expect(red2.status).toBe("confirmation_pending");
-          const waiting = await world.confirmation(red2.id);
-          expect(waiting).toMatchObject({ status: "pending", number: expect.any(String) });
-          expect(await world.pollRed()).toBe(1);
-          expect(await world.invoice(red2.id)).toMatchObject({
-            status: "confirmation_pending",
-            number: null,
-          });
-          await world.standin.answerRed(red2.serial, true);
-          // Confirmed: the channel issues the red invoice itself (开票中 first), the poll then finds it.
-          await world.pollRed();
-          await world.standin.advance(PENDING_MS);
-          expect(await world.pollRed()).toBe(1);
-          expect(await world.invoice(red2.id)).toMatchObject({
-            status: "issued",
-            number: expect.stringMatching(/^\d{20}$/),
-          });
-          expect(await world.confirmation(red2.id)).toMatchObject({
-            status: "confirmed",
-            number: waiting!.number,
-          });
-          expect(await world.invoice(blue2.id)).toMatchObject({ status: "reversed" });
+        // The blue invoice: 午餐 100.00; 标准间 2 × 388.00 less 76.00 (net 700.00).
+        const one = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
+        expect(one.totalAmount).toBe("-350.00");
+        expect(await w.invoice(blue.id)).toMatchObject({ status: "partially_reversed" });
+        expect(await remaining()).toBe("450.00");
+        const other = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
+        expect(other.totalAmount).toBe("-350.00");
+        expect(await remaining()).toBe("100.00");
 
-          // Refused by the buyer: the red invoice fails with the channel's code; the blue stays issued.
-          const blue3 = await world.issuedBlue();
-          await world.standin.booked(blue3.serial, true);
-          const red3 = await world.reverse(blue3.id);
-          expect(red3.status).toBe("confirmation_pending");
-          await world.standin.answerRed(red3.serial, false);
-          await world.pollRed();
-          expect(await world.invoice(red3.id)).toMatchObject({
-            status: "failed",
-            failureCode: expect.stringContaining("05"),
-          });
-          expect(await world.confirmation(red3.id)).toMatchObject({ status: "refused" });
-          expect(await world.invoice(blue3.id)).toMatchObject({ status: "issued" });
-          // Nothing waits any more: the poll has nothing to ask; one form per red invoice, ever.
-          expect(await world.pollRed()).toBe(0);
-          await world.sweep();
-          expect(await world.standin.redApplications()).toBe(3);
+        // More of line 2 than remains: refused by us, the channel never asked.
+        const before = await calls();
+        const forms = await w.standin.redApplications();
+        await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject({
+          code: "NOTHING_LEFT_TO_REVERSE",
         });
+        expect([await calls(), await w.standin.redApplications()]).toEqual([before, forms]);
 
-      for (const kind of new Set([logic, concurrency]))
-        it(`8b. 部分红冲 where the channel has it: one line in part, then more of the same line (the channel counts the first), then what remains — each its own 确认单 and red invoice, as the consumer and the operator see with the sandbox; more than remains refused by us before any call, and by the channel when it knows of a form applied for elsewhere; a channel without it refuses, uncalled [${kind}]`, async () => {
-          world = await open(kind);
-          const w = world;
-          const blue = await w.issuedBlue();
-          const calls = () => w.standin.businessCalls();
-          if (!w.standin.partialRed) {
-            const before = await calls();
-            await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject(
-              {
-                code: "PARTIAL_RED_NOT_SUPPORTED",
-              },
-            );
-            expect(await calls()).toBe(before);
-            expect(await w.invoice(blue.id)).toMatchObject({ status: "issued" });
-            return;
-          }
-          const issuedRed = async (part: Parameters<World["reverse"]>[1]) => {
-            const red = await w.reverse(blue.id, part);
-            expect(red.status).toMatch(/^(pending|issuing)$/);
-            await w.standin.advance(PENDING_MS);
-            await w.sweep();
-            const done = await w.invoice(red.id);
-            expect(done).toMatchObject({ status: "issued", number: expect.stringMatching(/^\d{20}$/) });
-            expect(await w.confirmation(red.id)).toMatchObject({
-              status: "no_confirmation_needed",
-              number: expect.any(String),
-            });
-            return done;
-          };
-          const remaining = async () =>
-            (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue.id)))!.remaining.totalAmount;
+        // Only a reason: all that remains (line 1), a part of the blue invoice at the channel.
+        const rest = await issuedRed({});
+        expect(rest.totalAmount).toBe("-100.00");
+        expect(await w.invoice(blue.id)).toMatchObject({ status: "reversed" });
+        expect(await remaining()).toBe("0.00");
 
-          // The blue invoice: 午餐 100.00; 标准间 2 × 388.00 less 76.00 (net 700.00).
-          const one = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
-          expect(one.totalAmount).toBe("-350.00");
-          expect(await w.invoice(blue.id)).toMatchObject({ status: "partially_reversed" });
-          expect(await remaining()).toBe("450.00");
-          const other = await issuedRed({ lines: [{ lineNo: 2, quantity: "1" }] });
-          expect(other.totalAmount).toBe("-350.00");
-          expect(await remaining()).toBe("100.00");
+        // The consumer sees the blue invoice and its three red ones, numbered by the channel.
+        const view = (await w.app.http.inject({ method: "GET", url: `/api/scan/${blue.token}` })).json() as {
+          invoices: Array<{ color: string; status: string; number: string | null; redOf: string | null }>;
+        };
+        const reds = view.invoices.filter((i) => i.color === "red");
+        expect(reds.map((r) => [r.status, r.redOf])).toEqual(Array(3).fill(["issued", blue.id]));
+        expect(new Set(reds.map((r) => r.number))).toEqual(new Set([one.number, other.number, rest.number]));
 
-          // More of line 2 than remains: refused by us, the channel never asked.
-          const before = await calls();
-          const forms = await w.standin.redApplications();
-          await expect(w.reverse(blue.id, { lines: [{ lineNo: 2, quantity: "1" }] })).rejects.toMatchObject({
-            code: "NOTHING_LEFT_TO_REVERSE",
-          });
-          expect([await calls(), await w.standin.redApplications()]).toEqual([before, forms]);
-
-          // Only a reason: all that remains (line 1), a part of the blue invoice at the channel.
-          const rest = await issuedRed({});
-          expect(rest.totalAmount).toBe("-100.00");
-          expect(await w.invoice(blue.id)).toMatchObject({ status: "reversed" });
-          expect(await remaining()).toBe("0.00");
-
-          // The consumer sees the blue invoice and its three red ones, numbered by the channel.
-          const view = (
-            await w.app.http.inject({ method: "GET", url: `/api/scan/${blue.token}` })
-          ).json() as {
-            invoices: Array<{ color: string; status: string; number: string | null; redOf: string | null }>;
-          };
-          const reds = view.invoices.filter((i) => i.color === "red");
-          expect(reds.map((r) => [r.status, r.redOf])).toEqual(Array(3).fill(["issued", blue.id]));
-          expect(new Set(reds.map((r) => r.number))).toEqual(
-            new Set([one.number, other.number, rest.number]),
-          );
-
-          // A form for line 1 applied for at the channel's own workbench: ours, which fits by our
-          // records, is refused by the channel; the red invoice fails with its code, the blue is
-          // reversible again.
-          const blue2 = await w.issuedBlue();
-          await w.standin.reverseLineOutside!((await w.invoice(blue2.id)).number!, 1);
-          const refused = await w.reverse(blue2.id, { lines: [{ lineNo: 1 }] });
-          await w.standin.advance(PENDING_MS);
-          await w.sweep();
-          expect(await w.invoice(refused.id)).toMatchObject({
-            status: "failed",
-            failureCode: expect.stringMatching(new RegExp(w.standin.channel, "i")),
-          });
-          expect(await w.invoice(blue2.id)).toMatchObject({ status: "issued" });
-          expect(
-            (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue2.id)))!.remaining.totalAmount,
-          ).toBe("800.00");
+        // A form for line 1 applied for at the channel's own workbench: ours, which fits by our
+        // records, is refused by the channel; the red invoice fails with its code, the blue is
+        // reversible again.
+        const blue2 = await w.issuedBlue();
+        await w.standin.reverseLineOutside!((await w.invoice(blue2.id)).number!, 1);
+        const refused = await w.reverse(blue2.id, { lines: [{ lineNo: 1 }] });
+        await w.standin.advance(PENDING_MS);
+        await w.sweep();
+        expect(await w.invoice(refused.id)).toMatchObject({
+          status: "failed",
+          failureCode: expect.stringMatching(new RegExp(w.standin.channel, "i")),
         });
+        expect(await w.invoice(blue2.id)).toMatchObject({ status: "issued" });
+        expect(
+          (await reversibleViewOf(w.app.ctx.database.db, await w.invoice(blue2.id)))!.remaining.totalAmount,
+        ).toBe("800.00");
+      });
 
-      it(`9. rate limited: taken as "later", no busy polling — one call in the submit, one per sweep when due, then issued [${logic}]`, async () => {
+      it(`9. rate limited: taken as "later", no busy polling — one call in the submit, one per sweep when due, then issued [${kind}]`, async () => {
         // Production-like cadence: the sweep's first look 15 s after the submit, then every 30 s.
-        world = await open(logic, { issueBackstopSeconds: 15, issueRetrySeconds: 30 });
+        world = await open(kind, { issueBackstopSeconds: 15, issueRetrySeconds: 30 });
         await world.issuedBlue(); // token obtained, account known
         const before = await world.standin.businessCalls();
         await world.standin.rateLimited(true);
