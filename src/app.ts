@@ -46,6 +46,7 @@ import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { refundsSweep } from "./modules/refunds/refunds.service";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { registerWechatCardEventRoute } from "./modules/scan/scan.wechat-card.routes";
+import { ScanCounts } from "./modules/scan/scan-counts";
 import { tianyanchaProvider } from "./modules/scan/titles/tianyancha";
 import {
   deleteOldTypedMisses,
@@ -174,6 +175,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       deliveries: createDeliveryState(),
       background: new BackgroundWork(),
       metrics,
+      scans: new ScanCounts(database, { delayMs: config.tuning.scanCountMs, log }),
     };
     defineDatabaseGauges(ctx);
 
@@ -351,6 +353,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         within(drainDeliveries(ctx)),
         jobsStopped,
       ]);
+      // The scans the last requests counted, before the database closes.
+      await ctx.scans.close(left());
       const report: ShutdownReport = {
         drained: requests !== "late" && sends !== "late" && released + background === 0,
         released: released + background,

@@ -269,6 +269,12 @@ export interface Config {
      * a fresh 授信额度 (the 异常中心's credit_low) and a session lost before an invoice meets it.
      */
     creditCheckMinutes: number;
+    /**
+     * A scan (a first load) is counted in memory and written with the others of this many
+     * milliseconds in one statement (modules/scan/scan-counts.ts): it reaches the statistics this
+     * much later, and a process killed without its shutdown loses at most these last ones.
+     */
+    scanCountMs: number;
     /** First retry of a failed delivery (SMTP/SMS down); doubles each time. */
     deliveryRetrySeconds: number;
     /**
@@ -348,6 +354,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     accountCheckSeconds: 60,
     accountCheckMaxSeconds: 3600,
     creditCheckMinutes: 30,
+    scanCountMs: 200,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
     redConfirmationPollSeconds: 60,

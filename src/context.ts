@@ -5,6 +5,7 @@ import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
 import type { ChannelAdapter } from "./modules/invoices/channels/channel";
+import type { ScanCounts } from "./modules/scan/scan-counts";
 import type { TitleProviderFactory } from "./modules/scan/titles/title-provider";
 import type { WechatClient } from "./modules/wechat/wechat.client";
 import type { BackgroundWork } from "./platform/background";
@@ -30,6 +31,8 @@ export interface AppContext {
   metrics: Metrics;
   /** Issuing a submit no longer waits for, drained at shutdown (platform/background.ts), per app. */
   background: BackgroundWork;
+  /** The scans (first loads) counted and not yet written (scan-counts.ts), written at shutdown. */
+  scans: ScanCounts;
 }
 
 /** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */

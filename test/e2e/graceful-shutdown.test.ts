@@ -6,7 +6,13 @@ import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { type Database, openPostgres } from "../../src/platform/db/client";
-import { deliveries, invoices, submissions, taxBureauAccounts } from "../../src/platform/db/schema";
+import {
+  deliveries,
+  invoices,
+  receiptCodes,
+  submissions,
+  taxBureauAccounts,
+} from "../../src/platform/db/schema";
 import { clonePostgresTemplate, describePostgres } from "../support/db";
 import { makeOrganization, makeReceiptCode, makeUscc } from "../support/factories";
 import { type ServerProcess, startServer } from "../support/processes";
@@ -196,6 +202,25 @@ describePostgres("graceful shutdown under load", () => {
       25_000,
     );
     expect(new Set(issued.map((r) => r.number)).size).toBe(3);
+  }, 120_000);
+
+  it("the scans a process counted and has not written yet are written when it stops", async () => {
+    // Counts written every 10 minutes: only the shutdown writes these.
+    const stopping = await startServer({ ...env, PIAOMA_TUNING: "scanCountMs=600000" });
+    started.push(stopping);
+    const org = await makeOrganization(database, { name: "扫码计数停机有限公司" });
+    const code = await makeReceiptCode(ctx(), org.id);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${stopping.baseUrl}/api/scan/${code.token}`);
+      expect(res.status).toBe(200);
+    }
+    const counted = async () =>
+      (await database.db.select().from(receiptCodes).where(eq(receiptCodes.id, code.id)))[0];
+    expect((await counted())?.scanCount).toBe(0);
+    expect(await stopping.stop("SIGTERM")).toBe(0);
+    const row = await counted();
+    expect(row?.scanCount).toBe(3);
+    expect(row?.firstScannedAt).toBeInstanceOf(Date);
   }, 120_000);
 });
 

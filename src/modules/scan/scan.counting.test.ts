@@ -1,7 +1,10 @@
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
-import { databaseKinds } from "../../../test/support/db";
+import { connectToSameDatabase, databaseKinds, describePostgres } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
+import { waitUntil } from "../../../test/support/wait";
+import { SCAN_COUNT_BATCH, ScanCounts } from "./scan-counts";
 
 /**
  * What a first load's count meets in the database: receipt_codes keeps room on its pages for the
@@ -48,9 +51,11 @@ for (const kind of databaseKinds()) {
 
       expect((await view(fresh.token)).statusCode).toBe(200);
       expect((await view(old.token, true)).statusCode).toBe(200);
+      await app.ctx.scans.flush();
       expect(await marks()).toEqual([]);
 
       expect((await view(old.token)).statusCode).toBe(200);
+      await app.ctx.scans.flush();
       expect(await marks()).toEqual([{ day: "2026-11-20", marks: 1 }]);
       const [counted] = await sql<{ scans: number }>(
         "select scan_count as scans from receipt_codes where id = $1",
@@ -58,5 +63,137 @@ for (const kind of databaseKinds()) {
       );
       expect(counted?.scans).toBe(1);
     });
+
+    const countsOf = async (id: string) =>
+      (
+        await sql<{ scans: number; first: Date | null }>(
+          "select scan_count as scans, first_scanned_at as first from receipt_codes where id = $1",
+          [id],
+        )
+      )[0];
+
+    it("keeps a first load's scan in memory, then writes it by itself shortly after", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      await app.ctx.scans.flush();
+      expect((await view(code.token)).statusCode).toBe(200);
+      expect((await view(code.token)).statusCode).toBe(200);
+      expect(app.ctx.scans.unwritten).toBe(2);
+      // The app's own timer (tuning scanCountMs, 200 ms by default) writes them; nobody flushes.
+      await waitUntil(
+        async () => (await countsOf(code.id))?.scans === 2,
+        "the scans written by the timer",
+        5000,
+      );
+      expect(app.ctx.scans.unwritten).toBe(0);
+    });
+
+    it("adds a code's scans of one interval in one write, with the first one's time", async () => {
+      const a = await makeReceiptCode(app.ctx, orgId);
+      const b = await makeReceiptCode(app.ctx, orgId);
+      const counter = new ScanCounts(app.ctx.database, { delayMs: 60_000 });
+      const first = new Date("2026-12-01T02:00:00Z");
+      counter.add(a.id, new Date("2026-12-01T02:00:05Z"));
+      counter.add(a.id, first);
+      counter.add(b.id, new Date("2026-12-01T03:00:00Z"));
+      counter.add(a.id, new Date("2026-12-01T02:00:09Z"));
+      await counter.flush();
+      expect(counter.unwritten).toBe(0);
+      expect(await countsOf(a.id)).toEqual({ scans: 3, first });
+      // A later scan adds to the count and keeps the first time.
+      counter.add(a.id, new Date("2026-12-02T00:00:00Z"));
+      await counter.close();
+      expect(await countsOf(a.id)).toEqual({ scans: 4, first });
+      expect((await countsOf(b.id))?.scans).toBe(1);
+    });
+
+    it("keeps the scans of a failed write for the next one, counting none twice; drops a deleted code's", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      let failNext = true;
+      const flaky = {
+        prepared: <T>(name: string, text: string, values: unknown[]) => {
+          if (failNext) {
+            failNext = false;
+            return Promise.reject(new Error("connection lost"));
+          }
+          return app.ctx.database.prepared<T>(name, text, values);
+        },
+      };
+      const counter = new ScanCounts(flaky, { delayMs: 60_000 });
+      counter.add(code.id);
+      counter.add(code.id);
+      counter.add("rc_deleted_meanwhile");
+      await counter.flush();
+      expect(counter.unwritten).toBe(3);
+      expect((await countsOf(code.id))?.scans).toBe(0);
+      await counter.flush();
+      expect(counter.unwritten).toBe(0);
+      expect((await countsOf(code.id))?.scans).toBe(2);
+      await counter.flush();
+      expect((await countsOf(code.id))?.scans).toBe(2);
+    });
+
+    it("writes many codes in batches of SCAN_COUNT_BATCH, all of them by close()", async () => {
+      const ids = (
+        await sql<{ id: string }>("select id from receipt_codes where org_id = $1 order by id", [orgId])
+      ).map((r) => r.id);
+      const before = new Map(
+        (
+          await sql<{ id: string; scans: number }>(
+            "select id, scan_count as scans from receipt_codes where org_id = $1",
+            [orgId],
+          )
+        ).map((r) => [r.id, r.scans]),
+      );
+      const counter = new ScanCounts(app.ctx.database, { delayMs: 60_000 });
+      // More entries than one batch holds: real codes and ids of codes that do not exist.
+      const ghosts = Array.from({ length: SCAN_COUNT_BATCH }, (_, i) => `rc_ghost_${i}`);
+      for (const id of [...ids, ...ghosts]) counter.add(id);
+      expect(await counter.close()).toBe(0);
+      const after = await sql<{ id: string; scans: number }>(
+        "select id, scan_count as scans from receipt_codes where org_id = $1",
+        [orgId],
+      );
+      for (const r of after) expect(r.scans).toBe((before.get(r.id) ?? 0) + 1);
+    });
   });
 }
+
+/**
+ * A code whose row another transaction holds (a submit, a refund) is skipped, not waited for: the
+ * write goes on with the others and the skipped scans wait for the next one. Only PostgreSQL has
+ * other sessions.
+ */
+describePostgres("a scan's count while the code's row is locked [postgres]", () => {
+  let app: TestApp;
+  let holder: pg.Client;
+  beforeAll(async () => {
+    app = await createTestApp("postgres", { startJobs: false });
+    holder = await connectToSameDatabase(app.ctx.database);
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await app?.close();
+  });
+
+  it("writes the other codes at once and the locked one after the lock is released", async () => {
+    const orgId = (await makeOrganization(app.ctx.database)).id;
+    const locked = await makeReceiptCode(app.ctx, orgId);
+    const free = await makeReceiptCode(app.ctx, orgId);
+    const counter = new ScanCounts(app.ctx.database, { delayMs: 60_000 });
+    await holder.query("begin");
+    await holder.query("select id from receipt_codes where id = $1 for update", [locked.id]);
+    counter.add(locked.id);
+    counter.add(free.id);
+    await counter.flush();
+    const scans = async (id: string) =>
+      (await app.ctx.database.executeSql("select scan_count as n from receipt_codes where id = $1", [id]))
+        .rows[0] as { n: number };
+    expect((await scans(free.id)).n).toBe(1);
+    expect((await scans(locked.id)).n).toBe(0);
+    expect(counter.unwritten).toBe(1);
+    await holder.query("commit");
+    await counter.flush();
+    expect((await scans(locked.id)).n).toBe(1);
+    expect(counter.unwritten).toBe(0);
+  });
+});

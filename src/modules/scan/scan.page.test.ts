@@ -50,6 +50,7 @@ describe("the consumer page's HTML and files", () => {
       defaultBuyerType: "enterprise",
       prefill: null,
     });
+    await app.ctx.scans.flush();
     const [row] = await app.ctx.database.db
       .select({ scans: receiptCodes.scanCount })
       .from(receiptCodes)

@@ -111,23 +111,34 @@ select ${columnsSql(receiptCodes, "rc", CODE)},
 export const SCAN_VIEW = hotStatement<[token: string], ScanRow>("scan-view", SCAN_VIEW_TEXT);
 
 /**
- * The same, counting the scan (a first load, not the page's polling) in the same statement: the
- * code's counter moves unless the view refuses it (disabled, or still active past its expiry).
+ * The scans a process counted in memory (scan-counts.ts), written together: $1 is a JSON array of
+ * `{ id, scans, at }` (a code, its scans since the last write, the first one's time). Each code's row
+ * is locked in id order and skipped if another transaction holds it (a submit, a refund: its scans
+ * wait for the next write instead of this one waiting or deadlocking); the ids written come back.
  *
- * The count is committed asynchronously (`synchronous_commit` off for this statement's transaction
- * only, set_config(…, true)): the answer does not wait for the WAL to reach the disk. A crash of
- * PostgreSQL itself may lose the scans of its last few hundred milliseconds (wal_writer_delay); it
- * never loses part of one, and nothing else is committed this way. The flush per first load was
- * about a third of PostgreSQL's time for it (BENCHMARKS.md "Scan").
+ * Committed asynchronously (`synchronous_commit` off for this statement's transaction only,
+ * set_config(…, true)): nothing waits for the WAL to reach the disk. A crash of PostgreSQL itself may
+ * lose the counts of its last few hundred milliseconds (wal_writer_delay), never part of a write, and
+ * nothing else is committed this way.
  */
-export const SCAN_VIEW_COUNTING = hotStatement<[token: string], ScanRow>(
-  "scan-view-counting",
+export const WRITE_SCAN_COUNTS = hotStatement<[batch: string], { id: string }>(
+  "write-scan-counts",
   `
-with counted as (
-  update receipt_codes set scan_count = scan_count + 1, first_scanned_at = coalesce(first_scanned_at, now())
-  where token = $1 and status <> 'disabled' and (status <> 'active' or expires_at > now())
-    and set_config('synchronous_commit', 'off', true) = 'off')
-${SCAN_VIEW_TEXT}`,
+with b as (select * from json_to_recordset($1::json) as b(id text, scans int, at timestamptz)),
+locked as (
+  select rc.id from receipt_codes rc where rc.id in (select id from b)
+  order by rc.id for no key update skip locked)
+update receipt_codes rc set scan_count = rc.scan_count + b.scans, first_scanned_at = coalesce(rc.first_scanned_at, b.at)
+  from b
+ where rc.id = b.id and rc.id in (select id from locked)
+   and set_config('synchronous_commit', 'off', true) = 'off'
+returning rc.id`,
+);
+
+/** Which of these codes ($1, ids) still exist: scans of a code deleted meanwhile are dropped. */
+export const EXISTING_CODES = hotStatement<[ids: string[]], { id: string }>(
+  "existing-codes",
+  "select id from receipt_codes where id = any($1::text[])",
 );
 
 /**

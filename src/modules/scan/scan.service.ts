@@ -36,7 +36,7 @@ import { signJssdkConfig } from "../wechat/wechat.service";
 import { maskEmail, maskMobile, maskTaxId } from "./masking";
 import { codeResendWaitSeconds, RESENDS_PER_HOUR, recipientResendWaitSeconds } from "./resend-limits";
 import { invoicingCodeId, mergedInto } from "./scan.merge";
-import { SCAN_VIEW, SCAN_VIEW_COUNTING, type ScanLineRow } from "./scan.queries";
+import { SCAN_VIEW, type ScanLineRow } from "./scan.queries";
 import type { InvoiceView, ScanView } from "./scan.schema";
 import { searchTitles, type TitleSuggestion } from "./titles/title-provider";
 
@@ -86,17 +86,20 @@ export function computeStored(
  * plan is computed only when the total is above the limit.
  */
 export async function getScanView(
-  ctx: ScanContext,
+  ctx: ScanContext & Pick<AppContext, "scans">,
   token: string,
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
-  const [row] = await runStatement(ctx.database, options.countScan ? SCAN_VIEW_COUNTING : SCAN_VIEW, [token]);
+  const [row] = await runStatement(ctx.database, SCAN_VIEW, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   // A driver answering timestamps or JSON as text is handled too (PGlite and node-postgres parse both).
   // The row is this call's own: its date is set in place rather than the row copied.
   if (!(row.expiresAt instanceof Date)) row.expiresAt = new Date(row.expiresAt);
   const code = row;
+  // A first load counts as a scan unless the code is refused before anything is shown (disabled, or
+  // still active past its date): in memory, written with the others shortly (scan-counts.ts).
+  if (options.countScan && countsAsScan(code)) ctx.scans.add(code.id);
   // A code added to another's submit (合并开票) shows that one's status, submission and invoices.
   const merged = code.status === "merged" ? await mergedInto(ctx, code.id) : undefined;
   const status = assertCodeUsable(merged ? merged.code : code) as ScanView["status"];
@@ -171,6 +174,12 @@ export async function getScanView(
       receipts: merged ? merged.receipts : Number(row.submissionReceipts ?? 0) || 1,
     },
   };
+}
+
+/** Whether a first load of the code counts as a scan: not when disabled, nor active past its date. */
+export function countsAsScan(code: { status: string; expiresAt: Date }, now = Date.now()): boolean {
+  if (code.status === "disabled") return false;
+  return code.status !== "active" || code.expiresAt.getTime() > now;
 }
 
 /** A receipt line as the consumer page shows it. */
