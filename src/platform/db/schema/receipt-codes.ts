@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, json, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, decimal, money, rate, tstz, updatedAt } from "./common";
 import { devices, organizations, taxBureauAccounts } from "./organizations";
 
@@ -48,6 +48,12 @@ export const receiptCodes = pgTable(
     amountExcludingTax: money("amount_excluding_tax").notNull(),
     taxAmount: money("tax_amount").notNull(),
     totalAmount: money("total_amount").notNull(),
+    /**
+     * The lines as the consumer's scan reads them (JSON, in order), kept by a trigger on
+     * receipt_code_lines (drizzle/0036) so the scan reads one column instead of aggregating the
+     * lines; null for codes written before 0036, which the scan aggregates (scan.queries.ts).
+     */
+    viewLines: json("view_lines"),
     scanCount: integer("scan_count").notNull().default(0),
     firstScannedAt: tstz("first_scanned_at"),
     createdBy: text("created_by"),
