@@ -131,14 +131,13 @@ export const SCAN_VIEW = hotStatement<[token: string], ScanRow>("scan-view", SCA
 export const WRITE_SCAN_COUNTS = hotStatement<[batch: string], { id: string }>(
   "write-scan-counts",
   `
-with b as (select * from json_to_recordset($1::json) as b(id text, scans int, at timestamptz)),
-locked as (
-  select rc.id from receipt_codes rc where rc.id in (select id from b)
-  order by rc.id for no key update skip locked)
-update receipt_codes rc set scan_count = rc.scan_count + b.scans, first_scanned_at = coalesce(rc.first_scanned_at, b.at)
-  from b
- where rc.id = b.id and rc.id in (select id from locked)
-   and set_config('synchronous_commit', 'off', true) = 'off'
+with locked as (
+  select rc.id, b.scans, b.at from receipt_codes rc
+    join json_to_recordset($1::json) as b(id text, scans int, at timestamptz) on b.id = rc.id
+   order by rc.id for no key update of rc skip locked)
+update receipt_codes rc set scan_count = rc.scan_count + l.scans, first_scanned_at = coalesce(rc.first_scanned_at, l.at)
+  from locked l
+ where rc.id = l.id and set_config('synchronous_commit', 'off', true) = 'off'
 returning rc.id`,
 );
 
