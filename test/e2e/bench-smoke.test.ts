@@ -34,7 +34,7 @@ const benches: Array<{ name: string; args: string[]; section: string; browser?: 
     args: ["20", "4", "5"],
     section: "Issue: statements and server CPU per invoice",
   },
-  { name: "scan", args: ["100", "4"], section: "Scan" },
+  { name: "scan", args: ["100", "4", "2"], section: "Scan" },
   { name: "push", args: ["30", "4"], section: "Push (3.2.01)" },
   // invoices, runs
   { name: "stats", args: ["2000", "1"], section: "Statistics dashboard over 1 million invoices" },
