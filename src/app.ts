@@ -44,6 +44,7 @@ import {
 import { registerOpenApiRoutes } from "./modules/open-api/open-api.routes";
 import { registerOrderLinkRoute } from "./modules/open-api/order-link.routes";
 import { refundsSweep } from "./modules/refunds/refunds.service";
+import { OrgViews } from "./modules/scan/org-views";
 import { registerScanRoutes } from "./modules/scan/scan.routes";
 import { registerWechatCardEventRoute } from "./modules/scan/scan.wechat-card.routes";
 import { ScanCounts } from "./modules/scan/scan-counts";
@@ -176,7 +177,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       background: new BackgroundWork(),
       metrics,
       scans: new ScanCounts(database, { delayMs: config.tuning.scanCountMs, log }),
+      orgViews: new OrgViews(database),
     };
+    ctx.orgViews.start(log);
+    cleanup.unshift(() => ctx.orgViews.close());
     defineDatabaseGauges(ctx);
 
     // Background work: sweeps over tables that are their own queue, and each module's job queues.

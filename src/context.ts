@@ -5,6 +5,7 @@ import type { Mailer } from "./modules/deliveries/mailer";
 import type { SmsProvider } from "./modules/deliveries/sms";
 import type { FileStore } from "./modules/files/file-store";
 import type { ChannelAdapter } from "./modules/invoices/channels/channel";
+import type { OrgViews } from "./modules/scan/org-views";
 import type { ScanCounts } from "./modules/scan/scan-counts";
 import type { TitleProviderFactory } from "./modules/scan/titles/title-provider";
 import type { WechatClient } from "./modules/wechat/wechat.client";
@@ -33,6 +34,8 @@ export interface AppContext {
   background: BackgroundWork;
   /** The scans (first loads) counted and not yet written (scan-counts.ts), written at shutdown. */
   scans: ScanCounts;
+  /** What the scan shows of each organization, kept per process until it changes (org-views.ts). */
+  orgViews: OrgViews;
 }
 
 /** Replaceable parts behind interfaces (STYLE.md §8), chosen at composition time. */

@@ -183,6 +183,56 @@ describe("fieldPath", () => {
   });
 });
 
+describe("request logs", () => {
+  /** A server logging at `level` into an array of parsed lines. */
+  function logged(level: string) {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger(level, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = createHttpServer({ logger, version: "test" });
+    app.get("/crash", async () => {
+      throw new Error("broken");
+    });
+    app.get("/refused", async () => {
+      throw new AppError("RECEIPT_CODE_EXPIRED");
+    });
+    app.get("/fine", async (req) => {
+      req.log.child({ step: "inner" }).warn("inner step");
+      return { ok: true };
+    });
+    return { app, lines };
+  }
+
+  it("carry each request's id, whether the request's logger was used or not before", async () => {
+    const { app, lines } = logged("info");
+    await app.ready();
+    const crash = await app.inject({
+      method: "GET",
+      url: "/crash",
+      headers: { "x-request-id": "req-crash-0001" },
+    });
+    const refused = await app.inject({ method: "GET", url: "/refused" });
+    const fine = await app.inject({ method: "GET", url: "/fine" });
+    const of = (id: unknown) => lines.filter((l) => l.reqId === id).map((l) => l.msg);
+    expect(crash.headers["x-request-id"]).toBe("req-crash-0001");
+    expect(of("req-crash-0001")).toContain("request failed");
+    expect(of(refused.headers["x-request-id"])).toContain("request refused");
+    expect(lines.find((l) => l.msg === "inner step")).toMatchObject({
+      reqId: fine.headers["x-request-id"],
+      step: "inner",
+    });
+  });
+
+  it("write nothing below the configured level", async () => {
+    const { app, lines } = logged("error");
+    await app.ready();
+    await app.inject({ method: "GET", url: "/refused" });
+    await app.inject({ method: "GET", url: "/fine" });
+    expect(lines).toEqual([]);
+    await app.inject({ method: "GET", url: "/crash" });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([[50, "request failed"]]);
+  });
+});
+
 describe("router-level errors", () => {
   it("answers a malformed path and an over-long parameter with the API error body", async () => {
     const app = createHttpServer({ logger: createLogger("silent"), version: "test" });

@@ -106,6 +106,12 @@ export function createHttpServer(options: {
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeouts.requestMs / 4))),
     },
     loggerInstance: options.logger,
+    // Each request's logger is made on its first use: most requests log nothing at the configured
+    // level, and a pino child per request was ~2% of a scan's CPU (BENCHMARKS.md "Scan").
+    childLoggerFactory: (logger, bindings, opts) =>
+      opts.level === undefined
+        ? (new LazyChildLogger(logger as unknown as BaseLogger, bindings, opts) as unknown as typeof logger)
+        : logger.child(bindings, opts),
     // Behind a load balancer a request id may come in; otherwise make one.
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
@@ -465,4 +471,63 @@ export async function registerOpenApi(
     uiConfig: { docExpansion: "list", deepLinking: true },
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}
+
+type LogMethod = "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+type BaseLogger = Pick<Logger, LogMethod | "child" | "level" | "isLevelEnabled" | "silent">;
+
+/**
+ * A request's logger, made (`parent.child(bindings)`) only when something is logged at a level the
+ * parent writes, or when asked for a child: what it writes is exactly what the child would write.
+ */
+class LazyChildLogger {
+  private made: BaseLogger | undefined;
+
+  constructor(
+    private readonly parent: BaseLogger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly opts: object,
+  ) {}
+
+  private get logger(): BaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.opts);
+    return this.made;
+  }
+
+  get level(): string {
+    return (this.made ?? this.parent).level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return (this.made ?? this.parent).isLevelEnabled(level);
+  }
+  child(bindings: Record<string, unknown>, opts?: object): BaseLogger {
+    return this.logger.child(bindings, opts) as BaseLogger;
+  }
+  silent(): void {}
+  fatal(...args: unknown[]): void {
+    this.write("fatal", args);
+  }
+  error(...args: unknown[]): void {
+    this.write("error", args);
+  }
+  warn(...args: unknown[]): void {
+    this.write("warn", args);
+  }
+  info(...args: unknown[]): void {
+    this.write("info", args);
+  }
+  debug(...args: unknown[]): void {
+    this.write("debug", args);
+  }
+  trace(...args: unknown[]): void {
+    this.write("trace", args);
+  }
+
+  private write(level: LogMethod, args: unknown[]): void {
+    if (!this.isLevelEnabled(level)) return;
+    (this.logger[level] as (...a: unknown[]) => void)(...args);
+  }
 }

@@ -8,7 +8,7 @@ import type { ScanPageData } from "../../platform/web";
 import { withDeliveries } from "./scan.deliveries";
 import { getScanView } from "./scan.service";
 
-type ScanContext = Pick<AppContext, "database" | "config" | "log" | "scans">;
+type ScanContext = Pick<AppContext, "database" | "config" | "log" | "scans" | "orgViews">;
 
 /**
  * A dead end names who can help: an expired or disabled code's error carries its merchant's name

@@ -35,11 +35,10 @@ type Row<T extends { $inferSelect: unknown }> = T["$inferSelect"];
 // Only what the view reads: each column is a field PostgreSQL sends and the driver decodes per scan.
 const CODE = [
   "id",
+  "orgId",
   "serialNo",
   "status",
-  "expiresAt",
   "receiptFooter",
-  "invoiceTypes",
   "defaultInvoiceType",
   "priceIncludesTax",
   "amountExcludingTax",
@@ -75,18 +74,27 @@ const LINE = [
 /** A receipt line as the scan reads it. */
 export type ScanLineRow = Pick<ReceiptCodeLineRow, (typeof LINE)[number]>;
 
-/** A row of the scan: the code's columns, its seller, configuration, submission and lines. */
-export type ScanRow = Pick<Row<typeof receiptCodes>, (typeof CODE)[number]> &
-  Prefixed<Pick<Row<typeof organizations>, (typeof SELLER)[number]>, "seller"> &
-  Nullable<Prefixed<Pick<Row<typeof receiptCodeConfigs>, (typeof CONFIG)[number]>, "config">> &
-  Nullable<Prefixed<Pick<Row<typeof submissions>, (typeof SUBMISSION)[number]>, "submission">> & {
+/** A row of the scan: the code's columns, its organization, submission and lines. */
+export type ScanRow = Pick<Row<typeof receiptCodes>, (typeof CODE)[number]> & {
+  /**
+   * Milliseconds since the epoch, and the types joined by commas: cheaper to decode than a
+   * timestamp's and an array's text (BENCHMARKS.md "Scan"). getScanView makes them a Date and a list.
+   */
+  expiresAt: number | Date;
+  invoiceTypes: string | string[];
+} & Nullable<Prefixed<Pick<Row<typeof submissions>, (typeof SUBMISSION)[number]>, "submission">> & {
     /** As JSON (parsed by both drivers; a driver answering text is handled by the reader). */
     lines: ScanLineRow[] | string;
+    /** How many receipts the code's submission invoiced (合并开票); 0 before a submit. */
+    submissionReceipts: number;
+  };
+
+/** What the scan shows of the code's organization (org-views.ts keeps it per process). */
+export type OrgViewRow = Prefixed<Pick<Row<typeof organizations>, (typeof SELLER)[number]>, "seller"> &
+  Nullable<Prefixed<Pick<Row<typeof receiptCodeConfigs>, (typeof CONFIG)[number]>, "config">> & {
     /** The organization has its 公众号 configured (微信抬头) / a company-lookup provider. */
     wechatTitles: boolean | null;
     titleLookup: boolean | null;
-    /** How many receipts the code's submission invoiced (合并开票); 0 before a submit. */
-    submissionReceipts: number;
   };
 
 /**
@@ -99,23 +107,35 @@ export const SCAN_LINES_SQL = `(select coalesce(json_agg(${recordObjectSql(recei
 
 const SCAN_VIEW_TEXT = `
 select ${columnsSql(receiptCodes, "rc", CODE)},
-  ${columnsSql(organizations, "o", SELLER, "seller")},
-  ${columnsSql(receiptCodeConfigs, "c", CONFIG, "config")},
+  (extract(epoch from rc.expires_at) * 1000)::float8 as "expiresAt",
+  array_to_string(rc.invoice_types, ',') as "invoiceTypes",
   ${columnsSql(submissions, "s", SUBMISSION, "submission")},
   coalesce(rc.view_lines, ${SCAN_LINES_SQL}) as lines,
-  (i.wechat_app_id is not null and i.wechat_secret_ciphertext is not null) as "wechatTitles",
-  (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as "titleLookup",
   case when s.id is null then 0
     else (select count(*)::int from submission_codes sc where sc.submission_id = s.id) end as "submissionReceipts"
   from receipt_codes rc
-  join organizations o on o.id = rc.org_id
-  left join receipt_code_configs c on c.org_id = rc.org_id
   left join submissions s on s.receipt_code_id = rc.id
-  left join org_integrations i on i.org_id = rc.org_id
  where rc.token = $1`;
 
-/** The scan in one round trip: $1 the token. The hottest query of the product. */
+/**
+ * The scan in one round trip: $1 the token. The hottest query of the product. The organization's
+ * part (ORG_VIEW) is read once per process and kept until the organization changes (org-views.ts).
+ */
 export const SCAN_VIEW = hotStatement<[token: string], ScanRow>("scan-view", SCAN_VIEW_TEXT);
+
+/** The organization ($1) as the scan shows it: seller, 开票设置, which title sources it has. */
+export const ORG_VIEW = hotStatement<[orgId: string], OrgViewRow>(
+  "org-view",
+  `
+select ${columnsSql(organizations, "o", SELLER, "seller")},
+  ${columnsSql(receiptCodeConfigs, "c", CONFIG, "config")},
+  (i.wechat_app_id is not null and i.wechat_secret_ciphertext is not null) as "wechatTitles",
+  (i.title_provider is not null and i.title_provider_key_ciphertext is not null) as "titleLookup"
+  from organizations o
+  left join receipt_code_configs c on c.org_id = o.id
+  left join org_integrations i on i.org_id = o.id
+ where o.id = $1`,
+);
 
 /**
  * The scans a process counted in memory (scan-counts.ts), written together: $1 is a JSON array of

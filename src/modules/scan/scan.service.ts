@@ -86,28 +86,33 @@ export function computeStored(
  * plan is computed only when the total is above the limit.
  */
 export async function getScanView(
-  ctx: ScanContext & Pick<AppContext, "scans">,
+  ctx: ScanContext & Pick<AppContext, "scans" | "orgViews">,
   token: string,
   options: { countScan?: boolean } = {},
 ): Promise<ScanView> {
   const { db } = ctx.database;
   const [row] = await runStatement(ctx.database, SCAN_VIEW, [token]);
   if (!row) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  // A driver answering timestamps or JSON as text is handled too (PGlite and node-postgres parse both).
-  // The row is this call's own: its date is set in place rather than the row copied.
-  if (!(row.expiresAt instanceof Date)) row.expiresAt = new Date(row.expiresAt);
-  const code = row;
+  // The row is this call's own: its date and list are made in place rather than the row copied. A
+  // driver answering JSON as text is handled too (PGlite and node-postgres parse it).
+  const code = row as typeof row & { expiresAt: Date; invoiceTypes: string[] };
+  code.expiresAt = new Date(row.expiresAt);
+  if (typeof row.invoiceTypes === "string")
+    code.invoiceTypes = row.invoiceTypes ? row.invoiceTypes.split(",") : [];
   // A first load counts as a scan unless the code is refused before anything is shown (disabled, or
   // still active past its date): in memory, written with the others shortly (scan-counts.ts).
   if (options.countScan && countsAsScan(code)) ctx.scans.add(code.id);
   // A code added to another's submit (合并开票) shows that one's status, submission and invoices.
   const merged = code.status === "merged" ? await mergedInto(ctx, code.id) : undefined;
   const status = assertCodeUsable(merged ? merged.code : code) as ScanView["status"];
+  // The organization's part, kept per process until it changes (org-views.ts).
+  const org = await ctx.orgViews.get(code.orgId);
+  if (!org) throw new AppError("RECEIPT_CODE_NOT_FOUND");
   const found = {
-    sellerName: row.sellerName,
-    limitText: row.configLimitText,
-    limitAmount: row.configLimitAmount,
-    policy: row.configOverLimitPolicy,
+    sellerName: org.sellerName,
+    limitText: org.configLimitText,
+    limitAmount: org.configLimitAmount,
+    policy: org.configOverLimitPolicy,
   };
   const submission = merged
     ? merged.submission
@@ -135,7 +140,7 @@ export async function getScanView(
     }
   }
   return {
-    seller: { name: found.sellerName, phone: row.sellerPhone },
+    seller: { name: found.sellerName, phone: org.sellerPhone },
     serialNo: code.serialNo,
     status,
     expiresAt: code.expiresAt.toISOString(),
@@ -150,8 +155,8 @@ export async function getScanView(
     invoiceTypes: code.invoiceTypes as InvoiceType[],
     defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
     limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
-    defaultBuyerType: row.configDefaultBuyerType === "individual" ? "individual" : "enterprise",
-    titleSources: { wechat: row.wechatTitles === true, lookup: row.titleLookup === true },
+    defaultBuyerType: org.configDefaultBuyerType === "individual" ? "individual" : "enterprise",
+    titleSources: { wechat: org.wechatTitles === true, lookup: org.titleLookup === true },
     // The contacts the merchant pushed with the order fill the form; once submitted they are not shown.
     prefill:
       status === "active" && (row.notifyEmail || row.notifyMobile)
@@ -169,8 +174,8 @@ export async function getScanView(
         : null,
     invoices: invoiceRows.map((i) => toInvoiceView(token, i)),
     merge: {
-      enabled: row.configMergeEnabled === true,
-      maxReceipts: row.configMergeMaxReceipts ?? 1,
+      enabled: org.configMergeEnabled === true,
+      maxReceipts: org.configMergeMaxReceipts ?? 1,
       receipts: merged ? merged.receipts : Number(row.submissionReceipts ?? 0) || 1,
     },
   };

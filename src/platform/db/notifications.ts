@@ -1,0 +1,102 @@
+import pg from "pg";
+import type { Logger } from "pino";
+import type { Database } from "./client";
+
+/** What a listener tells its owner. */
+export interface ListenHandlers {
+  /** A NOTIFY on the channel, with its payload. */
+  message(payload: string): void;
+  /** Listening (again): notifications from now on arrive. Anything learnt before may be stale. */
+  up(): void;
+  /** No longer listening (the connection broke): notifications may be missed until `up`. */
+  down(): void;
+}
+
+export interface Listener {
+  /** Stops listening and closes its connection. */
+  close(): Promise<void>;
+}
+
+/** Waits before listening again after a lost connection: 0.5 s, doubling, at most 30 s. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * LISTEN on one channel for as long as the process runs (PostgreSQL's NOTIFY, delivered after the
+ * notifying transaction commits). On PostgreSQL it holds a connection of its own, outside the pool,
+ * and opens it again after it breaks (`down`, then `up` once listening); on PGlite the database is
+ * this process's, so notifications come from its own writes.
+ */
+export function listen(
+  database: Database,
+  channel: string,
+  handlers: ListenHandlers,
+  log?: Pick<Logger, "warn">,
+): Listener {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
+  if (database.kind === "pglite") {
+    const stop = database.client.listen(channel, handlers.message).then((unlisten) => {
+      handlers.up();
+      return unlisten;
+    });
+    return {
+      close: async () => {
+        handlers.down();
+        await (await stop)();
+      },
+    };
+  }
+
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = RETRY_FIRST_MS;
+  const lost = (c: pg.Client, error?: unknown) => {
+    if (client !== c) return;
+    client = undefined;
+    handlers.down();
+    c.removeAllListeners();
+    c.on("error", () => {});
+    void c.end().catch(() => {});
+    if (closed) return;
+    if (error)
+      log?.warn({ err: error, channel, retryMs: delay }, "database notifications lost; listening again");
+    retry = setTimeout(connect, delay);
+    retry.unref();
+    delay = Math.min(delay * 2, RETRY_MAX_MS);
+  };
+  const connect = () => {
+    retry = undefined;
+    if (closed) return;
+    const c = new pg.Client(database.pool.options);
+    client = c;
+    c.on("error", (e) => lost(c, e));
+    c.on("end", () => lost(c));
+    c.on("notification", (n) => {
+      if (n.channel === channel) handlers.message(n.payload ?? "");
+    });
+    c.connect()
+      .then(() => c.query(`listen ${channel}`))
+      .then(() => {
+        if (client !== c) return;
+        delay = RETRY_FIRST_MS;
+        handlers.up();
+      })
+      .catch((e) => lost(c, e));
+  };
+  connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      handlers.down();
+      if (c) {
+        c.removeAllListeners();
+        c.on("error", () => {});
+        await c.end().catch(() => {});
+      }
+    },
+  };
+}
