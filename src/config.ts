@@ -354,7 +354,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     accountCheckSeconds: 60,
     accountCheckMaxSeconds: 3600,
     creditCheckMinutes: 30,
-    scanCountMs: 200,
+    scanCountMs: 1000,
     deliveryRetrySeconds: 30,
     submitWaitSeconds: 5,
     redConfirmationPollSeconds: 60,

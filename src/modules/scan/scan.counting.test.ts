@@ -78,7 +78,7 @@ for (const kind of databaseKinds()) {
       expect((await view(code.token)).statusCode).toBe(200);
       expect((await view(code.token)).statusCode).toBe(200);
       expect(app.ctx.scans.unwritten).toBe(2);
-      // The app's own timer (tuning scanCountMs, 200 ms by default) writes them; nobody flushes.
+      // The app's own timer (tuning scanCountMs, a second by default) writes them; nobody flushes.
       await waitUntil(
         async () => (await countsOf(code.id))?.scans === 2,
         "the scans written by the timer",
