@@ -1,9 +1,10 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/support/app";
 import { databaseKinds, describePostgres } from "../../../test/support/db";
 import { makeOrganization, makeReceiptCode } from "../../../test/support/factories";
 import { waitUntil } from "../../../test/support/wait";
-import type { Database } from "../../platform/db/client";
+import { type Database, openPostgres } from "../../platform/db/client";
 import { OrgViews } from "./org-views";
 
 /**
@@ -154,3 +155,67 @@ describePostgres("an organization kept per process when its listening connection
     );
   });
 });
+
+describePostgres(
+  "an organization kept per process when its listening connection goes silent [postgres]",
+  () => {
+    let app: TestApp;
+    let proxy: net.Server;
+    const links: Array<[net.Socket, net.Socket]> = [];
+    beforeAll(async () => {
+      app = await createTestApp("postgres", { startJobs: false });
+      // A TCP hop between the listener and PostgreSQL that can stop carrying bytes without closing
+      // anything, as a NAT or a proxy that forgot the connection does.
+      const target = new URL(process.env.TEST_DATABASE_URL ?? "");
+      proxy = net.createServer((client) => {
+        const server = net.connect(Number(target.port || 5432), target.hostname);
+        client.pipe(server);
+        server.pipe(client);
+        client.on("error", () => {});
+        server.on("error", () => {});
+        links.push([client, server]);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    });
+    afterAll(async () => {
+      for (const [a, b] of links) {
+        a.destroy();
+        b.destroy();
+      }
+      proxy?.close();
+      await app?.close();
+    });
+
+    it("stops keeping (and reads every scan's organization) once the connection stops answering", async () => {
+      if (app.ctx.database.kind !== "postgres") throw new Error("expects PostgreSQL");
+      const { rows } = await app.ctx.database.executeSql("select current_database() as name");
+      const { name } = rows[0] as { name: string };
+      const url = new URL(process.env.TEST_DATABASE_URL ?? "");
+      url.host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      url.pathname = `/${name}`;
+      const viaProxy = openPostgres(url.toString(), 2);
+      const views = new OrgViews(viaProxy);
+      views.start(undefined, { everyMs: 200, timeoutMs: 500 });
+      try {
+        await waitUntil(() => views.live, "listening through the hop", 10_000);
+        const org = await makeOrganization(app.ctx.database, { name: "静默断线有限公司" });
+        await views.get(org.id);
+        expect(views.size).toBe(1);
+        // Health checks answered for a while: still listening.
+        await new Promise((r) => setTimeout(r, 700));
+        expect(views.live).toBe(true);
+        for (const [client, server] of links) {
+          client.unpipe(server);
+          server.unpipe(client);
+          client.pause();
+          server.pause();
+        }
+        await waitUntil(() => !views.live, "the silent connection noticed", 5000);
+        expect(views.size).toBe(0);
+      } finally {
+        await views.close();
+        await viaProxy.close();
+      }
+    });
+  },
+);

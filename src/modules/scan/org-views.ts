@@ -31,7 +31,7 @@ export class OrgViews {
   constructor(private readonly database: Database) {}
 
   /** Starts listening (the app does, at start); without it nothing is kept. */
-  start(log?: Pick<Logger, "warn">): void {
+  start(log?: Pick<Logger, "warn">, health?: Parameters<typeof listen>[4]): void {
     this.listener ??= listen(
       this.database,
       ORG_VIEW_CHANNEL,
@@ -41,6 +41,7 @@ export class OrgViews {
         down: () => this.reset(false),
       },
       log,
+      health,
     );
   }
 

@@ -9,7 +9,7 @@ interface Pending {
   firstAt: Date;
 }
 
-/** Codes written per statement at most; more wait for the next one (written at once after it). */
+/** Codes written per statement at most; a flush writes as many statements as it needs. */
 export const SCAN_COUNT_BATCH = 500;
 
 /**
@@ -38,6 +38,11 @@ export class ScanCounts {
 
   /** One scan of the code (its id), now. */
   add(codeId: string, at: Date = new Date()): void {
+    if (this.closed) {
+      // A request that outlived the shutdown's deadline: the database is closing.
+      this.options.log?.warn({ codeId }, "scan counted after shutdown; not written");
+      return;
+    }
     const entry = this.pending.get(codeId);
     if (entry) {
       entry.scans++;
@@ -65,11 +70,14 @@ export class ScanCounts {
       this.timer = undefined;
     }
     while (this.writing) await this.writing;
-    if (this.pending.size === 0) return;
-    this.writing = this.write().finally(() => {
-      this.writing = undefined;
-    });
-    await this.writing;
+    // Every code counted now, a batch per statement; what a batch keeps (a locked row, a failed
+    // write) waits for the next interval rather than being asked again at once.
+    for (let batches = Math.ceil(this.pending.size / SCAN_COUNT_BATCH); batches > 0; batches--) {
+      this.writing = this.write().finally(() => {
+        this.writing = undefined;
+      });
+      await this.writing;
+    }
     this.schedule();
   }
 

@@ -91,19 +91,32 @@ for (const kind of databaseKinds()) {
       const a = await makeReceiptCode(app.ctx, orgId);
       const b = await makeReceiptCode(app.ctx, orgId);
       const counter = new ScanCounts(app.ctx.database, { delayMs: 60_000 });
-      const first = new Date("2026-12-01T02:00:00Z");
-      counter.add(a.id, new Date("2026-12-01T02:00:05Z"));
+      const at = (seconds: number) => new Date(Date.now() + seconds * 1000);
+      const first = at(60);
+      counter.add(a.id, at(65));
       counter.add(a.id, first);
-      counter.add(b.id, new Date("2026-12-01T03:00:00Z"));
-      counter.add(a.id, new Date("2026-12-01T02:00:09Z"));
+      counter.add(b.id, at(120));
+      counter.add(a.id, at(69));
       await counter.flush();
       expect(counter.unwritten).toBe(0);
       expect(await countsOf(a.id)).toEqual({ scans: 3, first });
       // A later scan adds to the count and keeps the first time.
-      counter.add(a.id, new Date("2026-12-02T00:00:00Z"));
+      counter.add(a.id, at(600));
       await counter.close();
       expect(await countsOf(a.id)).toEqual({ scans: 4, first });
       expect((await countsOf(b.id))?.scans).toBe(1);
+    });
+
+    it("never records a first scan before the code was created (a process clock behind the database's)", async () => {
+      const code = await makeReceiptCode(app.ctx, orgId);
+      const counter = new ScanCounts(app.ctx.database, { delayMs: 60_000 });
+      counter.add(code.id, new Date(Date.now() - 3600_000));
+      await counter.flush();
+      const [row] = await sql<{ first: Date; created: Date }>(
+        "select first_scanned_at as first, created_at as created from receipt_codes where id = $1",
+        [code.id],
+      );
+      expect(row?.first).toEqual(row?.created);
     });
 
     it("keeps the scans of a failed write for the next one, counting none twice; drops a deleted code's", async () => {
@@ -132,7 +145,7 @@ for (const kind of databaseKinds()) {
       expect((await countsOf(code.id))?.scans).toBe(2);
     });
 
-    it("writes many codes in batches of SCAN_COUNT_BATCH, all of them by close()", async () => {
+    it("writes more codes than a batch holds in one flush, a statement per batch", async () => {
       const ids = (
         await sql<{ id: string }>("select id from receipt_codes where org_id = $1 order by id", [orgId])
       ).map((r) => r.id);
@@ -148,7 +161,8 @@ for (const kind of databaseKinds()) {
       // More entries than one batch holds: real codes and ids of codes that do not exist.
       const ghosts = Array.from({ length: SCAN_COUNT_BATCH }, (_, i) => `rc_ghost_${i}`);
       for (const id of [...ids, ...ghosts]) counter.add(id);
-      expect(await counter.close()).toBe(0);
+      await counter.flush();
+      expect(counter.unwritten).toBe(0);
       const after = await sql<{ id: string; scans: number }>(
         "select id, scan_count as scans from receipt_codes where org_id = $1",
         [orgId],

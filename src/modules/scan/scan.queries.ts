@@ -139,7 +139,8 @@ select ${columnsSql(organizations, "o", SELLER, "seller")},
 
 /**
  * The scans a process counted in memory (scan-counts.ts), written together: $1 is a JSON array of
- * `{ id, scans, at }` (a code, its scans since the last write, the first one's time). Each code's row
+ * `{ id, scans, at }` (a code, its scans since the last write, the first one's time by this process's
+ * clock, never before the code's creation by the database's). Each code's row
  * is locked in id order and skipped if another transaction holds it (a submit, a refund: its scans
  * wait for the next write instead of this one waiting or deadlocking); the ids written come back.
  *
@@ -155,7 +156,8 @@ with locked as (
   select rc.id, b.scans, b.at from receipt_codes rc
     join json_to_recordset($1::json) as b(id text, scans int, at timestamptz) on b.id = rc.id
    order by rc.id for no key update of rc skip locked)
-update receipt_codes rc set scan_count = rc.scan_count + l.scans, first_scanned_at = coalesce(rc.first_scanned_at, l.at)
+update receipt_codes rc set scan_count = rc.scan_count + l.scans,
+    first_scanned_at = coalesce(rc.first_scanned_at, greatest(l.at, rc.created_at))
   from locked l
  where rc.id = l.id and set_config('synchronous_commit', 'off', true) = 'off'
 returning rc.id`,

@@ -20,6 +20,9 @@ export interface Listener {
 /** Waits before listening again after a lost connection: 0.5 s, doubling, at most 30 s. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** The listening connection is asked `select 1` this often, and lost if it does not answer in time. */
+const HEALTH_CHECK_MS = 15_000;
+const HEALTH_TIMEOUT_MS = 5_000;
 
 /**
  * LISTEN on one channel for as long as the process runs (PostgreSQL's NOTIFY, delivered after the
@@ -32,17 +35,29 @@ export function listen(
   channel: string,
   handlers: ListenHandlers,
   log?: Pick<Logger, "warn">,
+  health: { everyMs: number; timeoutMs: number } = { everyMs: HEALTH_CHECK_MS, timeoutMs: HEALTH_TIMEOUT_MS },
 ): Listener {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
   if (database.kind === "pglite") {
-    const stop = database.client.listen(channel, handlers.message).then((unlisten) => {
-      handlers.up();
-      return unlisten;
-    });
+    let closed = false;
+    const stop = database.client.listen(channel, handlers.message).then(
+      (unlisten) => {
+        if (closed) return void unlisten().catch(() => {});
+        handlers.up();
+        return unlisten;
+      },
+      (error) => {
+        // Not listening: the owner keeps nothing it would have to be told about.
+        log?.warn({ err: error, channel }, "database notifications unavailable");
+        return undefined;
+      },
+    );
     return {
       close: async () => {
+        closed = true;
         handlers.down();
-        await (await stop)();
+        const unlisten = await stop;
+        await unlisten?.().catch(() => {});
       },
     };
   }
@@ -50,6 +65,7 @@ export function listen(
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let checking: NodeJS.Timeout | undefined;
   let delay = RETRY_FIRST_MS;
   const lost = (c: pg.Client, error?: unknown) => {
     if (client !== c) return;
@@ -68,7 +84,9 @@ export function listen(
   const connect = () => {
     retry = undefined;
     if (closed) return;
-    const c = new pg.Client(database.pool.options);
+    // TCP keepalive, and a query every `health.everyMs` answered within `health.timeoutMs`: a
+    // connection dropped silently (a NAT, a proxy) must not leave the owner believing it listens.
+    const c = new pg.Client({ ...database.pool.options, keepAlive: true });
     client = c;
     c.on("error", (e) => lost(c, e));
     c.on("end", () => lost(c));
@@ -81,14 +99,33 @@ export function listen(
         if (client !== c) return;
         delay = RETRY_FIRST_MS;
         handlers.up();
+        check(c);
       })
       .catch((e) => lost(c, e));
+  };
+  const check = (c: pg.Client) => {
+    checking = setTimeout(() => {
+      if (client !== c) return;
+      const late = setTimeout(() => lost(c, new Error("no answer to the health check")), health.timeoutMs);
+      c.query("select 1").then(
+        () => {
+          clearTimeout(late);
+          if (client === c) check(c);
+        },
+        (e) => {
+          clearTimeout(late);
+          lost(c, e);
+        },
+      );
+    }, health.everyMs);
+    checking.unref();
   };
   connect();
   return {
     close: async () => {
       closed = true;
       if (retry) clearTimeout(retry);
+      if (checking) clearTimeout(checking);
       const c = client;
       client = undefined;
       handlers.down();
