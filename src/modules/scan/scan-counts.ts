@@ -43,13 +43,7 @@ export class ScanCounts {
       this.options.log?.warn({ codeId }, "scan counted after shutdown; not written");
       return;
     }
-    const entry = this.pending.get(codeId);
-    if (entry) {
-      entry.scans++;
-      if (at < entry.firstAt) entry.firstAt = at;
-    } else {
-      this.pending.set(codeId, { scans: 1, firstAt: at });
-    }
+    this.keep(codeId, 1, at);
     this.schedule();
   }
 
@@ -142,6 +136,7 @@ export class ScanCounts {
     for (const b of batch) if (kept.has(b.id)) this.keep(b.id, b.scans, new Date(b.at));
   }
 
+  /** Adds scans of a code to what is pending (a new scan, or a batch's scans not written). */
   private keep(id: string, scans: number, firstAt: Date): void {
     const entry = this.pending.get(id);
     if (!entry) this.pending.set(id, { scans, firstAt });

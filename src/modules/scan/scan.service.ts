@@ -29,7 +29,7 @@ import { hasFailed, isIssued } from "../invoices/invoice-status";
 import { totalsOf } from "../invoices/invoices.presenter";
 import { findInvoicesOfCode, type InvoiceRow } from "../invoices/invoices.repository";
 import { openIntegrations } from "../organizations/organizations.integrations";
-import { assertCodeUsable } from "../receipt-codes/receipt-code-status";
+import { assertCodeUsable, effectiveStatus } from "../receipt-codes/receipt-code-status";
 import { findReceiptCodeByToken, type ReceiptCodeRow } from "../receipt-codes/receipt-codes.repository";
 import type { JssdkConfig } from "../wechat/jssdk";
 import { signJssdkConfig } from "../wechat/wechat.service";
@@ -99,21 +99,18 @@ export async function getScanView(
   code.expiresAt = new Date(row.expiresAt);
   if (typeof row.invoiceTypes === "string")
     code.invoiceTypes = row.invoiceTypes ? row.invoiceTypes.split(",") : [];
-  // A first load counts as a scan unless the code is refused before anything is shown (disabled, or
-  // still active past its date): in memory, written with the others shortly (scan-counts.ts).
-  if (options.countScan && countsAsScan(code)) ctx.scans.add(code.id);
+  // A first load counts as a scan unless the code itself is refused before anything is shown
+  // (disabled, or expired): in memory, written with the others shortly (scan-counts.ts).
+  if (options.countScan) {
+    const own = effectiveStatus(code);
+    if (own !== "disabled" && own !== "expired") ctx.scans.add(code.id);
+  }
   // A code added to another's submit (合并开票) shows that one's status, submission and invoices.
   const merged = code.status === "merged" ? await mergedInto(ctx, code.id) : undefined;
   const status = assertCodeUsable(merged ? merged.code : code) as ScanView["status"];
   // The organization's part, kept per process until it changes (org-views.ts).
   const org = await ctx.orgViews.get(code.orgId);
   if (!org) throw new AppError("RECEIPT_CODE_NOT_FOUND");
-  const found = {
-    sellerName: org.sellerName,
-    limitText: org.configLimitText,
-    limitAmount: org.configLimitAmount,
-    policy: org.configOverLimitPolicy,
-  };
   const submission = merged
     ? merged.submission
     : row.submissionBuyerName
@@ -130,17 +127,17 @@ export async function getScanView(
   const invoiceRows = submission?.buyerName
     ? await findInvoicesOfCode(db, merged ? merged.code.id : code.id)
     : [];
-  const policy = (found.policy ?? "reject") as OverLimitPolicy;
+  const policy = (org.configOverLimitPolicy ?? "reject") as OverLimitPolicy;
   let invoiceCount = 0;
-  if (found.limitText !== null) {
-    if (compareDecimals(code.totalAmount, found.limitText) <= 0) invoiceCount = 1;
+  if (org.configLimitText !== null) {
+    if (compareDecimals(code.totalAmount, org.configLimitText) <= 0) invoiceCount = 1;
     else if (policy === "split") {
-      const plan = planInvoices(computeStored(code, lines), { limit: found.limitText, policy });
+      const plan = planInvoices(computeStored(code, lines), { limit: org.configLimitText, policy });
       invoiceCount = plan.ok ? plan.value.invoices.length : 0;
     }
   }
   return {
-    seller: { name: found.sellerName, phone: org.sellerPhone },
+    seller: { name: org.sellerName, phone: org.sellerPhone },
     serialNo: code.serialNo,
     status,
     expiresAt: code.expiresAt.toISOString(),
@@ -154,7 +151,7 @@ export async function getScanView(
     // The columns hold the domain's values (written through its schemas); the view names them so.
     invoiceTypes: code.invoiceTypes as InvoiceType[],
     defaultInvoiceType: code.defaultInvoiceType as InvoiceType,
-    limit: { amount: found.limitAmount ?? "0.00", policy, invoiceCount },
+    limit: { amount: org.configLimitAmount ?? "0.00", policy, invoiceCount },
     defaultBuyerType: org.configDefaultBuyerType === "individual" ? "individual" : "enterprise",
     titleSources: { wechat: org.wechatTitles === true, lookup: org.titleLookup === true },
     // The contacts the merchant pushed with the order fill the form; once submitted they are not shown.
@@ -179,12 +176,6 @@ export async function getScanView(
       receipts: merged ? merged.receipts : Number(row.submissionReceipts ?? 0) || 1,
     },
   };
-}
-
-/** Whether a first load of the code counts as a scan: not when disabled, nor active past its date. */
-export function countsAsScan(code: { status: string; expiresAt: Date }, now = Date.now()): boolean {
-  if (code.status === "disabled") return false;
-  return code.status !== "active" || code.expiresAt.getTime() > now;
 }
 
 /** A receipt line as the consumer page shows it. */

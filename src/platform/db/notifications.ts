@@ -67,13 +67,17 @@ export function listen(
   let retry: NodeJS.Timeout | undefined;
   let checking: NodeJS.Timeout | undefined;
   let delay = RETRY_FIRST_MS;
+  /** Ends a connection no longer wanted, its late errors ignored. */
+  const release = (c: pg.Client) => {
+    c.removeAllListeners();
+    c.on("error", () => {});
+    return c.end().catch(() => {});
+  };
   const lost = (c: pg.Client, error?: unknown) => {
     if (client !== c) return;
     client = undefined;
     handlers.down();
-    c.removeAllListeners();
-    c.on("error", () => {});
-    void c.end().catch(() => {});
+    void release(c);
     if (closed) return;
     if (error)
       log?.warn({ err: error, channel, retryMs: delay }, "database notifications lost; listening again");
@@ -129,11 +133,7 @@ export function listen(
       const c = client;
       client = undefined;
       handlers.down();
-      if (c) {
-        c.removeAllListeners();
-        c.on("error", () => {});
-        await c.end().catch(() => {});
-      }
+      if (c) await release(c);
     },
   };
 }
